@@ -1,0 +1,135 @@
+"""`sdkgen`: the command line of the generator."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from generator.errors import GeneratorError
+from generator.output import stale_files, write_output
+from generator.pipeline import Selection, build_api
+from generator.render import RenderOptions, render_package
+from generator.settings import Settings, find_project, load_settings
+from generator.spec_source import LoadedSpec, SpecLock, load_locked_spec, load_spec
+
+EXIT_BAD_INPUT = 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sdkgen", description="Generate the typed X API v2 client from its OpenAPI spec."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def add_generation_flags(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--spec", help="spec path or URL (default: the pinned spec lock)")
+        p.add_argument("--output", help="output directory (default: [tool.sdkgen] output)")
+        p.add_argument("--package-name", help="Python package name (default: twitter_api)")
+        p.add_argument("--config", help="Config.toml holding the auth profile")
+        p.add_argument("--profile", help="auth profile name in the config")
+        p.add_argument("--tags", nargs="+", metavar="T", help="only operations with these tags")
+        p.add_argument("--operations", nargs="+", metavar="OP", help="only these operationIds")
+
+    gen = sub.add_parser("generate", help="regenerate the client")
+    add_generation_flags(gen)
+    check = sub.add_parser("check", help="exit 1 when the output is not what generate writes")
+    add_generation_flags(check)
+    diff = sub.add_parser("diff", help="compare two specs", add_help=False)
+    diff.add_argument("rest", nargs=argparse.REMAINDER)
+    fetch = sub.add_parser("fetch-spec", help="update the pinned spec lock", add_help=False)
+    fetch.add_argument("rest", nargs=argparse.REMAINDER)
+    return parser
+
+
+def _settings_for(args: argparse.Namespace) -> Settings:
+    settings = load_settings(find_project(Path.cwd()))
+    if args.spec:
+        settings.spec = args.spec
+    if args.output:
+        settings.output = Path(args.output)
+    if args.package_name:
+        if not args.package_name.isidentifier():
+            raise GeneratorError("--package-name", "", f"{args.package_name!r} is not a Python name")
+        settings.package_name = args.package_name
+    if args.config:
+        settings.config = Path(args.config)
+    if args.profile:
+        settings.profile = args.profile
+    if args.tags:
+        settings.include_tags = list(args.tags)
+    if args.operations:
+        settings.include_operations = list(args.operations)
+    return settings
+
+
+def _load(settings: Settings) -> LoadedSpec:
+    if settings.spec:
+        return load_spec(settings.spec)
+    if settings.spec_lock is None:
+        raise GeneratorError("pyproject.toml", "tool.sdkgen", "no spec: pass --spec or set spec_lock")
+    return load_locked_spec(SpecLock.read(settings.spec_lock))
+
+
+def render_for(settings: Settings) -> dict[str, bytes]:
+    """Everything `generate` would write for these settings."""
+    spec = _load(settings)
+    selection = Selection(
+        include_tags=settings.include_tags,
+        exclude_tags=settings.exclude_tags,
+        include_operations=settings.include_operations,
+        exclude_operations=settings.exclude_operations,
+    )
+    api = build_api(spec.origin, spec.document, spec.sha256, selection)
+    return render_package(
+        api, RenderOptions(package=settings.package_name, package_version=settings.package_version)
+    )
+
+
+def _generate(args: argparse.Namespace) -> int:
+    started = time.perf_counter()
+    settings = _settings_for(args)
+    files = render_for(settings)
+    changed = write_output(settings.output, files)
+    elapsed = time.perf_counter() - started
+    print(
+        f"sdkgen: {len(files)} files in {settings.output}, {len(changed)} changed "
+        f"({elapsed:.2f}s)"
+    )
+    return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    settings = _settings_for(args)
+    files = render_for(settings)
+    stale = stale_files(settings.output, files)
+    if stale:
+        print(f"sdkgen check: {settings.output} is stale; run `sdkgen generate`:", file=sys.stderr)
+        for rel in stale:
+            print(f"  {rel}", file=sys.stderr)
+        return 1
+    print(f"sdkgen check: {settings.output} is up to date ({len(files)} files)")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "generate":
+            return _generate(args)
+        if args.command == "check":
+            return _check(args)
+        if args.command == "diff":
+            from generator import spec_diff
+
+            return spec_diff.cli_main(args.rest)
+        if args.command == "fetch-spec":
+            from generator import fetch_spec
+
+            return fetch_spec.cli_main(args.rest)
+    except GeneratorError as exc:
+        print(f"sdkgen: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    return EXIT_BAD_INPUT

@@ -1,0 +1,151 @@
+"""The generator model: what templates render. Built from the spec, never from raw OpenAPI
+inside templates; every decision a template needs is a field here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class TypeInfo:
+    """How a schema appears in Python.
+
+    `annotation` types a value read from a response, `input_annotation` a value passed in,
+    `converter` is the runtime expression that loads and checks it, and `imports` the model
+    names (module, name) the annotations mention (imported for type checkers only).
+    """
+
+    annotation: str
+    input_annotation: str
+    converter: str
+    imports: frozenset[tuple[str, str]] = frozenset()
+    type_aliases: frozenset[str] = frozenset()  # names from the package's `types` module
+
+
+@dataclass
+class FieldDef:
+    python_name: str
+    wire_name: str
+    type: TypeInfo
+    required: bool
+    nullable: bool
+    description: str
+
+    @property
+    def annotation(self) -> str:
+        base = self.type.annotation
+        return base if self.required and not self.nullable else f"{base} | None"
+
+    @property
+    def input_annotation(self) -> str:
+        base = self.type.input_annotation
+        return base if self.required and not self.nullable else f"{base} | None"
+
+
+@dataclass
+class ModelDef:
+    """A class: an object schema."""
+
+    name: str
+    module: str
+    description: str
+    fields: list[FieldDef]
+    source: str  # JSON pointer of the schema, for comments and errors
+    constructible: bool = False  # reachable from a request body: gets a typed __init__
+
+
+@dataclass
+class UnionDef:
+    """A `oneOf`/`anyOf` component schema: a type alias plus a runtime converter."""
+
+    name: str
+    module: str
+    description: str
+    variants: list[TypeInfo]
+    converter: str
+    const_name: str
+    source: str
+
+
+@dataclass
+class ModuleDef:
+    name: str
+    models: list[ModelDef] = field(default_factory=list)
+    unions: list[UnionDef] = field(default_factory=list)
+
+    def type_imports(self) -> list[tuple[str, str]]:
+        own = {m.name for m in self.models} | {u.name for u in self.unions}
+        found: set[tuple[str, str]] = set()
+        for model in self.models:
+            for f in model.fields:
+                found |= f.type.imports
+        for union in self.unions:
+            for v in union.variants:
+                found |= v.imports
+        return sorted(i for i in found if i[1] not in own)
+
+    def alias_imports(self) -> list[str]:
+        found: set[str] = set()
+        for model in self.models:
+            for f in model.fields:
+                found |= f.type.type_aliases
+        return sorted(found)
+
+
+@dataclass(frozen=True)
+class ParamDef:
+    python_name: str
+    wire_name: str
+    location: str  # "path" | "query" | "header"
+    type: TypeInfo
+    required: bool
+    style: str  # "" plain, "csv" (form, explode false), "multi" (form, explode true)
+    description: str
+
+
+@dataclass
+class OperationDef:
+    operation_id: str
+    method_name: str
+    const_name: str
+    http_method: str
+    path: str
+    tag: str
+    summary: str
+    description: str
+    docs_url: str
+    path_params: list[ParamDef]
+    query_params: list[ParamDef]
+    body: TypeInfo | None
+    body_required: bool
+    multipart: bool
+    response: TypeInfo | None
+    response_kind: str  # "json" | "bytes" | "stream" | "empty"
+    security: list[tuple[str, list[str]]]
+    paginated_by: str | None
+    deprecated: bool
+
+    @property
+    def params(self) -> list[ParamDef]:
+        return self.path_params + self.query_params
+
+
+@dataclass
+class TypeAlias:
+    name: str
+    values: tuple[str | int | float | bool, ...]
+
+
+@dataclass
+class Api:
+    title: str
+    version: str
+    sha256: str
+    default_base_url: str
+    authorize_url: str
+    token_url: str
+    scopes: dict[str, str]
+    operations: list[OperationDef]
+    modules: list[ModuleDef]
+    aliases: list[TypeAlias]
+    problem: TypeInfo | None

@@ -1,0 +1,359 @@
+"""Schemas to Python types: model classes, unions, lists, maps, scalars and literal aliases.
+
+Object schemas become classes (one module per component; inline objects live in their
+parent's module). Unions (`oneOf`/`anyOf` with types) become a type alias plus one runtime
+converter. Everything else is typed in place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from generator.errors import GeneratorError, pointer
+from generator.ir import FieldDef, ModelDef, ModuleDef, TypeAlias, TypeInfo, UnionDef
+from generator.naming import MODEL_RESERVED, class_name, identifier, module_name
+
+SCHEMA_PREFIX = "#/components/schemas/"
+
+_SCALARS: dict[str, tuple[str, str]] = {
+    # type -> (annotation, converter)
+    "string": ("str", "_m.STRING"),
+    "integer": ("int", "_m.INTEGER"),
+    "number": ("float", "_m.NUMBER"),
+    "boolean": ("bool", "_m.BOOLEAN"),
+}
+ANY_TYPE = TypeInfo("Any", "Any", "_m.ANY")
+
+
+def _literal(values: list[Any]) -> str:
+    return "Literal[" + ", ".join(_py_literal(v) for v in values) + "]"
+
+
+def _py_literal(value: Any) -> str:
+    if isinstance(value, str):
+        return repr(value)
+    return repr(value)
+
+
+def _is_object(schema: Mapping[str, Any]) -> bool:
+    return bool(schema.get("properties")) or bool(schema.get("allOf"))
+
+
+def _union_members(schema: Mapping[str, Any]) -> list[Any] | None:
+    """The typed members of a oneOf/anyOf, or None when it only adds `required` constraints."""
+    members = schema.get("oneOf") or schema.get("anyOf")
+    if not isinstance(members, list):
+        return None
+    typed = [m for m in members if isinstance(m, dict) and set(m) - {"required", "description"}]
+    return typed or None
+
+
+class SchemaRegistry:
+    """Turns schemas into TypeInfo, collecting the classes and unions it had to define."""
+
+    def __init__(self, document: Mapping[str, Any], origin: str) -> None:
+        self.document = document
+        self.origin = origin
+        components = document.get("components") or {}
+        self.components: Mapping[str, Any] = components.get("schemas") or {}
+        self.modules: dict[str, ModuleDef] = {}
+        self._component_types: dict[str, TypeInfo] = {}
+        self._models_by_name: dict[str, ModelDef] = {}
+        self._taken: set[str] = {class_name(n) for n in self.components}
+        self._aliases: dict[tuple[Any, ...], str] = {}
+        self.aliases: list[TypeAlias] = []
+
+    # -- references ---------------------------------------------------------------------
+
+    def resolve(self, ref: str, where: str) -> tuple[str, Mapping[str, Any]]:
+        """(component name, schema) of a `$ref`; a dangling ref is an error at `where`."""
+        if not ref.startswith(SCHEMA_PREFIX):
+            raise GeneratorError(self.origin, where, f"unsupported $ref {ref!r}")
+        name = ref[len(SCHEMA_PREFIX) :].replace("~1", "/").replace("~0", "~")
+        schema = self.components.get(name)
+        if not isinstance(schema, dict):
+            raise GeneratorError(self.origin, where, f"dangling $ref {ref!r}")
+        return name, schema
+
+    def deref(self, schema: Mapping[str, Any], where: str) -> Mapping[str, Any]:
+        seen = 0
+        while "$ref" in schema:
+            schema = self.resolve(schema["$ref"], where)[1]
+            seen += 1
+            if seen > 50:
+                raise GeneratorError(self.origin, where, "circular $ref chain")
+        return schema
+
+    # -- names --------------------------------------------------------------------------
+
+    def _new_class_name(self, hint: str) -> str:
+        base = class_name(hint)
+        name, n = base, 2
+        while name in self._taken:
+            name, n = f"{base}{n}", n + 1
+        self._taken.add(name)
+        return name
+
+    def _item_hint(self, hint: str) -> str:
+        """`PostFields` -> `PostField` for the items of an array, unless that name is taken."""
+        singular = hint[:-1] if hint.endswith("s") and not hint.endswith("ss") else ""
+        if singular and class_name(singular) not in self._taken:
+            return singular
+        return f"{hint}Item"
+
+    def _module(self, name: str) -> ModuleDef:
+        module = self.modules.get(name)
+        if module is None:
+            module = self.modules[name] = ModuleDef(name)
+        return module
+
+    def literal_alias(self, hint: str, values: list[Any]) -> str:
+        """A named Literal in the package's `types` module (shared by equal value sets)."""
+        key = tuple(values)
+        name = self._aliases.get(key)
+        if name is None:
+            name = self._new_class_name(hint)
+            self._aliases[key] = name
+            self.aliases.append(TypeAlias(name, key))
+        return name
+
+    # -- types --------------------------------------------------------------------------
+
+    def _shape(self, schema: Mapping[str, Any], where: str) -> str:
+        """"model" (a class), "union" (an alias over classes) or "inline" (typed in place)."""
+        if _is_object(schema):
+            return "model"
+        members = _union_members(schema)
+        if members is None:
+            return "inline"
+        for i, member in enumerate(members):
+            resolved = self.deref(member, f"{where}/oneOf/{i}")
+            if self._shape(resolved, where) != "inline" or resolved.get("type") == "object":
+                return "union"
+        return "inline"
+
+    def component_type(self, name: str) -> TypeInfo:
+        found = self._component_types.get(name)
+        if found is not None:
+            return found
+        schema = self.components[name]
+        where = pointer("components", "schemas", name)
+        cls = class_name(name)
+        module = module_name(cls)
+        shape = self._shape(schema, where)
+        if shape != "inline":
+            # Register first: a schema may refer to itself through its fields.
+            info = self._named_type(cls, module, shape)
+            self._component_types[name] = info
+            if shape == "union":
+                self._define_union(cls, module, schema, where)
+            else:
+                self._define_model(cls, module, schema, where)
+            return info
+        info = self.type_of(schema, hint=cls, module=module, where=where)
+        self._component_types[name] = info
+        return info
+
+    def _named_type(self, cls: str, module: str, shape: str) -> TypeInfo:
+        if shape == "union":
+            const = identifier(cls).upper()
+            return TypeInfo(
+                cls,
+                f"{cls} | Mapping[str, Any]",
+                f'_m.alias("{module}", "{const}")',
+                frozenset({(module, cls)}),
+            )
+        return TypeInfo(
+            cls,
+            f"{cls} | Mapping[str, Any]",
+            f'_m.ref("{module}", "{cls}")',
+            frozenset({(module, cls)}),
+        )
+
+    def type_of(
+        self, schema: Any, *, hint: str, module: str, where: str, response: bool = True
+    ) -> TypeInfo:
+        """The TypeInfo of any schema; inline objects become classes named after `hint`."""
+        if not isinstance(schema, dict):
+            return ANY_TYPE
+        if "$ref" in schema:
+            name, _ = self.resolve(schema["$ref"], where)
+            return self.component_type(name)
+        shape = self._shape(schema, where)
+        if shape != "inline":
+            cls = self._new_class_name(hint)
+            info = self._named_type(cls, module, shape)
+            if shape == "model":
+                self._define_model(cls, module, schema, where)
+            else:
+                self._define_union(cls, module, schema, where)
+            return info
+        members = _union_members(schema)
+        if members is not None:
+            # A union of non-object types (e.g. binary or base64 string): typed in place.
+            parts = [
+                self.type_of(
+                    m, hint=f"{hint}{i}", module=module, where=f"{where}/oneOf/{i}",
+                    response=response,
+                )
+                for i, m in enumerate(members)
+            ]
+            return _union_in_place(parts)
+        kind = schema.get("type")
+        if kind == "array":
+            item = self.type_of(
+                schema.get("items"), hint=self._item_hint(hint), module=module, where=f"{where}/items",
+                response=response,
+            )
+            return TypeInfo(
+                f"list[{item.annotation}]",
+                f"Sequence[{item.input_annotation}]",
+                f"_m.ListOf({item.converter})",
+                item.imports,
+                item.type_aliases,
+            )
+        if kind == "object" or (kind is None and "additionalProperties" in schema):
+            extra = schema.get("additionalProperties")
+            if isinstance(extra, dict) and extra:
+                value = self.type_of(
+                    extra, hint=f"{hint}Value", module=module,
+                    where=f"{where}/additionalProperties", response=response,
+                )
+                return TypeInfo(
+                    f"dict[str, {value.annotation}]",
+                    f"Mapping[str, {value.input_annotation}]",
+                    f"_m.MapOf({value.converter})",
+                    value.imports,
+                    value.type_aliases,
+                )
+            return TypeInfo("dict[str, Any]", "Mapping[str, Any]", "_m.MapOf(_m.ANY)")
+        if kind in _SCALARS:
+            annotation, converter = _SCALARS[kind]
+            fmt = schema.get("format")
+            if kind == "string" and fmt == "date-time":
+                return TypeInfo("datetime", "datetime | str", "_m.DATETIME")
+            if kind == "string" and fmt == "binary":
+                return TypeInfo("bytes", "bytes | IO[bytes]", "_m.ANY")
+            enum = schema.get("enum")
+            if isinstance(enum, list) and enum and all(
+                isinstance(v, str | int | float | bool) for v in enum
+            ):
+                values = sorted({v for v in enum}, key=lambda v: (str(type(v)), v))
+                # Responses may carry values added after this client was generated.
+                if response:
+                    return TypeInfo(f"{_literal(values)} | {annotation}", annotation, converter)
+                alias = self.literal_alias(hint, values)
+                return TypeInfo(alias, alias, converter, frozenset(), frozenset({alias}))
+            return TypeInfo(annotation, annotation, converter)
+        return ANY_TYPE
+
+    # -- definitions --------------------------------------------------------------------
+
+    def _merged(self, schema: Mapping[str, Any], where: str) -> tuple[dict[str, Any], set[str]]:
+        """Properties and required names of an object schema, with allOf parts merged in."""
+        props: dict[str, Any] = {}
+        required: set[str] = set()
+        for i, part in enumerate(schema.get("allOf") or []):
+            resolved = self.deref(part, f"{where}/allOf/{i}") if isinstance(part, dict) else {}
+            p, r = self._merged(resolved, f"{where}/allOf/{i}")
+            props.update(p)
+            required |= r
+        props.update(schema.get("properties") or {})
+        required |= set(schema.get("required") or [])
+        return props, required
+
+    def _define_model(self, cls: str, module: str, schema: Mapping[str, Any], where: str) -> None:
+        model = ModelDef(cls, module, _description(schema), [], where)
+        self._models_by_name[cls] = model
+        self._module(module).models.append(model)
+        props, required = self._merged(schema, where)
+        used: set[str] = set()
+        for wire, prop in sorted(props.items()):
+            name = identifier(wire, MODEL_RESERVED)
+            while name in used:
+                name += "_"
+            used.add(name)
+            prop_where = f"{where}/properties/{wire.replace('~', '~0').replace('/', '~1')}"
+            resolved = self.deref(prop, prop_where) if isinstance(prop, dict) else {}
+            info = self.type_of(
+                prop, hint=f"{cls}{class_name(wire)}", module=module, where=prop_where
+            )
+            model.fields.append(
+                FieldDef(
+                    name,
+                    wire,
+                    info,
+                    wire in required,
+                    bool(resolved.get("nullable") or (isinstance(prop, dict) and prop.get("nullable"))),
+                    _description(prop if isinstance(prop, dict) and prop.get("description") else resolved),
+                )
+            )
+
+    def _define_union(self, cls: str, module: str, schema: Mapping[str, Any], where: str) -> None:
+        members = _union_members(schema) or []
+        key = "oneOf" if schema.get("oneOf") else "anyOf"
+        variants: list[TypeInfo] = []
+        converters: list[str] = []
+        for i, member in enumerate(members):
+            info = self.type_of(
+                member, hint=f"{cls}Variant{i + 1}", module=module, where=f"{where}/{key}/{i}"
+            )
+            variants.append(info)
+            resolved = self.deref(member, f"{where}/{key}/{i}")
+            _, required = self._merged(resolved, f"{where}/{key}/{i}")
+            converters.append(f"({info.converter}, {sorted(required)!r})")
+        discriminator = schema.get("discriminator")
+        extra = ""
+        if isinstance(discriminator, dict) and isinstance(discriminator.get("propertyName"), str):
+            mapping_parts = []
+            for value, ref in sorted((discriminator.get("mapping") or {}).items()):
+                target, _ = self.resolve(ref, f"{where}/discriminator/mapping")
+                target_info = self.component_type(target)
+                mapping_parts.append(f"{value!r}: {target_info.converter}")
+            extra = (
+                f", discriminator={discriminator['propertyName']!r}, "
+                f"mapping={{{', '.join(mapping_parts)}}}"
+            )
+        const = identifier(cls).upper()
+        converter = f"_m.one_of({', '.join(converters)}{extra})"
+        self._module(module).unions.append(
+            UnionDef(cls, module, _description(schema), variants, converter, const, where)
+        )
+
+    def mark_constructible(self, info: TypeInfo) -> None:
+        """Give every model reachable from a request body a typed keyword constructor."""
+        stack = [name for _, name in info.imports]
+        while stack:
+            model = self._models_by_name.get(stack.pop())
+            if model is None or model.constructible:
+                continue
+            model.constructible = True
+            for f in model.fields:
+                stack.extend(name for _, name in f.type.imports)
+
+    def ordered_modules(self) -> list[ModuleDef]:
+        return [self.modules[k] for k in sorted(self.modules)]
+
+
+def _union_in_place(parts: list[TypeInfo]) -> TypeInfo:
+    def join(items: list[str]) -> str:
+        return " | ".join(dict.fromkeys(items))
+
+    converters = ", ".join(f"({p.converter}, [])" for p in parts)
+    imports: frozenset[tuple[str, str]] = frozenset().union(*(p.imports for p in parts))
+    aliases: frozenset[str] = frozenset().union(*(p.type_aliases for p in parts))
+    return TypeInfo(
+        join([p.annotation for p in parts]),
+        join([p.input_annotation for p in parts]),
+        f"_m.one_of({converters})",
+        imports,
+        aliases,
+    )
+
+
+def _description(schema: Any) -> str:
+    if not isinstance(schema, dict):
+        return ""
+    text = schema.get("description") or schema.get("title") or ""
+    return str(text).strip()

@@ -1,0 +1,80 @@
+"""Generation settings: [tool.sdkgen] in pyproject.toml, overridden by command-line flags."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from generator.errors import GeneratorError
+from generator.spec_source import read_toml
+
+_KEYS = {
+    "spec_lock": str,
+    "spec": str,
+    "output": str,
+    "package_name": str,
+    "package_version": str,
+    "config": str,
+    "profile": str,
+    "include_tags": list,
+    "exclude_tags": list,
+    "include_operations": list,
+    "exclude_operations": list,
+    "overlays": list,
+}
+
+
+@dataclass
+class Settings:
+    root: Path
+    spec_lock: Path | None = None
+    spec: str | None = None  # a path or URL; when set, the lock is not used
+    output: Path = Path("generated")
+    package_name: str = "twitter_api"
+    package_version: str = "1.0.0"
+    config: Path | None = None
+    profile: str | None = None
+    include_tags: list[str] = field(default_factory=list)
+    exclude_tags: list[str] = field(default_factory=list)
+    include_operations: list[str] = field(default_factory=list)
+    exclude_operations: list[str] = field(default_factory=list)
+    overlays: list[Path] = field(default_factory=list)
+
+
+def find_project(start: Path) -> Path | None:
+    for candidate in [start, *start.parents]:
+        if (candidate / "pyproject.toml").is_file():
+            data = read_toml(candidate / "pyproject.toml")
+            if "sdkgen" in data.get("tool", {}):
+                return candidate
+    return None
+
+
+def load_settings(root: Path | None) -> Settings:
+    """The project's [tool.sdkgen] table, with paths resolved against the project root."""
+    if root is None:
+        return Settings(root=Path.cwd())
+    path = root / "pyproject.toml"
+    table: dict[str, Any] = read_toml(path).get("tool", {}).get("sdkgen", {})
+    for key, value in table.items():
+        expected = _KEYS.get(key)
+        if expected is None:
+            raise GeneratorError(str(path), f"tool.sdkgen.{key}", "unknown setting")
+        if not isinstance(value, expected):
+            raise GeneratorError(
+                str(path), f"tool.sdkgen.{key}", f"must be a {expected.__name__}"
+            )
+    settings = Settings(root=root)
+    for key in ("spec_lock", "config", "output"):
+        if key in table:
+            setattr(settings, key, root / table[key])
+    for key in ("spec", "package_name", "package_version", "profile"):
+        if key in table:
+            setattr(settings, key, table[key])
+    for key in ("include_tags", "exclude_tags", "include_operations", "exclude_operations"):
+        setattr(settings, key, [str(v) for v in table.get(key, [])])
+    settings.overlays = [root / str(p) for p in table.get("overlays", [])]
+    if settings.output == Path("generated"):
+        settings.output = root / "generated"
+    return settings

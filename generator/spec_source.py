@@ -1,0 +1,146 @@
+"""Reading an OpenAPI document and the lock that pins it."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tomllib
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from generator.errors import GeneratorError
+
+
+@dataclass(frozen=True)
+class SpecLock:
+    """spec/*.lock.toml: where the pinned spec comes from and what it must hash to."""
+
+    path: Path
+    source_url: str
+    version: str
+    sha256: str
+    snapshot: Path | None
+
+    @classmethod
+    def read(cls, path: Path) -> SpecLock:
+        data = read_toml(path)
+        missing = [k for k in ("source_url", "version", "sha256") if not isinstance(data.get(k), str)]
+        if missing:
+            raise GeneratorError(str(path), "", f"missing string key(s): {', '.join(missing)}")
+        snapshot = data.get("snapshot")
+        return cls(
+            path,
+            data["source_url"],
+            data["version"],
+            data["sha256"],
+            (path.parent / snapshot) if isinstance(snapshot, str) else None,
+        )
+
+    def write(self, source_url: str, version: str, sha256: str) -> None:
+        lines = [
+            "# The X API v2 OpenAPI document this repository's client is generated from.",
+            f"source_url = {json.dumps(source_url)}",
+            f"version = {json.dumps(version)}",
+            f"sha256 = {json.dumps(sha256)}",
+        ]
+        if self.snapshot is not None:
+            lines += [
+                "# A local snapshot with the same sha256 stands in for the download when present",
+                "# (relative to this file).",
+                f"snapshot = {json.dumps(_relative(self.snapshot, self.path.parent))}",
+            ]
+        self.path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _relative(target: Path, base: Path) -> str:
+    import os
+
+    return Path(os.path.relpath(target, base)).as_posix()
+
+
+@dataclass(frozen=True)
+class LoadedSpec:
+    origin: str  # the path or URL, for messages
+    raw: bytes
+    document: dict[str, Any]
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.raw).hexdigest()
+
+    @property
+    def version(self) -> str:
+        info = self.document.get("info")
+        return str(info.get("version", "")) if isinstance(info, dict) else ""
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise GeneratorError(str(path), "", f"cannot read: {exc.strerror}") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        # tomllib puts "(at line L, column C)" in the message; move it to the location.
+        message, _, where = str(exc).partition(" (at line ")
+        line, _, col = where.rstrip(")").partition(", column ")
+        raise GeneratorError(str(path), f"{line}:{col}" if col else "", message) from None
+
+
+def fetch_bytes(source: str, timeout: float = 60.0) -> bytes:
+    if source.startswith(("http://", "https://")):
+        try:
+            with urllib.request.urlopen(source, timeout=timeout) as response:
+                return bytes(response.read())
+        except OSError as exc:
+            raise GeneratorError(source, "", f"cannot download: {exc}") from None
+    try:
+        return Path(source).read_bytes()
+    except OSError as exc:
+        raise GeneratorError(source, "", f"cannot read: {exc.strerror}") from None
+
+
+def parse_document(origin: str, raw: bytes) -> dict[str, Any]:
+    """JSON or YAML into a dict; a syntax error names the line and column."""
+    text = raw.decode("utf-8", errors="replace")
+    if text.lstrip().startswith(("{", "[")):
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise GeneratorError(origin, f"{exc.lineno}:{exc.colno}", f"invalid JSON: {exc.msg}") from None
+    else:
+        try:
+            data = yaml.safe_load(text)
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark
+            where = f"{mark.line + 1}:{mark.column + 1}" if mark is not None else ""
+            raise GeneratorError(origin, where, f"invalid YAML: {exc.problem}") from None
+        except yaml.YAMLError as exc:
+            raise GeneratorError(origin, "", f"invalid YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise GeneratorError(origin, "1:1", "an OpenAPI document must be an object")
+    return data
+
+
+def load_spec(source: str) -> LoadedSpec:
+    raw = fetch_bytes(source)
+    return LoadedSpec(source, raw, parse_document(source, raw))
+
+
+def load_locked_spec(lock: SpecLock) -> LoadedSpec:
+    """The pinned spec: the local snapshot when present, else a download; sha256 verified."""
+    if lock.snapshot is not None and lock.snapshot.is_file():
+        source = str(lock.snapshot)
+    else:
+        source = lock.source_url
+    spec = load_spec(source)
+    if spec.sha256 != lock.sha256:
+        raise GeneratorError(
+            source, "", f"sha256 {spec.sha256} does not match the lock {lock.path} ({lock.sha256})"
+        )
+    return spec

@@ -1,0 +1,177 @@
+"""Errors raised by the client.
+
+    APIError
+    ├── APIConnectionError            the request did not get a response
+    │   └── APITimeoutError
+    ├── APIStatusError                a response with a 4xx/5xx status (.status_code, .response, .problem)
+    │   ├── BadRequestError           400
+    │   ├── AuthenticationError       401
+    │   ├── PermissionDeniedError     403
+    │   ├── NotFoundError             404
+    │   ├── ConflictError             409
+    │   ├── RateLimitError            429 (.reset_at, .limit, .remaining)
+    │   └── ServerError               5xx
+    ├── APIResponseError              a 2xx response whose body cannot be decoded
+    └── OperationNotAllowedError      the auth in use cannot call this operation (nothing sent)
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+if TYPE_CHECKING:
+    from ._models import Model
+
+__all__ = [
+    "APIConnectionError",
+    "APIError",
+    "APIResponseError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ConflictError",
+    "NotFoundError",
+    "OperationNotAllowedError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "ServerError",
+]
+
+
+class APIError(Exception):
+    """Base of every error this package raises for a call."""
+
+
+class APIConnectionError(APIError):
+    def __init__(self, message: str, *, request: httpx.Request | None = None) -> None:
+        super().__init__(message)
+        self.request = request
+
+
+class APITimeoutError(APIConnectionError):
+    pass
+
+
+class APIResponseError(APIError):
+    """A successful status with a body that is not what the spec promises (e.g. truncated JSON)."""
+
+    def __init__(self, message: str, *, response: httpx.Response) -> None:
+        super().__init__(message)
+        self.response = response
+
+
+class OperationNotAllowedError(APIError):
+    """The configured auth cannot call this operation; raised before anything is sent."""
+
+
+class APIStatusError(APIError):
+    def __init__(self, message: str, *, response: httpx.Response, problem: Model | None) -> None:
+        super().__init__(message)
+        self.response = response
+        self.status_code = response.status_code
+        self.problem = problem
+
+
+class BadRequestError(APIStatusError):
+    pass
+
+
+class AuthenticationError(APIStatusError):
+    pass
+
+
+class PermissionDeniedError(APIStatusError):
+    pass
+
+
+class NotFoundError(APIStatusError):
+    pass
+
+
+class ConflictError(APIStatusError):
+    pass
+
+
+class ServerError(APIStatusError):
+    pass
+
+
+class RateLimitError(APIStatusError):
+    def __init__(self, message: str, *, response: httpx.Response, problem: Model | None) -> None:
+        super().__init__(message, response=response, problem=problem)
+        limits = RateLimit.from_headers(response.headers)
+        self.limit = limits.limit
+        self.remaining = limits.remaining
+        self.reset_at = limits.reset_at
+
+
+class RateLimit:
+    """The `x-rate-limit-*` headers of a response."""
+
+    __slots__ = ("limit", "remaining", "reset_at")
+
+    def __init__(
+        self, limit: int | None, remaining: int | None, reset_at: datetime | None
+    ) -> None:
+        self.limit = limit
+        self.remaining = remaining
+        self.reset_at = reset_at
+
+    @classmethod
+    def from_headers(cls, headers: httpx.Headers) -> RateLimit:
+        reset = _int_header(headers, "x-rate-limit-reset")
+        return cls(
+            _int_header(headers, "x-rate-limit-limit"),
+            _int_header(headers, "x-rate-limit-remaining"),
+            datetime.fromtimestamp(reset, UTC) if reset is not None else None,
+        )
+
+    def __repr__(self) -> str:
+        return f"RateLimit(limit={self.limit}, remaining={self.remaining}, reset_at={self.reset_at})"
+
+
+def _int_header(headers: httpx.Headers, name: str) -> int | None:
+    value = headers.get(name)
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+_BY_STATUS: dict[int, type[APIStatusError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    429: RateLimitError,
+}
+
+
+def status_error(response: httpx.Response, parse_problem: Any) -> APIStatusError:
+    """The exception for an error response; `parse_problem` turns a JSON body into a Problem."""
+    status = response.status_code
+    cls = _BY_STATUS.get(status) or (ServerError if status >= 500 else APIStatusError)
+    body: Any = None
+    try:
+        body = json.loads(response.content) if response.content else None
+    except ValueError:
+        body = None
+    problem: Model | None = None
+    detail = ""
+    if isinstance(body, dict):
+        # X answers errors either as a Problem (title/detail/type) or as {"errors": [Problem...]}.
+        source = body
+        errors = body.get("errors")
+        if "type" not in body and isinstance(errors, list) and errors and isinstance(errors[0], dict):
+            source = errors[0]
+        problem = parse_problem(source)
+        detail = str(source.get("detail") or source.get("title") or source.get("message") or "")
+    reason = response.reason_phrase or "error"
+    message = f"{status} {reason} for {response.request.method} {response.request.url.path}"
+    return cls(f"{message}: {detail}" if detail else message, response=response, problem=problem)

@@ -1,0 +1,442 @@
+"""Typed, lazy views over decoded JSON.
+
+A model wraps the dict that `json.loads` produced and converts a field only when it is read,
+so parsing a response costs one `json.loads` and one object, whatever its size. The wrapped
+dict is kept whole: fields the spec does not know survive a round trip (`to_dict()`,
+`model["new_field"]`), and a value the spec did not foresee (a new enum member) is returned
+as-is instead of failing the parse. `validate()` walks the whole structure on demand.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime
+from typing import Any, Generic, TypeVar, cast, overload
+
+__all__ = [
+    "ANY",
+    "BOOLEAN",
+    "DATETIME",
+    "INTEGER",
+    "NUMBER",
+    "STRING",
+    "AliasRef",
+    "Converter",
+    "Field",
+    "ListOf",
+    "MapOf",
+    "Model",
+    "ModelRef",
+    "OneOf",
+    "ResponseValidationError",
+    "Scalar",
+    "alias",
+    "dump",
+    "one_of",
+    "ref",
+]
+
+T = TypeVar("T")
+M = TypeVar("M", bound="Model")
+
+
+class ResponseValidationError(ValueError):
+    """A response does not match the shape the spec declares (raised by `validate()`)."""
+
+    def __init__(self, model: str, problems: Sequence[str]) -> None:
+        self.problems = list(problems)
+        shown = "; ".join(self.problems[:5])
+        more = f" (+{len(self.problems) - 5} more)" if len(self.problems) > 5 else ""
+        super().__init__(f"{model}: {shown}{more}")
+
+
+class Converter:
+    """Turns a decoded JSON value into its typed form, and checks it against the spec."""
+
+    __slots__ = ()
+
+    def load(self, raw: Any) -> Any:
+        return raw
+
+    def check(self, raw: Any, where: str, out: list[str]) -> None:
+        return None
+
+    def bind(self, package: str) -> None:
+        """Learn the package the owning model lives in (for lazy model imports)."""
+
+
+class Scalar(Converter):
+    """A JSON scalar: checked by type, returned unchanged. Enum members are not enforced."""
+
+    __slots__ = ("kinds", "label")
+
+    def __init__(self, label: str, *kinds: type) -> None:
+        self.label = label
+        self.kinds = kinds
+
+    def check(self, raw: Any, where: str, out: list[str]) -> None:
+        # bool is an int subclass; a JSON true is never a valid integer here.
+        if isinstance(raw, bool) and bool not in self.kinds:
+            out.append(f"{where}: expected {self.label}, got bool")
+        elif not isinstance(raw, self.kinds):
+            out.append(f"{where}: expected {self.label}, got {type(raw).__name__}")
+
+
+STRING = Scalar("string", str)
+INTEGER = Scalar("integer", int)
+NUMBER = Scalar("number", int, float)
+BOOLEAN = Scalar("boolean", bool)
+ANY = Converter()
+
+
+class _DateTime(Scalar):
+    __slots__ = ()
+
+    def load(self, raw: Any) -> Any:
+        return datetime.fromisoformat(raw) if isinstance(raw, str) else raw
+
+    def check(self, raw: Any, where: str, out: list[str]) -> None:
+        try:
+            datetime.fromisoformat(raw)
+        except (TypeError, ValueError):
+            out.append(f"{where}: expected an ISO 8601 date-time, got {raw!r}")
+
+
+DATETIME = _DateTime("date-time", str)
+
+
+class ModelRef(Converter):
+    """A reference to a generated model class, imported on first use.
+
+    Importing lazily keeps `import twitter_api` from loading hundreds of model modules.
+    """
+
+    __slots__ = ("_cls", "module", "name", "package")
+
+    def __init__(self, module: str, name: str) -> None:
+        self.module = module
+        self.name = name
+        self.package = ""
+        self._cls: type[Model] | None = None
+
+    def bind(self, package: str) -> None:
+        if not self.package:
+            self.package = package
+
+    @property
+    def cls(self) -> type[Model]:
+        cls = self._cls
+        if cls is None:
+            module = importlib.import_module(f"{self.package}.{self.module}")
+            cls = self._cls = cast("type[Model]", getattr(module, self.name))
+        return cls
+
+    def load(self, raw: Any) -> Any:
+        return self.cls._wrap(raw) if isinstance(raw, dict) else raw
+
+    def check(self, raw: Any, where: str, out: list[str]) -> None:
+        if not isinstance(raw, dict):
+            out.append(f"{where}: expected object {self.name}, got {type(raw).__name__}")
+            return
+        self.cls._check(raw, where, out)
+
+
+class AliasRef(Converter):
+    """A union converter defined once in its own module, imported on first use."""
+
+    __slots__ = ("_target", "const", "module", "package")
+
+    def __init__(self, module: str, const: str) -> None:
+        self.module = module
+        self.const = const
+        self.package = ""
+        self._target: Converter | None = None
+
+    def bind(self, package: str) -> None:
+        if not self.package:
+            self.package = package
+
+    @property
+    def target(self) -> Converter:
+        target = self._target
+        if target is None:
+            module = importlib.import_module(f"{self.package}.{self.module}")
+            target = self._target = cast("Converter", getattr(module, self.const))
+        return target
+
+    def load(self, raw: Any) -> Any:
+        return self.target.load(raw)
+
+    def check(self, raw: Any, where: str, out: list[str]) -> None:
+        self.target.check(raw, where, out)
+
+
+class ListOf(Converter):
+    __slots__ = ("item",)
+
+    def __init__(self, item: Converter) -> None:
+        self.item = item
+
+    def bind(self, package: str) -> None:
+        self.item.bind(package)
+
+    def load(self, raw: Any) -> Any:
+        if not isinstance(raw, list) or type(self.item) is Scalar or self.item is ANY:
+            return raw
+        load = self.item.load
+        return [load(x) for x in raw]
+
+    def check(self, raw: Any, where: str, out: list[str]) -> None:
+        if not isinstance(raw, list):
+            out.append(f"{where}: expected array, got {type(raw).__name__}")
+            return
+        for i, x in enumerate(raw):
+            self.item.check(x, f"{where}[{i}]", out)
+
+
+class MapOf(Converter):
+    """An object with free-form keys (`additionalProperties`)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Converter) -> None:
+        self.value = value
+
+    def bind(self, package: str) -> None:
+        self.value.bind(package)
+
+    def load(self, raw: Any) -> Any:
+        if not isinstance(raw, dict) or type(self.value) is Scalar or self.value is ANY:
+            return raw
+        load = self.value.load
+        return {k: load(v) for k, v in raw.items()}
+
+    def check(self, raw: Any, where: str, out: list[str]) -> None:
+        if not isinstance(raw, dict):
+            out.append(f"{where}: expected object, got {type(raw).__name__}")
+            return
+        for k, v in raw.items():
+            self.value.check(v, f"{where}.{k}", out)
+
+
+class OneOf(Converter):
+    """`oneOf`: chosen by the discriminator when the spec has one, else by required keys.
+
+    A discriminator value the spec does not list (say a problem `type` URI served from another
+    host) is matched on its path; failing that, the value stays a plain `Model`, never an error.
+    """
+
+    __slots__ = ("by_value", "by_path", "prop", "variants")
+
+    def __init__(
+        self,
+        variants: Sequence[tuple[Converter, Sequence[str]]],
+        discriminator: str | None = None,
+        mapping: Mapping[str, ModelRef] | None = None,
+    ) -> None:
+        self.variants = tuple(variants)
+        self.prop = discriminator
+        self.by_value: dict[str, ModelRef] = dict(mapping or {})
+        self.by_path = {_uri_path(k): v for k, v in self.by_value.items()}
+
+    def bind(self, package: str) -> None:
+        for conv, _ in self.variants:
+            conv.bind(package)
+        for ref in self.by_value.values():
+            ref.bind(package)
+
+    def choose(self, raw: Any) -> Converter | None:
+        if self.prop is not None and isinstance(raw, dict):
+            tag = raw.get(self.prop)
+            if isinstance(tag, str):
+                ref = self.by_value.get(tag) or self.by_path.get(_uri_path(tag))
+                if ref is not None:
+                    return ref
+        for conv, required in self.variants:
+            if isinstance(conv, ModelRef | MapOf | AliasRef):
+                if isinstance(raw, dict) and all(k in raw for k in required):
+                    return conv
+            else:
+                found: list[str] = []
+                conv.check(raw, "", found)
+                if not found:
+                    return conv
+        return None
+
+    def load(self, raw: Any) -> Any:
+        conv = self.choose(raw)
+        if conv is not None:
+            return conv.load(raw)
+        return Model._wrap(raw) if isinstance(raw, dict) else raw
+
+    def check(self, raw: Any, where: str, out: list[str]) -> None:
+        conv = self.choose(raw)
+        if conv is None:
+            if not (self.prop is not None and isinstance(raw, dict) and self.prop in raw):
+                out.append(f"{where}: matches none of the declared variants")
+            return
+        conv.check(raw, where, out)
+
+
+def _uri_path(value: str) -> str:
+    scheme, sep, rest = value.partition("://")
+    return rest.partition("/")[2] if sep else value
+
+
+class Field(Generic[T]):
+    """A declared field of a model: reads the wire key and converts the value on access."""
+
+    __slots__ = ("convert", "name", "required", "wire")
+
+    def __init__(self, wire: str, convert: Converter = ANY, *, required: bool = False) -> None:
+        self.wire = wire
+        self.convert = convert
+        self.required = required
+        self.name = wire
+
+    def __set_name__(self, owner: type[Model], name: str) -> None:
+        self.name = name
+        self.convert.bind(owner.__module__.rpartition(".")[0])
+
+    @overload
+    def __get__(self, obj: None, owner: type[Model]) -> Field[T]: ...
+    @overload
+    def __get__(self, obj: Model, owner: type[Model]) -> T: ...
+    def __get__(self, obj: Model | None, owner: type[Model]) -> Field[T] | T:
+        if obj is None:
+            return self
+        try:
+            raw = obj._raw[self.wire]
+        except KeyError:
+            if self.required:
+                raise AttributeError(
+                    f"{type(obj).__name__}.{self.name}: required field {self.wire!r} "
+                    "is missing from the data"
+                ) from None
+            return cast("T", None)
+        if raw is None:
+            return cast("T", None)
+        return cast("T", self.convert.load(raw))
+
+    def __set__(self, obj: Model, value: T) -> None:
+        obj._raw[self.wire] = dump(value)
+
+
+class Model:
+    """Base of every generated model: a typed view over one JSON object."""
+
+    __slots__ = ("_raw",)
+    _fields: tuple[Field[Any], ...] = ()
+    _raw: dict[str, Any]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        own = tuple(v for v in vars(cls).values() if isinstance(v, Field))
+        inherited = tuple(f for f in cls._fields if f.name not in vars(cls))
+        cls._fields = inherited + own
+
+    def __init__(self, data: Mapping[str, Any] | None = None, /, **fields: Any) -> None:
+        raw: dict[str, Any] = {k: dump(v) for k, v in (data or {}).items()}
+        by_name = {f.name: f for f in type(self)._fields}
+        for name, value in fields.items():
+            field = by_name.get(name)
+            if field is None:
+                raise TypeError(f"{type(self).__name__} has no field {name!r}")
+            if value is not None or field.required:
+                raw[field.wire] = dump(value)
+        self._raw = raw
+
+    @classmethod
+    def _wrap(cls: type[M], raw: dict[str, Any]) -> M:
+        """Wrap decoded JSON without copying it (the response parsing path)."""
+        obj = cls.__new__(cls)
+        obj._raw = raw
+        return obj
+
+    @classmethod
+    def from_dict(cls: type[M], data: Mapping[str, Any]) -> M:
+        """Build a model from wire-named data (copied; unknown keys are kept)."""
+        return cls._wrap(dict(data))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The wire form: wire names, unknown fields included."""
+        return self._raw
+
+    def validate(self: M) -> M:
+        """Check the whole structure against the spec; raise ResponseValidationError if off."""
+        problems: list[str] = []
+        type(self)._check(self._raw, type(self).__name__, problems)
+        if problems:
+            raise ResponseValidationError(type(self).__name__, problems)
+        return self
+
+    @classmethod
+    def _check(cls, raw: dict[str, Any], where: str, out: list[str]) -> None:
+        for field in cls._fields:
+            if field.wire not in raw:
+                if field.required:
+                    out.append(f"{where}.{field.wire}: required field is missing")
+                continue
+            value = raw[field.wire]
+            if value is not None:
+                field.convert.check(value, f"{where}.{field.wire}", out)
+
+    @property
+    def extra_fields(self) -> dict[str, Any]:
+        """Fields present in the data that the spec this client was built from does not declare."""
+        known = {f.wire for f in type(self)._fields}
+        return {k: v for k, v in self._raw.items() if k not in known}
+
+    def __getitem__(self, wire_name: str) -> Any:
+        return self._raw[wire_name]
+
+    def __contains__(self, wire_name: object) -> bool:
+        return wire_name in self._raw
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._raw)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Model):
+            return NotImplemented
+        return type(self) is type(other) and self._raw == other._raw
+
+    __hash__ = None  # type: ignore[assignment]  # mutable view, like the dict it wraps
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{k}={v!r}" for k, v in self._raw.items())
+        return f"{type(self).__name__}({shown})"
+
+
+def dump(value: Any) -> Any:
+    """The JSON form of a value a user passes in: models, mappings, sequences and datetimes."""
+    if isinstance(value, Model):
+        return value._raw
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    if isinstance(value, datetime):
+        return value.isoformat().replace("+00:00", "Z")
+    if isinstance(value, Mapping):
+        return {str(k): dump(v) for k, v in value.items()}
+    if isinstance(value, Sequence | set | frozenset):
+        return [dump(v) for v in value]
+    return value
+
+
+# Factories the generated code uses; short names keep generated modules small.
+def ref(module: str, name: str) -> ModelRef:
+    return ModelRef(module, name)
+
+
+def alias(module: str, const: str) -> AliasRef:
+    return AliasRef(module, const)
+
+
+def one_of(
+    *variants: tuple[Converter, Sequence[str]],
+    discriminator: str | None = None,
+    mapping: Mapping[str, ModelRef] | None = None,
+) -> OneOf:
+    return OneOf(variants, discriminator, mapping)
+

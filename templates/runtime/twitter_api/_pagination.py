@@ -1,0 +1,97 @@
+"""Iterating the pages of any operation that takes a page token and returns meta.next_token."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from typing import Any, Generic, TypeVar
+
+from ._wire import Operation
+
+__all__ = ["AsyncPaginator", "Paginator"]
+
+P = TypeVar("P")
+
+
+def _page_param(method: Callable[..., Any], operations: dict[str, Operation]) -> str:
+    name = getattr(method, "__name__", "")
+    op = operations.get(name)
+    if op is None or op.paginated_by is None:
+        raise TypeError(f"{name or method!r} is not a paginated operation of this client")
+    return op.paginated_by
+
+
+def _next_token(page: Any) -> str | None:
+    raw = page.to_dict() if hasattr(page, "to_dict") else page
+    meta = raw.get("meta") if isinstance(raw, dict) else None
+    token = meta.get("next_token") if isinstance(meta, dict) else None
+    return token if isinstance(token, str) and token else None
+
+
+def _items(page: Any) -> list[Any]:
+    data = getattr(page, "data", None)
+    return list(data) if isinstance(data, list) else []
+
+
+class Paginator(Generic[P]):
+    """Pages of one operation; `for page in ...`, or `.items()` for the `data` elements."""
+
+    def __init__(
+        self,
+        method: Callable[..., P],
+        operations: dict[str, Operation],
+        kwargs: dict[str, Any],
+        limit: int | None,
+    ) -> None:
+        self._method = method
+        self._param = _page_param(method, operations)
+        self._kwargs = kwargs
+        self._limit = limit
+
+    def __iter__(self) -> Iterator[P]:
+        kwargs = dict(self._kwargs)
+        pages = 0
+        while self._limit is None or pages < self._limit:
+            page = self._method(**kwargs)
+            pages += 1
+            yield page
+            token = _next_token(page)
+            if token is None:
+                return
+            kwargs[self._param] = token
+
+    def items(self) -> Iterator[Any]:
+        for page in self:
+            yield from _items(page)
+
+
+class AsyncPaginator(Generic[P]):
+    """Pages of one operation of an AsyncClient; `async for page in ...`, or `.items()`."""
+
+    def __init__(
+        self,
+        method: Callable[..., Awaitable[P]],
+        operations: dict[str, Operation],
+        kwargs: dict[str, Any],
+        limit: int | None,
+    ) -> None:
+        self._method = method
+        self._param = _page_param(method, operations)
+        self._kwargs = kwargs
+        self._limit = limit
+
+    async def __aiter__(self) -> AsyncIterator[P]:
+        kwargs = dict(self._kwargs)
+        pages = 0
+        while self._limit is None or pages < self._limit:
+            page = await self._method(**kwargs)
+            pages += 1
+            yield page
+            token = _next_token(page)
+            if token is None:
+                return
+            kwargs[self._param] = token
+
+    async def items(self) -> AsyncIterator[Any]:
+        async for page in self:
+            for item in _items(page):
+                yield item
