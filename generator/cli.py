@@ -16,6 +16,7 @@ from generator.settings import Settings, find_project, load_settings
 from generator.spec_source import LoadedSpec, SpecLock, load_locked_spec, load_spec
 
 EXIT_BAD_INPUT = 2
+DEFAULT_PACKAGE_VERSION = "1.0.0"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -52,7 +53,9 @@ def _settings_for(args: argparse.Namespace) -> Settings:
         settings.output = Path(args.output)
     if args.package_name:
         if not args.package_name.isidentifier():
-            raise GeneratorError("--package-name", "", f"{args.package_name!r} is not a Python name")
+            raise GeneratorError(
+                "--package-name", "", f"{args.package_name!r} is not a Python name"
+            )
         settings.package_name = args.package_name
     if args.config:
         settings.config = Path(args.config)
@@ -65,17 +68,21 @@ def _settings_for(args: argparse.Namespace) -> Settings:
     return settings
 
 
-def _load(settings: Settings) -> LoadedSpec:
+def _load(settings: Settings) -> tuple[LoadedSpec, str]:
+    """The spec to generate from, and the version the generated package gets."""
     if settings.spec:
-        return load_spec(settings.spec)
+        return load_spec(settings.spec), DEFAULT_PACKAGE_VERSION
     if settings.spec_lock is None:
-        raise GeneratorError("pyproject.toml", "tool.sdkgen", "no spec: pass --spec or set spec_lock")
-    return load_locked_spec(SpecLock.read(settings.spec_lock))
+        raise GeneratorError(
+            "pyproject.toml", "tool.sdkgen", "no spec: pass --spec or set spec_lock"
+        )
+    lock = SpecLock.read(settings.spec_lock)
+    return load_locked_spec(lock), lock.package_version
 
 
 def render_for(settings: Settings) -> dict[str, bytes]:
     """Everything `generate` would write for these settings."""
-    spec = _load(settings)
+    spec, package_version = _load(settings)
     selection = Selection(
         include_tags=settings.include_tags,
         exclude_tags=settings.exclude_tags,
@@ -84,7 +91,7 @@ def render_for(settings: Settings) -> dict[str, bytes]:
     )
     api = build_api(spec.origin, spec.document, spec.sha256, selection)
     return render_package(
-        api, RenderOptions(package=settings.package_name, package_version=settings.package_version)
+        api, RenderOptions(package=settings.package_name, package_version=package_version)
     )
 
 
@@ -95,8 +102,7 @@ def _generate(args: argparse.Namespace) -> int:
     changed = write_output(settings.output, files)
     elapsed = time.perf_counter() - started
     print(
-        f"sdkgen: {len(files)} files in {settings.output}, {len(changed)} changed "
-        f"({elapsed:.2f}s)"
+        f"sdkgen: {len(files)} files in {settings.output}, {len(changed)} changed ({elapsed:.2f}s)"
     )
     return 0
 
@@ -122,13 +128,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "check":
             return _check(args)
         if args.command == "diff":
-            from generator import spec_diff
+            from generator.spec_diff import cli_main as diff_main
 
-            return spec_diff.cli_main(args.rest)
+            return diff_main(args.rest)
         if args.command == "fetch-spec":
-            from generator import fetch_spec
+            from generator.fetch_spec import cli_main as fetch_main
 
-            return fetch_spec.cli_main(args.rest)
+            return fetch_main(args.rest)
     except GeneratorError as exc:
         print(f"sdkgen: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

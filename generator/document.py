@@ -37,10 +37,9 @@ def _document_path(document: Any, loc: tuple[Any, ...]) -> list[str | int]:
     path: list[str | int] = []
     node = document
     for part in loc:
-        if isinstance(node, dict) and part in node:
-            node = node[part]
-            path.append(part)
-        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+        if (isinstance(node, dict) and part in node) or (
+            isinstance(node, list) and isinstance(part, int) and part < len(node)
+        ):
             node = node[part]
             path.append(part)
     return path

@@ -52,6 +52,17 @@ class ModelDef:
     fields: list[FieldDef]
     source: str  # JSON pointer of the schema, for comments and errors
     constructible: bool = False  # reachable from a request body: gets a typed __init__
+    base: tuple[str, str] | None = None  # (module, class) of an allOf parent it extends
+    parent: ModelDef | None = None
+
+    @property
+    def init_fields(self) -> list[FieldDef]:
+        """Own and inherited fields, required first: the typed constructor's parameters."""
+        fields = list(self.fields)
+        own = {f.wire_name for f in fields}
+        if self.parent is not None:
+            fields += [f for f in self.parent.init_fields if f.wire_name not in own]
+        return sorted(fields, key=lambda f: not f.required)
 
 
 @dataclass
@@ -65,6 +76,7 @@ class UnionDef:
     converter: str
     const_name: str
     source: str
+    alias: bool = True  # False: a base class with a discriminator is its own annotation
 
 
 @dataclass
@@ -73,11 +85,17 @@ class ModuleDef:
     models: list[ModelDef] = field(default_factory=list)
     unions: list[UnionDef] = field(default_factory=list)
 
+    def base_imports(self) -> list[tuple[str, str]]:
+        """Parent classes from other modules: imported at run time, unlike annotations."""
+        own = {m.name for m in self.models}
+        return sorted({m.base for m in self.models if m.base and m.base[1] not in own})
+
     def type_imports(self) -> list[tuple[str, str]]:
         own = {m.name for m in self.models} | {u.name for u in self.unions}
+        own |= {name for _, name in self.base_imports()}
         found: set[tuple[str, str]] = set()
         for model in self.models:
-            for f in model.fields:
+            for f in model.init_fields if model.constructible else model.fields:
                 found |= f.type.imports
         for union in self.unions:
             for v in union.variants:

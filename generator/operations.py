@@ -50,8 +50,9 @@ def parse_operations(
                 )
             seen_ids[op_id] = where
             tags = [str(t) for t in op.get("tags") or []] or ["default"]
-            if not _selected(op_id, tags, include_tags, exclude_tags, include_operations,
-                             exclude_operations):
+            if not _selected(
+                op_id, tags, include_tags, exclude_tags, include_operations, exclude_operations
+            ):
                 continue
             operations.append(
                 _operation(document, registry, path, method, op, shared_params, tags[0], where)
@@ -59,7 +60,9 @@ def parse_operations(
     unknown = set(include_operations) - set(seen_ids)
     if unknown:
         raise GeneratorError(
-            origin, pointer("paths"), f"unknown operationId(s) in filters: {', '.join(sorted(unknown))}"
+            origin,
+            pointer("paths"),
+            f"unknown operationId(s) in filters: {', '.join(sorted(unknown))}",
         )
     operations.sort(key=lambda o: o.method_name)
     return operations
@@ -86,7 +89,9 @@ def _resolve_param(
     if isinstance(param, dict) and "$ref" in param:
         ref = param["$ref"]
         name = ref[len(PARAM_PREFIX) :] if ref.startswith(PARAM_PREFIX) else None
-        target = (document.get("components") or {}).get("parameters", {}).get(name) if name else None
+        target = (
+            (document.get("components") or {}).get("parameters", {}).get(name) if name else None
+        )
         if not isinstance(target, dict):
             raise GeneratorError(origin, where, f"dangling $ref {ref!r}")
         return target
@@ -95,7 +100,9 @@ def _resolve_param(
     return param
 
 
-def _param_hint(document: Mapping[str, Any], param: Any, op_id: str, resolved: Mapping[str, Any]) -> str:
+def _param_hint(
+    document: Mapping[str, Any], param: Any, op_id: str, resolved: Mapping[str, Any]
+) -> str:
     """A name for a parameter's enum alias: the component parameter's, else the operation's."""
     if isinstance(param, dict) and "$ref" in param:
         base = str(param["$ref"]).rsplit("/", 1)[-1]
@@ -162,7 +169,9 @@ def _operation(
     query_params.sort(key=lambda p: (not p.required, p.python_name))
     for p in path_params:
         if "{" + p.wire_name + "}" not in path:
-            raise GeneratorError(origin, where, f"path parameter {p.wire_name!r} is not in the path")
+            raise GeneratorError(
+                origin, where, f"path parameter {p.wire_name!r} is not in the path"
+            )
 
     body, body_required, multipart = _body(registry, op, cls, module, where)
     response, kind = _response(registry, op, cls, module, where)
@@ -224,13 +233,17 @@ def _response(
     if op.get("x-twitter-streaming"):
         media = content.get("application/json") or {}
         info = registry.type_of(
-            media.get("schema") or {}, hint=f"{cls}Item", module=module,
+            media.get("schema") or {},
+            hint=f"{cls}Item",
+            module=module,
             where=f"{where}/responses/{success[0]}",
         )
         return info, "stream"
     if "application/json" in content:
         info = registry.type_of(
-            content["application/json"].get("schema") or {}, hint=f"{cls}Response", module=module,
+            content["application/json"].get("schema") or {},
+            hint=f"{cls}Response",
+            module=module,
             where=f"{where}/responses/{success[0]}",
         )
         return info, "json"

@@ -70,8 +70,13 @@ def docstring(text: str, indent: int) -> str:
         if i:
             lines.append("")
         lines.extend(
-            textwrap.wrap(" ".join(paragraph.split()), width=96 - indent, break_long_words=False,
-                          break_on_hyphens=False) or [""]
+            textwrap.wrap(
+                " ".join(paragraph.split()),
+                width=96 - indent,
+                break_long_words=False,
+                break_on_hyphens=False,
+            )
+            or [""]
         )
     if len(lines) == 1:
         return f'"""{lines[0]}"""'
@@ -101,12 +106,12 @@ def _stdlib_imports(texts: Iterable[str], always: Iterable[str] = ()) -> list[st
 def _module_texts(module: ModuleDef) -> list[str]:
     texts: list[str] = []
     for model in module.models:
-        for f in model.fields:
-            texts.append(f.annotation)
-            if model.constructible:
-                texts.append(f.input_annotation)
+        texts.extend(f.annotation for f in model.fields)
+        if model.constructible:
+            texts.extend(f.input_annotation for f in model.init_fields)
     for union in module.unions:
-        texts.append("TypeAlias")
+        if union.alias:
+            texts.append("TypeAlias")
         texts.extend(v.annotation for v in union.variants)
     if module.type_imports() or module.alias_imports():
         texts.append("TYPE_CHECKING")
@@ -149,21 +154,33 @@ def method_docstring(op: OperationDef) -> str:
     args: list[str] = []
     for p in op.params:
         where = "path" if p.location == "path" else "query"
-        args.append(f"{p.python_name}: {p.description or f'the `{p.wire_name}` {where} parameter.'}")
+        args.append(
+            f"{p.python_name}: {p.description or f'the `{p.wire_name}` {where} parameter.'}"
+        )
     if op.body is not None:
         args.append("body: the request body (a model or a mapping with wire names).")
     text_sections = [_escape_docstring(s) for s in sections]
     wrapped: list[str] = []
     for section in text_sections:
         wrapped.append(
-            "\n".join(textwrap.wrap(" ".join(section.split()), width=88, break_long_words=False,
-                                    break_on_hyphens=False))
+            "\n".join(
+                textwrap.wrap(
+                    " ".join(section.split()),
+                    width=88,
+                    break_long_words=False,
+                    break_on_hyphens=False,
+                )
+            )
         )
     if args:
         arg_lines = ["Args:"]
         for a in args:
-            lines = textwrap.wrap(" ".join(_escape_docstring(a).split()), width=84,
-                                  break_long_words=False, break_on_hyphens=False)
+            lines = textwrap.wrap(
+                " ".join(_escape_docstring(a).split()),
+                width=84,
+                break_long_words=False,
+                break_on_hyphens=False,
+            )
             arg_lines.append("    " + lines[0])
             arg_lines.extend("        " + line for line in lines[1:])
         wrapped.append("\n".join(arg_lines))
@@ -232,13 +249,16 @@ def render_package(api: Api, options: RenderOptions) -> dict[str, bytes]:
             f"{pkg}/models/{module.name}.py",
             module=module,
             module_doc=f"Models of the {api.title} {api.version}: "
-            + ", ".join(m.name for m in module.models + module.unions),  # type: ignore[operator]
+            + ", ".join(
+                [m.name for m in module.models] + [u.name for u in module.unions if u.alias]
+            ),
             stdlib_imports=_stdlib_imports(texts),
             type_imports=module.type_imports(),
             alias_imports=module.alias_imports(),
         )
     exports = sorted(
-        ((m.name, d.name) for m in api.modules for d in [*m.models, *m.unions]),
+        [(m.name, d.name) for m in api.modules for d in m.models]
+        + [(m.name, u.name) for m in api.modules for u in m.unions if u.alias],
         key=lambda item: item[1],
     )
     render("models_init.py.jinja", f"{pkg}/models/__init__.py", exports=exports)
@@ -292,8 +312,17 @@ def format_python(files: dict[str, str]) -> dict[str, str]:
             target = root / rel
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text, encoding="utf-8")
-        command = [_ruff(), "format", "--isolated", "--line-length", "100",
-                   "--target-version", "py311", "--quiet", str(root)]
+        command = [
+            _ruff(),
+            "format",
+            "--isolated",
+            "--line-length",
+            "100",
+            "--target-version",
+            "py311",
+            "--quiet",
+            str(root),
+        ]
         result = subprocess.run(command, capture_output=True, text=True, check=False)
         if result.returncode != 0:
             first = (result.stderr or result.stdout).strip().splitlines()[:1]
@@ -305,7 +334,7 @@ def format_python(files: dict[str, str]) -> dict[str, str]:
 
 def _ruff() -> str:
     try:
-        from ruff.__main__ import find_ruff_bin
+        from ruff.__main__ import find_ruff_bin  # type: ignore[import-untyped]
 
         return os.fsdecode(find_ruff_bin())
     except (ImportError, FileNotFoundError):

@@ -121,7 +121,7 @@ class SchemaRegistry:
     # -- types --------------------------------------------------------------------------
 
     def _shape(self, schema: Mapping[str, Any], where: str) -> str:
-        """"model" (a class), "union" (an alias over classes) or "inline" (typed in place)."""
+        """ "model" (a class), "union" (an alias over classes) or "inline" (typed in place)."""
         if _is_object(schema):
             return "model"
         members = _union_members(schema)
@@ -145,6 +145,15 @@ class SchemaRegistry:
         if shape != "inline":
             # Register first: a schema may refer to itself through its fields.
             info = self._named_type(cls, module, shape)
+            if shape == "model" and _discriminator(schema) is not None:
+                # A base schema whose subtypes are told apart by a property: references
+                # load the subtype the data names, falling back to the base class.
+                info = TypeInfo(
+                    cls,
+                    info.input_annotation,
+                    f'_m.alias("{module}", "{identifier(cls).upper()}")',
+                    info.imports,
+                )
             self._component_types[name] = info
             if shape == "union":
                 self._define_union(cls, module, schema, where)
@@ -194,7 +203,10 @@ class SchemaRegistry:
             # A union of non-object types (e.g. binary or base64 string): typed in place.
             parts = [
                 self.type_of(
-                    m, hint=f"{hint}{i}", module=module, where=f"{where}/oneOf/{i}",
+                    m,
+                    hint=f"{hint}{i}",
+                    module=module,
+                    where=f"{where}/oneOf/{i}",
                     response=response,
                 )
                 for i, m in enumerate(members)
@@ -203,7 +215,10 @@ class SchemaRegistry:
         kind = schema.get("type")
         if kind == "array":
             item = self.type_of(
-                schema.get("items"), hint=self._item_hint(hint), module=module, where=f"{where}/items",
+                schema.get("items"),
+                hint=self._item_hint(hint),
+                module=module,
+                where=f"{where}/items",
                 response=response,
             )
             return TypeInfo(
@@ -217,8 +232,11 @@ class SchemaRegistry:
             extra = schema.get("additionalProperties")
             if isinstance(extra, dict) and extra:
                 value = self.type_of(
-                    extra, hint=f"{hint}Value", module=module,
-                    where=f"{where}/additionalProperties", response=response,
+                    extra,
+                    hint=f"{hint}Value",
+                    module=module,
+                    where=f"{where}/additionalProperties",
+                    response=response,
                 )
                 return TypeInfo(
                     f"dict[str, {value.annotation}]",
@@ -236,8 +254,10 @@ class SchemaRegistry:
             if kind == "string" and fmt == "binary":
                 return TypeInfo("bytes", "bytes | IO[bytes]", "_m.ANY")
             enum = schema.get("enum")
-            if isinstance(enum, list) and enum and all(
-                isinstance(v, str | int | float | bool) for v in enum
+            if (
+                isinstance(enum, list)
+                and enum
+                and all(isinstance(v, str | int | float | bool) for v in enum)
             ):
                 values = sorted({v for v in enum}, key=lambda v: (str(type(v)), v))
                 # Responses may carry values added after this client was generated.
@@ -263,13 +283,38 @@ class SchemaRegistry:
         required |= set(schema.get("required") or [])
         return props, required
 
+    def _base_of(
+        self, schema: Mapping[str, Any], where: str
+    ) -> tuple[str, Mapping[str, Any]] | None:
+        """The component an allOf schema extends: its first part, when that is an object $ref."""
+        parts = schema.get("allOf") or []
+        first = parts[0] if parts else None
+        if not (isinstance(first, dict) and "$ref" in first):
+            return None
+        name, target = self.resolve(first["$ref"], f"{where}/allOf/0")
+        return (name, target) if self._shape(target, where) == "model" else None
+
     def _define_model(self, cls: str, module: str, schema: Mapping[str, Any], where: str) -> None:
         model = ModelDef(cls, module, _description(schema), [], where)
         self._models_by_name[cls] = model
         self._module(module).models.append(model)
         props, required = self._merged(schema, where)
+        inherited: set[str] = set()
+        base = self._base_of(schema, where)
+        if base is not None:
+            base_name, base_schema = base
+            self.component_type(base_name)
+            base_cls = class_name(base_name)
+            model.base = (module_name(base_cls), base_cls)
+            model.parent = self._models_by_name.get(base_cls)
+            base_props, base_required = self._merged(base_schema, where)
+            # Inherited fields stay with the parent unless this schema makes them required.
+            inherited = {k for k in base_props if (k in base_required) or (k not in required)}
+            inherited = {k for k in inherited if props.get(k) == base_props[k]}
         used: set[str] = set()
         for wire, prop in sorted(props.items()):
+            if wire in inherited:
+                continue
             name = identifier(wire, MODEL_RESERVED)
             while name in used:
                 name += "_"
@@ -285,10 +330,37 @@ class SchemaRegistry:
                     wire,
                     info,
                     wire in required,
-                    bool(resolved.get("nullable") or (isinstance(prop, dict) and prop.get("nullable"))),
-                    _description(prop if isinstance(prop, dict) and prop.get("description") else resolved),
+                    bool(
+                        resolved.get("nullable")
+                        or (isinstance(prop, dict) and prop.get("nullable"))
+                    ),
+                    _description(
+                        prop if isinstance(prop, dict) and prop.get("description") else resolved
+                    ),
                 )
             )
+        discriminator = _discriminator(schema)
+        if discriminator is not None:
+            prop_name, mapping = discriminator
+            parts = self._mapping_parts(mapping, where)
+            converter = (
+                f"_m.one_of(discriminator={prop_name!r}, mapping={{{', '.join(parts)}}}, "
+                f'fallback=_m.ref("{module}", "{cls}"))'
+            )
+            self._module(module).unions.append(
+                UnionDef(
+                    cls, module, "", [], converter, identifier(cls).upper(), where, alias=False
+                )
+            )
+
+    def _mapping_parts(self, mapping: Mapping[str, Any], where: str) -> list[str]:
+        parts = []
+        for value, ref in sorted(mapping.items()):
+            target, _ = self.resolve(str(ref), f"{where}/discriminator/mapping")
+            self.component_type(target)
+            target_cls = class_name(target)
+            parts.append(f'{value!r}: _m.ref("{module_name(target_cls)}", "{target_cls}")')
+        return parts
 
     def _define_union(self, cls: str, module: str, schema: Mapping[str, Any], where: str) -> None:
         members = _union_members(schema) or []
@@ -303,17 +375,13 @@ class SchemaRegistry:
             resolved = self.deref(member, f"{where}/{key}/{i}")
             _, required = self._merged(resolved, f"{where}/{key}/{i}")
             converters.append(f"({info.converter}, {sorted(required)!r})")
-        discriminator = schema.get("discriminator")
+        discriminator = _discriminator(schema)
         extra = ""
-        if isinstance(discriminator, dict) and isinstance(discriminator.get("propertyName"), str):
-            mapping_parts = []
-            for value, ref in sorted((discriminator.get("mapping") or {}).items()):
-                target, _ = self.resolve(ref, f"{where}/discriminator/mapping")
-                target_info = self.component_type(target)
-                mapping_parts.append(f"{value!r}: {target_info.converter}")
+        if discriminator is not None:
+            prop_name, mapping = discriminator
             extra = (
-                f", discriminator={discriminator['propertyName']!r}, "
-                f"mapping={{{', '.join(mapping_parts)}}}"
+                f", discriminator={prop_name!r}, "
+                f"mapping={{{', '.join(self._mapping_parts(mapping, where))}}}"
             )
         const = identifier(cls).upper()
         converter = f"_m.one_of({', '.join(converters)}{extra})"
@@ -329,7 +397,7 @@ class SchemaRegistry:
             if model is None or model.constructible:
                 continue
             model.constructible = True
-            for f in model.fields:
+            for f in model.init_fields:
                 stack.extend(name for _, name in f.type.imports)
 
     def ordered_modules(self) -> list[ModuleDef]:
@@ -350,6 +418,13 @@ def _union_in_place(parts: list[TypeInfo]) -> TypeInfo:
         imports,
         aliases,
     )
+
+
+def _discriminator(schema: Mapping[str, Any]) -> tuple[str, Mapping[str, Any]] | None:
+    found = schema.get("discriminator")
+    if isinstance(found, dict) and isinstance(found.get("propertyName"), str):
+        return found["propertyName"], found.get("mapping") or {}
+    return None
 
 
 def _description(schema: Any) -> str:

@@ -14,7 +14,6 @@ _KEYS = {
     "spec": str,
     "output": str,
     "package_name": str,
-    "package_version": str,
     "config": str,
     "profile": str,
     "include_tags": list,
@@ -32,7 +31,6 @@ class Settings:
     spec: str | None = None  # a path or URL; when set, the lock is not used
     output: Path = Path("generated")
     package_name: str = "twitter_api"
-    package_version: str = "1.0.0"
     config: Path | None = None
     profile: str | None = None
     include_tags: list[str] = field(default_factory=list)
@@ -62,14 +60,12 @@ def load_settings(root: Path | None) -> Settings:
         if expected is None:
             raise GeneratorError(str(path), f"tool.sdkgen.{key}", "unknown setting")
         if not isinstance(value, expected):
-            raise GeneratorError(
-                str(path), f"tool.sdkgen.{key}", f"must be a {expected.__name__}"
-            )
+            raise GeneratorError(str(path), f"tool.sdkgen.{key}", f"must be a {expected.__name__}")
     settings = Settings(root=root)
     for key in ("spec_lock", "config", "output"):
         if key in table:
             setattr(settings, key, root / table[key])
-    for key in ("spec", "package_name", "package_version", "profile"):
+    for key in ("spec", "package_name", "profile"):
         if key in table:
             setattr(settings, key, table[key])
     for key in ("include_tags", "exclude_tags", "include_operations", "exclude_operations"):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import tempfile
 import tomllib
 import urllib.request
 from dataclasses import dataclass
@@ -24,28 +26,35 @@ class SpecLock:
     version: str
     sha256: str
     snapshot: Path | None
+    package_version: str = "1.0.0"  # of the generated package; bumped by fetch-spec
 
     @classmethod
     def read(cls, path: Path) -> SpecLock:
         data = read_toml(path)
-        missing = [k for k in ("source_url", "version", "sha256") if not isinstance(data.get(k), str)]
+        missing = [
+            k for k in ("source_url", "version", "sha256") if not isinstance(data.get(k), str)
+        ]
         if missing:
             raise GeneratorError(str(path), "", f"missing string key(s): {', '.join(missing)}")
         snapshot = data.get("snapshot")
+        package_version = data.get("package_version", "1.0.0")
         return cls(
             path,
             data["source_url"],
             data["version"],
             data["sha256"],
             (path.parent / snapshot) if isinstance(snapshot, str) else None,
+            str(package_version),
         )
 
-    def write(self, source_url: str, version: str, sha256: str) -> None:
+    def render(self) -> str:
         lines = [
             "# The X API v2 OpenAPI document this repository's client is generated from.",
-            f"source_url = {json.dumps(source_url)}",
-            f"version = {json.dumps(version)}",
-            f"sha256 = {json.dumps(sha256)}",
+            f"source_url = {json.dumps(self.source_url)}",
+            f"version = {json.dumps(self.version)}",
+            f"sha256 = {json.dumps(self.sha256)}",
+            "# Version of the generated package: semver, bumped by `sdkgen fetch-spec`.",
+            f"package_version = {json.dumps(self.package_version)}",
         ]
         if self.snapshot is not None:
             lines += [
@@ -53,12 +62,10 @@ class SpecLock:
                 "# (relative to this file).",
                 f"snapshot = {json.dumps(_relative(self.snapshot, self.path.parent))}",
             ]
-        self.path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        return "\n".join(lines) + "\n"
 
 
 def _relative(target: Path, base: Path) -> str:
-    import os
-
     return Path(os.path.relpath(target, base)).as_posix()
 
 
@@ -112,7 +119,9 @@ def parse_document(origin: str, raw: bytes) -> dict[str, Any]:
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise GeneratorError(origin, f"{exc.lineno}:{exc.colno}", f"invalid JSON: {exc.msg}") from None
+            raise GeneratorError(
+                origin, f"{exc.lineno}:{exc.colno}", f"invalid JSON: {exc.msg}"
+            ) from None
     else:
         try:
             data = yaml.safe_load(text)
@@ -132,10 +141,19 @@ def load_spec(source: str) -> LoadedSpec:
     return LoadedSpec(source, raw, parse_document(source, raw))
 
 
+def cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "sdkgen" / "specs"
+
+
 def load_locked_spec(lock: SpecLock) -> LoadedSpec:
-    """The pinned spec: the local snapshot when present, else a download; sha256 verified."""
+    """The pinned spec, sha256 verified: the local snapshot when present, else the cache
+    (downloads are kept there by their sha256), else a download."""
+    cached = cache_dir() / f"{lock.sha256}.json"
     if lock.snapshot is not None and lock.snapshot.is_file():
         source = str(lock.snapshot)
+    elif cached.is_file():
+        source = str(cached)
     else:
         source = lock.source_url
     spec = load_spec(source)
@@ -143,4 +161,29 @@ def load_locked_spec(lock: SpecLock) -> LoadedSpec:
         raise GeneratorError(
             source, "", f"sha256 {spec.sha256} does not match the lock {lock.path} ({lock.sha256})"
         )
+    if source == lock.source_url:
+        store_in_cache(spec)
     return spec
+
+
+def store_in_cache(spec: LoadedSpec) -> None:
+    target = cache_dir() / f"{spec.sha256}.json"
+    if target.is_file():
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(target, spec.raw)
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Replace a file so readers see the old or the new bytes, never a part."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -10,9 +10,8 @@ import asyncio
 import logging
 import random
 import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
-from collections.abc import Awaitable, Callable
 from typing import Any, ClassVar, Final, Self, TypeVar
 
 import httpx
@@ -224,8 +223,13 @@ class SyncAPIClient(_ClientBase):
                 delay = _retry_delay(request.method, attempt, settings, error=exc)
                 if delay is None:
                     raise _wrap_transport_error(exc, request) from None
-                log.info("retrying %s %s in %.2fs after %s", request.method,
-                         request.url.path, delay, type(exc).__name__)
+                log.info(
+                    "retrying %s %s in %.2fs after %s",
+                    request.method,
+                    request.url.path,
+                    delay,
+                    type(exc).__name__,
+                )
             else:
                 if response.status_code < 400:
                     return response
@@ -235,8 +239,13 @@ class SyncAPIClient(_ClientBase):
                         response.read()
                     self._raise_for_status(response)
                 response.close()
-                log.info("retrying %s %s in %.2fs after status %d", request.method,
-                         request.url.path, delay, response.status_code)
+                log.info(
+                    "retrying %s %s in %.2fs after status %d",
+                    request.method,
+                    request.url.path,
+                    delay,
+                    response.status_code,
+                )
             time.sleep(delay or 0.0)
             attempt += 1
 
@@ -260,7 +269,9 @@ class SyncAPIClient(_ClientBase):
         body: Any,
     ) -> httpx.Request:
         s = self._settings
-        return build_request(self._http, s.base_url, op, path, query, body, self._headers, s.timeout)
+        return build_request(
+            self._http, s.base_url, op, path, query, body, self._headers, s.timeout
+        )
 
     def _stream(
         self,
@@ -339,8 +350,13 @@ class AsyncAPIClient(_ClientBase):
                 delay = _retry_delay(request.method, attempt, settings, error=exc)
                 if delay is None:
                     raise _wrap_transport_error(exc, request) from None
-                log.info("retrying %s %s in %.2fs after %s", request.method,
-                         request.url.path, delay, type(exc).__name__)
+                log.info(
+                    "retrying %s %s in %.2fs after %s",
+                    request.method,
+                    request.url.path,
+                    delay,
+                    type(exc).__name__,
+                )
             else:
                 if response.status_code < 400:
                     return response
@@ -350,8 +366,13 @@ class AsyncAPIClient(_ClientBase):
                         await response.aread()
                     self._raise_for_status(response)
                 await response.aclose()
-                log.info("retrying %s %s in %.2fs after status %d", request.method,
-                         request.url.path, delay, response.status_code)
+                log.info(
+                    "retrying %s %s in %.2fs after status %d",
+                    request.method,
+                    request.url.path,
+                    delay,
+                    response.status_code,
+                )
             await asyncio.sleep(delay or 0.0)
             attempt += 1
 
@@ -375,7 +396,9 @@ class AsyncAPIClient(_ClientBase):
         body: Any,
     ) -> httpx.Request:
         s = self._settings
-        return build_request(self._http, s.base_url, op, path, query, body, self._headers, s.timeout)
+        return build_request(
+            self._http, s.base_url, op, path, query, body, self._headers, s.timeout
+        )
 
     def _stream(
         self,
@@ -405,4 +428,3 @@ class AsyncAPIClient(_ClientBase):
         response = await self._send(request)
         await response.aread()
         return response
-

@@ -1,18 +1,18 @@
 """Errors raised by the client.
 
-    APIError
-    ├── APIConnectionError            the request did not get a response
-    │   └── APITimeoutError
-    ├── APIStatusError                a response with a 4xx/5xx status (.status_code, .response, .problem)
-    │   ├── BadRequestError           400
-    │   ├── AuthenticationError       401
-    │   ├── PermissionDeniedError     403
-    │   ├── NotFoundError             404
-    │   ├── ConflictError             409
-    │   ├── RateLimitError            429 (.reset_at, .limit, .remaining)
-    │   └── ServerError               5xx
-    ├── APIResponseError              a 2xx response whose body cannot be decoded
-    └── OperationNotAllowedError      the auth in use cannot call this operation (nothing sent)
+APIError
+├── APIConnectionError            the request did not get a response
+│   └── APITimeoutError
+├── APIStatusError                a 4xx/5xx response (.status_code, .response, .problem)
+│   ├── BadRequestError           400
+│   ├── AuthenticationError       401
+│   ├── PermissionDeniedError     403
+│   ├── NotFoundError             404
+│   ├── ConflictError             409
+│   ├── RateLimitError            429 (.reset_at, .limit, .remaining)
+│   └── ServerError               5xx
+├── APIResponseError              a 2xx response whose body cannot be decoded
+└── OperationNotAllowedError      the auth in use cannot call this operation (nothing sent)
 """
 
 from __future__ import annotations
@@ -115,9 +115,7 @@ class RateLimit:
 
     __slots__ = ("limit", "remaining", "reset_at")
 
-    def __init__(
-        self, limit: int | None, remaining: int | None, reset_at: datetime | None
-    ) -> None:
+    def __init__(self, limit: int | None, remaining: int | None, reset_at: datetime | None) -> None:
         self.limit = limit
         self.remaining = remaining
         self.reset_at = reset_at
@@ -132,7 +130,9 @@ class RateLimit:
         )
 
     def __repr__(self) -> str:
-        return f"RateLimit(limit={self.limit}, remaining={self.remaining}, reset_at={self.reset_at})"
+        return (
+            f"RateLimit(limit={self.limit}, remaining={self.remaining}, reset_at={self.reset_at})"
+        )
 
 
 def _int_header(headers: httpx.Headers, name: str) -> int | None:
@@ -168,7 +168,12 @@ def status_error(response: httpx.Response, parse_problem: Any) -> APIStatusError
         # X answers errors either as a Problem (title/detail/type) or as {"errors": [Problem...]}.
         source = body
         errors = body.get("errors")
-        if "type" not in body and isinstance(errors, list) and errors and isinstance(errors[0], dict):
+        if (
+            "type" not in body
+            and isinstance(errors, list)
+            and errors
+            and isinstance(errors[0], dict)
+        ):
             source = errors[0]
         problem = parse_problem(source)
         detail = str(source.get("detail") or source.get("title") or source.get("message") or "")

@@ -227,32 +227,36 @@ class OneOf(Converter):
     host) is matched on its path; failing that, the value stays a plain `Model`, never an error.
     """
 
-    __slots__ = ("by_value", "by_path", "prop", "variants")
+    __slots__ = ("by_path", "by_value", "fallback", "prop", "variants")
 
     def __init__(
         self,
         variants: Sequence[tuple[Converter, Sequence[str]]],
         discriminator: str | None = None,
         mapping: Mapping[str, ModelRef] | None = None,
+        fallback: ModelRef | None = None,
     ) -> None:
         self.variants = tuple(variants)
         self.prop = discriminator
         self.by_value: dict[str, ModelRef] = dict(mapping or {})
         self.by_path = {_uri_path(k): v for k, v in self.by_value.items()}
+        self.fallback = fallback  # the base class, when the schema has one
 
     def bind(self, package: str) -> None:
         for conv, _ in self.variants:
             conv.bind(package)
         for ref in self.by_value.values():
             ref.bind(package)
+        if self.fallback is not None:
+            self.fallback.bind(package)
 
     def choose(self, raw: Any) -> Converter | None:
         if self.prop is not None and isinstance(raw, dict):
             tag = raw.get(self.prop)
             if isinstance(tag, str):
-                ref = self.by_value.get(tag) or self.by_path.get(_uri_path(tag))
-                if ref is not None:
-                    return ref
+                # An unlisted tag is a kind this client doesn't know: no structural guess.
+                listed = self.by_value.get(tag) or self.by_path.get(_uri_path(tag))
+                return listed or self.fallback
         for conv, required in self.variants:
             if isinstance(conv, ModelRef | MapOf | AliasRef):
                 if isinstance(raw, dict) and all(k in raw for k in required):
@@ -280,7 +284,7 @@ class OneOf(Converter):
 
 
 def _uri_path(value: str) -> str:
-    scheme, sep, rest = value.partition("://")
+    _, sep, rest = value.partition("://")
     return rest.partition("/")[2] if sep else value
 
 
@@ -415,6 +419,8 @@ def dump(value: Any) -> Any:
         return value._raw
     if isinstance(value, str | int | float | bool) or value is None:
         return value
+    if isinstance(value, bytes | bytearray | memoryview) or hasattr(value, "read"):
+        return value  # file content for a multipart body, sent as it is
     if isinstance(value, datetime):
         return value.isoformat().replace("+00:00", "Z")
     if isinstance(value, Mapping):
@@ -437,6 +443,6 @@ def one_of(
     *variants: tuple[Converter, Sequence[str]],
     discriminator: str | None = None,
     mapping: Mapping[str, ModelRef] | None = None,
+    fallback: ModelRef | None = None,
 ) -> OneOf:
-    return OneOf(variants, discriminator, mapping)
-
+    return OneOf(variants, discriminator, mapping, fallback)

@@ -23,13 +23,14 @@ def _parse_line(op: Operation, line: str, response: httpx.Response) -> Any:
     try:
         raw = json.loads(line)
     except ValueError as exc:
-        raise APIResponseError(f"{op.name}: a stream line is not valid JSON ({exc})",
-                               response=response) from None
+        raise APIResponseError(
+            f"{op.name}: a stream line is not valid JSON ({exc})", response=response
+        ) from None
     return op.response.load(raw) if op.response is not None else raw
 
 
 class Stream(Generic[T]):
-    """A context manager over a streaming response: `with client.stream_posts() as s: for x in s`."""
+    """A streaming response: `with client.stream_posts() as s: for post in s: ...`."""
 
     def __init__(self, client: SyncAPIClient, op: Operation, request: httpx.Request) -> None:
         self._client = client
@@ -82,7 +83,9 @@ class AsyncStream(Generic[T]):
     async def __aiter__(self) -> AsyncIterator[T]:
         response = self._response
         if response is None:
-            raise RuntimeError("use the stream as a context manager: `async with client.op() as s:`")
+            raise RuntimeError(
+                "use the stream as a context manager: `async with client.op() as s:`"
+            )
         async for line in response.aiter_lines():
             if line.strip():
                 yield _parse_line(self._op, line, response)

@@ -161,7 +161,7 @@ def build_request(
     if body is not None:
         wire = dump(body)
         if op.multipart and isinstance(wire, dict) and any(_is_file(v) for v in wire.values()):
-            files = {k: v for k, v in wire.items() if _is_file(v)}
+            files = {k: (k, v) for k, v in wire.items() if _is_file(v)}
             data = {k: _text(v) for k, v in wire.items() if not _is_file(v) and v is not None}
         else:
             content = json.dumps(wire, separators=(",", ":"), ensure_ascii=False).encode()
@@ -178,7 +178,7 @@ def build_request(
 
 
 def _is_file(value: Any) -> bool:
-    return isinstance(value, bytes | bytearray | memoryview | tuple) or hasattr(value, "read")
+    return isinstance(value, bytes | bytearray | memoryview) or hasattr(value, "read")
 
 
 def parse_response(op: Operation, response: httpx.Response) -> Any:
@@ -197,4 +197,3 @@ def parse_response(op: Operation, response: httpx.Response) -> Any:
             response=response,
         ) from None
     return op.response.load(raw) if op.response is not None else raw
-

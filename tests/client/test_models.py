@@ -1,0 +1,132 @@
+"""Typed, tolerant responses: unknown fields kept, unknown enums accepted, oneOf resolved."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from types import ModuleType
+from typing import Any
+
+import httpx
+import pytest
+
+
+def _get(api: ModuleType, body: Any) -> Any:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json=body)
+
+    client = api.Client(http_client=httpx.Client(transport=httpx.MockTransport(handler)))
+    return client.get_item_by_id("1")
+
+
+ITEM = {
+    "id": "1",
+    "name": "first",
+    "created_at": "2024-01-02T03:04:05.000Z",
+    "kind": "plain",
+    "tags": ["a"],
+    "owner": {"username": "u", "verified": True},
+    "parent": {"id": "0", "name": "root"},
+    "scores": {"x": 3},
+    "class": "k",
+}
+
+
+def test_fields_are_typed_on_access(mini_api: ModuleType) -> None:
+    result = _get(mini_api, {"data": ITEM})
+    from mini_api.models import Item, ItemOwner
+
+    item = result.data
+    assert isinstance(item, Item)
+    assert item.id == "1" and item.name == "first"
+    assert item.created_at == datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)
+    assert isinstance(item.owner, ItemOwner) and item.owner.verified is True
+    assert isinstance(item.parent, Item) and item.parent.name == "root"
+    assert item.scores == {"x": 3}
+    assert item.class_ == "k"
+    assert item.note is None
+    result.validate()
+
+
+def test_unknown_fields_and_enum_values_survive(mini_api: ModuleType) -> None:
+    body = {"data": {**ITEM, "kind": "brand-new-kind", "new_field": {"n": 1}}, "new_top": 1}
+    result = _get(mini_api, body)
+    assert result.data.kind == "brand-new-kind"
+    assert result.data.extra_fields == {"new_field": {"n": 1}}
+    assert result.data["new_field"] == {"n": 1}
+    assert result.to_dict() == body
+    result.validate()  # unknown enum members and fields are not errors
+
+
+def test_problem_union_is_resolved_by_discriminator(mini_api: ModuleType) -> None:
+    from mini_api.models import InvalidProblem, NotFoundProblem
+
+    body = {
+        "data": ITEM,
+        "errors": [
+            {
+                "type": "https://api.example.test/problems/not-found",
+                "title": "nf",
+                "resource_id": "2",
+            },
+            {"type": "https://api.example.test/problems/invalid", "title": "bad"},
+            # the same problem served from another host still resolves by its path
+            {"type": "https://other.example/problems/invalid", "title": "elsewhere"},
+            {"type": "https://api.example.test/problems/brand-new", "title": "unknown"},
+        ],
+    }
+    errors = _get(mini_api, body).errors
+    assert [type(e).__name__ for e in errors] == [
+        "NotFoundProblem",
+        "InvalidProblem",
+        "InvalidProblem",
+        "Model",
+    ]
+    assert isinstance(errors[0], NotFoundProblem) and errors[0].resource_id == "2"
+    assert isinstance(errors[1], InvalidProblem) and errors[1].title == "bad"
+    assert errors[3]["title"] == "unknown"
+
+
+def test_validate_reports_wrong_shapes(mini_api: ModuleType) -> None:
+    from mini_api import ResponseValidationError
+
+    result = _get(mini_api, {"data": {"id": 5, "tags": "notalist", "created_at": "yesterday"}})
+    with pytest.raises(ResponseValidationError) as info:
+        result.validate()
+    problems = info.value.problems
+    assert "GetItemByIdResponse.data.id: expected string, got int" in problems
+    assert "GetItemByIdResponse.data.name: required field is missing" in problems
+    assert "GetItemByIdResponse.data.tags: expected array, got str" in problems
+    assert any("created_at: expected an ISO 8601 date-time" in p for p in problems)
+    with pytest.raises(AttributeError, match="required field 'name' is missing"):
+        _ = result.data.name
+
+
+def test_untagged_oneof_chooses_by_required_keys(mini_api: ModuleType) -> None:
+    from mini_api.models.event import EVENT, EventVariant1, EventVariant2
+
+    a = EVENT.load({"data": ITEM})
+    b = EVENT.load(
+        {"errors": [{"type": "https://api.example.test/problems/invalid", "title": "t"}]}
+    )
+    assert isinstance(a, EventVariant1) and a.data.name == "first"
+    assert isinstance(b, EventVariant2) and type(b.errors[0]).__name__ == "InvalidProblem"
+
+
+def test_models_compare_and_repr(mini_api: ModuleType) -> None:
+    from mini_api.models import Item
+
+    a = Item.from_dict({"id": "1", "name": "n"})
+    assert a == Item.from_dict({"id": "1", "name": "n"})
+    assert a != Item.from_dict({"id": "2", "name": "n"})
+    assert repr(a) == "Item(id='1', name='n')"
+    a.name = "changed"
+    assert a.to_dict() == {"id": "1", "name": "changed"}
+
+
+def test_allof_merges_properties(mini_api: ModuleType) -> None:
+    from mini_api.models import Owner
+
+    owner = Owner(username="u", display_name="U")
+    assert owner.to_dict() == {"display_name": "U", "username": "u"}
+    with pytest.raises(TypeError):
+        Owner()  # type: ignore[call-arg]  # username is required
