@@ -41,6 +41,8 @@ def test_path_and_csv_query(mini_api: ModuleType) -> None:
     assert rec.last.method == "GET"
     assert str(rec.last.url) == "https://h.test/base/items/a%2Fb%20c?item.fields=id,name"
     assert rec.last.headers["accept"] == "application/json, application/problem+json"
+    assert rec.last.headers["user-agent"] == "mini_api/1.0.0 (spec 1.2)"
+    assert "authorization" not in rec.last.headers
     assert rec.last.content == b""
 
 

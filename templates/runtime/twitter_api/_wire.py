@@ -15,6 +15,7 @@ import httpx
 
 from ._exceptions import APIResponseError, OperationNotAllowedError
 from ._models import Converter, dump
+from ._spec_info import PACKAGE_NAME, PACKAGE_VERSION, SPEC_VERSION
 
 __all__ = ["Operation", "build_request", "check_security", "parse_response"]
 
@@ -24,6 +25,7 @@ MODELS_PACKAGE: Final = __name__.rpartition(".")[0] + ".models"
 # Query parameter styles (OpenAPI `style` + `explode`) that need more than str(value).
 CSV: Final = "csv"  # form, explode: false -> a=1,2,3
 MULTI: Final = "multi"  # form, explode: true -> a=1&a=2
+USER_AGENT: Final = f"{PACKAGE_NAME}/{PACKAGE_VERSION} (spec {SPEC_VERSION})"
 
 
 class Operation:
@@ -152,7 +154,7 @@ def build_request(
         encoded = encode_query(op.styles, query)
         if encoded:
             url = f"{url}?{encoded}"
-    all_headers = {"Accept": op.accept}
+    all_headers = {"Accept": op.accept, "User-Agent": USER_AGENT}
     if headers:
         all_headers.update(headers)
     content: bytes | None = None
