@@ -15,7 +15,19 @@ __all__ = ["class_name", "identifier", "module_name", "pascal_case", "snake_case
 
 # Attributes of the runtime Model base class; a field with one of these names gets a suffix.
 MODEL_RESERVED = frozenset(
-    {"to_dict", "from_dict", "validate", "extra_fields", "_raw", "_fields", "_wrap", "_check"}
+    {
+        "to_dict",
+        "from_dict",
+        "validate",
+        "extra_fields",
+        "http_response",
+        "rate_limit",
+        "_raw",
+        "_response",
+        "_fields",
+        "_wrap",
+        "_check",
+    }
 )
 
 

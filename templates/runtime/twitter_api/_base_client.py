@@ -12,7 +12,7 @@ import random
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
-from typing import Any, ClassVar, Final, Self, TypeVar
+from typing import Any, ClassVar, Final, ParamSpec, Self, TypeVar
 
 import httpx
 
@@ -25,6 +25,7 @@ from ._exceptions import (
 )
 from ._models import Converter
 from ._pagination import AsyncPaginator, Paginator
+from ._raw_response import RawResponse, capture_responses, record_response, stop_capture
 from ._streaming import AsyncStream, Stream
 from ._wire import Operation, build_request, check_security, parse_response
 
@@ -38,6 +39,8 @@ MAX_RATE_LIMIT_WAIT: Final = 15 * 60.0
 _IDEMPOTENT: Final = frozenset({"GET", "HEAD", "OPTIONS"})
 
 P = TypeVar("P")
+T = TypeVar("T")
+Params = ParamSpec("Params")
 
 
 class _Settings:
@@ -231,6 +234,8 @@ class SyncAPIClient(_ClientBase):
                     type(exc).__name__,
                 )
             else:
+                record_response(response)
+                log.debug("%s %s -> %d", request.method, request.url.path, response.status_code)
                 if response.status_code < 400:
                     return response
                 delay = _retry_delay(request.method, attempt, settings, response=response)
@@ -287,6 +292,22 @@ class SyncAPIClient(_ClientBase):
     ) -> Paginator[P]:
         """Iterate the pages of a paginated operation: `client.paginate(client.op, **kwargs)`."""
         return Paginator(method, self._operations, kwargs, limit)
+
+    def with_raw_response(
+        self, method: Callable[Params, T], /, *args: Params.args, **kwargs: Params.kwargs
+    ) -> RawResponse[T]:
+        """Call `method` and keep its HTTP response: `client.with_raw_response(client.op, ...)`.
+
+        `.headers`, `.status_code` and `.rate_limit` of the final response, `.parse()` the value.
+        """
+        found, token = capture_responses()
+        try:
+            value = method(*args, **kwargs)
+        finally:
+            stop_capture(token)
+        if not found:
+            raise TypeError("with_raw_response needs a method of this client that sends a request")
+        return RawResponse(found[-1], value)
 
     def request(
         self,
@@ -358,6 +379,8 @@ class AsyncAPIClient(_ClientBase):
                     type(exc).__name__,
                 )
             else:
+                record_response(response)
+                log.debug("%s %s -> %d", request.method, request.url.path, response.status_code)
                 if response.status_code < 400:
                     return response
                 delay = _retry_delay(request.method, attempt, settings, response=response)
@@ -414,6 +437,23 @@ class AsyncAPIClient(_ClientBase):
     ) -> AsyncPaginator[P]:
         """Iterate pages with `async for`: `client.paginate(client.op, **kwargs)`."""
         return AsyncPaginator(method, self._operations, kwargs, limit)
+
+    async def with_raw_response(
+        self,
+        method: Callable[Params, Awaitable[T]],
+        /,
+        *args: Params.args,
+        **kwargs: Params.kwargs,
+    ) -> RawResponse[T]:
+        """Await `method` and keep its HTTP response (see `Client.with_raw_response`)."""
+        found, token = capture_responses()
+        try:
+            value = await method(*args, **kwargs)
+        finally:
+            stop_capture(token)
+        if not found:
+            raise TypeError("with_raw_response needs a method of this client that sends a request")
+        return RawResponse(found[-1], value)
 
     async def request(
         self,

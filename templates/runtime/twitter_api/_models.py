@@ -12,7 +12,12 @@ from __future__ import annotations
 import importlib
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
-from typing import Any, Generic, TypeVar, cast, overload
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast, overload
+
+if TYPE_CHECKING:
+    import httpx
+
+    from ._exceptions import RateLimit
 
 __all__ = [
     "ANY",
@@ -330,9 +335,10 @@ class Field(Generic[T]):
 class Model:
     """Base of every generated model: a typed view over one JSON object."""
 
-    __slots__ = ("_raw",)
+    __slots__ = ("_raw", "_response")
     _fields: tuple[Field[Any], ...] = ()
     _raw: dict[str, Any]
+    _response: httpx.Response  # set on the top-level result of a call only
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -385,6 +391,21 @@ class Model:
             value = raw[field.wire]
             if value is not None:
                 field.convert.check(value, f"{where}.{field.wire}", out)
+
+    @property
+    def http_response(self) -> httpx.Response | None:
+        """The HTTP response this model was parsed from (top-level results of a call only)."""
+        return getattr(self, "_response", None)
+
+    @property
+    def rate_limit(self) -> RateLimit | None:
+        """The `x-rate-limit-*` headers of the response this result came in."""
+        response = self.http_response
+        if response is None:
+            return None
+        from ._exceptions import RateLimit
+
+        return RateLimit.from_headers(response.headers)
 
     @property
     def extra_fields(self) -> dict[str, Any]:

@@ -16,7 +16,7 @@ def _page_param(method: Callable[..., Any], operations: dict[str, Operation]) ->
     name = getattr(method, "__name__", "")
     op = operations.get(name)
     if op is None or op.paginated_by is None:
-        raise TypeError(f"{name or method!r} is not a paginated operation of this client")
+        raise TypeError(f"{name or repr(method)} is not a paginated operation of this client")
     return op.paginated_by
 
 

@@ -14,7 +14,7 @@ from urllib.parse import quote
 import httpx
 
 from ._exceptions import APIResponseError, OperationNotAllowedError
-from ._models import Converter, dump
+from ._models import Converter, Model, dump
 from ._spec_info import PACKAGE_NAME, PACKAGE_VERSION, SPEC_VERSION
 
 __all__ = ["Operation", "build_request", "check_security", "parse_response"]
@@ -198,4 +198,7 @@ def parse_response(op: Operation, response: httpx.Response) -> Any:
             f"{len(response.content)} bytes)",
             response=response,
         ) from None
-    return op.response.load(raw) if op.response is not None else raw
+    value = op.response.load(raw) if op.response is not None else raw
+    if isinstance(value, Model):
+        value._response = response
+    return value

@@ -1,0 +1,194 @@
+"""Retries, rate limits, raw access and paging against a real loopback server."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+import httpx
+import pytest
+import twitter_api
+
+from tests.client.loopback import Seen, Step, closed_port, serve
+
+POST = {"id": "20", "text": "hello"}
+
+
+def _client(base_url: str, **kwargs: Any) -> twitter_api.Client:
+    return twitter_api.Client(base_url=base_url, **kwargs)
+
+
+def test_get_retried_after_503_twice_then_parsed() -> None:
+    steps = [
+        Step(503, {"title": "Service Unavailable"}, headers={"retry-after": "0"}),
+        Step(503, {"title": "Service Unavailable"}, headers={"retry-after": "0"}),
+        Step(200, {"data": POST}),
+    ]
+    with serve(steps) as (url, script), _client(url) as client:
+        post = client.get_posts_by_id("20")
+    assert post.data.text == "hello"
+    assert [s.path for s in script.seen] == ["/2/tweets/20"] * 3
+
+
+def test_get_gives_up_after_max_retries() -> None:
+    steps = [Step(500, {"title": "boom"}, headers={"retry-after": "0"}) for _ in range(5)]
+    with serve(steps) as (url, script), _client(url, max_retries=1) as client:
+        with pytest.raises(twitter_api.ServerError) as info:
+            client.get_posts_by_id("20")
+    assert info.value.status_code == 500
+    assert len(script.seen) == 2
+
+
+def test_post_is_never_retried_after_reaching_the_server() -> None:
+    steps = [Step(503, {"title": "x"}, headers={"retry-after": "0"}), Step(201, {"data": POST})]
+    with serve(steps) as (url, script), _client(url) as client:
+        with pytest.raises(twitter_api.ServerError):
+            client.create_posts(body={"text": "once"})
+    assert len(script.seen) == 1
+
+
+def test_post_retried_when_connect_failed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("twitter_api._base_client.random.uniform", lambda a, b: 0.0)
+    client = _client(f"http://127.0.0.1:{closed_port()}", max_retries=2)
+    attempts: list[httpx.Request] = []
+    original = client._http.send
+
+    def counting_send(request: httpx.Request, **kwargs: Any) -> httpx.Response:
+        attempts.append(request)
+        return original(request, **kwargs)
+
+    monkeypatch.setattr(client._http, "send", counting_send)
+    with pytest.raises(twitter_api.APIConnectionError, match="connection failed: POST /2/tweets"):
+        client.create_posts(body={"text": "x"})
+    assert len(attempts) == 3  # the request never reached a server: safe to retry
+
+
+def test_connection_reset_mid_body_is_retried_for_get() -> None:
+    body = b'{"data": {"id": "20", "text": "hello"}}'
+    steps = [Step(200, raw=body, reset_after=10), Step(200, raw=body)]
+    with serve(steps) as (url, script), _client(url) as client:
+        post = client.get_posts_by_id("20")
+    assert post.data.id == "20"
+    assert len(script.seen) == 2
+
+
+def test_truncated_json_is_a_clear_error_without_retries() -> None:
+    steps = [Step(200, raw=b'{"data": {"id": "20", "te') for _ in range(3)]
+    with serve(steps) as (url, script), _client(url) as client:
+        with pytest.raises(
+            twitter_api.APIResponseError, match="getPostsById: the response body is not valid JSON"
+        ):
+            client.get_posts_by_id("20")
+    assert len(script.seen) == 1
+
+
+def test_rate_limit_raises_with_reset_by_default() -> None:
+    reset = int(time.time()) + 3
+    headers = {
+        "x-rate-limit-limit": "300",
+        "x-rate-limit-remaining": "0",
+        "x-rate-limit-reset": str(reset),
+    }
+    with serve([Step(429, {"title": "Too Many Requests"}, headers=headers)]) as (url, script):
+        with _client(url) as client, pytest.raises(twitter_api.RateLimitError) as info:
+            client.get_posts_by_id("20")
+    assert int(info.value.reset_at.timestamp()) == reset
+    assert (info.value.limit, info.value.remaining) == (300, 0)
+    assert len(script.seen) == 1
+
+
+def test_wait_on_rate_limit_sleeps_until_reset_then_retries() -> None:
+    reset = int(time.time()) + 2
+    headers = {
+        "x-rate-limit-limit": "300",
+        "x-rate-limit-remaining": "0",
+        "x-rate-limit-reset": str(reset),
+    }
+    steps = [Step(429, {"title": "Too Many Requests"}, headers=headers), Step(200, {"data": POST})]
+    with serve(steps) as (url, script), _client(url, wait_on_rate_limit=True) as client:
+        post = client.get_posts_by_id("20")
+    assert post.data.text == "hello"
+    assert len(script.seen) == 2
+    assert script.seen[1].at >= reset  # the retry waited for the window to reset
+
+
+def test_retry_after_is_honoured_on_429() -> None:
+    steps = [
+        Step(429, {"title": "slow down"}, headers={"retry-after": "1"}),
+        Step(200, {"data": POST}),
+    ]
+    with serve(steps) as (url, script), _client(url, wait_on_rate_limit=True) as client:
+        client.get_posts_by_id("20")
+    assert script.seen[1].at - script.seen[0].at >= 1.0
+
+
+def test_rate_limit_and_raw_response_are_reachable() -> None:
+    headers = {
+        "x-rate-limit-limit": "900",
+        "x-rate-limit-remaining": "899",
+        "x-rate-limit-reset": "1700000000",
+        "x-custom": "yes",
+    }
+    with serve([Step(200, {"data": POST}, headers=headers)] * 2) as (url, _), _client(url) as c:
+        post = c.get_posts_by_id("20")
+        raw = c.with_raw_response(c.get_posts_by_id, "20", post_fields=["text"])
+    assert post.rate_limit is not None and post.rate_limit.remaining == 899
+    assert post.http_response is not None and post.http_response.headers["x-custom"] == "yes"
+    assert post.data.rate_limit is None  # nested models carry no response
+    assert raw.status_code == 200 and raw.headers["x-custom"] == "yes"
+    assert raw.rate_limit.limit == 900
+    assert raw.parse().data.text == "hello"
+
+
+def _pages(seen: Seen) -> Step:
+    token = seen.query.get("pagination_token", [None])[0]
+    page = {None: 1, "t2": 2, "t3": 3}[token]
+    meta: dict[str, Any] = {"result_count": 2}
+    if page < 3:
+        meta["next_token"] = f"t{page + 1}"
+    data = [{"id": f"{page}{i}", "text": f"p{page}"} for i in range(2)]
+    return Step(200, {"data": data, "meta": meta})
+
+
+def test_paginate_walks_every_page_and_stops() -> None:
+    with serve(_pages) as (url, script), _client(url) as client:
+        pages = list(client.paginate(client.get_users_posts, id="42", max_results=2))
+        ids = [p.id for p in client.paginate(client.get_users_posts, id="42").items()]
+        limited = list(client.paginate(client.get_users_posts, id="42", limit=2))
+    assert len(pages) == 3
+    assert ids == ["10", "11", "20", "21", "30", "31"]
+    assert len(limited) == 2
+    first = script.seen[0]
+    assert first.path == "/2/users/42/tweets" and first.query == {"max_results": ["2"]}
+    assert script.seen[1].query == {"max_results": ["2"], "pagination_token": ["t2"]}
+
+
+def test_paginate_refuses_an_operation_without_pages() -> None:
+    client = twitter_api.Client()
+    with pytest.raises(TypeError, match="get_posts_by_id is not a paginated operation"):
+        client.paginate(client.get_posts_by_id, id="1")
+
+
+def test_async_client_retries_and_paginates() -> None:
+    async def main(url: str) -> tuple[str, list[str]]:
+        async with twitter_api.AsyncClient(base_url=url) as client:
+            post = await client.get_posts_by_id("20")
+            ids = [p.id async for p in client.paginate(client.get_users_posts, id="7").items()]
+            raw = await client.with_raw_response(client.get_posts_by_id, "20")
+            return post.data.text, [*ids, raw.parse().data.id]
+
+    calls = {"n": 0}
+
+    def script(seen: Seen) -> Step:
+        if seen.path == "/2/tweets/20":
+            calls["n"] += 1
+            if calls["n"] == 1:
+                return Step(502, {"title": "bad gateway"}, headers={"retry-after": "0"})
+            return Step(200, {"data": POST})
+        return _pages(seen)
+
+    with serve(script) as (url, _):
+        text, ids = asyncio.run(main(url))
+    assert text == "hello"
+    assert ids == ["10", "11", "20", "21", "30", "31", "20"]
