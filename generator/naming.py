@@ -36,7 +36,9 @@ def identifier(name: str, reserved: frozenset[str] = frozenset()) -> str:
     result = snake_case(name) or "value"
     if result[0].isdigit():
         result = f"n{result}"
-    if keyword.iskeyword(result) or keyword.issoftkeyword(result) or result in reserved:
+    # Soft keywords (match, case, type, _) are valid names; treating them as reserved would make
+    # the output depend on the Python version generating it.
+    if keyword.iskeyword(result) or result in reserved:
         result += "_"
     return result
 

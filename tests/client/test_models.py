@@ -130,3 +130,15 @@ def test_allof_merges_properties(mini_api: ModuleType) -> None:
     assert owner.to_dict() == {"display_name": "U", "username": "u"}
     with pytest.raises(TypeError):
         Owner()  # type: ignore[call-arg]  # username is required
+
+
+def test_validate_requires_an_untagged_oneof_to_fit_one_variant(mini_api: ModuleType) -> None:
+    from mini_api.models.event import EVENT
+
+    problems: list[str] = []
+    EVENT.check({"data": {"id": 5, "name": "n"}}, "Event", problems)
+    assert problems[0] == "Event: matches none of the declared variants"
+    assert "Event.data.id: expected string, got int" in problems
+    fine: list[str] = []
+    EVENT.check({"data": {"id": "5", "name": "n"}}, "Event", fine)
+    assert fine == []

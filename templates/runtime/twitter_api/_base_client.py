@@ -7,7 +7,6 @@ differ only in how they sleep and await.
 from __future__ import annotations
 
 import asyncio
-import logging
 import random
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -23,6 +22,7 @@ from ._exceptions import (
     RateLimit,
     status_error,
 )
+from ._logging import configure_from_env, package_logger
 from ._models import Converter
 from ._pagination import AsyncPaginator, Paginator
 from ._raw_response import RawResponse, capture_responses, record_response, stop_capture
@@ -31,7 +31,8 @@ from ._wire import Operation, build_request, check_security, parse_response
 
 __all__ = ["AsyncAPIClient", "SyncAPIClient"]
 
-log = logging.getLogger(__package__ or "twitter_api")
+log = package_logger()
+configure_from_env()
 
 DEFAULT_TIMEOUT: Final = 30.0
 DEFAULT_MAX_RETRIES: Final = 2

@@ -280,12 +280,22 @@ class OneOf(Converter):
         return Model._wrap(raw) if isinstance(raw, dict) else raw
 
     def check(self, raw: Any, where: str, out: list[str]) -> None:
-        conv = self.choose(raw)
-        if conv is None:
-            if not (self.prop is not None and isinstance(raw, dict) and self.prop in raw):
-                out.append(f"{where}: matches none of the declared variants")
-            return
-        conv.check(raw, where, out)
+        if self.prop is not None and isinstance(raw, dict) and self.prop in raw:
+            conv = self.choose(raw)
+            if conv is not None:
+                conv.check(raw, where, out)
+            return  # an unknown tag is a newer kind of object, not an error
+        # Without a discriminator the value must fit one variant entirely.
+        best: list[str] | None = None
+        for conv, _ in self.variants:
+            found: list[str] = []
+            conv.check(raw, where, found)
+            if not found:
+                return
+            if best is None or len(found) < len(best):
+                best = found
+        out.append(f"{where}: matches none of the declared variants")
+        out.extend(best or [])
 
 
 def _uri_path(value: str) -> str:
