@@ -1,0 +1,822 @@
+"""Config.toml: the runtime settings and auth profiles, Ballerina style.
+
+    [twitter_api]                       # one table per module; other modules' tables are ignored
+    base_url = "https://api.x.com"      # optional
+    timeout = 30.0                      # optional, seconds
+    default_profile = "bot"             # optional; else the first profile defined
+    allow_insecure_permissions = false  # optional; true accepts secret files others can read
+
+    [twitter_api.profiles.bot]
+    flow = "pkce"                       # "pkce" | "app" | "bearer" | "oauth1"
+    client_id = "..."                   # client_id and secrets: "literal", { env = "NAME" }
+    client_secret = { env = "X_SECRET" }  #   or { file = "PATH" } (relative to the config file)
+    ...
+
+Sources, highest precedence first (a key set by a higher source wins, key by key):
+
+1. environment variables `TWITTER_API_<PROFILE>_<KEY>` (e.g. `TWITTER_API_BOT_CLIENT_ID`; the
+   profile name upper-cased with non-alphanumerics as `_`) and `TWITTER_API_<KEY>` for the
+   module keys (`TWITTER_API_TIMEOUT`). Variables that match no key are ignored.
+2. the files given as `path` (one path or a list), or else listed in `TWITTER_API_CONFIG`
+   (separated by `os.pathsep`); an earlier file wins over a later one.
+3. inline TOML in `TWITTER_API_CONFIG_DATA`.
+4. `./Config.toml`, read only when none of the three above is given.
+
+Every problem is collected and reported at once in a `ConfigError`, each naming the key, the
+profile and where it was set (file:line:column or the environment variable). Unknown keys are
+errors. A file holding a literal secret, a `{ file = ... }` secret or a token store that group
+or others can read is refused (fix: chmod 600) unless `allow_insecure_permissions = true`.
+Secret values never appear in a message.
+"""
+
+from __future__ import annotations
+
+import bisect
+import contextlib
+import json
+import os
+import re
+import tomllib
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final, Literal
+from urllib.parse import urlsplit
+
+import httpx
+
+from . import _spec_info
+from ._exceptions import APIError
+from ._secrets import Secret, group_or_others_can_read
+from .auth import AppOnly, BearerToken, OAuth1, OAuth2PKCE
+
+__all__ = ["ConfigError", "ConfigProblem", "Settings", "load_settings"]
+
+MODULE: Final = __name__.split(".")[0]  # the table name follows the package name
+ENV_PREFIX: Final = MODULE.upper()
+ENV_CONFIG: Final = f"{ENV_PREFIX}_CONFIG"
+ENV_CONFIG_DATA: Final = f"{ENV_PREFIX}_CONFIG_DATA"
+DEFAULT_FILE: Final = "Config.toml"
+DEFAULT_TIMEOUT: Final = 30.0
+
+Kind = Literal["flow", "text", "url", "path", "scopes", "secret", "id", "number", "bool"]
+
+MODULE_KEYS: Final[Mapping[str, Kind]] = {
+    "base_url": "url",
+    "timeout": "number",
+    "default_profile": "text",
+    "allow_insecure_permissions": "bool",
+}
+PROFILE_KEYS: Final[Mapping[str, Kind]] = {
+    "flow": "flow",
+    "client_id": "id",
+    "client_secret": "secret",
+    "redirect_uri": "url",
+    "scopes": "scopes",
+    "token_store": "path",
+    "authorize_url": "url",
+    "token_url": "url",
+    "revoke_url": "url",
+    "bearer_token": "secret",
+    "api_key": "secret",
+    "api_secret": "secret",
+    "access_token": "secret",
+    "access_token_secret": "secret",
+}
+# flow -> (required keys, optional keys); `flow` itself is always required.
+FLOWS: Final[Mapping[str, tuple[frozenset[str], frozenset[str]]]] = {
+    "pkce": (
+        frozenset({"client_id", "redirect_uri", "scopes"}),
+        frozenset({"client_secret", "token_store", "authorize_url", "token_url", "revoke_url"}),
+    ),
+    "app": (frozenset({"client_id", "client_secret"}), frozenset({"token_url"})),
+    "bearer": (frozenset({"bearer_token"}), frozenset()),
+    "oauth1": (
+        frozenset({"api_key", "api_secret", "access_token", "access_token_secret"}),
+        frozenset(),
+    ),
+}
+
+
+# -- results and errors -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """Where a value was set: a file (or the inline data) with line and column, or a variable."""
+
+    source: str
+    line: int | None = None
+    column: int | None = None
+
+    def __str__(self) -> str:
+        if self.line is None:
+            return self.source
+        return f"{self.source}:{self.line}:{self.column}"
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigProblem:
+    message: str
+    location: Location
+    key: str | None = None
+    profile: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.message}"
+
+
+class ConfigError(APIError):
+    """The configuration is unusable; `.problems` lists every reason found."""
+
+    def __init__(self, problems: Sequence[ConfigProblem]) -> None:
+        self.problems = tuple(problems)
+        lines = "\n".join(f"  {problem}" for problem in self.problems)
+        count = len(self.problems)
+        super().__init__(f"{count} configuration problem{'s' if count > 1 else ''}:\n{lines}")
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """What a client needs: where to send requests, how long to wait, how to authenticate."""
+
+    base_url: str
+    timeout: float
+    auth: httpx.Auth
+    profile: str
+    flow: str
+
+
+# -- sources ----------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Value:
+    raw: object
+    location: Location
+    base_dir: Path  # relative paths in the value resolve against this
+    file: Path | None = None  # the config file that holds it, if any
+    from_env: bool = False  # a string from an environment variable, to be converted
+
+
+@dataclass(slots=True)
+class _Merged:
+    module: dict[str, _Value] = field(default_factory=dict)
+    profiles: dict[str, dict[str, _Value]] = field(default_factory=dict)
+    headers: dict[str, Location] = field(default_factory=dict)  # where each profile is declared
+    # (file, key, location) of every literal secret in a file, overridden or not
+    literal_secrets: list[tuple[Path, str, Location]] = field(default_factory=list)
+
+
+class _Problems(list[ConfigProblem]):
+    def add(
+        self, location: Location, message: str, key: str | None = None, profile: str | None = None
+    ) -> None:
+        self.append(ConfigProblem(message, location, key, profile))
+
+
+def load_settings(
+    path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | None = None,
+    profile: str | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+) -> Settings:
+    """Read the configuration and build the settings of one profile (the default one when None).
+
+    Raises ConfigError listing every problem found.
+    """
+    env = os.environ if environ is None else environ
+    problems = _Problems()
+    merged = _Merged()
+    for layer in reversed(_toml_layers(path, env, problems)):  # lowest precedence first
+        _merge_layer(layer, merged, problems)
+    _merge_environment(env, merged, problems)
+
+    module = {k: _typed(MODULE_KEYS[k], v, k, None, problems) for k, v in merged.module.items()}
+    for name, values in merged.profiles.items():
+        for key, value in values.items():
+            typed = _typed(PROFILE_KEYS[key], value, key, name, problems)
+            if value.from_env and typed is not None:
+                value.raw = typed  # e.g. "a b c" from a variable -> ["a", "b", "c"]
+    allow_insecure = module.get("allow_insecure_permissions") is True
+    if not allow_insecure:
+        _refuse_readable_literal_secrets(merged, problems)
+
+    chosen = _choose_profile(profile, merged, module.get("default_profile"), problems)
+    auth = None
+    flow = ""
+    if chosen is not None:
+        flow_value = merged.profiles[chosen].get("flow")
+        flow = flow_value.raw if flow_value and isinstance(flow_value.raw, str) else ""
+        auth = _build_auth(chosen, merged, env, allow_insecure, problems)
+    if problems or auth is None or chosen is None:
+        raise ConfigError(problems)
+    base_url = module.get("base_url")
+    timeout = module.get("timeout")
+    return Settings(
+        base_url=base_url if isinstance(base_url, str) else _spec_info.DEFAULT_BASE_URL,
+        timeout=float(timeout) if isinstance(timeout, float) else DEFAULT_TIMEOUT,
+        auth=auth,
+        profile=chosen,
+        flow=flow,
+    )
+
+
+@dataclass(slots=True)
+class _Layer:
+    label: str
+    data: dict[str, Any]
+    positions: dict[tuple[str, ...], tuple[int, int]]
+    base_dir: Path
+    file: Path | None
+
+
+def _toml_layers(
+    path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | None,
+    env: Mapping[str, str],
+    problems: _Problems,
+) -> list[_Layer]:
+    """The TOML sources, highest precedence first."""
+    if path is None:
+        listed = [p for p in env.get(ENV_CONFIG, "").split(os.pathsep) if p]
+    elif isinstance(path, str | os.PathLike):
+        listed = [os.fspath(path)]
+    else:
+        listed = [os.fspath(p) for p in path]
+    inline = env.get(ENV_CONFIG_DATA)
+    if not listed and inline is None and Path(DEFAULT_FILE).is_file():
+        listed = [DEFAULT_FILE]
+    layers: list[_Layer] = []
+    for name in listed:
+        file = Path(name).expanduser()
+        try:
+            text = file.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            problems.add(Location(name), "config file not found")
+            continue
+        except (OSError, UnicodeDecodeError) as exc:
+            problems.add(Location(name), f"cannot read the config file: {exc}")
+            continue
+        layer = _parse(name, text, file.absolute().parent, file, problems)
+        if layer is not None:
+            layers.append(layer)
+    if inline is not None:
+        layer = _parse(ENV_CONFIG_DATA, inline, Path.cwd(), None, problems)
+        if layer is not None:
+            layers.append(layer)
+    return layers
+
+
+_TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
+
+
+def _parse(
+    label: str, text: str, base_dir: Path, file: Path | None, problems: _Problems
+) -> _Layer | None:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        message = str(exc)
+        match = _TOML_POSITION.search(message)
+        if match:
+            location = Location(label, int(match[1]), int(match[2]))
+            message = message[: match.start()]
+        else:
+            location = Location(label)
+        problems.add(location, f"malformed TOML: {message}")
+        return None
+    return _Layer(label, data, _key_positions(text), base_dir, file)
+
+
+def _location(layer: _Layer, key_path: tuple[str, ...]) -> Location:
+    # A key inside an inline table has no own position: use the nearest enclosing one.
+    for end in range(len(key_path), 0, -1):
+        position = layer.positions.get(key_path[:end])
+        if position is not None:
+            return Location(layer.label, *position)
+    return Location(layer.label)
+
+
+def _merge_layer(layer: _Layer, merged: _Merged, problems: _Problems) -> None:
+    table = layer.data.get(MODULE)
+    if table is None:
+        return  # the file configures other modules only
+    here = _location(layer, (MODULE,))
+    if not isinstance(table, dict):
+        problems.add(here, f"`{MODULE}` must be a table")
+        return
+    for key, raw in table.items():
+        where = _location(layer, (MODULE, key))
+        if key == "profiles":
+            if not isinstance(raw, dict):
+                problems.add(where, f"`{MODULE}.profiles` must be a table of profiles")
+                continue
+            for name, body in raw.items():
+                _merge_profile(layer, name, body, merged, problems)
+        elif key in MODULE_KEYS:
+            merged.module[key] = _Value(raw, where, layer.base_dir, layer.file)
+        else:
+            problems.add(where, f"unknown key `{key}` in [{MODULE}]", key)
+
+
+def _merge_profile(
+    layer: _Layer, name: str, body: object, merged: _Merged, problems: _Problems
+) -> None:
+    header = _location(layer, (MODULE, "profiles", name))
+    if not isinstance(body, dict):
+        problems.add(header, f"profile `{name}` must be a table", profile=name)
+        return
+    merged.headers[name] = header  # layers arrive lowest first: the last one wins
+    values = merged.profiles.setdefault(name, {})
+    for key, raw in body.items():
+        where = _location(layer, (MODULE, "profiles", name, key))
+        if key in PROFILE_KEYS:
+            values[key] = _Value(raw, where, layer.base_dir, layer.file)
+            if PROFILE_KEYS[key] == "secret" and isinstance(raw, str) and layer.file is not None:
+                merged.literal_secrets.append((layer.file, key, where))
+        else:
+            problems.add(where, f"unknown key `{key}` in profile `{name}`", key, name)
+
+
+def _env_name(profile: str) -> str:
+    return re.sub(r"[^A-Z0-9]", "_", profile.upper())
+
+
+def _merge_environment(env: Mapping[str, str], merged: _Merged, problems: _Problems) -> None:
+    prefix = ENV_PREFIX + "_"
+    keys_longest_first = sorted(PROFILE_KEYS, key=len, reverse=True)
+    cwd = Path.cwd()
+    for variable in sorted(env):
+        if not variable.startswith(prefix) or variable in (ENV_CONFIG, ENV_CONFIG_DATA):
+            continue
+        rest = variable[len(prefix) :]
+        where = Location(f"environment variable {variable}")
+        if rest.lower() in MODULE_KEYS:
+            merged.module[rest.lower()] = _Value(env[variable], where, cwd, from_env=True)
+            continue
+        for key in keys_longest_first:
+            suffix = "_" + key.upper()
+            if not rest.endswith(suffix) or len(rest) == len(suffix):
+                continue
+            wanted = rest[: -len(suffix)]
+            matches = [name for name in merged.profiles if _env_name(name) == wanted]
+            if len(matches) > 1:
+                problems.add(where, f"matches several profiles: {', '.join(matches)}", key)
+            else:
+                name = matches[0] if matches else wanted.lower()
+                merged.headers.setdefault(name, where)
+                value = _Value(env[variable], where, cwd, from_env=True)
+                merged.profiles.setdefault(name, {})[key] = value
+            break
+
+
+# -- values -----------------------------------------------------------------------------------
+
+_BOOLS: Final = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
+
+
+def _describe(key: str | None, profile: str | None) -> str:
+    if profile is None:
+        return f"`{key}` in [{MODULE}]"
+    return f"`{key}` in profile `{profile}`"
+
+
+def _typed(kind: Kind, value: _Value, key: str, profile: str | None, problems: _Problems) -> object:
+    """The checked value (None after reporting a problem). Secrets stay unresolved here."""
+    raw = value.raw
+    from_env = value.from_env
+    what = _describe(key, profile)
+
+    def bad(message: str) -> None:
+        problems.add(value.location, f"{what} {message}", key, profile)
+
+    if kind in ("secret", "id"):
+        if isinstance(raw, str) and raw:
+            return raw
+        if isinstance(raw, dict) and len(raw) == 1:
+            [(source, target)] = raw.items()
+            if source in ("env", "file") and isinstance(target, str) and target:
+                return raw
+        bad('must be a non-empty string, { env = "NAME" } or { file = "PATH" }')
+        return None
+    if kind == "scopes":
+        if from_env:
+            raw = [s for s in re.split(r"[\s,]+", str(raw)) if s]
+        if not isinstance(raw, list) or not all(isinstance(s, str) for s in raw):
+            bad('must be a list of scope names, e.g. ["tweet.read", "users.read"]')
+            return None
+        unknown = [s for s in raw if s not in _spec_info.OAUTH2_SCOPES]
+        if unknown:
+            bad(f"names scopes the API does not define: {', '.join(map(repr, unknown))}")
+            return None
+        return raw
+    if kind == "number":
+        if from_env:
+            try:
+                raw = float(str(raw))
+            except ValueError:
+                bad(f"must be a number of seconds, not {raw!r}")
+                return None
+        if isinstance(raw, bool) or not isinstance(raw, int | float) or not raw > 0:
+            bad("must be a positive number of seconds")
+            return None
+        return float(raw)
+    if kind == "bool":
+        if from_env:
+            raw = _BOOLS.get(str(raw).strip().lower(), raw)
+        if not isinstance(raw, bool):
+            bad("must be true or false")
+            return None
+        return raw
+    if not isinstance(raw, str) or not raw:
+        bad("must be a non-empty string")
+        return None
+    if kind == "flow" and raw not in FLOWS:
+        bad(f"must be one of {', '.join(map(repr, FLOWS))}, not {raw!r}")
+        return None
+    if kind == "url":
+        parts = urlsplit(raw)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            bad(f"must be an http(s) URL, not {raw!r}")
+            return None
+    return raw
+
+
+def _refuse_readable_literal_secrets(merged: _Merged, problems: _Problems) -> None:
+    # A literal secret in a file others can read has leaked already: refuse the file.
+    reported: set[Path] = set()
+    for file, key, where in merged.literal_secrets:
+        mode = None if file in reported else _readable_mode(file)
+        if mode is None:
+            continue
+        reported.add(file)
+        problems.add(
+            where,
+            f"the file holds a literal secret (`{key}`) and group or others can read it "
+            f"(mode {mode:04o}); fix: chmod 600 {where.source}, or use "
+            '{ env = "NAME" } / { file = "PATH" }, or set allow_insecure_permissions = true',
+            key,
+        )
+
+
+def _readable_mode(path: Path) -> int | None:
+    try:
+        return group_or_others_can_read(path)
+    except OSError:
+        return None
+
+
+def _choose_profile(
+    requested: str | None, merged: _Merged, default: object, problems: _Problems
+) -> str | None:
+    names = list(merged.profiles)
+    if requested is None and isinstance(default, str):
+        requested = default
+        if requested not in merged.profiles:
+            where = merged.module["default_profile"].location
+            problems.add(where, f"default_profile names an undefined profile `{requested}`")
+            return None
+    if requested is None:
+        if names:
+            return names[0]
+        problems.add(
+            Location("configuration"),
+            f"no auth profile is defined; add a [{MODULE}.profiles.NAME] table "
+            f"(sources: a path, {ENV_CONFIG}, {ENV_CONFIG_DATA} or ./{DEFAULT_FILE})",
+        )
+        return None
+    if requested not in merged.profiles:
+        known = ", ".join(names) or "none"
+        problems.add(
+            Location("configuration"),
+            f"profile `{requested}` is not defined (profiles: {known})",
+            profile=requested,
+        )
+        return None
+    return requested
+
+
+# -- the selected profile ---------------------------------------------------------------------
+
+
+def _build_auth(
+    name: str, merged: _Merged, env: Mapping[str, str], allow_insecure: bool, problems: _Problems
+) -> httpx.Auth | None:
+    values = merged.profiles[name]
+    header = merged.headers.get(name, Location("configuration"))
+    flow_value = values.get("flow")
+    if flow_value is None:
+        problems.add(header, f"value not provided for required key `flow` in profile `{name}`")
+        return None
+    flow = flow_value.raw
+    if not isinstance(flow, str) or flow not in FLOWS:
+        return None  # already reported by _typed
+    required, optional = FLOWS[flow]
+    for key in sorted(required - values.keys()):
+        problems.add(
+            header,
+            f"value not provided for required key `{key}` in profile `{name}` (flow `{flow}`)",
+            key,
+            name,
+        )
+    for key in sorted(values.keys() - required - optional - {"flow"}):
+        message = f"key `{key}` in profile `{name}` is not used by flow `{flow}`"
+        problems.add(values[key].location, message, key, name)
+    resolve = _Resolver(name, values, env, allow_insecure, problems)
+    store = resolve.token_store() if flow == "pkce" else None
+    if problems:  # from this profile or anywhere else: build nothing from a broken config
+        return None
+    if flow == "pkce":
+        return OAuth2PKCE(
+            resolve.text("client_id"),
+            resolve.text("redirect_uri"),
+            resolve.scopes(),
+            client_secret=resolve.optional_secret("client_secret"),
+            token_store=store,
+            authorize_url=resolve.optional_text("authorize_url"),
+            token_url=resolve.optional_text("token_url"),
+            revoke_url=resolve.optional_text("revoke_url"),
+            allow_insecure_permissions=allow_insecure,
+        )
+    if flow == "app":
+        return AppOnly(
+            resolve.text("client_id"),
+            resolve.secret("client_secret"),
+            token_url=resolve.optional_text("token_url"),
+        )
+    if flow == "bearer":
+        return BearerToken(resolve.secret("bearer_token"))
+    return OAuth1(
+        resolve.secret("api_key"),
+        resolve.secret("api_secret"),
+        resolve.secret("access_token"),
+        resolve.secret("access_token_secret"),
+    )
+
+
+class _Resolver:
+    """Resolves the selected profile's values; secrets come back as `Secret`."""
+
+    def __init__(
+        self,
+        profile: str,
+        values: dict[str, _Value],
+        env: Mapping[str, str],
+        allow_insecure: bool,
+        problems: _Problems,
+    ) -> None:
+        self._profile = profile
+        self._values = values
+        self._env = env
+        self._allow_insecure = allow_insecure
+        self._problems = problems
+        # Resolve everything eagerly so one failing key does not hide the others.
+        self._resolved: dict[str, object] = {}
+        for key, value in values.items():
+            kind = PROFILE_KEYS[key]
+            if kind in ("secret", "id"):
+                resolved = self._indirect(key, value)
+                if resolved is not None:
+                    self._resolved[key] = Secret(resolved) if kind == "secret" else resolved
+            elif value.raw is not None:
+                self._resolved[key] = value.raw
+
+    def _fail(self, value: _Value, key: str, message: str) -> None:
+        self._problems.add(value.location, f"{_describe(key, self._profile)}: {message}", key)
+
+    def _indirect(self, key: str, value: _Value) -> str | None:
+        raw = value.raw
+        if isinstance(raw, str):
+            return raw
+        if (
+            not isinstance(raw, dict)
+            or len(raw) != 1
+            or not all(isinstance(v, str) for v in raw.values())
+        ):
+            return None  # the wrong shape was reported while type-checking
+        if "env" in raw:
+            name = str(raw["env"])
+            found = self._env.get(name)
+            if not found:
+                self._fail(value, key, f"environment variable {name} is not set or empty")
+                return None
+            return found
+        if "file" not in raw:
+            return None
+        path = Path(os.path.expanduser(str(raw["file"])))
+        path = path if path.is_absolute() else value.base_dir / path
+        try:
+            mode = group_or_others_can_read(path)
+            text = path.read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            self._fail(value, key, f"cannot read {path}: {exc.strerror}")
+            return None
+        if mode is not None and PROFILE_KEYS[key] == "secret" and not self._allow_insecure:
+            self._fail(
+                value,
+                key,
+                f"the secret file {path} is readable by group or others (mode {mode:04o}); "
+                f"fix: chmod 600 {path}, or set allow_insecure_permissions = true",
+            )
+            return None
+        if not text:
+            self._fail(value, key, f"the file {path} is empty")
+            return None
+        return text
+
+    # Called only when no problem was found, so every required key is resolved.
+    def text(self, key: str) -> str:
+        return str(self._resolved[key])
+
+    def optional_text(self, key: str) -> str | None:
+        return str(self._resolved[key]) if key in self._resolved else None
+
+    def secret(self, key: str) -> Secret:
+        value = self._resolved[key]
+        return value if isinstance(value, Secret) else Secret(str(value))
+
+    def optional_secret(self, key: str) -> Secret | None:
+        return self.secret(key) if key in self._values else None
+
+    def scopes(self) -> list[str]:
+        value = self._resolved["scopes"]
+        return [str(s) for s in value] if isinstance(value, list) else []
+
+    def token_store(self) -> Path:
+        value = self._values.get("token_store")
+        if value is None or not isinstance(value.raw, str):
+            state = self._env.get("XDG_STATE_HOME") or os.path.expanduser("~/.local/state")
+            path = Path(state) / MODULE / f"{self._profile}.json"
+            where = None
+        else:
+            path = Path(os.path.expanduser(value.raw))
+            path = path if path.is_absolute() else value.base_dir / path
+            where = value
+        mode = _readable_mode(path) if path.exists() else None
+        if mode is not None and not self._allow_insecure:
+            self._problems.add(
+                where.location if where else Location(str(path)),
+                f"the token store {path} is readable by group or others (mode {mode:04o}); "
+                f"fix: chmod 600 {path}, or set allow_insecure_permissions = true",
+                "token_store",
+                self._profile,
+            )
+        return path
+
+
+# -- TOML key positions -----------------------------------------------------------------------
+#
+# tomllib gives values but no positions. The scanner below walks a document tomllib has already
+# accepted and records where each table header and key starts, so that messages can point at
+# file:line:column. It only has to skip values correctly, not understand them.
+
+_BARE_KEY: Final = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def _key_positions(text: str) -> dict[tuple[str, ...], tuple[int, int]]:
+    line_starts = [0] + [m.end() for m in re.finditer(r"\n", text)]
+
+    def position(index: int) -> tuple[int, int]:
+        line = bisect.bisect_right(line_starts, index)
+        return line, index - line_starts[line - 1] + 1
+
+    found: dict[tuple[str, ...], tuple[int, int]] = {}
+    table: tuple[str, ...] = ()
+    for index, path, is_header in _scan_keys(text):
+        full = path if is_header else table + path
+        if is_header:
+            table = path
+        for end in range(1, len(full) + 1):
+            found.setdefault(full[:end], position(index))
+    return found
+
+
+def _scan_keys(text: str) -> Iterator[tuple[int, tuple[str, ...], bool]]:
+    i, n = 0, len(text)
+    while True:
+        i = _skip_blank(text, i, newlines=True)
+        if i >= n:
+            return
+        start = i
+        if text[i] == "[":
+            i += 2 if text.startswith("[[", i) else 1
+            path, i = _read_key(text, i)
+            i = text.find("\n", i)
+            yield start, path, True
+            if i < 0:
+                return
+            continue
+        path, i = _read_key(text, i)
+        if not path:  # cannot happen in a valid document; never loop forever
+            i += 1
+            continue
+        yield start, path, False
+        i = _skip_blank(text, i, newlines=False)
+        if i < n and text[i] == "=":
+            i = _skip_value(text, _skip_blank(text, i + 1, newlines=False))
+
+
+def _skip_blank(text: str, i: int, *, newlines: bool) -> int:
+    n = len(text)
+    while i < n:
+        c = text[i]
+        if c in " \t" or (newlines and c in "\r\n"):
+            i += 1
+        elif c == "#" and newlines:
+            end = text.find("\n", i)
+            i = n if end < 0 else end
+        else:
+            break
+    return i
+
+
+def _read_key(text: str, i: int) -> tuple[tuple[str, ...], int]:
+    parts: list[str] = []
+    while True:
+        i = _skip_blank(text, i, newlines=False)
+        if i >= len(text):
+            break
+        if text[i] in "\"'":
+            end = _skip_string(text, i)
+            raw = text[i + 1 : end - 1]
+            if text[i] == '"':
+                with contextlib.suppress(ValueError):  # keep the raw text of an odd key
+                    raw = json.loads(f'"{raw}"')
+            parts.append(raw)
+            i = end
+        else:
+            match = _BARE_KEY.match(text, i)
+            if not match:
+                break
+            parts.append(match.group())
+            i = match.end()
+        i = _skip_blank(text, i, newlines=False)
+        if i < len(text) and text[i] == ".":
+            i += 1
+            continue
+        break
+    return tuple(parts), i
+
+
+def _skip_string(text: str, i: int) -> int:
+    """The index just past the string starting at `i` (any of the four TOML string forms)."""
+    quote = text[i]
+    if text.startswith(quote * 3, i):
+        j = i + 3
+        while True:
+            j = text.find(quote * 3, j)
+            if j < 0:
+                return len(text)
+            if quote == '"' and _escaped(text, j):
+                j += 1
+                continue
+            j += 3
+            while j < len(text) and text[j] == quote:  # up to two quotes may end the content
+                j += 1
+            return j
+    j = i + 1
+    while j < len(text) and text[j] != "\n":
+        if text[j] == "\\" and quote == '"':
+            j += 2
+            continue
+        if text[j] == quote:
+            return j + 1
+        j += 1
+    return j
+
+
+def _escaped(text: str, j: int) -> bool:
+    backslashes = 0
+    while j - backslashes - 1 >= 0 and text[j - backslashes - 1] == "\\":
+        backslashes += 1
+    return backslashes % 2 == 1
+
+
+def _skip_value(text: str, i: int) -> int:
+    n = len(text)
+    if i >= n:
+        return i
+    if text[i] in "\"'":
+        return _skip_string(text, i)
+    if text[i] in "[{":
+        depth = 0
+        while i < n:
+            c = text[i]
+            if c in "[{":
+                depth += 1
+                i += 1
+            elif c in "]}":
+                depth -= 1
+                i += 1
+                if depth == 0:
+                    return i
+            elif c in "\"'":
+                i = _skip_string(text, i)
+            elif c == "#":
+                end = text.find("\n", i)
+                i = n if end < 0 else end
+            else:
+                i += 1
+        return i
+    end = text.find("\n", i)
+    return n if end < 0 else end

@@ -1,0 +1,44 @@
+"""Authentication for the X API: each class is an `httpx.Auth`.
+
+    BearerToken(token)                          app-only bearer token
+    OAuth2UserToken(access_token, scopes=None)  user-context token obtained elsewhere, no refresh
+    AppOnly(client_id, client_secret)           app-only bearer fetched with client credentials
+    OAuth1(api_key, api_secret, access_token, access_token_secret)   OAuth 1.0a, HMAC-SHA1
+    OAuth2PKCE(client_id, redirect_uri, scopes, ...)   user-context OAuth 2.0 with refresh
+
+Every class names the spec security scheme it satisfies (`security_scheme`) and the scopes it
+was granted (`granted_scopes`, None when unknown), so a client can refuse a call before sending.
+"""
+
+from ._app_only import AppOnly
+from ._bearer import BearerToken, OAuth2UserToken
+from ._errors import (
+    AccessDeniedError,
+    AuthError,
+    LoginTimeoutError,
+    NotLoggedInError,
+    OAuthError,
+    StateMismatchError,
+    TokenStoreError,
+)
+from ._oauth2_pkce import OAuth2PKCE
+from ._rfc5849_oauth1 import OAuth1
+from ._token import Token
+from ._token_store import TokenStore
+
+__all__ = [
+    "AccessDeniedError",
+    "AppOnly",
+    "AuthError",
+    "BearerToken",
+    "LoginTimeoutError",
+    "NotLoggedInError",
+    "OAuth1",
+    "OAuth2PKCE",
+    "OAuth2UserToken",
+    "OAuthError",
+    "StateMismatchError",
+    "Token",
+    "TokenStore",
+    "TokenStoreError",
+]

@@ -1,0 +1,77 @@
+"""App-only auth: a bearer token from the client credentials grant, cached in memory."""
+
+from __future__ import annotations
+
+import logging
+from typing import ClassVar
+
+import httpx
+
+from .. import _spec_info
+from .._secrets import Secret
+from ._flow import Flow, FlowAuth, SubFlow, TakeLock, call, send
+from ._rfc6749 import basic_authorization, parse_token_response
+from ._single_flight import RefreshLock
+
+__all__ = ["AppOnly"]
+
+logger = logging.getLogger(__name__)
+
+
+class AppOnly(FlowAuth):
+    """Fetches an app-only bearer with the API key and secret; re-fetches once on a 401.
+
+    X serves this grant at `/oauth2/token` (not the user-context `/2/oauth2/token`), with the
+    key and secret as HTTP Basic credentials, so that is the default `token_url`.
+    """
+
+    security_scheme: ClassVar[str] = "BearerToken"
+
+    def __init__(
+        self, client_id: str, client_secret: str | Secret, token_url: str | None = None
+    ) -> None:
+        self.client_id = client_id
+        self._client_secret = Secret(client_secret)
+        self.token_url = token_url or f"{_spec_info.DEFAULT_BASE_URL}/oauth2/token"
+        self._lock = RefreshLock(None)
+        self._bearer: Secret | None = None
+
+    def __repr__(self) -> str:
+        return f"AppOnly(client_id={self.client_id!r}, token_url={self.token_url!r})"
+
+    @property
+    def granted_scopes(self) -> frozenset[str] | None:
+        return None
+
+    def flow(self, request: httpx.Request) -> Flow:
+        bearer = self._bearer
+        if bearer is None:
+            bearer = yield from self._fetch(stale=None)
+        request.headers["Authorization"] = f"Bearer {bearer.reveal()}"
+        response = yield from send(request)
+        if response.status_code == 401:
+            bearer = yield from self._fetch(stale=bearer)
+            request.headers["Authorization"] = f"Bearer {bearer.reveal()}"
+            yield from send(request)
+
+    def _fetch(self, stale: Secret | None) -> SubFlow[Secret]:
+        yield TakeLock(self._lock)
+        try:
+            if self._bearer is not None and self._bearer != stale:
+                return self._bearer  # another caller fetched one while we waited
+            logger.debug("fetching an app-only bearer token")
+            request = httpx.Request(
+                "POST",
+                self.token_url,
+                headers={
+                    "Authorization": basic_authorization(self.client_id, self._client_secret),
+                    "Accept": "application/json",
+                },
+                data={"grant_type": "client_credentials"},
+            )
+            response = yield from call(request)
+            token = parse_token_response(response, 0.0, [self._client_secret.reveal()])
+            self._bearer = token.access_token
+            return self._bearer
+        finally:
+            self._lock.release()

@@ -1,0 +1,348 @@
+"""OAuth 2.0 authorization code flow with PKCE, for user-context calls, with refresh.
+
+Refresh is proactive (within `refresh_leeway` seconds of expiry) and reactive (once, on a 401).
+X rotates refresh tokens, each usable once, so a refresh is single-flight across threads, tasks
+and processes sharing the token store: take the store's lock, re-read the store (another holder
+may have refreshed already), refresh only if still needed, persist, then use the new token.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import os
+import sys
+import threading
+import time
+import warnings
+import webbrowser
+from collections.abc import Callable, Iterable
+from typing import ClassVar, Final
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import httpx
+
+from .. import _spec_info
+from .._secrets import Secret
+from ._errors import AccessDeniedError, AuthError, NotLoggedInError, OAuthError, StateMismatchError
+from ._flow import Flow, FlowAuth, SubFlow, TakeLock, call, send
+from ._loopback import LoopbackReceiver
+from ._rfc6749 import parse_token_response, raise_for_oauth_error, token_endpoint_request
+from ._rfc7636_pkce import ChallengeMethod, code_challenge, new_code_verifier, new_state
+from ._single_flight import RefreshLock
+from ._token import Token
+from ._token_store import TokenStore
+
+__all__ = ["OAuth2PKCE"]
+
+logger = logging.getLogger(__name__)
+
+OFFLINE_ACCESS: Final = "offline.access"
+_LOGIN_HINT: Final = "log in first (python -m twitter_api auth login)"
+
+
+class OAuth2PKCE(FlowAuth):
+    """User-context OAuth 2.0 (authorization code + PKCE) for X.
+
+    Without `token_store` the token lives only in this object. `client_secret` makes this a
+    confidential client (HTTP Basic at the token endpoint); without it, a public one.
+    `http_client` is used by `complete()` and `revoke()`; API calls refresh through the client
+    that sends them.
+    """
+
+    security_scheme: ClassVar[str] = "OAuth2UserToken"
+
+    def __init__(
+        self,
+        client_id: str,
+        redirect_uri: str,
+        scopes: Iterable[str],
+        client_secret: str | Secret | None = None,
+        token_store: str | os.PathLike[str] | TokenStore | None = None,
+        *,
+        authorize_url: str | None = None,
+        token_url: str | None = None,
+        revoke_url: str | None = None,
+        code_challenge_method: ChallengeMethod = "S256",
+        refresh_leeway: float = 60.0,
+        allow_insecure_permissions: bool = False,
+        http_client: httpx.Client | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.client_id = client_id
+        self.redirect_uri = redirect_uri
+        self.scopes: tuple[str, ...] = tuple(dict.fromkeys(scopes))
+        self._client_secret = Secret(client_secret) if client_secret is not None else None
+        if isinstance(token_store, TokenStore) or token_store is None:
+            self.token_store = token_store
+        else:
+            self.token_store = TokenStore(
+                token_store, allow_insecure_permissions=allow_insecure_permissions
+            )
+        self.authorize_url = authorize_url or _spec_info.OAUTH2_AUTHORIZE_URL
+        self.token_url = token_url or _spec_info.OAUTH2_TOKEN_URL
+        self.revoke_url = revoke_url or _spec_info.OAUTH2_REVOKE_URL
+        self.code_challenge_method: ChallengeMethod = code_challenge_method
+        self.refresh_leeway = refresh_leeway
+        self._http_client = http_client
+        self._clock = clock
+        self._lock = self.token_store.lock() if self.token_store else RefreshLock(None)
+        self._guard = threading.Lock()  # protects _pending and the first store read
+        self._pending: dict[str, str] = {}  # state -> code verifier, each usable once
+        self._token: Token | None = None
+        self._loaded = False
+        if OFFLINE_ACCESS not in self.scopes:
+            message = (
+                f"the scopes lack {OFFLINE_ACCESS!r}: X will issue no refresh token, so the "
+                "user must log in again when the access token expires (after about 2 hours)"
+            )
+            logger.warning(message)
+            warnings.warn(message, UserWarning, stacklevel=2)
+
+    def __repr__(self) -> str:
+        return (
+            f"OAuth2PKCE(client_id={self.client_id!r}, scopes={list(self.scopes)!r}, "
+            f"confidential={self._client_secret is not None}, token_store={self.token_store!r})"
+        )
+
+    # -- the token --------------------------------------------------------------------------
+
+    @property
+    def token(self) -> Token | None:
+        """The current token (read from the store the first time), or None before login."""
+        with self._guard:
+            if not self._loaded:
+                self._token = self.token_store.load() if self.token_store else self._token
+                self._loaded = True
+            return self._token
+
+    @property
+    def granted_scopes(self) -> frozenset[str] | None:
+        token = self.token
+        return token.scope if token is not None else None
+
+    # -- authorization ----------------------------------------------------------------------
+
+    def authorization_url(self) -> str:
+        """A fresh authorization URL (new state and code verifier) for the user to open."""
+        state, verifier = new_state(), new_code_verifier()
+        with self._guard:
+            self._pending[state] = verifier
+        query = {
+            "response_type": "code",
+            "client_id": self.client_id,
+            "redirect_uri": self.redirect_uri,
+            "scope": " ".join(self.scopes),
+            "state": state,
+            "code_challenge": code_challenge(verifier, self.code_challenge_method),
+            "code_challenge_method": self.code_challenge_method,
+        }
+        separator = "&" if urlsplit(self.authorize_url).query else "?"
+        return self.authorize_url + separator + urlencode(query)
+
+    def complete(self, callback_url: str) -> Token:
+        """Check the callback's state, exchange its code for a token, persist and return it."""
+        query = parse_qs(urlsplit(callback_url).query)
+        state = _single(query, "state")
+        verifier = self._take_pending(state) if state else None
+        error = _single(query, "error")
+        if error:
+            description = _single(query, "error_description")
+            if error == "access_denied":
+                raise AccessDeniedError(error, description or "the user declined the authorization")
+            raise OAuthError(error, description)
+        if verifier is None:
+            raise StateMismatchError(
+                "the callback's state was not issued by this client or was already used; "
+                "start the login again"
+            )
+        code = _single(query, "code")
+        if not code:
+            raise OAuthError("invalid_request", "the callback carries no authorization code")
+        form = {
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": self.redirect_uri,
+            "code_verifier": verifier,
+        }
+        request = token_endpoint_request(self.token_url, form, self.client_id, self._client_secret)
+        response = self._send_directly(request)
+        token = parse_token_response(response, self._clock(), self._redactions(code, verifier))
+        self._lock.acquire()
+        try:
+            self._save(token)
+        finally:
+            self._lock.release()
+        logger.info("logged in; granted scopes: %s", " ".join(sorted(token.scope or ())))
+        return token
+
+    def login(
+        self,
+        open_browser: bool = True,
+        timeout: float = 300.0,
+        *,
+        open_url: Callable[[str], object] | None = None,
+    ) -> Token:
+        """Run the whole login: serve the redirect URI on loopback, send the user to X, complete.
+
+        The URL is always printed to stderr; it is also opened in a browser when `open_browser`
+        and a display is available, or handed to `open_url` when given.
+        """
+        with LoopbackReceiver(self.redirect_uri) as receiver:
+            url = self.authorization_url()
+            print(f"Open this URL to authorize the app:\n\n  {url}\n", file=sys.stderr)
+            if open_url is not None:
+                open_url(url)
+            elif open_browser and _has_display():
+                webbrowser.open(url)
+            print(f"Waiting for the redirect to {self.redirect_uri} ...", file=sys.stderr)
+            try:
+                callback = receiver.wait(timeout)
+            except AuthError:
+                with self._guard:
+                    self._pending.clear()
+                raise
+        return self.complete(callback)
+
+    def revoke(self) -> bool:
+        """Revoke the tokens at X and forget them; False when there was nothing to revoke."""
+        self._lock.acquire()
+        try:
+            token = self.token_store.load() if self.token_store else self._token
+            if token is None:
+                return False
+            pairs = [(token.refresh_token, "refresh_token"), (token.access_token, "access_token")]
+            for value, hint in pairs:
+                if value is None:
+                    continue
+                form = {"token": value.reveal(), "token_type_hint": hint}
+                request = token_endpoint_request(
+                    self.revoke_url, form, self.client_id, self._client_secret
+                )
+                response = self._send_directly(request)
+                raise_for_oauth_error(response, self._redactions(value.reveal()))
+            if self.token_store:
+                self.token_store.delete()
+            with self._guard:
+                self._token, self._loaded = None, True
+            logger.info("revoked the tokens and cleared the token store")
+            return True
+        finally:
+            self._lock.release()
+
+    # -- the httpx.Auth flow ----------------------------------------------------------------
+
+    def flow(self, request: httpx.Request) -> Flow:
+        token = self.token
+        if token is None:
+            raise NotLoggedInError(f"no OAuth 2.0 token yet{self._where()}; {_LOGIN_HINT}")
+        if token.expires_within(self.refresh_leeway, self._clock()):
+            token = yield from self._refresh(token, forced=False)
+        _authorize(request, token)
+        response = yield from send(request)
+        if response.status_code == 401:
+            renewed = yield from self._refresh(token, forced=True)
+            if renewed.access_token != token.access_token:
+                _authorize(request, renewed)
+                yield from send(request)
+
+    def _refresh(self, stale: Token, *, forced: bool) -> SubFlow[Token]:
+        """The token to use instead of `stale`; refreshes only when no other holder has."""
+        yield TakeLock(self._lock)
+        try:
+            latest = self.token_store.load() if self.token_store else self._token
+            if latest is None:
+                raise NotLoggedInError(f"the token was removed{self._where()}; {_LOGIN_HINT}")
+            now = self._clock()
+            if latest.access_token != stale.access_token and not latest.expires_within(
+                self.refresh_leeway, now
+            ):
+                logger.debug("another holder refreshed the token; using theirs")
+                self._remember(latest)
+                return latest
+            if latest.refresh_token is None:
+                if not forced and latest.expires_within(0.0, now):
+                    raise NotLoggedInError(
+                        f"the access token expired and there is no refresh token (the scope "
+                        f"{OFFLINE_ACCESS!r} was not granted); {_LOGIN_HINT}"
+                    )
+                return latest  # the caller sends it, or keeps the 401 it already has
+            logger.debug("refreshing the access token")
+            refresh = latest.refresh_token.reveal()
+            form = {"grant_type": "refresh_token", "refresh_token": refresh}
+            request = token_endpoint_request(
+                self.token_url, form, self.client_id, self._client_secret
+            )
+            response = yield from call(request)
+            fresh = parse_token_response(response, self._clock(), self._redactions(refresh))
+            # X may omit what did not change: keep the old refresh token and granted scope.
+            if fresh.refresh_token is None or fresh.scope is None:
+                fresh = Token(
+                    access_token=fresh.access_token,
+                    refresh_token=fresh.refresh_token or latest.refresh_token,
+                    token_type=fresh.token_type,
+                    expires_at=fresh.expires_at,
+                    scope=fresh.scope if fresh.scope is not None else latest.scope,
+                )
+            # Persist before use: the old refresh token is already spent at X.
+            self._save(fresh)
+            logger.debug("refreshed the access token")
+            return fresh
+        finally:
+            self._lock.release()
+
+    # -- helpers ----------------------------------------------------------------------------
+
+    def _save(self, token: Token) -> None:
+        if self.token_store:
+            self.token_store.save(token)
+        self._remember(token)
+
+    def _remember(self, token: Token) -> None:
+        with self._guard:
+            self._token, self._loaded = token, True
+
+    def _take_pending(self, state: str) -> str | None:
+        with self._guard:
+            for issued in list(self._pending):
+                if hmac.compare_digest(issued.encode(), state.encode()):
+                    return self._pending.pop(issued)
+        return None
+
+    def _redactions(self, *values: str) -> list[str]:
+        secret = self._client_secret.reveal() if self._client_secret else ""
+        return [*values, secret]
+
+    def _where(self) -> str:
+        return f" in {self.token_store.path}" if self.token_store else ""
+
+    def _send_directly(self, request: httpx.Request) -> httpx.Response:
+        try:
+            if self._http_client is not None:
+                response = self._http_client.send(request)
+                response.read()
+                return response
+            with httpx.Client(timeout=30.0) as client:
+                response = client.send(request)
+                response.read()
+                return response
+        except httpx.HTTPError as exc:
+            raise AuthError(
+                f"cannot reach {request.url.copy_with(query=None)}: {type(exc).__name__}"
+            ) from None
+
+
+def _authorize(request: httpx.Request, token: Token) -> None:
+    request.headers["Authorization"] = f"Bearer {token.access_token.reveal()}"
+
+
+def _single(query: dict[str, list[str]], name: str) -> str | None:
+    values = query.get(name)
+    return values[0] if values else None
+
+
+def _has_display() -> bool:
+    # On Linux without a display, webbrowser would start a text browser in this terminal.
+    if sys.platform.startswith("linux"):
+        return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    return True

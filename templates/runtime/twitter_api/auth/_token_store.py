@@ -1,0 +1,116 @@
+"""A token persisted in a private JSON file, written so that a crash never corrupts it.
+
+Writes go to a temporary file in the same directory, are fsynced, then renamed over the store:
+a reader (or a process killed mid-write) sees the old token or the new one, never a mixture.
+The file is 0600 and a directory this module creates is 0700. Writers must hold the store's
+`RefreshLock` (see `lock()`); readers need no lock because the rename is atomic.
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from .._secrets import check_private_file
+from ._errors import TokenStoreError
+from ._single_flight import RefreshLock
+from ._token import Token
+
+__all__ = ["TokenStore"]
+
+
+class TokenStore:
+    """The token file at `path` (`~` is expanded)."""
+
+    def __init__(
+        self, path: str | os.PathLike[str], *, allow_insecure_permissions: bool = False
+    ) -> None:
+        self.path = Path(path).expanduser()
+        self.allow_insecure_permissions = allow_insecure_permissions
+
+    def __repr__(self) -> str:
+        return f"TokenStore({str(self.path)!r})"
+
+    @property
+    def lock_path(self) -> Path:
+        return self.path.with_name(self.path.name + ".lock")
+
+    def lock(self) -> RefreshLock:
+        """A lock excluding every other writer of this store, in this process or another."""
+        return RefreshLock(self.lock_path)
+
+    def load(self) -> Token | None:
+        """The stored token, or None when there is none yet."""
+        try:
+            check_private_file(
+                self.path, "OAuth tokens", allow_insecure=self.allow_insecure_permissions
+            )
+            raw = self.path.read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise TokenStoreError(
+                f"cannot read the token store {self.path}: {exc.strerror}"
+            ) from None
+        try:
+            data = json.loads(raw)
+            if not isinstance(data, dict):
+                raise ValueError("not a JSON object")
+            return Token.from_json(data)
+        except ValueError as exc:
+            # The reason names a field, never its value.
+            reason = "invalid JSON" if isinstance(exc, json.JSONDecodeError) else str(exc)
+            raise TokenStoreError(
+                f"the token store {self.path} is not a valid token file ({reason}); "
+                "delete it and log in again"
+            ) from None
+
+    def save(self, token: Token) -> None:
+        """Atomically replace the stored token. The caller holds `lock()`."""
+        directory = self.path.parent
+        if not directory.exists():
+            directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self._remove_stale_temporaries()
+        payload = json.dumps(token.to_json(), indent=1).encode()
+        fd, tmp_name = tempfile.mkstemp(dir=directory, prefix=self._temp_prefix, suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as tmp:
+                os.fchmod(tmp.fileno(), 0o600)
+                tmp.write(payload)
+                tmp.flush()
+                os.fsync(tmp.fileno())
+            os.replace(tmp_name, self.path)
+        except BaseException:
+            Path(tmp_name).unlink(missing_ok=True)
+            raise
+        _fsync_directory(directory)
+
+    def delete(self) -> bool:
+        """Remove the stored token; True when there was one. The caller holds `lock()`."""
+        try:
+            self.path.unlink()
+        except FileNotFoundError:
+            return False
+        _fsync_directory(self.path.parent)
+        return True
+
+    @property
+    def _temp_prefix(self) -> str:
+        return f".{self.path.name}."
+
+    def _remove_stale_temporaries(self) -> None:
+        # Only a writer killed mid-write leaves these; under the lock no live writer owns one.
+        for leftover in self.path.parent.glob(glob.escape(self._temp_prefix) + "*.tmp"):
+            leftover.unlink(missing_ok=True)
+
+
+def _fsync_directory(directory: Path) -> None:
+    # Makes the rename itself durable, not only the file's contents.
+    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

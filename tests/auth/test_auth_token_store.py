@@ -1,0 +1,146 @@
+"""The token store: private files, atomic replacement, and survival of SIGKILL mid-write."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import random
+import signal
+import stat
+import subprocess
+from pathlib import Path
+
+import pytest
+from auth_support import HERE, PYTHON, subprocess_env
+from twitter_api._secrets import InsecureFileError, Secret
+from twitter_api.auth import Token, TokenStore, TokenStoreError
+
+WRITER = str(HERE / "auth_worker_store_writer.py")
+
+
+def sample(i: int = 1) -> Token:
+    return Token(
+        access_token=Secret(f"access-{i}"),
+        refresh_token=Secret(f"refresh-{i}"),
+        expires_at=1700000000.5,
+        scope=frozenset({"users.read", "tweet.read"}),
+    )
+
+
+def save(store: TokenStore, token: Token) -> None:
+    lock = store.lock()
+    lock.acquire()
+    try:
+        store.save(token)
+    finally:
+        lock.release()
+
+
+def test_round_trip_with_private_modes(store_path: Path) -> None:
+    store = TokenStore(store_path)
+    assert store.load() is None
+    save(store, sample())
+    assert stat.S_IMODE(store_path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(store_path.parent.stat().st_mode) == 0o700
+    assert json.loads(store_path.read_text()) == {
+        "version": 1,
+        "token_type": "bearer",
+        "access_token": "access-1",
+        "refresh_token": "refresh-1",
+        "expires_at": 1700000000.5,
+        "scope": "tweet.read users.read",
+    }
+    assert store.load() == sample()
+    # Only the store and its lock file: no temporary left behind.
+    assert sorted(p.name for p in store_path.parent.iterdir()) == ["bot.json", "bot.json.lock"]
+
+
+def test_private_even_under_a_permissive_umask(store_path: Path) -> None:
+    old = os.umask(0)
+    try:
+        save(TokenStore(store_path), sample())
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(store_path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(store_path.parent.stat().st_mode) == 0o700
+    assert stat.S_IMODE(Path(str(store_path) + ".lock").stat().st_mode) == 0o600
+
+
+def test_a_store_others_can_read_is_refused(store_path: Path) -> None:
+    save(TokenStore(store_path), sample())
+    store_path.chmod(0o644)
+    with pytest.raises(InsecureFileError) as caught:
+        TokenStore(store_path).load()
+    assert str(store_path) in str(caught.value)
+    assert f"chmod 600 {store_path}" in str(caught.value)
+    assert "access-1" not in str(caught.value)
+    # The documented opt-out.
+    assert TokenStore(store_path, allow_insecure_permissions=True).load() == sample()
+
+
+def test_a_corrupt_store_is_reported_without_its_content(store_path: Path) -> None:
+    store_path.parent.mkdir(parents=True)
+    store_path.write_text('{"version": 1, "access_token": "secret-looking-value", "scope": 5}')
+    store_path.chmod(0o600)
+    with pytest.raises(TokenStoreError) as caught:
+        TokenStore(store_path).load()
+    assert "scope is not a string" in str(caught.value)
+    assert "secret-looking-value" not in str(caught.value)
+    store_path.write_text("{not json")
+    with pytest.raises(TokenStoreError, match="invalid JSON"):
+        TokenStore(store_path).load()
+
+
+def _start_writer(store_path: Path, mode: str) -> subprocess.Popen[str]:
+    process = subprocess.Popen(
+        [PYTHON, WRITER, str(store_path), mode],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        text=True,
+        env=subprocess_env(),
+    )
+    assert process.stdout is not None
+    assert process.stdout.readline().strip() == "ready"
+    return process
+
+
+def _kill(process: subprocess.Popen[str]) -> None:
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert process.returncode == -signal.SIGKILL
+
+
+@pytest.mark.parametrize("mode", ["before-fsync", "before-rename"])
+def test_sigkill_inside_a_write_keeps_the_old_token(store_path: Path, mode: str) -> None:
+    process = _start_writer(store_path, mode)
+    assert process.stdout is not None
+    assert process.stdout.readline().strip() == "paused"  # token 1 is half-way to disk
+    leftovers = list(store_path.parent.glob(".bot.json.*.tmp"))
+    assert len(leftovers) == 1 and leftovers[0].stat().st_size > 0
+    _kill(process)
+
+    token = TokenStore(store_path).load()
+    assert token is not None
+    assert token.refresh_token == Secret("refresh-0")
+    # The dead writer's lock is gone with it, and the next write clears its temporary file.
+    save(TokenStore(store_path), sample(7))
+    assert TokenStore(store_path).load() == sample(7)
+    assert list(store_path.parent.glob(".bot.json.*.tmp")) == []
+
+
+def test_sigkill_at_random_moments_never_leaves_a_broken_store(store_path: Path) -> None:
+    rng = random.Random(5849)
+    for _ in range(8):
+        process = _start_writer(store_path, "loop")
+        # Let it write for a while; the kill lands wherever the writer happens to be.
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=rng.uniform(0.0, 0.05))
+        _kill(process)
+        token = TokenStore(store_path).load()
+        assert token is not None
+        access = token.access_token.reveal()
+        index = access.split("-")[1]
+        assert access == f"access-{index}-" + "p" * (256 * 1024)
+        assert token.refresh_token == Secret(f"refresh-{index}")
+    assert stat.S_IMODE(store_path.stat().st_mode) == 0o600
