@@ -10,6 +10,7 @@ from pathlib import Path
 
 from generator.errors import GeneratorError
 from generator.output import stale_files, write_output
+from generator.overlays import apply_overlays
 from generator.pipeline import Selection, build_api
 from generator.render import RenderOptions, render_package
 from generator.settings import Settings, find_project, load_settings
@@ -38,10 +39,9 @@ def _parser() -> argparse.ArgumentParser:
     add_generation_flags(gen)
     check = sub.add_parser("check", help="exit 1 when the output is not what generate writes")
     add_generation_flags(check)
-    diff = sub.add_parser("diff", help="compare two specs", add_help=False)
-    diff.add_argument("rest", nargs=argparse.REMAINDER)
-    fetch = sub.add_parser("fetch-spec", help="update the pinned spec lock", add_help=False)
-    fetch.add_argument("rest", nargs=argparse.REMAINDER)
+    # Listed for --help; their own parsers take the arguments (see `_delegate`).
+    sub.add_parser("diff", help="compare two specs; classify changes as breaking or not")
+    sub.add_parser("fetch-spec", help="pin a new spec: validate, diff, update the lock")
     return parser
 
 
@@ -80,25 +80,30 @@ def _load(settings: Settings) -> tuple[LoadedSpec, str]:
     return load_locked_spec(lock), lock.package_version
 
 
-def render_for(settings: Settings) -> dict[str, bytes]:
-    """Everything `generate` would write for these settings."""
+def render_for(settings: Settings) -> tuple[dict[str, bytes], list[str]]:
+    """Everything `generate` would write for these settings, and the overlay actions that
+    matched nothing (stale sanitations)."""
     spec, package_version = _load(settings)
+    sanitized = apply_overlays(spec.document, settings.overlays)
     selection = Selection(
         include_tags=settings.include_tags,
         exclude_tags=settings.exclude_tags,
         include_operations=settings.include_operations,
         exclude_operations=settings.exclude_operations,
     )
-    api = build_api(spec.origin, spec.document, spec.sha256, selection)
-    return render_package(
+    api = build_api(spec.origin, sanitized.document, spec.sha256, selection)
+    files = render_package(
         api, RenderOptions(package=settings.package_name, package_version=package_version)
     )
+    return files, [str(action) for action in sanitized.stale]
 
 
 def _generate(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     settings = _settings_for(args)
-    files = render_for(settings)
+    files, stale = render_for(settings)
+    for action in stale:
+        print(f"sdkgen: warning: stale overlay action: {action}", file=sys.stderr)
     changed = write_output(settings.output, files)
     elapsed = time.perf_counter() - started
     print(
@@ -109,7 +114,7 @@ def _generate(args: argparse.Namespace) -> int:
 
 def _check(args: argparse.Namespace) -> int:
     settings = _settings_for(args)
-    files = render_for(settings)
+    files, _ = render_for(settings)
     stale = stale_files(settings.output, files)
     if stale:
         print(f"sdkgen check: {settings.output} is stale; run `sdkgen generate`:", file=sys.stderr)
@@ -120,21 +125,27 @@ def _check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _delegate(command: str, rest: list[str]) -> int:
+    """`diff` and `fetch-spec` parse their own arguments."""
+    if command == "diff":
+        from generator.spec_diff import cli_main as diff_main
+
+        return diff_main(rest)
+    from generator.fetch_spec import cli_main as fetch_main
+
+    return fetch_main(rest)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    args_list = list(sys.argv[1:] if argv is None else argv)
     try:
+        if args_list and args_list[0] in ("diff", "fetch-spec"):
+            return _delegate(args_list[0], args_list[1:])
+        args = _parser().parse_args(args_list)
         if args.command == "generate":
             return _generate(args)
         if args.command == "check":
             return _check(args)
-        if args.command == "diff":
-            from generator.spec_diff import cli_main as diff_main
-
-            return diff_main(args.rest)
-        if args.command == "fetch-spec":
-            from generator.fetch_spec import cli_main as fetch_main
-
-            return fetch_main(args.rest)
     except GeneratorError as exc:
         print(f"sdkgen: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -11,7 +11,7 @@ import argparse
 from collections.abc import Sequence
 from pathlib import Path
 
-from generator.changelog import bump_version, changelog_section
+from generator.changelog import bump_version, changelog_section, update_changelog
 from generator.errors import GeneratorError
 from generator.pipeline import Selection, build_api
 from generator.settings import find_project, load_settings
@@ -24,8 +24,6 @@ from generator.spec_source import (
     store_in_cache,
     write_atomic,
 )
-
-CHANGELOG_TITLE = "# Changelog\n\nOne section per regeneration from a new spec version.\n"
 
 
 def cli_main(argv: Sequence[str]) -> int:
@@ -83,11 +81,7 @@ def _pinned(lock: SpecLock) -> LoadedSpec | None:
 
 
 def _append_changelog(path: Path, section: str) -> None:
-    """Newest section first, under the title."""
-    current = path.read_text(encoding="utf-8") if path.is_file() else CHANGELOG_TITLE
-    head, _, rest = current.partition("\n## ")
-    body = f"{head.rstrip()}\n\n{section.rstrip()}\n"
-    if rest:
-        body += f"\n## {rest}"
+    """Newest section first; the same step fetched twice leaves one section."""
+    current = path.read_text(encoding="utf-8") if path.is_file() else None
     path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(path, body.encode())
+    write_atomic(path, update_changelog(current, section).encode())

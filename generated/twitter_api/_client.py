@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from .types import GetPostsAnalyticsGranularity
     from .types import GetPostsCountsAllGranularity
     from .types import GetPostsQuotedPostsExcludeItem
+    from .types import GetRuleCountsRulesCountField
     from .types import ListExpansion
     from .types import ListField
     from .types import MediaAnalyticsField
@@ -2354,7 +2355,7 @@ class Client(SyncAPIClient):
         granularity: GetPostsCountsAllGranularity | None = None,
         next_token: str | None = None,
         pagination_token: str | None = None,
-        search_count_fields: str | None = None,
+        search_count_fields: Sequence[str] | None = None,
         since_id: str | None = None,
         start_time: datetime | str | None = None,
         until_id: str | None = None,
@@ -2403,7 +2404,7 @@ class Client(SyncAPIClient):
         granularity: GetPostsCountsAllGranularity | None = None,
         next_token: str | None = None,
         pagination_token: str | None = None,
-        search_count_fields: str | None = None,
+        search_count_fields: Sequence[str] | None = None,
         since_id: str | None = None,
         start_time: datetime | str | None = None,
         until_id: str | None = None,
@@ -2620,7 +2621,7 @@ class Client(SyncAPIClient):
     def get_rule_counts(
         self,
         *,
-        rules_count_fields: str | None = None,
+        rules_count_fields: Sequence[GetRuleCountsRulesCountField] | None = None,
     ) -> GetRuleCountsResponse:
         """Get Rule Counts
 
@@ -7582,7 +7583,7 @@ class AsyncClient(AsyncAPIClient):
         granularity: GetPostsCountsAllGranularity | None = None,
         next_token: str | None = None,
         pagination_token: str | None = None,
-        search_count_fields: str | None = None,
+        search_count_fields: Sequence[str] | None = None,
         since_id: str | None = None,
         start_time: datetime | str | None = None,
         until_id: str | None = None,
@@ -7631,7 +7632,7 @@ class AsyncClient(AsyncAPIClient):
         granularity: GetPostsCountsAllGranularity | None = None,
         next_token: str | None = None,
         pagination_token: str | None = None,
-        search_count_fields: str | None = None,
+        search_count_fields: Sequence[str] | None = None,
         since_id: str | None = None,
         start_time: datetime | str | None = None,
         until_id: str | None = None,
@@ -7848,7 +7849,7 @@ class AsyncClient(AsyncAPIClient):
     async def get_rule_counts(
         self,
         *,
-        rules_count_fields: str | None = None,
+        rules_count_fields: Sequence[GetRuleCountsRulesCountField] | None = None,
     ) -> GetRuleCountsResponse:
         """Get Rule Counts
 

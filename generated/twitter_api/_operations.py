@@ -1174,6 +1174,9 @@ GET_POSTS_COUNTS_ALL = Operation(
     "/2/tweets/counts/all",
     response=_m.ref("get_posts_counts_all_response", "GetPostsCountsAllResponse"),
     security=(("BearerToken", ()),),
+    styles={
+        "search_count.fields": "csv",
+    },
     paginated_by="next_token",
 )
 GET_POSTS_COUNTS_RECENT = Operation(
@@ -1185,6 +1188,9 @@ GET_POSTS_COUNTS_RECENT = Operation(
         ("OAuth2UserToken", ()),
         ("BearerToken", ()),
     ),
+    styles={
+        "search_count.fields": "csv",
+    },
     paginated_by="next_token",
 )
 GET_POSTS_LIKING_USERS = Operation(
@@ -1292,6 +1298,9 @@ GET_RULE_COUNTS = Operation(
     "/2/tweets/search/stream/rules/counts",
     response=_m.ref("get_rule_counts_response", "GetRuleCountsResponse"),
     security=(("BearerToken", ()),),
+    styles={
+        "rules_count.fields": "csv",
+    },
 )
 GET_RULES = Operation(
     "getRules",

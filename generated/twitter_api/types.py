@@ -29,6 +29,7 @@ __all__ = [
     "GetPostsAnalyticsGranularity",
     "GetPostsCountsAllGranularity",
     "GetPostsQuotedPostsExcludeItem",
+    "GetRuleCountsRulesCountField",
     "ListExpansion",
     "ListField",
     "MediaAnalyticsField",
@@ -91,12 +92,15 @@ ChatConversationExpansion: TypeAlias = Literal[
 ]
 
 ChatConversationField: TypeAlias = Literal[
+    "admin_ids",
     "created_at",
     "group_avatar_url",
     "group_name",
     "id",
     "is_muted",
+    "member_ids",
     "message_ttl_ms",
+    "participant_ids",
     "screen_capture_blocking_enabled",
     "screen_capture_detection_enabled",
     "type",
@@ -161,6 +165,8 @@ DmEventField: TypeAlias = Literal[
     "entities",
     "event_type",
     "id",
+    "participant_ids",
+    "sender_id",
     "text",
 ]
 
@@ -231,6 +237,14 @@ GetPostsQuotedPostsExcludeItem: TypeAlias = Literal[
     "retweets",
 ]
 
+GetRuleCountsRulesCountField: TypeAlias = Literal[
+    "all_project_client_apps",
+    "cap_per_client_app",
+    "cap_per_project",
+    "client_app_rules_count",
+    "project_rules_count",
+]
+
 ListExpansion: TypeAlias = Literal["owner_id",]
 
 ListField: TypeAlias = Literal[
@@ -240,6 +254,7 @@ ListField: TypeAlias = Literal[
     "id",
     "member_count",
     "name",
+    "owner_id",
     "private",
 ]
 
@@ -341,6 +356,7 @@ PostField: TypeAlias = Literal[
     "article",
     "article_title",
     "attachments",
+    "author_id",
     "card_uri",
     "community_id",
     "context_annotations",
@@ -351,6 +367,7 @@ PostField: TypeAlias = Literal[
     "entities",
     "geo",
     "id",
+    "in_reply_to_user_id",
     "lang",
     "matched_media_notes",
     "media_metadata",
@@ -400,16 +417,21 @@ SpaceExpansion: TypeAlias = Literal[
 
 SpaceField: TypeAlias = Literal[
     "created_at",
+    "creator_id",
     "ended_at",
+    "host_ids",
     "id",
+    "invited_user_ids",
     "is_ticketed",
     "lang",
     "participant_count",
     "scheduled_start",
+    "speaker_ids",
     "started_at",
     "state",
     "subscriber_count",
     "title",
+    "topic_ids",
     "updated_at",
 ]
 
@@ -538,6 +560,7 @@ UserExpansion: TypeAlias = Literal[
 ]
 
 UserField: TypeAlias = Literal[
+    "affiliation",
     "confirmed_email",
     "connection_status",
     "created_at",
