@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import Final
 
 PACKAGE_NAME: Final = "twitter_api"
-PACKAGE_VERSION: Final = "1.0.0"
+PACKAGE_VERSION: Final = "4.0.0"
 SPEC_TITLE: Final = "X API v2"
 SPEC_VERSION: Final = "2.167"
 SPEC_SHA256: Final = "ddaf2f44b19c63dc5550811bc2df893d6dafb44049c9064c8a4161e0da47c9b6"
