@@ -149,6 +149,15 @@ def test_state_is_single_use(fake: FakeX) -> None:
     assert fake.outcomes("token") == ["authorization_code:S256:ok"]
 
 
+def test_only_recent_authorization_attempts_stay_valid(fake: FakeX) -> None:
+    auth = make_auth(fake, None)
+    urls = [auth.authorization_url() for _ in range(20)]
+    with pytest.raises(StateMismatchError):
+        auth.complete(approve_in_place_of_a_browser(urls[0]))
+    auth.complete(approve_in_place_of_a_browser(urls[-1]))
+    assert fake.outcomes("token") == ["authorization_code:S256:ok"]
+
+
 def test_access_denied_is_a_clear_error(fake: FakeX) -> None:
     auth = make_auth(fake, None)
     callback = approve_in_place_of_a_browser(auth.authorization_url(), decision="deny")
