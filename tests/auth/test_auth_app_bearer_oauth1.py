@@ -128,3 +128,28 @@ def test_reprs_hide_credentials(fake: FakeX) -> None:
         "app-secret-value-1",
     ):
         assert value not in text
+
+
+def test_public_names() -> None:
+    import twitter_api.auth as auth
+
+    assert set(auth.__all__) == {
+        "AccessDeniedError",
+        "AppOnly",
+        "AuthError",
+        "BearerToken",
+        "LoginTimeoutError",
+        "NotLoggedInError",
+        "OAuth1",
+        "OAuth2PKCE",
+        "OAuth2UserToken",
+        "OAuthError",
+        "StateMismatchError",
+        "Token",
+        "TokenStore",
+        "TokenStoreError",
+    }
+    for name in auth.__all__:
+        assert getattr(auth, name).__module__.startswith("twitter_api.auth.")
+    for flow in (auth.AppOnly, auth.BearerToken, auth.OAuth1, auth.OAuth2PKCE):
+        assert issubclass(flow, httpx.Auth)
