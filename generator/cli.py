@@ -6,12 +6,14 @@ import argparse
 import sys
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from generator.errors import GeneratorError
 from generator.output import stale_files, write_output
 from generator.overlays import apply_overlays
 from generator.pipeline import Selection, build_api
+from generator.profile import check_profile, minimal_scopes, read_profile
 from generator.render import RenderOptions, render_package
 from generator.settings import Settings, find_project, load_settings
 from generator.spec_source import LoadedSpec, SpecLock, load_locked_spec, load_spec
@@ -80,9 +82,16 @@ def _load(settings: Settings) -> tuple[LoadedSpec, str]:
     return load_locked_spec(lock), lock.package_version
 
 
-def render_for(settings: Settings) -> tuple[dict[str, bytes], list[str]]:
-    """Everything `generate` would write for these settings, and the overlay actions that
-    matched nothing (stale sanitations)."""
+@dataclass(frozen=True)
+class Rendered:
+    files: dict[str, bytes]
+    # Overlay actions that matched nothing; operations the auth profile's scopes can't call.
+    warnings: list[str]
+    scopes: list[str]  # what a user-context token needs for every generated operation
+
+
+def render_for(settings: Settings) -> Rendered:
+    """Everything `generate` would write for these settings."""
     spec, package_version = _load(settings)
     sanitized = apply_overlays(spec.document, settings.overlays)
     selection = Selection(
@@ -92,29 +101,36 @@ def render_for(settings: Settings) -> tuple[dict[str, bytes], list[str]]:
         exclude_operations=settings.exclude_operations,
     )
     api = build_api(spec.origin, sanitized.document, spec.sha256, selection)
+    warnings = [f"stale overlay action: {action}" for action in sanitized.stale]
+    if settings.config is not None:
+        profile = read_profile(settings.config, settings.profile)
+        warnings += check_profile(profile, api)
     files = render_package(
         api, RenderOptions(package=settings.package_name, package_version=package_version)
     )
-    return files, [str(action) for action in sanitized.stale]
+    return Rendered(files, warnings, minimal_scopes(api))
 
 
 def _generate(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     settings = _settings_for(args)
-    files, stale = render_for(settings)
-    for action in stale:
-        print(f"sdkgen: warning: stale overlay action: {action}", file=sys.stderr)
+    rendered = render_for(settings)
+    for warning in rendered.warnings:
+        print(f"sdkgen: warning: {warning}", file=sys.stderr)
+    files = rendered.files
     changed = write_output(settings.output, files)
     elapsed = time.perf_counter() - started
     print(
         f"sdkgen: {len(files)} files in {settings.output}, {len(changed)} changed ({elapsed:.2f}s)"
     )
+    if rendered.scopes:
+        print(f"sdkgen: user-context scopes these operations need: {' '.join(rendered.scopes)}")
     return 0
 
 
 def _check(args: argparse.Namespace) -> int:
     settings = _settings_for(args)
-    files, _ = render_for(settings)
+    files = render_for(settings).files
     stale = stale_files(settings.output, files)
     if stale:
         print(f"sdkgen check: {settings.output} is stale; run `sdkgen generate`:", file=sys.stderr)

@@ -22,6 +22,7 @@ import jinja2
 from generator import __version__
 from generator.errors import GeneratorError
 from generator.ir import Api, ModuleDef, OperationDef, ParamDef
+from generator.profile import minimal_scopes
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 RUNTIME = TEMPLATES / "runtime" / "twitter_api"
@@ -288,7 +289,8 @@ def render_package(api: Api, options: RenderOptions) -> dict[str, bytes]:
     render("types.py.jinja", f"{pkg}/types.py")
     render("package_init.py.jinja", f"{pkg}/__init__.py")
     revoke = api.token_url.rsplit("/", 1)[0] + "/revoke" if api.token_url else ""
-    render("spec_info.py.jinja", f"{pkg}/_spec_info.py", revoke_url=revoke)
+    scopes = minimal_scopes(api)
+    render("spec_info.py.jinja", f"{pkg}/_spec_info.py", revoke_url=revoke, scopes=scopes)
     files[f"{pkg}/py.typed"] = ""
     for path in sorted(RUNTIME.rglob("*.py")):
         rel = path.relative_to(RUNTIME).as_posix()
@@ -297,6 +299,12 @@ def render_package(api: Api, options: RenderOptions) -> dict[str, bytes]:
     files.update(formatted)
     files["pyproject.toml"] = env.get_template("pyproject.toml.jinja").render(
         **base, header_toml=_header(api)
+    )
+    files["Config.example.toml"] = env.get_template("Config.example.toml.jinja").render(
+        **base,
+        header_toml=_header(api),
+        revoke_url=revoke,
+        scopes=sorted({*scopes, "offline.access"} if "offline.access" in api.scopes else scopes),
     )
     files["README.md"] = env.get_template("README.md.jinja").render(
         **base, header_text=_header(api, "").replace("\n ", " ").strip()

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import importlib
+import os
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
@@ -17,10 +19,15 @@ SNAPSHOTS = {v: SHARED_SPECS / f"x-api-v2-{v}.json" for v in ("2.152", "2.157", 
 FEATURES_SPEC = ROOT / "spec" / "fixtures" / "features.yaml"
 
 
-def run_sdkgen(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    """Run the real command line, as a user would."""
+# Outside any project: no [tool.sdkgen] settings, overlays or auth profile apply.
+NEUTRAL = Path(tempfile.gettempdir())
+
+
+def run_sdkgen(*args: str, cwd: Path = NEUTRAL) -> subprocess.CompletedProcess[str]:
+    """Run the real command line, as a user would (from `cwd`)."""
     return subprocess.run(
         [sys.executable, "-m", "generator", *args],
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
         cwd=cwd,
         capture_output=True,
         text=True,

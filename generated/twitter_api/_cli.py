@@ -15,7 +15,7 @@ import argparse
 import json
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Final
 
 from ._config import ConfigError, Settings, load_settings
@@ -143,8 +143,13 @@ def _verify(settings: Settings, args: argparse.Namespace) -> int:
     from ._client import Client  # the generated client; imported late to keep startup fast
 
     with Client(auth=settings.auth, base_url=settings.base_url, timeout=settings.timeout) as c:
+        # Looked up by name: the runtime is shared by clients of specs without getUsersMe.
+        get_users_me: Callable[..., Any] | None = getattr(c, "get_users_me", None)
+        if get_users_me is None:
+            print(f"{PROG}: this client has no getUsersMe operation", file=sys.stderr)
+            return FAILED
         try:
-            me = c.get_users_me(user_fields=["username"])
+            me = get_users_me(user_fields=["username"])
         except OperationNotAllowedError as exc:
             print(f"{PROG}: {exc}", file=sys.stderr)
             print("verify needs a user-context profile (flow pkce or oauth1)", file=sys.stderr)

@@ -17,6 +17,31 @@ OAUTH2_AUTHORIZE_URL: Final = "https://api.x.com/2/oauth2/authorize"
 OAUTH2_TOKEN_URL: Final = "https://api.x.com/2/oauth2/token"
 # The spec names no revocation endpoint; X serves it beside the token endpoint.
 OAUTH2_REVOKE_URL: Final = "https://api.x.com/2/oauth2/revoke"
+# The scopes a user-context token needs to call every operation of this package.
+MINIMAL_SCOPES: Final = (
+    "block.read",
+    "bookmark.read",
+    "bookmark.write",
+    "broadcast.read",
+    "broadcast.write",
+    "dm.read",
+    "dm.write",
+    "follows.read",
+    "follows.write",
+    "like.read",
+    "like.write",
+    "list.read",
+    "list.write",
+    "media.write",
+    "mute.read",
+    "mute.write",
+    "space.read",
+    "timeline.read",
+    "tweet.moderate.write",
+    "tweet.read",
+    "tweet.write",
+    "users.read",
+)
 OAUTH2_SCOPES: Final[Mapping[str, str]] = {
     "block.read": "View accounts you have blocked.",
     "bookmark.read": "Read your bookmarked Posts.",

@@ -71,7 +71,7 @@ def test_regeneration_rewrites_only_changed_files(tmp_path: Path) -> None:
 
 
 def test_repository_generated_dir_is_up_to_date() -> None:
-    result = run_sdkgen("check")
+    result = run_sdkgen("check", cwd=ROOT)
     assert result.returncode == 0, result.stderr
 
 

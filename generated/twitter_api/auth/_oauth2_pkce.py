@@ -40,6 +40,7 @@ __all__ = ["OAuth2PKCE"]
 logger = logging.getLogger(__name__)
 
 OFFLINE_ACCESS: Final = "offline.access"
+_MAX_PENDING: Final = 16
 _LOGIN_HINT: Final = "log in first (python -m twitter_api auth login)"
 
 
@@ -130,6 +131,8 @@ class OAuth2PKCE(FlowAuth):
         state, verifier = new_state(), new_code_verifier()
         with self._guard:
             self._pending[state] = verifier
+            while len(self._pending) > _MAX_PENDING:  # abandoned attempts: forget the oldest
+                del self._pending[next(iter(self._pending))]
         query = {
             "response_type": "code",
             "client_id": self.client_id,
