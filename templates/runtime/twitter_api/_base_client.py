@@ -11,7 +11,7 @@ import random
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
-from typing import Any, ClassVar, Final, ParamSpec, Self, TypeVar
+from typing import Any, ClassVar, Final, Generic, ParamSpec, Self, TypeVar
 
 import httpx
 
@@ -41,6 +41,7 @@ _IDEMPOTENT: Final = frozenset({"GET", "HEAD", "OPTIONS"})
 
 P = TypeVar("P")
 T = TypeVar("T")
+H = TypeVar("H", httpx.Client, httpx.AsyncClient)
 Params = ParamSpec("Params")
 
 
@@ -120,19 +121,24 @@ def _rate_limit_wait(response: httpx.Response) -> float:
     return max(0.0, (reset_at - datetime.now(UTC)).total_seconds()) + 1.0
 
 
-class _ClientBase:
+class _ClientBase(Generic[H]):
+    """What the sync and async clients share: settings, request building, error mapping."""
+
     # Set by the generated client: the spec's Problem union, and its operations by method name.
     _problem: ClassVar[Converter | None] = None
     _operations: ClassVar[dict[str, Operation]] = {}
+    _http: H
 
     def __init__(
         self,
+        http_client: H,
+        owns_http: bool,
         *,
-        auth: httpx.Auth | None = None,
-        base_url: str | None = None,
-        timeout: float | None = DEFAULT_TIMEOUT,
-        max_retries: int = DEFAULT_MAX_RETRIES,
-        wait_on_rate_limit: bool = False,
+        auth: httpx.Auth | None,
+        base_url: str | None,
+        timeout: float | None,
+        max_retries: int,
+        wait_on_rate_limit: bool,
     ) -> None:
         self._settings = _Settings(
             auth,
@@ -143,6 +149,8 @@ class _ClientBase:
             type(self)._problem,
         )
         self._headers: dict[str, str] = {}
+        self._http = http_client
+        self._owns_http = owns_http
 
     @property
     def base_url(self) -> str:
@@ -152,14 +160,13 @@ class _ClientBase:
     def auth(self) -> httpx.Auth | None:
         return self._settings.auth
 
-    def _raise_for_status(self, response: httpx.Response) -> None:
-        if response.status_code >= 400:
-            problem = self._settings.problem
-            raise status_error(response, problem.load if problem is not None else lambda r: None)
-
-    def _copy_with(self, timeout: float | None, headers: Mapping[str, str] | None) -> Self:
+    def with_options(
+        self, *, timeout: float | None = None, headers: Mapping[str, str] | None = None
+    ) -> Self:
+        """A client sharing this one's connections, with another timeout or extra headers."""
         clone = object.__new__(type(self))
         clone.__dict__.update(self.__dict__)
+        clone._owns_http = False  # closing the copy must not close the shared connections
         if timeout is not None:
             s = self._settings
             clone._settings = _Settings(
@@ -167,6 +174,45 @@ class _ClientBase:
             )
         clone._headers = {**self._headers, **(headers or {})}
         return clone
+
+    def _build(
+        self,
+        op: Operation,
+        path: Mapping[str, Any] | None,
+        query: Mapping[str, Any] | None,
+        body: Any,
+    ) -> httpx.Request:
+        s = self._settings
+        return build_request(
+            self._http, s.base_url, op, path, query, body, self._headers, s.timeout
+        )
+
+    def _retry_or_raise(
+        self,
+        request: httpx.Request,
+        attempt: int,
+        *,
+        response: httpx.Response | None = None,
+        error: httpx.TransportError | None = None,
+    ) -> float:
+        """The wait before the next attempt; raises when there is none to make."""
+        settings = self._settings
+        delay = _retry_delay(request.method, attempt, settings, response=response, error=error)
+        what = f"{request.method} {request.url.path}"
+        if error is not None:
+            if delay is None:
+                raise _wrap_transport_error(error, request) from None
+            log.info("retrying %s in %.2fs after %s", what, delay, type(error).__name__)
+        elif response is not None:
+            if delay is None:
+                self._raise_for_status(response)
+            log.info("retrying %s in %.2fs after status %d", what, delay, response.status_code)
+        return delay or 0.0
+
+    def _raise_for_status(self, response: httpx.Response) -> None:
+        if response.status_code >= 400:
+            problem = self._settings.problem
+            raise status_error(response, problem.load if problem is not None else lambda r: None)
 
     def __repr__(self) -> str:
         # The auth object's own repr is redacted; never print headers here.
@@ -180,7 +226,17 @@ def _wrap_transport_error(exc: httpx.TransportError, request: httpx.Request) -> 
     return APIConnectionError(f"connection failed: {what}: {type(exc).__name__}", request=request)
 
 
-class SyncAPIClient(_ClientBase):
+def _operation_for(method: str, path: str) -> Operation:
+    return Operation(f"{method.upper()} {path}", method.upper(), path)
+
+
+def _raw_result(found: list[httpx.Response], value: T) -> RawResponse[T]:
+    if not found:
+        raise TypeError("with_raw_response needs a method of this client that sends a request")
+    return RawResponse(found[-1], value)
+
+
+class SyncAPIClient(_ClientBase[httpx.Client]):
     def __init__(
         self,
         *,
@@ -192,20 +248,14 @@ class SyncAPIClient(_ClientBase):
         wait_on_rate_limit: bool = False,
     ) -> None:
         super().__init__(
+            http_client or httpx.Client(),
+            http_client is None,
             auth=auth,
             base_url=base_url,
             timeout=timeout,
             max_retries=max_retries,
             wait_on_rate_limit=wait_on_rate_limit,
         )
-        self._owns_http = http_client is None
-        self._http = http_client or httpx.Client()
-
-    def with_options(
-        self, *, timeout: float | None = None, headers: Mapping[str, str] | None = None
-    ) -> Self:
-        """A client sharing this one's connections, with another timeout or extra headers."""
-        return self._copy_with(timeout, headers)
 
     def close(self) -> None:
         if self._owns_http:
@@ -218,41 +268,21 @@ class SyncAPIClient(_ClientBase):
         self.close()
 
     def _send(self, request: httpx.Request, stream: bool = False) -> httpx.Response:
-        settings = self._settings
         attempt = 0
         while True:
             try:
-                response = self._http.send(request, auth=settings.auth, stream=stream)
+                response = self._http.send(request, auth=self._settings.auth, stream=stream)
             except httpx.TransportError as exc:
-                delay = _retry_delay(request.method, attempt, settings, error=exc)
-                if delay is None:
-                    raise _wrap_transport_error(exc, request) from None
-                log.info(
-                    "retrying %s %s in %.2fs after %s",
-                    request.method,
-                    request.url.path,
-                    delay,
-                    type(exc).__name__,
-                )
+                delay = self._retry_or_raise(request, attempt, error=exc)
             else:
                 record_response(response)
                 log.debug("%s %s -> %d", request.method, request.url.path, response.status_code)
                 if response.status_code < 400:
                     return response
-                delay = _retry_delay(request.method, attempt, settings, response=response)
-                if delay is None:
-                    if stream:
-                        response.read()
-                    self._raise_for_status(response)
+                response.read()  # the error body, for the exception's Problem
+                delay = self._retry_or_raise(request, attempt, response=response)
                 response.close()
-                log.info(
-                    "retrying %s %s in %.2fs after status %d",
-                    request.method,
-                    request.url.path,
-                    delay,
-                    response.status_code,
-                )
-            time.sleep(delay or 0.0)
+            time.sleep(delay)
             attempt += 1
 
     def _call(
@@ -263,21 +293,8 @@ class SyncAPIClient(_ClientBase):
         body: Any = None,
     ) -> Any:
         check_security(op, self._settings.auth)
-        request = self._build(op, path, query, body)
-        response = self._send(request)
+        response = self._send(self._build(op, path, query, body))
         return parse_response(op, response)
-
-    def _build(
-        self,
-        op: Operation,
-        path: Mapping[str, Any] | None,
-        query: Mapping[str, Any] | None,
-        body: Any,
-    ) -> httpx.Request:
-        s = self._settings
-        return build_request(
-            self._http, s.base_url, op, path, query, body, self._headers, s.timeout
-        )
 
     def _stream(
         self,
@@ -306,9 +323,7 @@ class SyncAPIClient(_ClientBase):
             value = method(*args, **kwargs)
         finally:
             stop_capture(token)
-        if not found:
-            raise TypeError("with_raw_response needs a method of this client that sends a request")
-        return RawResponse(found[-1], value)
+        return _raw_result(found, value)
 
     def request(
         self,
@@ -318,14 +333,12 @@ class SyncAPIClient(_ClientBase):
         json: Any = None,
     ) -> httpx.Response:
         """Any endpoint, with this client's auth, retries and errors; returns the raw response."""
-        op = Operation(f"{method.upper()} {path}", method.upper(), path)
-        request = self._build(op, None, params, json)
-        response = self._send(request)
+        response = self._send(self._build(_operation_for(method, path), None, params, json))
         response.read()
         return response
 
 
-class AsyncAPIClient(_ClientBase):
+class AsyncAPIClient(_ClientBase[httpx.AsyncClient]):
     def __init__(
         self,
         *,
@@ -337,20 +350,14 @@ class AsyncAPIClient(_ClientBase):
         wait_on_rate_limit: bool = False,
     ) -> None:
         super().__init__(
+            http_client or httpx.AsyncClient(),
+            http_client is None,
             auth=auth,
             base_url=base_url,
             timeout=timeout,
             max_retries=max_retries,
             wait_on_rate_limit=wait_on_rate_limit,
         )
-        self._owns_http = http_client is None
-        self._http = http_client or httpx.AsyncClient()
-
-    def with_options(
-        self, *, timeout: float | None = None, headers: Mapping[str, str] | None = None
-    ) -> Self:
-        """A client sharing this one's connections, with another timeout or extra headers."""
-        return self._copy_with(timeout, headers)
 
     async def aclose(self) -> None:
         if self._owns_http:
@@ -363,41 +370,21 @@ class AsyncAPIClient(_ClientBase):
         await self.aclose()
 
     async def _send(self, request: httpx.Request, stream: bool = False) -> httpx.Response:
-        settings = self._settings
         attempt = 0
         while True:
             try:
-                response = await self._http.send(request, auth=settings.auth, stream=stream)
+                response = await self._http.send(request, auth=self._settings.auth, stream=stream)
             except httpx.TransportError as exc:
-                delay = _retry_delay(request.method, attempt, settings, error=exc)
-                if delay is None:
-                    raise _wrap_transport_error(exc, request) from None
-                log.info(
-                    "retrying %s %s in %.2fs after %s",
-                    request.method,
-                    request.url.path,
-                    delay,
-                    type(exc).__name__,
-                )
+                delay = self._retry_or_raise(request, attempt, error=exc)
             else:
                 record_response(response)
                 log.debug("%s %s -> %d", request.method, request.url.path, response.status_code)
                 if response.status_code < 400:
                     return response
-                delay = _retry_delay(request.method, attempt, settings, response=response)
-                if delay is None:
-                    if stream:
-                        await response.aread()
-                    self._raise_for_status(response)
+                await response.aread()  # the error body, for the exception's Problem
+                delay = self._retry_or_raise(request, attempt, response=response)
                 await response.aclose()
-                log.info(
-                    "retrying %s %s in %.2fs after status %d",
-                    request.method,
-                    request.url.path,
-                    delay,
-                    response.status_code,
-                )
-            await asyncio.sleep(delay or 0.0)
+            await asyncio.sleep(delay)
             attempt += 1
 
     async def _call(
@@ -408,21 +395,8 @@ class AsyncAPIClient(_ClientBase):
         body: Any = None,
     ) -> Any:
         check_security(op, self._settings.auth)
-        request = self._build(op, path, query, body)
-        response = await self._send(request)
+        response = await self._send(self._build(op, path, query, body))
         return parse_response(op, response)
-
-    def _build(
-        self,
-        op: Operation,
-        path: Mapping[str, Any] | None,
-        query: Mapping[str, Any] | None,
-        body: Any,
-    ) -> httpx.Request:
-        s = self._settings
-        return build_request(
-            self._http, s.base_url, op, path, query, body, self._headers, s.timeout
-        )
 
     def _stream(
         self,
@@ -452,9 +426,7 @@ class AsyncAPIClient(_ClientBase):
             value = await method(*args, **kwargs)
         finally:
             stop_capture(token)
-        if not found:
-            raise TypeError("with_raw_response needs a method of this client that sends a request")
-        return RawResponse(found[-1], value)
+        return _raw_result(found, value)
 
     async def request(
         self,
@@ -464,8 +436,6 @@ class AsyncAPIClient(_ClientBase):
         json: Any = None,
     ) -> httpx.Response:
         """Any endpoint, with this client's auth, retries and errors; returns the raw response."""
-        op = Operation(f"{method.upper()} {path}", method.upper(), path)
-        request = self._build(op, None, params, json)
-        response = await self._send(request)
+        response = await self._send(self._build(_operation_for(method, path), None, params, json))
         await response.aread()
         return response
