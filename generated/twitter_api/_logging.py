@@ -29,16 +29,16 @@ _PATTERNS = (
     re.compile(rf"(?i)\b({_SECRET_KEYS})=([^&\s\"',;]+)"),
     re.compile(rf"(?i)(\"(?:{_SECRET_KEYS})\"\s*:\s*\")([^\"]+)(\")"),
     re.compile(r"(?i)\b(Bearer|Basic)\s+([A-Za-z0-9\-._~+/%]+=*)"),
-    re.compile(r"(?i)(oauth_signature=\")([^\"]+)(\")"),
+    re.compile(rf"(?i)\b((?:{_SECRET_KEYS})=\")([^\"]*)(\")"),  # OAuth 1.0a header params
 )
 
 
 def redact(text: str) -> str:
     """`text` with every recognisable secret value replaced by [redacted]."""
+    text = _PATTERNS[3].sub(lambda m: f"{m.group(1)}{REDACTED}{m.group(3)}", text)
     text = _PATTERNS[0].sub(lambda m: f"{m.group(1)}={REDACTED}", text)
     text = _PATTERNS[1].sub(lambda m: f"{m.group(1)}{REDACTED}{m.group(3)}", text)
-    text = _PATTERNS[2].sub(lambda m: f"{m.group(1)} {REDACTED}", text)
-    return _PATTERNS[3].sub(lambda m: f"{m.group(1)}{REDACTED}{m.group(3)}", text)
+    return _PATTERNS[2].sub(lambda m: f"{m.group(1)} {REDACTED}", text)
 
 
 class RedactingFilter(logging.Filter):
