@@ -7,6 +7,7 @@ points at the generated models.
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import inspect
 import json
@@ -396,3 +397,38 @@ def test_streaming_get_operation(
     # Prism's static example is deterministic: fetch the same document again to compare.
     again = httpx.get(response.request.url, headers={"Authorization": "Bearer test-token"})
     assert_typed(first, method, json.loads(again.content), item_of_stream=True)
+
+
+def test_async_client_calls_every_get_operation(prism_url: str) -> None:
+    """The same calls through AsyncClient, concurrently, on one connection pool."""
+
+    async def main() -> list[tuple[GetOperation, Any, Any, httpx.Response]]:
+        recorder = Recorder()
+        async with httpx.AsyncClient(event_hooks={"response": [_async(recorder)]}) as http:
+
+            async def one(op: GetOperation) -> tuple[GetOperation, Any, Any, httpx.Response]:
+                client = twitter_api.AsyncClient(
+                    auth=auth_for(op), base_url=prism_url, http_client=http, max_retries=0
+                )
+                method = getattr(client, snake_case(op.operation_id))
+                call = build_call(op, all_params=True)
+                raw = await client.with_raw_response(method, *call.args, **call.kwargs)
+                assert_request_accepted(raw.http_response, call)
+                return op, raw.parse(), method, raw.http_response
+
+            return list(await asyncio.gather(*(one(op) for op in NON_STREAMING)))
+
+    results = asyncio.run(main())
+    assert len(results) == len(NON_STREAMING) > 80
+    for op, result, method, response in results:
+        if op.binary:
+            assert result == response.content and result
+        else:
+            assert_typed(result, method, json.loads(response.content))
+
+
+def _async(hook: Recorder) -> Any:
+    async def call(response: httpx.Response) -> None:
+        hook(response)
+
+    return call
