@@ -1,0 +1,315 @@
+"""Chunked media upload over the spec's operations, for files of any size.
+
+    initializeMediaUpload  ->  appendMediaUpload x N (multipart, segment_index 0..N-1)
+    ->  finalizeMediaUpload  ->  getMediaUploadStatus while processing is pending/in_progress
+
+The helpers call the client's generated methods, so auth, retries and errors are the
+client's own. The sync and async versions share everything except the calls and the sleep.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import mimetypes
+import os
+import time
+from collections.abc import Awaitable, Callable, Generator, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any, Final, Literal, Protocol
+
+from ._exceptions import APIError
+
+if TYPE_CHECKING:
+    # Models of the X spec; a package built from another spec has no such modules.
+    from .models.finalize_media_upload_response import (  # type: ignore[import-not-found,unused-ignore]
+        FinalizeMediaUploadResponse,
+    )
+    from .models.get_media_upload_status_response import (  # type: ignore[import-not-found,unused-ignore]
+        GetMediaUploadStatusResponse,
+    )
+    from .models.initialize_media_upload_response import (  # type: ignore[import-not-found,unused-ignore]
+        InitializeMediaUploadResponse,
+    )
+
+__all__ = [
+    "AsyncMediaClient",
+    "MediaUploadError",
+    "SyncMediaClient",
+    "upload_media",
+    "upload_media_async",
+]
+
+# X accepts segments of up to 5 MB; stay clear of it with room for the multipart framing.
+DEFAULT_CHUNK_SIZE: Final = 4 * 1024 * 1024
+# How long to keep polling a media that is still processing (seconds of waiting, summed).
+DEFAULT_MAX_PROCESSING_WAIT: Final = 600.0
+# Used when X says processing is under way but not when to look again.
+DEFAULT_CHECK_AFTER: Final = 1.0
+_POLLING_STATES: Final = frozenset({"pending", "in_progress"})
+
+Progress = Callable[[int, int], object]
+"""Called after each chunk with (bytes sent so far, total bytes)."""
+
+MediaFile = str | os.PathLike[str] | bytes | bytearray | memoryview | IO[bytes]
+"""A path, the bytes themselves, or a binary file object (read from its current position)."""
+
+
+class MediaUploadError(APIError):
+    """X accepted the upload but could not process the media, or did not finish in time."""
+
+    def __init__(self, message: str, *, media_id: str | None, state: str | None = None) -> None:
+        super().__init__(message)
+        self.media_id = media_id
+        self.state = state
+
+
+class SyncMediaClient(Protocol):
+    """The generated operations the sync helper uses (any `Client` has them)."""
+
+    def initialize_media_upload(
+        self, *, body: Mapping[str, Any]
+    ) -> InitializeMediaUploadResponse: ...
+
+    def append_media_upload(self, id: str, *, body: Mapping[str, Any]) -> object: ...
+
+    def finalize_media_upload(self, id: str) -> FinalizeMediaUploadResponse: ...
+
+    def get_media_upload_status(
+        self, *, media_id: str, command: Literal["STATUS"] | None = None
+    ) -> GetMediaUploadStatusResponse: ...
+
+
+class AsyncMediaClient(Protocol):
+    """The generated operations the async helper uses (any `AsyncClient` has them)."""
+
+    async def initialize_media_upload(
+        self, *, body: Mapping[str, Any]
+    ) -> InitializeMediaUploadResponse: ...
+
+    async def append_media_upload(self, id: str, *, body: Mapping[str, Any]) -> object: ...
+
+    async def finalize_media_upload(self, id: str) -> FinalizeMediaUploadResponse: ...
+
+    async def get_media_upload_status(
+        self, *, media_id: str, command: Literal["STATUS"] | None = None
+    ) -> GetMediaUploadStatusResponse: ...
+
+
+class _Source:
+    """The bytes to upload, their size and media type, read one chunk at a time."""
+
+    def __init__(self, file: MediaFile, media_type: str | None, chunk_size: int) -> None:
+        if chunk_size <= 0:
+            raise ValueError("chunk_size must be positive")
+        self.chunk_size = chunk_size
+        self._path: Path | None = None
+        self._data: memoryview | None = None
+        self._stream: IO[bytes] | None = None
+        name: str | None = None
+        if isinstance(file, str | os.PathLike):
+            self._path = Path(file)
+            name = self._path.name
+            self.total = self._path.stat().st_size
+        elif isinstance(file, bytes | bytearray | memoryview):
+            self._data = memoryview(file).cast("B")
+            self.total = self._data.nbytes
+        else:
+            name = getattr(file, "name", None)
+            remaining = _remaining(file)
+            if remaining is None:  # a pipe or socket: X needs the size up front, so read it all
+                self._data = memoryview(file.read())
+                self.total = self._data.nbytes
+            else:
+                self._stream = file
+                self.total = remaining
+        if self.total == 0:
+            raise ValueError("the media file is empty")
+        guessed = mimetypes.guess_type(name)[0] if isinstance(name, str) else None
+        self.media_type = media_type or guessed
+        if not self.media_type:
+            raise ValueError("media_type is required: it cannot be guessed from the file name")
+
+    def chunks(self) -> Generator[bytes, None, None]:
+        size = self.chunk_size
+        if self._data is not None:
+            for start in range(0, self.total, size):
+                yield self._data[start : start + size].tobytes()
+        elif self._path is not None:
+            with self._path.open("rb") as f:
+                yield from _read_chunks(f, size)
+        elif self._stream is not None:
+            yield from _read_chunks(self._stream, size)  # the caller's file: not ours to close
+
+    def check_sent(self, sent: int, media_id: str) -> None:
+        if sent != self.total:
+            raise MediaUploadError(
+                f"the file changed during the upload: {sent} bytes read, {self.total} announced",
+                media_id=media_id,
+            )
+
+
+def _remaining(file: IO[bytes]) -> int | None:
+    """Bytes left in a file from its current position; None when it cannot seek."""
+    try:
+        if not file.seekable():
+            return None
+        start = file.tell()
+        end = file.seek(0, os.SEEK_END)
+        file.seek(start)
+    except (AttributeError, OSError):
+        return None
+    return end - start
+
+
+def _read_chunks(f: IO[bytes], size: int) -> Iterator[bytes]:
+    while True:
+        chunk = f.read(size)
+        # A raw or pipe-like file may return short reads: fill the chunk before sending it.
+        while chunk and len(chunk) < size:
+            more = f.read(size - len(chunk))
+            if not more:
+                break
+            chunk += more
+        if not chunk:
+            return
+        yield chunk
+
+
+def _init_body(
+    source: _Source, media_category: str, additional_owners: Sequence[str] | None
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "media_category": media_category,
+        "media_type": source.media_type,
+        "total_bytes": source.total,
+    }
+    if additional_owners:
+        body["additional_owners"] = list(additional_owners)
+    return body
+
+
+def _data(response: Any, media_id: str | None, step: str) -> dict[str, Any]:
+    raw = response.to_dict() if hasattr(response, "to_dict") else response
+    data = raw.get("data") if isinstance(raw, dict) else None
+    if isinstance(data, dict):
+        return data
+    errors = raw.get("errors") if isinstance(raw, dict) else None
+    detail = ""
+    if isinstance(errors, list) and errors and isinstance(errors[0], dict):
+        first = errors[0]
+        detail = f": {first.get('detail') or first.get('title') or first.get('message') or ''}"
+    raise MediaUploadError(f"{step} returned no data{detail}", media_id=media_id)
+
+
+def _session_id(response: Any) -> str:
+    media_id = _data(response, None, "initializeMediaUpload").get("id")
+    if not isinstance(media_id, str | int) or isinstance(media_id, bool):
+        raise MediaUploadError("initializeMediaUpload returned no media id", media_id=None)
+    return str(media_id)
+
+
+def _poll_delay(response: Any, media_id: str, waited: float, max_wait: float) -> float | None:
+    """Seconds to wait before asking for the status again; None once processing is over."""
+    info = _data(response, media_id, "media upload").get("processing_info")
+    if not isinstance(info, dict):
+        return None
+    state = info.get("state")
+    if state == "failed":
+        error = info.get("error")
+        reason = (error.get("message") or error.get("name")) if isinstance(error, dict) else None
+        raise MediaUploadError(
+            f"media {media_id} failed processing" + (f": {reason}" if reason else ""),
+            media_id=media_id,
+            state=state,
+        )
+    if state not in _POLLING_STATES:
+        return None
+    after = info.get("check_after_secs")
+    delay = float(after) if isinstance(after, int | float) and after >= 0 else DEFAULT_CHECK_AFTER
+    if waited + delay > max_wait:
+        raise MediaUploadError(
+            f"media {media_id} still {state} after {waited:g}s of waiting",
+            media_id=media_id,
+            state=str(state),
+        )
+    return delay
+
+
+def upload_media(
+    client: SyncMediaClient,
+    file: MediaFile,
+    *,
+    media_category: str,
+    media_type: str | None = None,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    progress: Progress | None = None,
+    additional_owners: Sequence[str] | None = None,
+    max_processing_wait: float = DEFAULT_MAX_PROCESSING_WAIT,
+    sleep: Callable[[float], object] = time.sleep,
+) -> FinalizeMediaUploadResponse | GetMediaUploadStatusResponse:
+    """Upload a file in chunks and wait until X has processed it.
+
+    Returns the finalize response, or the last status response when X had to process the
+    media (video, GIF); `.data.id` is the id to attach to a post. Raises MediaUploadError
+    when processing fails or takes longer than `max_processing_wait` seconds.
+    """
+    source = _Source(file, media_type, chunk_size)
+    init = client.initialize_media_upload(
+        body=_init_body(source, media_category, additional_owners)
+    )
+    media_id = _session_id(init)
+    sent = 0
+    with contextlib.closing(source.chunks()) as chunks:
+        for index, chunk in enumerate(chunks):
+            client.append_media_upload(media_id, body={"media": chunk, "segment_index": index})
+            sent += len(chunk)
+            if progress is not None:
+                progress(sent, source.total)
+    source.check_sent(sent, media_id)
+    result: FinalizeMediaUploadResponse | GetMediaUploadStatusResponse
+    result = client.finalize_media_upload(media_id)
+    waited = 0.0
+    while (delay := _poll_delay(result, media_id, waited, max_processing_wait)) is not None:
+        sleep(delay)
+        waited += delay
+        result = client.get_media_upload_status(media_id=media_id, command="STATUS")
+    return result
+
+
+async def upload_media_async(
+    client: AsyncMediaClient,
+    file: MediaFile,
+    *,
+    media_category: str,
+    media_type: str | None = None,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    progress: Progress | None = None,
+    additional_owners: Sequence[str] | None = None,
+    max_processing_wait: float = DEFAULT_MAX_PROCESSING_WAIT,
+    sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+) -> FinalizeMediaUploadResponse | GetMediaUploadStatusResponse:
+    """The async twin of `upload_media` (file reads stay blocking: chunks are local and small)."""
+    source = _Source(file, media_type, chunk_size)
+    init = await client.initialize_media_upload(
+        body=_init_body(source, media_category, additional_owners)
+    )
+    media_id = _session_id(init)
+    sent = 0
+    with contextlib.closing(source.chunks()) as chunks:
+        for index, chunk in enumerate(chunks):
+            await client.append_media_upload(
+                media_id, body={"media": chunk, "segment_index": index}
+            )
+            sent += len(chunk)
+            if progress is not None:
+                progress(sent, source.total)
+    source.check_sent(sent, media_id)
+    result: FinalizeMediaUploadResponse | GetMediaUploadStatusResponse
+    result = await client.finalize_media_upload(media_id)
+    waited = 0.0
+    while (delay := _poll_delay(result, media_id, waited, max_processing_wait)) is not None:
+        await sleep(delay)
+        waited += delay
+        result = await client.get_media_upload_status(media_id=media_id, command="STATUS")
+    return result

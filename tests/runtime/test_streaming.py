@@ -1,0 +1,335 @@
+"""Streams against a loopback server that stalls, cuts, fails and resumes: items and reconnects.
+
+Backoff bases are shrunk to milliseconds so the suite is fast; the delays each reconnect
+chose are read from the log records, never measured.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+import pytest
+import twitter_api
+from runtime_loopback import WAIT, Exchange, Handler, Loopback, scripted
+from twitter_api._streaming import StreamOptions, StreamStallError, _Backoff
+from twitter_api.auth import BearerToken
+
+STREAM_PATH = "/2/tweets/search/stream"
+FAST = StreamOptions(
+    stall_timeout=0.5,
+    network_backoff=0.01,
+    network_backoff_max=0.03,
+    http_backoff=0.02,
+    http_backoff_max=0.08,
+    rate_limit_backoff=0.05,
+    rate_limit_backoff_max=0.2,
+)
+ERROR_LINE = {
+    "errors": [
+        {
+            "type": "https://api.x.com/2/problems/resource-unavailable",
+            "title": "Resource Unavailable",
+            "detail": "Post 7 is withheld.",
+            "resource_type": "tweet",
+        }
+    ]
+}
+
+
+def post(n: int) -> dict[str, Any]:
+    return {
+        "data": {"id": str(n), "text": f"post {n}", "author_id": "42"},
+        "matching_rules": [{"id": "1700000000000000001", "tag": "cats"}],
+    }
+
+
+def _stalls_after_three(ex: Exchange) -> None:
+    ex.start_stream()
+    ex.line(post(1))
+    ex.keep_alive()
+    ex.line(post(2))
+    ex.line(ERROR_LINE)
+    ex.line(post(3))
+    ex.wait_until_client_hangs_up()  # no byte, not even a keep-alive: a stall
+
+
+def _cut_mid_line(ex: Exchange) -> None:
+    ex.start_stream()
+    ex.line(post(4))
+    ex.keep_alive()
+    ex.chunk(b'{"data": {"id": "99", "te')  # the half line must never be yielded
+    ex.cut()
+
+
+def _unavailable(ex: Exchange) -> None:
+    ex.respond(503, {"title": "Service Unavailable", "detail": "Try again later."})
+
+
+def _resumes(ex: Exchange) -> None:
+    ex.start_stream()
+    ex.keep_alive()
+    ex.line(post(5))
+    ex.wait_until_client_hangs_up()
+
+
+def scenario() -> Handler:
+    return scripted(_stalls_after_three, _cut_mid_line, _unavailable, _resumes)
+
+
+def reconnects(caplog: pytest.LogCaptureFixture) -> list[tuple[str, str]]:
+    """(reason, delay) of each reconnect the stream logged, in order."""
+    found = []
+    for record in caplog.records:
+        m = re.fullmatch(r"(.*); reconnecting in ([0-9.]+)s", record.getMessage())
+        if m:
+            found.append((m.group(1), m.group(2)))
+    return found
+
+
+def check_scenario(server: Loopback, received: list[Any], caplog: pytest.LogCaptureFixture) -> None:
+    assert [type(item).__name__ for item in received] == ["StreamPostsResponse"] * 6
+    assert [item.data.id if item.data else None for item in received] == [
+        "1", "2", None, "3", "4", "5"
+    ]  # fmt: skip
+    assert received[0].data.text == "post 1"
+    assert received[0].matching_rules[0].tag == "cats"
+    problem = received[2].errors[0]
+    assert type(problem).__name__ == "ResourceUnavailableProblem"
+    assert problem.detail == "Post 7 is withheld."
+
+    assert len(server.requests) == 4
+    for request in server.requests:
+        assert (request.method, request.path) == ("GET", STREAM_PATH)
+        assert request.query == {"expansions": ["author_id"], "tweet.fields": ["created_at"]}
+        assert request.headers["authorization"] == "Bearer app-token-1"
+
+    # stall -> network backoff; the next connection delivered data, so the schedule restarted:
+    # cut -> network backoff again; then 503 -> HTTP backoff.
+    log = reconnects(caplog)
+    assert [delay for _, delay in log] == ["0.010", "0.010", "0.020"]
+    assert log[0][0] == "streamPosts: no data on /2/tweets/search/stream for 0.5s"
+    assert (
+        log[1][0] == "streamPosts: connection to /2/tweets/search/stream lost: RemoteProtocolError"
+    )
+    assert log[2][0].startswith("503 Service Unavailable for GET /2/tweets/search/stream")
+
+    # Leaving the `with` block closed the last connection: the server saw the client hang up.
+    assert server.exchanges[-1].closed_by_client.wait(WAIT)
+
+
+def test_stream_survives_stall_cut_and_503(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING, logger="twitter_api")
+    with Loopback(scenario()) as server:
+        client = twitter_api.Client(auth=BearerToken("app-token-1"), base_url=server.url)
+        received: list[Any] = []
+        stream = client.stream_posts(expansions=["author_id"], tweet_fields=["created_at"])
+        with stream.with_options(FAST) as s:
+            items = iter(s)
+            for item in items:
+                received.append(item)
+                if len(received) == 6:
+                    break
+        # `items` is still alive, so only leaving the block can have closed the connection.
+        assert s.connections == 4
+        check_scenario(server, received, caplog)
+        del items
+        client.close()
+
+
+@pytest.mark.anyio
+async def test_async_stream_survives_stall_cut_and_503(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING, logger="twitter_api")
+    with Loopback(scenario()) as server:
+        client = twitter_api.AsyncClient(auth=BearerToken("app-token-1"), base_url=server.url)
+        received: list[Any] = []
+        stream = client.stream_posts(expansions=["author_id"], tweet_fields=["created_at"])
+        async with stream.with_options(FAST) as s:
+            items = aiter(s)
+            async for item in items:
+                received.append(item)
+                if len(received) == 6:
+                    break
+        # `items` is still alive, so only leaving the block can have closed the connection.
+        assert s.connections == 4
+        check_scenario(server, received, caplog)
+        await items.aclose()
+        await client.aclose()
+
+
+def test_503_twice_then_stream(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING, logger="twitter_api")
+    with Loopback(scripted(_unavailable, _unavailable, _resumes)) as server:
+        client = twitter_api.Client(auth=BearerToken("t"), base_url=server.url)
+        with client.stream_posts_sample().with_options(FAST) as s:
+            first = next(iter(s))
+        assert first.data.id == "5"
+        assert len(server.requests) == 3
+    delays = [
+        r.getMessage().rsplit(" ", 1)[1] for r in caplog.records if "reconnecting" in r.message
+    ]
+    assert delays == ["0.020s", "0.040s"]  # exponential
+
+
+def test_clean_end_of_body_reconnects(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING, logger="twitter_api")
+
+    def ends(ex: Exchange) -> None:
+        ex.start_stream()
+        ex.line(post(1))
+        ex.end_stream()
+
+    with Loopback(scripted(ends, _resumes)) as server:
+        client = twitter_api.Client(auth=BearerToken("t"), base_url=server.url)
+        with client.stream_posts().with_options(FAST) as s:
+            items = iter(s)
+            assert [next(items).data.id, next(items).data.id] == ["1", "5"]
+        assert len(server.requests) == 2
+    assert reconnects(caplog) == [
+        ("streamPosts: the server ended the stream /2/tweets/search/stream", "0.010")
+    ]
+
+
+def test_429_on_connect_backs_off_then_streams(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING, logger="twitter_api")
+
+    def too_many(ex: Exchange) -> None:
+        ex.respond(429, {"title": "Too Many Requests"}, {"x-rate-limit-reset": "1700000000"})
+
+    with Loopback(scripted(too_many, too_many, _resumes)) as server:
+        client = twitter_api.Client(auth=BearerToken("t"), base_url=server.url)
+        with client.stream_posts().with_options(FAST) as s:
+            assert next(iter(s)).data.id == "5"
+        assert len(server.requests) == 3
+    messages = [r.getMessage() for r in caplog.records if "reconnecting" in r.message]
+    assert [m.rsplit(" ", 1)[1] for m in messages] == ["0.050s", "0.100s"]
+    assert all(
+        m.startswith("429 Too Many Requests for GET /2/tweets/search/stream") for m in messages
+    )
+
+
+def test_429_beyond_max_reconnects_raises_rate_limit_error() -> None:
+    def too_many(ex: Exchange) -> None:
+        ex.respond(
+            429,
+            {"title": "Too Many Requests", "detail": "Too many connections"},
+            {"x-rate-limit-limit": "50", "x-rate-limit-remaining": "0", "x-rate-limit-reset": "1"},
+        )
+
+    with Loopback(too_many) as server:
+        client = twitter_api.Client(auth=BearerToken("t"), base_url=server.url)
+        stream = client.stream_posts().with_options(FAST, max_reconnects=1)
+        with pytest.raises(twitter_api.RateLimitError) as info:
+            stream.__enter__()
+        assert len(server.requests) == 2
+    assert info.value.limit == 50 and info.value.remaining == 0
+    assert info.value.reset_at is not None and info.value.reset_at.timestamp() == 1
+    assert "Too many connections" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("status", "error"),
+    [
+        (400, "BadRequestError"),
+        (401, "AuthenticationError"),
+        (403, "PermissionDeniedError"),
+        (404, "NotFoundError"),
+        (409, "ConflictError"),
+    ],
+)
+def test_client_errors_raise_without_reconnect(status: int, error: str) -> None:
+    def refuse(ex: Exchange) -> None:
+        ex.respond(status, {"title": "No", "detail": f"status {status}"})
+
+    with Loopback(refuse) as server:
+        client = twitter_api.Client(auth=BearerToken("t"), base_url=server.url)
+        with pytest.raises(twitter_api.APIStatusError) as info:
+            with client.stream_posts().with_options(FAST):
+                pass
+        assert len(server.requests) == 1
+    assert type(info.value).__name__ == error
+    assert info.value.status_code == status
+    assert f"status {status}" in str(info.value)
+
+
+def test_max_reconnects_ends_a_dead_stream_with_the_last_error() -> None:
+    with Loopback(_unavailable) as server:
+        client = twitter_api.Client(auth=BearerToken("t"), base_url=server.url)
+        with pytest.raises(twitter_api.ServerError):
+            with client.stream_posts().with_options(FAST, max_reconnects=2):
+                pass
+        assert len(server.requests) == 3
+
+
+def test_stalls_beyond_max_reconnects_raise_stall_error() -> None:
+    def stall(ex: Exchange) -> None:
+        ex.start_stream()
+        ex.wait_until_client_hangs_up()
+
+    with Loopback(stall) as server:
+        client = twitter_api.Client(auth=BearerToken("t"), base_url=server.url)
+        with client.stream_posts().with_options(FAST, max_reconnects=1) as s:
+            with pytest.raises(StreamStallError) as info:
+                list(s)
+        assert len(server.requests) == 2
+        assert all(ex.closed_by_client.wait(WAIT) for ex in server.exchanges)
+    assert isinstance(info.value, twitter_api.APITimeoutError)
+
+
+def test_invalid_json_line_is_a_clear_error_without_reconnect() -> None:
+    def garbled(ex: Exchange) -> None:
+        ex.start_stream()
+        ex.line(post(1))
+        ex.chunk(b"{not json}\r\n")
+        ex.wait_until_client_hangs_up()
+
+    with Loopback(garbled) as server:
+        client = twitter_api.Client(auth=BearerToken("t"), base_url=server.url)
+        items: list[Any] = []
+        with pytest.raises(twitter_api.APIResponseError, match="not valid JSON"):
+            with client.stream_posts().with_options(FAST) as s:
+                for item in s:
+                    items.append(item)
+        assert [i.data.id for i in items] == ["1"]
+        assert len(server.requests) == 1
+
+
+def test_stream_must_be_opened_and_configured_before() -> None:
+    client = twitter_api.Client(auth=BearerToken("t"), base_url="http://127.0.0.1:9")
+    stream = client.stream_posts()
+    with pytest.raises(RuntimeError, match="context manager"):
+        next(iter(stream))
+    with pytest.raises(TypeError):
+        stream.with_options(no_such_option=1)
+    with pytest.raises(ValueError, match="stall_timeout"):
+        stream.with_options(stall_timeout=0)
+    assert stream.with_options(stall_timeout=7).options.stall_timeout == 7
+    assert stream.options == StreamOptions()
+
+
+def test_read_timeout_is_set_slightly_above_stall_timeout() -> None:
+    client = twitter_api.Client(auth=BearerToken("t"), base_url="http://127.0.0.1:9")
+    stream = client.stream_posts().with_options(stall_timeout=20)
+    timeout = stream._request.extensions["timeout"]
+    assert timeout["read"] == pytest.approx(22.0)
+    assert timeout["connect"] == 30.0  # the client's own timeout is kept for the rest
+
+
+def test_backoff_schedule_follows_x_documentation() -> None:
+    b = _Backoff(StreamOptions())
+    network = [b.next_delay("network") for _ in range(66)]
+    assert network[:4] == [0.25, 0.5, 0.75, 1.0]
+    assert network[63:] == [16.0, 16.0, 16.0]
+    b.reset()
+    assert [b.next_delay("http") for _ in range(8)] == [5, 10, 20, 40, 80, 160, 320, 320]
+    assert [b.next_delay("rate_limit") for _ in range(6)] == [60, 120, 240, 480, 960, 960]
+    b.reset()
+    assert b.next_delay("network") == 0.25  # reset restarts every schedule
+
+    limited = _Backoff(StreamOptions(max_reconnects=2))
+    assert limited.next_delay("http") == 5
+    assert limited.next_delay("network") == 0.25
+    assert limited.next_delay("network") is None
+    limited.reset()
+    assert limited.next_delay("network") == 0.25
