@@ -85,6 +85,23 @@ class ModuleDef:
     models: list[ModelDef] = field(default_factory=list)
     unions: list[UnionDef] = field(default_factory=list)
 
+    def ordered_models(self) -> list[ModelDef]:
+        """Models in definition order, each parent class before the classes extending it."""
+        done: list[ModelDef] = []
+        placed: set[str] = set()
+
+        def place(model: ModelDef) -> None:
+            if model.name in placed:
+                return
+            placed.add(model.name)
+            if model.parent is not None and model.parent in self.models:
+                place(model.parent)
+            done.append(model)
+
+        for model in self.models:
+            place(model)
+        return done
+
     def base_imports(self) -> list[tuple[str, str]]:
         """Parent classes from other modules: imported at run time, unlike annotations."""
         own = {m.name for m in self.models}

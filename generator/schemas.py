@@ -63,6 +63,8 @@ class SchemaRegistry:
         self._taken: set[str] = {class_name(n) for n in self.components}
         self._aliases: dict[tuple[Any, ...], str] = {}
         self.aliases: list[TypeAlias] = []
+        self._referrers = _referrers(document)
+        self._modules_of: dict[str, str] = {}
 
     # -- references ---------------------------------------------------------------------
 
@@ -86,6 +88,29 @@ class SchemaRegistry:
         return schema
 
     # -- names --------------------------------------------------------------------------
+
+    def module_of(self, name: str) -> str:
+        """The module a component's class lives in.
+
+        A schema referred to from exactly one other schema (a part of it, like
+        `PostEditControls` of `Post`) shares that schema's module: it can only be reached
+        through it, so loading them together costs nothing extra, and the package stays a
+        few hundred files instead of one per schema.
+        """
+        found = self._modules_of.get(name)
+        if found is None:
+            owner, seen = name, {name}
+            while True:
+                referrers = self._referrers.get(owner, set())
+                if len(referrers) != 1:
+                    break
+                (parent,) = referrers
+                if parent is None or parent in seen:
+                    break
+                owner = parent
+                seen.add(owner)
+            found = self._modules_of[name] = module_name(class_name(owner))
+        return found
 
     def _new_class_name(self, hint: str) -> str:
         base = class_name(hint)
@@ -140,7 +165,7 @@ class SchemaRegistry:
         schema = self.components[name]
         where = pointer("components", "schemas", name)
         cls = class_name(name)
-        module = module_name(cls)
+        module = self.module_of(name)
         shape = self._shape(schema, where)
         if shape != "inline":
             # Register first: a schema may refer to itself through its fields.
@@ -305,7 +330,7 @@ class SchemaRegistry:
             base_name, base_schema = base
             self.component_type(base_name)
             base_cls = class_name(base_name)
-            model.base = (module_name(base_cls), base_cls)
+            model.base = (self.module_of(base_name), base_cls)
             model.parent = self._models_by_name.get(base_cls)
             base_props, base_required = self._merged(base_schema, where)
             # Inherited fields stay with the parent unless this schema makes them required.
@@ -359,7 +384,7 @@ class SchemaRegistry:
             target, _ = self.resolve(str(ref), f"{where}/discriminator/mapping")
             self.component_type(target)
             target_cls = class_name(target)
-            parts.append(f'{value!r}: _m.ref("{module_name(target_cls)}", "{target_cls}")')
+            parts.append(f'{value!r}: _m.ref("{self.module_of(target)}", "{target_cls}")')
         return parts
 
     def _define_union(self, cls: str, module: str, schema: Mapping[str, Any], where: str) -> None:
@@ -402,6 +427,32 @@ class SchemaRegistry:
 
     def ordered_modules(self) -> list[ModuleDef]:
         return [self.modules[k] for k in sorted(self.modules)]
+
+
+def _referrers(document: Mapping[str, Any]) -> dict[str, set[str | None]]:
+    """Component schema name -> the component schemas referring to it (None: anything else,
+    such as an operation or a parameter)."""
+    found: dict[str, set[str | None]] = {}
+
+    def walk(node: Any, owner: str | None) -> None:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith(SCHEMA_PREFIX):
+                target = ref[len(SCHEMA_PREFIX) :]
+                if target != owner:
+                    found.setdefault(target, set()).add(owner)
+            for value in node.values():
+                walk(value, owner)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value, owner)
+
+    components = document.get("components") or {}
+    for name, schema in (components.get("schemas") or {}).items():
+        walk(schema, name)
+    walk(document.get("paths") or {}, None)
+    walk({k: v for k, v in components.items() if k != "schemas"}, None)
+    return found
 
 
 def _union_in_place(parts: list[TypeInfo]) -> TypeInfo:

@@ -16,7 +16,7 @@ import contextlib
 import mimetypes
 import os
 import time
-from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Generator, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Final, Literal, Protocol
 
@@ -132,7 +132,7 @@ class _Source:
         if not self.media_type:
             raise ValueError("media_type is required: it cannot be guessed from the file name")
 
-    def chunks(self) -> Iterator[bytes]:
+    def chunks(self) -> Generator[bytes, None, None]:
         size = self.chunk_size
         if self._data is not None:
             for start in range(0, self.total, size):
@@ -219,7 +219,7 @@ def _poll_delay(response: Any, media_id: str, waited: float, max_wait: float) ->
     state = info.get("state")
     if state == "failed":
         error = info.get("error")
-        reason = error.get("message") or error.get("name") if isinstance(error, dict) else None
+        reason = (error.get("message") or error.get("name")) if isinstance(error, dict) else None
         raise MediaUploadError(
             f"media {media_id} failed processing" + (f": {reason}" if reason else ""),
             media_id=media_id,

@@ -100,8 +100,8 @@ class _Backoff:
         if kind == "network":
             return min(o.network_backoff * n, o.network_backoff_max)
         if kind == "http":
-            return min(o.http_backoff * 2 ** (n - 1), o.http_backoff_max)
-        return min(o.rate_limit_backoff * 2 ** (n - 1), o.rate_limit_backoff_max)
+            return min(o.http_backoff * 2.0 ** (n - 1), o.http_backoff_max)
+        return min(o.rate_limit_backoff * 2.0 ** (n - 1), o.rate_limit_backoff_max)
 
 
 def _status_kind(status: int) -> _Kind | None:
@@ -183,16 +183,20 @@ class _StreamCore(Generic[T]):
         delay = self._backoff.next_delay(kind)
         if delay is None:
             raise error
-        log.warning("%s: %s; reconnecting in %.3fs", self._op.name, error, delay)
+        # Network errors name the operation, status errors the method and path.
+        log.warning("%s; reconnecting in %.3fs", error, delay)
         return delay
 
 
-def _status_error(client: SyncAPIClient | AsyncAPIClient, response: httpx.Response) -> Exception:
+def _status_error(
+    client: SyncAPIClient | AsyncAPIClient, response: httpx.Response
+) -> APIStatusError:
+    """The client's own exception for an error response, to raise now or after retrying."""
     try:
         client._raise_for_status(response)
     except APIStatusError as exc:
         return exc
-    return APIConnectionError(f"unexpected status {response.status_code}")  # pragma: no cover
+    raise AssertionError(f"status {response.status_code} is not an error")
 
 
 class Stream(_StreamCore[T]):

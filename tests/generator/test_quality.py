@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -16,13 +17,23 @@ def _run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
 
 
 def test_generated_package_is_mypy_strict_clean() -> None:
-    result = _run("mypy", "--strict", "--no-incremental", "twitter_api", cwd=ROOT / "generated")
+    result = _run(
+        "mypy",
+        "--strict",
+        "--no-incremental",
+        "--cache-dir",
+        os.devnull,
+        "twitter_api",
+        cwd=ROOT / "generated",
+    )
     assert result.returncode == 0, result.stdout[-3000:]
     assert "Success: no issues found" in result.stdout
 
 
 def test_fixture_package_is_mypy_strict_clean(mini_dir: Path) -> None:
-    result = _run("mypy", "--strict", "--no-incremental", "mini_api", cwd=mini_dir)
+    result = _run(
+        "mypy", "--strict", "--no-incremental", "--cache-dir", os.devnull, "mini_api", cwd=mini_dir
+    )
     assert result.returncode == 0, result.stdout[-3000:]
 
 

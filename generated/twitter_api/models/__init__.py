@@ -13,22 +13,20 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .activity_stream_response import ActivityStreamResponse as ActivityStreamResponse
     from .activity_stream_response import ActivityStreamResponseData as ActivityStreamResponseData
-    from .activity_streaming_response_payload import (
+    from .activity_stream_response import (
         ActivityStreamingResponsePayload as ActivityStreamingResponsePayload,
     )
-    from .activity_subscription_filter import (
-        ActivitySubscriptionFilter as ActivitySubscriptionFilter,
-    )
-    from .add_chat_group_members_action_signatures import (
+    from .activity_stream_response import ActivitySubscriptionFilter as ActivitySubscriptionFilter
+    from .add_chat_group_members_request import (
         AddChatGroupMembersActionSignatures as AddChatGroupMembersActionSignatures,
     )
-    from .add_chat_group_members_action_signatures_message_event_signature import (
+    from .add_chat_group_members_request import (
         AddChatGroupMembersActionSignaturesMessageEventSignature as AddChatGroupMembersActionSignaturesMessageEventSignature,
     )
-    from .add_chat_group_members_action_signatures_message_event_signature_message_signing_key_info_list import (
+    from .add_chat_group_members_request import (
         AddChatGroupMembersActionSignaturesMessageEventSignatureMessageSigningKeyInfoList as AddChatGroupMembersActionSignaturesMessageEventSignatureMessageSigningKeyInfoList,
     )
-    from .add_chat_group_members_conversation_participant_keys import (
+    from .add_chat_group_members_request import (
         AddChatGroupMembersConversationParticipantKeys as AddChatGroupMembersConversationParticipantKeys,
     )
     from .add_chat_group_members_request import (
@@ -37,16 +35,16 @@ if TYPE_CHECKING:
     from .add_chat_group_members_response import (
         AddChatGroupMembersResponse as AddChatGroupMembersResponse,
     )
-    from .add_conversation_keys_action_signatures import (
+    from .add_conversation_keys_request import (
         AddConversationKeysActionSignatures as AddConversationKeysActionSignatures,
     )
-    from .add_conversation_keys_action_signatures_message_event_signature import (
+    from .add_conversation_keys_request import (
         AddConversationKeysActionSignaturesMessageEventSignature as AddConversationKeysActionSignaturesMessageEventSignature,
     )
-    from .add_conversation_keys_action_signatures_message_event_signature_message_signing_key_info_list import (
+    from .add_conversation_keys_request import (
         AddConversationKeysActionSignaturesMessageEventSignatureMessageSigningKeyInfoList as AddConversationKeysActionSignaturesMessageEventSignatureMessageSigningKeyInfoList,
     )
-    from .add_conversation_keys_conversation_participant_keys import (
+    from .add_conversation_keys_request import (
         AddConversationKeysConversationParticipantKeys as AddConversationKeysConversationParticipantKeys,
     )
     from .add_conversation_keys_request import (
@@ -55,91 +53,83 @@ if TYPE_CHECKING:
     from .add_conversation_keys_response import (
         AddConversationKeysResponse as AddConversationKeysResponse,
     )
-    from .add_conversation_keys_response_data import (
+    from .add_conversation_keys_response import (
         AddConversationKeysResponseData as AddConversationKeysResponseData,
     )
     from .add_lists_member_request import AddListsMemberRequest as AddListsMemberRequest
     from .add_lists_member_response import AddListsMemberResponse as AddListsMemberResponse
-    from .add_lists_member_response_data import (
-        AddListsMemberResponseData as AddListsMemberResponseData,
-    )
-    from .add_user_public_key_public_key import (
-        AddUserPublicKeyPublicKey as AddUserPublicKeyPublicKey,
-    )
+    from .add_lists_member_response import AddListsMemberResponseData as AddListsMemberResponseData
+    from .add_user_public_key_request import AddUserPublicKeyPublicKey as AddUserPublicKeyPublicKey
     from .add_user_public_key_request import AddUserPublicKeyRequest as AddUserPublicKeyRequest
     from .add_user_public_key_response import AddUserPublicKeyResponse as AddUserPublicKeyResponse
-    from .add_user_public_key_response_data import (
+    from .add_user_public_key_response import (
         AddUserPublicKeyResponseData as AddUserPublicKeyResponseData,
     )
-    from .analytics import Analytics as Analytics
-    from .analytics_timestamped_metrics import (
+    from .get_posts_analytics_response import Analytics as Analytics
+    from .get_posts_analytics_response import (
         AnalyticsTimestampedMetric as AnalyticsTimestampedMetric,
     )
-    from .analytics_timestamped_metrics import (
+    from .get_posts_analytics_response import (
         AnalyticsTimestampedMetricMetrics as AnalyticsTimestampedMetricMetrics,
     )
     from .append_media_upload_request import AppendMediaUploadRequest as AppendMediaUploadRequest
     from .append_media_upload_response import AppendMediaUploadResponse as AppendMediaUploadResponse
-    from .append_media_upload_response_data import (
+    from .append_media_upload_response import (
         AppendMediaUploadResponseData as AppendMediaUploadResponseData,
     )
-    from .article_create_draft_content_state import (
+    from .article_create_draft_request import (
         ArticleCreateDraftContentState as ArticleCreateDraftContentState,
     )
-    from .article_create_draft_content_state_blocks import (
+    from .article_create_draft_request import (
         ArticleCreateDraftContentStateBlocks as ArticleCreateDraftContentStateBlocks,
     )
-    from .article_create_draft_content_state_blocks_data import (
+    from .article_create_draft_request import (
         ArticleCreateDraftContentStateBlocksData as ArticleCreateDraftContentStateBlocksData,
     )
-    from .article_create_draft_content_state_blocks_data_cashtags import (
+    from .article_create_draft_request import (
         ArticleCreateDraftContentStateBlocksDataCashtags as ArticleCreateDraftContentStateBlocksDataCashtags,
     )
-    from .article_create_draft_content_state_blocks_data_hashtags import (
+    from .article_create_draft_request import (
         ArticleCreateDraftContentStateBlocksDataHashtags as ArticleCreateDraftContentStateBlocksDataHashtags,
     )
-    from .article_create_draft_content_state_blocks_data_mentions import (
+    from .article_create_draft_request import (
         ArticleCreateDraftContentStateBlocksDataMentions as ArticleCreateDraftContentStateBlocksDataMentions,
     )
-    from .article_create_draft_content_state_blocks_data_urls import (
+    from .article_create_draft_request import (
         ArticleCreateDraftContentStateBlocksDataUrls as ArticleCreateDraftContentStateBlocksDataUrls,
     )
-    from .article_create_draft_content_state_blocks_entity_ranges import (
+    from .article_create_draft_request import (
         ArticleCreateDraftContentStateBlocksEntityRanges as ArticleCreateDraftContentStateBlocksEntityRanges,
     )
-    from .article_create_draft_content_state_blocks_inline_style_ranges import (
+    from .article_create_draft_request import (
         ArticleCreateDraftContentStateBlocksInlineStyleRanges as ArticleCreateDraftContentStateBlocksInlineStyleRanges,
     )
-    from .article_create_draft_content_state_entities import (
+    from .article_create_draft_request import (
         ArticleCreateDraftContentStateEntities as ArticleCreateDraftContentStateEntities,
     )
-    from .article_create_draft_content_state_entities_value import (
+    from .article_create_draft_request import (
         ArticleCreateDraftContentStateEntitiesValue as ArticleCreateDraftContentStateEntitiesValue,
     )
-    from .article_create_draft_content_state_entities_value_data import (
+    from .article_create_draft_request import (
         ArticleCreateDraftContentStateEntitiesValueData as ArticleCreateDraftContentStateEntitiesValueData,
     )
-    from .article_create_draft_content_state_entities_value_data_media_items import (
+    from .article_create_draft_request import (
         ArticleCreateDraftContentStateEntitiesValueDataMediaItems as ArticleCreateDraftContentStateEntitiesValueDataMediaItems,
     )
-    from .article_create_draft_cover_media import (
+    from .article_create_draft_request import (
         ArticleCreateDraftCoverMedia as ArticleCreateDraftCoverMedia,
     )
     from .article_create_draft_request import ArticleCreateDraftRequest as ArticleCreateDraftRequest
     from .article_create_draft_response import (
         ArticleCreateDraftResponse as ArticleCreateDraftResponse,
     )
-    from .article_create_draft_response_data import (
+    from .article_create_draft_response import (
         ArticleCreateDraftResponseData as ArticleCreateDraftResponseData,
     )
     from .article_publish_response import ArticlePublishResponse as ArticlePublishResponse
-    from .article_publish_response_data import (
-        ArticlePublishResponseData as ArticlePublishResponseData,
-    )
+    from .article_publish_response import ArticlePublishResponseData as ArticlePublishResponseData
     from .block_users_dms_response import BlockUsersDmsResponse as BlockUsersDmsResponse
-    from .block_users_dms_response_data import (
-        BlockUsersDmsResponseData as BlockUsersDmsResponseData,
-    )
+    from .block_users_dms_response import BlockUsersDmsResponseData as BlockUsersDmsResponseData
     from .chat_conversation import ChatConversation as ChatConversation
     from .chat_media_upload_append_request import (
         ChatMediaUploadAppendRequest as ChatMediaUploadAppendRequest,
@@ -147,7 +137,7 @@ if TYPE_CHECKING:
     from .chat_media_upload_append_response import (
         ChatMediaUploadAppendResponse as ChatMediaUploadAppendResponse,
     )
-    from .chat_media_upload_append_response_data import (
+    from .chat_media_upload_append_response import (
         ChatMediaUploadAppendResponseData as ChatMediaUploadAppendResponseData,
     )
     from .chat_media_upload_finalize_request import (
@@ -156,7 +146,7 @@ if TYPE_CHECKING:
     from .chat_media_upload_finalize_response import (
         ChatMediaUploadFinalizeResponse as ChatMediaUploadFinalizeResponse,
     )
-    from .chat_media_upload_finalize_response_data import (
+    from .chat_media_upload_finalize_response import (
         ChatMediaUploadFinalizeResponseData as ChatMediaUploadFinalizeResponseData,
     )
     from .chat_media_upload_initialize_request import (
@@ -165,20 +155,20 @@ if TYPE_CHECKING:
     from .chat_media_upload_initialize_response import (
         ChatMediaUploadInitializeResponse as ChatMediaUploadInitializeResponse,
     )
-    from .chat_media_upload_initialize_response_data import (
+    from .chat_media_upload_initialize_response import (
         ChatMediaUploadInitializeResponseData as ChatMediaUploadInitializeResponseData,
     )
-    from .chat_message_event import ChatMessageEvent as ChatMessageEvent
+    from .get_chat_conversation_events_response import ChatMessageEvent as ChatMessageEvent
     from .community import Community as Community
     from .compliance_job import ComplianceJob as ComplianceJob
-    from .connection import Connection as Connection
+    from .get_connection_history_response import Connection as Connection
     from .create_account_activity_subscription_response import (
         CreateAccountActivitySubscriptionResponse as CreateAccountActivitySubscriptionResponse,
     )
-    from .create_account_activity_subscription_response_data import (
+    from .create_account_activity_subscription_response import (
         CreateAccountActivitySubscriptionResponseData as CreateAccountActivitySubscriptionResponseData,
     )
-    from .create_activity_subscription_filter import (
+    from .create_activity_subscription_request import (
         CreateActivitySubscriptionFilter as CreateActivitySubscriptionFilter,
     )
     from .create_activity_subscription_request import (
@@ -187,25 +177,25 @@ if TYPE_CHECKING:
     from .create_activity_subscription_response import (
         CreateActivitySubscriptionResponse as CreateActivitySubscriptionResponse,
     )
-    from .create_activity_subscription_response_data import (
+    from .create_activity_subscription_response import (
         CreateActivitySubscriptionResponseData as CreateActivitySubscriptionResponseData,
     )
-    from .create_activity_subscription_response_data_subscription import (
+    from .create_activity_subscription_response import (
         CreateActivitySubscriptionResponseDataSubscription as CreateActivitySubscriptionResponseDataSubscription,
     )
-    from .create_activity_subscription_response_data_subscription_filter import (
+    from .create_activity_subscription_response import (
         CreateActivitySubscriptionResponseDataSubscriptionFilter as CreateActivitySubscriptionResponseDataSubscriptionFilter,
     )
-    from .create_chat_conversation_action_signatures import (
+    from .create_chat_conversation_request import (
         CreateChatConversationActionSignatures as CreateChatConversationActionSignatures,
     )
-    from .create_chat_conversation_action_signatures_message_event_signature import (
+    from .create_chat_conversation_request import (
         CreateChatConversationActionSignaturesMessageEventSignature as CreateChatConversationActionSignaturesMessageEventSignature,
     )
-    from .create_chat_conversation_action_signatures_message_event_signature_message_signing_key_info_list import (
+    from .create_chat_conversation_request import (
         CreateChatConversationActionSignaturesMessageEventSignatureMessageSigningKeyInfoList as CreateChatConversationActionSignaturesMessageEventSignatureMessageSigningKeyInfoList,
     )
-    from .create_chat_conversation_conversation_participant_keys import (
+    from .create_chat_conversation_request import (
         CreateChatConversationConversationParticipantKeys as CreateChatConversationConversationParticipantKeys,
     )
     from .create_chat_conversation_request import (
@@ -214,17 +204,17 @@ if TYPE_CHECKING:
     from .create_chat_conversation_response import (
         CreateChatConversationResponse as CreateChatConversationResponse,
     )
-    from .create_chat_conversation_response_data import (
+    from .create_chat_conversation_response import (
         CreateChatConversationResponseData as CreateChatConversationResponseData,
     )
-    from .create_community_notes_info import CreateCommunityNotesInfo as CreateCommunityNotesInfo
+    from .create_community_notes_request import CreateCommunityNotesInfo as CreateCommunityNotesInfo
     from .create_community_notes_request import (
         CreateCommunityNotesRequest as CreateCommunityNotesRequest,
     )
     from .create_community_notes_response import (
         CreateCommunityNotesResponse as CreateCommunityNotesResponse,
     )
-    from .create_community_notes_response_data import (
+    from .create_community_notes_response import (
         CreateCommunityNotesResponseData as CreateCommunityNotesResponseData,
     )
     from .create_compliance_jobs_request import (
@@ -233,7 +223,7 @@ if TYPE_CHECKING:
     from .create_compliance_jobs_response import (
         CreateComplianceJobsResponse as CreateComplianceJobsResponse,
     )
-    from .create_direct_messages_by_conversation_id_attachments import (
+    from .create_direct_messages_by_conversation_id_request import (
         CreateDirectMessagesByConversationIdAttachments as CreateDirectMessagesByConversationIdAttachments,
     )
     from .create_direct_messages_by_conversation_id_request import (
@@ -242,10 +232,10 @@ if TYPE_CHECKING:
     from .create_direct_messages_by_conversation_id_response import (
         CreateDirectMessagesByConversationIdResponse as CreateDirectMessagesByConversationIdResponse,
     )
-    from .create_direct_messages_by_conversation_id_response_data import (
+    from .create_direct_messages_by_conversation_id_response import (
         CreateDirectMessagesByConversationIdResponseData as CreateDirectMessagesByConversationIdResponseData,
     )
-    from .create_direct_messages_by_participant_id_attachments import (
+    from .create_direct_messages_by_participant_id_request import (
         CreateDirectMessagesByParticipantIdAttachments as CreateDirectMessagesByParticipantIdAttachments,
     )
     from .create_direct_messages_by_participant_id_request import (
@@ -254,13 +244,13 @@ if TYPE_CHECKING:
     from .create_direct_messages_by_participant_id_response import (
         CreateDirectMessagesByParticipantIdResponse as CreateDirectMessagesByParticipantIdResponse,
     )
-    from .create_direct_messages_by_participant_id_response_data import (
+    from .create_direct_messages_by_participant_id_response import (
         CreateDirectMessagesByParticipantIdResponseData as CreateDirectMessagesByParticipantIdResponseData,
     )
-    from .create_direct_messages_conversation_message import (
+    from .create_direct_messages_conversation_request import (
         CreateDirectMessagesConversationMessage as CreateDirectMessagesConversationMessage,
     )
-    from .create_direct_messages_conversation_message_attachments import (
+    from .create_direct_messages_conversation_request import (
         CreateDirectMessagesConversationMessageAttachments as CreateDirectMessagesConversationMessageAttachments,
     )
     from .create_direct_messages_conversation_request import (
@@ -269,43 +259,43 @@ if TYPE_CHECKING:
     from .create_direct_messages_conversation_response import (
         CreateDirectMessagesConversationResponse as CreateDirectMessagesConversationResponse,
     )
-    from .create_direct_messages_conversation_response_data import (
+    from .create_direct_messages_conversation_response import (
         CreateDirectMessagesConversationResponseData as CreateDirectMessagesConversationResponseData,
     )
     from .create_lists_request import CreateListsRequest as CreateListsRequest
     from .create_lists_response import CreateListsResponse as CreateListsResponse
-    from .create_lists_response_data import CreateListsResponseData as CreateListsResponseData
-    from .create_media_metadata_metadata import (
+    from .create_lists_response import CreateListsResponseData as CreateListsResponseData
+    from .create_media_metadata_request import (
         CreateMediaMetadataMetadata as CreateMediaMetadataMetadata,
     )
-    from .create_media_metadata_metadata_allow_download_status import (
+    from .create_media_metadata_request import (
         CreateMediaMetadataMetadataAllowDownloadStatus as CreateMediaMetadataMetadataAllowDownloadStatus,
     )
-    from .create_media_metadata_metadata_alt_text import (
+    from .create_media_metadata_request import (
         CreateMediaMetadataMetadataAltText as CreateMediaMetadataMetadataAltText,
     )
-    from .create_media_metadata_metadata_content_expiration import (
+    from .create_media_metadata_request import (
         CreateMediaMetadataMetadataContentExpiration as CreateMediaMetadataMetadataContentExpiration,
     )
-    from .create_media_metadata_metadata_domain_restrictions import (
+    from .create_media_metadata_request import (
         CreateMediaMetadataMetadataDomainRestrictions as CreateMediaMetadataMetadataDomainRestrictions,
     )
-    from .create_media_metadata_metadata_found_media_origin import (
+    from .create_media_metadata_request import (
         CreateMediaMetadataMetadataFoundMediaOrigin as CreateMediaMetadataMetadataFoundMediaOrigin,
     )
-    from .create_media_metadata_metadata_management_info import (
+    from .create_media_metadata_request import (
         CreateMediaMetadataMetadataManagementInfo as CreateMediaMetadataMetadataManagementInfo,
     )
-    from .create_media_metadata_metadata_preview_image import (
+    from .create_media_metadata_request import (
         CreateMediaMetadataMetadataPreviewImage as CreateMediaMetadataMetadataPreviewImage,
     )
-    from .create_media_metadata_metadata_shared_info import (
+    from .create_media_metadata_request import (
         CreateMediaMetadataMetadataSharedInfo as CreateMediaMetadataMetadataSharedInfo,
     )
-    from .create_media_metadata_metadata_sticker_info import (
+    from .create_media_metadata_request import (
         CreateMediaMetadataMetadataStickerInfo as CreateMediaMetadataMetadataStickerInfo,
     )
-    from .create_media_metadata_metadata_upload_source import (
+    from .create_media_metadata_request import (
         CreateMediaMetadataMetadataUploadSource as CreateMediaMetadataMetadataUploadSource,
     )
     from .create_media_metadata_request import (
@@ -314,7 +304,7 @@ if TYPE_CHECKING:
     from .create_media_metadata_response import (
         CreateMediaMetadataResponse as CreateMediaMetadataResponse,
     )
-    from .create_media_metadata_response_data import (
+    from .create_media_metadata_response import (
         CreateMediaMetadataResponseData as CreateMediaMetadataResponseData,
     )
     from .create_media_subtitles_request import (
@@ -323,33 +313,31 @@ if TYPE_CHECKING:
     from .create_media_subtitles_response import (
         CreateMediaSubtitlesResponse as CreateMediaSubtitlesResponse,
     )
-    from .create_media_subtitles_response_data import (
+    from .create_media_subtitles_response import (
         CreateMediaSubtitlesResponseData as CreateMediaSubtitlesResponseData,
     )
-    from .create_media_subtitles_subtitles import (
+    from .create_media_subtitles_request import (
         CreateMediaSubtitlesSubtitles as CreateMediaSubtitlesSubtitles,
     )
-    from .create_posts_edit_options import CreatePostsEditOptions as CreatePostsEditOptions
-    from .create_posts_geo import CreatePostsGeo as CreatePostsGeo
-    from .create_posts_media import CreatePostsMedia as CreatePostsMedia
-    from .create_posts_media_call_to_actions import (
-        CreatePostsMediaCallToActions as CreatePostsMediaCallToActions,
-    )
-    from .create_posts_media_call_to_actions_app_install import (
+    from .create_posts_request import CreatePostsEditOptions as CreatePostsEditOptions
+    from .create_posts_request import CreatePostsGeo as CreatePostsGeo
+    from .create_posts_request import CreatePostsMedia as CreatePostsMedia
+    from .create_posts_request import CreatePostsMediaCallToActions as CreatePostsMediaCallToActions
+    from .create_posts_request import (
         CreatePostsMediaCallToActionsAppInstall as CreatePostsMediaCallToActionsAppInstall,
     )
-    from .create_posts_media_call_to_actions_visit_site import (
+    from .create_posts_request import (
         CreatePostsMediaCallToActionsVisitSite as CreatePostsMediaCallToActionsVisitSite,
     )
-    from .create_posts_media_call_to_actions_watch_now import (
+    from .create_posts_request import (
         CreatePostsMediaCallToActionsWatchNow as CreatePostsMediaCallToActionsWatchNow,
     )
-    from .create_posts_poll import CreatePostsPoll as CreatePostsPoll
-    from .create_posts_reply import CreatePostsReply as CreatePostsReply
+    from .create_posts_request import CreatePostsPoll as CreatePostsPoll
+    from .create_posts_request import CreatePostsReply as CreatePostsReply
     from .create_posts_request import CreatePostsRequest as CreatePostsRequest
     from .create_posts_response import CreatePostsResponse as CreatePostsResponse
-    from .create_posts_response_data import CreatePostsResponseData as CreatePostsResponseData
-    from .create_scheduled_broadcast_recurrence import (
+    from .create_posts_response import CreatePostsResponseData as CreatePostsResponseData
+    from .create_scheduled_broadcast_request import (
         CreateScheduledBroadcastRecurrence as CreateScheduledBroadcastRecurrence,
     )
     from .create_scheduled_broadcast_request import (
@@ -358,7 +346,7 @@ if TYPE_CHECKING:
     from .create_scheduled_broadcast_response import (
         CreateScheduledBroadcastResponse as CreateScheduledBroadcastResponse,
     )
-    from .create_scheduled_broadcast_response_data import (
+    from .create_scheduled_broadcast_response import (
         CreateScheduledBroadcastResponseData as CreateScheduledBroadcastResponseData,
     )
     from .create_users_bookmark_folder_request import (
@@ -367,7 +355,7 @@ if TYPE_CHECKING:
     from .create_users_bookmark_folder_response import (
         CreateUsersBookmarkFolderResponse as CreateUsersBookmarkFolderResponse,
     )
-    from .create_users_bookmark_folder_response_data import (
+    from .create_users_bookmark_folder_response import (
         CreateUsersBookmarkFolderResponseData as CreateUsersBookmarkFolderResponseData,
     )
     from .create_users_bookmark_request import (
@@ -376,7 +364,7 @@ if TYPE_CHECKING:
     from .create_users_bookmark_response import (
         CreateUsersBookmarkResponse as CreateUsersBookmarkResponse,
     )
-    from .create_users_bookmark_response_data import (
+    from .create_users_bookmark_response import (
         CreateUsersBookmarkResponseData as CreateUsersBookmarkResponseData,
     )
     from .create_webhook_replay_job_request import (
@@ -385,30 +373,28 @@ if TYPE_CHECKING:
     from .create_webhook_replay_job_response import (
         CreateWebhookReplayJobResponse as CreateWebhookReplayJobResponse,
     )
-    from .create_webhook_replay_job_response_data import (
+    from .create_webhook_replay_job_response import (
         CreateWebhookReplayJobResponseData as CreateWebhookReplayJobResponseData,
     )
     from .create_webhooks_request import CreateWebhooksRequest as CreateWebhooksRequest
     from .create_webhooks_response import CreateWebhooksResponse as CreateWebhooksResponse
-    from .create_webhooks_response_data import (
-        CreateWebhooksResponseData as CreateWebhooksResponseData,
-    )
+    from .create_webhooks_response import CreateWebhooksResponseData as CreateWebhooksResponseData
     from .create_webhooks_stream_link_response import (
         CreateWebhooksStreamLinkResponse as CreateWebhooksStreamLinkResponse,
     )
-    from .create_webhooks_stream_link_response_data import (
+    from .create_webhooks_stream_link_response import (
         CreateWebhooksStreamLinkResponseData as CreateWebhooksStreamLinkResponseData,
     )
     from .delete_account_activity_subscription_response import (
         DeleteAccountActivitySubscriptionResponse as DeleteAccountActivitySubscriptionResponse,
     )
-    from .delete_account_activity_subscription_response_data import (
+    from .delete_account_activity_subscription_response import (
         DeleteAccountActivitySubscriptionResponseData as DeleteAccountActivitySubscriptionResponseData,
     )
     from .delete_activity_subscription_response import (
         DeleteActivitySubscriptionResponse as DeleteActivitySubscriptionResponse,
     )
-    from .delete_activity_subscription_response_data import (
+    from .delete_activity_subscription_response import (
         DeleteActivitySubscriptionResponseData as DeleteActivitySubscriptionResponseData,
     )
     from .delete_activity_subscriptions_by_ids_response import (
@@ -426,25 +412,25 @@ if TYPE_CHECKING:
     from .delete_all_connections_response import (
         DeleteAllConnectionsResponse as DeleteAllConnectionsResponse,
     )
-    from .delete_all_connections_response_data import (
+    from .delete_all_connections_response import (
         DeleteAllConnectionsResponseData as DeleteAllConnectionsResponseData,
     )
-    from .delete_all_connections_response_data_results import (
+    from .delete_all_connections_response import (
         DeleteAllConnectionsResponseDataResults as DeleteAllConnectionsResponseDataResults,
     )
     from .delete_community_notes_response import (
         DeleteCommunityNotesResponse as DeleteCommunityNotesResponse,
     )
-    from .delete_community_notes_response_data import (
+    from .delete_community_notes_response import (
         DeleteCommunityNotesResponseData as DeleteCommunityNotesResponseData,
     )
     from .delete_connections_by_endpoint_response import (
         DeleteConnectionsByEndpointResponse as DeleteConnectionsByEndpointResponse,
     )
-    from .delete_connections_by_endpoint_response_data import (
+    from .delete_connections_by_endpoint_response import (
         DeleteConnectionsByEndpointResponseData as DeleteConnectionsByEndpointResponseData,
     )
-    from .delete_connections_by_endpoint_response_data_results import (
+    from .delete_connections_by_endpoint_response import (
         DeleteConnectionsByEndpointResponseDataResults as DeleteConnectionsByEndpointResponseDataResults,
     )
     from .delete_connections_by_uuids_request import (
@@ -453,62 +439,60 @@ if TYPE_CHECKING:
     from .delete_connections_by_uuids_response import (
         DeleteConnectionsByUuidsResponse as DeleteConnectionsByUuidsResponse,
     )
-    from .delete_connections_by_uuids_response_data import (
+    from .delete_connections_by_uuids_response import (
         DeleteConnectionsByUuidsResponseData as DeleteConnectionsByUuidsResponseData,
     )
-    from .delete_connections_by_uuids_response_data_results import (
+    from .delete_connections_by_uuids_response import (
         DeleteConnectionsByUuidsResponseDataResults as DeleteConnectionsByUuidsResponseDataResults,
     )
     from .delete_direct_messages_events_response import (
         DeleteDirectMessagesEventsResponse as DeleteDirectMessagesEventsResponse,
     )
-    from .delete_direct_messages_events_response_data import (
+    from .delete_direct_messages_events_response import (
         DeleteDirectMessagesEventsResponseData as DeleteDirectMessagesEventsResponseData,
     )
     from .delete_lists_response import DeleteListsResponse as DeleteListsResponse
-    from .delete_lists_response_data import DeleteListsResponseData as DeleteListsResponseData
+    from .delete_lists_response import DeleteListsResponseData as DeleteListsResponseData
     from .delete_media_subtitles_request import (
         DeleteMediaSubtitlesRequest as DeleteMediaSubtitlesRequest,
     )
     from .delete_media_subtitles_response import (
         DeleteMediaSubtitlesResponse as DeleteMediaSubtitlesResponse,
     )
-    from .delete_media_subtitles_response_data import (
+    from .delete_media_subtitles_response import (
         DeleteMediaSubtitlesResponseData as DeleteMediaSubtitlesResponseData,
     )
     from .delete_posts_response import DeletePostsResponse as DeletePostsResponse
-    from .delete_posts_response_data import DeletePostsResponseData as DeletePostsResponseData
+    from .delete_posts_response import DeletePostsResponseData as DeletePostsResponseData
     from .delete_scheduled_broadcast_response import (
         DeleteScheduledBroadcastResponse as DeleteScheduledBroadcastResponse,
     )
-    from .delete_scheduled_broadcast_response_data import (
+    from .delete_scheduled_broadcast_response import (
         DeleteScheduledBroadcastResponseData as DeleteScheduledBroadcastResponseData,
     )
     from .delete_users_bookmark_response import (
         DeleteUsersBookmarkResponse as DeleteUsersBookmarkResponse,
     )
-    from .delete_users_bookmark_response_data import (
+    from .delete_users_bookmark_response import (
         DeleteUsersBookmarkResponseData as DeleteUsersBookmarkResponseData,
     )
     from .delete_webhooks_response import DeleteWebhooksResponse as DeleteWebhooksResponse
-    from .delete_webhooks_response_data import (
-        DeleteWebhooksResponseData as DeleteWebhooksResponseData,
-    )
+    from .delete_webhooks_response import DeleteWebhooksResponseData as DeleteWebhooksResponseData
     from .delete_webhooks_stream_link_response import (
         DeleteWebhooksStreamLinkResponse as DeleteWebhooksStreamLinkResponse,
     )
-    from .delete_webhooks_stream_link_response_data import (
+    from .delete_webhooks_stream_link_response import (
         DeleteWebhooksStreamLinkResponseData as DeleteWebhooksStreamLinkResponseData,
     )
-    from .disallowed_resource_problem import DisallowedResourceProblem as DisallowedResourceProblem
+    from .problem import DisallowedResourceProblem as DisallowedResourceProblem
     from .dm_event import DmEvent as DmEvent
-    from .dm_event_attachments import DmEventAttachments as DmEventAttachments
-    from .dm_event_entities import DmEventEntities as DmEventEntities
-    from .dm_event_entities import DmEventEntitiesCashtag as DmEventEntitiesCashtag
-    from .dm_event_entities import DmEventEntitiesHashtag as DmEventEntitiesHashtag
-    from .dm_event_entities import DmEventEntitiesMention as DmEventEntitiesMention
-    from .dm_event_entities import DmEventEntitiesUrl as DmEventEntitiesUrl
-    from .dm_event_referenced_posts import DmEventReferencedPost as DmEventReferencedPost
+    from .dm_event import DmEventAttachments as DmEventAttachments
+    from .dm_event import DmEventEntities as DmEventEntities
+    from .dm_event import DmEventEntitiesCashtag as DmEventEntitiesCashtag
+    from .dm_event import DmEventEntitiesHashtag as DmEventEntitiesHashtag
+    from .dm_event import DmEventEntitiesMention as DmEventEntitiesMention
+    from .dm_event import DmEventEntitiesUrl as DmEventEntitiesUrl
+    from .dm_event import DmEventReferencedPost as DmEventReferencedPost
     from .error import Error as Error
     from .evaluate_community_notes_request import (
         EvaluateCommunityNotesRequest as EvaluateCommunityNotesRequest,
@@ -516,60 +500,58 @@ if TYPE_CHECKING:
     from .evaluate_community_notes_response import (
         EvaluateCommunityNotesResponse as EvaluateCommunityNotesResponse,
     )
-    from .evaluate_community_notes_response_data import (
+    from .evaluate_community_notes_response import (
         EvaluateCommunityNotesResponseData as EvaluateCommunityNotesResponseData,
     )
     from .expansions import Expansions as Expansions
-    from .field_hydration_failure_problem import (
-        FieldHydrationFailureProblem as FieldHydrationFailureProblem,
-    )
-    from .field_unauthorized_problem import FieldUnauthorizedProblem as FieldUnauthorizedProblem
+    from .problem import FieldHydrationFailureProblem as FieldHydrationFailureProblem
+    from .problem import FieldUnauthorizedProblem as FieldUnauthorizedProblem
     from .finalize_media_upload_response import (
         FinalizeMediaUploadResponse as FinalizeMediaUploadResponse,
     )
-    from .finalize_media_upload_response_data import (
+    from .finalize_media_upload_response import (
         FinalizeMediaUploadResponseData as FinalizeMediaUploadResponseData,
     )
-    from .finalize_media_upload_response_data_image import (
+    from .finalize_media_upload_response import (
         FinalizeMediaUploadResponseDataImage as FinalizeMediaUploadResponseDataImage,
     )
-    from .finalize_media_upload_response_data_processing_info import (
+    from .finalize_media_upload_response import (
         FinalizeMediaUploadResponseDataProcessingInfo as FinalizeMediaUploadResponseDataProcessingInfo,
     )
-    from .finalize_media_upload_response_data_video import (
+    from .finalize_media_upload_response import (
         FinalizeMediaUploadResponseDataVideo as FinalizeMediaUploadResponseDataVideo,
     )
-    from .follow_activity_response_payload import (
+    from .activity_stream_response import (
         FollowActivityResponsePayload as FollowActivityResponsePayload,
     )
     from .follow_list_request import FollowListRequest as FollowListRequest
     from .follow_list_response import FollowListResponse as FollowListResponse
-    from .follow_list_response_data import FollowListResponseData as FollowListResponseData
+    from .follow_list_response import FollowListResponseData as FollowListResponseData
     from .follow_user_request import FollowUserRequest as FollowUserRequest
     from .follow_user_response import FollowUserResponse as FollowUserResponse
-    from .follow_user_response_data import FollowUserResponseData as FollowUserResponseData
+    from .follow_user_response import FollowUserResponseData as FollowUserResponseData
     from .get_account_activity_subscription_count_response import (
         GetAccountActivitySubscriptionCountResponse as GetAccountActivitySubscriptionCountResponse,
     )
-    from .get_account_activity_subscription_count_response_data import (
+    from .get_account_activity_subscription_count_response import (
         GetAccountActivitySubscriptionCountResponseData as GetAccountActivitySubscriptionCountResponseData,
     )
     from .get_account_activity_subscriptions_response import (
         GetAccountActivitySubscriptionsResponse as GetAccountActivitySubscriptionsResponse,
     )
-    from .get_account_activity_subscriptions_response_data import (
+    from .get_account_activity_subscriptions_response import (
         GetAccountActivitySubscriptionsResponseData as GetAccountActivitySubscriptionsResponseData,
     )
-    from .get_account_activity_subscriptions_response_data_subscriptions import (
+    from .get_account_activity_subscriptions_response import (
         GetAccountActivitySubscriptionsResponseDataSubscriptions as GetAccountActivitySubscriptionsResponseDataSubscriptions,
     )
     from .get_activity_subscriptions_response import (
         GetActivitySubscriptionsResponse as GetActivitySubscriptionsResponse,
     )
-    from .get_activity_subscriptions_response_data import (
+    from .get_activity_subscriptions_response import (
         GetActivitySubscriptionsResponseData as GetActivitySubscriptionsResponseData,
     )
-    from .get_activity_subscriptions_response_data_filter import (
+    from .get_activity_subscriptions_response import (
         GetActivitySubscriptionsResponseDataFilter as GetActivitySubscriptionsResponseDataFilter,
     )
     from .get_chat_conversation_events_response import (
@@ -645,16 +627,16 @@ if TYPE_CHECKING:
     from .get_media_upload_status_response import (
         GetMediaUploadStatusResponse as GetMediaUploadStatusResponse,
     )
-    from .get_media_upload_status_response_data import (
+    from .get_media_upload_status_response import (
         GetMediaUploadStatusResponseData as GetMediaUploadStatusResponseData,
     )
-    from .get_media_upload_status_response_data_image import (
+    from .get_media_upload_status_response import (
         GetMediaUploadStatusResponseDataImage as GetMediaUploadStatusResponseDataImage,
     )
-    from .get_media_upload_status_response_data_processing_info import (
+    from .get_media_upload_status_response import (
         GetMediaUploadStatusResponseDataProcessingInfo as GetMediaUploadStatusResponseDataProcessingInfo,
     )
-    from .get_media_upload_status_response_data_video import (
+    from .get_media_upload_status_response import (
         GetMediaUploadStatusResponseDataVideo as GetMediaUploadStatusResponseDataVideo,
     )
     from .get_news_response import GetNewsResponse as GetNewsResponse
@@ -665,7 +647,7 @@ if TYPE_CHECKING:
     from .get_posts_counts_all_response import (
         GetPostsCountsAllResponse as GetPostsCountsAllResponse,
     )
-    from .get_posts_counts_all_response_data import (
+    from .get_posts_counts_all_response import (
         GetPostsCountsAllResponseData as GetPostsCountsAllResponseData,
     )
     from .get_posts_counts_all_response import (
@@ -674,7 +656,7 @@ if TYPE_CHECKING:
     from .get_posts_counts_recent_response import (
         GetPostsCountsRecentResponse as GetPostsCountsRecentResponse,
     )
-    from .get_posts_counts_recent_response_data import (
+    from .get_posts_counts_recent_response import (
         GetPostsCountsRecentResponseData as GetPostsCountsRecentResponseData,
     )
     from .get_posts_counts_recent_response import (
@@ -703,22 +685,20 @@ if TYPE_CHECKING:
         GetPostsRepostsResponseMeta as GetPostsRepostsResponseMeta,
     )
     from .get_rule_counts_response import GetRuleCountsResponse as GetRuleCountsResponse
-    from .get_rule_counts_response_data import (
-        GetRuleCountsResponseData as GetRuleCountsResponseData,
-    )
-    from .get_rule_counts_response_data_all_project_client_apps import (
+    from .get_rule_counts_response import GetRuleCountsResponseData as GetRuleCountsResponseData
+    from .get_rule_counts_response import (
         GetRuleCountsResponseDataAllProjectClientApps as GetRuleCountsResponseDataAllProjectClientApps,
     )
-    from .get_rule_counts_response_data_client_app_rules_count import (
+    from .get_rule_counts_response import (
         GetRuleCountsResponseDataClientAppRulesCount as GetRuleCountsResponseDataClientAppRulesCount,
     )
     from .get_rules_response import GetRulesResponse as GetRulesResponse
-    from .get_rules_response_data import GetRulesResponseData as GetRulesResponseData
+    from .get_rules_response import GetRulesResponseData as GetRulesResponseData
     from .get_rules_response import GetRulesResponseMeta as GetRulesResponseMeta
     from .get_scheduled_broadcast_response import (
         GetScheduledBroadcastResponse as GetScheduledBroadcastResponse,
     )
-    from .get_scheduled_broadcast_response_data import (
+    from .get_scheduled_broadcast_response import (
         GetScheduledBroadcastResponseData as GetScheduledBroadcastResponseData,
     )
     from .get_spaces_buyers_response import GetSpacesBuyersResponse as GetSpacesBuyersResponse
@@ -753,7 +733,7 @@ if TYPE_CHECKING:
     from .get_users_bookmark_folders_response import (
         GetUsersBookmarkFoldersResponse as GetUsersBookmarkFoldersResponse,
     )
-    from .get_users_bookmark_folders_response_data import (
+    from .get_users_bookmark_folders_response import (
         GetUsersBookmarkFoldersResponseData as GetUsersBookmarkFoldersResponseData,
     )
     from .get_users_bookmarks_by_folder_id_response import (
@@ -842,24 +822,22 @@ if TYPE_CHECKING:
     from .get_webhooks_stream_links_response import (
         GetWebhooksStreamLinksResponse as GetWebhooksStreamLinksResponse,
     )
-    from .get_webhooks_stream_links_response_data import (
+    from .get_webhooks_stream_links_response import (
         GetWebhooksStreamLinksResponseData as GetWebhooksStreamLinksResponseData,
     )
     from .go_live_scheduled_broadcast_response import (
         GoLiveScheduledBroadcastResponse as GoLiveScheduledBroadcastResponse,
     )
-    from .go_live_scheduled_broadcast_response_data import (
+    from .go_live_scheduled_broadcast_response import (
         GoLiveScheduledBroadcastResponseData as GoLiveScheduledBroadcastResponseData,
     )
     from .hide_posts_reply_request import HidePostsReplyRequest as HidePostsReplyRequest
     from .hide_posts_reply_response import HidePostsReplyResponse as HidePostsReplyResponse
-    from .hide_posts_reply_response_data import (
-        HidePostsReplyResponseData as HidePostsReplyResponseData,
-    )
+    from .hide_posts_reply_response import HidePostsReplyResponseData as HidePostsReplyResponseData
     from .initialize_chat_group_response import (
         InitializeChatGroupResponse as InitializeChatGroupResponse,
     )
-    from .initialize_chat_group_response_data import (
+    from .initialize_chat_group_response import (
         InitializeChatGroupResponseData as InitializeChatGroupResponseData,
     )
     from .initialize_media_upload_request import (
@@ -868,21 +846,21 @@ if TYPE_CHECKING:
     from .initialize_media_upload_response import (
         InitializeMediaUploadResponse as InitializeMediaUploadResponse,
     )
-    from .initialize_media_upload_response_data import (
+    from .initialize_media_upload_response import (
         InitializeMediaUploadResponseData as InitializeMediaUploadResponseData,
     )
-    from .internal_error_problem import InternalErrorProblem as InternalErrorProblem
-    from .invalid_request_problem import InvalidRequestProblem as InvalidRequestProblem
-    from .like_compliance_schema import LikeComplianceSchema as LikeComplianceSchema
+    from .problem import InternalErrorProblem as InternalErrorProblem
+    from .problem import InvalidRequestProblem as InvalidRequestProblem
+    from .stream_likes_compliance_response import LikeComplianceSchema as LikeComplianceSchema
     from .like_post_request import LikePostRequest as LikePostRequest
     from .like_post_response import LikePostResponse as LikePostResponse
-    from .like_post_response_data import LikePostResponseData as LikePostResponseData
+    from .like_post_response import LikePostResponseData as LikePostResponseData
     from .like_with_post_author import LikeWithPostAuthor as LikeWithPostAuthor
     from .list import List as List
     from .list_scheduled_broadcasts_response import (
         ListScheduledBroadcastsResponse as ListScheduledBroadcastsResponse,
     )
-    from .list_scheduled_broadcasts_response_data import (
+    from .list_scheduled_broadcasts_response import (
         ListScheduledBroadcastsResponseData as ListScheduledBroadcastsResponseData,
     )
     from .mark_chat_conversation_read_request import (
@@ -891,195 +869,175 @@ if TYPE_CHECKING:
     from .mark_chat_conversation_read_response import (
         MarkChatConversationReadResponse as MarkChatConversationReadResponse,
     )
-    from .mark_chat_conversation_read_response_data import (
+    from .mark_chat_conversation_read_response import (
         MarkChatConversationReadResponseData as MarkChatConversationReadResponseData,
     )
     from .media import Media as Media
-    from .media_analytics import MediaAnalytics as MediaAnalytics
-    from .media_analytics_timestamped_metrics import (
+    from .get_media_analytics_response import MediaAnalytics as MediaAnalytics
+    from .get_media_analytics_response import (
         MediaAnalyticsTimestampedMetric as MediaAnalyticsTimestampedMetric,
     )
-    from .media_analytics_timestamped_metrics import (
+    from .get_media_analytics_response import (
         MediaAnalyticsTimestampedMetricMetrics as MediaAnalyticsTimestampedMetricMetrics,
     )
-    from .media_non_public_metrics import MediaNonPublicMetrics as MediaNonPublicMetrics
-    from .media_organic_metrics import MediaOrganicMetrics as MediaOrganicMetrics
-    from .media_promoted_metrics import MediaPromotedMetrics as MediaPromotedMetrics
-    from .media_public_metrics import MediaPublicMetrics as MediaPublicMetrics
+    from .media import MediaNonPublicMetrics as MediaNonPublicMetrics
+    from .media import MediaOrganicMetrics as MediaOrganicMetrics
+    from .media import MediaPromotedMetrics as MediaPromotedMetrics
+    from .media import MediaPublicMetrics as MediaPublicMetrics
     from .media_upload_request import MediaUploadRequest as MediaUploadRequest
     from .media_upload_response import MediaUploadResponse as MediaUploadResponse
-    from .media_upload_response_data import MediaUploadResponseData as MediaUploadResponseData
-    from .media_upload_response_data_image import (
-        MediaUploadResponseDataImage as MediaUploadResponseDataImage,
-    )
-    from .media_upload_response_data_processing_info import (
+    from .media_upload_response import MediaUploadResponseData as MediaUploadResponseData
+    from .media_upload_response import MediaUploadResponseDataImage as MediaUploadResponseDataImage
+    from .media_upload_response import (
         MediaUploadResponseDataProcessingInfo as MediaUploadResponseDataProcessingInfo,
     )
-    from .media_upload_response_data_video import (
-        MediaUploadResponseDataVideo as MediaUploadResponseDataVideo,
-    )
-    from .media_variants import MediaVariant as MediaVariant
+    from .media_upload_response import MediaUploadResponseDataVideo as MediaUploadResponseDataVideo
+    from .media import MediaVariant as MediaVariant
     from .mute_user_request import MuteUserRequest as MuteUserRequest
     from .mute_user_response import MuteUserResponse as MuteUserResponse
-    from .mute_user_response_data import MuteUserResponseData as MuteUserResponseData
+    from .mute_user_response import MuteUserResponseData as MuteUserResponseData
     from .news import News as News
-    from .news_activity_response_payload import (
-        NewsActivityResponsePayload as NewsActivityResponsePayload,
-    )
-    from .news_cluster_posts_results import NewsClusterPostsResult as NewsClusterPostsResult
-    from .not_authorized_for_field_problem import (
-        NotAuthorizedForFieldProblem as NotAuthorizedForFieldProblem,
-    )
-    from .not_authorized_for_resource_problem import (
-        NotAuthorizedForResourceProblem as NotAuthorizedForResourceProblem,
-    )
-    from .note import Note as Note
-    from .note_info import NoteInfo as NoteInfo
-    from .note_scoring_status import NoteScoringStatus as NoteScoringStatus
-    from .note_scoring_status import (
+    from .activity_stream_response import NewsActivityResponsePayload as NewsActivityResponsePayload
+    from .news import NewsClusterPostsResult as NewsClusterPostsResult
+    from .problem import NotAuthorizedForFieldProblem as NotAuthorizedForFieldProblem
+    from .problem import NotAuthorizedForResourceProblem as NotAuthorizedForResourceProblem
+    from .search_community_notes_written_response import Note as Note
+    from .search_community_notes_written_response import NoteInfo as NoteInfo
+    from .search_community_notes_written_response import NoteScoringStatus as NoteScoringStatus
+    from .search_community_notes_written_response import (
         NoteScoringStatusRatingCountsPerModelItem as NoteScoringStatusRatingCountsPerModelItem,
     )
-    from .note_scoring_status import (
+    from .search_community_notes_written_response import (
         NoteScoringStatusRatingCountsPerModelItemValue as NoteScoringStatusRatingCountsPerModelItemValue,
     )
-    from .note_scoring_status import (
+    from .search_community_notes_written_response import (
         NoteScoringStatusRatingCountsPerModelItemValueNegativeFactorBucketCounts as NoteScoringStatusRatingCountsPerModelItemValueNegativeFactorBucketCounts,
     )
-    from .note_scoring_status import (
+    from .search_community_notes_written_response import (
         NoteScoringStatusRatingCountsPerModelItemValueNegativeFactorBucketCountsHelpfulTagCount as NoteScoringStatusRatingCountsPerModelItemValueNegativeFactorBucketCountsHelpfulTagCount,
     )
-    from .note_scoring_status import (
+    from .search_community_notes_written_response import (
         NoteScoringStatusRatingCountsPerModelItemValueNegativeFactorBucketCountsNotHelpfulTagCount as NoteScoringStatusRatingCountsPerModelItemValueNegativeFactorBucketCountsNotHelpfulTagCount,
     )
-    from .note_scoring_status import (
+    from .search_community_notes_written_response import (
         NoteScoringStatusRatingCountsPerModelItemValueNeutralFactorBucketCounts as NoteScoringStatusRatingCountsPerModelItemValueNeutralFactorBucketCounts,
     )
-    from .note_scoring_status import (
+    from .search_community_notes_written_response import (
         NoteScoringStatusRatingCountsPerModelItemValueNeutralFactorBucketCountsHelpfulTagCount as NoteScoringStatusRatingCountsPerModelItemValueNeutralFactorBucketCountsHelpfulTagCount,
     )
-    from .note_scoring_status import (
+    from .search_community_notes_written_response import (
         NoteScoringStatusRatingCountsPerModelItemValueNeutralFactorBucketCountsNotHelpfulTagCount as NoteScoringStatusRatingCountsPerModelItemValueNeutralFactorBucketCountsNotHelpfulTagCount,
     )
-    from .note_scoring_status import (
+    from .search_community_notes_written_response import (
         NoteScoringStatusRatingCountsPerModelItemValuePositiveFactorBucketCounts as NoteScoringStatusRatingCountsPerModelItemValuePositiveFactorBucketCounts,
     )
-    from .note_scoring_status import (
+    from .search_community_notes_written_response import (
         NoteScoringStatusRatingCountsPerModelItemValuePositiveFactorBucketCountsHelpfulTagCount as NoteScoringStatusRatingCountsPerModelItemValuePositiveFactorBucketCountsHelpfulTagCount,
     )
-    from .note_scoring_status import (
+    from .search_community_notes_written_response import (
         NoteScoringStatusRatingCountsPerModelItemValuePositiveFactorBucketCountsNotHelpfulTagCount as NoteScoringStatusRatingCountsPerModelItemValuePositiveFactorBucketCountsNotHelpfulTagCount,
     )
-    from .note_test_result import NoteTestResult as NoteTestResult
-    from .note_test_result import (
+    from .search_community_notes_written_response import NoteTestResult as NoteTestResult
+    from .search_community_notes_written_response import (
         NoteTestResultEvaluationOutcomeItem as NoteTestResultEvaluationOutcomeItem,
     )
-    from .personalized_trend import PersonalizedTrend as PersonalizedTrend
+    from .get_trends_personalized_trends_response import PersonalizedTrend as PersonalizedTrend
     from .pin_list_request import PinListRequest as PinListRequest
     from .pin_list_response import PinListResponse as PinListResponse
-    from .pin_list_response_data import PinListResponseData as PinListResponseData
-    from .place import Place as Place
-    from .place_geo import PlaceGeo as PlaceGeo
-    from .poll import Poll as Poll
-    from .poll_options import PollOption as PollOption
+    from .pin_list_response import PinListResponseData as PinListResponseData
+    from .expansions import Place as Place
+    from .expansions import PlaceGeo as PlaceGeo
+    from .expansions import Poll as Poll
+    from .expansions import PollOption as PollOption
     from .post import Post as Post
-    from .post_attachments import PostAttachments as PostAttachments
-    from .post_compliance_data import PostComplianceData as PostComplianceData
+    from .post import PostAttachments as PostAttachments
+    from .stream_posts_compliance_response import PostComplianceData as PostComplianceData
     from .post_compliance_schema import PostComplianceSchema as PostComplianceSchema
     from .post_compliance_schema import PostComplianceSchemaTweet as PostComplianceSchemaTweet
-    from .post_context_annotations import PostContextAnnotation as PostContextAnnotation
-    from .post_context_annotations import PostContextAnnotationDomain as PostContextAnnotationDomain
-    from .post_context_annotations import (
-        PostContextAnnotationDomainVariant1 as PostContextAnnotationDomainVariant1,
-    )
-    from .post_context_annotations import PostContextAnnotationEntity as PostContextAnnotationEntity
-    from .post_context_annotations import (
-        PostContextAnnotationEntityVariant1 as PostContextAnnotationEntityVariant1,
-    )
-    from .post_delete_activity_response_payload import (
+    from .post import PostContextAnnotation as PostContextAnnotation
+    from .post import PostContextAnnotationDomain as PostContextAnnotationDomain
+    from .post import PostContextAnnotationDomainVariant1 as PostContextAnnotationDomainVariant1
+    from .post import PostContextAnnotationEntity as PostContextAnnotationEntity
+    from .post import PostContextAnnotationEntityVariant1 as PostContextAnnotationEntityVariant1
+    from .activity_stream_response import (
         PostDeleteActivityResponsePayload as PostDeleteActivityResponsePayload,
     )
-    from .post_delete_compliance_schema import (
+    from .stream_posts_compliance_response import (
         PostDeleteComplianceSchema as PostDeleteComplianceSchema,
     )
-    from .post_drop_compliance_schema import PostDropComplianceSchema as PostDropComplianceSchema
-    from .post_edit_compliance_object_schema import (
+    from .stream_posts_compliance_response import (
+        PostDropComplianceSchema as PostDropComplianceSchema,
+    )
+    from .stream_posts_compliance_response import (
         PostEditComplianceObjectSchema as PostEditComplianceObjectSchema,
     )
-    from .post_edit_compliance_object_schema import (
+    from .stream_posts_compliance_response import (
         PostEditComplianceObjectSchemaTweet as PostEditComplianceObjectSchemaTweet,
     )
-    from .post_edit_compliance_schema import PostEditComplianceSchema as PostEditComplianceSchema
-    from .post_edit_controls import PostEditControls as PostEditControls
-    from .post_entities import PostEntities as PostEntities
-    from .post_entities import PostEntitiesCashtag as PostEntitiesCashtag
-    from .post_entities import PostEntitiesHashtag as PostEntitiesHashtag
-    from .post_entities import PostEntitiesMention as PostEntitiesMention
-    from .post_entities import PostEntitiesUrl as PostEntitiesUrl
-    from .post_entities import PostEntitiesUrlImage as PostEntitiesUrlImage
-    from .post_geo import PostGeo as PostGeo
-    from .post_geo import PostGeoCoordinates as PostGeoCoordinates
-    from .post_label_data import PostLabelData as PostLabelData
-    from .post_matched_media_notes import PostMatchedMediaNote as PostMatchedMediaNote
-    from .post_media_metadata import PostMediaMetadataItem as PostMediaMetadataItem
-    from .post_note_post import PostNotePost as PostNotePost
-    from .post_note_post import PostNotePostEntities as PostNotePostEntities
-    from .post_note_post import PostNotePostEntitiesCashtag as PostNotePostEntitiesCashtag
-    from .post_note_post import PostNotePostEntitiesHashtag as PostNotePostEntitiesHashtag
-    from .post_note_post import PostNotePostEntitiesMention as PostNotePostEntitiesMention
-    from .post_note_post import PostNotePostEntitiesUrl as PostNotePostEntitiesUrl
-    from .post_note_request_suggestions import (
-        PostNoteRequestSuggestion as PostNoteRequestSuggestion,
+    from .stream_posts_compliance_response import (
+        PostEditComplianceSchema as PostEditComplianceSchema,
     )
-    from .post_notice import PostNotice as PostNotice
-    from .post_notice_schema import PostNoticeSchema as PostNoticeSchema
-    from .post_notice import PostNoticeTweet as PostNoticeTweet
-    from .post_public_metrics import PostPublicMetrics as PostPublicMetrics
-    from .post_referenced_posts import PostReferencedPost as PostReferencedPost
-    from .post_scopes import PostScopes as PostScopes
-    from .post_suggested_source_links_with_counts import (
-        PostSuggestedSourceLinksWithCount as PostSuggestedSourceLinksWithCount,
-    )
-    from .post_takedown_compliance_schema import (
+    from .post import PostEditControls as PostEditControls
+    from .post import PostEntities as PostEntities
+    from .post import PostEntitiesCashtag as PostEntitiesCashtag
+    from .post import PostEntitiesHashtag as PostEntitiesHashtag
+    from .post import PostEntitiesMention as PostEntitiesMention
+    from .post import PostEntitiesUrl as PostEntitiesUrl
+    from .post import PostEntitiesUrlImage as PostEntitiesUrlImage
+    from .post import PostGeo as PostGeo
+    from .post import PostGeoCoordinates as PostGeoCoordinates
+    from .stream_labels_compliance_response import PostLabelData as PostLabelData
+    from .post import PostMatchedMediaNote as PostMatchedMediaNote
+    from .post import PostMediaMetadataItem as PostMediaMetadataItem
+    from .post import PostNotePost as PostNotePost
+    from .post import PostNotePostEntities as PostNotePostEntities
+    from .post import PostNotePostEntitiesCashtag as PostNotePostEntitiesCashtag
+    from .post import PostNotePostEntitiesHashtag as PostNotePostEntitiesHashtag
+    from .post import PostNotePostEntitiesMention as PostNotePostEntitiesMention
+    from .post import PostNotePostEntitiesUrl as PostNotePostEntitiesUrl
+    from .post import PostNoteRequestSuggestion as PostNoteRequestSuggestion
+    from .stream_labels_compliance_response import PostNotice as PostNotice
+    from .stream_labels_compliance_response import PostNoticeSchema as PostNoticeSchema
+    from .stream_labels_compliance_response import PostNoticeTweet as PostNoticeTweet
+    from .post import PostPublicMetrics as PostPublicMetrics
+    from .post import PostReferencedPost as PostReferencedPost
+    from .post import PostScopes as PostScopes
+    from .post import PostSuggestedSourceLinksWithCount as PostSuggestedSourceLinksWithCount
+    from .stream_posts_compliance_response import (
         PostTakedownComplianceSchema as PostTakedownComplianceSchema,
     )
-    from .post_takedown_compliance_schema import (
+    from .stream_posts_compliance_response import (
         PostTakedownComplianceSchemaTweet as PostTakedownComplianceSchemaTweet,
     )
-    from .post_undrop_compliance_schema import (
+    from .stream_posts_compliance_response import (
         PostUndropComplianceSchema as PostUndropComplianceSchema,
     )
-    from .post_unviewable import PostUnviewable as PostUnviewable
-    from .post_unviewable_schema import PostUnviewableSchema as PostUnviewableSchema
-    from .post_unviewable import PostUnviewableTweet as PostUnviewableTweet
-    from .post_withheld import PostWithheld as PostWithheld
-    from .post_withheld_compliance_schema import (
+    from .stream_labels_compliance_response import PostUnviewable as PostUnviewable
+    from .stream_labels_compliance_response import PostUnviewableSchema as PostUnviewableSchema
+    from .stream_labels_compliance_response import PostUnviewableTweet as PostUnviewableTweet
+    from .post import PostWithheld as PostWithheld
+    from .stream_posts_compliance_response import (
         PostWithheldComplianceSchema as PostWithheldComplianceSchema,
     )
     from .problem import Problem as Problem
-    from .profile_update_activity_response_payload import (
+    from .activity_stream_response import (
         ProfileUpdateActivityResponsePayload as ProfileUpdateActivityResponsePayload,
     )
     from .public_key import PublicKey as PublicKey
     from .remove_lists_member_by_user_id_response import (
         RemoveListsMemberByUserIdResponse as RemoveListsMemberByUserIdResponse,
     )
-    from .remove_lists_member_by_user_id_response_data import (
+    from .remove_lists_member_by_user_id_response import (
         RemoveListsMemberByUserIdResponseData as RemoveListsMemberByUserIdResponseData,
     )
     from .repost_post_request import RepostPostRequest as RepostPostRequest
     from .repost_post_response import RepostPostResponse as RepostPostResponse
-    from .repost_post_response_data import RepostPostResponseData as RepostPostResponseData
-    from .resource_not_found_problem import ResourceNotFoundProblem as ResourceNotFoundProblem
-    from .resource_unavailable_problem import (
-        ResourceUnavailableProblem as ResourceUnavailableProblem,
-    )
+    from .repost_post_response import RepostPostResponseData as RepostPostResponseData
+    from .problem import ResourceNotFoundProblem as ResourceNotFoundProblem
+    from .problem import ResourceUnavailableProblem as ResourceUnavailableProblem
     from .rules_count import RulesCount as RulesCount
-    from .rules_count_all_project_client_apps import (
-        RulesCountAllProjectClientApp as RulesCountAllProjectClientApp,
-    )
-    from .rules_count_client_app_rules_count import (
-        RulesCountClientAppRulesCount as RulesCountClientAppRulesCount,
-    )
+    from .rules_count import RulesCountAllProjectClientApp as RulesCountAllProjectClientApp
+    from .rules_count import RulesCountClientAppRulesCount as RulesCountClientAppRulesCount
     from .search_communities_response import SearchCommunitiesResponse as SearchCommunitiesResponse
     from .search_communities_response import (
         SearchCommunitiesResponseMeta as SearchCommunitiesResponseMeta,
@@ -1110,18 +1068,18 @@ if TYPE_CHECKING:
     from .search_users_response import SearchUsersResponseMeta as SearchUsersResponseMeta
     from .send_broadcast_chat_request import SendBroadcastChatRequest as SendBroadcastChatRequest
     from .send_broadcast_chat_response import SendBroadcastChatResponse as SendBroadcastChatResponse
-    from .send_broadcast_chat_response_data import (
+    from .send_broadcast_chat_response import (
         SendBroadcastChatResponseData as SendBroadcastChatResponseData,
     )
     from .send_chat_message_request import SendChatMessageRequest as SendChatMessageRequest
     from .send_chat_message_response import SendChatMessageResponse as SendChatMessageResponse
-    from .send_chat_message_response_data import (
+    from .send_chat_message_response import (
         SendChatMessageResponseData as SendChatMessageResponseData,
     )
     from .send_chat_typing_indicator_response import (
         SendChatTypingIndicatorResponse as SendChatTypingIndicatorResponse,
     )
-    from .send_chat_typing_indicator_response_data import (
+    from .send_chat_typing_indicator_response import (
         SendChatTypingIndicatorResponseData as SendChatTypingIndicatorResponseData,
     )
     from .space import Space as Space
@@ -1190,51 +1148,51 @@ if TYPE_CHECKING:
     from .stream_users_compliance_response import (
         StreamUsersComplianceResponseVariant2 as StreamUsersComplianceResponseVariant2,
     )
-    from .topic import Topic as Topic
-    from .trend import Trend as Trend
+    from .expansions import Topic as Topic
+    from .get_trends_by_woeid_response import Trend as Trend
     from .unblock_users_dms_response import UnblockUsersDmsResponse as UnblockUsersDmsResponse
-    from .unblock_users_dms_response_data import (
+    from .unblock_users_dms_response import (
         UnblockUsersDmsResponseData as UnblockUsersDmsResponseData,
     )
     from .unfollow_list_response import UnfollowListResponse as UnfollowListResponse
-    from .unfollow_list_response_data import UnfollowListResponseData as UnfollowListResponseData
+    from .unfollow_list_response import UnfollowListResponseData as UnfollowListResponseData
     from .unfollow_user_response import UnfollowUserResponse as UnfollowUserResponse
-    from .unfollow_user_response_data import UnfollowUserResponseData as UnfollowUserResponseData
-    from .unlike_compliance_schema import UnlikeComplianceSchema as UnlikeComplianceSchema
-    from .unlike_compliance_schema import (
+    from .unfollow_user_response import UnfollowUserResponseData as UnfollowUserResponseData
+    from .stream_likes_compliance_response import UnlikeComplianceSchema as UnlikeComplianceSchema
+    from .stream_likes_compliance_response import (
         UnlikeComplianceSchemaFavorite as UnlikeComplianceSchemaFavorite,
     )
     from .unlike_post_response import UnlikePostResponse as UnlikePostResponse
-    from .unlike_post_response_data import UnlikePostResponseData as UnlikePostResponseData
+    from .unlike_post_response import UnlikePostResponseData as UnlikePostResponseData
     from .unmute_user_response import UnmuteUserResponse as UnmuteUserResponse
-    from .unmute_user_response_data import UnmuteUserResponseData as UnmuteUserResponseData
+    from .unmute_user_response import UnmuteUserResponseData as UnmuteUserResponseData
     from .unpin_list_response import UnpinListResponse as UnpinListResponse
-    from .unpin_list_response_data import UnpinListResponseData as UnpinListResponseData
+    from .unpin_list_response import UnpinListResponseData as UnpinListResponseData
     from .unrepost_post_response import UnrepostPostResponse as UnrepostPostResponse
-    from .unrepost_post_response_data import UnrepostPostResponseData as UnrepostPostResponseData
+    from .unrepost_post_response import UnrepostPostResponseData as UnrepostPostResponseData
     from .update_activity_subscription_request import (
         UpdateActivitySubscriptionRequest as UpdateActivitySubscriptionRequest,
     )
     from .update_activity_subscription_response import (
         UpdateActivitySubscriptionResponse as UpdateActivitySubscriptionResponse,
     )
-    from .update_activity_subscription_response_data import (
+    from .update_activity_subscription_response import (
         UpdateActivitySubscriptionResponseData as UpdateActivitySubscriptionResponseData,
     )
-    from .update_activity_subscription_response_data_subscription import (
+    from .update_activity_subscription_response import (
         UpdateActivitySubscriptionResponseDataSubscription as UpdateActivitySubscriptionResponseDataSubscription,
     )
-    from .update_activity_subscription_response_data_subscription_filter import (
+    from .update_activity_subscription_response import (
         UpdateActivitySubscriptionResponseDataSubscriptionFilter as UpdateActivitySubscriptionResponseDataSubscriptionFilter,
     )
     from .update_lists_request import UpdateListsRequest as UpdateListsRequest
     from .update_lists_response import UpdateListsResponse as UpdateListsResponse
-    from .update_lists_response_data import UpdateListsResponseData as UpdateListsResponseData
-    from .update_rules_add import UpdateRulesAdd as UpdateRulesAdd
-    from .update_rules_delete import UpdateRulesDelete as UpdateRulesDelete
+    from .update_lists_response import UpdateListsResponseData as UpdateListsResponseData
+    from .update_rules_request import UpdateRulesAdd as UpdateRulesAdd
+    from .update_rules_request import UpdateRulesDelete as UpdateRulesDelete
     from .update_rules_request import UpdateRulesRequest as UpdateRulesRequest
     from .update_rules_response import UpdateRulesResponse as UpdateRulesResponse
-    from .update_rules_response_data import UpdateRulesResponseData as UpdateRulesResponseData
+    from .update_rules_response import UpdateRulesResponseData as UpdateRulesResponseData
     from .update_rules_response import UpdateRulesResponseMeta as UpdateRulesResponseMeta
     from .update_scheduled_broadcast_request import (
         UpdateScheduledBroadcastRequest as UpdateScheduledBroadcastRequest,
@@ -1242,315 +1200,315 @@ if TYPE_CHECKING:
     from .update_scheduled_broadcast_response import (
         UpdateScheduledBroadcastResponse as UpdateScheduledBroadcastResponse,
     )
-    from .update_scheduled_broadcast_response_data import (
+    from .update_scheduled_broadcast_response import (
         UpdateScheduledBroadcastResponseData as UpdateScheduledBroadcastResponseData,
     )
-    from .usage import Usage as Usage
-    from .usage_daily_client_app_usage import (
-        UsageDailyClientAppUsageItem as UsageDailyClientAppUsageItem,
-    )
-    from .usage_daily_client_app_usage import (
+    from .get_usage_response import Usage as Usage
+    from .get_usage_response import UsageDailyClientAppUsageItem as UsageDailyClientAppUsageItem
+    from .get_usage_response import (
         UsageDailyClientAppUsageItemUsageItem as UsageDailyClientAppUsageItemUsageItem,
     )
-    from .usage_daily_project_usage import UsageDailyProjectUsage as UsageDailyProjectUsage
-    from .usage_daily_project_usage import (
+    from .get_usage_response import UsageDailyProjectUsage as UsageDailyProjectUsage
+    from .get_usage_response import (
         UsageDailyProjectUsageUsageItem as UsageDailyProjectUsageUsageItem,
     )
     from .user import User as User
-    from .user_affiliation import UserAffiliation as UserAffiliation
-    from .user_compliance_data import UserComplianceData as UserComplianceData
+    from .user import UserAffiliation as UserAffiliation
+    from .stream_users_compliance_response import UserComplianceData as UserComplianceData
     from .user_compliance_schema import UserComplianceSchema as UserComplianceSchema
     from .user_compliance_schema import UserComplianceSchemaUser as UserComplianceSchemaUser
-    from .user_delete_compliance_schema import (
+    from .stream_users_compliance_response import (
         UserDeleteComplianceSchema as UserDeleteComplianceSchema,
     )
-    from .user_entities import UserEntities as UserEntities
-    from .user_entities import UserEntitiesDescription as UserEntitiesDescription
-    from .user_entities import UserEntitiesDescriptionCashtag as UserEntitiesDescriptionCashtag
-    from .user_entities import UserEntitiesDescriptionHashtag as UserEntitiesDescriptionHashtag
-    from .user_entities import UserEntitiesDescriptionMention as UserEntitiesDescriptionMention
-    from .user_entities import UserEntitiesDescriptionUrl as UserEntitiesDescriptionUrl
-    from .user_entities import UserEntitiesDescriptionUrlImage as UserEntitiesDescriptionUrlImage
-    from .user_entities import UserEntitiesUrl as UserEntitiesUrl
-    from .user_entities import UserEntitiesUrlUrl as UserEntitiesUrlUrl
-    from .user_entities import UserEntitiesUrlUrlImage as UserEntitiesUrlUrlImage
-    from .user_profile_modification_compliance_schema import (
+    from .user import UserEntities as UserEntities
+    from .user import UserEntitiesDescription as UserEntitiesDescription
+    from .user import UserEntitiesDescriptionCashtag as UserEntitiesDescriptionCashtag
+    from .user import UserEntitiesDescriptionHashtag as UserEntitiesDescriptionHashtag
+    from .user import UserEntitiesDescriptionMention as UserEntitiesDescriptionMention
+    from .user import UserEntitiesDescriptionUrl as UserEntitiesDescriptionUrl
+    from .user import UserEntitiesDescriptionUrlImage as UserEntitiesDescriptionUrlImage
+    from .user import UserEntitiesUrl as UserEntitiesUrl
+    from .user import UserEntitiesUrlUrl as UserEntitiesUrlUrl
+    from .user import UserEntitiesUrlUrlImage as UserEntitiesUrlUrlImage
+    from .stream_users_compliance_response import (
         UserProfileModificationComplianceSchema as UserProfileModificationComplianceSchema,
     )
-    from .user_profile_modification_object_schema import (
+    from .stream_users_compliance_response import (
         UserProfileModificationObjectSchema as UserProfileModificationObjectSchema,
     )
-    from .user_profile_modification_object_schema import (
+    from .stream_users_compliance_response import (
         UserProfileModificationObjectSchemaUser as UserProfileModificationObjectSchemaUser,
     )
-    from .user_protect_compliance_schema import (
+    from .stream_users_compliance_response import (
         UserProtectComplianceSchema as UserProtectComplianceSchema,
     )
-    from .user_public_metrics import UserPublicMetrics as UserPublicMetrics
-    from .user_scrub_geo_object_schema import UserScrubGeoObjectSchema as UserScrubGeoObjectSchema
-    from .user_scrub_geo_object_schema import (
+    from .user import UserPublicMetrics as UserPublicMetrics
+    from .stream_users_compliance_response import (
+        UserScrubGeoObjectSchema as UserScrubGeoObjectSchema,
+    )
+    from .stream_users_compliance_response import (
         UserScrubGeoObjectSchemaUser as UserScrubGeoObjectSchemaUser,
     )
-    from .user_scrub_geo_schema import UserScrubGeoSchema as UserScrubGeoSchema
-    from .user_subscription import UserSubscription as UserSubscription
-    from .user_suspend_compliance_schema import (
+    from .stream_users_compliance_response import UserScrubGeoSchema as UserScrubGeoSchema
+    from .user import UserSubscription as UserSubscription
+    from .stream_users_compliance_response import (
         UserSuspendComplianceSchema as UserSuspendComplianceSchema,
     )
-    from .user_takedown_compliance_schema import (
+    from .stream_users_compliance_response import (
         UserTakedownComplianceSchema as UserTakedownComplianceSchema,
     )
-    from .user_takedown_compliance_schema import (
+    from .stream_users_compliance_response import (
         UserTakedownComplianceSchemaUser as UserTakedownComplianceSchemaUser,
     )
-    from .user_undelete_compliance_schema import (
+    from .stream_users_compliance_response import (
         UserUndeleteComplianceSchema as UserUndeleteComplianceSchema,
     )
-    from .user_unprotect_compliance_schema import (
+    from .stream_users_compliance_response import (
         UserUnprotectComplianceSchema as UserUnprotectComplianceSchema,
     )
-    from .user_unsuspend_compliance_schema import (
+    from .stream_users_compliance_response import (
         UserUnsuspendComplianceSchema as UserUnsuspendComplianceSchema,
     )
-    from .user_withheld import UserWithheld as UserWithheld
-    from .user_withheld_compliance_schema import (
+    from .user import UserWithheld as UserWithheld
+    from .stream_users_compliance_response import (
         UserWithheldComplianceSchema as UserWithheldComplianceSchema,
     )
     from .validate_account_activity_subscription_response import (
         ValidateAccountActivitySubscriptionResponse as ValidateAccountActivitySubscriptionResponse,
     )
-    from .validate_account_activity_subscription_response_data import (
+    from .validate_account_activity_subscription_response import (
         ValidateAccountActivitySubscriptionResponseData as ValidateAccountActivitySubscriptionResponseData,
     )
     from .validate_webhooks_response import ValidateWebhooksResponse as ValidateWebhooksResponse
-    from .validate_webhooks_response_data import (
+    from .validate_webhooks_response import (
         ValidateWebhooksResponseData as ValidateWebhooksResponseData,
     )
-    from .webhook_config import WebhookConfig as WebhookConfig
+    from .get_webhooks_response import WebhookConfig as WebhookConfig
 
 _WHERE: dict[str, str] = {
     "ActivityStreamResponse": "activity_stream_response",
     "ActivityStreamResponseData": "activity_stream_response",
-    "ActivityStreamingResponsePayload": "activity_streaming_response_payload",
-    "ActivitySubscriptionFilter": "activity_subscription_filter",
-    "AddChatGroupMembersActionSignatures": "add_chat_group_members_action_signatures",
-    "AddChatGroupMembersActionSignaturesMessageEventSignature": "add_chat_group_members_action_signatures_message_event_signature",
-    "AddChatGroupMembersActionSignaturesMessageEventSignatureMessageSigningKeyInfoList": "add_chat_group_members_action_signatures_message_event_signature_message_signing_key_info_list",
-    "AddChatGroupMembersConversationParticipantKeys": "add_chat_group_members_conversation_participant_keys",
+    "ActivityStreamingResponsePayload": "activity_stream_response",
+    "ActivitySubscriptionFilter": "activity_stream_response",
+    "AddChatGroupMembersActionSignatures": "add_chat_group_members_request",
+    "AddChatGroupMembersActionSignaturesMessageEventSignature": "add_chat_group_members_request",
+    "AddChatGroupMembersActionSignaturesMessageEventSignatureMessageSigningKeyInfoList": "add_chat_group_members_request",
+    "AddChatGroupMembersConversationParticipantKeys": "add_chat_group_members_request",
     "AddChatGroupMembersRequest": "add_chat_group_members_request",
     "AddChatGroupMembersResponse": "add_chat_group_members_response",
-    "AddConversationKeysActionSignatures": "add_conversation_keys_action_signatures",
-    "AddConversationKeysActionSignaturesMessageEventSignature": "add_conversation_keys_action_signatures_message_event_signature",
-    "AddConversationKeysActionSignaturesMessageEventSignatureMessageSigningKeyInfoList": "add_conversation_keys_action_signatures_message_event_signature_message_signing_key_info_list",
-    "AddConversationKeysConversationParticipantKeys": "add_conversation_keys_conversation_participant_keys",
+    "AddConversationKeysActionSignatures": "add_conversation_keys_request",
+    "AddConversationKeysActionSignaturesMessageEventSignature": "add_conversation_keys_request",
+    "AddConversationKeysActionSignaturesMessageEventSignatureMessageSigningKeyInfoList": "add_conversation_keys_request",
+    "AddConversationKeysConversationParticipantKeys": "add_conversation_keys_request",
     "AddConversationKeysRequest": "add_conversation_keys_request",
     "AddConversationKeysResponse": "add_conversation_keys_response",
-    "AddConversationKeysResponseData": "add_conversation_keys_response_data",
+    "AddConversationKeysResponseData": "add_conversation_keys_response",
     "AddListsMemberRequest": "add_lists_member_request",
     "AddListsMemberResponse": "add_lists_member_response",
-    "AddListsMemberResponseData": "add_lists_member_response_data",
-    "AddUserPublicKeyPublicKey": "add_user_public_key_public_key",
+    "AddListsMemberResponseData": "add_lists_member_response",
+    "AddUserPublicKeyPublicKey": "add_user_public_key_request",
     "AddUserPublicKeyRequest": "add_user_public_key_request",
     "AddUserPublicKeyResponse": "add_user_public_key_response",
-    "AddUserPublicKeyResponseData": "add_user_public_key_response_data",
-    "Analytics": "analytics",
-    "AnalyticsTimestampedMetric": "analytics_timestamped_metrics",
-    "AnalyticsTimestampedMetricMetrics": "analytics_timestamped_metrics",
+    "AddUserPublicKeyResponseData": "add_user_public_key_response",
+    "Analytics": "get_posts_analytics_response",
+    "AnalyticsTimestampedMetric": "get_posts_analytics_response",
+    "AnalyticsTimestampedMetricMetrics": "get_posts_analytics_response",
     "AppendMediaUploadRequest": "append_media_upload_request",
     "AppendMediaUploadResponse": "append_media_upload_response",
-    "AppendMediaUploadResponseData": "append_media_upload_response_data",
-    "ArticleCreateDraftContentState": "article_create_draft_content_state",
-    "ArticleCreateDraftContentStateBlocks": "article_create_draft_content_state_blocks",
-    "ArticleCreateDraftContentStateBlocksData": "article_create_draft_content_state_blocks_data",
-    "ArticleCreateDraftContentStateBlocksDataCashtags": "article_create_draft_content_state_blocks_data_cashtags",
-    "ArticleCreateDraftContentStateBlocksDataHashtags": "article_create_draft_content_state_blocks_data_hashtags",
-    "ArticleCreateDraftContentStateBlocksDataMentions": "article_create_draft_content_state_blocks_data_mentions",
-    "ArticleCreateDraftContentStateBlocksDataUrls": "article_create_draft_content_state_blocks_data_urls",
-    "ArticleCreateDraftContentStateBlocksEntityRanges": "article_create_draft_content_state_blocks_entity_ranges",
-    "ArticleCreateDraftContentStateBlocksInlineStyleRanges": "article_create_draft_content_state_blocks_inline_style_ranges",
-    "ArticleCreateDraftContentStateEntities": "article_create_draft_content_state_entities",
-    "ArticleCreateDraftContentStateEntitiesValue": "article_create_draft_content_state_entities_value",
-    "ArticleCreateDraftContentStateEntitiesValueData": "article_create_draft_content_state_entities_value_data",
-    "ArticleCreateDraftContentStateEntitiesValueDataMediaItems": "article_create_draft_content_state_entities_value_data_media_items",
-    "ArticleCreateDraftCoverMedia": "article_create_draft_cover_media",
+    "AppendMediaUploadResponseData": "append_media_upload_response",
+    "ArticleCreateDraftContentState": "article_create_draft_request",
+    "ArticleCreateDraftContentStateBlocks": "article_create_draft_request",
+    "ArticleCreateDraftContentStateBlocksData": "article_create_draft_request",
+    "ArticleCreateDraftContentStateBlocksDataCashtags": "article_create_draft_request",
+    "ArticleCreateDraftContentStateBlocksDataHashtags": "article_create_draft_request",
+    "ArticleCreateDraftContentStateBlocksDataMentions": "article_create_draft_request",
+    "ArticleCreateDraftContentStateBlocksDataUrls": "article_create_draft_request",
+    "ArticleCreateDraftContentStateBlocksEntityRanges": "article_create_draft_request",
+    "ArticleCreateDraftContentStateBlocksInlineStyleRanges": "article_create_draft_request",
+    "ArticleCreateDraftContentStateEntities": "article_create_draft_request",
+    "ArticleCreateDraftContentStateEntitiesValue": "article_create_draft_request",
+    "ArticleCreateDraftContentStateEntitiesValueData": "article_create_draft_request",
+    "ArticleCreateDraftContentStateEntitiesValueDataMediaItems": "article_create_draft_request",
+    "ArticleCreateDraftCoverMedia": "article_create_draft_request",
     "ArticleCreateDraftRequest": "article_create_draft_request",
     "ArticleCreateDraftResponse": "article_create_draft_response",
-    "ArticleCreateDraftResponseData": "article_create_draft_response_data",
+    "ArticleCreateDraftResponseData": "article_create_draft_response",
     "ArticlePublishResponse": "article_publish_response",
-    "ArticlePublishResponseData": "article_publish_response_data",
+    "ArticlePublishResponseData": "article_publish_response",
     "BlockUsersDmsResponse": "block_users_dms_response",
-    "BlockUsersDmsResponseData": "block_users_dms_response_data",
+    "BlockUsersDmsResponseData": "block_users_dms_response",
     "ChatConversation": "chat_conversation",
     "ChatMediaUploadAppendRequest": "chat_media_upload_append_request",
     "ChatMediaUploadAppendResponse": "chat_media_upload_append_response",
-    "ChatMediaUploadAppendResponseData": "chat_media_upload_append_response_data",
+    "ChatMediaUploadAppendResponseData": "chat_media_upload_append_response",
     "ChatMediaUploadFinalizeRequest": "chat_media_upload_finalize_request",
     "ChatMediaUploadFinalizeResponse": "chat_media_upload_finalize_response",
-    "ChatMediaUploadFinalizeResponseData": "chat_media_upload_finalize_response_data",
+    "ChatMediaUploadFinalizeResponseData": "chat_media_upload_finalize_response",
     "ChatMediaUploadInitializeRequest": "chat_media_upload_initialize_request",
     "ChatMediaUploadInitializeResponse": "chat_media_upload_initialize_response",
-    "ChatMediaUploadInitializeResponseData": "chat_media_upload_initialize_response_data",
-    "ChatMessageEvent": "chat_message_event",
+    "ChatMediaUploadInitializeResponseData": "chat_media_upload_initialize_response",
+    "ChatMessageEvent": "get_chat_conversation_events_response",
     "Community": "community",
     "ComplianceJob": "compliance_job",
-    "Connection": "connection",
+    "Connection": "get_connection_history_response",
     "CreateAccountActivitySubscriptionResponse": "create_account_activity_subscription_response",
-    "CreateAccountActivitySubscriptionResponseData": "create_account_activity_subscription_response_data",
-    "CreateActivitySubscriptionFilter": "create_activity_subscription_filter",
+    "CreateAccountActivitySubscriptionResponseData": "create_account_activity_subscription_response",
+    "CreateActivitySubscriptionFilter": "create_activity_subscription_request",
     "CreateActivitySubscriptionRequest": "create_activity_subscription_request",
     "CreateActivitySubscriptionResponse": "create_activity_subscription_response",
-    "CreateActivitySubscriptionResponseData": "create_activity_subscription_response_data",
-    "CreateActivitySubscriptionResponseDataSubscription": "create_activity_subscription_response_data_subscription",
-    "CreateActivitySubscriptionResponseDataSubscriptionFilter": "create_activity_subscription_response_data_subscription_filter",
-    "CreateChatConversationActionSignatures": "create_chat_conversation_action_signatures",
-    "CreateChatConversationActionSignaturesMessageEventSignature": "create_chat_conversation_action_signatures_message_event_signature",
-    "CreateChatConversationActionSignaturesMessageEventSignatureMessageSigningKeyInfoList": "create_chat_conversation_action_signatures_message_event_signature_message_signing_key_info_list",
-    "CreateChatConversationConversationParticipantKeys": "create_chat_conversation_conversation_participant_keys",
+    "CreateActivitySubscriptionResponseData": "create_activity_subscription_response",
+    "CreateActivitySubscriptionResponseDataSubscription": "create_activity_subscription_response",
+    "CreateActivitySubscriptionResponseDataSubscriptionFilter": "create_activity_subscription_response",
+    "CreateChatConversationActionSignatures": "create_chat_conversation_request",
+    "CreateChatConversationActionSignaturesMessageEventSignature": "create_chat_conversation_request",
+    "CreateChatConversationActionSignaturesMessageEventSignatureMessageSigningKeyInfoList": "create_chat_conversation_request",
+    "CreateChatConversationConversationParticipantKeys": "create_chat_conversation_request",
     "CreateChatConversationRequest": "create_chat_conversation_request",
     "CreateChatConversationResponse": "create_chat_conversation_response",
-    "CreateChatConversationResponseData": "create_chat_conversation_response_data",
-    "CreateCommunityNotesInfo": "create_community_notes_info",
+    "CreateChatConversationResponseData": "create_chat_conversation_response",
+    "CreateCommunityNotesInfo": "create_community_notes_request",
     "CreateCommunityNotesRequest": "create_community_notes_request",
     "CreateCommunityNotesResponse": "create_community_notes_response",
-    "CreateCommunityNotesResponseData": "create_community_notes_response_data",
+    "CreateCommunityNotesResponseData": "create_community_notes_response",
     "CreateComplianceJobsRequest": "create_compliance_jobs_request",
     "CreateComplianceJobsResponse": "create_compliance_jobs_response",
-    "CreateDirectMessagesByConversationIdAttachments": "create_direct_messages_by_conversation_id_attachments",
+    "CreateDirectMessagesByConversationIdAttachments": "create_direct_messages_by_conversation_id_request",
     "CreateDirectMessagesByConversationIdRequest": "create_direct_messages_by_conversation_id_request",
     "CreateDirectMessagesByConversationIdResponse": "create_direct_messages_by_conversation_id_response",
-    "CreateDirectMessagesByConversationIdResponseData": "create_direct_messages_by_conversation_id_response_data",
-    "CreateDirectMessagesByParticipantIdAttachments": "create_direct_messages_by_participant_id_attachments",
+    "CreateDirectMessagesByConversationIdResponseData": "create_direct_messages_by_conversation_id_response",
+    "CreateDirectMessagesByParticipantIdAttachments": "create_direct_messages_by_participant_id_request",
     "CreateDirectMessagesByParticipantIdRequest": "create_direct_messages_by_participant_id_request",
     "CreateDirectMessagesByParticipantIdResponse": "create_direct_messages_by_participant_id_response",
-    "CreateDirectMessagesByParticipantIdResponseData": "create_direct_messages_by_participant_id_response_data",
-    "CreateDirectMessagesConversationMessage": "create_direct_messages_conversation_message",
-    "CreateDirectMessagesConversationMessageAttachments": "create_direct_messages_conversation_message_attachments",
+    "CreateDirectMessagesByParticipantIdResponseData": "create_direct_messages_by_participant_id_response",
+    "CreateDirectMessagesConversationMessage": "create_direct_messages_conversation_request",
+    "CreateDirectMessagesConversationMessageAttachments": "create_direct_messages_conversation_request",
     "CreateDirectMessagesConversationRequest": "create_direct_messages_conversation_request",
     "CreateDirectMessagesConversationResponse": "create_direct_messages_conversation_response",
-    "CreateDirectMessagesConversationResponseData": "create_direct_messages_conversation_response_data",
+    "CreateDirectMessagesConversationResponseData": "create_direct_messages_conversation_response",
     "CreateListsRequest": "create_lists_request",
     "CreateListsResponse": "create_lists_response",
-    "CreateListsResponseData": "create_lists_response_data",
-    "CreateMediaMetadataMetadata": "create_media_metadata_metadata",
-    "CreateMediaMetadataMetadataAllowDownloadStatus": "create_media_metadata_metadata_allow_download_status",
-    "CreateMediaMetadataMetadataAltText": "create_media_metadata_metadata_alt_text",
-    "CreateMediaMetadataMetadataContentExpiration": "create_media_metadata_metadata_content_expiration",
-    "CreateMediaMetadataMetadataDomainRestrictions": "create_media_metadata_metadata_domain_restrictions",
-    "CreateMediaMetadataMetadataFoundMediaOrigin": "create_media_metadata_metadata_found_media_origin",
-    "CreateMediaMetadataMetadataManagementInfo": "create_media_metadata_metadata_management_info",
-    "CreateMediaMetadataMetadataPreviewImage": "create_media_metadata_metadata_preview_image",
-    "CreateMediaMetadataMetadataSharedInfo": "create_media_metadata_metadata_shared_info",
-    "CreateMediaMetadataMetadataStickerInfo": "create_media_metadata_metadata_sticker_info",
-    "CreateMediaMetadataMetadataUploadSource": "create_media_metadata_metadata_upload_source",
+    "CreateListsResponseData": "create_lists_response",
+    "CreateMediaMetadataMetadata": "create_media_metadata_request",
+    "CreateMediaMetadataMetadataAllowDownloadStatus": "create_media_metadata_request",
+    "CreateMediaMetadataMetadataAltText": "create_media_metadata_request",
+    "CreateMediaMetadataMetadataContentExpiration": "create_media_metadata_request",
+    "CreateMediaMetadataMetadataDomainRestrictions": "create_media_metadata_request",
+    "CreateMediaMetadataMetadataFoundMediaOrigin": "create_media_metadata_request",
+    "CreateMediaMetadataMetadataManagementInfo": "create_media_metadata_request",
+    "CreateMediaMetadataMetadataPreviewImage": "create_media_metadata_request",
+    "CreateMediaMetadataMetadataSharedInfo": "create_media_metadata_request",
+    "CreateMediaMetadataMetadataStickerInfo": "create_media_metadata_request",
+    "CreateMediaMetadataMetadataUploadSource": "create_media_metadata_request",
     "CreateMediaMetadataRequest": "create_media_metadata_request",
     "CreateMediaMetadataResponse": "create_media_metadata_response",
-    "CreateMediaMetadataResponseData": "create_media_metadata_response_data",
+    "CreateMediaMetadataResponseData": "create_media_metadata_response",
     "CreateMediaSubtitlesRequest": "create_media_subtitles_request",
     "CreateMediaSubtitlesResponse": "create_media_subtitles_response",
-    "CreateMediaSubtitlesResponseData": "create_media_subtitles_response_data",
-    "CreateMediaSubtitlesSubtitles": "create_media_subtitles_subtitles",
-    "CreatePostsEditOptions": "create_posts_edit_options",
-    "CreatePostsGeo": "create_posts_geo",
-    "CreatePostsMedia": "create_posts_media",
-    "CreatePostsMediaCallToActions": "create_posts_media_call_to_actions",
-    "CreatePostsMediaCallToActionsAppInstall": "create_posts_media_call_to_actions_app_install",
-    "CreatePostsMediaCallToActionsVisitSite": "create_posts_media_call_to_actions_visit_site",
-    "CreatePostsMediaCallToActionsWatchNow": "create_posts_media_call_to_actions_watch_now",
-    "CreatePostsPoll": "create_posts_poll",
-    "CreatePostsReply": "create_posts_reply",
+    "CreateMediaSubtitlesResponseData": "create_media_subtitles_response",
+    "CreateMediaSubtitlesSubtitles": "create_media_subtitles_request",
+    "CreatePostsEditOptions": "create_posts_request",
+    "CreatePostsGeo": "create_posts_request",
+    "CreatePostsMedia": "create_posts_request",
+    "CreatePostsMediaCallToActions": "create_posts_request",
+    "CreatePostsMediaCallToActionsAppInstall": "create_posts_request",
+    "CreatePostsMediaCallToActionsVisitSite": "create_posts_request",
+    "CreatePostsMediaCallToActionsWatchNow": "create_posts_request",
+    "CreatePostsPoll": "create_posts_request",
+    "CreatePostsReply": "create_posts_request",
     "CreatePostsRequest": "create_posts_request",
     "CreatePostsResponse": "create_posts_response",
-    "CreatePostsResponseData": "create_posts_response_data",
-    "CreateScheduledBroadcastRecurrence": "create_scheduled_broadcast_recurrence",
+    "CreatePostsResponseData": "create_posts_response",
+    "CreateScheduledBroadcastRecurrence": "create_scheduled_broadcast_request",
     "CreateScheduledBroadcastRequest": "create_scheduled_broadcast_request",
     "CreateScheduledBroadcastResponse": "create_scheduled_broadcast_response",
-    "CreateScheduledBroadcastResponseData": "create_scheduled_broadcast_response_data",
+    "CreateScheduledBroadcastResponseData": "create_scheduled_broadcast_response",
     "CreateUsersBookmarkFolderRequest": "create_users_bookmark_folder_request",
     "CreateUsersBookmarkFolderResponse": "create_users_bookmark_folder_response",
-    "CreateUsersBookmarkFolderResponseData": "create_users_bookmark_folder_response_data",
+    "CreateUsersBookmarkFolderResponseData": "create_users_bookmark_folder_response",
     "CreateUsersBookmarkRequest": "create_users_bookmark_request",
     "CreateUsersBookmarkResponse": "create_users_bookmark_response",
-    "CreateUsersBookmarkResponseData": "create_users_bookmark_response_data",
+    "CreateUsersBookmarkResponseData": "create_users_bookmark_response",
     "CreateWebhookReplayJobRequest": "create_webhook_replay_job_request",
     "CreateWebhookReplayJobResponse": "create_webhook_replay_job_response",
-    "CreateWebhookReplayJobResponseData": "create_webhook_replay_job_response_data",
+    "CreateWebhookReplayJobResponseData": "create_webhook_replay_job_response",
     "CreateWebhooksRequest": "create_webhooks_request",
     "CreateWebhooksResponse": "create_webhooks_response",
-    "CreateWebhooksResponseData": "create_webhooks_response_data",
+    "CreateWebhooksResponseData": "create_webhooks_response",
     "CreateWebhooksStreamLinkResponse": "create_webhooks_stream_link_response",
-    "CreateWebhooksStreamLinkResponseData": "create_webhooks_stream_link_response_data",
+    "CreateWebhooksStreamLinkResponseData": "create_webhooks_stream_link_response",
     "DeleteAccountActivitySubscriptionResponse": "delete_account_activity_subscription_response",
-    "DeleteAccountActivitySubscriptionResponseData": "delete_account_activity_subscription_response_data",
+    "DeleteAccountActivitySubscriptionResponseData": "delete_account_activity_subscription_response",
     "DeleteActivitySubscriptionResponse": "delete_activity_subscription_response",
-    "DeleteActivitySubscriptionResponseData": "delete_activity_subscription_response_data",
+    "DeleteActivitySubscriptionResponseData": "delete_activity_subscription_response",
     "DeleteActivitySubscriptionsByIdsResponse": "delete_activity_subscriptions_by_ids_response",
     "DeleteActivitySubscriptionsByIdsResponseDataItem": "delete_activity_subscriptions_by_ids_response",
     "DeleteActivitySubscriptionsByIdsResponseError": "delete_activity_subscriptions_by_ids_response",
     "DeleteActivitySubscriptionsByIdsResponseMeta": "delete_activity_subscriptions_by_ids_response",
     "DeleteAllConnectionsResponse": "delete_all_connections_response",
-    "DeleteAllConnectionsResponseData": "delete_all_connections_response_data",
-    "DeleteAllConnectionsResponseDataResults": "delete_all_connections_response_data_results",
+    "DeleteAllConnectionsResponseData": "delete_all_connections_response",
+    "DeleteAllConnectionsResponseDataResults": "delete_all_connections_response",
     "DeleteCommunityNotesResponse": "delete_community_notes_response",
-    "DeleteCommunityNotesResponseData": "delete_community_notes_response_data",
+    "DeleteCommunityNotesResponseData": "delete_community_notes_response",
     "DeleteConnectionsByEndpointResponse": "delete_connections_by_endpoint_response",
-    "DeleteConnectionsByEndpointResponseData": "delete_connections_by_endpoint_response_data",
-    "DeleteConnectionsByEndpointResponseDataResults": "delete_connections_by_endpoint_response_data_results",
+    "DeleteConnectionsByEndpointResponseData": "delete_connections_by_endpoint_response",
+    "DeleteConnectionsByEndpointResponseDataResults": "delete_connections_by_endpoint_response",
     "DeleteConnectionsByUuidsRequest": "delete_connections_by_uuids_request",
     "DeleteConnectionsByUuidsResponse": "delete_connections_by_uuids_response",
-    "DeleteConnectionsByUuidsResponseData": "delete_connections_by_uuids_response_data",
-    "DeleteConnectionsByUuidsResponseDataResults": "delete_connections_by_uuids_response_data_results",
+    "DeleteConnectionsByUuidsResponseData": "delete_connections_by_uuids_response",
+    "DeleteConnectionsByUuidsResponseDataResults": "delete_connections_by_uuids_response",
     "DeleteDirectMessagesEventsResponse": "delete_direct_messages_events_response",
-    "DeleteDirectMessagesEventsResponseData": "delete_direct_messages_events_response_data",
+    "DeleteDirectMessagesEventsResponseData": "delete_direct_messages_events_response",
     "DeleteListsResponse": "delete_lists_response",
-    "DeleteListsResponseData": "delete_lists_response_data",
+    "DeleteListsResponseData": "delete_lists_response",
     "DeleteMediaSubtitlesRequest": "delete_media_subtitles_request",
     "DeleteMediaSubtitlesResponse": "delete_media_subtitles_response",
-    "DeleteMediaSubtitlesResponseData": "delete_media_subtitles_response_data",
+    "DeleteMediaSubtitlesResponseData": "delete_media_subtitles_response",
     "DeletePostsResponse": "delete_posts_response",
-    "DeletePostsResponseData": "delete_posts_response_data",
+    "DeletePostsResponseData": "delete_posts_response",
     "DeleteScheduledBroadcastResponse": "delete_scheduled_broadcast_response",
-    "DeleteScheduledBroadcastResponseData": "delete_scheduled_broadcast_response_data",
+    "DeleteScheduledBroadcastResponseData": "delete_scheduled_broadcast_response",
     "DeleteUsersBookmarkResponse": "delete_users_bookmark_response",
-    "DeleteUsersBookmarkResponseData": "delete_users_bookmark_response_data",
+    "DeleteUsersBookmarkResponseData": "delete_users_bookmark_response",
     "DeleteWebhooksResponse": "delete_webhooks_response",
-    "DeleteWebhooksResponseData": "delete_webhooks_response_data",
+    "DeleteWebhooksResponseData": "delete_webhooks_response",
     "DeleteWebhooksStreamLinkResponse": "delete_webhooks_stream_link_response",
-    "DeleteWebhooksStreamLinkResponseData": "delete_webhooks_stream_link_response_data",
-    "DisallowedResourceProblem": "disallowed_resource_problem",
+    "DeleteWebhooksStreamLinkResponseData": "delete_webhooks_stream_link_response",
+    "DisallowedResourceProblem": "problem",
     "DmEvent": "dm_event",
-    "DmEventAttachments": "dm_event_attachments",
-    "DmEventEntities": "dm_event_entities",
-    "DmEventEntitiesCashtag": "dm_event_entities",
-    "DmEventEntitiesHashtag": "dm_event_entities",
-    "DmEventEntitiesMention": "dm_event_entities",
-    "DmEventEntitiesUrl": "dm_event_entities",
-    "DmEventReferencedPost": "dm_event_referenced_posts",
+    "DmEventAttachments": "dm_event",
+    "DmEventEntities": "dm_event",
+    "DmEventEntitiesCashtag": "dm_event",
+    "DmEventEntitiesHashtag": "dm_event",
+    "DmEventEntitiesMention": "dm_event",
+    "DmEventEntitiesUrl": "dm_event",
+    "DmEventReferencedPost": "dm_event",
     "Error": "error",
     "EvaluateCommunityNotesRequest": "evaluate_community_notes_request",
     "EvaluateCommunityNotesResponse": "evaluate_community_notes_response",
-    "EvaluateCommunityNotesResponseData": "evaluate_community_notes_response_data",
+    "EvaluateCommunityNotesResponseData": "evaluate_community_notes_response",
     "Expansions": "expansions",
-    "FieldHydrationFailureProblem": "field_hydration_failure_problem",
-    "FieldUnauthorizedProblem": "field_unauthorized_problem",
+    "FieldHydrationFailureProblem": "problem",
+    "FieldUnauthorizedProblem": "problem",
     "FinalizeMediaUploadResponse": "finalize_media_upload_response",
-    "FinalizeMediaUploadResponseData": "finalize_media_upload_response_data",
-    "FinalizeMediaUploadResponseDataImage": "finalize_media_upload_response_data_image",
-    "FinalizeMediaUploadResponseDataProcessingInfo": "finalize_media_upload_response_data_processing_info",
-    "FinalizeMediaUploadResponseDataVideo": "finalize_media_upload_response_data_video",
-    "FollowActivityResponsePayload": "follow_activity_response_payload",
+    "FinalizeMediaUploadResponseData": "finalize_media_upload_response",
+    "FinalizeMediaUploadResponseDataImage": "finalize_media_upload_response",
+    "FinalizeMediaUploadResponseDataProcessingInfo": "finalize_media_upload_response",
+    "FinalizeMediaUploadResponseDataVideo": "finalize_media_upload_response",
+    "FollowActivityResponsePayload": "activity_stream_response",
     "FollowListRequest": "follow_list_request",
     "FollowListResponse": "follow_list_response",
-    "FollowListResponseData": "follow_list_response_data",
+    "FollowListResponseData": "follow_list_response",
     "FollowUserRequest": "follow_user_request",
     "FollowUserResponse": "follow_user_response",
-    "FollowUserResponseData": "follow_user_response_data",
+    "FollowUserResponseData": "follow_user_response",
     "GetAccountActivitySubscriptionCountResponse": "get_account_activity_subscription_count_response",
-    "GetAccountActivitySubscriptionCountResponseData": "get_account_activity_subscription_count_response_data",
+    "GetAccountActivitySubscriptionCountResponseData": "get_account_activity_subscription_count_response",
     "GetAccountActivitySubscriptionsResponse": "get_account_activity_subscriptions_response",
-    "GetAccountActivitySubscriptionsResponseData": "get_account_activity_subscriptions_response_data",
-    "GetAccountActivitySubscriptionsResponseDataSubscriptions": "get_account_activity_subscriptions_response_data_subscriptions",
+    "GetAccountActivitySubscriptionsResponseData": "get_account_activity_subscriptions_response",
+    "GetAccountActivitySubscriptionsResponseDataSubscriptions": "get_account_activity_subscriptions_response",
     "GetActivitySubscriptionsResponse": "get_activity_subscriptions_response",
-    "GetActivitySubscriptionsResponseData": "get_activity_subscriptions_response_data",
-    "GetActivitySubscriptionsResponseDataFilter": "get_activity_subscriptions_response_data_filter",
+    "GetActivitySubscriptionsResponseData": "get_activity_subscriptions_response",
+    "GetActivitySubscriptionsResponseDataFilter": "get_activity_subscriptions_response",
     "GetChatConversationEventsResponse": "get_chat_conversation_events_response",
     "GetChatConversationEventsResponseMeta": "get_chat_conversation_events_response",
     "GetChatConversationResponse": "get_chat_conversation_response",
@@ -1580,20 +1538,20 @@ _WHERE: dict[str, str] = {
     "GetMediaByMediaKeyResponse": "get_media_by_media_key_response",
     "GetMediaByMediaKeysResponse": "get_media_by_media_keys_response",
     "GetMediaUploadStatusResponse": "get_media_upload_status_response",
-    "GetMediaUploadStatusResponseData": "get_media_upload_status_response_data",
-    "GetMediaUploadStatusResponseDataImage": "get_media_upload_status_response_data_image",
-    "GetMediaUploadStatusResponseDataProcessingInfo": "get_media_upload_status_response_data_processing_info",
-    "GetMediaUploadStatusResponseDataVideo": "get_media_upload_status_response_data_video",
+    "GetMediaUploadStatusResponseData": "get_media_upload_status_response",
+    "GetMediaUploadStatusResponseDataImage": "get_media_upload_status_response",
+    "GetMediaUploadStatusResponseDataProcessingInfo": "get_media_upload_status_response",
+    "GetMediaUploadStatusResponseDataVideo": "get_media_upload_status_response",
     "GetNewsResponse": "get_news_response",
     "GetPostsAnalyticsResponse": "get_posts_analytics_response",
     "GetPostsByIdResponse": "get_posts_by_id_response",
     "GetPostsByIdsResponse": "get_posts_by_ids_response",
     "GetPostsByIdsResponseMeta": "get_posts_by_ids_response",
     "GetPostsCountsAllResponse": "get_posts_counts_all_response",
-    "GetPostsCountsAllResponseData": "get_posts_counts_all_response_data",
+    "GetPostsCountsAllResponseData": "get_posts_counts_all_response",
     "GetPostsCountsAllResponseMeta": "get_posts_counts_all_response",
     "GetPostsCountsRecentResponse": "get_posts_counts_recent_response",
-    "GetPostsCountsRecentResponseData": "get_posts_counts_recent_response_data",
+    "GetPostsCountsRecentResponseData": "get_posts_counts_recent_response",
     "GetPostsCountsRecentResponseMeta": "get_posts_counts_recent_response",
     "GetPostsLikingUsersResponse": "get_posts_liking_users_response",
     "GetPostsLikingUsersResponseMeta": "get_posts_liking_users_response",
@@ -1604,14 +1562,14 @@ _WHERE: dict[str, str] = {
     "GetPostsRepostsResponse": "get_posts_reposts_response",
     "GetPostsRepostsResponseMeta": "get_posts_reposts_response",
     "GetRuleCountsResponse": "get_rule_counts_response",
-    "GetRuleCountsResponseData": "get_rule_counts_response_data",
-    "GetRuleCountsResponseDataAllProjectClientApps": "get_rule_counts_response_data_all_project_client_apps",
-    "GetRuleCountsResponseDataClientAppRulesCount": "get_rule_counts_response_data_client_app_rules_count",
+    "GetRuleCountsResponseData": "get_rule_counts_response",
+    "GetRuleCountsResponseDataAllProjectClientApps": "get_rule_counts_response",
+    "GetRuleCountsResponseDataClientAppRulesCount": "get_rule_counts_response",
     "GetRulesResponse": "get_rules_response",
-    "GetRulesResponseData": "get_rules_response_data",
+    "GetRulesResponseData": "get_rules_response",
     "GetRulesResponseMeta": "get_rules_response",
     "GetScheduledBroadcastResponse": "get_scheduled_broadcast_response",
-    "GetScheduledBroadcastResponseData": "get_scheduled_broadcast_response_data",
+    "GetScheduledBroadcastResponseData": "get_scheduled_broadcast_response",
     "GetSpacesBuyersResponse": "get_spaces_buyers_response",
     "GetSpacesBuyersResponseMeta": "get_spaces_buyers_response",
     "GetSpacesByCreatorIdsResponse": "get_spaces_by_creator_ids_response",
@@ -1628,7 +1586,7 @@ _WHERE: dict[str, str] = {
     "GetUsersBlockingResponse": "get_users_blocking_response",
     "GetUsersBlockingResponseMeta": "get_users_blocking_response",
     "GetUsersBookmarkFoldersResponse": "get_users_bookmark_folders_response",
-    "GetUsersBookmarkFoldersResponseData": "get_users_bookmark_folders_response_data",
+    "GetUsersBookmarkFoldersResponseData": "get_users_bookmark_folders_response",
     "GetUsersBookmarksByFolderIdResponse": "get_users_bookmarks_by_folder_id_response",
     "GetUsersBookmarksByFolderIdResponseDataItem": "get_users_bookmarks_by_folder_id_response",
     "GetUsersBookmarksResponse": "get_users_bookmarks_response",
@@ -1667,140 +1625,140 @@ _WHERE: dict[str, str] = {
     "GetWebhooksResponse": "get_webhooks_response",
     "GetWebhooksResponseMeta": "get_webhooks_response",
     "GetWebhooksStreamLinksResponse": "get_webhooks_stream_links_response",
-    "GetWebhooksStreamLinksResponseData": "get_webhooks_stream_links_response_data",
+    "GetWebhooksStreamLinksResponseData": "get_webhooks_stream_links_response",
     "GoLiveScheduledBroadcastResponse": "go_live_scheduled_broadcast_response",
-    "GoLiveScheduledBroadcastResponseData": "go_live_scheduled_broadcast_response_data",
+    "GoLiveScheduledBroadcastResponseData": "go_live_scheduled_broadcast_response",
     "HidePostsReplyRequest": "hide_posts_reply_request",
     "HidePostsReplyResponse": "hide_posts_reply_response",
-    "HidePostsReplyResponseData": "hide_posts_reply_response_data",
+    "HidePostsReplyResponseData": "hide_posts_reply_response",
     "InitializeChatGroupResponse": "initialize_chat_group_response",
-    "InitializeChatGroupResponseData": "initialize_chat_group_response_data",
+    "InitializeChatGroupResponseData": "initialize_chat_group_response",
     "InitializeMediaUploadRequest": "initialize_media_upload_request",
     "InitializeMediaUploadResponse": "initialize_media_upload_response",
-    "InitializeMediaUploadResponseData": "initialize_media_upload_response_data",
-    "InternalErrorProblem": "internal_error_problem",
-    "InvalidRequestProblem": "invalid_request_problem",
-    "LikeComplianceSchema": "like_compliance_schema",
+    "InitializeMediaUploadResponseData": "initialize_media_upload_response",
+    "InternalErrorProblem": "problem",
+    "InvalidRequestProblem": "problem",
+    "LikeComplianceSchema": "stream_likes_compliance_response",
     "LikePostRequest": "like_post_request",
     "LikePostResponse": "like_post_response",
-    "LikePostResponseData": "like_post_response_data",
+    "LikePostResponseData": "like_post_response",
     "LikeWithPostAuthor": "like_with_post_author",
     "List": "list",
     "ListScheduledBroadcastsResponse": "list_scheduled_broadcasts_response",
-    "ListScheduledBroadcastsResponseData": "list_scheduled_broadcasts_response_data",
+    "ListScheduledBroadcastsResponseData": "list_scheduled_broadcasts_response",
     "MarkChatConversationReadRequest": "mark_chat_conversation_read_request",
     "MarkChatConversationReadResponse": "mark_chat_conversation_read_response",
-    "MarkChatConversationReadResponseData": "mark_chat_conversation_read_response_data",
+    "MarkChatConversationReadResponseData": "mark_chat_conversation_read_response",
     "Media": "media",
-    "MediaAnalytics": "media_analytics",
-    "MediaAnalyticsTimestampedMetric": "media_analytics_timestamped_metrics",
-    "MediaAnalyticsTimestampedMetricMetrics": "media_analytics_timestamped_metrics",
-    "MediaNonPublicMetrics": "media_non_public_metrics",
-    "MediaOrganicMetrics": "media_organic_metrics",
-    "MediaPromotedMetrics": "media_promoted_metrics",
-    "MediaPublicMetrics": "media_public_metrics",
+    "MediaAnalytics": "get_media_analytics_response",
+    "MediaAnalyticsTimestampedMetric": "get_media_analytics_response",
+    "MediaAnalyticsTimestampedMetricMetrics": "get_media_analytics_response",
+    "MediaNonPublicMetrics": "media",
+    "MediaOrganicMetrics": "media",
+    "MediaPromotedMetrics": "media",
+    "MediaPublicMetrics": "media",
     "MediaUploadRequest": "media_upload_request",
     "MediaUploadResponse": "media_upload_response",
-    "MediaUploadResponseData": "media_upload_response_data",
-    "MediaUploadResponseDataImage": "media_upload_response_data_image",
-    "MediaUploadResponseDataProcessingInfo": "media_upload_response_data_processing_info",
-    "MediaUploadResponseDataVideo": "media_upload_response_data_video",
-    "MediaVariant": "media_variants",
+    "MediaUploadResponseData": "media_upload_response",
+    "MediaUploadResponseDataImage": "media_upload_response",
+    "MediaUploadResponseDataProcessingInfo": "media_upload_response",
+    "MediaUploadResponseDataVideo": "media_upload_response",
+    "MediaVariant": "media",
     "MuteUserRequest": "mute_user_request",
     "MuteUserResponse": "mute_user_response",
-    "MuteUserResponseData": "mute_user_response_data",
+    "MuteUserResponseData": "mute_user_response",
     "News": "news",
-    "NewsActivityResponsePayload": "news_activity_response_payload",
-    "NewsClusterPostsResult": "news_cluster_posts_results",
-    "NotAuthorizedForFieldProblem": "not_authorized_for_field_problem",
-    "NotAuthorizedForResourceProblem": "not_authorized_for_resource_problem",
-    "Note": "note",
-    "NoteInfo": "note_info",
-    "NoteScoringStatus": "note_scoring_status",
-    "NoteScoringStatusRatingCountsPerModelItem": "note_scoring_status",
-    "NoteScoringStatusRatingCountsPerModelItemValue": "note_scoring_status",
-    "NoteScoringStatusRatingCountsPerModelItemValueNegativeFactorBucketCounts": "note_scoring_status",
-    "NoteScoringStatusRatingCountsPerModelItemValueNegativeFactorBucketCountsHelpfulTagCount": "note_scoring_status",
-    "NoteScoringStatusRatingCountsPerModelItemValueNegativeFactorBucketCountsNotHelpfulTagCount": "note_scoring_status",
-    "NoteScoringStatusRatingCountsPerModelItemValueNeutralFactorBucketCounts": "note_scoring_status",
-    "NoteScoringStatusRatingCountsPerModelItemValueNeutralFactorBucketCountsHelpfulTagCount": "note_scoring_status",
-    "NoteScoringStatusRatingCountsPerModelItemValueNeutralFactorBucketCountsNotHelpfulTagCount": "note_scoring_status",
-    "NoteScoringStatusRatingCountsPerModelItemValuePositiveFactorBucketCounts": "note_scoring_status",
-    "NoteScoringStatusRatingCountsPerModelItemValuePositiveFactorBucketCountsHelpfulTagCount": "note_scoring_status",
-    "NoteScoringStatusRatingCountsPerModelItemValuePositiveFactorBucketCountsNotHelpfulTagCount": "note_scoring_status",
-    "NoteTestResult": "note_test_result",
-    "NoteTestResultEvaluationOutcomeItem": "note_test_result",
-    "PersonalizedTrend": "personalized_trend",
+    "NewsActivityResponsePayload": "activity_stream_response",
+    "NewsClusterPostsResult": "news",
+    "NotAuthorizedForFieldProblem": "problem",
+    "NotAuthorizedForResourceProblem": "problem",
+    "Note": "search_community_notes_written_response",
+    "NoteInfo": "search_community_notes_written_response",
+    "NoteScoringStatus": "search_community_notes_written_response",
+    "NoteScoringStatusRatingCountsPerModelItem": "search_community_notes_written_response",
+    "NoteScoringStatusRatingCountsPerModelItemValue": "search_community_notes_written_response",
+    "NoteScoringStatusRatingCountsPerModelItemValueNegativeFactorBucketCounts": "search_community_notes_written_response",
+    "NoteScoringStatusRatingCountsPerModelItemValueNegativeFactorBucketCountsHelpfulTagCount": "search_community_notes_written_response",
+    "NoteScoringStatusRatingCountsPerModelItemValueNegativeFactorBucketCountsNotHelpfulTagCount": "search_community_notes_written_response",
+    "NoteScoringStatusRatingCountsPerModelItemValueNeutralFactorBucketCounts": "search_community_notes_written_response",
+    "NoteScoringStatusRatingCountsPerModelItemValueNeutralFactorBucketCountsHelpfulTagCount": "search_community_notes_written_response",
+    "NoteScoringStatusRatingCountsPerModelItemValueNeutralFactorBucketCountsNotHelpfulTagCount": "search_community_notes_written_response",
+    "NoteScoringStatusRatingCountsPerModelItemValuePositiveFactorBucketCounts": "search_community_notes_written_response",
+    "NoteScoringStatusRatingCountsPerModelItemValuePositiveFactorBucketCountsHelpfulTagCount": "search_community_notes_written_response",
+    "NoteScoringStatusRatingCountsPerModelItemValuePositiveFactorBucketCountsNotHelpfulTagCount": "search_community_notes_written_response",
+    "NoteTestResult": "search_community_notes_written_response",
+    "NoteTestResultEvaluationOutcomeItem": "search_community_notes_written_response",
+    "PersonalizedTrend": "get_trends_personalized_trends_response",
     "PinListRequest": "pin_list_request",
     "PinListResponse": "pin_list_response",
-    "PinListResponseData": "pin_list_response_data",
-    "Place": "place",
-    "PlaceGeo": "place_geo",
-    "Poll": "poll",
-    "PollOption": "poll_options",
+    "PinListResponseData": "pin_list_response",
+    "Place": "expansions",
+    "PlaceGeo": "expansions",
+    "Poll": "expansions",
+    "PollOption": "expansions",
     "Post": "post",
-    "PostAttachments": "post_attachments",
-    "PostComplianceData": "post_compliance_data",
+    "PostAttachments": "post",
+    "PostComplianceData": "stream_posts_compliance_response",
     "PostComplianceSchema": "post_compliance_schema",
     "PostComplianceSchemaTweet": "post_compliance_schema",
-    "PostContextAnnotation": "post_context_annotations",
-    "PostContextAnnotationDomain": "post_context_annotations",
-    "PostContextAnnotationDomainVariant1": "post_context_annotations",
-    "PostContextAnnotationEntity": "post_context_annotations",
-    "PostContextAnnotationEntityVariant1": "post_context_annotations",
-    "PostDeleteActivityResponsePayload": "post_delete_activity_response_payload",
-    "PostDeleteComplianceSchema": "post_delete_compliance_schema",
-    "PostDropComplianceSchema": "post_drop_compliance_schema",
-    "PostEditComplianceObjectSchema": "post_edit_compliance_object_schema",
-    "PostEditComplianceObjectSchemaTweet": "post_edit_compliance_object_schema",
-    "PostEditComplianceSchema": "post_edit_compliance_schema",
-    "PostEditControls": "post_edit_controls",
-    "PostEntities": "post_entities",
-    "PostEntitiesCashtag": "post_entities",
-    "PostEntitiesHashtag": "post_entities",
-    "PostEntitiesMention": "post_entities",
-    "PostEntitiesUrl": "post_entities",
-    "PostEntitiesUrlImage": "post_entities",
-    "PostGeo": "post_geo",
-    "PostGeoCoordinates": "post_geo",
-    "PostLabelData": "post_label_data",
-    "PostMatchedMediaNote": "post_matched_media_notes",
-    "PostMediaMetadataItem": "post_media_metadata",
-    "PostNotePost": "post_note_post",
-    "PostNotePostEntities": "post_note_post",
-    "PostNotePostEntitiesCashtag": "post_note_post",
-    "PostNotePostEntitiesHashtag": "post_note_post",
-    "PostNotePostEntitiesMention": "post_note_post",
-    "PostNotePostEntitiesUrl": "post_note_post",
-    "PostNoteRequestSuggestion": "post_note_request_suggestions",
-    "PostNotice": "post_notice",
-    "PostNoticeSchema": "post_notice_schema",
-    "PostNoticeTweet": "post_notice",
-    "PostPublicMetrics": "post_public_metrics",
-    "PostReferencedPost": "post_referenced_posts",
-    "PostScopes": "post_scopes",
-    "PostSuggestedSourceLinksWithCount": "post_suggested_source_links_with_counts",
-    "PostTakedownComplianceSchema": "post_takedown_compliance_schema",
-    "PostTakedownComplianceSchemaTweet": "post_takedown_compliance_schema",
-    "PostUndropComplianceSchema": "post_undrop_compliance_schema",
-    "PostUnviewable": "post_unviewable",
-    "PostUnviewableSchema": "post_unviewable_schema",
-    "PostUnviewableTweet": "post_unviewable",
-    "PostWithheld": "post_withheld",
-    "PostWithheldComplianceSchema": "post_withheld_compliance_schema",
+    "PostContextAnnotation": "post",
+    "PostContextAnnotationDomain": "post",
+    "PostContextAnnotationDomainVariant1": "post",
+    "PostContextAnnotationEntity": "post",
+    "PostContextAnnotationEntityVariant1": "post",
+    "PostDeleteActivityResponsePayload": "activity_stream_response",
+    "PostDeleteComplianceSchema": "stream_posts_compliance_response",
+    "PostDropComplianceSchema": "stream_posts_compliance_response",
+    "PostEditComplianceObjectSchema": "stream_posts_compliance_response",
+    "PostEditComplianceObjectSchemaTweet": "stream_posts_compliance_response",
+    "PostEditComplianceSchema": "stream_posts_compliance_response",
+    "PostEditControls": "post",
+    "PostEntities": "post",
+    "PostEntitiesCashtag": "post",
+    "PostEntitiesHashtag": "post",
+    "PostEntitiesMention": "post",
+    "PostEntitiesUrl": "post",
+    "PostEntitiesUrlImage": "post",
+    "PostGeo": "post",
+    "PostGeoCoordinates": "post",
+    "PostLabelData": "stream_labels_compliance_response",
+    "PostMatchedMediaNote": "post",
+    "PostMediaMetadataItem": "post",
+    "PostNotePost": "post",
+    "PostNotePostEntities": "post",
+    "PostNotePostEntitiesCashtag": "post",
+    "PostNotePostEntitiesHashtag": "post",
+    "PostNotePostEntitiesMention": "post",
+    "PostNotePostEntitiesUrl": "post",
+    "PostNoteRequestSuggestion": "post",
+    "PostNotice": "stream_labels_compliance_response",
+    "PostNoticeSchema": "stream_labels_compliance_response",
+    "PostNoticeTweet": "stream_labels_compliance_response",
+    "PostPublicMetrics": "post",
+    "PostReferencedPost": "post",
+    "PostScopes": "post",
+    "PostSuggestedSourceLinksWithCount": "post",
+    "PostTakedownComplianceSchema": "stream_posts_compliance_response",
+    "PostTakedownComplianceSchemaTweet": "stream_posts_compliance_response",
+    "PostUndropComplianceSchema": "stream_posts_compliance_response",
+    "PostUnviewable": "stream_labels_compliance_response",
+    "PostUnviewableSchema": "stream_labels_compliance_response",
+    "PostUnviewableTweet": "stream_labels_compliance_response",
+    "PostWithheld": "post",
+    "PostWithheldComplianceSchema": "stream_posts_compliance_response",
     "Problem": "problem",
-    "ProfileUpdateActivityResponsePayload": "profile_update_activity_response_payload",
+    "ProfileUpdateActivityResponsePayload": "activity_stream_response",
     "PublicKey": "public_key",
     "RemoveListsMemberByUserIdResponse": "remove_lists_member_by_user_id_response",
-    "RemoveListsMemberByUserIdResponseData": "remove_lists_member_by_user_id_response_data",
+    "RemoveListsMemberByUserIdResponseData": "remove_lists_member_by_user_id_response",
     "RepostPostRequest": "repost_post_request",
     "RepostPostResponse": "repost_post_response",
-    "RepostPostResponseData": "repost_post_response_data",
-    "ResourceNotFoundProblem": "resource_not_found_problem",
-    "ResourceUnavailableProblem": "resource_unavailable_problem",
+    "RepostPostResponseData": "repost_post_response",
+    "ResourceNotFoundProblem": "problem",
+    "ResourceUnavailableProblem": "problem",
     "RulesCount": "rules_count",
-    "RulesCountAllProjectClientApp": "rules_count_all_project_client_apps",
-    "RulesCountClientAppRulesCount": "rules_count_client_app_rules_count",
+    "RulesCountAllProjectClientApp": "rules_count",
+    "RulesCountClientAppRulesCount": "rules_count",
     "SearchCommunitiesResponse": "search_communities_response",
     "SearchCommunitiesResponseMeta": "search_communities_response",
     "SearchCommunityNotesWrittenResponse": "search_community_notes_written_response",
@@ -1819,12 +1777,12 @@ _WHERE: dict[str, str] = {
     "SearchUsersResponseMeta": "search_users_response",
     "SendBroadcastChatRequest": "send_broadcast_chat_request",
     "SendBroadcastChatResponse": "send_broadcast_chat_response",
-    "SendBroadcastChatResponseData": "send_broadcast_chat_response_data",
+    "SendBroadcastChatResponseData": "send_broadcast_chat_response",
     "SendChatMessageRequest": "send_chat_message_request",
     "SendChatMessageResponse": "send_chat_message_response",
-    "SendChatMessageResponseData": "send_chat_message_response_data",
+    "SendChatMessageResponseData": "send_chat_message_response",
     "SendChatTypingIndicatorResponse": "send_chat_typing_indicator_response",
-    "SendChatTypingIndicatorResponseData": "send_chat_typing_indicator_response_data",
+    "SendChatTypingIndicatorResponseData": "send_chat_typing_indicator_response",
     "Space": "space",
     "StreamLabelsComplianceResponse": "stream_labels_compliance_response",
     "StreamLabelsComplianceResponseVariant1": "stream_labels_compliance_response",
@@ -1849,84 +1807,84 @@ _WHERE: dict[str, str] = {
     "StreamUsersComplianceResponse": "stream_users_compliance_response",
     "StreamUsersComplianceResponseVariant1": "stream_users_compliance_response",
     "StreamUsersComplianceResponseVariant2": "stream_users_compliance_response",
-    "Topic": "topic",
-    "Trend": "trend",
+    "Topic": "expansions",
+    "Trend": "get_trends_by_woeid_response",
     "UnblockUsersDmsResponse": "unblock_users_dms_response",
-    "UnblockUsersDmsResponseData": "unblock_users_dms_response_data",
+    "UnblockUsersDmsResponseData": "unblock_users_dms_response",
     "UnfollowListResponse": "unfollow_list_response",
-    "UnfollowListResponseData": "unfollow_list_response_data",
+    "UnfollowListResponseData": "unfollow_list_response",
     "UnfollowUserResponse": "unfollow_user_response",
-    "UnfollowUserResponseData": "unfollow_user_response_data",
-    "UnlikeComplianceSchema": "unlike_compliance_schema",
-    "UnlikeComplianceSchemaFavorite": "unlike_compliance_schema",
+    "UnfollowUserResponseData": "unfollow_user_response",
+    "UnlikeComplianceSchema": "stream_likes_compliance_response",
+    "UnlikeComplianceSchemaFavorite": "stream_likes_compliance_response",
     "UnlikePostResponse": "unlike_post_response",
-    "UnlikePostResponseData": "unlike_post_response_data",
+    "UnlikePostResponseData": "unlike_post_response",
     "UnmuteUserResponse": "unmute_user_response",
-    "UnmuteUserResponseData": "unmute_user_response_data",
+    "UnmuteUserResponseData": "unmute_user_response",
     "UnpinListResponse": "unpin_list_response",
-    "UnpinListResponseData": "unpin_list_response_data",
+    "UnpinListResponseData": "unpin_list_response",
     "UnrepostPostResponse": "unrepost_post_response",
-    "UnrepostPostResponseData": "unrepost_post_response_data",
+    "UnrepostPostResponseData": "unrepost_post_response",
     "UpdateActivitySubscriptionRequest": "update_activity_subscription_request",
     "UpdateActivitySubscriptionResponse": "update_activity_subscription_response",
-    "UpdateActivitySubscriptionResponseData": "update_activity_subscription_response_data",
-    "UpdateActivitySubscriptionResponseDataSubscription": "update_activity_subscription_response_data_subscription",
-    "UpdateActivitySubscriptionResponseDataSubscriptionFilter": "update_activity_subscription_response_data_subscription_filter",
+    "UpdateActivitySubscriptionResponseData": "update_activity_subscription_response",
+    "UpdateActivitySubscriptionResponseDataSubscription": "update_activity_subscription_response",
+    "UpdateActivitySubscriptionResponseDataSubscriptionFilter": "update_activity_subscription_response",
     "UpdateListsRequest": "update_lists_request",
     "UpdateListsResponse": "update_lists_response",
-    "UpdateListsResponseData": "update_lists_response_data",
-    "UpdateRulesAdd": "update_rules_add",
-    "UpdateRulesDelete": "update_rules_delete",
+    "UpdateListsResponseData": "update_lists_response",
+    "UpdateRulesAdd": "update_rules_request",
+    "UpdateRulesDelete": "update_rules_request",
     "UpdateRulesRequest": "update_rules_request",
     "UpdateRulesResponse": "update_rules_response",
-    "UpdateRulesResponseData": "update_rules_response_data",
+    "UpdateRulesResponseData": "update_rules_response",
     "UpdateRulesResponseMeta": "update_rules_response",
     "UpdateScheduledBroadcastRequest": "update_scheduled_broadcast_request",
     "UpdateScheduledBroadcastResponse": "update_scheduled_broadcast_response",
-    "UpdateScheduledBroadcastResponseData": "update_scheduled_broadcast_response_data",
-    "Usage": "usage",
-    "UsageDailyClientAppUsageItem": "usage_daily_client_app_usage",
-    "UsageDailyClientAppUsageItemUsageItem": "usage_daily_client_app_usage",
-    "UsageDailyProjectUsage": "usage_daily_project_usage",
-    "UsageDailyProjectUsageUsageItem": "usage_daily_project_usage",
+    "UpdateScheduledBroadcastResponseData": "update_scheduled_broadcast_response",
+    "Usage": "get_usage_response",
+    "UsageDailyClientAppUsageItem": "get_usage_response",
+    "UsageDailyClientAppUsageItemUsageItem": "get_usage_response",
+    "UsageDailyProjectUsage": "get_usage_response",
+    "UsageDailyProjectUsageUsageItem": "get_usage_response",
     "User": "user",
-    "UserAffiliation": "user_affiliation",
-    "UserComplianceData": "user_compliance_data",
+    "UserAffiliation": "user",
+    "UserComplianceData": "stream_users_compliance_response",
     "UserComplianceSchema": "user_compliance_schema",
     "UserComplianceSchemaUser": "user_compliance_schema",
-    "UserDeleteComplianceSchema": "user_delete_compliance_schema",
-    "UserEntities": "user_entities",
-    "UserEntitiesDescription": "user_entities",
-    "UserEntitiesDescriptionCashtag": "user_entities",
-    "UserEntitiesDescriptionHashtag": "user_entities",
-    "UserEntitiesDescriptionMention": "user_entities",
-    "UserEntitiesDescriptionUrl": "user_entities",
-    "UserEntitiesDescriptionUrlImage": "user_entities",
-    "UserEntitiesUrl": "user_entities",
-    "UserEntitiesUrlUrl": "user_entities",
-    "UserEntitiesUrlUrlImage": "user_entities",
-    "UserProfileModificationComplianceSchema": "user_profile_modification_compliance_schema",
-    "UserProfileModificationObjectSchema": "user_profile_modification_object_schema",
-    "UserProfileModificationObjectSchemaUser": "user_profile_modification_object_schema",
-    "UserProtectComplianceSchema": "user_protect_compliance_schema",
-    "UserPublicMetrics": "user_public_metrics",
-    "UserScrubGeoObjectSchema": "user_scrub_geo_object_schema",
-    "UserScrubGeoObjectSchemaUser": "user_scrub_geo_object_schema",
-    "UserScrubGeoSchema": "user_scrub_geo_schema",
-    "UserSubscription": "user_subscription",
-    "UserSuspendComplianceSchema": "user_suspend_compliance_schema",
-    "UserTakedownComplianceSchema": "user_takedown_compliance_schema",
-    "UserTakedownComplianceSchemaUser": "user_takedown_compliance_schema",
-    "UserUndeleteComplianceSchema": "user_undelete_compliance_schema",
-    "UserUnprotectComplianceSchema": "user_unprotect_compliance_schema",
-    "UserUnsuspendComplianceSchema": "user_unsuspend_compliance_schema",
-    "UserWithheld": "user_withheld",
-    "UserWithheldComplianceSchema": "user_withheld_compliance_schema",
+    "UserDeleteComplianceSchema": "stream_users_compliance_response",
+    "UserEntities": "user",
+    "UserEntitiesDescription": "user",
+    "UserEntitiesDescriptionCashtag": "user",
+    "UserEntitiesDescriptionHashtag": "user",
+    "UserEntitiesDescriptionMention": "user",
+    "UserEntitiesDescriptionUrl": "user",
+    "UserEntitiesDescriptionUrlImage": "user",
+    "UserEntitiesUrl": "user",
+    "UserEntitiesUrlUrl": "user",
+    "UserEntitiesUrlUrlImage": "user",
+    "UserProfileModificationComplianceSchema": "stream_users_compliance_response",
+    "UserProfileModificationObjectSchema": "stream_users_compliance_response",
+    "UserProfileModificationObjectSchemaUser": "stream_users_compliance_response",
+    "UserProtectComplianceSchema": "stream_users_compliance_response",
+    "UserPublicMetrics": "user",
+    "UserScrubGeoObjectSchema": "stream_users_compliance_response",
+    "UserScrubGeoObjectSchemaUser": "stream_users_compliance_response",
+    "UserScrubGeoSchema": "stream_users_compliance_response",
+    "UserSubscription": "user",
+    "UserSuspendComplianceSchema": "stream_users_compliance_response",
+    "UserTakedownComplianceSchema": "stream_users_compliance_response",
+    "UserTakedownComplianceSchemaUser": "stream_users_compliance_response",
+    "UserUndeleteComplianceSchema": "stream_users_compliance_response",
+    "UserUnprotectComplianceSchema": "stream_users_compliance_response",
+    "UserUnsuspendComplianceSchema": "stream_users_compliance_response",
+    "UserWithheld": "user",
+    "UserWithheldComplianceSchema": "stream_users_compliance_response",
     "ValidateAccountActivitySubscriptionResponse": "validate_account_activity_subscription_response",
-    "ValidateAccountActivitySubscriptionResponseData": "validate_account_activity_subscription_response_data",
+    "ValidateAccountActivitySubscriptionResponseData": "validate_account_activity_subscription_response",
     "ValidateWebhooksResponse": "validate_webhooks_response",
-    "ValidateWebhooksResponseData": "validate_webhooks_response_data",
-    "WebhookConfig": "webhook_config",
+    "ValidateWebhooksResponseData": "validate_webhooks_response",
+    "WebhookConfig": "get_webhooks_response",
 }
 
 __all__ = sorted(_WHERE)
