@@ -14,9 +14,9 @@ import httpx
 from . import _operations as _ops
 from ._base_client import AsyncAPIClient, SyncAPIClient
 from ._models import alias
-from ._streaming import AsyncStream, Stream
 
 if TYPE_CHECKING:
+    from ._streaming import AsyncStream, Stream
     from .types import AnalyticsField
     from .types import ChatConversationExpansion
     from .types import ChatConversationField

@@ -12,21 +12,60 @@ Every class names the spec security scheme it satisfies (`security_scheme`) and 
 was granted (`granted_scopes`, None when unknown), so a client can refuse a call before sending.
 """
 
-from ._app_only import AppOnly
-from ._bearer import BearerToken, OAuth2UserToken
-from ._errors import (
-    AccessDeniedError,
-    AuthError,
-    LoginTimeoutError,
-    NotLoggedInError,
-    OAuthError,
-    StateMismatchError,
-    TokenStoreError,
-)
-from ._oauth2_pkce import OAuth2PKCE
-from ._rfc5849_oauth1 import OAuth1
-from ._token import Token
-from ._token_store import TokenStore
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._app_only import AppOnly
+    from ._bearer import BearerToken, OAuth2UserToken
+    from ._errors import (
+        AccessDeniedError,
+        AuthError,
+        LoginTimeoutError,
+        NotLoggedInError,
+        OAuthError,
+        StateMismatchError,
+        TokenStoreError,
+    )
+    from ._oauth2_pkce import OAuth2PKCE
+    from ._rfc5849_oauth1 import OAuth1
+    from ._token import Token
+    from ._token_store import TokenStore
+
+# Each name is imported on first use: a bearer-token user never loads the OAuth 2.0 machinery
+# (loopback server, file locks, PKCE).
+_WHERE = {
+    "AppOnly": "._app_only",
+    "BearerToken": "._bearer",
+    "OAuth2UserToken": "._bearer",
+    "AccessDeniedError": "._errors",
+    "AuthError": "._errors",
+    "LoginTimeoutError": "._errors",
+    "NotLoggedInError": "._errors",
+    "OAuthError": "._errors",
+    "StateMismatchError": "._errors",
+    "TokenStoreError": "._errors",
+    "OAuth2PKCE": "._oauth2_pkce",
+    "OAuth1": "._rfc5849_oauth1",
+    "Token": "._token",
+    "TokenStore": "._token_store",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
 
 __all__ = [
     "AccessDeniedError",

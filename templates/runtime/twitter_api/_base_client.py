@@ -6,12 +6,12 @@ differ only in how they sleep and await.
 
 from __future__ import annotations
 
-import asyncio
 import random
 import time
+import threading
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
-from typing import Any, ClassVar, Final, Generic, ParamSpec, Self, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Final, Generic, ParamSpec, Self, TypeVar
 
 import httpx
 
@@ -26,8 +26,10 @@ from ._logging import configure_from_env, package_logger
 from ._models import Converter
 from ._pagination import AsyncPaginator, Paginator
 from ._raw_response import RawResponse, capture_responses, record_response, stop_capture
-from ._streaming import AsyncStream, Stream
 from ._wire import Operation, build_request, check_security, parse_response
+
+if TYPE_CHECKING:
+    from ._streaming import AsyncStream, Stream
 
 __all__ = ["AsyncAPIClient", "SyncAPIClient"]
 
@@ -127,12 +129,11 @@ class _ClientBase(Generic[H]):
     # Set by the generated client: the spec's Problem union, and its operations by method name.
     _problem: ClassVar[Converter | None] = None
     _operations: ClassVar[dict[str, Operation]] = {}
-    _http: H
 
     def __init__(
         self,
-        http_client: H,
-        owns_http: bool,
+        http_client: H | None,
+        factory: Callable[[], H],
         *,
         auth: httpx.Auth | None,
         base_url: str | None,
@@ -149,8 +150,22 @@ class _ClientBase(Generic[H]):
             type(self)._problem,
         )
         self._headers: dict[str, str] = {}
-        self._http = http_client
-        self._owns_http = owns_http
+        # Made on first use: constructing a client stays cheap (httpx.Client() builds a TLS
+        # context), which matters for clients created at import time.
+        self._http_client: H | None = http_client
+        self._http_factory: Callable[[], H] = factory
+        self._owns_http = http_client is None
+        self._http_lock = threading.Lock()
+
+    @property
+    def _http(self) -> H:
+        client = self._http_client
+        if client is None:
+            with self._http_lock:
+                client = self._http_client
+                if client is None:
+                    client = self._http_client = self._http_factory()
+        return client
 
     @property
     def base_url(self) -> str:
@@ -166,7 +181,8 @@ class _ClientBase(Generic[H]):
         """A client sharing this one's connections, with another timeout or extra headers."""
         clone = object.__new__(type(self))
         clone.__dict__.update(self.__dict__)
-        clone._owns_http = False  # closing the copy must not close the shared connections
+        clone._http_client = self._http  # the copy shares this client's connections...
+        clone._owns_http = False  # ...and closing it must not close them
         if timeout is not None:
             s = self._settings
             clone._settings = _Settings(
@@ -248,8 +264,8 @@ class SyncAPIClient(_ClientBase[httpx.Client]):
         wait_on_rate_limit: bool = False,
     ) -> None:
         super().__init__(
-            http_client or httpx.Client(),
-            http_client is None,
+            http_client,
+            httpx.Client,
             auth=auth,
             base_url=base_url,
             timeout=timeout,
@@ -258,8 +274,8 @@ class SyncAPIClient(_ClientBase[httpx.Client]):
         )
 
     def close(self) -> None:
-        if self._owns_http:
-            self._http.close()
+        if self._owns_http and self._http_client is not None:
+            self._http_client.close()
 
     def __enter__(self) -> Self:
         return self
@@ -302,6 +318,8 @@ class SyncAPIClient(_ClientBase[httpx.Client]):
         path: Mapping[str, Any] | None = None,
         query: Mapping[str, Any] | None = None,
     ) -> Stream[Any]:
+        from ._streaming import Stream
+
         check_security(op, self._settings.auth)
         return Stream(self, op, self._build(op, path, query, None))
 
@@ -350,8 +368,8 @@ class AsyncAPIClient(_ClientBase[httpx.AsyncClient]):
         wait_on_rate_limit: bool = False,
     ) -> None:
         super().__init__(
-            http_client or httpx.AsyncClient(),
-            http_client is None,
+            http_client,
+            httpx.AsyncClient,
             auth=auth,
             base_url=base_url,
             timeout=timeout,
@@ -360,8 +378,8 @@ class AsyncAPIClient(_ClientBase[httpx.AsyncClient]):
         )
 
     async def aclose(self) -> None:
-        if self._owns_http:
-            await self._http.aclose()
+        if self._owns_http and self._http_client is not None:
+            await self._http_client.aclose()
 
     async def __aenter__(self) -> Self:
         return self
@@ -370,6 +388,8 @@ class AsyncAPIClient(_ClientBase[httpx.AsyncClient]):
         await self.aclose()
 
     async def _send(self, request: httpx.Request, stream: bool = False) -> httpx.Response:
+        import asyncio  # loaded already wherever a coroutine runs; kept off the import path
+
         attempt = 0
         while True:
             try:
@@ -404,6 +424,8 @@ class AsyncAPIClient(_ClientBase[httpx.AsyncClient]):
         path: Mapping[str, Any] | None = None,
         query: Mapping[str, Any] | None = None,
     ) -> AsyncStream[Any]:
+        from ._streaming import AsyncStream
+
         check_security(op, self._settings.auth)
         return AsyncStream(self, op, self._build(op, path, query, None))
 
