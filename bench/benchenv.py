@@ -40,8 +40,6 @@ def ours_installable(repo: Path) -> bool:
 def ensure(repo: Path, venv_dir: Path, log: Callable[[str], None] = print) -> Path:
     """Create or refresh the bench venv; return its python."""
     editable = [str(repo)]
-    if ours_installable(repo):
-        editable.append(str(repo / "generated"))
     digest = hashlib.sha256()
     for item in [*BASELINES, *editable]:
         digest.update(item.encode() + b"\0")
@@ -62,6 +60,13 @@ def ensure(repo: Path, venv_dir: Path, log: Callable[[str], None] = print) -> Pa
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
     stamp.write_text(digest.hexdigest())
     return python
+
+
+def install_generated(repo: Path, python: Path) -> None:
+    """Install generated/ as users get it (not editable: no import hook), fresh every run."""
+    if ours_installable(repo):
+        cmd = [str(python), "-m", "pip", "install", "--quiet", "--no-deps", "--force-reinstall"]
+        subprocess.run([*cmd, str(repo / "generated")], check=True, stdout=subprocess.DEVNULL)
 
 
 def versions(python: Path) -> dict[str, str]:

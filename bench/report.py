@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 OURS = "ours (twitter_api)"
+OURS_ENDPOINT = "ours, to first endpoint (no request)"
 SIZE_LIMIT = 2_000_000  # "2 MB", read strictly as decimal megabytes of disk usage
 
 
@@ -148,9 +149,19 @@ def targets(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
                 verdict(g, growth["ops"]),
             )
         )
-    st = results["startup"]["rows"].get(OURS, {}).get("ratio")
+    rows = results["startup"]["rows"]
+    st = rows.get(OURS_ENDPOINT, {}).get("ratio")
     out.append(
-        ("import + construct + first call", "<= 1.30x import httpx", _x(st), verdict(st, 1.3))
+        ("import + construct + first endpoint", "<= 1.30x import httpx", _x(st), verdict(st, 1.3))
+    )
+    call = rows.get(OURS, {}).get("ratio_floor")
+    out.append(
+        (
+            "... and a first request (reference)",
+            "raw httpx doing the same = 1.00x",
+            _x(call),
+            "reference",
+        )
     )
     pc = results["percall"]
     single = pc["single"].get(OURS, {}).get("ratio")

@@ -72,6 +72,7 @@ def main() -> None:
     machine = benchenv.machine()
     WORK.mkdir(exist_ok=True)
     python = benchenv.ensure(REPO, WORK / "venv", log)
+    benchenv.install_generated(REPO, python)
     versions = benchenv.versions(python)
     notes: list[str] = []
 

@@ -201,6 +201,24 @@ def call_args(op: OperationDef) -> tuple[str, str]:
     return mapping(op.path_params), mapping(op.query_params)
 
 
+# The chunked upload helper (`_media.py`) drives these operations of the X spec.
+MEDIA_UPLOAD_OPERATIONS = (
+    "initializeMediaUpload",
+    "appendMediaUpload",
+    "finalizeMediaUpload",
+    "getMediaUploadStatus",
+)
+
+
+def _media_upload_result(api: Api) -> str:
+    """The return annotation of `upload_media`, or "" when the spec lacks the operations."""
+    by_id = {op.operation_id: op for op in api.operations}
+    if not all(name in by_id for name in MEDIA_UPLOAD_OPERATIONS):
+        return ""
+    results = [by_id[name].response for name in ("finalizeMediaUpload", "getMediaUploadStatus")]
+    return " | ".join(r.annotation for r in results if r is not None)
+
+
 def _styled(op: OperationDef) -> list[ParamDef]:
     return [p for p in op.query_params if p.style]
 
@@ -273,9 +291,13 @@ def render_package(api: Api, options: RenderOptions) -> dict[str, bytes]:
         if match is None:
             raise GeneratorError("spec", "#/components/schemas/Problem", "Problem must be a oneOf")
         problem_module, problem_const = match.groups()
+    media_upload = _media_upload_result(api)
+    if media_upload:
+        client_texts.append("Sequence[str]")
     render(
         "client.py.jinja",
         f"{pkg}/_client.py",
+        media_upload=media_upload,
         stdlib_imports=_stdlib_imports(client_texts, {"os", "TYPE_CHECKING", "Self", "cast"}),
         type_imports=type_imports,
         alias_imports=alias_imports,

@@ -7,6 +7,9 @@ client = Client.from_config("Config.toml")
 post = client.get_posts_by_id("20", post_fields=["created_at", "text"])
 """
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from ._client import AsyncClient, Client
 from ._exceptions import (
     APIConnectionError,
@@ -28,6 +31,36 @@ from ._models import Model, ResponseValidationError
 from ._spec_info import PACKAGE_VERSION as __version__
 from ._spec_info import SPEC_VERSION
 
+if TYPE_CHECKING:
+    from ._expansions import Expanded, ExpandedPost, ExpandedUser, Includes, ReferencedPost, expand
+    from ._media import MediaUploadError
+    from ._raw_response import RawResponse
+    from ._streaming import StreamOptions, StreamStallError
+
+# Helpers loaded on first use, so `import twitter_api` stays light.
+_LAZY = {
+    "Expanded": "._expansions",
+    "ExpandedPost": "._expansions",
+    "ExpandedUser": "._expansions",
+    "Includes": "._expansions",
+    "ReferencedPost": "._expansions",
+    "expand": "._expansions",
+    "MediaUploadError": "._media",
+    "RawResponse": "._raw_response",
+    "StreamOptions": "._streaming",
+    "StreamStallError": "._streaming",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
 __all__ = [
     "SPEC_VERSION",
     "APIConnectionError",
@@ -40,13 +73,23 @@ __all__ = [
     "BadRequestError",
     "Client",
     "ConflictError",
+    "Expanded",
+    "ExpandedPost",
+    "ExpandedUser",
+    "Includes",
+    "MediaUploadError",
     "Model",
     "NotFoundError",
     "OperationNotAllowedError",
     "PermissionDeniedError",
     "RateLimit",
     "RateLimitError",
+    "RawResponse",
+    "ReferencedPost",
     "ResponseValidationError",
     "ServerError",
+    "StreamOptions",
+    "StreamStallError",
     "__version__",
+    "expand",
 ]

@@ -16,6 +16,7 @@ from ._base_client import AsyncAPIClient, SyncAPIClient
 from ._models import alias
 
 if TYPE_CHECKING:
+    from ._media import MediaFile, Progress
     from ._streaming import AsyncStream, Stream
     from .types import AnalyticsField
     from .types import ChatConversationExpansion
@@ -371,6 +372,41 @@ class Client(SyncAPIClient):
             timeout=settings.timeout,
             max_retries=max_retries,
             wait_on_rate_limit=wait_on_rate_limit,
+        )
+
+    def upload_media(
+        self,
+        file: MediaFile,
+        *,
+        media_category: str,
+        media_type: str | None = None,
+        chunk_size: int = 4 * 1024 * 1024,
+        progress: Progress | None = None,
+        additional_owners: Sequence[str] | None = None,
+        max_processing_wait: float = 600.0,
+    ) -> FinalizeMediaUploadResponse | GetMediaUploadStatusResponse:
+        """Upload a file in chunks (initialize, append, finalize) and wait for processing.
+
+        Args:
+            file: a path, the bytes, or a binary file object (read from its position).
+            media_category: e.g. "tweet_image", "tweet_video", "dm_gif".
+            media_type: the MIME type; guessed from the file name when not given.
+            chunk_size: bytes per appended segment.
+            progress: called after each segment with (bytes sent, total bytes).
+            additional_owners: user IDs who may also use the media.
+            max_processing_wait: seconds to keep polling a media still processing.
+        """
+        from ._media import upload_media as upload
+
+        return upload(
+            self,
+            file,
+            media_category=media_category,
+            media_type=media_type,
+            chunk_size=chunk_size,
+            progress=progress,
+            additional_owners=additional_owners,
+            max_processing_wait=max_processing_wait,
         )
 
     def activity_stream(
@@ -5593,6 +5629,41 @@ class AsyncClient(AsyncAPIClient):
             timeout=settings.timeout,
             max_retries=max_retries,
             wait_on_rate_limit=wait_on_rate_limit,
+        )
+
+    async def upload_media(
+        self,
+        file: MediaFile,
+        *,
+        media_category: str,
+        media_type: str | None = None,
+        chunk_size: int = 4 * 1024 * 1024,
+        progress: Progress | None = None,
+        additional_owners: Sequence[str] | None = None,
+        max_processing_wait: float = 600.0,
+    ) -> FinalizeMediaUploadResponse | GetMediaUploadStatusResponse:
+        """Upload a file in chunks (initialize, append, finalize) and wait for processing.
+
+        Args:
+            file: a path, the bytes, or a binary file object (read from its position).
+            media_category: e.g. "tweet_image", "tweet_video", "dm_gif".
+            media_type: the MIME type; guessed from the file name when not given.
+            chunk_size: bytes per appended segment.
+            progress: called after each segment with (bytes sent, total bytes).
+            additional_owners: user IDs who may also use the media.
+            max_processing_wait: seconds to keep polling a media still processing.
+        """
+        from ._media import upload_media_async as upload
+
+        return await upload(
+            self,
+            file,
+            media_category=media_category,
+            media_type=media_type,
+            chunk_size=chunk_size,
+            progress=progress,
+            additional_owners=additional_owners,
+            max_processing_wait=max_processing_wait,
         )
 
     def activity_stream(

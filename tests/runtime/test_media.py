@@ -268,3 +268,37 @@ class _ShortReads(io.BytesIO):
 
     def read(self, size: int | None = -1) -> bytes:
         return super().read(300 if size is None or size < 0 else min(size, 300))
+
+
+def test_client_upload_media_method_sync_and_async() -> None:
+    """`client.upload_media` is the helper bound to the client (an image: no polling)."""
+    import asyncio
+
+    media_server = MediaServer(None, [])
+    progress: list[tuple[int, int]] = []
+    with Loopback(media_server) as server:
+        result = _client(server.url).upload_media(
+            FILE[:1500],
+            media_category="tweet_image",
+            media_type="image/png",
+            chunk_size=CHUNK,
+            progress=lambda sent, total: progress.append((sent, total)),
+        )
+
+        async def upload_async() -> Any:
+            client = twitter_api.AsyncClient(
+                auth=OAuth2UserToken("user-token-9"), base_url=server.url
+            )
+            async with client:
+                return await client.upload_media(
+                    FILE[:700], media_category="tweet_image", media_type="image/png"
+                )
+
+        async_result = asyncio.run(upload_async())
+    assert progress == [(1000, 1500), (1500, 1500)]
+    assert type(result).__name__ == "FinalizeMediaUploadResponse"
+    assert result.data is not None and result.data.media_key == f"7_{MEDIA_ID}"
+    assert type(async_result).__name__ == "FinalizeMediaUploadResponse"
+    assert [r.path.rsplit("/", 1)[1] for r in server.requests] == [
+        "initialize", "append", "append", "finalize", "initialize", "append", "finalize"
+    ]  # fmt: skip
