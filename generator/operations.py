@@ -132,7 +132,7 @@ def _operation(
     origin = registry.origin
     op_id = str(op["operationId"])
     cls = class_name(op_id)
-    module = identifier(cls)
+    module = registry.tag_module(tag)
     by_key: dict[tuple[str, str], tuple[Any, Mapping[str, Any], str]] = {}
     for i, param in enumerate([*shared_params, *(op.get("parameters") or [])]):
         p_where = f"{where}/parameters/{i}"

@@ -94,8 +94,10 @@ class SchemaRegistry:
 
         A schema referred to from exactly one other schema (a part of it, like
         `PostEditControls` of `Post`) shares that schema's module: it can only be reached
-        through it, so loading them together costs nothing extra, and the package stays a
-        few hundred files instead of one per schema.
+        through it, so loading them together costs nothing extra. A schema used only by the
+        operations of one tag (their request and response bodies) lives in that tag's module.
+        Shared schemas (`Post`, `User`, `Problem`) keep a module each. So a call loads a few
+        modules, and the package is a few dozen files instead of one per schema.
         """
         found = self._modules_of.get(name)
         if found is None:
@@ -105,12 +107,25 @@ class SchemaRegistry:
                 if len(referrers) != 1:
                     break
                 (parent,) = referrers
-                if parent is None or parent in seen:
+                if parent.startswith(_TAG) or parent in seen:
                     break
                 owner = parent
                 seen.add(owner)
-            found = self._modules_of[name] = module_name(class_name(owner))
+            referrers = self._referrers.get(owner, set())
+            if (
+                len(referrers) == 1
+                and (tag := next(iter(referrers))).startswith(_TAG)
+                and tag != _TAG
+            ):
+                found = self.tag_module(tag[len(_TAG) :])
+            else:
+                found = module_name(class_name(owner))
+            self._modules_of[name] = found
         return found
+
+    def tag_module(self, tag: str) -> str:
+        """The module of the types only the operations of `tag` use."""
+        return f"{identifier(tag)}_api"
 
     def _new_class_name(self, hint: str) -> str:
         base = class_name(hint)
@@ -429,12 +444,15 @@ class SchemaRegistry:
         return [self.modules[k] for k in sorted(self.modules)]
 
 
-def _referrers(document: Mapping[str, Any]) -> dict[str, set[str | None]]:
-    """Component schema name -> the component schemas referring to it (None: anything else,
-    such as an operation or a parameter)."""
-    found: dict[str, set[str | None]] = {}
+_TAG = "@"  # marks a referrer that is the operations of a tag, not a component schema
 
-    def walk(node: Any, owner: str | None) -> None:
+
+def _referrers(document: Mapping[str, Any]) -> dict[str, set[str]]:
+    """Component schema name -> what refers to it: component schema names, `@<tag>` for the
+    operations of a tag, `@` for anything else (a shared parameter)."""
+    found: dict[str, set[str]] = {}
+
+    def walk(node: Any, owner: str) -> None:
         if isinstance(node, dict):
             ref = node.get("$ref")
             if isinstance(ref, str) and ref.startswith(SCHEMA_PREFIX):
@@ -450,8 +468,14 @@ def _referrers(document: Mapping[str, Any]) -> dict[str, set[str | None]]:
     components = document.get("components") or {}
     for name, schema in (components.get("schemas") or {}).items():
         walk(schema, name)
-    walk(document.get("paths") or {}, None)
-    walk({k: v for k, v in components.items() if k != "schemas"}, None)
+    for item in (document.get("paths") or {}).values():
+        for op in (item or {}).values() if isinstance(item, dict) else []:
+            if isinstance(op, dict):
+                tags = op.get("tags") or ["default"]
+                walk(op, f"{_TAG}{tags[0]}")
+            else:
+                walk(op, _TAG)
+    walk({k: v for k, v in components.items() if k != "schemas"}, _TAG)
     return found
 
 

@@ -9,8 +9,8 @@ differ only in how they sleep and await.
 from __future__ import annotations
 
 import random
-import time
 import threading
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Final, Generic, ParamSpec, Self, TypeVar

@@ -24,12 +24,14 @@ from ._wire import MODELS_PACKAGE
 
 if TYPE_CHECKING:
     # Models of the X spec; a package built from another spec has no such modules.
-    from .models.media import Media  # type: ignore[import-not-found,unused-ignore]
-    from .models.place import Place  # type: ignore[import-not-found,unused-ignore]
-    from .models.poll import Poll  # type: ignore[import-not-found,unused-ignore]
-    from .models.post import Post  # type: ignore[import-not-found,unused-ignore]
-    from .models.topic import Topic  # type: ignore[import-not-found,unused-ignore]
-    from .models.user import User  # type: ignore[import-not-found,unused-ignore]
+    from .models import (  # type: ignore[attr-defined,unused-ignore]
+        Media,
+        Place,
+        Poll,
+        Post,
+        Topic,
+        User,
+    )
 
 __all__ = ["Expanded", "ExpandedPost", "ExpandedUser", "Includes", "ReferencedPost", "expand"]
 

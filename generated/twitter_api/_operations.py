@@ -11,7 +11,7 @@ ACTIVITY_STREAM = Operation(
     "activityStream",
     "GET",
     "/2/activity/stream",
-    response=_m.ref("activity_stream_response", "ActivityStreamResponse"),
+    response=_m.ref("stream_api", "ActivityStreamResponse"),
     response_kind="stream",
     security=(("BearerToken", ()),),
 )
@@ -19,7 +19,7 @@ ADD_CHAT_GROUP_MEMBERS = Operation(
     "addChatGroupMembers",
     "POST",
     "/2/chat/conversations/{id}/members",
-    response=_m.ref("add_chat_group_members_response", "AddChatGroupMembersResponse"),
+    response=_m.ref("chats_api", "AddChatGroupMembersResponse"),
     security=(
         (
             "OAuth2UserToken",
@@ -36,7 +36,7 @@ ADD_CONVERSATION_KEYS = Operation(
     "addConversationKeys",
     "POST",
     "/2/chat/conversations/{id}/keys",
-    response=_m.ref("add_conversation_keys_response", "AddConversationKeysResponse"),
+    response=_m.ref("chats_api", "AddConversationKeysResponse"),
     security=(
         (
             "OAuth2UserToken",
@@ -53,7 +53,7 @@ ADD_LISTS_MEMBER = Operation(
     "addListsMember",
     "POST",
     "/2/lists/{id}/members",
-    response=_m.ref("add_lists_member_response", "AddListsMemberResponse"),
+    response=_m.ref("lists_api", "AddListsMemberResponse"),
     security=(
         (
             "OAuth2UserToken",
@@ -70,7 +70,7 @@ ADD_USER_PUBLIC_KEY = Operation(
     "addUserPublicKey",
     "POST",
     "/2/users/{id}/public_keys",
-    response=_m.ref("add_user_public_key_response", "AddUserPublicKeyResponse"),
+    response=_m.ref("chats_api", "AddUserPublicKeyResponse"),
     security=(
         (
             "OAuth2UserToken",
@@ -87,7 +87,7 @@ APPEND_MEDIA_UPLOAD = Operation(
     "appendMediaUpload",
     "POST",
     "/2/media/upload/{id}/append",
-    response=_m.ref("append_media_upload_response", "AppendMediaUploadResponse"),
+    response=_m.ref("media_api", "AppendMediaUploadResponse"),
     security=(
         ("OAuth2UserToken", ("media.write",)),
         ("UserToken", ()),
@@ -98,7 +98,7 @@ ARTICLE_CREATE_DRAFT = Operation(
     "articleCreateDraft",
     "POST",
     "/2/articles/draft",
-    response=_m.ref("article_create_draft_response", "ArticleCreateDraftResponse"),
+    response=_m.ref("articles_api", "ArticleCreateDraftResponse"),
     security=(
         ("OAuth2UserToken", ("tweet.write",)),
         ("UserToken", ()),
@@ -108,7 +108,7 @@ ARTICLE_PUBLISH = Operation(
     "articlePublish",
     "POST",
     "/2/articles/{article_id}/publish",
-    response=_m.ref("article_publish_response", "ArticlePublishResponse"),
+    response=_m.ref("articles_api", "ArticlePublishResponse"),
     security=(
         ("OAuth2UserToken", ("tweet.write",)),
         ("UserToken", ()),
@@ -118,7 +118,7 @@ BLOCK_USERS_DMS = Operation(
     "blockUsersDms",
     "POST",
     "/2/users/{id}/dm/block",
-    response=_m.ref("block_users_dms_response", "BlockUsersDmsResponse"),
+    response=_m.ref("direct_messages_api", "BlockUsersDmsResponse"),
     security=(
         (
             "OAuth2UserToken",
@@ -145,7 +145,7 @@ CHAT_MEDIA_UPLOAD_APPEND = Operation(
     "chatMediaUploadAppend",
     "POST",
     "/2/chat/media/upload/{id}/append",
-    response=_m.ref("chat_media_upload_append_response", "ChatMediaUploadAppendResponse"),
+    response=_m.ref("chats_api", "ChatMediaUploadAppendResponse"),
     security=(
         ("OAuth2UserToken", ("media.write",)),
         ("UserToken", ()),
@@ -156,7 +156,7 @@ CHAT_MEDIA_UPLOAD_FINALIZE = Operation(
     "chatMediaUploadFinalize",
     "POST",
     "/2/chat/media/upload/{id}/finalize",
-    response=_m.ref("chat_media_upload_finalize_response", "ChatMediaUploadFinalizeResponse"),
+    response=_m.ref("chats_api", "ChatMediaUploadFinalizeResponse"),
     security=(
         ("OAuth2UserToken", ("media.write",)),
         ("UserToken", ()),
@@ -166,7 +166,7 @@ CHAT_MEDIA_UPLOAD_INITIALIZE = Operation(
     "chatMediaUploadInitialize",
     "POST",
     "/2/chat/media/upload/initialize",
-    response=_m.ref("chat_media_upload_initialize_response", "ChatMediaUploadInitializeResponse"),
+    response=_m.ref("chats_api", "ChatMediaUploadInitializeResponse"),
     security=(
         ("OAuth2UserToken", ("media.write",)),
         ("UserToken", ()),
@@ -176,9 +176,7 @@ CREATE_ACCOUNT_ACTIVITY_SUBSCRIPTION = Operation(
     "createAccountActivitySubscription",
     "POST",
     "/2/account_activity/webhooks/{webhook_id}/subscriptions/all",
-    response=_m.ref(
-        "create_account_activity_subscription_response", "CreateAccountActivitySubscriptionResponse"
-    ),
+    response=_m.ref("account_activity_api", "CreateAccountActivitySubscriptionResponse"),
     security=(
         (
             "OAuth2UserToken",
@@ -196,7 +194,7 @@ CREATE_ACTIVITY_SUBSCRIPTION = Operation(
     "createActivitySubscription",
     "POST",
     "/2/activity/subscriptions",
-    response=_m.ref("create_activity_subscription_response", "CreateActivitySubscriptionResponse"),
+    response=_m.ref("activity_api", "CreateActivitySubscriptionResponse"),
     security=(
         ("OAuth2UserToken", ()),
         ("UserToken", ()),
@@ -207,7 +205,7 @@ CREATE_CHAT_CONVERSATION = Operation(
     "createChatConversation",
     "POST",
     "/2/chat/conversations/group",
-    response=_m.ref("create_chat_conversation_response", "CreateChatConversationResponse"),
+    response=_m.ref("chats_api", "CreateChatConversationResponse"),
     security=(
         (
             "OAuth2UserToken",
@@ -224,7 +222,7 @@ CREATE_COMMUNITY_NOTES = Operation(
     "createCommunityNotes",
     "POST",
     "/2/notes",
-    response=_m.ref("create_community_notes_response", "CreateCommunityNotesResponse"),
+    response=_m.ref("community_notes_api", "CreateCommunityNotesResponse"),
     security=(
         ("OAuth2UserToken", ("tweet.write",)),
         ("UserToken", ()),
@@ -234,7 +232,7 @@ CREATE_COMPLIANCE_JOBS = Operation(
     "createComplianceJobs",
     "POST",
     "/2/compliance/jobs",
-    response=_m.ref("create_compliance_jobs_response", "CreateComplianceJobsResponse"),
+    response=_m.ref("compliance_api", "CreateComplianceJobsResponse"),
     security=(("BearerToken", ()),),
     styles={
         "compliance_job.fields": "csv",
@@ -244,10 +242,7 @@ CREATE_DIRECT_MESSAGES_BY_CONVERSATION_ID = Operation(
     "createDirectMessagesByConversationId",
     "POST",
     "/2/dm_conversations/{dm_conversation_id}/messages",
-    response=_m.ref(
-        "create_direct_messages_by_conversation_id_response",
-        "CreateDirectMessagesByConversationIdResponse",
-    ),
+    response=_m.ref("direct_messages_api", "CreateDirectMessagesByConversationIdResponse"),
     security=(
         (
             "OAuth2UserToken",
@@ -264,10 +259,7 @@ CREATE_DIRECT_MESSAGES_BY_PARTICIPANT_ID = Operation(
     "createDirectMessagesByParticipantId",
     "POST",
     "/2/dm_conversations/with/{participant_id}/messages",
-    response=_m.ref(
-        "create_direct_messages_by_participant_id_response",
-        "CreateDirectMessagesByParticipantIdResponse",
-    ),
+    response=_m.ref("direct_messages_api", "CreateDirectMessagesByParticipantIdResponse"),
     security=(
         (
             "OAuth2UserToken",
@@ -284,9 +276,7 @@ CREATE_DIRECT_MESSAGES_CONVERSATION = Operation(
     "createDirectMessagesConversation",
     "POST",
     "/2/dm_conversations",
-    response=_m.ref(
-        "create_direct_messages_conversation_response", "CreateDirectMessagesConversationResponse"
-    ),
+    response=_m.ref("direct_messages_api", "CreateDirectMessagesConversationResponse"),
     security=(
         (
             "OAuth2UserToken",
@@ -303,7 +293,7 @@ CREATE_LISTS = Operation(
     "createLists",
     "POST",
     "/2/lists",
-    response=_m.ref("create_lists_response", "CreateListsResponse"),
+    response=_m.ref("lists_api", "CreateListsResponse"),
     security=(
         (
             "OAuth2UserToken",
@@ -321,7 +311,7 @@ CREATE_MEDIA_METADATA = Operation(
     "createMediaMetadata",
     "POST",
     "/2/media/metadata",
-    response=_m.ref("create_media_metadata_response", "CreateMediaMetadataResponse"),
+    response=_m.ref("media_api", "CreateMediaMetadataResponse"),
     security=(
         ("OAuth2UserToken", ("media.write",)),
         ("UserToken", ()),
@@ -331,7 +321,7 @@ CREATE_MEDIA_SUBTITLES = Operation(
     "createMediaSubtitles",
     "POST",
     "/2/media/subtitles",
-    response=_m.ref("create_media_subtitles_response", "CreateMediaSubtitlesResponse"),
+    response=_m.ref("media_api", "CreateMediaSubtitlesResponse"),
     security=(
         ("OAuth2UserToken", ("media.write",)),
         ("UserToken", ()),
@@ -341,7 +331,7 @@ CREATE_POSTS = Operation(
     "createPosts",
     "POST",
     "/2/tweets",
-    response=_m.ref("create_posts_response", "CreatePostsResponse"),
+    response=_m.ref("posts_api", "CreatePostsResponse"),
     security=(
         (
             "OAuth2UserToken",
@@ -358,7 +348,7 @@ CREATE_SCHEDULED_BROADCAST = Operation(
     "createScheduledBroadcast",
     "POST",
     "/2/broadcasts/scheduled",
-    response=_m.ref("create_scheduled_broadcast_response", "CreateScheduledBroadcastResponse"),
+    response=_m.ref("broadcasts_api", "CreateScheduledBroadcastResponse"),
     security=(
         (
             "OAuth2UserToken",
@@ -374,7 +364,7 @@ CREATE_USERS_BOOKMARK = Operation(
     "createUsersBookmark",
     "POST",
     "/2/users/{id}/bookmarks",
-    response=_m.ref("create_users_bookmark_response", "CreateUsersBookmarkResponse"),
+    response=_m.ref("posts_api", "CreateUsersBookmarkResponse"),
     security=(
         (
             "OAuth2UserToken",
@@ -390,7 +380,7 @@ CREATE_USERS_BOOKMARK_FOLDER = Operation(
     "createUsersBookmarkFolder",
     "POST",
     "/2/users/{id}/bookmarks/folders",
-    response=_m.ref("create_users_bookmark_folder_response", "CreateUsersBookmarkFolderResponse"),
+    response=_m.ref("bookmarks_api", "CreateUsersBookmarkFolderResponse"),
     security=(
         (
             "OAuth2UserToken",
@@ -405,14 +395,14 @@ CREATE_WEBHOOK_REPLAY_JOB = Operation(
     "createWebhookReplayJob",
     "POST",
     "/2/webhooks/replay",
-    response=_m.ref("create_webhook_replay_job_response", "CreateWebhookReplayJobResponse"),
+    response=_m.ref("webhooks_api", "CreateWebhookReplayJobResponse"),
     security=(("BearerToken", ()),),
 )
 CREATE_WEBHOOKS = Operation(
     "createWebhooks",
     "POST",
     "/2/webhooks",
-    response=_m.ref("create_webhooks_response", "CreateWebhooksResponse"),
+    response=_m.ref("webhooks_api", "CreateWebhooksResponse"),
     security=(
         ("UserToken", ()),
         ("BearerToken", ()),
@@ -422,32 +412,28 @@ CREATE_WEBHOOKS_STREAM_LINK = Operation(
     "createWebhooksStreamLink",
     "POST",
     "/2/tweets/search/webhooks/{webhook_id}",
-    response=_m.ref("create_webhooks_stream_link_response", "CreateWebhooksStreamLinkResponse"),
+    response=_m.ref("webhooks_api", "CreateWebhooksStreamLinkResponse"),
     security=(("BearerToken", ()),),
 )
 DELETE_ACCOUNT_ACTIVITY_SUBSCRIPTION = Operation(
     "deleteAccountActivitySubscription",
     "DELETE",
     "/2/account_activity/webhooks/{webhook_id}/subscriptions/{user_id}/all",
-    response=_m.ref(
-        "delete_account_activity_subscription_response", "DeleteAccountActivitySubscriptionResponse"
-    ),
+    response=_m.ref("account_activity_api", "DeleteAccountActivitySubscriptionResponse"),
     security=(("BearerToken", ()),),
 )
 DELETE_ACTIVITY_SUBSCRIPTION = Operation(
     "deleteActivitySubscription",
     "DELETE",
     "/2/activity/subscriptions/{subscription_id}",
-    response=_m.ref("delete_activity_subscription_response", "DeleteActivitySubscriptionResponse"),
+    response=_m.ref("activity_api", "DeleteActivitySubscriptionResponse"),
     security=(("BearerToken", ()),),
 )
 DELETE_ACTIVITY_SUBSCRIPTIONS_BY_IDS = Operation(
     "deleteActivitySubscriptionsByIds",
     "DELETE",
     "/2/activity/subscriptions",
-    response=_m.ref(
-        "delete_activity_subscriptions_by_ids_response", "DeleteActivitySubscriptionsByIdsResponse"
-    ),
+    response=_m.ref("activity_api", "DeleteActivitySubscriptionsByIdsResponse"),
     security=(("BearerToken", ()),),
     styles={
         "ids": "csv",
@@ -457,14 +443,14 @@ DELETE_ALL_CONNECTIONS = Operation(
     "deleteAllConnections",
     "DELETE",
     "/2/connections/all",
-    response=_m.ref("delete_all_connections_response", "DeleteAllConnectionsResponse"),
+    response=_m.ref("connections_api", "DeleteAllConnectionsResponse"),
     security=(("BearerToken", ()),),
 )
 DELETE_COMMUNITY_NOTES = Operation(
     "deleteCommunityNotes",
     "DELETE",
     "/2/notes/{id}",
-    response=_m.ref("delete_community_notes_response", "DeleteCommunityNotesResponse"),
+    response=_m.ref("community_notes_api", "DeleteCommunityNotesResponse"),
     security=(
         ("OAuth2UserToken", ("tweet.write",)),
         ("UserToken", ()),
@@ -474,23 +460,21 @@ DELETE_CONNECTIONS_BY_ENDPOINT = Operation(
     "deleteConnectionsByEndpoint",
     "DELETE",
     "/2/connections/{endpoint_id}",
-    response=_m.ref(
-        "delete_connections_by_endpoint_response", "DeleteConnectionsByEndpointResponse"
-    ),
+    response=_m.ref("connections_api", "DeleteConnectionsByEndpointResponse"),
     security=(("BearerToken", ()),),
 )
 DELETE_CONNECTIONS_BY_UUIDS = Operation(
     "deleteConnectionsByUuids",
     "DELETE",
     "/2/connections",
-    response=_m.ref("delete_connections_by_uuids_response", "DeleteConnectionsByUuidsResponse"),
+    response=_m.ref("connections_api", "DeleteConnectionsByUuidsResponse"),
     security=(("BearerToken", ()),),
 )
 DELETE_DIRECT_MESSAGES_EVENTS = Operation(
     "deleteDirectMessagesEvents",
     "DELETE",
     "/2/dm_events/{event_id}",
-    response=_m.ref("delete_direct_messages_events_response", "DeleteDirectMessagesEventsResponse"),
+    response=_m.ref("direct_messages_api", "DeleteDirectMessagesEventsResponse"),
     security=(
         (
             "OAuth2UserToken",
@@ -506,7 +490,7 @@ DELETE_LISTS = Operation(
     "deleteLists",
     "DELETE",
     "/2/lists/{id}",
-    response=_m.ref("delete_lists_response", "DeleteListsResponse"),
+    response=_m.ref("lists_api", "DeleteListsResponse"),
     security=(
         (
             "OAuth2UserToken",
@@ -523,7 +507,7 @@ DELETE_MEDIA_SUBTITLES = Operation(
     "deleteMediaSubtitles",
     "DELETE",
     "/2/media/subtitles",
-    response=_m.ref("delete_media_subtitles_response", "DeleteMediaSubtitlesResponse"),
+    response=_m.ref("media_api", "DeleteMediaSubtitlesResponse"),
     security=(
         ("OAuth2UserToken", ("media.write",)),
         ("UserToken", ()),
@@ -533,7 +517,7 @@ DELETE_POSTS = Operation(
     "deletePosts",
     "DELETE",
     "/2/tweets/{id}",
-    response=_m.ref("delete_posts_response", "DeletePostsResponse"),
+    response=_m.ref("posts_api", "DeletePostsResponse"),
     security=(
         (
             "OAuth2UserToken",
@@ -550,7 +534,7 @@ DELETE_SCHEDULED_BROADCAST = Operation(
     "deleteScheduledBroadcast",
     "DELETE",
     "/2/broadcasts/scheduled/{id}",
-    response=_m.ref("delete_scheduled_broadcast_response", "DeleteScheduledBroadcastResponse"),
+    response=_m.ref("broadcasts_api", "DeleteScheduledBroadcastResponse"),
     security=(
         (
             "OAuth2UserToken",
@@ -566,7 +550,7 @@ DELETE_USERS_BOOKMARK = Operation(
     "deleteUsersBookmark",
     "DELETE",
     "/2/users/{id}/bookmarks/{tweet_id}",
-    response=_m.ref("delete_users_bookmark_response", "DeleteUsersBookmarkResponse"),
+    response=_m.ref("bookmarks_api", "DeleteUsersBookmarkResponse"),
     security=(
         (
             "OAuth2UserToken",
@@ -582,7 +566,7 @@ DELETE_WEBHOOKS = Operation(
     "deleteWebhooks",
     "DELETE",
     "/2/webhooks/{webhook_id}",
-    response=_m.ref("delete_webhooks_response", "DeleteWebhooksResponse"),
+    response=_m.ref("webhooks_api", "DeleteWebhooksResponse"),
     security=(
         ("UserToken", ()),
         ("BearerToken", ()),
@@ -592,7 +576,7 @@ DELETE_WEBHOOKS_STREAM_LINK = Operation(
     "deleteWebhooksStreamLink",
     "DELETE",
     "/2/tweets/search/webhooks/{webhook_id}",
-    response=_m.ref("delete_webhooks_stream_link_response", "DeleteWebhooksStreamLinkResponse"),
+    response=_m.ref("webhooks_api", "DeleteWebhooksStreamLinkResponse"),
     security=(("BearerToken", ()),),
 )
 DM_CONVERSATIONS_MEDIA_DOWNLOAD = Operation(
@@ -606,7 +590,7 @@ EVALUATE_COMMUNITY_NOTES = Operation(
     "evaluateCommunityNotes",
     "POST",
     "/2/notes/evaluate",
-    response=_m.ref("evaluate_community_notes_response", "EvaluateCommunityNotesResponse"),
+    response=_m.ref("community_notes_api", "EvaluateCommunityNotesResponse"),
     security=(
         ("OAuth2UserToken", ("tweet.write",)),
         ("UserToken", ()),
@@ -616,7 +600,7 @@ FINALIZE_MEDIA_UPLOAD = Operation(
     "finalizeMediaUpload",
     "POST",
     "/2/media/upload/{id}/finalize",
-    response=_m.ref("finalize_media_upload_response", "FinalizeMediaUploadResponse"),
+    response=_m.ref("media_api", "FinalizeMediaUploadResponse"),
     security=(
         ("OAuth2UserToken", ("media.write",)),
         ("UserToken", ()),
@@ -626,7 +610,7 @@ FOLLOW_LIST = Operation(
     "followList",
     "POST",
     "/2/users/{id}/followed_lists",
-    response=_m.ref("follow_list_response", "FollowListResponse"),
+    response=_m.ref("users_api", "FollowListResponse"),
     security=(
         (
             "OAuth2UserToken",
@@ -643,7 +627,7 @@ FOLLOW_USER = Operation(
     "followUser",
     "POST",
     "/2/users/{id}/following",
-    response=_m.ref("follow_user_response", "FollowUserResponse"),
+    response=_m.ref("users_api", "FollowUserResponse"),
     security=(
         (
             "OAuth2UserToken",
@@ -660,26 +644,21 @@ GET_ACCOUNT_ACTIVITY_SUBSCRIPTION_COUNT = Operation(
     "getAccountActivitySubscriptionCount",
     "GET",
     "/2/account_activity/subscriptions/count",
-    response=_m.ref(
-        "get_account_activity_subscription_count_response",
-        "GetAccountActivitySubscriptionCountResponse",
-    ),
+    response=_m.ref("account_activity_api", "GetAccountActivitySubscriptionCountResponse"),
     security=(("BearerToken", ()),),
 )
 GET_ACCOUNT_ACTIVITY_SUBSCRIPTIONS = Operation(
     "getAccountActivitySubscriptions",
     "GET",
     "/2/account_activity/webhooks/{webhook_id}/subscriptions/all/list",
-    response=_m.ref(
-        "get_account_activity_subscriptions_response", "GetAccountActivitySubscriptionsResponse"
-    ),
+    response=_m.ref("account_activity_api", "GetAccountActivitySubscriptionsResponse"),
     security=(("BearerToken", ()),),
 )
 GET_ACTIVITY_SUBSCRIPTIONS = Operation(
     "getActivitySubscriptions",
     "GET",
     "/2/activity/subscriptions",
-    response=_m.ref("get_activity_subscriptions_response", "GetActivitySubscriptionsResponse"),
+    response=_m.ref("activity_api", "GetActivitySubscriptionsResponse"),
     security=(
         (
             "OAuth2UserToken",
@@ -696,7 +675,7 @@ GET_CHAT_CONVERSATION = Operation(
     "getChatConversation",
     "GET",
     "/2/chat/conversations/{id}",
-    response=_m.ref("get_chat_conversation_response", "GetChatConversationResponse"),
+    response=_m.ref("chats_api", "GetChatConversationResponse"),
     security=(
         (
             "OAuth2UserToken",
@@ -718,7 +697,7 @@ GET_CHAT_CONVERSATION_EVENTS = Operation(
     "getChatConversationEvents",
     "GET",
     "/2/chat/conversations/{id}/events",
-    response=_m.ref("get_chat_conversation_events_response", "GetChatConversationEventsResponse"),
+    response=_m.ref("chats_api", "GetChatConversationEventsResponse"),
     security=(
         (
             "OAuth2UserToken",
@@ -739,7 +718,7 @@ GET_CHAT_CONVERSATIONS = Operation(
     "getChatConversations",
     "GET",
     "/2/chat/conversations",
-    response=_m.ref("get_chat_conversations_response", "GetChatConversationsResponse"),
+    response=_m.ref("chats_api", "GetChatConversationsResponse"),
     security=(
         (
             "OAuth2UserToken",
@@ -761,7 +740,7 @@ GET_COMMUNITIES_BY_ID = Operation(
     "getCommunitiesById",
     "GET",
     "/2/communities/{id}",
-    response=_m.ref("get_communities_by_id_response", "GetCommunitiesByIdResponse"),
+    response=_m.ref("communities_api", "GetCommunitiesByIdResponse"),
     security=(
         (
             "OAuth2UserToken",
@@ -782,7 +761,7 @@ GET_COMPLIANCE_JOBS = Operation(
     "getComplianceJobs",
     "GET",
     "/2/compliance/jobs",
-    response=_m.ref("get_compliance_jobs_response", "GetComplianceJobsResponse"),
+    response=_m.ref("compliance_api", "GetComplianceJobsResponse"),
     security=(("BearerToken", ()),),
     styles={
         "compliance_job.fields": "csv",
@@ -792,7 +771,7 @@ GET_COMPLIANCE_JOBS_BY_ID = Operation(
     "getComplianceJobsById",
     "GET",
     "/2/compliance/jobs/{id}",
-    response=_m.ref("get_compliance_jobs_by_id_response", "GetComplianceJobsByIdResponse"),
+    response=_m.ref("compliance_api", "GetComplianceJobsByIdResponse"),
     security=(("BearerToken", ()),),
     styles={
         "compliance_job.fields": "csv",
@@ -802,7 +781,7 @@ GET_CONNECTION_HISTORY = Operation(
     "getConnectionHistory",
     "GET",
     "/2/connections",
-    response=_m.ref("get_connection_history_response", "GetConnectionHistoryResponse"),
+    response=_m.ref("connections_api", "GetConnectionHistoryResponse"),
     security=(("BearerToken", ()),),
     styles={
         "connection.fields": "csv",
@@ -814,7 +793,7 @@ GET_DIRECT_MESSAGES_EVENTS = Operation(
     "getDirectMessagesEvents",
     "GET",
     "/2/dm_events",
-    response=_m.ref("get_direct_messages_events_response", "GetDirectMessagesEventsResponse"),
+    response=_m.ref("direct_messages_api", "GetDirectMessagesEventsResponse"),
     security=(
         (
             "OAuth2UserToken",
@@ -840,10 +819,7 @@ GET_DIRECT_MESSAGES_EVENTS_BY_CONVERSATION_ID = Operation(
     "getDirectMessagesEventsByConversationId",
     "GET",
     "/2/dm_conversations/{id}/dm_events",
-    response=_m.ref(
-        "get_direct_messages_events_by_conversation_id_response",
-        "GetDirectMessagesEventsByConversationIdResponse",
-    ),
+    response=_m.ref("direct_messages_api", "GetDirectMessagesEventsByConversationIdResponse"),
     security=(
         (
             "OAuth2UserToken",
@@ -869,9 +845,7 @@ GET_DIRECT_MESSAGES_EVENTS_BY_ID = Operation(
     "getDirectMessagesEventsById",
     "GET",
     "/2/dm_events/{event_id}",
-    response=_m.ref(
-        "get_direct_messages_events_by_id_response", "GetDirectMessagesEventsByIdResponse"
-    ),
+    response=_m.ref("direct_messages_api", "GetDirectMessagesEventsByIdResponse"),
     security=(
         (
             "OAuth2UserToken",
@@ -895,10 +869,7 @@ GET_DIRECT_MESSAGES_EVENTS_BY_PARTICIPANT_ID = Operation(
     "getDirectMessagesEventsByParticipantId",
     "GET",
     "/2/dm_conversations/with/{participant_id}/dm_events",
-    response=_m.ref(
-        "get_direct_messages_events_by_participant_id_response",
-        "GetDirectMessagesEventsByParticipantIdResponse",
-    ),
+    response=_m.ref("direct_messages_api", "GetDirectMessagesEventsByParticipantIdResponse"),
     security=(
         (
             "OAuth2UserToken",
@@ -924,7 +895,7 @@ GET_LISTS_BY_ID = Operation(
     "getListsById",
     "GET",
     "/2/lists/{id}",
-    response=_m.ref("get_lists_by_id_response", "GetListsByIdResponse"),
+    response=_m.ref("lists_api", "GetListsByIdResponse"),
     security=(
         (
             "OAuth2UserToken",
@@ -947,7 +918,7 @@ GET_LISTS_FOLLOWERS = Operation(
     "getListsFollowers",
     "GET",
     "/2/lists/{id}/followers",
-    response=_m.ref("get_lists_followers_response", "GetListsFollowersResponse"),
+    response=_m.ref("lists_api", "GetListsFollowersResponse"),
     security=(
         (
             "OAuth2UserToken",
@@ -971,7 +942,7 @@ GET_LISTS_MEMBERS = Operation(
     "getListsMembers",
     "GET",
     "/2/lists/{id}/members",
-    response=_m.ref("get_lists_members_response", "GetListsMembersResponse"),
+    response=_m.ref("lists_api", "GetListsMembersResponse"),
     security=(
         (
             "OAuth2UserToken",
@@ -995,7 +966,7 @@ GET_LISTS_POSTS = Operation(
     "getListsPosts",
     "GET",
     "/2/lists/{id}/tweets",
-    response=_m.ref("get_lists_posts_response", "GetListsPostsResponse"),
+    response=_m.ref("lists_api", "GetListsPostsResponse"),
     security=(
         (
             "OAuth2UserToken",
@@ -1022,7 +993,7 @@ GET_MEDIA_ANALYTICS = Operation(
     "getMediaAnalytics",
     "GET",
     "/2/media/analytics",
-    response=_m.ref("get_media_analytics_response", "GetMediaAnalyticsResponse"),
+    response=_m.ref("media_api", "GetMediaAnalyticsResponse"),
     security=(
         ("OAuth2UserToken", ("tweet.read",)),
         ("UserToken", ()),
@@ -1036,7 +1007,7 @@ GET_MEDIA_BY_MEDIA_KEY = Operation(
     "getMediaByMediaKey",
     "GET",
     "/2/media/{media_key}",
-    response=_m.ref("get_media_by_media_key_response", "GetMediaByMediaKeyResponse"),
+    response=_m.ref("media_api", "GetMediaByMediaKeyResponse"),
     security=(
         ("OAuth2UserToken", ("tweet.read",)),
         ("UserToken", ()),
@@ -1050,7 +1021,7 @@ GET_MEDIA_BY_MEDIA_KEYS = Operation(
     "getMediaByMediaKeys",
     "GET",
     "/2/media",
-    response=_m.ref("get_media_by_media_keys_response", "GetMediaByMediaKeysResponse"),
+    response=_m.ref("media_api", "GetMediaByMediaKeysResponse"),
     security=(
         ("OAuth2UserToken", ("tweet.read",)),
         ("UserToken", ()),
@@ -1065,7 +1036,7 @@ GET_MEDIA_UPLOAD_STATUS = Operation(
     "getMediaUploadStatus",
     "GET",
     "/2/media/upload",
-    response=_m.ref("get_media_upload_status_response", "GetMediaUploadStatusResponse"),
+    response=_m.ref("media_api", "GetMediaUploadStatusResponse"),
     security=(
         ("OAuth2UserToken", ("media.write",)),
         ("UserToken", ()),
@@ -1075,7 +1046,7 @@ GET_NEWS = Operation(
     "getNews",
     "GET",
     "/2/news/{id}",
-    response=_m.ref("get_news_response", "GetNewsResponse"),
+    response=_m.ref("news_api", "GetNewsResponse"),
     security=(
         (
             "OAuth2UserToken",
@@ -1101,7 +1072,7 @@ GET_POSTS_ANALYTICS = Operation(
     "getPostsAnalytics",
     "GET",
     "/2/tweets/analytics",
-    response=_m.ref("get_posts_analytics_response", "GetPostsAnalyticsResponse"),
+    response=_m.ref("posts_api", "GetPostsAnalyticsResponse"),
     security=(
         (
             "OAuth2UserToken",
@@ -1121,7 +1092,7 @@ GET_POSTS_BY_ID = Operation(
     "getPostsById",
     "GET",
     "/2/tweets/{id}",
-    response=_m.ref("get_posts_by_id_response", "GetPostsByIdResponse"),
+    response=_m.ref("posts_api", "GetPostsByIdResponse"),
     security=(
         (
             "OAuth2UserToken",
@@ -1146,7 +1117,7 @@ GET_POSTS_BY_IDS = Operation(
     "getPostsByIds",
     "GET",
     "/2/tweets",
-    response=_m.ref("get_posts_by_ids_response", "GetPostsByIdsResponse"),
+    response=_m.ref("posts_api", "GetPostsByIdsResponse"),
     security=(
         (
             "OAuth2UserToken",
@@ -1172,7 +1143,7 @@ GET_POSTS_COUNTS_ALL = Operation(
     "getPostsCountsAll",
     "GET",
     "/2/tweets/counts/all",
-    response=_m.ref("get_posts_counts_all_response", "GetPostsCountsAllResponse"),
+    response=_m.ref("counts_api", "GetPostsCountsAllResponse"),
     security=(("BearerToken", ()),),
     styles={
         "search_count.fields": "csv",
@@ -1183,7 +1154,7 @@ GET_POSTS_COUNTS_RECENT = Operation(
     "getPostsCountsRecent",
     "GET",
     "/2/tweets/counts/recent",
-    response=_m.ref("get_posts_counts_recent_response", "GetPostsCountsRecentResponse"),
+    response=_m.ref("counts_api", "GetPostsCountsRecentResponse"),
     security=(
         ("OAuth2UserToken", ()),
         ("BearerToken", ()),
@@ -1197,7 +1168,7 @@ GET_POSTS_LIKING_USERS = Operation(
     "getPostsLikingUsers",
     "GET",
     "/2/tweets/{id}/liking_users",
-    response=_m.ref("get_posts_liking_users_response", "GetPostsLikingUsersResponse"),
+    response=_m.ref("likes_api", "GetPostsLikingUsersResponse"),
     security=(
         (
             "OAuth2UserToken",
@@ -1220,7 +1191,7 @@ GET_POSTS_QUOTED_POSTS = Operation(
     "getPostsQuotedPosts",
     "GET",
     "/2/tweets/{id}/quote_tweets",
-    response=_m.ref("get_posts_quoted_posts_response", "GetPostsQuotedPostsResponse"),
+    response=_m.ref("posts_api", "GetPostsQuotedPostsResponse"),
     security=(
         (
             "OAuth2UserToken",
@@ -1247,7 +1218,7 @@ GET_POSTS_REPOSTED_BY = Operation(
     "getPostsRepostedBy",
     "GET",
     "/2/tweets/{id}/retweeted_by",
-    response=_m.ref("get_posts_reposted_by_response", "GetPostsRepostedByResponse"),
+    response=_m.ref("posts_api", "GetPostsRepostedByResponse"),
     security=(
         (
             "OAuth2UserToken",
@@ -1270,7 +1241,7 @@ GET_POSTS_REPOSTS = Operation(
     "getPostsReposts",
     "GET",
     "/2/tweets/{id}/retweets",
-    response=_m.ref("get_posts_reposts_response", "GetPostsRepostsResponse"),
+    response=_m.ref("posts_api", "GetPostsRepostsResponse"),
     security=(
         (
             "OAuth2UserToken",
@@ -1296,7 +1267,7 @@ GET_RULE_COUNTS = Operation(
     "getRuleCounts",
     "GET",
     "/2/tweets/search/stream/rules/counts",
-    response=_m.ref("get_rule_counts_response", "GetRuleCountsResponse"),
+    response=_m.ref("stream_api", "GetRuleCountsResponse"),
     security=(("BearerToken", ()),),
     styles={
         "rules_count.fields": "csv",
@@ -1306,7 +1277,7 @@ GET_RULES = Operation(
     "getRules",
     "GET",
     "/2/tweets/search/stream/rules",
-    response=_m.ref("get_rules_response", "GetRulesResponse"),
+    response=_m.ref("tweets_api", "GetRulesResponse"),
     security=(("BearerToken", ()),),
     styles={
         "ids": "csv",
@@ -1317,7 +1288,7 @@ GET_SCHEDULED_BROADCAST = Operation(
     "getScheduledBroadcast",
     "GET",
     "/2/broadcasts/scheduled/{id}",
-    response=_m.ref("get_scheduled_broadcast_response", "GetScheduledBroadcastResponse"),
+    response=_m.ref("broadcasts_api", "GetScheduledBroadcastResponse"),
     security=(
         ("OAuth2UserToken", ("broadcast.read",)),
         ("UserToken", ()),
@@ -1327,7 +1298,7 @@ GET_SPACES_BUYERS = Operation(
     "getSpacesBuyers",
     "GET",
     "/2/spaces/{id}/buyers",
-    response=_m.ref("get_spaces_buyers_response", "GetSpacesBuyersResponse"),
+    response=_m.ref("spaces_api", "GetSpacesBuyersResponse"),
     security=(
         (
             "OAuth2UserToken",
@@ -1349,7 +1320,7 @@ GET_SPACES_BY_CREATOR_IDS = Operation(
     "getSpacesByCreatorIds",
     "GET",
     "/2/spaces/by/creator_ids",
-    response=_m.ref("get_spaces_by_creator_ids_response", "GetSpacesByCreatorIdsResponse"),
+    response=_m.ref("spaces_api", "GetSpacesByCreatorIdsResponse"),
     security=(
         (
             "OAuth2UserToken",
@@ -1373,7 +1344,7 @@ GET_SPACES_BY_ID = Operation(
     "getSpacesById",
     "GET",
     "/2/spaces/{id}",
-    response=_m.ref("get_spaces_by_id_response", "GetSpacesByIdResponse"),
+    response=_m.ref("spaces_api", "GetSpacesByIdResponse"),
     security=(
         (
             "OAuth2UserToken",
@@ -1396,7 +1367,7 @@ GET_SPACES_BY_IDS = Operation(
     "getSpacesByIds",
     "GET",
     "/2/spaces",
-    response=_m.ref("get_spaces_by_ids_response", "GetSpacesByIdsResponse"),
+    response=_m.ref("spaces_api", "GetSpacesByIdsResponse"),
     security=(
         (
             "OAuth2UserToken",
@@ -1420,7 +1391,7 @@ GET_SPACES_POSTS = Operation(
     "getSpacesPosts",
     "GET",
     "/2/spaces/{id}/tweets",
-    response=_m.ref("get_spaces_posts_response", "GetSpacesPostsResponse"),
+    response=_m.ref("spaces_api", "GetSpacesPostsResponse"),
     security=(
         (
             "OAuth2UserToken",
@@ -1446,7 +1417,7 @@ GET_TRENDS_BY_WOEID = Operation(
     "getTrendsByWoeid",
     "GET",
     "/2/trends/by/woeid/{woeid}",
-    response=_m.ref("get_trends_by_woeid_response", "GetTrendsByWoeidResponse"),
+    response=_m.ref("posts_api", "GetTrendsByWoeidResponse"),
     security=(
         ("OAuth2UserToken", ()),
         ("BearerToken", ()),
@@ -1459,9 +1430,7 @@ GET_TRENDS_PERSONALIZED_TRENDS = Operation(
     "getTrendsPersonalizedTrends",
     "GET",
     "/2/users/personalized_trends",
-    response=_m.ref(
-        "get_trends_personalized_trends_response", "GetTrendsPersonalizedTrendsResponse"
-    ),
+    response=_m.ref("trends_api", "GetTrendsPersonalizedTrendsResponse"),
     security=(
         (
             "OAuth2UserToken",
@@ -1480,7 +1449,7 @@ GET_USAGE = Operation(
     "getUsage",
     "GET",
     "/2/usage/tweets",
-    response=_m.ref("get_usage_response", "GetUsageResponse"),
+    response=_m.ref("usage_api", "GetUsageResponse"),
     security=(("BearerToken", ()),),
     styles={
         "usage.fields": "csv",
@@ -1490,7 +1459,7 @@ GET_USERS_AFFILIATES = Operation(
     "getUsersAffiliates",
     "GET",
     "/2/users/{id}/affiliates",
-    response=_m.ref("get_users_affiliates_response", "GetUsersAffiliatesResponse"),
+    response=_m.ref("users_api", "GetUsersAffiliatesResponse"),
     security=(
         (
             "OAuth2UserToken",
@@ -1513,7 +1482,7 @@ GET_USERS_BLOCKING = Operation(
     "getUsersBlocking",
     "GET",
     "/2/users/{id}/blocking",
-    response=_m.ref("get_users_blocking_response", "GetUsersBlockingResponse"),
+    response=_m.ref("users_api", "GetUsersBlockingResponse"),
     security=(
         (
             "OAuth2UserToken",
@@ -1536,7 +1505,7 @@ GET_USERS_BOOKMARK_FOLDERS = Operation(
     "getUsersBookmarkFolders",
     "GET",
     "/2/users/{id}/bookmarks/folders",
-    response=_m.ref("get_users_bookmark_folders_response", "GetUsersBookmarkFoldersResponse"),
+    response=_m.ref("posts_api", "GetUsersBookmarkFoldersResponse"),
     security=(
         (
             "OAuth2UserToken",
@@ -1552,7 +1521,7 @@ GET_USERS_BOOKMARKS = Operation(
     "getUsersBookmarks",
     "GET",
     "/2/users/{id}/bookmarks",
-    response=_m.ref("get_users_bookmarks_response", "GetUsersBookmarksResponse"),
+    response=_m.ref("posts_api", "GetUsersBookmarksResponse"),
     security=(
         (
             "OAuth2UserToken",
@@ -1578,9 +1547,7 @@ GET_USERS_BOOKMARKS_BY_FOLDER_ID = Operation(
     "getUsersBookmarksByFolderId",
     "GET",
     "/2/users/{id}/bookmarks/folders/{folder_id}",
-    response=_m.ref(
-        "get_users_bookmarks_by_folder_id_response", "GetUsersBookmarksByFolderIdResponse"
-    ),
+    response=_m.ref("posts_api", "GetUsersBookmarksByFolderIdResponse"),
     security=(
         (
             "OAuth2UserToken",
@@ -1597,7 +1564,7 @@ GET_USERS_BY_ID = Operation(
     "getUsersById",
     "GET",
     "/2/users/{id}",
-    response=_m.ref("get_users_by_id_response", "GetUsersByIdResponse"),
+    response=_m.ref("users_api", "GetUsersByIdResponse"),
     security=(
         (
             "OAuth2UserToken",
@@ -1619,7 +1586,7 @@ GET_USERS_BY_IDS = Operation(
     "getUsersByIds",
     "GET",
     "/2/users",
-    response=_m.ref("get_users_by_ids_response", "GetUsersByIdsResponse"),
+    response=_m.ref("users_api", "GetUsersByIdsResponse"),
     security=(
         (
             "OAuth2UserToken",
@@ -1642,7 +1609,7 @@ GET_USERS_BY_USERNAME = Operation(
     "getUsersByUsername",
     "GET",
     "/2/users/by/username/{username}",
-    response=_m.ref("get_users_by_username_response", "GetUsersByUsernameResponse"),
+    response=_m.ref("users_api", "GetUsersByUsernameResponse"),
     security=(
         (
             "OAuth2UserToken",
@@ -1664,7 +1631,7 @@ GET_USERS_BY_USERNAMES = Operation(
     "getUsersByUsernames",
     "GET",
     "/2/users/by",
-    response=_m.ref("get_users_by_usernames_response", "GetUsersByUsernamesResponse"),
+    response=_m.ref("users_api", "GetUsersByUsernamesResponse"),
     security=(
         (
             "OAuth2UserToken",
@@ -1687,7 +1654,7 @@ GET_USERS_FOLLOWED_LISTS = Operation(
     "getUsersFollowedLists",
     "GET",
     "/2/users/{id}/followed_lists",
-    response=_m.ref("get_users_followed_lists_response", "GetUsersFollowedListsResponse"),
+    response=_m.ref("users_api", "GetUsersFollowedListsResponse"),
     security=(
         (
             "OAuth2UserToken",
@@ -1711,7 +1678,7 @@ GET_USERS_FOLLOWERS = Operation(
     "getUsersFollowers",
     "GET",
     "/2/users/{id}/followers",
-    response=_m.ref("get_users_followers_response", "GetUsersFollowersResponse"),
+    response=_m.ref("users_api", "GetUsersFollowersResponse"),
     security=(
         (
             "OAuth2UserToken",
@@ -1735,7 +1702,7 @@ GET_USERS_FOLLOWING = Operation(
     "getUsersFollowing",
     "GET",
     "/2/users/{id}/following",
-    response=_m.ref("get_users_following_response", "GetUsersFollowingResponse"),
+    response=_m.ref("users_api", "GetUsersFollowingResponse"),
     security=(
         (
             "OAuth2UserToken",
@@ -1759,7 +1726,7 @@ GET_USERS_LIKED_POSTS = Operation(
     "getUsersLikedPosts",
     "GET",
     "/2/users/{id}/liked_tweets",
-    response=_m.ref("get_users_liked_posts_response", "GetUsersLikedPostsResponse"),
+    response=_m.ref("posts_api", "GetUsersLikedPostsResponse"),
     security=(
         (
             "OAuth2UserToken",
@@ -1785,7 +1752,7 @@ GET_USERS_LIST_MEMBERSHIPS = Operation(
     "getUsersListMemberships",
     "GET",
     "/2/users/{id}/list_memberships",
-    response=_m.ref("get_users_list_memberships_response", "GetUsersListMembershipsResponse"),
+    response=_m.ref("users_api", "GetUsersListMembershipsResponse"),
     security=(
         (
             "OAuth2UserToken",
@@ -1809,7 +1776,7 @@ GET_USERS_ME = Operation(
     "getUsersMe",
     "GET",
     "/2/users/me",
-    response=_m.ref("get_users_me_response", "GetUsersMeResponse"),
+    response=_m.ref("users_api", "GetUsersMeResponse"),
     security=(
         (
             "OAuth2UserToken",
@@ -1830,7 +1797,7 @@ GET_USERS_MENTIONS = Operation(
     "getUsersMentions",
     "GET",
     "/2/users/{id}/mentions",
-    response=_m.ref("get_users_mentions_response", "GetUsersMentionsResponse"),
+    response=_m.ref("posts_api", "GetUsersMentionsResponse"),
     security=(
         (
             "OAuth2UserToken",
@@ -1856,7 +1823,7 @@ GET_USERS_MUTING = Operation(
     "getUsersMuting",
     "GET",
     "/2/users/{id}/muting",
-    response=_m.ref("get_users_muting_response", "GetUsersMutingResponse"),
+    response=_m.ref("users_api", "GetUsersMutingResponse"),
     security=(
         (
             "OAuth2UserToken",
@@ -1879,7 +1846,7 @@ GET_USERS_OWNED_LISTS = Operation(
     "getUsersOwnedLists",
     "GET",
     "/2/users/{id}/owned_lists",
-    response=_m.ref("get_users_owned_lists_response", "GetUsersOwnedListsResponse"),
+    response=_m.ref("users_api", "GetUsersOwnedListsResponse"),
     security=(
         (
             "OAuth2UserToken",
@@ -1903,7 +1870,7 @@ GET_USERS_PINNED_LISTS = Operation(
     "getUsersPinnedLists",
     "GET",
     "/2/users/{id}/pinned_lists",
-    response=_m.ref("get_users_pinned_lists_response", "GetUsersPinnedListsResponse"),
+    response=_m.ref("users_api", "GetUsersPinnedListsResponse"),
     security=(
         (
             "OAuth2UserToken",
@@ -1925,7 +1892,7 @@ GET_USERS_POSTS = Operation(
     "getUsersPosts",
     "GET",
     "/2/users/{id}/tweets",
-    response=_m.ref("get_users_posts_response", "GetUsersPostsResponse"),
+    response=_m.ref("posts_api", "GetUsersPostsResponse"),
     security=(
         (
             "OAuth2UserToken",
@@ -1952,7 +1919,7 @@ GET_USERS_PUBLIC_KEY = Operation(
     "getUsersPublicKey",
     "GET",
     "/2/users/{id}/public_keys",
-    response=_m.ref("get_users_public_key_response", "GetUsersPublicKeyResponse"),
+    response=_m.ref("chats_api", "GetUsersPublicKeyResponse"),
     security=(
         (
             "OAuth2UserToken",
@@ -1972,7 +1939,7 @@ GET_USERS_PUBLIC_KEYS = Operation(
     "getUsersPublicKeys",
     "GET",
     "/2/users/public_keys",
-    response=_m.ref("get_users_public_keys_response", "GetUsersPublicKeysResponse"),
+    response=_m.ref("chats_api", "GetUsersPublicKeysResponse"),
     security=(
         (
             "OAuth2UserToken",
@@ -1993,7 +1960,7 @@ GET_USERS_REPOSTS_OF_ME = Operation(
     "getUsersRepostsOfMe",
     "GET",
     "/2/users/reposts_of_me",
-    response=_m.ref("get_users_reposts_of_me_response", "GetUsersRepostsOfMeResponse"),
+    response=_m.ref("users_api", "GetUsersRepostsOfMeResponse"),
     security=(
         (
             "OAuth2UserToken",
@@ -2018,7 +1985,7 @@ GET_USERS_TIMELINE = Operation(
     "getUsersTimeline",
     "GET",
     "/2/users/{id}/timelines/reverse_chronological",
-    response=_m.ref("get_users_timeline_response", "GetUsersTimelineResponse"),
+    response=_m.ref("posts_api", "GetUsersTimelineResponse"),
     security=(
         (
             "OAuth2UserToken",
@@ -2044,7 +2011,7 @@ GET_WEBHOOKS = Operation(
     "getWebhooks",
     "GET",
     "/2/webhooks",
-    response=_m.ref("get_webhooks_response", "GetWebhooksResponse"),
+    response=_m.ref("webhooks_api", "GetWebhooksResponse"),
     security=(("BearerToken", ()),),
     styles={
         "webhook_config.fields": "csv",
@@ -2054,14 +2021,14 @@ GET_WEBHOOKS_STREAM_LINKS = Operation(
     "getWebhooksStreamLinks",
     "GET",
     "/2/tweets/search/webhooks",
-    response=_m.ref("get_webhooks_stream_links_response", "GetWebhooksStreamLinksResponse"),
+    response=_m.ref("webhooks_api", "GetWebhooksStreamLinksResponse"),
     security=(("BearerToken", ()),),
 )
 GO_LIVE_SCHEDULED_BROADCAST = Operation(
     "goLiveScheduledBroadcast",
     "POST",
     "/2/broadcasts/scheduled/{id}/live",
-    response=_m.ref("go_live_scheduled_broadcast_response", "GoLiveScheduledBroadcastResponse"),
+    response=_m.ref("broadcasts_api", "GoLiveScheduledBroadcastResponse"),
     security=(
         (
             "OAuth2UserToken",
@@ -2077,7 +2044,7 @@ HIDE_POSTS_REPLY = Operation(
     "hidePostsReply",
     "PUT",
     "/2/tweets/{tweet_id}/hidden",
-    response=_m.ref("hide_posts_reply_response", "HidePostsReplyResponse"),
+    response=_m.ref("posts_api", "HidePostsReplyResponse"),
     security=(
         (
             "OAuth2UserToken",
@@ -2094,7 +2061,7 @@ INITIALIZE_CHAT_GROUP = Operation(
     "initializeChatGroup",
     "POST",
     "/2/chat/conversations/group/initialize",
-    response=_m.ref("initialize_chat_group_response", "InitializeChatGroupResponse"),
+    response=_m.ref("chats_api", "InitializeChatGroupResponse"),
     security=(
         ("OAuth2UserToken", ("dm.write",)),
         ("UserToken", ()),
@@ -2104,7 +2071,7 @@ INITIALIZE_MEDIA_UPLOAD = Operation(
     "initializeMediaUpload",
     "POST",
     "/2/media/upload/initialize",
-    response=_m.ref("initialize_media_upload_response", "InitializeMediaUploadResponse"),
+    response=_m.ref("media_api", "InitializeMediaUploadResponse"),
     security=(
         ("OAuth2UserToken", ("media.write",)),
         ("UserToken", ()),
@@ -2114,7 +2081,7 @@ LIKE_POST = Operation(
     "likePost",
     "POST",
     "/2/users/{id}/likes",
-    response=_m.ref("like_post_response", "LikePostResponse"),
+    response=_m.ref("likes_api", "LikePostResponse"),
     security=(
         (
             "OAuth2UserToken",
@@ -2131,7 +2098,7 @@ LIST_SCHEDULED_BROADCASTS = Operation(
     "listScheduledBroadcasts",
     "GET",
     "/2/broadcasts/scheduled",
-    response=_m.ref("list_scheduled_broadcasts_response", "ListScheduledBroadcastsResponse"),
+    response=_m.ref("broadcasts_api", "ListScheduledBroadcastsResponse"),
     security=(
         ("OAuth2UserToken", ("broadcast.read",)),
         ("UserToken", ()),
@@ -2141,7 +2108,7 @@ MARK_CHAT_CONVERSATION_READ = Operation(
     "markChatConversationRead",
     "POST",
     "/2/chat/conversations/{id}/read",
-    response=_m.ref("mark_chat_conversation_read_response", "MarkChatConversationReadResponse"),
+    response=_m.ref("chats_api", "MarkChatConversationReadResponse"),
     security=(
         (
             "OAuth2UserToken",
@@ -2158,7 +2125,7 @@ MEDIA_UPLOAD = Operation(
     "mediaUpload",
     "POST",
     "/2/media/upload",
-    response=_m.ref("media_upload_response", "MediaUploadResponse"),
+    response=_m.ref("media_api", "MediaUploadResponse"),
     security=(
         ("OAuth2UserToken", ("media.write",)),
         ("UserToken", ()),
@@ -2169,7 +2136,7 @@ MUTE_USER = Operation(
     "muteUser",
     "POST",
     "/2/users/{id}/muting",
-    response=_m.ref("mute_user_response", "MuteUserResponse"),
+    response=_m.ref("users_api", "MuteUserResponse"),
     security=(
         (
             "OAuth2UserToken",
@@ -2186,7 +2153,7 @@ PIN_LIST = Operation(
     "pinList",
     "POST",
     "/2/users/{id}/pinned_lists",
-    response=_m.ref("pin_list_response", "PinListResponse"),
+    response=_m.ref("lists_api", "PinListResponse"),
     security=(
         (
             "OAuth2UserToken",
@@ -2203,7 +2170,7 @@ REMOVE_LISTS_MEMBER_BY_USER_ID = Operation(
     "removeListsMemberByUserId",
     "DELETE",
     "/2/lists/{id}/members/{user_id}",
-    response=_m.ref("remove_lists_member_by_user_id_response", "RemoveListsMemberByUserIdResponse"),
+    response=_m.ref("lists_api", "RemoveListsMemberByUserIdResponse"),
     security=(
         (
             "OAuth2UserToken",
@@ -2220,7 +2187,7 @@ REPOST_POST = Operation(
     "repostPost",
     "POST",
     "/2/users/{id}/retweets",
-    response=_m.ref("repost_post_response", "RepostPostResponse"),
+    response=_m.ref("posts_api", "RepostPostResponse"),
     security=(
         (
             "OAuth2UserToken",
@@ -2237,7 +2204,7 @@ SEARCH_COMMUNITIES = Operation(
     "searchCommunities",
     "GET",
     "/2/communities/search",
-    response=_m.ref("search_communities_response", "SearchCommunitiesResponse"),
+    response=_m.ref("communities_api", "SearchCommunitiesResponse"),
     security=(
         (
             "OAuth2UserToken",
@@ -2257,9 +2224,7 @@ SEARCH_COMMUNITY_NOTES_WRITTEN = Operation(
     "searchCommunityNotesWritten",
     "GET",
     "/2/notes/search/notes_written",
-    response=_m.ref(
-        "search_community_notes_written_response", "SearchCommunityNotesWrittenResponse"
-    ),
+    response=_m.ref("community_notes_api", "SearchCommunityNotesWrittenResponse"),
     security=(
         ("OAuth2UserToken", ("tweet.read",)),
         ("UserToken", ()),
@@ -2273,7 +2238,7 @@ SEARCH_ELIGIBLE_POSTS = Operation(
     "searchEligiblePosts",
     "GET",
     "/2/notes/search/posts_eligible_for_notes",
-    response=_m.ref("search_eligible_posts_response", "SearchEligiblePostsResponse"),
+    response=_m.ref("community_notes_api", "SearchEligiblePostsResponse"),
     security=(
         ("OAuth2UserToken", ("tweet.read",)),
         ("UserToken", ()),
@@ -2292,7 +2257,7 @@ SEARCH_NEWS = Operation(
     "searchNews",
     "GET",
     "/2/news/search",
-    response=_m.ref("search_news_response", "SearchNewsResponse"),
+    response=_m.ref("search_api", "SearchNewsResponse"),
     security=(
         (
             "OAuth2UserToken",
@@ -2312,7 +2277,7 @@ SEARCH_POSTS_ALL = Operation(
     "searchPostsAll",
     "GET",
     "/2/tweets/search/all",
-    response=_m.ref("search_posts_all_response", "SearchPostsAllResponse"),
+    response=_m.ref("search_api", "SearchPostsAllResponse"),
     security=(("BearerToken", ()),),
     styles={
         "expansions": "csv",
@@ -2328,7 +2293,7 @@ SEARCH_POSTS_RECENT = Operation(
     "searchPostsRecent",
     "GET",
     "/2/tweets/search/recent",
-    response=_m.ref("search_posts_recent_response", "SearchPostsRecentResponse"),
+    response=_m.ref("search_api", "SearchPostsRecentResponse"),
     security=(
         (
             "OAuth2UserToken",
@@ -2354,7 +2319,7 @@ SEARCH_SPACES = Operation(
     "searchSpaces",
     "GET",
     "/2/spaces/search",
-    response=_m.ref("search_spaces_response", "SearchSpacesResponse"),
+    response=_m.ref("spaces_api", "SearchSpacesResponse"),
     security=(
         (
             "OAuth2UserToken",
@@ -2377,7 +2342,7 @@ SEARCH_USERS = Operation(
     "searchUsers",
     "GET",
     "/2/users/search",
-    response=_m.ref("search_users_response", "SearchUsersResponse"),
+    response=_m.ref("users_api", "SearchUsersResponse"),
     security=(
         (
             "OAuth2UserToken",
@@ -2399,7 +2364,7 @@ SEND_BROADCAST_CHAT = Operation(
     "sendBroadcastChat",
     "POST",
     "/2/broadcasts/{id}/chat",
-    response=_m.ref("send_broadcast_chat_response", "SendBroadcastChatResponse"),
+    response=_m.ref("broadcasts_api", "SendBroadcastChatResponse"),
     security=(
         (
             "OAuth2UserToken",
@@ -2415,7 +2380,7 @@ SEND_CHAT_MESSAGE = Operation(
     "sendChatMessage",
     "POST",
     "/2/chat/conversations/{id}/messages",
-    response=_m.ref("send_chat_message_response", "SendChatMessageResponse"),
+    response=_m.ref("chats_api", "SendChatMessageResponse"),
     security=(
         (
             "OAuth2UserToken",
@@ -2432,7 +2397,7 @@ SEND_CHAT_TYPING_INDICATOR = Operation(
     "sendChatTypingIndicator",
     "POST",
     "/2/chat/conversations/{id}/typing",
-    response=_m.ref("send_chat_typing_indicator_response", "SendChatTypingIndicatorResponse"),
+    response=_m.ref("chats_api", "SendChatTypingIndicatorResponse"),
     security=(
         (
             "OAuth2UserToken",
@@ -2449,7 +2414,7 @@ STREAM_LABELS_COMPLIANCE = Operation(
     "streamLabelsCompliance",
     "GET",
     "/2/tweets/label/stream",
-    response=_m.alias("stream_labels_compliance_response", "STREAM_LABELS_COMPLIANCE_RESPONSE"),
+    response=_m.alias("stream_api", "STREAM_LABELS_COMPLIANCE_RESPONSE"),
     response_kind="stream",
     security=(("BearerToken", ()),),
 )
@@ -2457,7 +2422,7 @@ STREAM_LIKES_COMPLIANCE = Operation(
     "streamLikesCompliance",
     "GET",
     "/2/likes/compliance/stream",
-    response=_m.alias("stream_likes_compliance_response", "STREAM_LIKES_COMPLIANCE_RESPONSE"),
+    response=_m.alias("stream_api", "STREAM_LIKES_COMPLIANCE_RESPONSE"),
     response_kind="stream",
     security=(("BearerToken", ()),),
 )
@@ -2465,7 +2430,7 @@ STREAM_LIKES_FIREHOSE = Operation(
     "streamLikesFirehose",
     "GET",
     "/2/likes/firehose/stream",
-    response=_m.ref("stream_likes_firehose_response", "StreamLikesFirehoseResponse"),
+    response=_m.ref("stream_api", "StreamLikesFirehoseResponse"),
     response_kind="stream",
     security=(("BearerToken", ()),),
     styles={
@@ -2480,7 +2445,7 @@ STREAM_LIKES_SAMPLE_10 = Operation(
     "streamLikesSample10",
     "GET",
     "/2/likes/sample10/stream",
-    response=_m.ref("stream_likes_sample_10_response", "StreamLikesSample10Response"),
+    response=_m.ref("stream_api", "StreamLikesSample10Response"),
     response_kind="stream",
     security=(("BearerToken", ()),),
     styles={
@@ -2495,7 +2460,7 @@ STREAM_POSTS = Operation(
     "streamPosts",
     "GET",
     "/2/tweets/search/stream",
-    response=_m.ref("stream_posts_response", "StreamPostsResponse"),
+    response=_m.ref("stream_api", "StreamPostsResponse"),
     response_kind="stream",
     security=(("BearerToken", ()),),
     styles={
@@ -2511,7 +2476,7 @@ STREAM_POSTS_COMPLIANCE = Operation(
     "streamPostsCompliance",
     "GET",
     "/2/tweets/compliance/stream",
-    response=_m.alias("stream_posts_compliance_response", "STREAM_POSTS_COMPLIANCE_RESPONSE"),
+    response=_m.alias("stream_api", "STREAM_POSTS_COMPLIANCE_RESPONSE"),
     response_kind="stream",
     security=(("BearerToken", ()),),
 )
@@ -2519,7 +2484,7 @@ STREAM_POSTS_FIREHOSE = Operation(
     "streamPostsFirehose",
     "GET",
     "/2/tweets/firehose/stream",
-    response=_m.ref("stream_posts_firehose_response", "StreamPostsFirehoseResponse"),
+    response=_m.ref("stream_api", "StreamPostsFirehoseResponse"),
     response_kind="stream",
     security=(("BearerToken", ()),),
     styles={
@@ -2535,7 +2500,7 @@ STREAM_POSTS_FIREHOSE_EN = Operation(
     "streamPostsFirehoseEn",
     "GET",
     "/2/tweets/firehose/stream/lang/en",
-    response=_m.ref("stream_posts_firehose_en_response", "StreamPostsFirehoseEnResponse"),
+    response=_m.ref("stream_api", "StreamPostsFirehoseEnResponse"),
     response_kind="stream",
     security=(("BearerToken", ()),),
     styles={
@@ -2551,7 +2516,7 @@ STREAM_POSTS_FIREHOSE_JA = Operation(
     "streamPostsFirehoseJa",
     "GET",
     "/2/tweets/firehose/stream/lang/ja",
-    response=_m.ref("stream_posts_firehose_ja_response", "StreamPostsFirehoseJaResponse"),
+    response=_m.ref("stream_api", "StreamPostsFirehoseJaResponse"),
     response_kind="stream",
     security=(("BearerToken", ()),),
     styles={
@@ -2567,7 +2532,7 @@ STREAM_POSTS_FIREHOSE_KO = Operation(
     "streamPostsFirehoseKo",
     "GET",
     "/2/tweets/firehose/stream/lang/ko",
-    response=_m.ref("stream_posts_firehose_ko_response", "StreamPostsFirehoseKoResponse"),
+    response=_m.ref("stream_api", "StreamPostsFirehoseKoResponse"),
     response_kind="stream",
     security=(("BearerToken", ()),),
     styles={
@@ -2583,7 +2548,7 @@ STREAM_POSTS_FIREHOSE_PT = Operation(
     "streamPostsFirehosePt",
     "GET",
     "/2/tweets/firehose/stream/lang/pt",
-    response=_m.ref("stream_posts_firehose_pt_response", "StreamPostsFirehosePtResponse"),
+    response=_m.ref("stream_api", "StreamPostsFirehosePtResponse"),
     response_kind="stream",
     security=(("BearerToken", ()),),
     styles={
@@ -2599,7 +2564,7 @@ STREAM_POSTS_SAMPLE = Operation(
     "streamPostsSample",
     "GET",
     "/2/tweets/sample/stream",
-    response=_m.ref("stream_posts_sample_response", "StreamPostsSampleResponse"),
+    response=_m.ref("stream_api", "StreamPostsSampleResponse"),
     response_kind="stream",
     security=(("BearerToken", ()),),
     styles={
@@ -2615,7 +2580,7 @@ STREAM_POSTS_SAMPLE_10 = Operation(
     "streamPostsSample10",
     "GET",
     "/2/tweets/sample10/stream",
-    response=_m.ref("stream_posts_sample_10_response", "StreamPostsSample10Response"),
+    response=_m.ref("stream_api", "StreamPostsSample10Response"),
     response_kind="stream",
     security=(("BearerToken", ()),),
     styles={
@@ -2631,7 +2596,7 @@ STREAM_USERS_COMPLIANCE = Operation(
     "streamUsersCompliance",
     "GET",
     "/2/users/compliance/stream",
-    response=_m.alias("stream_users_compliance_response", "STREAM_USERS_COMPLIANCE_RESPONSE"),
+    response=_m.alias("stream_api", "STREAM_USERS_COMPLIANCE_RESPONSE"),
     response_kind="stream",
     security=(("BearerToken", ()),),
 )
@@ -2639,7 +2604,7 @@ UNBLOCK_USERS_DMS = Operation(
     "unblockUsersDms",
     "POST",
     "/2/users/{id}/dm/unblock",
-    response=_m.ref("unblock_users_dms_response", "UnblockUsersDmsResponse"),
+    response=_m.ref("direct_messages_api", "UnblockUsersDmsResponse"),
     security=(
         (
             "OAuth2UserToken",
@@ -2656,7 +2621,7 @@ UNFOLLOW_LIST = Operation(
     "unfollowList",
     "DELETE",
     "/2/users/{id}/followed_lists/{list_id}",
-    response=_m.ref("unfollow_list_response", "UnfollowListResponse"),
+    response=_m.ref("lists_api", "UnfollowListResponse"),
     security=(
         (
             "OAuth2UserToken",
@@ -2673,7 +2638,7 @@ UNFOLLOW_USER = Operation(
     "unfollowUser",
     "DELETE",
     "/2/users/{source_user_id}/following/{target_user_id}",
-    response=_m.ref("unfollow_user_response", "UnfollowUserResponse"),
+    response=_m.ref("users_api", "UnfollowUserResponse"),
     security=(
         (
             "OAuth2UserToken",
@@ -2690,7 +2655,7 @@ UNLIKE_POST = Operation(
     "unlikePost",
     "DELETE",
     "/2/users/{id}/likes/{tweet_id}",
-    response=_m.ref("unlike_post_response", "UnlikePostResponse"),
+    response=_m.ref("likes_api", "UnlikePostResponse"),
     security=(
         (
             "OAuth2UserToken",
@@ -2707,7 +2672,7 @@ UNMUTE_USER = Operation(
     "unmuteUser",
     "DELETE",
     "/2/users/{source_user_id}/muting/{target_user_id}",
-    response=_m.ref("unmute_user_response", "UnmuteUserResponse"),
+    response=_m.ref("mutes_api", "UnmuteUserResponse"),
     security=(
         (
             "OAuth2UserToken",
@@ -2724,7 +2689,7 @@ UNPIN_LIST = Operation(
     "unpinList",
     "DELETE",
     "/2/users/{id}/pinned_lists/{list_id}",
-    response=_m.ref("unpin_list_response", "UnpinListResponse"),
+    response=_m.ref("lists_api", "UnpinListResponse"),
     security=(
         (
             "OAuth2UserToken",
@@ -2741,7 +2706,7 @@ UNREPOST_POST = Operation(
     "unrepostPost",
     "DELETE",
     "/2/users/{id}/retweets/{source_tweet_id}",
-    response=_m.ref("unrepost_post_response", "UnrepostPostResponse"),
+    response=_m.ref("posts_api", "UnrepostPostResponse"),
     security=(
         (
             "OAuth2UserToken",
@@ -2758,14 +2723,14 @@ UPDATE_ACTIVITY_SUBSCRIPTION = Operation(
     "updateActivitySubscription",
     "PUT",
     "/2/activity/subscriptions/{subscription_id}",
-    response=_m.ref("update_activity_subscription_response", "UpdateActivitySubscriptionResponse"),
+    response=_m.ref("activity_api", "UpdateActivitySubscriptionResponse"),
     security=(("BearerToken", ()),),
 )
 UPDATE_LISTS = Operation(
     "updateLists",
     "PUT",
     "/2/lists/{id}",
-    response=_m.ref("update_lists_response", "UpdateListsResponse"),
+    response=_m.ref("lists_api", "UpdateListsResponse"),
     security=(
         (
             "OAuth2UserToken",
@@ -2782,14 +2747,14 @@ UPDATE_RULES = Operation(
     "updateRules",
     "POST",
     "/2/tweets/search/stream/rules",
-    response=_m.ref("update_rules_response", "UpdateRulesResponse"),
+    response=_m.ref("tweets_api", "UpdateRulesResponse"),
     security=(("BearerToken", ()),),
 )
 UPDATE_SCHEDULED_BROADCAST = Operation(
     "updateScheduledBroadcast",
     "PUT",
     "/2/broadcasts/scheduled/{id}",
-    response=_m.ref("update_scheduled_broadcast_response", "UpdateScheduledBroadcastResponse"),
+    response=_m.ref("broadcasts_api", "UpdateScheduledBroadcastResponse"),
     security=(
         (
             "OAuth2UserToken",
@@ -2805,10 +2770,7 @@ VALIDATE_ACCOUNT_ACTIVITY_SUBSCRIPTION = Operation(
     "validateAccountActivitySubscription",
     "GET",
     "/2/account_activity/webhooks/{webhook_id}/subscriptions/all",
-    response=_m.ref(
-        "validate_account_activity_subscription_response",
-        "ValidateAccountActivitySubscriptionResponse",
-    ),
+    response=_m.ref("account_activity_api", "ValidateAccountActivitySubscriptionResponse"),
     security=(
         (
             "OAuth2UserToken",
@@ -2826,7 +2788,7 @@ VALIDATE_WEBHOOKS = Operation(
     "validateWebhooks",
     "PUT",
     "/2/webhooks/{webhook_id}",
-    response=_m.ref("validate_webhooks_response", "ValidateWebhooksResponse"),
+    response=_m.ref("webhooks_api", "ValidateWebhooksResponse"),
     security=(
         ("UserToken", ()),
         ("BearerToken", ()),

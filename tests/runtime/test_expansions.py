@@ -9,7 +9,7 @@ import twitter_api
 from runtime_loopback import Exchange, Loopback
 from twitter_api._expansions import ReferencedPost, expand
 from twitter_api.auth import BearerToken
-from twitter_api.models.stream_posts_response import StreamPostsResponse
+from twitter_api.models import StreamPostsResponse
 
 # Shaped like a real GET /2/tweets?ids=...&expansions=... answer, trimmed.
 POSTS_RESPONSE: dict[str, Any] = {

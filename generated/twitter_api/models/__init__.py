@@ -11,477 +11,361 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .activity_stream_response import ActivityStreamResponse as ActivityStreamResponse
-    from .activity_stream_response import ActivityStreamResponseData as ActivityStreamResponseData
-    from .activity_stream_response import (
-        ActivityStreamingResponsePayload as ActivityStreamingResponsePayload,
-    )
-    from .activity_stream_response import ActivitySubscriptionFilter as ActivitySubscriptionFilter
-    from .add_chat_group_members_request import (
+    from .stream_api import ActivityStreamResponse as ActivityStreamResponse
+    from .stream_api import ActivityStreamResponseData as ActivityStreamResponseData
+    from .stream_api import ActivityStreamingResponsePayload as ActivityStreamingResponsePayload
+    from .stream_api import ActivitySubscriptionFilter as ActivitySubscriptionFilter
+    from .chats_api import (
         AddChatGroupMembersActionSignatures as AddChatGroupMembersActionSignatures,
     )
-    from .add_chat_group_members_request import (
+    from .chats_api import (
         AddChatGroupMembersActionSignaturesMessageEventSignature as AddChatGroupMembersActionSignaturesMessageEventSignature,
     )
-    from .add_chat_group_members_request import (
+    from .chats_api import (
         AddChatGroupMembersActionSignaturesMessageEventSignatureMessageSigningKeyInfoList as AddChatGroupMembersActionSignaturesMessageEventSignatureMessageSigningKeyInfoList,
     )
-    from .add_chat_group_members_request import (
+    from .chats_api import (
         AddChatGroupMembersConversationParticipantKeys as AddChatGroupMembersConversationParticipantKeys,
     )
-    from .add_chat_group_members_request import (
-        AddChatGroupMembersRequest as AddChatGroupMembersRequest,
-    )
-    from .add_chat_group_members_response import (
-        AddChatGroupMembersResponse as AddChatGroupMembersResponse,
-    )
-    from .add_conversation_keys_request import (
+    from .chats_api import AddChatGroupMembersRequest as AddChatGroupMembersRequest
+    from .chats_api import AddChatGroupMembersResponse as AddChatGroupMembersResponse
+    from .chats_api import (
         AddConversationKeysActionSignatures as AddConversationKeysActionSignatures,
     )
-    from .add_conversation_keys_request import (
+    from .chats_api import (
         AddConversationKeysActionSignaturesMessageEventSignature as AddConversationKeysActionSignaturesMessageEventSignature,
     )
-    from .add_conversation_keys_request import (
+    from .chats_api import (
         AddConversationKeysActionSignaturesMessageEventSignatureMessageSigningKeyInfoList as AddConversationKeysActionSignaturesMessageEventSignatureMessageSigningKeyInfoList,
     )
-    from .add_conversation_keys_request import (
+    from .chats_api import (
         AddConversationKeysConversationParticipantKeys as AddConversationKeysConversationParticipantKeys,
     )
-    from .add_conversation_keys_request import (
-        AddConversationKeysRequest as AddConversationKeysRequest,
-    )
-    from .add_conversation_keys_response import (
-        AddConversationKeysResponse as AddConversationKeysResponse,
-    )
-    from .add_conversation_keys_response import (
-        AddConversationKeysResponseData as AddConversationKeysResponseData,
-    )
-    from .add_lists_member_request import AddListsMemberRequest as AddListsMemberRequest
-    from .add_lists_member_response import AddListsMemberResponse as AddListsMemberResponse
-    from .add_lists_member_response import AddListsMemberResponseData as AddListsMemberResponseData
-    from .add_user_public_key_request import AddUserPublicKeyPublicKey as AddUserPublicKeyPublicKey
-    from .add_user_public_key_request import AddUserPublicKeyRequest as AddUserPublicKeyRequest
-    from .add_user_public_key_response import AddUserPublicKeyResponse as AddUserPublicKeyResponse
-    from .add_user_public_key_response import (
-        AddUserPublicKeyResponseData as AddUserPublicKeyResponseData,
-    )
-    from .get_posts_analytics_response import Analytics as Analytics
-    from .get_posts_analytics_response import (
-        AnalyticsTimestampedMetric as AnalyticsTimestampedMetric,
-    )
-    from .get_posts_analytics_response import (
-        AnalyticsTimestampedMetricMetrics as AnalyticsTimestampedMetricMetrics,
-    )
-    from .append_media_upload_request import AppendMediaUploadRequest as AppendMediaUploadRequest
-    from .append_media_upload_response import AppendMediaUploadResponse as AppendMediaUploadResponse
-    from .append_media_upload_response import (
-        AppendMediaUploadResponseData as AppendMediaUploadResponseData,
-    )
-    from .article_create_draft_request import (
-        ArticleCreateDraftContentState as ArticleCreateDraftContentState,
-    )
-    from .article_create_draft_request import (
+    from .chats_api import AddConversationKeysRequest as AddConversationKeysRequest
+    from .chats_api import AddConversationKeysResponse as AddConversationKeysResponse
+    from .chats_api import AddConversationKeysResponseData as AddConversationKeysResponseData
+    from .lists_api import AddListsMemberRequest as AddListsMemberRequest
+    from .lists_api import AddListsMemberResponse as AddListsMemberResponse
+    from .lists_api import AddListsMemberResponseData as AddListsMemberResponseData
+    from .chats_api import AddUserPublicKeyPublicKey as AddUserPublicKeyPublicKey
+    from .chats_api import AddUserPublicKeyRequest as AddUserPublicKeyRequest
+    from .chats_api import AddUserPublicKeyResponse as AddUserPublicKeyResponse
+    from .chats_api import AddUserPublicKeyResponseData as AddUserPublicKeyResponseData
+    from .posts_api import Analytics as Analytics
+    from .posts_api import AnalyticsTimestampedMetric as AnalyticsTimestampedMetric
+    from .posts_api import AnalyticsTimestampedMetricMetrics as AnalyticsTimestampedMetricMetrics
+    from .media_api import AppendMediaUploadRequest as AppendMediaUploadRequest
+    from .media_api import AppendMediaUploadResponse as AppendMediaUploadResponse
+    from .media_api import AppendMediaUploadResponseData as AppendMediaUploadResponseData
+    from .articles_api import ArticleCreateDraftContentState as ArticleCreateDraftContentState
+    from .articles_api import (
         ArticleCreateDraftContentStateBlocks as ArticleCreateDraftContentStateBlocks,
     )
-    from .article_create_draft_request import (
+    from .articles_api import (
         ArticleCreateDraftContentStateBlocksData as ArticleCreateDraftContentStateBlocksData,
     )
-    from .article_create_draft_request import (
+    from .articles_api import (
         ArticleCreateDraftContentStateBlocksDataCashtags as ArticleCreateDraftContentStateBlocksDataCashtags,
     )
-    from .article_create_draft_request import (
+    from .articles_api import (
         ArticleCreateDraftContentStateBlocksDataHashtags as ArticleCreateDraftContentStateBlocksDataHashtags,
     )
-    from .article_create_draft_request import (
+    from .articles_api import (
         ArticleCreateDraftContentStateBlocksDataMentions as ArticleCreateDraftContentStateBlocksDataMentions,
     )
-    from .article_create_draft_request import (
+    from .articles_api import (
         ArticleCreateDraftContentStateBlocksDataUrls as ArticleCreateDraftContentStateBlocksDataUrls,
     )
-    from .article_create_draft_request import (
+    from .articles_api import (
         ArticleCreateDraftContentStateBlocksEntityRanges as ArticleCreateDraftContentStateBlocksEntityRanges,
     )
-    from .article_create_draft_request import (
+    from .articles_api import (
         ArticleCreateDraftContentStateBlocksInlineStyleRanges as ArticleCreateDraftContentStateBlocksInlineStyleRanges,
     )
-    from .article_create_draft_request import (
+    from .articles_api import (
         ArticleCreateDraftContentStateEntities as ArticleCreateDraftContentStateEntities,
     )
-    from .article_create_draft_request import (
+    from .articles_api import (
         ArticleCreateDraftContentStateEntitiesValue as ArticleCreateDraftContentStateEntitiesValue,
     )
-    from .article_create_draft_request import (
+    from .articles_api import (
         ArticleCreateDraftContentStateEntitiesValueData as ArticleCreateDraftContentStateEntitiesValueData,
     )
-    from .article_create_draft_request import (
+    from .articles_api import (
         ArticleCreateDraftContentStateEntitiesValueDataMediaItems as ArticleCreateDraftContentStateEntitiesValueDataMediaItems,
     )
-    from .article_create_draft_request import (
-        ArticleCreateDraftCoverMedia as ArticleCreateDraftCoverMedia,
-    )
-    from .article_create_draft_request import ArticleCreateDraftRequest as ArticleCreateDraftRequest
-    from .article_create_draft_response import (
-        ArticleCreateDraftResponse as ArticleCreateDraftResponse,
-    )
-    from .article_create_draft_response import (
-        ArticleCreateDraftResponseData as ArticleCreateDraftResponseData,
-    )
-    from .article_publish_response import ArticlePublishResponse as ArticlePublishResponse
-    from .article_publish_response import ArticlePublishResponseData as ArticlePublishResponseData
-    from .block_users_dms_response import BlockUsersDmsResponse as BlockUsersDmsResponse
-    from .block_users_dms_response import BlockUsersDmsResponseData as BlockUsersDmsResponseData
+    from .articles_api import ArticleCreateDraftCoverMedia as ArticleCreateDraftCoverMedia
+    from .articles_api import ArticleCreateDraftRequest as ArticleCreateDraftRequest
+    from .articles_api import ArticleCreateDraftResponse as ArticleCreateDraftResponse
+    from .articles_api import ArticleCreateDraftResponseData as ArticleCreateDraftResponseData
+    from .articles_api import ArticlePublishResponse as ArticlePublishResponse
+    from .articles_api import ArticlePublishResponseData as ArticlePublishResponseData
+    from .direct_messages_api import BlockUsersDmsResponse as BlockUsersDmsResponse
+    from .direct_messages_api import BlockUsersDmsResponseData as BlockUsersDmsResponseData
     from .chat_conversation import ChatConversation as ChatConversation
-    from .chat_media_upload_append_request import (
-        ChatMediaUploadAppendRequest as ChatMediaUploadAppendRequest,
-    )
-    from .chat_media_upload_append_response import (
-        ChatMediaUploadAppendResponse as ChatMediaUploadAppendResponse,
-    )
-    from .chat_media_upload_append_response import (
-        ChatMediaUploadAppendResponseData as ChatMediaUploadAppendResponseData,
-    )
-    from .chat_media_upload_finalize_request import (
-        ChatMediaUploadFinalizeRequest as ChatMediaUploadFinalizeRequest,
-    )
-    from .chat_media_upload_finalize_response import (
-        ChatMediaUploadFinalizeResponse as ChatMediaUploadFinalizeResponse,
-    )
-    from .chat_media_upload_finalize_response import (
+    from .chats_api import ChatMediaUploadAppendRequest as ChatMediaUploadAppendRequest
+    from .chats_api import ChatMediaUploadAppendResponse as ChatMediaUploadAppendResponse
+    from .chats_api import ChatMediaUploadAppendResponseData as ChatMediaUploadAppendResponseData
+    from .chats_api import ChatMediaUploadFinalizeRequest as ChatMediaUploadFinalizeRequest
+    from .chats_api import ChatMediaUploadFinalizeResponse as ChatMediaUploadFinalizeResponse
+    from .chats_api import (
         ChatMediaUploadFinalizeResponseData as ChatMediaUploadFinalizeResponseData,
     )
-    from .chat_media_upload_initialize_request import (
-        ChatMediaUploadInitializeRequest as ChatMediaUploadInitializeRequest,
-    )
-    from .chat_media_upload_initialize_response import (
-        ChatMediaUploadInitializeResponse as ChatMediaUploadInitializeResponse,
-    )
-    from .chat_media_upload_initialize_response import (
+    from .chats_api import ChatMediaUploadInitializeRequest as ChatMediaUploadInitializeRequest
+    from .chats_api import ChatMediaUploadInitializeResponse as ChatMediaUploadInitializeResponse
+    from .chats_api import (
         ChatMediaUploadInitializeResponseData as ChatMediaUploadInitializeResponseData,
     )
-    from .get_chat_conversation_events_response import ChatMessageEvent as ChatMessageEvent
+    from .chats_api import ChatMessageEvent as ChatMessageEvent
     from .community import Community as Community
     from .compliance_job import ComplianceJob as ComplianceJob
-    from .get_connection_history_response import Connection as Connection
-    from .create_account_activity_subscription_response import (
+    from .connections_api import Connection as Connection
+    from .account_activity_api import (
         CreateAccountActivitySubscriptionResponse as CreateAccountActivitySubscriptionResponse,
     )
-    from .create_account_activity_subscription_response import (
+    from .account_activity_api import (
         CreateAccountActivitySubscriptionResponseData as CreateAccountActivitySubscriptionResponseData,
     )
-    from .create_activity_subscription_request import (
-        CreateActivitySubscriptionFilter as CreateActivitySubscriptionFilter,
-    )
-    from .create_activity_subscription_request import (
-        CreateActivitySubscriptionRequest as CreateActivitySubscriptionRequest,
-    )
-    from .create_activity_subscription_response import (
+    from .activity_api import CreateActivitySubscriptionFilter as CreateActivitySubscriptionFilter
+    from .activity_api import CreateActivitySubscriptionRequest as CreateActivitySubscriptionRequest
+    from .activity_api import (
         CreateActivitySubscriptionResponse as CreateActivitySubscriptionResponse,
     )
-    from .create_activity_subscription_response import (
+    from .activity_api import (
         CreateActivitySubscriptionResponseData as CreateActivitySubscriptionResponseData,
     )
-    from .create_activity_subscription_response import (
+    from .activity_api import (
         CreateActivitySubscriptionResponseDataSubscription as CreateActivitySubscriptionResponseDataSubscription,
     )
-    from .create_activity_subscription_response import (
+    from .activity_api import (
         CreateActivitySubscriptionResponseDataSubscriptionFilter as CreateActivitySubscriptionResponseDataSubscriptionFilter,
     )
-    from .create_chat_conversation_request import (
+    from .chats_api import (
         CreateChatConversationActionSignatures as CreateChatConversationActionSignatures,
     )
-    from .create_chat_conversation_request import (
+    from .chats_api import (
         CreateChatConversationActionSignaturesMessageEventSignature as CreateChatConversationActionSignaturesMessageEventSignature,
     )
-    from .create_chat_conversation_request import (
+    from .chats_api import (
         CreateChatConversationActionSignaturesMessageEventSignatureMessageSigningKeyInfoList as CreateChatConversationActionSignaturesMessageEventSignatureMessageSigningKeyInfoList,
     )
-    from .create_chat_conversation_request import (
+    from .chats_api import (
         CreateChatConversationConversationParticipantKeys as CreateChatConversationConversationParticipantKeys,
     )
-    from .create_chat_conversation_request import (
-        CreateChatConversationRequest as CreateChatConversationRequest,
-    )
-    from .create_chat_conversation_response import (
-        CreateChatConversationResponse as CreateChatConversationResponse,
-    )
-    from .create_chat_conversation_response import (
-        CreateChatConversationResponseData as CreateChatConversationResponseData,
-    )
-    from .create_community_notes_request import CreateCommunityNotesInfo as CreateCommunityNotesInfo
-    from .create_community_notes_request import (
-        CreateCommunityNotesRequest as CreateCommunityNotesRequest,
-    )
-    from .create_community_notes_response import (
-        CreateCommunityNotesResponse as CreateCommunityNotesResponse,
-    )
-    from .create_community_notes_response import (
+    from .chats_api import CreateChatConversationRequest as CreateChatConversationRequest
+    from .chats_api import CreateChatConversationResponse as CreateChatConversationResponse
+    from .chats_api import CreateChatConversationResponseData as CreateChatConversationResponseData
+    from .community_notes_api import CreateCommunityNotesInfo as CreateCommunityNotesInfo
+    from .community_notes_api import CreateCommunityNotesRequest as CreateCommunityNotesRequest
+    from .community_notes_api import CreateCommunityNotesResponse as CreateCommunityNotesResponse
+    from .community_notes_api import (
         CreateCommunityNotesResponseData as CreateCommunityNotesResponseData,
     )
-    from .create_compliance_jobs_request import (
-        CreateComplianceJobsRequest as CreateComplianceJobsRequest,
-    )
-    from .create_compliance_jobs_response import (
-        CreateComplianceJobsResponse as CreateComplianceJobsResponse,
-    )
-    from .create_direct_messages_by_conversation_id_request import (
+    from .compliance_api import CreateComplianceJobsRequest as CreateComplianceJobsRequest
+    from .compliance_api import CreateComplianceJobsResponse as CreateComplianceJobsResponse
+    from .direct_messages_api import (
         CreateDirectMessagesByConversationIdAttachments as CreateDirectMessagesByConversationIdAttachments,
     )
-    from .create_direct_messages_by_conversation_id_request import (
+    from .direct_messages_api import (
         CreateDirectMessagesByConversationIdRequest as CreateDirectMessagesByConversationIdRequest,
     )
-    from .create_direct_messages_by_conversation_id_response import (
+    from .direct_messages_api import (
         CreateDirectMessagesByConversationIdResponse as CreateDirectMessagesByConversationIdResponse,
     )
-    from .create_direct_messages_by_conversation_id_response import (
+    from .direct_messages_api import (
         CreateDirectMessagesByConversationIdResponseData as CreateDirectMessagesByConversationIdResponseData,
     )
-    from .create_direct_messages_by_participant_id_request import (
+    from .direct_messages_api import (
         CreateDirectMessagesByParticipantIdAttachments as CreateDirectMessagesByParticipantIdAttachments,
     )
-    from .create_direct_messages_by_participant_id_request import (
+    from .direct_messages_api import (
         CreateDirectMessagesByParticipantIdRequest as CreateDirectMessagesByParticipantIdRequest,
     )
-    from .create_direct_messages_by_participant_id_response import (
+    from .direct_messages_api import (
         CreateDirectMessagesByParticipantIdResponse as CreateDirectMessagesByParticipantIdResponse,
     )
-    from .create_direct_messages_by_participant_id_response import (
+    from .direct_messages_api import (
         CreateDirectMessagesByParticipantIdResponseData as CreateDirectMessagesByParticipantIdResponseData,
     )
-    from .create_direct_messages_conversation_request import (
+    from .direct_messages_api import (
         CreateDirectMessagesConversationMessage as CreateDirectMessagesConversationMessage,
     )
-    from .create_direct_messages_conversation_request import (
+    from .direct_messages_api import (
         CreateDirectMessagesConversationMessageAttachments as CreateDirectMessagesConversationMessageAttachments,
     )
-    from .create_direct_messages_conversation_request import (
+    from .direct_messages_api import (
         CreateDirectMessagesConversationRequest as CreateDirectMessagesConversationRequest,
     )
-    from .create_direct_messages_conversation_response import (
+    from .direct_messages_api import (
         CreateDirectMessagesConversationResponse as CreateDirectMessagesConversationResponse,
     )
-    from .create_direct_messages_conversation_response import (
+    from .direct_messages_api import (
         CreateDirectMessagesConversationResponseData as CreateDirectMessagesConversationResponseData,
     )
-    from .create_lists_request import CreateListsRequest as CreateListsRequest
-    from .create_lists_response import CreateListsResponse as CreateListsResponse
-    from .create_lists_response import CreateListsResponseData as CreateListsResponseData
-    from .create_media_metadata_request import (
-        CreateMediaMetadataMetadata as CreateMediaMetadataMetadata,
-    )
-    from .create_media_metadata_request import (
+    from .lists_api import CreateListsRequest as CreateListsRequest
+    from .lists_api import CreateListsResponse as CreateListsResponse
+    from .lists_api import CreateListsResponseData as CreateListsResponseData
+    from .media_api import CreateMediaMetadataMetadata as CreateMediaMetadataMetadata
+    from .media_api import (
         CreateMediaMetadataMetadataAllowDownloadStatus as CreateMediaMetadataMetadataAllowDownloadStatus,
     )
-    from .create_media_metadata_request import (
-        CreateMediaMetadataMetadataAltText as CreateMediaMetadataMetadataAltText,
-    )
-    from .create_media_metadata_request import (
+    from .media_api import CreateMediaMetadataMetadataAltText as CreateMediaMetadataMetadataAltText
+    from .media_api import (
         CreateMediaMetadataMetadataContentExpiration as CreateMediaMetadataMetadataContentExpiration,
     )
-    from .create_media_metadata_request import (
+    from .media_api import (
         CreateMediaMetadataMetadataDomainRestrictions as CreateMediaMetadataMetadataDomainRestrictions,
     )
-    from .create_media_metadata_request import (
+    from .media_api import (
         CreateMediaMetadataMetadataFoundMediaOrigin as CreateMediaMetadataMetadataFoundMediaOrigin,
     )
-    from .create_media_metadata_request import (
+    from .media_api import (
         CreateMediaMetadataMetadataManagementInfo as CreateMediaMetadataMetadataManagementInfo,
     )
-    from .create_media_metadata_request import (
+    from .media_api import (
         CreateMediaMetadataMetadataPreviewImage as CreateMediaMetadataMetadataPreviewImage,
     )
-    from .create_media_metadata_request import (
+    from .media_api import (
         CreateMediaMetadataMetadataSharedInfo as CreateMediaMetadataMetadataSharedInfo,
     )
-    from .create_media_metadata_request import (
+    from .media_api import (
         CreateMediaMetadataMetadataStickerInfo as CreateMediaMetadataMetadataStickerInfo,
     )
-    from .create_media_metadata_request import (
+    from .media_api import (
         CreateMediaMetadataMetadataUploadSource as CreateMediaMetadataMetadataUploadSource,
     )
-    from .create_media_metadata_request import (
-        CreateMediaMetadataRequest as CreateMediaMetadataRequest,
-    )
-    from .create_media_metadata_response import (
-        CreateMediaMetadataResponse as CreateMediaMetadataResponse,
-    )
-    from .create_media_metadata_response import (
-        CreateMediaMetadataResponseData as CreateMediaMetadataResponseData,
-    )
-    from .create_media_subtitles_request import (
-        CreateMediaSubtitlesRequest as CreateMediaSubtitlesRequest,
-    )
-    from .create_media_subtitles_response import (
-        CreateMediaSubtitlesResponse as CreateMediaSubtitlesResponse,
-    )
-    from .create_media_subtitles_response import (
-        CreateMediaSubtitlesResponseData as CreateMediaSubtitlesResponseData,
-    )
-    from .create_media_subtitles_request import (
-        CreateMediaSubtitlesSubtitles as CreateMediaSubtitlesSubtitles,
-    )
-    from .create_posts_request import CreatePostsEditOptions as CreatePostsEditOptions
-    from .create_posts_request import CreatePostsGeo as CreatePostsGeo
-    from .create_posts_request import CreatePostsMedia as CreatePostsMedia
-    from .create_posts_request import CreatePostsMediaCallToActions as CreatePostsMediaCallToActions
-    from .create_posts_request import (
+    from .media_api import CreateMediaMetadataRequest as CreateMediaMetadataRequest
+    from .media_api import CreateMediaMetadataResponse as CreateMediaMetadataResponse
+    from .media_api import CreateMediaMetadataResponseData as CreateMediaMetadataResponseData
+    from .media_api import CreateMediaSubtitlesRequest as CreateMediaSubtitlesRequest
+    from .media_api import CreateMediaSubtitlesResponse as CreateMediaSubtitlesResponse
+    from .media_api import CreateMediaSubtitlesResponseData as CreateMediaSubtitlesResponseData
+    from .media_api import CreateMediaSubtitlesSubtitles as CreateMediaSubtitlesSubtitles
+    from .posts_api import CreatePostsEditOptions as CreatePostsEditOptions
+    from .posts_api import CreatePostsGeo as CreatePostsGeo
+    from .posts_api import CreatePostsMedia as CreatePostsMedia
+    from .posts_api import CreatePostsMediaCallToActions as CreatePostsMediaCallToActions
+    from .posts_api import (
         CreatePostsMediaCallToActionsAppInstall as CreatePostsMediaCallToActionsAppInstall,
     )
-    from .create_posts_request import (
+    from .posts_api import (
         CreatePostsMediaCallToActionsVisitSite as CreatePostsMediaCallToActionsVisitSite,
     )
-    from .create_posts_request import (
+    from .posts_api import (
         CreatePostsMediaCallToActionsWatchNow as CreatePostsMediaCallToActionsWatchNow,
     )
-    from .create_posts_request import CreatePostsPoll as CreatePostsPoll
-    from .create_posts_request import CreatePostsReply as CreatePostsReply
-    from .create_posts_request import CreatePostsRequest as CreatePostsRequest
-    from .create_posts_response import CreatePostsResponse as CreatePostsResponse
-    from .create_posts_response import CreatePostsResponseData as CreatePostsResponseData
-    from .create_scheduled_broadcast_request import (
+    from .posts_api import CreatePostsPoll as CreatePostsPoll
+    from .posts_api import CreatePostsReply as CreatePostsReply
+    from .posts_api import CreatePostsRequest as CreatePostsRequest
+    from .posts_api import CreatePostsResponse as CreatePostsResponse
+    from .posts_api import CreatePostsResponseData as CreatePostsResponseData
+    from .broadcasts_api import (
         CreateScheduledBroadcastRecurrence as CreateScheduledBroadcastRecurrence,
     )
-    from .create_scheduled_broadcast_request import (
-        CreateScheduledBroadcastRequest as CreateScheduledBroadcastRequest,
-    )
-    from .create_scheduled_broadcast_response import (
-        CreateScheduledBroadcastResponse as CreateScheduledBroadcastResponse,
-    )
-    from .create_scheduled_broadcast_response import (
+    from .broadcasts_api import CreateScheduledBroadcastRequest as CreateScheduledBroadcastRequest
+    from .broadcasts_api import CreateScheduledBroadcastResponse as CreateScheduledBroadcastResponse
+    from .broadcasts_api import (
         CreateScheduledBroadcastResponseData as CreateScheduledBroadcastResponseData,
     )
-    from .create_users_bookmark_folder_request import (
-        CreateUsersBookmarkFolderRequest as CreateUsersBookmarkFolderRequest,
-    )
-    from .create_users_bookmark_folder_response import (
+    from .bookmarks_api import CreateUsersBookmarkFolderRequest as CreateUsersBookmarkFolderRequest
+    from .bookmarks_api import (
         CreateUsersBookmarkFolderResponse as CreateUsersBookmarkFolderResponse,
     )
-    from .create_users_bookmark_folder_response import (
+    from .bookmarks_api import (
         CreateUsersBookmarkFolderResponseData as CreateUsersBookmarkFolderResponseData,
     )
-    from .create_users_bookmark_request import (
-        CreateUsersBookmarkRequest as CreateUsersBookmarkRequest,
-    )
-    from .create_users_bookmark_response import (
-        CreateUsersBookmarkResponse as CreateUsersBookmarkResponse,
-    )
-    from .create_users_bookmark_response import (
-        CreateUsersBookmarkResponseData as CreateUsersBookmarkResponseData,
-    )
-    from .create_webhook_replay_job_request import (
-        CreateWebhookReplayJobRequest as CreateWebhookReplayJobRequest,
-    )
-    from .create_webhook_replay_job_response import (
-        CreateWebhookReplayJobResponse as CreateWebhookReplayJobResponse,
-    )
-    from .create_webhook_replay_job_response import (
+    from .posts_api import CreateUsersBookmarkRequest as CreateUsersBookmarkRequest
+    from .posts_api import CreateUsersBookmarkResponse as CreateUsersBookmarkResponse
+    from .posts_api import CreateUsersBookmarkResponseData as CreateUsersBookmarkResponseData
+    from .webhooks_api import CreateWebhookReplayJobRequest as CreateWebhookReplayJobRequest
+    from .webhooks_api import CreateWebhookReplayJobResponse as CreateWebhookReplayJobResponse
+    from .webhooks_api import (
         CreateWebhookReplayJobResponseData as CreateWebhookReplayJobResponseData,
     )
-    from .create_webhooks_request import CreateWebhooksRequest as CreateWebhooksRequest
-    from .create_webhooks_response import CreateWebhooksResponse as CreateWebhooksResponse
-    from .create_webhooks_response import CreateWebhooksResponseData as CreateWebhooksResponseData
-    from .create_webhooks_stream_link_response import (
-        CreateWebhooksStreamLinkResponse as CreateWebhooksStreamLinkResponse,
-    )
-    from .create_webhooks_stream_link_response import (
+    from .webhooks_api import CreateWebhooksRequest as CreateWebhooksRequest
+    from .webhooks_api import CreateWebhooksResponse as CreateWebhooksResponse
+    from .webhooks_api import CreateWebhooksResponseData as CreateWebhooksResponseData
+    from .webhooks_api import CreateWebhooksStreamLinkResponse as CreateWebhooksStreamLinkResponse
+    from .webhooks_api import (
         CreateWebhooksStreamLinkResponseData as CreateWebhooksStreamLinkResponseData,
     )
-    from .delete_account_activity_subscription_response import (
+    from .account_activity_api import (
         DeleteAccountActivitySubscriptionResponse as DeleteAccountActivitySubscriptionResponse,
     )
-    from .delete_account_activity_subscription_response import (
+    from .account_activity_api import (
         DeleteAccountActivitySubscriptionResponseData as DeleteAccountActivitySubscriptionResponseData,
     )
-    from .delete_activity_subscription_response import (
+    from .activity_api import (
         DeleteActivitySubscriptionResponse as DeleteActivitySubscriptionResponse,
     )
-    from .delete_activity_subscription_response import (
+    from .activity_api import (
         DeleteActivitySubscriptionResponseData as DeleteActivitySubscriptionResponseData,
     )
-    from .delete_activity_subscriptions_by_ids_response import (
+    from .activity_api import (
         DeleteActivitySubscriptionsByIdsResponse as DeleteActivitySubscriptionsByIdsResponse,
     )
-    from .delete_activity_subscriptions_by_ids_response import (
+    from .activity_api import (
         DeleteActivitySubscriptionsByIdsResponseDataItem as DeleteActivitySubscriptionsByIdsResponseDataItem,
     )
-    from .delete_activity_subscriptions_by_ids_response import (
+    from .activity_api import (
         DeleteActivitySubscriptionsByIdsResponseError as DeleteActivitySubscriptionsByIdsResponseError,
     )
-    from .delete_activity_subscriptions_by_ids_response import (
+    from .activity_api import (
         DeleteActivitySubscriptionsByIdsResponseMeta as DeleteActivitySubscriptionsByIdsResponseMeta,
     )
-    from .delete_all_connections_response import (
-        DeleteAllConnectionsResponse as DeleteAllConnectionsResponse,
-    )
-    from .delete_all_connections_response import (
+    from .connections_api import DeleteAllConnectionsResponse as DeleteAllConnectionsResponse
+    from .connections_api import (
         DeleteAllConnectionsResponseData as DeleteAllConnectionsResponseData,
     )
-    from .delete_all_connections_response import (
+    from .connections_api import (
         DeleteAllConnectionsResponseDataResults as DeleteAllConnectionsResponseDataResults,
     )
-    from .delete_community_notes_response import (
-        DeleteCommunityNotesResponse as DeleteCommunityNotesResponse,
-    )
-    from .delete_community_notes_response import (
+    from .community_notes_api import DeleteCommunityNotesResponse as DeleteCommunityNotesResponse
+    from .community_notes_api import (
         DeleteCommunityNotesResponseData as DeleteCommunityNotesResponseData,
     )
-    from .delete_connections_by_endpoint_response import (
+    from .connections_api import (
         DeleteConnectionsByEndpointResponse as DeleteConnectionsByEndpointResponse,
     )
-    from .delete_connections_by_endpoint_response import (
+    from .connections_api import (
         DeleteConnectionsByEndpointResponseData as DeleteConnectionsByEndpointResponseData,
     )
-    from .delete_connections_by_endpoint_response import (
+    from .connections_api import (
         DeleteConnectionsByEndpointResponseDataResults as DeleteConnectionsByEndpointResponseDataResults,
     )
-    from .delete_connections_by_uuids_request import (
-        DeleteConnectionsByUuidsRequest as DeleteConnectionsByUuidsRequest,
-    )
-    from .delete_connections_by_uuids_response import (
+    from .connections_api import DeleteConnectionsByUuidsRequest as DeleteConnectionsByUuidsRequest
+    from .connections_api import (
         DeleteConnectionsByUuidsResponse as DeleteConnectionsByUuidsResponse,
     )
-    from .delete_connections_by_uuids_response import (
+    from .connections_api import (
         DeleteConnectionsByUuidsResponseData as DeleteConnectionsByUuidsResponseData,
     )
-    from .delete_connections_by_uuids_response import (
+    from .connections_api import (
         DeleteConnectionsByUuidsResponseDataResults as DeleteConnectionsByUuidsResponseDataResults,
     )
-    from .delete_direct_messages_events_response import (
+    from .direct_messages_api import (
         DeleteDirectMessagesEventsResponse as DeleteDirectMessagesEventsResponse,
     )
-    from .delete_direct_messages_events_response import (
+    from .direct_messages_api import (
         DeleteDirectMessagesEventsResponseData as DeleteDirectMessagesEventsResponseData,
     )
-    from .delete_lists_response import DeleteListsResponse as DeleteListsResponse
-    from .delete_lists_response import DeleteListsResponseData as DeleteListsResponseData
-    from .delete_media_subtitles_request import (
-        DeleteMediaSubtitlesRequest as DeleteMediaSubtitlesRequest,
-    )
-    from .delete_media_subtitles_response import (
-        DeleteMediaSubtitlesResponse as DeleteMediaSubtitlesResponse,
-    )
-    from .delete_media_subtitles_response import (
-        DeleteMediaSubtitlesResponseData as DeleteMediaSubtitlesResponseData,
-    )
-    from .delete_posts_response import DeletePostsResponse as DeletePostsResponse
-    from .delete_posts_response import DeletePostsResponseData as DeletePostsResponseData
-    from .delete_scheduled_broadcast_response import (
-        DeleteScheduledBroadcastResponse as DeleteScheduledBroadcastResponse,
-    )
-    from .delete_scheduled_broadcast_response import (
+    from .lists_api import DeleteListsResponse as DeleteListsResponse
+    from .lists_api import DeleteListsResponseData as DeleteListsResponseData
+    from .media_api import DeleteMediaSubtitlesRequest as DeleteMediaSubtitlesRequest
+    from .media_api import DeleteMediaSubtitlesResponse as DeleteMediaSubtitlesResponse
+    from .media_api import DeleteMediaSubtitlesResponseData as DeleteMediaSubtitlesResponseData
+    from .posts_api import DeletePostsResponse as DeletePostsResponse
+    from .posts_api import DeletePostsResponseData as DeletePostsResponseData
+    from .broadcasts_api import DeleteScheduledBroadcastResponse as DeleteScheduledBroadcastResponse
+    from .broadcasts_api import (
         DeleteScheduledBroadcastResponseData as DeleteScheduledBroadcastResponseData,
     )
-    from .delete_users_bookmark_response import (
-        DeleteUsersBookmarkResponse as DeleteUsersBookmarkResponse,
-    )
-    from .delete_users_bookmark_response import (
-        DeleteUsersBookmarkResponseData as DeleteUsersBookmarkResponseData,
-    )
-    from .delete_webhooks_response import DeleteWebhooksResponse as DeleteWebhooksResponse
-    from .delete_webhooks_response import DeleteWebhooksResponseData as DeleteWebhooksResponseData
-    from .delete_webhooks_stream_link_response import (
-        DeleteWebhooksStreamLinkResponse as DeleteWebhooksStreamLinkResponse,
-    )
-    from .delete_webhooks_stream_link_response import (
+    from .bookmarks_api import DeleteUsersBookmarkResponse as DeleteUsersBookmarkResponse
+    from .bookmarks_api import DeleteUsersBookmarkResponseData as DeleteUsersBookmarkResponseData
+    from .webhooks_api import DeleteWebhooksResponse as DeleteWebhooksResponse
+    from .webhooks_api import DeleteWebhooksResponseData as DeleteWebhooksResponseData
+    from .webhooks_api import DeleteWebhooksStreamLinkResponse as DeleteWebhooksStreamLinkResponse
+    from .webhooks_api import (
         DeleteWebhooksStreamLinkResponseData as DeleteWebhooksStreamLinkResponseData,
     )
     from .problem import DisallowedResourceProblem as DisallowedResourceProblem
@@ -494,464 +378,322 @@ if TYPE_CHECKING:
     from .dm_event import DmEventEntitiesUrl as DmEventEntitiesUrl
     from .dm_event import DmEventReferencedPost as DmEventReferencedPost
     from .error import Error as Error
-    from .evaluate_community_notes_request import (
-        EvaluateCommunityNotesRequest as EvaluateCommunityNotesRequest,
-    )
-    from .evaluate_community_notes_response import (
+    from .community_notes_api import EvaluateCommunityNotesRequest as EvaluateCommunityNotesRequest
+    from .community_notes_api import (
         EvaluateCommunityNotesResponse as EvaluateCommunityNotesResponse,
     )
-    from .evaluate_community_notes_response import (
+    from .community_notes_api import (
         EvaluateCommunityNotesResponseData as EvaluateCommunityNotesResponseData,
     )
     from .expansions import Expansions as Expansions
     from .problem import FieldHydrationFailureProblem as FieldHydrationFailureProblem
     from .problem import FieldUnauthorizedProblem as FieldUnauthorizedProblem
-    from .finalize_media_upload_response import (
-        FinalizeMediaUploadResponse as FinalizeMediaUploadResponse,
-    )
-    from .finalize_media_upload_response import (
-        FinalizeMediaUploadResponseData as FinalizeMediaUploadResponseData,
-    )
-    from .finalize_media_upload_response import (
+    from .media_api import FinalizeMediaUploadResponse as FinalizeMediaUploadResponse
+    from .media_api import FinalizeMediaUploadResponseData as FinalizeMediaUploadResponseData
+    from .media_api import (
         FinalizeMediaUploadResponseDataImage as FinalizeMediaUploadResponseDataImage,
     )
-    from .finalize_media_upload_response import (
+    from .media_api import (
         FinalizeMediaUploadResponseDataProcessingInfo as FinalizeMediaUploadResponseDataProcessingInfo,
     )
-    from .finalize_media_upload_response import (
+    from .media_api import (
         FinalizeMediaUploadResponseDataVideo as FinalizeMediaUploadResponseDataVideo,
     )
-    from .activity_stream_response import (
-        FollowActivityResponsePayload as FollowActivityResponsePayload,
-    )
-    from .follow_list_request import FollowListRequest as FollowListRequest
-    from .follow_list_response import FollowListResponse as FollowListResponse
-    from .follow_list_response import FollowListResponseData as FollowListResponseData
-    from .follow_user_request import FollowUserRequest as FollowUserRequest
-    from .follow_user_response import FollowUserResponse as FollowUserResponse
-    from .follow_user_response import FollowUserResponseData as FollowUserResponseData
-    from .get_account_activity_subscription_count_response import (
+    from .stream_api import FollowActivityResponsePayload as FollowActivityResponsePayload
+    from .users_api import FollowListRequest as FollowListRequest
+    from .users_api import FollowListResponse as FollowListResponse
+    from .users_api import FollowListResponseData as FollowListResponseData
+    from .users_api import FollowUserRequest as FollowUserRequest
+    from .users_api import FollowUserResponse as FollowUserResponse
+    from .users_api import FollowUserResponseData as FollowUserResponseData
+    from .account_activity_api import (
         GetAccountActivitySubscriptionCountResponse as GetAccountActivitySubscriptionCountResponse,
     )
-    from .get_account_activity_subscription_count_response import (
+    from .account_activity_api import (
         GetAccountActivitySubscriptionCountResponseData as GetAccountActivitySubscriptionCountResponseData,
     )
-    from .get_account_activity_subscriptions_response import (
+    from .account_activity_api import (
         GetAccountActivitySubscriptionsResponse as GetAccountActivitySubscriptionsResponse,
     )
-    from .get_account_activity_subscriptions_response import (
+    from .account_activity_api import (
         GetAccountActivitySubscriptionsResponseData as GetAccountActivitySubscriptionsResponseData,
     )
-    from .get_account_activity_subscriptions_response import (
+    from .account_activity_api import (
         GetAccountActivitySubscriptionsResponseDataSubscriptions as GetAccountActivitySubscriptionsResponseDataSubscriptions,
     )
-    from .get_activity_subscriptions_response import (
-        GetActivitySubscriptionsResponse as GetActivitySubscriptionsResponse,
-    )
-    from .get_activity_subscriptions_response import (
+    from .activity_api import GetActivitySubscriptionsResponse as GetActivitySubscriptionsResponse
+    from .activity_api import (
         GetActivitySubscriptionsResponseData as GetActivitySubscriptionsResponseData,
     )
-    from .get_activity_subscriptions_response import (
+    from .activity_api import (
         GetActivitySubscriptionsResponseDataFilter as GetActivitySubscriptionsResponseDataFilter,
     )
-    from .get_chat_conversation_events_response import (
-        GetChatConversationEventsResponse as GetChatConversationEventsResponse,
-    )
-    from .get_chat_conversation_events_response import (
+    from .chats_api import GetChatConversationEventsResponse as GetChatConversationEventsResponse
+    from .chats_api import (
         GetChatConversationEventsResponseMeta as GetChatConversationEventsResponseMeta,
     )
-    from .get_chat_conversation_response import (
-        GetChatConversationResponse as GetChatConversationResponse,
-    )
-    from .get_chat_conversations_response import (
-        GetChatConversationsResponse as GetChatConversationsResponse,
-    )
-    from .get_chat_conversations_response import (
-        GetChatConversationsResponseMeta as GetChatConversationsResponseMeta,
-    )
-    from .get_communities_by_id_response import (
-        GetCommunitiesByIdResponse as GetCommunitiesByIdResponse,
-    )
-    from .get_compliance_jobs_by_id_response import (
-        GetComplianceJobsByIdResponse as GetComplianceJobsByIdResponse,
-    )
-    from .get_compliance_jobs_response import GetComplianceJobsResponse as GetComplianceJobsResponse
-    from .get_compliance_jobs_response import (
-        GetComplianceJobsResponseMeta as GetComplianceJobsResponseMeta,
-    )
-    from .get_connection_history_response import (
-        GetConnectionHistoryResponse as GetConnectionHistoryResponse,
-    )
-    from .get_connection_history_response import (
+    from .chats_api import GetChatConversationResponse as GetChatConversationResponse
+    from .chats_api import GetChatConversationsResponse as GetChatConversationsResponse
+    from .chats_api import GetChatConversationsResponseMeta as GetChatConversationsResponseMeta
+    from .communities_api import GetCommunitiesByIdResponse as GetCommunitiesByIdResponse
+    from .compliance_api import GetComplianceJobsByIdResponse as GetComplianceJobsByIdResponse
+    from .compliance_api import GetComplianceJobsResponse as GetComplianceJobsResponse
+    from .compliance_api import GetComplianceJobsResponseMeta as GetComplianceJobsResponseMeta
+    from .connections_api import GetConnectionHistoryResponse as GetConnectionHistoryResponse
+    from .connections_api import (
         GetConnectionHistoryResponseMeta as GetConnectionHistoryResponseMeta,
     )
-    from .get_direct_messages_events_by_conversation_id_response import (
+    from .direct_messages_api import (
         GetDirectMessagesEventsByConversationIdResponse as GetDirectMessagesEventsByConversationIdResponse,
     )
-    from .get_direct_messages_events_by_conversation_id_response import (
+    from .direct_messages_api import (
         GetDirectMessagesEventsByConversationIdResponseMeta as GetDirectMessagesEventsByConversationIdResponseMeta,
     )
-    from .get_direct_messages_events_by_id_response import (
+    from .direct_messages_api import (
         GetDirectMessagesEventsByIdResponse as GetDirectMessagesEventsByIdResponse,
     )
-    from .get_direct_messages_events_by_participant_id_response import (
+    from .direct_messages_api import (
         GetDirectMessagesEventsByParticipantIdResponse as GetDirectMessagesEventsByParticipantIdResponse,
     )
-    from .get_direct_messages_events_by_participant_id_response import (
+    from .direct_messages_api import (
         GetDirectMessagesEventsByParticipantIdResponseMeta as GetDirectMessagesEventsByParticipantIdResponseMeta,
     )
-    from .get_direct_messages_events_response import (
+    from .direct_messages_api import (
         GetDirectMessagesEventsResponse as GetDirectMessagesEventsResponse,
     )
-    from .get_direct_messages_events_response import (
+    from .direct_messages_api import (
         GetDirectMessagesEventsResponseMeta as GetDirectMessagesEventsResponseMeta,
     )
-    from .get_lists_by_id_response import GetListsByIdResponse as GetListsByIdResponse
-    from .get_lists_followers_response import GetListsFollowersResponse as GetListsFollowersResponse
-    from .get_lists_followers_response import (
-        GetListsFollowersResponseMeta as GetListsFollowersResponseMeta,
-    )
-    from .get_lists_members_response import GetListsMembersResponse as GetListsMembersResponse
-    from .get_lists_members_response import (
-        GetListsMembersResponseMeta as GetListsMembersResponseMeta,
-    )
-    from .get_lists_posts_response import GetListsPostsResponse as GetListsPostsResponse
-    from .get_lists_posts_response import GetListsPostsResponseMeta as GetListsPostsResponseMeta
-    from .get_media_analytics_response import GetMediaAnalyticsResponse as GetMediaAnalyticsResponse
-    from .get_media_by_media_key_response import (
-        GetMediaByMediaKeyResponse as GetMediaByMediaKeyResponse,
-    )
-    from .get_media_by_media_keys_response import (
-        GetMediaByMediaKeysResponse as GetMediaByMediaKeysResponse,
-    )
-    from .get_media_upload_status_response import (
-        GetMediaUploadStatusResponse as GetMediaUploadStatusResponse,
-    )
-    from .get_media_upload_status_response import (
-        GetMediaUploadStatusResponseData as GetMediaUploadStatusResponseData,
-    )
-    from .get_media_upload_status_response import (
+    from .lists_api import GetListsByIdResponse as GetListsByIdResponse
+    from .lists_api import GetListsFollowersResponse as GetListsFollowersResponse
+    from .lists_api import GetListsFollowersResponseMeta as GetListsFollowersResponseMeta
+    from .lists_api import GetListsMembersResponse as GetListsMembersResponse
+    from .lists_api import GetListsMembersResponseMeta as GetListsMembersResponseMeta
+    from .lists_api import GetListsPostsResponse as GetListsPostsResponse
+    from .lists_api import GetListsPostsResponseMeta as GetListsPostsResponseMeta
+    from .media_api import GetMediaAnalyticsResponse as GetMediaAnalyticsResponse
+    from .media_api import GetMediaByMediaKeyResponse as GetMediaByMediaKeyResponse
+    from .media_api import GetMediaByMediaKeysResponse as GetMediaByMediaKeysResponse
+    from .media_api import GetMediaUploadStatusResponse as GetMediaUploadStatusResponse
+    from .media_api import GetMediaUploadStatusResponseData as GetMediaUploadStatusResponseData
+    from .media_api import (
         GetMediaUploadStatusResponseDataImage as GetMediaUploadStatusResponseDataImage,
     )
-    from .get_media_upload_status_response import (
+    from .media_api import (
         GetMediaUploadStatusResponseDataProcessingInfo as GetMediaUploadStatusResponseDataProcessingInfo,
     )
-    from .get_media_upload_status_response import (
+    from .media_api import (
         GetMediaUploadStatusResponseDataVideo as GetMediaUploadStatusResponseDataVideo,
     )
-    from .get_news_response import GetNewsResponse as GetNewsResponse
-    from .get_posts_analytics_response import GetPostsAnalyticsResponse as GetPostsAnalyticsResponse
-    from .get_posts_by_id_response import GetPostsByIdResponse as GetPostsByIdResponse
-    from .get_posts_by_ids_response import GetPostsByIdsResponse as GetPostsByIdsResponse
-    from .get_posts_by_ids_response import GetPostsByIdsResponseMeta as GetPostsByIdsResponseMeta
-    from .get_posts_counts_all_response import (
-        GetPostsCountsAllResponse as GetPostsCountsAllResponse,
-    )
-    from .get_posts_counts_all_response import (
-        GetPostsCountsAllResponseData as GetPostsCountsAllResponseData,
-    )
-    from .get_posts_counts_all_response import (
-        GetPostsCountsAllResponseMeta as GetPostsCountsAllResponseMeta,
-    )
-    from .get_posts_counts_recent_response import (
-        GetPostsCountsRecentResponse as GetPostsCountsRecentResponse,
-    )
-    from .get_posts_counts_recent_response import (
-        GetPostsCountsRecentResponseData as GetPostsCountsRecentResponseData,
-    )
-    from .get_posts_counts_recent_response import (
-        GetPostsCountsRecentResponseMeta as GetPostsCountsRecentResponseMeta,
-    )
-    from .get_posts_liking_users_response import (
-        GetPostsLikingUsersResponse as GetPostsLikingUsersResponse,
-    )
-    from .get_posts_liking_users_response import (
-        GetPostsLikingUsersResponseMeta as GetPostsLikingUsersResponseMeta,
-    )
-    from .get_posts_quoted_posts_response import (
-        GetPostsQuotedPostsResponse as GetPostsQuotedPostsResponse,
-    )
-    from .get_posts_quoted_posts_response import (
-        GetPostsQuotedPostsResponseMeta as GetPostsQuotedPostsResponseMeta,
-    )
-    from .get_posts_reposted_by_response import (
-        GetPostsRepostedByResponse as GetPostsRepostedByResponse,
-    )
-    from .get_posts_reposted_by_response import (
-        GetPostsRepostedByResponseMeta as GetPostsRepostedByResponseMeta,
-    )
-    from .get_posts_reposts_response import GetPostsRepostsResponse as GetPostsRepostsResponse
-    from .get_posts_reposts_response import (
-        GetPostsRepostsResponseMeta as GetPostsRepostsResponseMeta,
-    )
-    from .get_rule_counts_response import GetRuleCountsResponse as GetRuleCountsResponse
-    from .get_rule_counts_response import GetRuleCountsResponseData as GetRuleCountsResponseData
-    from .get_rule_counts_response import (
+    from .news_api import GetNewsResponse as GetNewsResponse
+    from .posts_api import GetPostsAnalyticsResponse as GetPostsAnalyticsResponse
+    from .posts_api import GetPostsByIdResponse as GetPostsByIdResponse
+    from .posts_api import GetPostsByIdsResponse as GetPostsByIdsResponse
+    from .posts_api import GetPostsByIdsResponseMeta as GetPostsByIdsResponseMeta
+    from .counts_api import GetPostsCountsAllResponse as GetPostsCountsAllResponse
+    from .counts_api import GetPostsCountsAllResponseData as GetPostsCountsAllResponseData
+    from .counts_api import GetPostsCountsAllResponseMeta as GetPostsCountsAllResponseMeta
+    from .counts_api import GetPostsCountsRecentResponse as GetPostsCountsRecentResponse
+    from .counts_api import GetPostsCountsRecentResponseData as GetPostsCountsRecentResponseData
+    from .counts_api import GetPostsCountsRecentResponseMeta as GetPostsCountsRecentResponseMeta
+    from .likes_api import GetPostsLikingUsersResponse as GetPostsLikingUsersResponse
+    from .likes_api import GetPostsLikingUsersResponseMeta as GetPostsLikingUsersResponseMeta
+    from .posts_api import GetPostsQuotedPostsResponse as GetPostsQuotedPostsResponse
+    from .posts_api import GetPostsQuotedPostsResponseMeta as GetPostsQuotedPostsResponseMeta
+    from .posts_api import GetPostsRepostedByResponse as GetPostsRepostedByResponse
+    from .posts_api import GetPostsRepostedByResponseMeta as GetPostsRepostedByResponseMeta
+    from .posts_api import GetPostsRepostsResponse as GetPostsRepostsResponse
+    from .posts_api import GetPostsRepostsResponseMeta as GetPostsRepostsResponseMeta
+    from .stream_api import GetRuleCountsResponse as GetRuleCountsResponse
+    from .stream_api import GetRuleCountsResponseData as GetRuleCountsResponseData
+    from .stream_api import (
         GetRuleCountsResponseDataAllProjectClientApps as GetRuleCountsResponseDataAllProjectClientApps,
     )
-    from .get_rule_counts_response import (
+    from .stream_api import (
         GetRuleCountsResponseDataClientAppRulesCount as GetRuleCountsResponseDataClientAppRulesCount,
     )
-    from .get_rules_response import GetRulesResponse as GetRulesResponse
-    from .get_rules_response import GetRulesResponseData as GetRulesResponseData
-    from .get_rules_response import GetRulesResponseMeta as GetRulesResponseMeta
-    from .get_scheduled_broadcast_response import (
-        GetScheduledBroadcastResponse as GetScheduledBroadcastResponse,
-    )
-    from .get_scheduled_broadcast_response import (
+    from .tweets_api import GetRulesResponse as GetRulesResponse
+    from .tweets_api import GetRulesResponseData as GetRulesResponseData
+    from .tweets_api import GetRulesResponseMeta as GetRulesResponseMeta
+    from .broadcasts_api import GetScheduledBroadcastResponse as GetScheduledBroadcastResponse
+    from .broadcasts_api import (
         GetScheduledBroadcastResponseData as GetScheduledBroadcastResponseData,
     )
-    from .get_spaces_buyers_response import GetSpacesBuyersResponse as GetSpacesBuyersResponse
-    from .get_spaces_buyers_response import (
-        GetSpacesBuyersResponseMeta as GetSpacesBuyersResponseMeta,
-    )
-    from .get_spaces_by_creator_ids_response import (
-        GetSpacesByCreatorIdsResponse as GetSpacesByCreatorIdsResponse,
-    )
-    from .get_spaces_by_creator_ids_response import (
-        GetSpacesByCreatorIdsResponseMeta as GetSpacesByCreatorIdsResponseMeta,
-    )
-    from .get_spaces_by_id_response import GetSpacesByIdResponse as GetSpacesByIdResponse
-    from .get_spaces_by_ids_response import GetSpacesByIdsResponse as GetSpacesByIdsResponse
-    from .get_spaces_posts_response import GetSpacesPostsResponse as GetSpacesPostsResponse
-    from .get_spaces_posts_response import GetSpacesPostsResponseMeta as GetSpacesPostsResponseMeta
-    from .get_trends_by_woeid_response import GetTrendsByWoeidResponse as GetTrendsByWoeidResponse
-    from .get_trends_personalized_trends_response import (
+    from .spaces_api import GetSpacesBuyersResponse as GetSpacesBuyersResponse
+    from .spaces_api import GetSpacesBuyersResponseMeta as GetSpacesBuyersResponseMeta
+    from .spaces_api import GetSpacesByCreatorIdsResponse as GetSpacesByCreatorIdsResponse
+    from .spaces_api import GetSpacesByCreatorIdsResponseMeta as GetSpacesByCreatorIdsResponseMeta
+    from .spaces_api import GetSpacesByIdResponse as GetSpacesByIdResponse
+    from .spaces_api import GetSpacesByIdsResponse as GetSpacesByIdsResponse
+    from .spaces_api import GetSpacesPostsResponse as GetSpacesPostsResponse
+    from .spaces_api import GetSpacesPostsResponseMeta as GetSpacesPostsResponseMeta
+    from .posts_api import GetTrendsByWoeidResponse as GetTrendsByWoeidResponse
+    from .trends_api import (
         GetTrendsPersonalizedTrendsResponse as GetTrendsPersonalizedTrendsResponse,
     )
-    from .get_usage_response import GetUsageResponse as GetUsageResponse
-    from .get_users_affiliates_response import (
-        GetUsersAffiliatesResponse as GetUsersAffiliatesResponse,
-    )
-    from .get_users_affiliates_response import (
-        GetUsersAffiliatesResponseMeta as GetUsersAffiliatesResponseMeta,
-    )
-    from .get_users_blocking_response import GetUsersBlockingResponse as GetUsersBlockingResponse
-    from .get_users_blocking_response import (
-        GetUsersBlockingResponseMeta as GetUsersBlockingResponseMeta,
-    )
-    from .get_users_bookmark_folders_response import (
-        GetUsersBookmarkFoldersResponse as GetUsersBookmarkFoldersResponse,
-    )
-    from .get_users_bookmark_folders_response import (
+    from .usage_api import GetUsageResponse as GetUsageResponse
+    from .users_api import GetUsersAffiliatesResponse as GetUsersAffiliatesResponse
+    from .users_api import GetUsersAffiliatesResponseMeta as GetUsersAffiliatesResponseMeta
+    from .users_api import GetUsersBlockingResponse as GetUsersBlockingResponse
+    from .users_api import GetUsersBlockingResponseMeta as GetUsersBlockingResponseMeta
+    from .posts_api import GetUsersBookmarkFoldersResponse as GetUsersBookmarkFoldersResponse
+    from .posts_api import (
         GetUsersBookmarkFoldersResponseData as GetUsersBookmarkFoldersResponseData,
     )
-    from .get_users_bookmarks_by_folder_id_response import (
+    from .posts_api import (
         GetUsersBookmarksByFolderIdResponse as GetUsersBookmarksByFolderIdResponse,
     )
-    from .get_users_bookmarks_by_folder_id_response import (
+    from .posts_api import (
         GetUsersBookmarksByFolderIdResponseDataItem as GetUsersBookmarksByFolderIdResponseDataItem,
     )
-    from .get_users_bookmarks_response import GetUsersBookmarksResponse as GetUsersBookmarksResponse
-    from .get_users_bookmarks_response import (
-        GetUsersBookmarksResponseMeta as GetUsersBookmarksResponseMeta,
-    )
-    from .get_users_by_id_response import GetUsersByIdResponse as GetUsersByIdResponse
-    from .get_users_by_ids_response import GetUsersByIdsResponse as GetUsersByIdsResponse
-    from .get_users_by_username_response import (
-        GetUsersByUsernameResponse as GetUsersByUsernameResponse,
-    )
-    from .get_users_by_usernames_response import (
-        GetUsersByUsernamesResponse as GetUsersByUsernamesResponse,
-    )
-    from .get_users_followed_lists_response import (
-        GetUsersFollowedListsResponse as GetUsersFollowedListsResponse,
-    )
-    from .get_users_followed_lists_response import (
-        GetUsersFollowedListsResponseMeta as GetUsersFollowedListsResponseMeta,
-    )
-    from .get_users_followers_response import GetUsersFollowersResponse as GetUsersFollowersResponse
-    from .get_users_followers_response import (
-        GetUsersFollowersResponseMeta as GetUsersFollowersResponseMeta,
-    )
-    from .get_users_following_response import GetUsersFollowingResponse as GetUsersFollowingResponse
-    from .get_users_following_response import (
-        GetUsersFollowingResponseMeta as GetUsersFollowingResponseMeta,
-    )
-    from .get_users_liked_posts_response import (
-        GetUsersLikedPostsResponse as GetUsersLikedPostsResponse,
-    )
-    from .get_users_liked_posts_response import (
-        GetUsersLikedPostsResponseMeta as GetUsersLikedPostsResponseMeta,
-    )
-    from .get_users_list_memberships_response import (
-        GetUsersListMembershipsResponse as GetUsersListMembershipsResponse,
-    )
-    from .get_users_list_memberships_response import (
+    from .posts_api import GetUsersBookmarksResponse as GetUsersBookmarksResponse
+    from .posts_api import GetUsersBookmarksResponseMeta as GetUsersBookmarksResponseMeta
+    from .users_api import GetUsersByIdResponse as GetUsersByIdResponse
+    from .users_api import GetUsersByIdsResponse as GetUsersByIdsResponse
+    from .users_api import GetUsersByUsernameResponse as GetUsersByUsernameResponse
+    from .users_api import GetUsersByUsernamesResponse as GetUsersByUsernamesResponse
+    from .users_api import GetUsersFollowedListsResponse as GetUsersFollowedListsResponse
+    from .users_api import GetUsersFollowedListsResponseMeta as GetUsersFollowedListsResponseMeta
+    from .users_api import GetUsersFollowersResponse as GetUsersFollowersResponse
+    from .users_api import GetUsersFollowersResponseMeta as GetUsersFollowersResponseMeta
+    from .users_api import GetUsersFollowingResponse as GetUsersFollowingResponse
+    from .users_api import GetUsersFollowingResponseMeta as GetUsersFollowingResponseMeta
+    from .posts_api import GetUsersLikedPostsResponse as GetUsersLikedPostsResponse
+    from .posts_api import GetUsersLikedPostsResponseMeta as GetUsersLikedPostsResponseMeta
+    from .users_api import GetUsersListMembershipsResponse as GetUsersListMembershipsResponse
+    from .users_api import (
         GetUsersListMembershipsResponseMeta as GetUsersListMembershipsResponseMeta,
     )
-    from .get_users_me_response import GetUsersMeResponse as GetUsersMeResponse
-    from .get_users_mentions_response import GetUsersMentionsResponse as GetUsersMentionsResponse
-    from .get_users_mentions_response import (
-        GetUsersMentionsResponseMeta as GetUsersMentionsResponseMeta,
-    )
-    from .get_users_muting_response import GetUsersMutingResponse as GetUsersMutingResponse
-    from .get_users_muting_response import GetUsersMutingResponseMeta as GetUsersMutingResponseMeta
-    from .get_users_owned_lists_response import (
-        GetUsersOwnedListsResponse as GetUsersOwnedListsResponse,
-    )
-    from .get_users_owned_lists_response import (
-        GetUsersOwnedListsResponseMeta as GetUsersOwnedListsResponseMeta,
-    )
-    from .get_users_pinned_lists_response import (
-        GetUsersPinnedListsResponse as GetUsersPinnedListsResponse,
-    )
-    from .get_users_pinned_lists_response import (
-        GetUsersPinnedListsResponseMeta as GetUsersPinnedListsResponseMeta,
-    )
-    from .get_users_posts_response import GetUsersPostsResponse as GetUsersPostsResponse
-    from .get_users_posts_response import GetUsersPostsResponseMeta as GetUsersPostsResponseMeta
-    from .get_users_public_key_response import (
-        GetUsersPublicKeyResponse as GetUsersPublicKeyResponse,
-    )
-    from .get_users_public_keys_response import (
-        GetUsersPublicKeysResponse as GetUsersPublicKeysResponse,
-    )
-    from .get_users_reposts_of_me_response import (
-        GetUsersRepostsOfMeResponse as GetUsersRepostsOfMeResponse,
-    )
-    from .get_users_reposts_of_me_response import (
-        GetUsersRepostsOfMeResponseMeta as GetUsersRepostsOfMeResponseMeta,
-    )
-    from .get_users_timeline_response import GetUsersTimelineResponse as GetUsersTimelineResponse
-    from .get_users_timeline_response import (
-        GetUsersTimelineResponseMeta as GetUsersTimelineResponseMeta,
-    )
-    from .get_webhooks_response import GetWebhooksResponse as GetWebhooksResponse
-    from .get_webhooks_response import GetWebhooksResponseMeta as GetWebhooksResponseMeta
-    from .get_webhooks_stream_links_response import (
-        GetWebhooksStreamLinksResponse as GetWebhooksStreamLinksResponse,
-    )
-    from .get_webhooks_stream_links_response import (
+    from .users_api import GetUsersMeResponse as GetUsersMeResponse
+    from .posts_api import GetUsersMentionsResponse as GetUsersMentionsResponse
+    from .posts_api import GetUsersMentionsResponseMeta as GetUsersMentionsResponseMeta
+    from .users_api import GetUsersMutingResponse as GetUsersMutingResponse
+    from .users_api import GetUsersMutingResponseMeta as GetUsersMutingResponseMeta
+    from .users_api import GetUsersOwnedListsResponse as GetUsersOwnedListsResponse
+    from .users_api import GetUsersOwnedListsResponseMeta as GetUsersOwnedListsResponseMeta
+    from .users_api import GetUsersPinnedListsResponse as GetUsersPinnedListsResponse
+    from .users_api import GetUsersPinnedListsResponseMeta as GetUsersPinnedListsResponseMeta
+    from .posts_api import GetUsersPostsResponse as GetUsersPostsResponse
+    from .posts_api import GetUsersPostsResponseMeta as GetUsersPostsResponseMeta
+    from .chats_api import GetUsersPublicKeyResponse as GetUsersPublicKeyResponse
+    from .chats_api import GetUsersPublicKeysResponse as GetUsersPublicKeysResponse
+    from .users_api import GetUsersRepostsOfMeResponse as GetUsersRepostsOfMeResponse
+    from .users_api import GetUsersRepostsOfMeResponseMeta as GetUsersRepostsOfMeResponseMeta
+    from .posts_api import GetUsersTimelineResponse as GetUsersTimelineResponse
+    from .posts_api import GetUsersTimelineResponseMeta as GetUsersTimelineResponseMeta
+    from .webhooks_api import GetWebhooksResponse as GetWebhooksResponse
+    from .webhooks_api import GetWebhooksResponseMeta as GetWebhooksResponseMeta
+    from .webhooks_api import GetWebhooksStreamLinksResponse as GetWebhooksStreamLinksResponse
+    from .webhooks_api import (
         GetWebhooksStreamLinksResponseData as GetWebhooksStreamLinksResponseData,
     )
-    from .go_live_scheduled_broadcast_response import (
-        GoLiveScheduledBroadcastResponse as GoLiveScheduledBroadcastResponse,
-    )
-    from .go_live_scheduled_broadcast_response import (
+    from .broadcasts_api import GoLiveScheduledBroadcastResponse as GoLiveScheduledBroadcastResponse
+    from .broadcasts_api import (
         GoLiveScheduledBroadcastResponseData as GoLiveScheduledBroadcastResponseData,
     )
-    from .hide_posts_reply_request import HidePostsReplyRequest as HidePostsReplyRequest
-    from .hide_posts_reply_response import HidePostsReplyResponse as HidePostsReplyResponse
-    from .hide_posts_reply_response import HidePostsReplyResponseData as HidePostsReplyResponseData
-    from .initialize_chat_group_response import (
-        InitializeChatGroupResponse as InitializeChatGroupResponse,
-    )
-    from .initialize_chat_group_response import (
-        InitializeChatGroupResponseData as InitializeChatGroupResponseData,
-    )
-    from .initialize_media_upload_request import (
-        InitializeMediaUploadRequest as InitializeMediaUploadRequest,
-    )
-    from .initialize_media_upload_response import (
-        InitializeMediaUploadResponse as InitializeMediaUploadResponse,
-    )
-    from .initialize_media_upload_response import (
-        InitializeMediaUploadResponseData as InitializeMediaUploadResponseData,
-    )
+    from .posts_api import HidePostsReplyRequest as HidePostsReplyRequest
+    from .posts_api import HidePostsReplyResponse as HidePostsReplyResponse
+    from .posts_api import HidePostsReplyResponseData as HidePostsReplyResponseData
+    from .chats_api import InitializeChatGroupResponse as InitializeChatGroupResponse
+    from .chats_api import InitializeChatGroupResponseData as InitializeChatGroupResponseData
+    from .media_api import InitializeMediaUploadRequest as InitializeMediaUploadRequest
+    from .media_api import InitializeMediaUploadResponse as InitializeMediaUploadResponse
+    from .media_api import InitializeMediaUploadResponseData as InitializeMediaUploadResponseData
     from .problem import InternalErrorProblem as InternalErrorProblem
     from .problem import InvalidRequestProblem as InvalidRequestProblem
-    from .stream_likes_compliance_response import LikeComplianceSchema as LikeComplianceSchema
-    from .like_post_request import LikePostRequest as LikePostRequest
-    from .like_post_response import LikePostResponse as LikePostResponse
-    from .like_post_response import LikePostResponseData as LikePostResponseData
+    from .stream_api import LikeComplianceSchema as LikeComplianceSchema
+    from .likes_api import LikePostRequest as LikePostRequest
+    from .likes_api import LikePostResponse as LikePostResponse
+    from .likes_api import LikePostResponseData as LikePostResponseData
     from .like_with_post_author import LikeWithPostAuthor as LikeWithPostAuthor
     from .list import List as List
-    from .list_scheduled_broadcasts_response import (
-        ListScheduledBroadcastsResponse as ListScheduledBroadcastsResponse,
-    )
-    from .list_scheduled_broadcasts_response import (
+    from .broadcasts_api import ListScheduledBroadcastsResponse as ListScheduledBroadcastsResponse
+    from .broadcasts_api import (
         ListScheduledBroadcastsResponseData as ListScheduledBroadcastsResponseData,
     )
-    from .mark_chat_conversation_read_request import (
-        MarkChatConversationReadRequest as MarkChatConversationReadRequest,
-    )
-    from .mark_chat_conversation_read_response import (
-        MarkChatConversationReadResponse as MarkChatConversationReadResponse,
-    )
-    from .mark_chat_conversation_read_response import (
+    from .chats_api import MarkChatConversationReadRequest as MarkChatConversationReadRequest
+    from .chats_api import MarkChatConversationReadResponse as MarkChatConversationReadResponse
+    from .chats_api import (
         MarkChatConversationReadResponseData as MarkChatConversationReadResponseData,
     )
     from .media import Media as Media
-    from .get_media_analytics_response import MediaAnalytics as MediaAnalytics
-    from .get_media_analytics_response import (
-        MediaAnalyticsTimestampedMetric as MediaAnalyticsTimestampedMetric,
-    )
-    from .get_media_analytics_response import (
+    from .media_api import MediaAnalytics as MediaAnalytics
+    from .media_api import MediaAnalyticsTimestampedMetric as MediaAnalyticsTimestampedMetric
+    from .media_api import (
         MediaAnalyticsTimestampedMetricMetrics as MediaAnalyticsTimestampedMetricMetrics,
     )
     from .media import MediaNonPublicMetrics as MediaNonPublicMetrics
     from .media import MediaOrganicMetrics as MediaOrganicMetrics
     from .media import MediaPromotedMetrics as MediaPromotedMetrics
     from .media import MediaPublicMetrics as MediaPublicMetrics
-    from .media_upload_request import MediaUploadRequest as MediaUploadRequest
-    from .media_upload_response import MediaUploadResponse as MediaUploadResponse
-    from .media_upload_response import MediaUploadResponseData as MediaUploadResponseData
-    from .media_upload_response import MediaUploadResponseDataImage as MediaUploadResponseDataImage
-    from .media_upload_response import (
+    from .media_api import MediaUploadRequest as MediaUploadRequest
+    from .media_api import MediaUploadResponse as MediaUploadResponse
+    from .media_api import MediaUploadResponseData as MediaUploadResponseData
+    from .media_api import MediaUploadResponseDataImage as MediaUploadResponseDataImage
+    from .media_api import (
         MediaUploadResponseDataProcessingInfo as MediaUploadResponseDataProcessingInfo,
     )
-    from .media_upload_response import MediaUploadResponseDataVideo as MediaUploadResponseDataVideo
+    from .media_api import MediaUploadResponseDataVideo as MediaUploadResponseDataVideo
     from .media import MediaVariant as MediaVariant
-    from .mute_user_request import MuteUserRequest as MuteUserRequest
-    from .mute_user_response import MuteUserResponse as MuteUserResponse
-    from .mute_user_response import MuteUserResponseData as MuteUserResponseData
+    from .users_api import MuteUserRequest as MuteUserRequest
+    from .users_api import MuteUserResponse as MuteUserResponse
+    from .users_api import MuteUserResponseData as MuteUserResponseData
     from .news import News as News
-    from .activity_stream_response import NewsActivityResponsePayload as NewsActivityResponsePayload
+    from .stream_api import NewsActivityResponsePayload as NewsActivityResponsePayload
     from .news import NewsClusterPostsResult as NewsClusterPostsResult
     from .problem import NotAuthorizedForFieldProblem as NotAuthorizedForFieldProblem
     from .problem import NotAuthorizedForResourceProblem as NotAuthorizedForResourceProblem
-    from .search_community_notes_written_response import Note as Note
-    from .search_community_notes_written_response import NoteInfo as NoteInfo
-    from .search_community_notes_written_response import NoteScoringStatus as NoteScoringStatus
-    from .search_community_notes_written_response import (
+    from .community_notes_api import Note as Note
+    from .community_notes_api import NoteInfo as NoteInfo
+    from .community_notes_api import NoteScoringStatus as NoteScoringStatus
+    from .community_notes_api import (
         NoteScoringStatusRatingCountsPerModelItem as NoteScoringStatusRatingCountsPerModelItem,
     )
-    from .search_community_notes_written_response import (
+    from .community_notes_api import (
         NoteScoringStatusRatingCountsPerModelItemValue as NoteScoringStatusRatingCountsPerModelItemValue,
     )
-    from .search_community_notes_written_response import (
+    from .community_notes_api import (
         NoteScoringStatusRatingCountsPerModelItemValueNegativeFactorBucketCounts as NoteScoringStatusRatingCountsPerModelItemValueNegativeFactorBucketCounts,
     )
-    from .search_community_notes_written_response import (
+    from .community_notes_api import (
         NoteScoringStatusRatingCountsPerModelItemValueNegativeFactorBucketCountsHelpfulTagCount as NoteScoringStatusRatingCountsPerModelItemValueNegativeFactorBucketCountsHelpfulTagCount,
     )
-    from .search_community_notes_written_response import (
+    from .community_notes_api import (
         NoteScoringStatusRatingCountsPerModelItemValueNegativeFactorBucketCountsNotHelpfulTagCount as NoteScoringStatusRatingCountsPerModelItemValueNegativeFactorBucketCountsNotHelpfulTagCount,
     )
-    from .search_community_notes_written_response import (
+    from .community_notes_api import (
         NoteScoringStatusRatingCountsPerModelItemValueNeutralFactorBucketCounts as NoteScoringStatusRatingCountsPerModelItemValueNeutralFactorBucketCounts,
     )
-    from .search_community_notes_written_response import (
+    from .community_notes_api import (
         NoteScoringStatusRatingCountsPerModelItemValueNeutralFactorBucketCountsHelpfulTagCount as NoteScoringStatusRatingCountsPerModelItemValueNeutralFactorBucketCountsHelpfulTagCount,
     )
-    from .search_community_notes_written_response import (
+    from .community_notes_api import (
         NoteScoringStatusRatingCountsPerModelItemValueNeutralFactorBucketCountsNotHelpfulTagCount as NoteScoringStatusRatingCountsPerModelItemValueNeutralFactorBucketCountsNotHelpfulTagCount,
     )
-    from .search_community_notes_written_response import (
+    from .community_notes_api import (
         NoteScoringStatusRatingCountsPerModelItemValuePositiveFactorBucketCounts as NoteScoringStatusRatingCountsPerModelItemValuePositiveFactorBucketCounts,
     )
-    from .search_community_notes_written_response import (
+    from .community_notes_api import (
         NoteScoringStatusRatingCountsPerModelItemValuePositiveFactorBucketCountsHelpfulTagCount as NoteScoringStatusRatingCountsPerModelItemValuePositiveFactorBucketCountsHelpfulTagCount,
     )
-    from .search_community_notes_written_response import (
+    from .community_notes_api import (
         NoteScoringStatusRatingCountsPerModelItemValuePositiveFactorBucketCountsNotHelpfulTagCount as NoteScoringStatusRatingCountsPerModelItemValuePositiveFactorBucketCountsNotHelpfulTagCount,
     )
-    from .search_community_notes_written_response import NoteTestResult as NoteTestResult
-    from .search_community_notes_written_response import (
+    from .community_notes_api import NoteTestResult as NoteTestResult
+    from .community_notes_api import (
         NoteTestResultEvaluationOutcomeItem as NoteTestResultEvaluationOutcomeItem,
     )
-    from .get_trends_personalized_trends_response import PersonalizedTrend as PersonalizedTrend
-    from .pin_list_request import PinListRequest as PinListRequest
-    from .pin_list_response import PinListResponse as PinListResponse
-    from .pin_list_response import PinListResponseData as PinListResponseData
+    from .trends_api import PersonalizedTrend as PersonalizedTrend
+    from .lists_api import PinListRequest as PinListRequest
+    from .lists_api import PinListResponse as PinListResponse
+    from .lists_api import PinListResponseData as PinListResponseData
     from .expansions import Place as Place
     from .expansions import PlaceGeo as PlaceGeo
     from .expansions import Poll as Poll
     from .expansions import PollOption as PollOption
     from .post import Post as Post
     from .post import PostAttachments as PostAttachments
-    from .stream_posts_compliance_response import PostComplianceData as PostComplianceData
+    from .stream_api import PostComplianceData as PostComplianceData
     from .post_compliance_schema import PostComplianceSchema as PostComplianceSchema
     from .post_compliance_schema import PostComplianceSchemaTweet as PostComplianceSchemaTweet
     from .post import PostContextAnnotation as PostContextAnnotation
@@ -959,24 +701,14 @@ if TYPE_CHECKING:
     from .post import PostContextAnnotationDomainVariant1 as PostContextAnnotationDomainVariant1
     from .post import PostContextAnnotationEntity as PostContextAnnotationEntity
     from .post import PostContextAnnotationEntityVariant1 as PostContextAnnotationEntityVariant1
-    from .activity_stream_response import (
-        PostDeleteActivityResponsePayload as PostDeleteActivityResponsePayload,
-    )
-    from .stream_posts_compliance_response import (
-        PostDeleteComplianceSchema as PostDeleteComplianceSchema,
-    )
-    from .stream_posts_compliance_response import (
-        PostDropComplianceSchema as PostDropComplianceSchema,
-    )
-    from .stream_posts_compliance_response import (
-        PostEditComplianceObjectSchema as PostEditComplianceObjectSchema,
-    )
-    from .stream_posts_compliance_response import (
+    from .stream_api import PostDeleteActivityResponsePayload as PostDeleteActivityResponsePayload
+    from .stream_api import PostDeleteComplianceSchema as PostDeleteComplianceSchema
+    from .stream_api import PostDropComplianceSchema as PostDropComplianceSchema
+    from .stream_api import PostEditComplianceObjectSchema as PostEditComplianceObjectSchema
+    from .stream_api import (
         PostEditComplianceObjectSchemaTweet as PostEditComplianceObjectSchemaTweet,
     )
-    from .stream_posts_compliance_response import (
-        PostEditComplianceSchema as PostEditComplianceSchema,
-    )
+    from .stream_api import PostEditComplianceSchema as PostEditComplianceSchema
     from .post import PostEditControls as PostEditControls
     from .post import PostEntities as PostEntities
     from .post import PostEntitiesCashtag as PostEntitiesCashtag
@@ -986,7 +718,7 @@ if TYPE_CHECKING:
     from .post import PostEntitiesUrlImage as PostEntitiesUrlImage
     from .post import PostGeo as PostGeo
     from .post import PostGeoCoordinates as PostGeoCoordinates
-    from .stream_labels_compliance_response import PostLabelData as PostLabelData
+    from .stream_api import PostLabelData as PostLabelData
     from .post import PostMatchedMediaNote as PostMatchedMediaNote
     from .post import PostMediaMetadataItem as PostMediaMetadataItem
     from .post import PostNotePost as PostNotePost
@@ -996,230 +728,168 @@ if TYPE_CHECKING:
     from .post import PostNotePostEntitiesMention as PostNotePostEntitiesMention
     from .post import PostNotePostEntitiesUrl as PostNotePostEntitiesUrl
     from .post import PostNoteRequestSuggestion as PostNoteRequestSuggestion
-    from .stream_labels_compliance_response import PostNotice as PostNotice
-    from .stream_labels_compliance_response import PostNoticeSchema as PostNoticeSchema
-    from .stream_labels_compliance_response import PostNoticeTweet as PostNoticeTweet
+    from .stream_api import PostNotice as PostNotice
+    from .stream_api import PostNoticeSchema as PostNoticeSchema
+    from .stream_api import PostNoticeTweet as PostNoticeTweet
     from .post import PostPublicMetrics as PostPublicMetrics
     from .post import PostReferencedPost as PostReferencedPost
     from .post import PostScopes as PostScopes
     from .post import PostSuggestedSourceLinksWithCount as PostSuggestedSourceLinksWithCount
-    from .stream_posts_compliance_response import (
-        PostTakedownComplianceSchema as PostTakedownComplianceSchema,
-    )
-    from .stream_posts_compliance_response import (
-        PostTakedownComplianceSchemaTweet as PostTakedownComplianceSchemaTweet,
-    )
-    from .stream_posts_compliance_response import (
-        PostUndropComplianceSchema as PostUndropComplianceSchema,
-    )
-    from .stream_labels_compliance_response import PostUnviewable as PostUnviewable
-    from .stream_labels_compliance_response import PostUnviewableSchema as PostUnviewableSchema
-    from .stream_labels_compliance_response import PostUnviewableTweet as PostUnviewableTweet
+    from .stream_api import PostTakedownComplianceSchema as PostTakedownComplianceSchema
+    from .stream_api import PostTakedownComplianceSchemaTweet as PostTakedownComplianceSchemaTweet
+    from .stream_api import PostUndropComplianceSchema as PostUndropComplianceSchema
+    from .stream_api import PostUnviewable as PostUnviewable
+    from .stream_api import PostUnviewableSchema as PostUnviewableSchema
+    from .stream_api import PostUnviewableTweet as PostUnviewableTweet
     from .post import PostWithheld as PostWithheld
-    from .stream_posts_compliance_response import (
-        PostWithheldComplianceSchema as PostWithheldComplianceSchema,
-    )
+    from .stream_api import PostWithheldComplianceSchema as PostWithheldComplianceSchema
     from .problem import Problem as Problem
-    from .activity_stream_response import (
+    from .stream_api import (
         ProfileUpdateActivityResponsePayload as ProfileUpdateActivityResponsePayload,
     )
     from .public_key import PublicKey as PublicKey
-    from .remove_lists_member_by_user_id_response import (
-        RemoveListsMemberByUserIdResponse as RemoveListsMemberByUserIdResponse,
-    )
-    from .remove_lists_member_by_user_id_response import (
+    from .lists_api import RemoveListsMemberByUserIdResponse as RemoveListsMemberByUserIdResponse
+    from .lists_api import (
         RemoveListsMemberByUserIdResponseData as RemoveListsMemberByUserIdResponseData,
     )
-    from .repost_post_request import RepostPostRequest as RepostPostRequest
-    from .repost_post_response import RepostPostResponse as RepostPostResponse
-    from .repost_post_response import RepostPostResponseData as RepostPostResponseData
+    from .posts_api import RepostPostRequest as RepostPostRequest
+    from .posts_api import RepostPostResponse as RepostPostResponse
+    from .posts_api import RepostPostResponseData as RepostPostResponseData
     from .problem import ResourceNotFoundProblem as ResourceNotFoundProblem
     from .problem import ResourceUnavailableProblem as ResourceUnavailableProblem
     from .rules_count import RulesCount as RulesCount
     from .rules_count import RulesCountAllProjectClientApp as RulesCountAllProjectClientApp
     from .rules_count import RulesCountClientAppRulesCount as RulesCountClientAppRulesCount
-    from .search_communities_response import SearchCommunitiesResponse as SearchCommunitiesResponse
-    from .search_communities_response import (
-        SearchCommunitiesResponseMeta as SearchCommunitiesResponseMeta,
-    )
-    from .search_community_notes_written_response import (
+    from .communities_api import SearchCommunitiesResponse as SearchCommunitiesResponse
+    from .communities_api import SearchCommunitiesResponseMeta as SearchCommunitiesResponseMeta
+    from .community_notes_api import (
         SearchCommunityNotesWrittenResponse as SearchCommunityNotesWrittenResponse,
     )
-    from .search_community_notes_written_response import (
+    from .community_notes_api import (
         SearchCommunityNotesWrittenResponseMeta as SearchCommunityNotesWrittenResponseMeta,
     )
-    from .search_eligible_posts_response import (
-        SearchEligiblePostsResponse as SearchEligiblePostsResponse,
-    )
-    from .search_eligible_posts_response import (
+    from .community_notes_api import SearchEligiblePostsResponse as SearchEligiblePostsResponse
+    from .community_notes_api import (
         SearchEligiblePostsResponseMeta as SearchEligiblePostsResponseMeta,
     )
-    from .search_news_response import SearchNewsResponse as SearchNewsResponse
-    from .search_news_response import SearchNewsResponseMeta as SearchNewsResponseMeta
-    from .search_posts_all_response import SearchPostsAllResponse as SearchPostsAllResponse
-    from .search_posts_all_response import SearchPostsAllResponseMeta as SearchPostsAllResponseMeta
-    from .search_posts_recent_response import SearchPostsRecentResponse as SearchPostsRecentResponse
-    from .search_posts_recent_response import (
-        SearchPostsRecentResponseMeta as SearchPostsRecentResponseMeta,
-    )
-    from .search_spaces_response import SearchSpacesResponse as SearchSpacesResponse
-    from .search_spaces_response import SearchSpacesResponseMeta as SearchSpacesResponseMeta
-    from .search_users_response import SearchUsersResponse as SearchUsersResponse
-    from .search_users_response import SearchUsersResponseMeta as SearchUsersResponseMeta
-    from .send_broadcast_chat_request import SendBroadcastChatRequest as SendBroadcastChatRequest
-    from .send_broadcast_chat_response import SendBroadcastChatResponse as SendBroadcastChatResponse
-    from .send_broadcast_chat_response import (
-        SendBroadcastChatResponseData as SendBroadcastChatResponseData,
-    )
-    from .send_chat_message_request import SendChatMessageRequest as SendChatMessageRequest
-    from .send_chat_message_response import SendChatMessageResponse as SendChatMessageResponse
-    from .send_chat_message_response import (
-        SendChatMessageResponseData as SendChatMessageResponseData,
-    )
-    from .send_chat_typing_indicator_response import (
-        SendChatTypingIndicatorResponse as SendChatTypingIndicatorResponse,
-    )
-    from .send_chat_typing_indicator_response import (
+    from .search_api import SearchNewsResponse as SearchNewsResponse
+    from .search_api import SearchNewsResponseMeta as SearchNewsResponseMeta
+    from .search_api import SearchPostsAllResponse as SearchPostsAllResponse
+    from .search_api import SearchPostsAllResponseMeta as SearchPostsAllResponseMeta
+    from .search_api import SearchPostsRecentResponse as SearchPostsRecentResponse
+    from .search_api import SearchPostsRecentResponseMeta as SearchPostsRecentResponseMeta
+    from .spaces_api import SearchSpacesResponse as SearchSpacesResponse
+    from .spaces_api import SearchSpacesResponseMeta as SearchSpacesResponseMeta
+    from .users_api import SearchUsersResponse as SearchUsersResponse
+    from .users_api import SearchUsersResponseMeta as SearchUsersResponseMeta
+    from .broadcasts_api import SendBroadcastChatRequest as SendBroadcastChatRequest
+    from .broadcasts_api import SendBroadcastChatResponse as SendBroadcastChatResponse
+    from .broadcasts_api import SendBroadcastChatResponseData as SendBroadcastChatResponseData
+    from .chats_api import SendChatMessageRequest as SendChatMessageRequest
+    from .chats_api import SendChatMessageResponse as SendChatMessageResponse
+    from .chats_api import SendChatMessageResponseData as SendChatMessageResponseData
+    from .chats_api import SendChatTypingIndicatorResponse as SendChatTypingIndicatorResponse
+    from .chats_api import (
         SendChatTypingIndicatorResponseData as SendChatTypingIndicatorResponseData,
     )
     from .space import Space as Space
-    from .stream_labels_compliance_response import (
-        StreamLabelsComplianceResponse as StreamLabelsComplianceResponse,
-    )
-    from .stream_labels_compliance_response import (
+    from .stream_api import StreamLabelsComplianceResponse as StreamLabelsComplianceResponse
+    from .stream_api import (
         StreamLabelsComplianceResponseVariant1 as StreamLabelsComplianceResponseVariant1,
     )
-    from .stream_labels_compliance_response import (
+    from .stream_api import (
         StreamLabelsComplianceResponseVariant2 as StreamLabelsComplianceResponseVariant2,
     )
-    from .stream_likes_compliance_response import (
-        StreamLikesComplianceResponse as StreamLikesComplianceResponse,
-    )
-    from .stream_likes_compliance_response import (
+    from .stream_api import StreamLikesComplianceResponse as StreamLikesComplianceResponse
+    from .stream_api import (
         StreamLikesComplianceResponseVariant1 as StreamLikesComplianceResponseVariant1,
     )
-    from .stream_likes_compliance_response import (
+    from .stream_api import (
         StreamLikesComplianceResponseVariant2 as StreamLikesComplianceResponseVariant2,
     )
-    from .stream_likes_firehose_response import (
-        StreamLikesFirehoseResponse as StreamLikesFirehoseResponse,
-    )
-    from .stream_likes_sample_10_response import (
-        StreamLikesSample10Response as StreamLikesSample10Response,
-    )
-    from .stream_posts_compliance_response import (
-        StreamPostsComplianceResponse as StreamPostsComplianceResponse,
-    )
-    from .stream_posts_compliance_response import (
+    from .stream_api import StreamLikesFirehoseResponse as StreamLikesFirehoseResponse
+    from .stream_api import StreamLikesSample10Response as StreamLikesSample10Response
+    from .stream_api import StreamPostsComplianceResponse as StreamPostsComplianceResponse
+    from .stream_api import (
         StreamPostsComplianceResponseVariant1 as StreamPostsComplianceResponseVariant1,
     )
-    from .stream_posts_compliance_response import (
+    from .stream_api import (
         StreamPostsComplianceResponseVariant2 as StreamPostsComplianceResponseVariant2,
     )
-    from .stream_posts_firehose_en_response import (
-        StreamPostsFirehoseEnResponse as StreamPostsFirehoseEnResponse,
-    )
-    from .stream_posts_firehose_ja_response import (
-        StreamPostsFirehoseJaResponse as StreamPostsFirehoseJaResponse,
-    )
-    from .stream_posts_firehose_ko_response import (
-        StreamPostsFirehoseKoResponse as StreamPostsFirehoseKoResponse,
-    )
-    from .stream_posts_firehose_pt_response import (
-        StreamPostsFirehosePtResponse as StreamPostsFirehosePtResponse,
-    )
-    from .stream_posts_firehose_response import (
-        StreamPostsFirehoseResponse as StreamPostsFirehoseResponse,
-    )
-    from .stream_posts_response import StreamPostsResponse as StreamPostsResponse
-    from .stream_posts_response import (
-        StreamPostsResponseMatchingRule as StreamPostsResponseMatchingRule,
-    )
-    from .stream_posts_sample_10_response import (
-        StreamPostsSample10Response as StreamPostsSample10Response,
-    )
-    from .stream_posts_sample_response import StreamPostsSampleResponse as StreamPostsSampleResponse
-    from .stream_users_compliance_response import (
-        StreamUsersComplianceResponse as StreamUsersComplianceResponse,
-    )
-    from .stream_users_compliance_response import (
+    from .stream_api import StreamPostsFirehoseEnResponse as StreamPostsFirehoseEnResponse
+    from .stream_api import StreamPostsFirehoseJaResponse as StreamPostsFirehoseJaResponse
+    from .stream_api import StreamPostsFirehoseKoResponse as StreamPostsFirehoseKoResponse
+    from .stream_api import StreamPostsFirehosePtResponse as StreamPostsFirehosePtResponse
+    from .stream_api import StreamPostsFirehoseResponse as StreamPostsFirehoseResponse
+    from .stream_api import StreamPostsResponse as StreamPostsResponse
+    from .stream_api import StreamPostsResponseMatchingRule as StreamPostsResponseMatchingRule
+    from .stream_api import StreamPostsSample10Response as StreamPostsSample10Response
+    from .stream_api import StreamPostsSampleResponse as StreamPostsSampleResponse
+    from .stream_api import StreamUsersComplianceResponse as StreamUsersComplianceResponse
+    from .stream_api import (
         StreamUsersComplianceResponseVariant1 as StreamUsersComplianceResponseVariant1,
     )
-    from .stream_users_compliance_response import (
+    from .stream_api import (
         StreamUsersComplianceResponseVariant2 as StreamUsersComplianceResponseVariant2,
     )
     from .expansions import Topic as Topic
-    from .get_trends_by_woeid_response import Trend as Trend
-    from .unblock_users_dms_response import UnblockUsersDmsResponse as UnblockUsersDmsResponse
-    from .unblock_users_dms_response import (
-        UnblockUsersDmsResponseData as UnblockUsersDmsResponseData,
-    )
-    from .unfollow_list_response import UnfollowListResponse as UnfollowListResponse
-    from .unfollow_list_response import UnfollowListResponseData as UnfollowListResponseData
-    from .unfollow_user_response import UnfollowUserResponse as UnfollowUserResponse
-    from .unfollow_user_response import UnfollowUserResponseData as UnfollowUserResponseData
-    from .stream_likes_compliance_response import UnlikeComplianceSchema as UnlikeComplianceSchema
-    from .stream_likes_compliance_response import (
-        UnlikeComplianceSchemaFavorite as UnlikeComplianceSchemaFavorite,
-    )
-    from .unlike_post_response import UnlikePostResponse as UnlikePostResponse
-    from .unlike_post_response import UnlikePostResponseData as UnlikePostResponseData
-    from .unmute_user_response import UnmuteUserResponse as UnmuteUserResponse
-    from .unmute_user_response import UnmuteUserResponseData as UnmuteUserResponseData
-    from .unpin_list_response import UnpinListResponse as UnpinListResponse
-    from .unpin_list_response import UnpinListResponseData as UnpinListResponseData
-    from .unrepost_post_response import UnrepostPostResponse as UnrepostPostResponse
-    from .unrepost_post_response import UnrepostPostResponseData as UnrepostPostResponseData
-    from .update_activity_subscription_request import (
-        UpdateActivitySubscriptionRequest as UpdateActivitySubscriptionRequest,
-    )
-    from .update_activity_subscription_response import (
+    from .posts_api import Trend as Trend
+    from .direct_messages_api import UnblockUsersDmsResponse as UnblockUsersDmsResponse
+    from .direct_messages_api import UnblockUsersDmsResponseData as UnblockUsersDmsResponseData
+    from .lists_api import UnfollowListResponse as UnfollowListResponse
+    from .lists_api import UnfollowListResponseData as UnfollowListResponseData
+    from .users_api import UnfollowUserResponse as UnfollowUserResponse
+    from .users_api import UnfollowUserResponseData as UnfollowUserResponseData
+    from .stream_api import UnlikeComplianceSchema as UnlikeComplianceSchema
+    from .stream_api import UnlikeComplianceSchemaFavorite as UnlikeComplianceSchemaFavorite
+    from .likes_api import UnlikePostResponse as UnlikePostResponse
+    from .likes_api import UnlikePostResponseData as UnlikePostResponseData
+    from .mutes_api import UnmuteUserResponse as UnmuteUserResponse
+    from .mutes_api import UnmuteUserResponseData as UnmuteUserResponseData
+    from .lists_api import UnpinListResponse as UnpinListResponse
+    from .lists_api import UnpinListResponseData as UnpinListResponseData
+    from .posts_api import UnrepostPostResponse as UnrepostPostResponse
+    from .posts_api import UnrepostPostResponseData as UnrepostPostResponseData
+    from .activity_api import UpdateActivitySubscriptionRequest as UpdateActivitySubscriptionRequest
+    from .activity_api import (
         UpdateActivitySubscriptionResponse as UpdateActivitySubscriptionResponse,
     )
-    from .update_activity_subscription_response import (
+    from .activity_api import (
         UpdateActivitySubscriptionResponseData as UpdateActivitySubscriptionResponseData,
     )
-    from .update_activity_subscription_response import (
+    from .activity_api import (
         UpdateActivitySubscriptionResponseDataSubscription as UpdateActivitySubscriptionResponseDataSubscription,
     )
-    from .update_activity_subscription_response import (
+    from .activity_api import (
         UpdateActivitySubscriptionResponseDataSubscriptionFilter as UpdateActivitySubscriptionResponseDataSubscriptionFilter,
     )
-    from .update_lists_request import UpdateListsRequest as UpdateListsRequest
-    from .update_lists_response import UpdateListsResponse as UpdateListsResponse
-    from .update_lists_response import UpdateListsResponseData as UpdateListsResponseData
-    from .update_rules_request import UpdateRulesAdd as UpdateRulesAdd
-    from .update_rules_request import UpdateRulesDelete as UpdateRulesDelete
-    from .update_rules_request import UpdateRulesRequest as UpdateRulesRequest
-    from .update_rules_response import UpdateRulesResponse as UpdateRulesResponse
-    from .update_rules_response import UpdateRulesResponseData as UpdateRulesResponseData
-    from .update_rules_response import UpdateRulesResponseMeta as UpdateRulesResponseMeta
-    from .update_scheduled_broadcast_request import (
-        UpdateScheduledBroadcastRequest as UpdateScheduledBroadcastRequest,
-    )
-    from .update_scheduled_broadcast_response import (
-        UpdateScheduledBroadcastResponse as UpdateScheduledBroadcastResponse,
-    )
-    from .update_scheduled_broadcast_response import (
+    from .lists_api import UpdateListsRequest as UpdateListsRequest
+    from .lists_api import UpdateListsResponse as UpdateListsResponse
+    from .lists_api import UpdateListsResponseData as UpdateListsResponseData
+    from .tweets_api import UpdateRulesAdd as UpdateRulesAdd
+    from .tweets_api import UpdateRulesDelete as UpdateRulesDelete
+    from .tweets_api import UpdateRulesRequest as UpdateRulesRequest
+    from .tweets_api import UpdateRulesResponse as UpdateRulesResponse
+    from .tweets_api import UpdateRulesResponseData as UpdateRulesResponseData
+    from .tweets_api import UpdateRulesResponseMeta as UpdateRulesResponseMeta
+    from .broadcasts_api import UpdateScheduledBroadcastRequest as UpdateScheduledBroadcastRequest
+    from .broadcasts_api import UpdateScheduledBroadcastResponse as UpdateScheduledBroadcastResponse
+    from .broadcasts_api import (
         UpdateScheduledBroadcastResponseData as UpdateScheduledBroadcastResponseData,
     )
-    from .get_usage_response import Usage as Usage
-    from .get_usage_response import UsageDailyClientAppUsageItem as UsageDailyClientAppUsageItem
-    from .get_usage_response import (
+    from .usage_api import Usage as Usage
+    from .usage_api import UsageDailyClientAppUsageItem as UsageDailyClientAppUsageItem
+    from .usage_api import (
         UsageDailyClientAppUsageItemUsageItem as UsageDailyClientAppUsageItemUsageItem,
     )
-    from .get_usage_response import UsageDailyProjectUsage as UsageDailyProjectUsage
-    from .get_usage_response import (
-        UsageDailyProjectUsageUsageItem as UsageDailyProjectUsageUsageItem,
-    )
+    from .usage_api import UsageDailyProjectUsage as UsageDailyProjectUsage
+    from .usage_api import UsageDailyProjectUsageUsageItem as UsageDailyProjectUsageUsageItem
     from .user import User as User
     from .user import UserAffiliation as UserAffiliation
-    from .stream_users_compliance_response import UserComplianceData as UserComplianceData
+    from .stream_api import UserComplianceData as UserComplianceData
     from .user_compliance_schema import UserComplianceSchema as UserComplianceSchema
     from .user_compliance_schema import UserComplianceSchemaUser as UserComplianceSchemaUser
-    from .stream_users_compliance_response import (
-        UserDeleteComplianceSchema as UserDeleteComplianceSchema,
-    )
+    from .stream_api import UserDeleteComplianceSchema as UserDeleteComplianceSchema
     from .user import UserEntities as UserEntities
     from .user import UserEntitiesDescription as UserEntitiesDescription
     from .user import UserEntitiesDescriptionCashtag as UserEntitiesDescriptionCashtag
@@ -1230,249 +900,227 @@ if TYPE_CHECKING:
     from .user import UserEntitiesUrl as UserEntitiesUrl
     from .user import UserEntitiesUrlUrl as UserEntitiesUrlUrl
     from .user import UserEntitiesUrlUrlImage as UserEntitiesUrlUrlImage
-    from .stream_users_compliance_response import (
+    from .stream_api import (
         UserProfileModificationComplianceSchema as UserProfileModificationComplianceSchema,
     )
-    from .stream_users_compliance_response import (
+    from .stream_api import (
         UserProfileModificationObjectSchema as UserProfileModificationObjectSchema,
     )
-    from .stream_users_compliance_response import (
+    from .stream_api import (
         UserProfileModificationObjectSchemaUser as UserProfileModificationObjectSchemaUser,
     )
-    from .stream_users_compliance_response import (
-        UserProtectComplianceSchema as UserProtectComplianceSchema,
-    )
+    from .stream_api import UserProtectComplianceSchema as UserProtectComplianceSchema
     from .user import UserPublicMetrics as UserPublicMetrics
-    from .stream_users_compliance_response import (
-        UserScrubGeoObjectSchema as UserScrubGeoObjectSchema,
-    )
-    from .stream_users_compliance_response import (
-        UserScrubGeoObjectSchemaUser as UserScrubGeoObjectSchemaUser,
-    )
-    from .stream_users_compliance_response import UserScrubGeoSchema as UserScrubGeoSchema
+    from .stream_api import UserScrubGeoObjectSchema as UserScrubGeoObjectSchema
+    from .stream_api import UserScrubGeoObjectSchemaUser as UserScrubGeoObjectSchemaUser
+    from .stream_api import UserScrubGeoSchema as UserScrubGeoSchema
     from .user import UserSubscription as UserSubscription
-    from .stream_users_compliance_response import (
-        UserSuspendComplianceSchema as UserSuspendComplianceSchema,
-    )
-    from .stream_users_compliance_response import (
-        UserTakedownComplianceSchema as UserTakedownComplianceSchema,
-    )
-    from .stream_users_compliance_response import (
-        UserTakedownComplianceSchemaUser as UserTakedownComplianceSchemaUser,
-    )
-    from .stream_users_compliance_response import (
-        UserUndeleteComplianceSchema as UserUndeleteComplianceSchema,
-    )
-    from .stream_users_compliance_response import (
-        UserUnprotectComplianceSchema as UserUnprotectComplianceSchema,
-    )
-    from .stream_users_compliance_response import (
-        UserUnsuspendComplianceSchema as UserUnsuspendComplianceSchema,
-    )
+    from .stream_api import UserSuspendComplianceSchema as UserSuspendComplianceSchema
+    from .stream_api import UserTakedownComplianceSchema as UserTakedownComplianceSchema
+    from .stream_api import UserTakedownComplianceSchemaUser as UserTakedownComplianceSchemaUser
+    from .stream_api import UserUndeleteComplianceSchema as UserUndeleteComplianceSchema
+    from .stream_api import UserUnprotectComplianceSchema as UserUnprotectComplianceSchema
+    from .stream_api import UserUnsuspendComplianceSchema as UserUnsuspendComplianceSchema
     from .user import UserWithheld as UserWithheld
-    from .stream_users_compliance_response import (
-        UserWithheldComplianceSchema as UserWithheldComplianceSchema,
-    )
-    from .validate_account_activity_subscription_response import (
+    from .stream_api import UserWithheldComplianceSchema as UserWithheldComplianceSchema
+    from .account_activity_api import (
         ValidateAccountActivitySubscriptionResponse as ValidateAccountActivitySubscriptionResponse,
     )
-    from .validate_account_activity_subscription_response import (
+    from .account_activity_api import (
         ValidateAccountActivitySubscriptionResponseData as ValidateAccountActivitySubscriptionResponseData,
     )
-    from .validate_webhooks_response import ValidateWebhooksResponse as ValidateWebhooksResponse
-    from .validate_webhooks_response import (
-        ValidateWebhooksResponseData as ValidateWebhooksResponseData,
-    )
-    from .get_webhooks_response import WebhookConfig as WebhookConfig
+    from .webhooks_api import ValidateWebhooksResponse as ValidateWebhooksResponse
+    from .webhooks_api import ValidateWebhooksResponseData as ValidateWebhooksResponseData
+    from .webhooks_api import WebhookConfig as WebhookConfig
 
 _WHERE: dict[str, str] = {
-    "ActivityStreamResponse": "activity_stream_response",
-    "ActivityStreamResponseData": "activity_stream_response",
-    "ActivityStreamingResponsePayload": "activity_stream_response",
-    "ActivitySubscriptionFilter": "activity_stream_response",
-    "AddChatGroupMembersActionSignatures": "add_chat_group_members_request",
-    "AddChatGroupMembersActionSignaturesMessageEventSignature": "add_chat_group_members_request",
-    "AddChatGroupMembersActionSignaturesMessageEventSignatureMessageSigningKeyInfoList": "add_chat_group_members_request",
-    "AddChatGroupMembersConversationParticipantKeys": "add_chat_group_members_request",
-    "AddChatGroupMembersRequest": "add_chat_group_members_request",
-    "AddChatGroupMembersResponse": "add_chat_group_members_response",
-    "AddConversationKeysActionSignatures": "add_conversation_keys_request",
-    "AddConversationKeysActionSignaturesMessageEventSignature": "add_conversation_keys_request",
-    "AddConversationKeysActionSignaturesMessageEventSignatureMessageSigningKeyInfoList": "add_conversation_keys_request",
-    "AddConversationKeysConversationParticipantKeys": "add_conversation_keys_request",
-    "AddConversationKeysRequest": "add_conversation_keys_request",
-    "AddConversationKeysResponse": "add_conversation_keys_response",
-    "AddConversationKeysResponseData": "add_conversation_keys_response",
-    "AddListsMemberRequest": "add_lists_member_request",
-    "AddListsMemberResponse": "add_lists_member_response",
-    "AddListsMemberResponseData": "add_lists_member_response",
-    "AddUserPublicKeyPublicKey": "add_user_public_key_request",
-    "AddUserPublicKeyRequest": "add_user_public_key_request",
-    "AddUserPublicKeyResponse": "add_user_public_key_response",
-    "AddUserPublicKeyResponseData": "add_user_public_key_response",
-    "Analytics": "get_posts_analytics_response",
-    "AnalyticsTimestampedMetric": "get_posts_analytics_response",
-    "AnalyticsTimestampedMetricMetrics": "get_posts_analytics_response",
-    "AppendMediaUploadRequest": "append_media_upload_request",
-    "AppendMediaUploadResponse": "append_media_upload_response",
-    "AppendMediaUploadResponseData": "append_media_upload_response",
-    "ArticleCreateDraftContentState": "article_create_draft_request",
-    "ArticleCreateDraftContentStateBlocks": "article_create_draft_request",
-    "ArticleCreateDraftContentStateBlocksData": "article_create_draft_request",
-    "ArticleCreateDraftContentStateBlocksDataCashtags": "article_create_draft_request",
-    "ArticleCreateDraftContentStateBlocksDataHashtags": "article_create_draft_request",
-    "ArticleCreateDraftContentStateBlocksDataMentions": "article_create_draft_request",
-    "ArticleCreateDraftContentStateBlocksDataUrls": "article_create_draft_request",
-    "ArticleCreateDraftContentStateBlocksEntityRanges": "article_create_draft_request",
-    "ArticleCreateDraftContentStateBlocksInlineStyleRanges": "article_create_draft_request",
-    "ArticleCreateDraftContentStateEntities": "article_create_draft_request",
-    "ArticleCreateDraftContentStateEntitiesValue": "article_create_draft_request",
-    "ArticleCreateDraftContentStateEntitiesValueData": "article_create_draft_request",
-    "ArticleCreateDraftContentStateEntitiesValueDataMediaItems": "article_create_draft_request",
-    "ArticleCreateDraftCoverMedia": "article_create_draft_request",
-    "ArticleCreateDraftRequest": "article_create_draft_request",
-    "ArticleCreateDraftResponse": "article_create_draft_response",
-    "ArticleCreateDraftResponseData": "article_create_draft_response",
-    "ArticlePublishResponse": "article_publish_response",
-    "ArticlePublishResponseData": "article_publish_response",
-    "BlockUsersDmsResponse": "block_users_dms_response",
-    "BlockUsersDmsResponseData": "block_users_dms_response",
+    "ActivityStreamResponse": "stream_api",
+    "ActivityStreamResponseData": "stream_api",
+    "ActivityStreamingResponsePayload": "stream_api",
+    "ActivitySubscriptionFilter": "stream_api",
+    "AddChatGroupMembersActionSignatures": "chats_api",
+    "AddChatGroupMembersActionSignaturesMessageEventSignature": "chats_api",
+    "AddChatGroupMembersActionSignaturesMessageEventSignatureMessageSigningKeyInfoList": "chats_api",
+    "AddChatGroupMembersConversationParticipantKeys": "chats_api",
+    "AddChatGroupMembersRequest": "chats_api",
+    "AddChatGroupMembersResponse": "chats_api",
+    "AddConversationKeysActionSignatures": "chats_api",
+    "AddConversationKeysActionSignaturesMessageEventSignature": "chats_api",
+    "AddConversationKeysActionSignaturesMessageEventSignatureMessageSigningKeyInfoList": "chats_api",
+    "AddConversationKeysConversationParticipantKeys": "chats_api",
+    "AddConversationKeysRequest": "chats_api",
+    "AddConversationKeysResponse": "chats_api",
+    "AddConversationKeysResponseData": "chats_api",
+    "AddListsMemberRequest": "lists_api",
+    "AddListsMemberResponse": "lists_api",
+    "AddListsMemberResponseData": "lists_api",
+    "AddUserPublicKeyPublicKey": "chats_api",
+    "AddUserPublicKeyRequest": "chats_api",
+    "AddUserPublicKeyResponse": "chats_api",
+    "AddUserPublicKeyResponseData": "chats_api",
+    "Analytics": "posts_api",
+    "AnalyticsTimestampedMetric": "posts_api",
+    "AnalyticsTimestampedMetricMetrics": "posts_api",
+    "AppendMediaUploadRequest": "media_api",
+    "AppendMediaUploadResponse": "media_api",
+    "AppendMediaUploadResponseData": "media_api",
+    "ArticleCreateDraftContentState": "articles_api",
+    "ArticleCreateDraftContentStateBlocks": "articles_api",
+    "ArticleCreateDraftContentStateBlocksData": "articles_api",
+    "ArticleCreateDraftContentStateBlocksDataCashtags": "articles_api",
+    "ArticleCreateDraftContentStateBlocksDataHashtags": "articles_api",
+    "ArticleCreateDraftContentStateBlocksDataMentions": "articles_api",
+    "ArticleCreateDraftContentStateBlocksDataUrls": "articles_api",
+    "ArticleCreateDraftContentStateBlocksEntityRanges": "articles_api",
+    "ArticleCreateDraftContentStateBlocksInlineStyleRanges": "articles_api",
+    "ArticleCreateDraftContentStateEntities": "articles_api",
+    "ArticleCreateDraftContentStateEntitiesValue": "articles_api",
+    "ArticleCreateDraftContentStateEntitiesValueData": "articles_api",
+    "ArticleCreateDraftContentStateEntitiesValueDataMediaItems": "articles_api",
+    "ArticleCreateDraftCoverMedia": "articles_api",
+    "ArticleCreateDraftRequest": "articles_api",
+    "ArticleCreateDraftResponse": "articles_api",
+    "ArticleCreateDraftResponseData": "articles_api",
+    "ArticlePublishResponse": "articles_api",
+    "ArticlePublishResponseData": "articles_api",
+    "BlockUsersDmsResponse": "direct_messages_api",
+    "BlockUsersDmsResponseData": "direct_messages_api",
     "ChatConversation": "chat_conversation",
-    "ChatMediaUploadAppendRequest": "chat_media_upload_append_request",
-    "ChatMediaUploadAppendResponse": "chat_media_upload_append_response",
-    "ChatMediaUploadAppendResponseData": "chat_media_upload_append_response",
-    "ChatMediaUploadFinalizeRequest": "chat_media_upload_finalize_request",
-    "ChatMediaUploadFinalizeResponse": "chat_media_upload_finalize_response",
-    "ChatMediaUploadFinalizeResponseData": "chat_media_upload_finalize_response",
-    "ChatMediaUploadInitializeRequest": "chat_media_upload_initialize_request",
-    "ChatMediaUploadInitializeResponse": "chat_media_upload_initialize_response",
-    "ChatMediaUploadInitializeResponseData": "chat_media_upload_initialize_response",
-    "ChatMessageEvent": "get_chat_conversation_events_response",
+    "ChatMediaUploadAppendRequest": "chats_api",
+    "ChatMediaUploadAppendResponse": "chats_api",
+    "ChatMediaUploadAppendResponseData": "chats_api",
+    "ChatMediaUploadFinalizeRequest": "chats_api",
+    "ChatMediaUploadFinalizeResponse": "chats_api",
+    "ChatMediaUploadFinalizeResponseData": "chats_api",
+    "ChatMediaUploadInitializeRequest": "chats_api",
+    "ChatMediaUploadInitializeResponse": "chats_api",
+    "ChatMediaUploadInitializeResponseData": "chats_api",
+    "ChatMessageEvent": "chats_api",
     "Community": "community",
     "ComplianceJob": "compliance_job",
-    "Connection": "get_connection_history_response",
-    "CreateAccountActivitySubscriptionResponse": "create_account_activity_subscription_response",
-    "CreateAccountActivitySubscriptionResponseData": "create_account_activity_subscription_response",
-    "CreateActivitySubscriptionFilter": "create_activity_subscription_request",
-    "CreateActivitySubscriptionRequest": "create_activity_subscription_request",
-    "CreateActivitySubscriptionResponse": "create_activity_subscription_response",
-    "CreateActivitySubscriptionResponseData": "create_activity_subscription_response",
-    "CreateActivitySubscriptionResponseDataSubscription": "create_activity_subscription_response",
-    "CreateActivitySubscriptionResponseDataSubscriptionFilter": "create_activity_subscription_response",
-    "CreateChatConversationActionSignatures": "create_chat_conversation_request",
-    "CreateChatConversationActionSignaturesMessageEventSignature": "create_chat_conversation_request",
-    "CreateChatConversationActionSignaturesMessageEventSignatureMessageSigningKeyInfoList": "create_chat_conversation_request",
-    "CreateChatConversationConversationParticipantKeys": "create_chat_conversation_request",
-    "CreateChatConversationRequest": "create_chat_conversation_request",
-    "CreateChatConversationResponse": "create_chat_conversation_response",
-    "CreateChatConversationResponseData": "create_chat_conversation_response",
-    "CreateCommunityNotesInfo": "create_community_notes_request",
-    "CreateCommunityNotesRequest": "create_community_notes_request",
-    "CreateCommunityNotesResponse": "create_community_notes_response",
-    "CreateCommunityNotesResponseData": "create_community_notes_response",
-    "CreateComplianceJobsRequest": "create_compliance_jobs_request",
-    "CreateComplianceJobsResponse": "create_compliance_jobs_response",
-    "CreateDirectMessagesByConversationIdAttachments": "create_direct_messages_by_conversation_id_request",
-    "CreateDirectMessagesByConversationIdRequest": "create_direct_messages_by_conversation_id_request",
-    "CreateDirectMessagesByConversationIdResponse": "create_direct_messages_by_conversation_id_response",
-    "CreateDirectMessagesByConversationIdResponseData": "create_direct_messages_by_conversation_id_response",
-    "CreateDirectMessagesByParticipantIdAttachments": "create_direct_messages_by_participant_id_request",
-    "CreateDirectMessagesByParticipantIdRequest": "create_direct_messages_by_participant_id_request",
-    "CreateDirectMessagesByParticipantIdResponse": "create_direct_messages_by_participant_id_response",
-    "CreateDirectMessagesByParticipantIdResponseData": "create_direct_messages_by_participant_id_response",
-    "CreateDirectMessagesConversationMessage": "create_direct_messages_conversation_request",
-    "CreateDirectMessagesConversationMessageAttachments": "create_direct_messages_conversation_request",
-    "CreateDirectMessagesConversationRequest": "create_direct_messages_conversation_request",
-    "CreateDirectMessagesConversationResponse": "create_direct_messages_conversation_response",
-    "CreateDirectMessagesConversationResponseData": "create_direct_messages_conversation_response",
-    "CreateListsRequest": "create_lists_request",
-    "CreateListsResponse": "create_lists_response",
-    "CreateListsResponseData": "create_lists_response",
-    "CreateMediaMetadataMetadata": "create_media_metadata_request",
-    "CreateMediaMetadataMetadataAllowDownloadStatus": "create_media_metadata_request",
-    "CreateMediaMetadataMetadataAltText": "create_media_metadata_request",
-    "CreateMediaMetadataMetadataContentExpiration": "create_media_metadata_request",
-    "CreateMediaMetadataMetadataDomainRestrictions": "create_media_metadata_request",
-    "CreateMediaMetadataMetadataFoundMediaOrigin": "create_media_metadata_request",
-    "CreateMediaMetadataMetadataManagementInfo": "create_media_metadata_request",
-    "CreateMediaMetadataMetadataPreviewImage": "create_media_metadata_request",
-    "CreateMediaMetadataMetadataSharedInfo": "create_media_metadata_request",
-    "CreateMediaMetadataMetadataStickerInfo": "create_media_metadata_request",
-    "CreateMediaMetadataMetadataUploadSource": "create_media_metadata_request",
-    "CreateMediaMetadataRequest": "create_media_metadata_request",
-    "CreateMediaMetadataResponse": "create_media_metadata_response",
-    "CreateMediaMetadataResponseData": "create_media_metadata_response",
-    "CreateMediaSubtitlesRequest": "create_media_subtitles_request",
-    "CreateMediaSubtitlesResponse": "create_media_subtitles_response",
-    "CreateMediaSubtitlesResponseData": "create_media_subtitles_response",
-    "CreateMediaSubtitlesSubtitles": "create_media_subtitles_request",
-    "CreatePostsEditOptions": "create_posts_request",
-    "CreatePostsGeo": "create_posts_request",
-    "CreatePostsMedia": "create_posts_request",
-    "CreatePostsMediaCallToActions": "create_posts_request",
-    "CreatePostsMediaCallToActionsAppInstall": "create_posts_request",
-    "CreatePostsMediaCallToActionsVisitSite": "create_posts_request",
-    "CreatePostsMediaCallToActionsWatchNow": "create_posts_request",
-    "CreatePostsPoll": "create_posts_request",
-    "CreatePostsReply": "create_posts_request",
-    "CreatePostsRequest": "create_posts_request",
-    "CreatePostsResponse": "create_posts_response",
-    "CreatePostsResponseData": "create_posts_response",
-    "CreateScheduledBroadcastRecurrence": "create_scheduled_broadcast_request",
-    "CreateScheduledBroadcastRequest": "create_scheduled_broadcast_request",
-    "CreateScheduledBroadcastResponse": "create_scheduled_broadcast_response",
-    "CreateScheduledBroadcastResponseData": "create_scheduled_broadcast_response",
-    "CreateUsersBookmarkFolderRequest": "create_users_bookmark_folder_request",
-    "CreateUsersBookmarkFolderResponse": "create_users_bookmark_folder_response",
-    "CreateUsersBookmarkFolderResponseData": "create_users_bookmark_folder_response",
-    "CreateUsersBookmarkRequest": "create_users_bookmark_request",
-    "CreateUsersBookmarkResponse": "create_users_bookmark_response",
-    "CreateUsersBookmarkResponseData": "create_users_bookmark_response",
-    "CreateWebhookReplayJobRequest": "create_webhook_replay_job_request",
-    "CreateWebhookReplayJobResponse": "create_webhook_replay_job_response",
-    "CreateWebhookReplayJobResponseData": "create_webhook_replay_job_response",
-    "CreateWebhooksRequest": "create_webhooks_request",
-    "CreateWebhooksResponse": "create_webhooks_response",
-    "CreateWebhooksResponseData": "create_webhooks_response",
-    "CreateWebhooksStreamLinkResponse": "create_webhooks_stream_link_response",
-    "CreateWebhooksStreamLinkResponseData": "create_webhooks_stream_link_response",
-    "DeleteAccountActivitySubscriptionResponse": "delete_account_activity_subscription_response",
-    "DeleteAccountActivitySubscriptionResponseData": "delete_account_activity_subscription_response",
-    "DeleteActivitySubscriptionResponse": "delete_activity_subscription_response",
-    "DeleteActivitySubscriptionResponseData": "delete_activity_subscription_response",
-    "DeleteActivitySubscriptionsByIdsResponse": "delete_activity_subscriptions_by_ids_response",
-    "DeleteActivitySubscriptionsByIdsResponseDataItem": "delete_activity_subscriptions_by_ids_response",
-    "DeleteActivitySubscriptionsByIdsResponseError": "delete_activity_subscriptions_by_ids_response",
-    "DeleteActivitySubscriptionsByIdsResponseMeta": "delete_activity_subscriptions_by_ids_response",
-    "DeleteAllConnectionsResponse": "delete_all_connections_response",
-    "DeleteAllConnectionsResponseData": "delete_all_connections_response",
-    "DeleteAllConnectionsResponseDataResults": "delete_all_connections_response",
-    "DeleteCommunityNotesResponse": "delete_community_notes_response",
-    "DeleteCommunityNotesResponseData": "delete_community_notes_response",
-    "DeleteConnectionsByEndpointResponse": "delete_connections_by_endpoint_response",
-    "DeleteConnectionsByEndpointResponseData": "delete_connections_by_endpoint_response",
-    "DeleteConnectionsByEndpointResponseDataResults": "delete_connections_by_endpoint_response",
-    "DeleteConnectionsByUuidsRequest": "delete_connections_by_uuids_request",
-    "DeleteConnectionsByUuidsResponse": "delete_connections_by_uuids_response",
-    "DeleteConnectionsByUuidsResponseData": "delete_connections_by_uuids_response",
-    "DeleteConnectionsByUuidsResponseDataResults": "delete_connections_by_uuids_response",
-    "DeleteDirectMessagesEventsResponse": "delete_direct_messages_events_response",
-    "DeleteDirectMessagesEventsResponseData": "delete_direct_messages_events_response",
-    "DeleteListsResponse": "delete_lists_response",
-    "DeleteListsResponseData": "delete_lists_response",
-    "DeleteMediaSubtitlesRequest": "delete_media_subtitles_request",
-    "DeleteMediaSubtitlesResponse": "delete_media_subtitles_response",
-    "DeleteMediaSubtitlesResponseData": "delete_media_subtitles_response",
-    "DeletePostsResponse": "delete_posts_response",
-    "DeletePostsResponseData": "delete_posts_response",
-    "DeleteScheduledBroadcastResponse": "delete_scheduled_broadcast_response",
-    "DeleteScheduledBroadcastResponseData": "delete_scheduled_broadcast_response",
-    "DeleteUsersBookmarkResponse": "delete_users_bookmark_response",
-    "DeleteUsersBookmarkResponseData": "delete_users_bookmark_response",
-    "DeleteWebhooksResponse": "delete_webhooks_response",
-    "DeleteWebhooksResponseData": "delete_webhooks_response",
-    "DeleteWebhooksStreamLinkResponse": "delete_webhooks_stream_link_response",
-    "DeleteWebhooksStreamLinkResponseData": "delete_webhooks_stream_link_response",
+    "Connection": "connections_api",
+    "CreateAccountActivitySubscriptionResponse": "account_activity_api",
+    "CreateAccountActivitySubscriptionResponseData": "account_activity_api",
+    "CreateActivitySubscriptionFilter": "activity_api",
+    "CreateActivitySubscriptionRequest": "activity_api",
+    "CreateActivitySubscriptionResponse": "activity_api",
+    "CreateActivitySubscriptionResponseData": "activity_api",
+    "CreateActivitySubscriptionResponseDataSubscription": "activity_api",
+    "CreateActivitySubscriptionResponseDataSubscriptionFilter": "activity_api",
+    "CreateChatConversationActionSignatures": "chats_api",
+    "CreateChatConversationActionSignaturesMessageEventSignature": "chats_api",
+    "CreateChatConversationActionSignaturesMessageEventSignatureMessageSigningKeyInfoList": "chats_api",
+    "CreateChatConversationConversationParticipantKeys": "chats_api",
+    "CreateChatConversationRequest": "chats_api",
+    "CreateChatConversationResponse": "chats_api",
+    "CreateChatConversationResponseData": "chats_api",
+    "CreateCommunityNotesInfo": "community_notes_api",
+    "CreateCommunityNotesRequest": "community_notes_api",
+    "CreateCommunityNotesResponse": "community_notes_api",
+    "CreateCommunityNotesResponseData": "community_notes_api",
+    "CreateComplianceJobsRequest": "compliance_api",
+    "CreateComplianceJobsResponse": "compliance_api",
+    "CreateDirectMessagesByConversationIdAttachments": "direct_messages_api",
+    "CreateDirectMessagesByConversationIdRequest": "direct_messages_api",
+    "CreateDirectMessagesByConversationIdResponse": "direct_messages_api",
+    "CreateDirectMessagesByConversationIdResponseData": "direct_messages_api",
+    "CreateDirectMessagesByParticipantIdAttachments": "direct_messages_api",
+    "CreateDirectMessagesByParticipantIdRequest": "direct_messages_api",
+    "CreateDirectMessagesByParticipantIdResponse": "direct_messages_api",
+    "CreateDirectMessagesByParticipantIdResponseData": "direct_messages_api",
+    "CreateDirectMessagesConversationMessage": "direct_messages_api",
+    "CreateDirectMessagesConversationMessageAttachments": "direct_messages_api",
+    "CreateDirectMessagesConversationRequest": "direct_messages_api",
+    "CreateDirectMessagesConversationResponse": "direct_messages_api",
+    "CreateDirectMessagesConversationResponseData": "direct_messages_api",
+    "CreateListsRequest": "lists_api",
+    "CreateListsResponse": "lists_api",
+    "CreateListsResponseData": "lists_api",
+    "CreateMediaMetadataMetadata": "media_api",
+    "CreateMediaMetadataMetadataAllowDownloadStatus": "media_api",
+    "CreateMediaMetadataMetadataAltText": "media_api",
+    "CreateMediaMetadataMetadataContentExpiration": "media_api",
+    "CreateMediaMetadataMetadataDomainRestrictions": "media_api",
+    "CreateMediaMetadataMetadataFoundMediaOrigin": "media_api",
+    "CreateMediaMetadataMetadataManagementInfo": "media_api",
+    "CreateMediaMetadataMetadataPreviewImage": "media_api",
+    "CreateMediaMetadataMetadataSharedInfo": "media_api",
+    "CreateMediaMetadataMetadataStickerInfo": "media_api",
+    "CreateMediaMetadataMetadataUploadSource": "media_api",
+    "CreateMediaMetadataRequest": "media_api",
+    "CreateMediaMetadataResponse": "media_api",
+    "CreateMediaMetadataResponseData": "media_api",
+    "CreateMediaSubtitlesRequest": "media_api",
+    "CreateMediaSubtitlesResponse": "media_api",
+    "CreateMediaSubtitlesResponseData": "media_api",
+    "CreateMediaSubtitlesSubtitles": "media_api",
+    "CreatePostsEditOptions": "posts_api",
+    "CreatePostsGeo": "posts_api",
+    "CreatePostsMedia": "posts_api",
+    "CreatePostsMediaCallToActions": "posts_api",
+    "CreatePostsMediaCallToActionsAppInstall": "posts_api",
+    "CreatePostsMediaCallToActionsVisitSite": "posts_api",
+    "CreatePostsMediaCallToActionsWatchNow": "posts_api",
+    "CreatePostsPoll": "posts_api",
+    "CreatePostsReply": "posts_api",
+    "CreatePostsRequest": "posts_api",
+    "CreatePostsResponse": "posts_api",
+    "CreatePostsResponseData": "posts_api",
+    "CreateScheduledBroadcastRecurrence": "broadcasts_api",
+    "CreateScheduledBroadcastRequest": "broadcasts_api",
+    "CreateScheduledBroadcastResponse": "broadcasts_api",
+    "CreateScheduledBroadcastResponseData": "broadcasts_api",
+    "CreateUsersBookmarkFolderRequest": "bookmarks_api",
+    "CreateUsersBookmarkFolderResponse": "bookmarks_api",
+    "CreateUsersBookmarkFolderResponseData": "bookmarks_api",
+    "CreateUsersBookmarkRequest": "posts_api",
+    "CreateUsersBookmarkResponse": "posts_api",
+    "CreateUsersBookmarkResponseData": "posts_api",
+    "CreateWebhookReplayJobRequest": "webhooks_api",
+    "CreateWebhookReplayJobResponse": "webhooks_api",
+    "CreateWebhookReplayJobResponseData": "webhooks_api",
+    "CreateWebhooksRequest": "webhooks_api",
+    "CreateWebhooksResponse": "webhooks_api",
+    "CreateWebhooksResponseData": "webhooks_api",
+    "CreateWebhooksStreamLinkResponse": "webhooks_api",
+    "CreateWebhooksStreamLinkResponseData": "webhooks_api",
+    "DeleteAccountActivitySubscriptionResponse": "account_activity_api",
+    "DeleteAccountActivitySubscriptionResponseData": "account_activity_api",
+    "DeleteActivitySubscriptionResponse": "activity_api",
+    "DeleteActivitySubscriptionResponseData": "activity_api",
+    "DeleteActivitySubscriptionsByIdsResponse": "activity_api",
+    "DeleteActivitySubscriptionsByIdsResponseDataItem": "activity_api",
+    "DeleteActivitySubscriptionsByIdsResponseError": "activity_api",
+    "DeleteActivitySubscriptionsByIdsResponseMeta": "activity_api",
+    "DeleteAllConnectionsResponse": "connections_api",
+    "DeleteAllConnectionsResponseData": "connections_api",
+    "DeleteAllConnectionsResponseDataResults": "connections_api",
+    "DeleteCommunityNotesResponse": "community_notes_api",
+    "DeleteCommunityNotesResponseData": "community_notes_api",
+    "DeleteConnectionsByEndpointResponse": "connections_api",
+    "DeleteConnectionsByEndpointResponseData": "connections_api",
+    "DeleteConnectionsByEndpointResponseDataResults": "connections_api",
+    "DeleteConnectionsByUuidsRequest": "connections_api",
+    "DeleteConnectionsByUuidsResponse": "connections_api",
+    "DeleteConnectionsByUuidsResponseData": "connections_api",
+    "DeleteConnectionsByUuidsResponseDataResults": "connections_api",
+    "DeleteDirectMessagesEventsResponse": "direct_messages_api",
+    "DeleteDirectMessagesEventsResponseData": "direct_messages_api",
+    "DeleteListsResponse": "lists_api",
+    "DeleteListsResponseData": "lists_api",
+    "DeleteMediaSubtitlesRequest": "media_api",
+    "DeleteMediaSubtitlesResponse": "media_api",
+    "DeleteMediaSubtitlesResponseData": "media_api",
+    "DeletePostsResponse": "posts_api",
+    "DeletePostsResponseData": "posts_api",
+    "DeleteScheduledBroadcastResponse": "broadcasts_api",
+    "DeleteScheduledBroadcastResponseData": "broadcasts_api",
+    "DeleteUsersBookmarkResponse": "bookmarks_api",
+    "DeleteUsersBookmarkResponseData": "bookmarks_api",
+    "DeleteWebhooksResponse": "webhooks_api",
+    "DeleteWebhooksResponseData": "webhooks_api",
+    "DeleteWebhooksStreamLinkResponse": "webhooks_api",
+    "DeleteWebhooksStreamLinkResponseData": "webhooks_api",
     "DisallowedResourceProblem": "problem",
     "DmEvent": "dm_event",
     "DmEventAttachments": "dm_event",
@@ -1483,222 +1131,222 @@ _WHERE: dict[str, str] = {
     "DmEventEntitiesUrl": "dm_event",
     "DmEventReferencedPost": "dm_event",
     "Error": "error",
-    "EvaluateCommunityNotesRequest": "evaluate_community_notes_request",
-    "EvaluateCommunityNotesResponse": "evaluate_community_notes_response",
-    "EvaluateCommunityNotesResponseData": "evaluate_community_notes_response",
+    "EvaluateCommunityNotesRequest": "community_notes_api",
+    "EvaluateCommunityNotesResponse": "community_notes_api",
+    "EvaluateCommunityNotesResponseData": "community_notes_api",
     "Expansions": "expansions",
     "FieldHydrationFailureProblem": "problem",
     "FieldUnauthorizedProblem": "problem",
-    "FinalizeMediaUploadResponse": "finalize_media_upload_response",
-    "FinalizeMediaUploadResponseData": "finalize_media_upload_response",
-    "FinalizeMediaUploadResponseDataImage": "finalize_media_upload_response",
-    "FinalizeMediaUploadResponseDataProcessingInfo": "finalize_media_upload_response",
-    "FinalizeMediaUploadResponseDataVideo": "finalize_media_upload_response",
-    "FollowActivityResponsePayload": "activity_stream_response",
-    "FollowListRequest": "follow_list_request",
-    "FollowListResponse": "follow_list_response",
-    "FollowListResponseData": "follow_list_response",
-    "FollowUserRequest": "follow_user_request",
-    "FollowUserResponse": "follow_user_response",
-    "FollowUserResponseData": "follow_user_response",
-    "GetAccountActivitySubscriptionCountResponse": "get_account_activity_subscription_count_response",
-    "GetAccountActivitySubscriptionCountResponseData": "get_account_activity_subscription_count_response",
-    "GetAccountActivitySubscriptionsResponse": "get_account_activity_subscriptions_response",
-    "GetAccountActivitySubscriptionsResponseData": "get_account_activity_subscriptions_response",
-    "GetAccountActivitySubscriptionsResponseDataSubscriptions": "get_account_activity_subscriptions_response",
-    "GetActivitySubscriptionsResponse": "get_activity_subscriptions_response",
-    "GetActivitySubscriptionsResponseData": "get_activity_subscriptions_response",
-    "GetActivitySubscriptionsResponseDataFilter": "get_activity_subscriptions_response",
-    "GetChatConversationEventsResponse": "get_chat_conversation_events_response",
-    "GetChatConversationEventsResponseMeta": "get_chat_conversation_events_response",
-    "GetChatConversationResponse": "get_chat_conversation_response",
-    "GetChatConversationsResponse": "get_chat_conversations_response",
-    "GetChatConversationsResponseMeta": "get_chat_conversations_response",
-    "GetCommunitiesByIdResponse": "get_communities_by_id_response",
-    "GetComplianceJobsByIdResponse": "get_compliance_jobs_by_id_response",
-    "GetComplianceJobsResponse": "get_compliance_jobs_response",
-    "GetComplianceJobsResponseMeta": "get_compliance_jobs_response",
-    "GetConnectionHistoryResponse": "get_connection_history_response",
-    "GetConnectionHistoryResponseMeta": "get_connection_history_response",
-    "GetDirectMessagesEventsByConversationIdResponse": "get_direct_messages_events_by_conversation_id_response",
-    "GetDirectMessagesEventsByConversationIdResponseMeta": "get_direct_messages_events_by_conversation_id_response",
-    "GetDirectMessagesEventsByIdResponse": "get_direct_messages_events_by_id_response",
-    "GetDirectMessagesEventsByParticipantIdResponse": "get_direct_messages_events_by_participant_id_response",
-    "GetDirectMessagesEventsByParticipantIdResponseMeta": "get_direct_messages_events_by_participant_id_response",
-    "GetDirectMessagesEventsResponse": "get_direct_messages_events_response",
-    "GetDirectMessagesEventsResponseMeta": "get_direct_messages_events_response",
-    "GetListsByIdResponse": "get_lists_by_id_response",
-    "GetListsFollowersResponse": "get_lists_followers_response",
-    "GetListsFollowersResponseMeta": "get_lists_followers_response",
-    "GetListsMembersResponse": "get_lists_members_response",
-    "GetListsMembersResponseMeta": "get_lists_members_response",
-    "GetListsPostsResponse": "get_lists_posts_response",
-    "GetListsPostsResponseMeta": "get_lists_posts_response",
-    "GetMediaAnalyticsResponse": "get_media_analytics_response",
-    "GetMediaByMediaKeyResponse": "get_media_by_media_key_response",
-    "GetMediaByMediaKeysResponse": "get_media_by_media_keys_response",
-    "GetMediaUploadStatusResponse": "get_media_upload_status_response",
-    "GetMediaUploadStatusResponseData": "get_media_upload_status_response",
-    "GetMediaUploadStatusResponseDataImage": "get_media_upload_status_response",
-    "GetMediaUploadStatusResponseDataProcessingInfo": "get_media_upload_status_response",
-    "GetMediaUploadStatusResponseDataVideo": "get_media_upload_status_response",
-    "GetNewsResponse": "get_news_response",
-    "GetPostsAnalyticsResponse": "get_posts_analytics_response",
-    "GetPostsByIdResponse": "get_posts_by_id_response",
-    "GetPostsByIdsResponse": "get_posts_by_ids_response",
-    "GetPostsByIdsResponseMeta": "get_posts_by_ids_response",
-    "GetPostsCountsAllResponse": "get_posts_counts_all_response",
-    "GetPostsCountsAllResponseData": "get_posts_counts_all_response",
-    "GetPostsCountsAllResponseMeta": "get_posts_counts_all_response",
-    "GetPostsCountsRecentResponse": "get_posts_counts_recent_response",
-    "GetPostsCountsRecentResponseData": "get_posts_counts_recent_response",
-    "GetPostsCountsRecentResponseMeta": "get_posts_counts_recent_response",
-    "GetPostsLikingUsersResponse": "get_posts_liking_users_response",
-    "GetPostsLikingUsersResponseMeta": "get_posts_liking_users_response",
-    "GetPostsQuotedPostsResponse": "get_posts_quoted_posts_response",
-    "GetPostsQuotedPostsResponseMeta": "get_posts_quoted_posts_response",
-    "GetPostsRepostedByResponse": "get_posts_reposted_by_response",
-    "GetPostsRepostedByResponseMeta": "get_posts_reposted_by_response",
-    "GetPostsRepostsResponse": "get_posts_reposts_response",
-    "GetPostsRepostsResponseMeta": "get_posts_reposts_response",
-    "GetRuleCountsResponse": "get_rule_counts_response",
-    "GetRuleCountsResponseData": "get_rule_counts_response",
-    "GetRuleCountsResponseDataAllProjectClientApps": "get_rule_counts_response",
-    "GetRuleCountsResponseDataClientAppRulesCount": "get_rule_counts_response",
-    "GetRulesResponse": "get_rules_response",
-    "GetRulesResponseData": "get_rules_response",
-    "GetRulesResponseMeta": "get_rules_response",
-    "GetScheduledBroadcastResponse": "get_scheduled_broadcast_response",
-    "GetScheduledBroadcastResponseData": "get_scheduled_broadcast_response",
-    "GetSpacesBuyersResponse": "get_spaces_buyers_response",
-    "GetSpacesBuyersResponseMeta": "get_spaces_buyers_response",
-    "GetSpacesByCreatorIdsResponse": "get_spaces_by_creator_ids_response",
-    "GetSpacesByCreatorIdsResponseMeta": "get_spaces_by_creator_ids_response",
-    "GetSpacesByIdResponse": "get_spaces_by_id_response",
-    "GetSpacesByIdsResponse": "get_spaces_by_ids_response",
-    "GetSpacesPostsResponse": "get_spaces_posts_response",
-    "GetSpacesPostsResponseMeta": "get_spaces_posts_response",
-    "GetTrendsByWoeidResponse": "get_trends_by_woeid_response",
-    "GetTrendsPersonalizedTrendsResponse": "get_trends_personalized_trends_response",
-    "GetUsageResponse": "get_usage_response",
-    "GetUsersAffiliatesResponse": "get_users_affiliates_response",
-    "GetUsersAffiliatesResponseMeta": "get_users_affiliates_response",
-    "GetUsersBlockingResponse": "get_users_blocking_response",
-    "GetUsersBlockingResponseMeta": "get_users_blocking_response",
-    "GetUsersBookmarkFoldersResponse": "get_users_bookmark_folders_response",
-    "GetUsersBookmarkFoldersResponseData": "get_users_bookmark_folders_response",
-    "GetUsersBookmarksByFolderIdResponse": "get_users_bookmarks_by_folder_id_response",
-    "GetUsersBookmarksByFolderIdResponseDataItem": "get_users_bookmarks_by_folder_id_response",
-    "GetUsersBookmarksResponse": "get_users_bookmarks_response",
-    "GetUsersBookmarksResponseMeta": "get_users_bookmarks_response",
-    "GetUsersByIdResponse": "get_users_by_id_response",
-    "GetUsersByIdsResponse": "get_users_by_ids_response",
-    "GetUsersByUsernameResponse": "get_users_by_username_response",
-    "GetUsersByUsernamesResponse": "get_users_by_usernames_response",
-    "GetUsersFollowedListsResponse": "get_users_followed_lists_response",
-    "GetUsersFollowedListsResponseMeta": "get_users_followed_lists_response",
-    "GetUsersFollowersResponse": "get_users_followers_response",
-    "GetUsersFollowersResponseMeta": "get_users_followers_response",
-    "GetUsersFollowingResponse": "get_users_following_response",
-    "GetUsersFollowingResponseMeta": "get_users_following_response",
-    "GetUsersLikedPostsResponse": "get_users_liked_posts_response",
-    "GetUsersLikedPostsResponseMeta": "get_users_liked_posts_response",
-    "GetUsersListMembershipsResponse": "get_users_list_memberships_response",
-    "GetUsersListMembershipsResponseMeta": "get_users_list_memberships_response",
-    "GetUsersMeResponse": "get_users_me_response",
-    "GetUsersMentionsResponse": "get_users_mentions_response",
-    "GetUsersMentionsResponseMeta": "get_users_mentions_response",
-    "GetUsersMutingResponse": "get_users_muting_response",
-    "GetUsersMutingResponseMeta": "get_users_muting_response",
-    "GetUsersOwnedListsResponse": "get_users_owned_lists_response",
-    "GetUsersOwnedListsResponseMeta": "get_users_owned_lists_response",
-    "GetUsersPinnedListsResponse": "get_users_pinned_lists_response",
-    "GetUsersPinnedListsResponseMeta": "get_users_pinned_lists_response",
-    "GetUsersPostsResponse": "get_users_posts_response",
-    "GetUsersPostsResponseMeta": "get_users_posts_response",
-    "GetUsersPublicKeyResponse": "get_users_public_key_response",
-    "GetUsersPublicKeysResponse": "get_users_public_keys_response",
-    "GetUsersRepostsOfMeResponse": "get_users_reposts_of_me_response",
-    "GetUsersRepostsOfMeResponseMeta": "get_users_reposts_of_me_response",
-    "GetUsersTimelineResponse": "get_users_timeline_response",
-    "GetUsersTimelineResponseMeta": "get_users_timeline_response",
-    "GetWebhooksResponse": "get_webhooks_response",
-    "GetWebhooksResponseMeta": "get_webhooks_response",
-    "GetWebhooksStreamLinksResponse": "get_webhooks_stream_links_response",
-    "GetWebhooksStreamLinksResponseData": "get_webhooks_stream_links_response",
-    "GoLiveScheduledBroadcastResponse": "go_live_scheduled_broadcast_response",
-    "GoLiveScheduledBroadcastResponseData": "go_live_scheduled_broadcast_response",
-    "HidePostsReplyRequest": "hide_posts_reply_request",
-    "HidePostsReplyResponse": "hide_posts_reply_response",
-    "HidePostsReplyResponseData": "hide_posts_reply_response",
-    "InitializeChatGroupResponse": "initialize_chat_group_response",
-    "InitializeChatGroupResponseData": "initialize_chat_group_response",
-    "InitializeMediaUploadRequest": "initialize_media_upload_request",
-    "InitializeMediaUploadResponse": "initialize_media_upload_response",
-    "InitializeMediaUploadResponseData": "initialize_media_upload_response",
+    "FinalizeMediaUploadResponse": "media_api",
+    "FinalizeMediaUploadResponseData": "media_api",
+    "FinalizeMediaUploadResponseDataImage": "media_api",
+    "FinalizeMediaUploadResponseDataProcessingInfo": "media_api",
+    "FinalizeMediaUploadResponseDataVideo": "media_api",
+    "FollowActivityResponsePayload": "stream_api",
+    "FollowListRequest": "users_api",
+    "FollowListResponse": "users_api",
+    "FollowListResponseData": "users_api",
+    "FollowUserRequest": "users_api",
+    "FollowUserResponse": "users_api",
+    "FollowUserResponseData": "users_api",
+    "GetAccountActivitySubscriptionCountResponse": "account_activity_api",
+    "GetAccountActivitySubscriptionCountResponseData": "account_activity_api",
+    "GetAccountActivitySubscriptionsResponse": "account_activity_api",
+    "GetAccountActivitySubscriptionsResponseData": "account_activity_api",
+    "GetAccountActivitySubscriptionsResponseDataSubscriptions": "account_activity_api",
+    "GetActivitySubscriptionsResponse": "activity_api",
+    "GetActivitySubscriptionsResponseData": "activity_api",
+    "GetActivitySubscriptionsResponseDataFilter": "activity_api",
+    "GetChatConversationEventsResponse": "chats_api",
+    "GetChatConversationEventsResponseMeta": "chats_api",
+    "GetChatConversationResponse": "chats_api",
+    "GetChatConversationsResponse": "chats_api",
+    "GetChatConversationsResponseMeta": "chats_api",
+    "GetCommunitiesByIdResponse": "communities_api",
+    "GetComplianceJobsByIdResponse": "compliance_api",
+    "GetComplianceJobsResponse": "compliance_api",
+    "GetComplianceJobsResponseMeta": "compliance_api",
+    "GetConnectionHistoryResponse": "connections_api",
+    "GetConnectionHistoryResponseMeta": "connections_api",
+    "GetDirectMessagesEventsByConversationIdResponse": "direct_messages_api",
+    "GetDirectMessagesEventsByConversationIdResponseMeta": "direct_messages_api",
+    "GetDirectMessagesEventsByIdResponse": "direct_messages_api",
+    "GetDirectMessagesEventsByParticipantIdResponse": "direct_messages_api",
+    "GetDirectMessagesEventsByParticipantIdResponseMeta": "direct_messages_api",
+    "GetDirectMessagesEventsResponse": "direct_messages_api",
+    "GetDirectMessagesEventsResponseMeta": "direct_messages_api",
+    "GetListsByIdResponse": "lists_api",
+    "GetListsFollowersResponse": "lists_api",
+    "GetListsFollowersResponseMeta": "lists_api",
+    "GetListsMembersResponse": "lists_api",
+    "GetListsMembersResponseMeta": "lists_api",
+    "GetListsPostsResponse": "lists_api",
+    "GetListsPostsResponseMeta": "lists_api",
+    "GetMediaAnalyticsResponse": "media_api",
+    "GetMediaByMediaKeyResponse": "media_api",
+    "GetMediaByMediaKeysResponse": "media_api",
+    "GetMediaUploadStatusResponse": "media_api",
+    "GetMediaUploadStatusResponseData": "media_api",
+    "GetMediaUploadStatusResponseDataImage": "media_api",
+    "GetMediaUploadStatusResponseDataProcessingInfo": "media_api",
+    "GetMediaUploadStatusResponseDataVideo": "media_api",
+    "GetNewsResponse": "news_api",
+    "GetPostsAnalyticsResponse": "posts_api",
+    "GetPostsByIdResponse": "posts_api",
+    "GetPostsByIdsResponse": "posts_api",
+    "GetPostsByIdsResponseMeta": "posts_api",
+    "GetPostsCountsAllResponse": "counts_api",
+    "GetPostsCountsAllResponseData": "counts_api",
+    "GetPostsCountsAllResponseMeta": "counts_api",
+    "GetPostsCountsRecentResponse": "counts_api",
+    "GetPostsCountsRecentResponseData": "counts_api",
+    "GetPostsCountsRecentResponseMeta": "counts_api",
+    "GetPostsLikingUsersResponse": "likes_api",
+    "GetPostsLikingUsersResponseMeta": "likes_api",
+    "GetPostsQuotedPostsResponse": "posts_api",
+    "GetPostsQuotedPostsResponseMeta": "posts_api",
+    "GetPostsRepostedByResponse": "posts_api",
+    "GetPostsRepostedByResponseMeta": "posts_api",
+    "GetPostsRepostsResponse": "posts_api",
+    "GetPostsRepostsResponseMeta": "posts_api",
+    "GetRuleCountsResponse": "stream_api",
+    "GetRuleCountsResponseData": "stream_api",
+    "GetRuleCountsResponseDataAllProjectClientApps": "stream_api",
+    "GetRuleCountsResponseDataClientAppRulesCount": "stream_api",
+    "GetRulesResponse": "tweets_api",
+    "GetRulesResponseData": "tweets_api",
+    "GetRulesResponseMeta": "tweets_api",
+    "GetScheduledBroadcastResponse": "broadcasts_api",
+    "GetScheduledBroadcastResponseData": "broadcasts_api",
+    "GetSpacesBuyersResponse": "spaces_api",
+    "GetSpacesBuyersResponseMeta": "spaces_api",
+    "GetSpacesByCreatorIdsResponse": "spaces_api",
+    "GetSpacesByCreatorIdsResponseMeta": "spaces_api",
+    "GetSpacesByIdResponse": "spaces_api",
+    "GetSpacesByIdsResponse": "spaces_api",
+    "GetSpacesPostsResponse": "spaces_api",
+    "GetSpacesPostsResponseMeta": "spaces_api",
+    "GetTrendsByWoeidResponse": "posts_api",
+    "GetTrendsPersonalizedTrendsResponse": "trends_api",
+    "GetUsageResponse": "usage_api",
+    "GetUsersAffiliatesResponse": "users_api",
+    "GetUsersAffiliatesResponseMeta": "users_api",
+    "GetUsersBlockingResponse": "users_api",
+    "GetUsersBlockingResponseMeta": "users_api",
+    "GetUsersBookmarkFoldersResponse": "posts_api",
+    "GetUsersBookmarkFoldersResponseData": "posts_api",
+    "GetUsersBookmarksByFolderIdResponse": "posts_api",
+    "GetUsersBookmarksByFolderIdResponseDataItem": "posts_api",
+    "GetUsersBookmarksResponse": "posts_api",
+    "GetUsersBookmarksResponseMeta": "posts_api",
+    "GetUsersByIdResponse": "users_api",
+    "GetUsersByIdsResponse": "users_api",
+    "GetUsersByUsernameResponse": "users_api",
+    "GetUsersByUsernamesResponse": "users_api",
+    "GetUsersFollowedListsResponse": "users_api",
+    "GetUsersFollowedListsResponseMeta": "users_api",
+    "GetUsersFollowersResponse": "users_api",
+    "GetUsersFollowersResponseMeta": "users_api",
+    "GetUsersFollowingResponse": "users_api",
+    "GetUsersFollowingResponseMeta": "users_api",
+    "GetUsersLikedPostsResponse": "posts_api",
+    "GetUsersLikedPostsResponseMeta": "posts_api",
+    "GetUsersListMembershipsResponse": "users_api",
+    "GetUsersListMembershipsResponseMeta": "users_api",
+    "GetUsersMeResponse": "users_api",
+    "GetUsersMentionsResponse": "posts_api",
+    "GetUsersMentionsResponseMeta": "posts_api",
+    "GetUsersMutingResponse": "users_api",
+    "GetUsersMutingResponseMeta": "users_api",
+    "GetUsersOwnedListsResponse": "users_api",
+    "GetUsersOwnedListsResponseMeta": "users_api",
+    "GetUsersPinnedListsResponse": "users_api",
+    "GetUsersPinnedListsResponseMeta": "users_api",
+    "GetUsersPostsResponse": "posts_api",
+    "GetUsersPostsResponseMeta": "posts_api",
+    "GetUsersPublicKeyResponse": "chats_api",
+    "GetUsersPublicKeysResponse": "chats_api",
+    "GetUsersRepostsOfMeResponse": "users_api",
+    "GetUsersRepostsOfMeResponseMeta": "users_api",
+    "GetUsersTimelineResponse": "posts_api",
+    "GetUsersTimelineResponseMeta": "posts_api",
+    "GetWebhooksResponse": "webhooks_api",
+    "GetWebhooksResponseMeta": "webhooks_api",
+    "GetWebhooksStreamLinksResponse": "webhooks_api",
+    "GetWebhooksStreamLinksResponseData": "webhooks_api",
+    "GoLiveScheduledBroadcastResponse": "broadcasts_api",
+    "GoLiveScheduledBroadcastResponseData": "broadcasts_api",
+    "HidePostsReplyRequest": "posts_api",
+    "HidePostsReplyResponse": "posts_api",
+    "HidePostsReplyResponseData": "posts_api",
+    "InitializeChatGroupResponse": "chats_api",
+    "InitializeChatGroupResponseData": "chats_api",
+    "InitializeMediaUploadRequest": "media_api",
+    "InitializeMediaUploadResponse": "media_api",
+    "InitializeMediaUploadResponseData": "media_api",
     "InternalErrorProblem": "problem",
     "InvalidRequestProblem": "problem",
-    "LikeComplianceSchema": "stream_likes_compliance_response",
-    "LikePostRequest": "like_post_request",
-    "LikePostResponse": "like_post_response",
-    "LikePostResponseData": "like_post_response",
+    "LikeComplianceSchema": "stream_api",
+    "LikePostRequest": "likes_api",
+    "LikePostResponse": "likes_api",
+    "LikePostResponseData": "likes_api",
     "LikeWithPostAuthor": "like_with_post_author",
     "List": "list",
-    "ListScheduledBroadcastsResponse": "list_scheduled_broadcasts_response",
-    "ListScheduledBroadcastsResponseData": "list_scheduled_broadcasts_response",
-    "MarkChatConversationReadRequest": "mark_chat_conversation_read_request",
-    "MarkChatConversationReadResponse": "mark_chat_conversation_read_response",
-    "MarkChatConversationReadResponseData": "mark_chat_conversation_read_response",
+    "ListScheduledBroadcastsResponse": "broadcasts_api",
+    "ListScheduledBroadcastsResponseData": "broadcasts_api",
+    "MarkChatConversationReadRequest": "chats_api",
+    "MarkChatConversationReadResponse": "chats_api",
+    "MarkChatConversationReadResponseData": "chats_api",
     "Media": "media",
-    "MediaAnalytics": "get_media_analytics_response",
-    "MediaAnalyticsTimestampedMetric": "get_media_analytics_response",
-    "MediaAnalyticsTimestampedMetricMetrics": "get_media_analytics_response",
+    "MediaAnalytics": "media_api",
+    "MediaAnalyticsTimestampedMetric": "media_api",
+    "MediaAnalyticsTimestampedMetricMetrics": "media_api",
     "MediaNonPublicMetrics": "media",
     "MediaOrganicMetrics": "media",
     "MediaPromotedMetrics": "media",
     "MediaPublicMetrics": "media",
-    "MediaUploadRequest": "media_upload_request",
-    "MediaUploadResponse": "media_upload_response",
-    "MediaUploadResponseData": "media_upload_response",
-    "MediaUploadResponseDataImage": "media_upload_response",
-    "MediaUploadResponseDataProcessingInfo": "media_upload_response",
-    "MediaUploadResponseDataVideo": "media_upload_response",
+    "MediaUploadRequest": "media_api",
+    "MediaUploadResponse": "media_api",
+    "MediaUploadResponseData": "media_api",
+    "MediaUploadResponseDataImage": "media_api",
+    "MediaUploadResponseDataProcessingInfo": "media_api",
+    "MediaUploadResponseDataVideo": "media_api",
     "MediaVariant": "media",
-    "MuteUserRequest": "mute_user_request",
-    "MuteUserResponse": "mute_user_response",
-    "MuteUserResponseData": "mute_user_response",
+    "MuteUserRequest": "users_api",
+    "MuteUserResponse": "users_api",
+    "MuteUserResponseData": "users_api",
     "News": "news",
-    "NewsActivityResponsePayload": "activity_stream_response",
+    "NewsActivityResponsePayload": "stream_api",
     "NewsClusterPostsResult": "news",
     "NotAuthorizedForFieldProblem": "problem",
     "NotAuthorizedForResourceProblem": "problem",
-    "Note": "search_community_notes_written_response",
-    "NoteInfo": "search_community_notes_written_response",
-    "NoteScoringStatus": "search_community_notes_written_response",
-    "NoteScoringStatusRatingCountsPerModelItem": "search_community_notes_written_response",
-    "NoteScoringStatusRatingCountsPerModelItemValue": "search_community_notes_written_response",
-    "NoteScoringStatusRatingCountsPerModelItemValueNegativeFactorBucketCounts": "search_community_notes_written_response",
-    "NoteScoringStatusRatingCountsPerModelItemValueNegativeFactorBucketCountsHelpfulTagCount": "search_community_notes_written_response",
-    "NoteScoringStatusRatingCountsPerModelItemValueNegativeFactorBucketCountsNotHelpfulTagCount": "search_community_notes_written_response",
-    "NoteScoringStatusRatingCountsPerModelItemValueNeutralFactorBucketCounts": "search_community_notes_written_response",
-    "NoteScoringStatusRatingCountsPerModelItemValueNeutralFactorBucketCountsHelpfulTagCount": "search_community_notes_written_response",
-    "NoteScoringStatusRatingCountsPerModelItemValueNeutralFactorBucketCountsNotHelpfulTagCount": "search_community_notes_written_response",
-    "NoteScoringStatusRatingCountsPerModelItemValuePositiveFactorBucketCounts": "search_community_notes_written_response",
-    "NoteScoringStatusRatingCountsPerModelItemValuePositiveFactorBucketCountsHelpfulTagCount": "search_community_notes_written_response",
-    "NoteScoringStatusRatingCountsPerModelItemValuePositiveFactorBucketCountsNotHelpfulTagCount": "search_community_notes_written_response",
-    "NoteTestResult": "search_community_notes_written_response",
-    "NoteTestResultEvaluationOutcomeItem": "search_community_notes_written_response",
-    "PersonalizedTrend": "get_trends_personalized_trends_response",
-    "PinListRequest": "pin_list_request",
-    "PinListResponse": "pin_list_response",
-    "PinListResponseData": "pin_list_response",
+    "Note": "community_notes_api",
+    "NoteInfo": "community_notes_api",
+    "NoteScoringStatus": "community_notes_api",
+    "NoteScoringStatusRatingCountsPerModelItem": "community_notes_api",
+    "NoteScoringStatusRatingCountsPerModelItemValue": "community_notes_api",
+    "NoteScoringStatusRatingCountsPerModelItemValueNegativeFactorBucketCounts": "community_notes_api",
+    "NoteScoringStatusRatingCountsPerModelItemValueNegativeFactorBucketCountsHelpfulTagCount": "community_notes_api",
+    "NoteScoringStatusRatingCountsPerModelItemValueNegativeFactorBucketCountsNotHelpfulTagCount": "community_notes_api",
+    "NoteScoringStatusRatingCountsPerModelItemValueNeutralFactorBucketCounts": "community_notes_api",
+    "NoteScoringStatusRatingCountsPerModelItemValueNeutralFactorBucketCountsHelpfulTagCount": "community_notes_api",
+    "NoteScoringStatusRatingCountsPerModelItemValueNeutralFactorBucketCountsNotHelpfulTagCount": "community_notes_api",
+    "NoteScoringStatusRatingCountsPerModelItemValuePositiveFactorBucketCounts": "community_notes_api",
+    "NoteScoringStatusRatingCountsPerModelItemValuePositiveFactorBucketCountsHelpfulTagCount": "community_notes_api",
+    "NoteScoringStatusRatingCountsPerModelItemValuePositiveFactorBucketCountsNotHelpfulTagCount": "community_notes_api",
+    "NoteTestResult": "community_notes_api",
+    "NoteTestResultEvaluationOutcomeItem": "community_notes_api",
+    "PersonalizedTrend": "trends_api",
+    "PinListRequest": "lists_api",
+    "PinListResponse": "lists_api",
+    "PinListResponseData": "lists_api",
     "Place": "expansions",
     "PlaceGeo": "expansions",
     "Poll": "expansions",
     "PollOption": "expansions",
     "Post": "post",
     "PostAttachments": "post",
-    "PostComplianceData": "stream_posts_compliance_response",
+    "PostComplianceData": "stream_api",
     "PostComplianceSchema": "post_compliance_schema",
     "PostComplianceSchemaTweet": "post_compliance_schema",
     "PostContextAnnotation": "post",
@@ -1706,12 +1354,12 @@ _WHERE: dict[str, str] = {
     "PostContextAnnotationDomainVariant1": "post",
     "PostContextAnnotationEntity": "post",
     "PostContextAnnotationEntityVariant1": "post",
-    "PostDeleteActivityResponsePayload": "activity_stream_response",
-    "PostDeleteComplianceSchema": "stream_posts_compliance_response",
-    "PostDropComplianceSchema": "stream_posts_compliance_response",
-    "PostEditComplianceObjectSchema": "stream_posts_compliance_response",
-    "PostEditComplianceObjectSchemaTweet": "stream_posts_compliance_response",
-    "PostEditComplianceSchema": "stream_posts_compliance_response",
+    "PostDeleteActivityResponsePayload": "stream_api",
+    "PostDeleteComplianceSchema": "stream_api",
+    "PostDropComplianceSchema": "stream_api",
+    "PostEditComplianceObjectSchema": "stream_api",
+    "PostEditComplianceObjectSchemaTweet": "stream_api",
+    "PostEditComplianceSchema": "stream_api",
     "PostEditControls": "post",
     "PostEntities": "post",
     "PostEntitiesCashtag": "post",
@@ -1721,7 +1369,7 @@ _WHERE: dict[str, str] = {
     "PostEntitiesUrlImage": "post",
     "PostGeo": "post",
     "PostGeoCoordinates": "post",
-    "PostLabelData": "stream_labels_compliance_response",
+    "PostLabelData": "stream_api",
     "PostMatchedMediaNote": "post",
     "PostMediaMetadataItem": "post",
     "PostNotePost": "post",
@@ -1731,128 +1379,128 @@ _WHERE: dict[str, str] = {
     "PostNotePostEntitiesMention": "post",
     "PostNotePostEntitiesUrl": "post",
     "PostNoteRequestSuggestion": "post",
-    "PostNotice": "stream_labels_compliance_response",
-    "PostNoticeSchema": "stream_labels_compliance_response",
-    "PostNoticeTweet": "stream_labels_compliance_response",
+    "PostNotice": "stream_api",
+    "PostNoticeSchema": "stream_api",
+    "PostNoticeTweet": "stream_api",
     "PostPublicMetrics": "post",
     "PostReferencedPost": "post",
     "PostScopes": "post",
     "PostSuggestedSourceLinksWithCount": "post",
-    "PostTakedownComplianceSchema": "stream_posts_compliance_response",
-    "PostTakedownComplianceSchemaTweet": "stream_posts_compliance_response",
-    "PostUndropComplianceSchema": "stream_posts_compliance_response",
-    "PostUnviewable": "stream_labels_compliance_response",
-    "PostUnviewableSchema": "stream_labels_compliance_response",
-    "PostUnviewableTweet": "stream_labels_compliance_response",
+    "PostTakedownComplianceSchema": "stream_api",
+    "PostTakedownComplianceSchemaTweet": "stream_api",
+    "PostUndropComplianceSchema": "stream_api",
+    "PostUnviewable": "stream_api",
+    "PostUnviewableSchema": "stream_api",
+    "PostUnviewableTweet": "stream_api",
     "PostWithheld": "post",
-    "PostWithheldComplianceSchema": "stream_posts_compliance_response",
+    "PostWithheldComplianceSchema": "stream_api",
     "Problem": "problem",
-    "ProfileUpdateActivityResponsePayload": "activity_stream_response",
+    "ProfileUpdateActivityResponsePayload": "stream_api",
     "PublicKey": "public_key",
-    "RemoveListsMemberByUserIdResponse": "remove_lists_member_by_user_id_response",
-    "RemoveListsMemberByUserIdResponseData": "remove_lists_member_by_user_id_response",
-    "RepostPostRequest": "repost_post_request",
-    "RepostPostResponse": "repost_post_response",
-    "RepostPostResponseData": "repost_post_response",
+    "RemoveListsMemberByUserIdResponse": "lists_api",
+    "RemoveListsMemberByUserIdResponseData": "lists_api",
+    "RepostPostRequest": "posts_api",
+    "RepostPostResponse": "posts_api",
+    "RepostPostResponseData": "posts_api",
     "ResourceNotFoundProblem": "problem",
     "ResourceUnavailableProblem": "problem",
     "RulesCount": "rules_count",
     "RulesCountAllProjectClientApp": "rules_count",
     "RulesCountClientAppRulesCount": "rules_count",
-    "SearchCommunitiesResponse": "search_communities_response",
-    "SearchCommunitiesResponseMeta": "search_communities_response",
-    "SearchCommunityNotesWrittenResponse": "search_community_notes_written_response",
-    "SearchCommunityNotesWrittenResponseMeta": "search_community_notes_written_response",
-    "SearchEligiblePostsResponse": "search_eligible_posts_response",
-    "SearchEligiblePostsResponseMeta": "search_eligible_posts_response",
-    "SearchNewsResponse": "search_news_response",
-    "SearchNewsResponseMeta": "search_news_response",
-    "SearchPostsAllResponse": "search_posts_all_response",
-    "SearchPostsAllResponseMeta": "search_posts_all_response",
-    "SearchPostsRecentResponse": "search_posts_recent_response",
-    "SearchPostsRecentResponseMeta": "search_posts_recent_response",
-    "SearchSpacesResponse": "search_spaces_response",
-    "SearchSpacesResponseMeta": "search_spaces_response",
-    "SearchUsersResponse": "search_users_response",
-    "SearchUsersResponseMeta": "search_users_response",
-    "SendBroadcastChatRequest": "send_broadcast_chat_request",
-    "SendBroadcastChatResponse": "send_broadcast_chat_response",
-    "SendBroadcastChatResponseData": "send_broadcast_chat_response",
-    "SendChatMessageRequest": "send_chat_message_request",
-    "SendChatMessageResponse": "send_chat_message_response",
-    "SendChatMessageResponseData": "send_chat_message_response",
-    "SendChatTypingIndicatorResponse": "send_chat_typing_indicator_response",
-    "SendChatTypingIndicatorResponseData": "send_chat_typing_indicator_response",
+    "SearchCommunitiesResponse": "communities_api",
+    "SearchCommunitiesResponseMeta": "communities_api",
+    "SearchCommunityNotesWrittenResponse": "community_notes_api",
+    "SearchCommunityNotesWrittenResponseMeta": "community_notes_api",
+    "SearchEligiblePostsResponse": "community_notes_api",
+    "SearchEligiblePostsResponseMeta": "community_notes_api",
+    "SearchNewsResponse": "search_api",
+    "SearchNewsResponseMeta": "search_api",
+    "SearchPostsAllResponse": "search_api",
+    "SearchPostsAllResponseMeta": "search_api",
+    "SearchPostsRecentResponse": "search_api",
+    "SearchPostsRecentResponseMeta": "search_api",
+    "SearchSpacesResponse": "spaces_api",
+    "SearchSpacesResponseMeta": "spaces_api",
+    "SearchUsersResponse": "users_api",
+    "SearchUsersResponseMeta": "users_api",
+    "SendBroadcastChatRequest": "broadcasts_api",
+    "SendBroadcastChatResponse": "broadcasts_api",
+    "SendBroadcastChatResponseData": "broadcasts_api",
+    "SendChatMessageRequest": "chats_api",
+    "SendChatMessageResponse": "chats_api",
+    "SendChatMessageResponseData": "chats_api",
+    "SendChatTypingIndicatorResponse": "chats_api",
+    "SendChatTypingIndicatorResponseData": "chats_api",
     "Space": "space",
-    "StreamLabelsComplianceResponse": "stream_labels_compliance_response",
-    "StreamLabelsComplianceResponseVariant1": "stream_labels_compliance_response",
-    "StreamLabelsComplianceResponseVariant2": "stream_labels_compliance_response",
-    "StreamLikesComplianceResponse": "stream_likes_compliance_response",
-    "StreamLikesComplianceResponseVariant1": "stream_likes_compliance_response",
-    "StreamLikesComplianceResponseVariant2": "stream_likes_compliance_response",
-    "StreamLikesFirehoseResponse": "stream_likes_firehose_response",
-    "StreamLikesSample10Response": "stream_likes_sample_10_response",
-    "StreamPostsComplianceResponse": "stream_posts_compliance_response",
-    "StreamPostsComplianceResponseVariant1": "stream_posts_compliance_response",
-    "StreamPostsComplianceResponseVariant2": "stream_posts_compliance_response",
-    "StreamPostsFirehoseEnResponse": "stream_posts_firehose_en_response",
-    "StreamPostsFirehoseJaResponse": "stream_posts_firehose_ja_response",
-    "StreamPostsFirehoseKoResponse": "stream_posts_firehose_ko_response",
-    "StreamPostsFirehosePtResponse": "stream_posts_firehose_pt_response",
-    "StreamPostsFirehoseResponse": "stream_posts_firehose_response",
-    "StreamPostsResponse": "stream_posts_response",
-    "StreamPostsResponseMatchingRule": "stream_posts_response",
-    "StreamPostsSample10Response": "stream_posts_sample_10_response",
-    "StreamPostsSampleResponse": "stream_posts_sample_response",
-    "StreamUsersComplianceResponse": "stream_users_compliance_response",
-    "StreamUsersComplianceResponseVariant1": "stream_users_compliance_response",
-    "StreamUsersComplianceResponseVariant2": "stream_users_compliance_response",
+    "StreamLabelsComplianceResponse": "stream_api",
+    "StreamLabelsComplianceResponseVariant1": "stream_api",
+    "StreamLabelsComplianceResponseVariant2": "stream_api",
+    "StreamLikesComplianceResponse": "stream_api",
+    "StreamLikesComplianceResponseVariant1": "stream_api",
+    "StreamLikesComplianceResponseVariant2": "stream_api",
+    "StreamLikesFirehoseResponse": "stream_api",
+    "StreamLikesSample10Response": "stream_api",
+    "StreamPostsComplianceResponse": "stream_api",
+    "StreamPostsComplianceResponseVariant1": "stream_api",
+    "StreamPostsComplianceResponseVariant2": "stream_api",
+    "StreamPostsFirehoseEnResponse": "stream_api",
+    "StreamPostsFirehoseJaResponse": "stream_api",
+    "StreamPostsFirehoseKoResponse": "stream_api",
+    "StreamPostsFirehosePtResponse": "stream_api",
+    "StreamPostsFirehoseResponse": "stream_api",
+    "StreamPostsResponse": "stream_api",
+    "StreamPostsResponseMatchingRule": "stream_api",
+    "StreamPostsSample10Response": "stream_api",
+    "StreamPostsSampleResponse": "stream_api",
+    "StreamUsersComplianceResponse": "stream_api",
+    "StreamUsersComplianceResponseVariant1": "stream_api",
+    "StreamUsersComplianceResponseVariant2": "stream_api",
     "Topic": "expansions",
-    "Trend": "get_trends_by_woeid_response",
-    "UnblockUsersDmsResponse": "unblock_users_dms_response",
-    "UnblockUsersDmsResponseData": "unblock_users_dms_response",
-    "UnfollowListResponse": "unfollow_list_response",
-    "UnfollowListResponseData": "unfollow_list_response",
-    "UnfollowUserResponse": "unfollow_user_response",
-    "UnfollowUserResponseData": "unfollow_user_response",
-    "UnlikeComplianceSchema": "stream_likes_compliance_response",
-    "UnlikeComplianceSchemaFavorite": "stream_likes_compliance_response",
-    "UnlikePostResponse": "unlike_post_response",
-    "UnlikePostResponseData": "unlike_post_response",
-    "UnmuteUserResponse": "unmute_user_response",
-    "UnmuteUserResponseData": "unmute_user_response",
-    "UnpinListResponse": "unpin_list_response",
-    "UnpinListResponseData": "unpin_list_response",
-    "UnrepostPostResponse": "unrepost_post_response",
-    "UnrepostPostResponseData": "unrepost_post_response",
-    "UpdateActivitySubscriptionRequest": "update_activity_subscription_request",
-    "UpdateActivitySubscriptionResponse": "update_activity_subscription_response",
-    "UpdateActivitySubscriptionResponseData": "update_activity_subscription_response",
-    "UpdateActivitySubscriptionResponseDataSubscription": "update_activity_subscription_response",
-    "UpdateActivitySubscriptionResponseDataSubscriptionFilter": "update_activity_subscription_response",
-    "UpdateListsRequest": "update_lists_request",
-    "UpdateListsResponse": "update_lists_response",
-    "UpdateListsResponseData": "update_lists_response",
-    "UpdateRulesAdd": "update_rules_request",
-    "UpdateRulesDelete": "update_rules_request",
-    "UpdateRulesRequest": "update_rules_request",
-    "UpdateRulesResponse": "update_rules_response",
-    "UpdateRulesResponseData": "update_rules_response",
-    "UpdateRulesResponseMeta": "update_rules_response",
-    "UpdateScheduledBroadcastRequest": "update_scheduled_broadcast_request",
-    "UpdateScheduledBroadcastResponse": "update_scheduled_broadcast_response",
-    "UpdateScheduledBroadcastResponseData": "update_scheduled_broadcast_response",
-    "Usage": "get_usage_response",
-    "UsageDailyClientAppUsageItem": "get_usage_response",
-    "UsageDailyClientAppUsageItemUsageItem": "get_usage_response",
-    "UsageDailyProjectUsage": "get_usage_response",
-    "UsageDailyProjectUsageUsageItem": "get_usage_response",
+    "Trend": "posts_api",
+    "UnblockUsersDmsResponse": "direct_messages_api",
+    "UnblockUsersDmsResponseData": "direct_messages_api",
+    "UnfollowListResponse": "lists_api",
+    "UnfollowListResponseData": "lists_api",
+    "UnfollowUserResponse": "users_api",
+    "UnfollowUserResponseData": "users_api",
+    "UnlikeComplianceSchema": "stream_api",
+    "UnlikeComplianceSchemaFavorite": "stream_api",
+    "UnlikePostResponse": "likes_api",
+    "UnlikePostResponseData": "likes_api",
+    "UnmuteUserResponse": "mutes_api",
+    "UnmuteUserResponseData": "mutes_api",
+    "UnpinListResponse": "lists_api",
+    "UnpinListResponseData": "lists_api",
+    "UnrepostPostResponse": "posts_api",
+    "UnrepostPostResponseData": "posts_api",
+    "UpdateActivitySubscriptionRequest": "activity_api",
+    "UpdateActivitySubscriptionResponse": "activity_api",
+    "UpdateActivitySubscriptionResponseData": "activity_api",
+    "UpdateActivitySubscriptionResponseDataSubscription": "activity_api",
+    "UpdateActivitySubscriptionResponseDataSubscriptionFilter": "activity_api",
+    "UpdateListsRequest": "lists_api",
+    "UpdateListsResponse": "lists_api",
+    "UpdateListsResponseData": "lists_api",
+    "UpdateRulesAdd": "tweets_api",
+    "UpdateRulesDelete": "tweets_api",
+    "UpdateRulesRequest": "tweets_api",
+    "UpdateRulesResponse": "tweets_api",
+    "UpdateRulesResponseData": "tweets_api",
+    "UpdateRulesResponseMeta": "tweets_api",
+    "UpdateScheduledBroadcastRequest": "broadcasts_api",
+    "UpdateScheduledBroadcastResponse": "broadcasts_api",
+    "UpdateScheduledBroadcastResponseData": "broadcasts_api",
+    "Usage": "usage_api",
+    "UsageDailyClientAppUsageItem": "usage_api",
+    "UsageDailyClientAppUsageItemUsageItem": "usage_api",
+    "UsageDailyProjectUsage": "usage_api",
+    "UsageDailyProjectUsageUsageItem": "usage_api",
     "User": "user",
     "UserAffiliation": "user",
-    "UserComplianceData": "stream_users_compliance_response",
+    "UserComplianceData": "stream_api",
     "UserComplianceSchema": "user_compliance_schema",
     "UserComplianceSchemaUser": "user_compliance_schema",
-    "UserDeleteComplianceSchema": "stream_users_compliance_response",
+    "UserDeleteComplianceSchema": "stream_api",
     "UserEntities": "user",
     "UserEntitiesDescription": "user",
     "UserEntitiesDescriptionCashtag": "user",
@@ -1863,41 +1511,44 @@ _WHERE: dict[str, str] = {
     "UserEntitiesUrl": "user",
     "UserEntitiesUrlUrl": "user",
     "UserEntitiesUrlUrlImage": "user",
-    "UserProfileModificationComplianceSchema": "stream_users_compliance_response",
-    "UserProfileModificationObjectSchema": "stream_users_compliance_response",
-    "UserProfileModificationObjectSchemaUser": "stream_users_compliance_response",
-    "UserProtectComplianceSchema": "stream_users_compliance_response",
+    "UserProfileModificationComplianceSchema": "stream_api",
+    "UserProfileModificationObjectSchema": "stream_api",
+    "UserProfileModificationObjectSchemaUser": "stream_api",
+    "UserProtectComplianceSchema": "stream_api",
     "UserPublicMetrics": "user",
-    "UserScrubGeoObjectSchema": "stream_users_compliance_response",
-    "UserScrubGeoObjectSchemaUser": "stream_users_compliance_response",
-    "UserScrubGeoSchema": "stream_users_compliance_response",
+    "UserScrubGeoObjectSchema": "stream_api",
+    "UserScrubGeoObjectSchemaUser": "stream_api",
+    "UserScrubGeoSchema": "stream_api",
     "UserSubscription": "user",
-    "UserSuspendComplianceSchema": "stream_users_compliance_response",
-    "UserTakedownComplianceSchema": "stream_users_compliance_response",
-    "UserTakedownComplianceSchemaUser": "stream_users_compliance_response",
-    "UserUndeleteComplianceSchema": "stream_users_compliance_response",
-    "UserUnprotectComplianceSchema": "stream_users_compliance_response",
-    "UserUnsuspendComplianceSchema": "stream_users_compliance_response",
+    "UserSuspendComplianceSchema": "stream_api",
+    "UserTakedownComplianceSchema": "stream_api",
+    "UserTakedownComplianceSchemaUser": "stream_api",
+    "UserUndeleteComplianceSchema": "stream_api",
+    "UserUnprotectComplianceSchema": "stream_api",
+    "UserUnsuspendComplianceSchema": "stream_api",
     "UserWithheld": "user",
-    "UserWithheldComplianceSchema": "stream_users_compliance_response",
-    "ValidateAccountActivitySubscriptionResponse": "validate_account_activity_subscription_response",
-    "ValidateAccountActivitySubscriptionResponseData": "validate_account_activity_subscription_response",
-    "ValidateWebhooksResponse": "validate_webhooks_response",
-    "ValidateWebhooksResponseData": "validate_webhooks_response",
-    "WebhookConfig": "get_webhooks_response",
+    "UserWithheldComplianceSchema": "stream_api",
+    "ValidateAccountActivitySubscriptionResponse": "account_activity_api",
+    "ValidateAccountActivitySubscriptionResponseData": "account_activity_api",
+    "ValidateWebhooksResponse": "webhooks_api",
+    "ValidateWebhooksResponseData": "webhooks_api",
+    "WebhookConfig": "webhooks_api",
 }
 
 __all__ = sorted(_WHERE)
 
 
-def __getattr__(name: str) -> Any:
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
+# Hidden from type checkers: they see the imports above, and a name that is not there is an
+# error rather than a silent Any.
+if not TYPE_CHECKING:
 
+    def __getattr__(name: str) -> Any:
+        module = _WHERE.get(name)
+        if module is None:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+        globals()[name] = value
+        return value
 
-def __dir__() -> list[str]:
-    return __all__
+    def __dir__() -> list[str]:
+        return __all__

@@ -22,13 +22,9 @@ from ._exceptions import APIError
 
 if TYPE_CHECKING:
     # Models of the X spec; a package built from another spec has no such modules.
-    from .models.finalize_media_upload_response import (  # type: ignore[import-not-found,unused-ignore]
+    from .models import (  # type: ignore[attr-defined,unused-ignore]
         FinalizeMediaUploadResponse,
-    )
-    from .models.get_media_upload_status_response import (  # type: ignore[import-not-found,unused-ignore]
         GetMediaUploadStatusResponse,
-    )
-    from .models.initialize_media_upload_response import (  # type: ignore[import-not-found,unused-ignore]
         InitializeMediaUploadResponse,
     )
 
