@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 import time
 from typing import Any
 
@@ -10,9 +11,25 @@ import httpx
 import pytest
 import twitter_api
 
-from tests.client.loopback import Seen, Step, closed_port, serve
+from tests.loopback import Exchange, Handler, Loopback, scripted
 
 POST = {"id": "20", "text": "hello"}
+
+
+def answer(status: int, body: Any, headers: dict[str, str] | None = None) -> Handler:
+    return lambda ex: ex.respond(status, body, headers)
+
+
+def serve(*steps: Handler) -> Loopback:
+    """A loopback server answering the n-th request with the n-th step."""
+    return Loopback(scripted(*steps))
+
+
+def closed_port() -> int:
+    """A port nothing listens on (bound, then released)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 def _client(base_url: str, **kwargs: Any) -> twitter_api.Client:
@@ -20,32 +37,29 @@ def _client(base_url: str, **kwargs: Any) -> twitter_api.Client:
 
 
 def test_get_retried_after_503_twice_then_parsed() -> None:
-    steps = [
-        Step(503, {"title": "Service Unavailable"}, headers={"retry-after": "0"}),
-        Step(503, {"title": "Service Unavailable"}, headers={"retry-after": "0"}),
-        Step(200, {"data": POST}),
-    ]
-    with serve(steps) as (url, script), _client(url) as client:
-        post = client.get_posts_by_id("20")
+    unavailable = answer(503, {"title": "Service Unavailable"}, {"retry-after": "0"})
+    with serve(unavailable, unavailable, answer(200, {"data": POST})) as server:
+        with _client(server.url) as client:
+            post = client.get_posts_by_id("20")
     assert post.data.text == "hello"
-    assert [s.path for s in script.seen] == ["/2/tweets/20"] * 3
+    assert [r.path for r in server.requests] == ["/2/tweets/20"] * 3
 
 
 def test_get_gives_up_after_max_retries() -> None:
-    steps = [Step(500, {"title": "boom"}, headers={"retry-after": "0"}) for _ in range(5)]
-    with serve(steps) as (url, script), _client(url, max_retries=1) as client:
-        with pytest.raises(twitter_api.ServerError) as info:
-            client.get_posts_by_id("20")
+    with serve(answer(500, {"title": "boom"}, {"retry-after": "0"})) as server:
+        with _client(server.url, max_retries=1) as client:
+            with pytest.raises(twitter_api.ServerError) as info:
+                client.get_posts_by_id("20")
     assert info.value.status_code == 500
-    assert len(script.seen) == 2
+    assert len(server.requests) == 2
 
 
 def test_post_is_never_retried_after_reaching_the_server() -> None:
-    steps = [Step(503, {"title": "x"}, headers={"retry-after": "0"}), Step(201, {"data": POST})]
-    with serve(steps) as (url, script), _client(url) as client:
+    steps = (answer(503, {"title": "x"}, {"retry-after": "0"}), answer(201, {"data": POST}))
+    with serve(*steps) as server, _client(server.url) as client:
         with pytest.raises(twitter_api.ServerError):
             client.create_posts(body={"text": "once"})
-    assert len(script.seen) == 1
+    assert len(server.requests) == 1
 
 
 def test_post_retried_when_connect_failed(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -66,21 +80,25 @@ def test_post_retried_when_connect_failed(monkeypatch: pytest.MonkeyPatch) -> No
 
 def test_connection_reset_mid_body_is_retried_for_get() -> None:
     body = b'{"data": {"id": "20", "text": "hello"}}'
-    steps = [Step(200, raw=body, reset_after=10), Step(200, raw=body)]
-    with serve(steps) as (url, script), _client(url) as client:
-        post = client.get_posts_by_id("20")
+
+    def reset(ex: Exchange) -> None:
+        ex.respond_raw(200, body, reset_after=10)
+
+    with serve(reset, lambda ex: ex.respond_raw(200, body)) as server:
+        with _client(server.url) as client:
+            post = client.get_posts_by_id("20")
     assert post.data.id == "20"
-    assert len(script.seen) == 2
+    assert len(server.requests) == 2
 
 
 def test_truncated_json_is_a_clear_error_without_retries() -> None:
-    steps = [Step(200, raw=b'{"data": {"id": "20", "te') for _ in range(3)]
-    with serve(steps) as (url, script), _client(url) as client:
+    with serve(lambda ex: ex.respond_raw(200, b'{"data": {"id": "20", "te')) as server:
+        client = _client(server.url)
         with pytest.raises(
             twitter_api.APIResponseError, match="getPostsById: the response body is not valid JSON"
         ):
             client.get_posts_by_id("20")
-    assert len(script.seen) == 1
+    assert len(server.requests) == 1
 
 
 def test_rate_limit_raises_with_reset_by_default() -> None:
@@ -90,12 +108,12 @@ def test_rate_limit_raises_with_reset_by_default() -> None:
         "x-rate-limit-remaining": "0",
         "x-rate-limit-reset": str(reset),
     }
-    with serve([Step(429, {"title": "Too Many Requests"}, headers=headers)]) as (url, script):
-        with _client(url) as client, pytest.raises(twitter_api.RateLimitError) as info:
+    with serve(answer(429, {"title": "Too Many Requests"}, headers)) as server:
+        with _client(server.url) as client, pytest.raises(twitter_api.RateLimitError) as info:
             client.get_posts_by_id("20")
     assert int(info.value.reset_at.timestamp()) == reset
     assert (info.value.limit, info.value.remaining) == (300, 0)
-    assert len(script.seen) == 1
+    assert len(server.requests) == 1
 
 
 def test_wait_on_rate_limit_sleeps_until_reset_then_retries() -> None:
@@ -105,22 +123,19 @@ def test_wait_on_rate_limit_sleeps_until_reset_then_retries() -> None:
         "x-rate-limit-remaining": "0",
         "x-rate-limit-reset": str(reset),
     }
-    steps = [Step(429, {"title": "Too Many Requests"}, headers=headers), Step(200, {"data": POST})]
-    with serve(steps) as (url, script), _client(url, wait_on_rate_limit=True) as client:
+    steps = (answer(429, {"title": "Too Many Requests"}, headers), answer(200, {"data": POST}))
+    with serve(*steps) as server, _client(server.url, wait_on_rate_limit=True) as client:
         post = client.get_posts_by_id("20")
     assert post.data.text == "hello"
-    assert len(script.seen) == 2
-    assert script.seen[1].at >= reset  # the retry waited for the window to reset
+    assert len(server.requests) == 2
+    assert server.requests[1].at >= reset  # the retry waited for the window to reset
 
 
 def test_retry_after_is_honoured_on_429() -> None:
-    steps = [
-        Step(429, {"title": "slow down"}, headers={"retry-after": "1"}),
-        Step(200, {"data": POST}),
-    ]
-    with serve(steps) as (url, script), _client(url, wait_on_rate_limit=True) as client:
+    steps = (answer(429, {"title": "slow down"}, {"retry-after": "1"}), answer(200, {"data": POST}))
+    with serve(*steps) as server, _client(server.url, wait_on_rate_limit=True) as client:
         client.get_posts_by_id("20")
-    assert script.seen[1].at - script.seen[0].at >= 1.0
+    assert server.requests[1].at - server.requests[0].at >= 1.0
 
 
 def test_rate_limit_and_raw_response_are_reachable() -> None:
@@ -130,7 +145,7 @@ def test_rate_limit_and_raw_response_are_reachable() -> None:
         "x-rate-limit-reset": "1700000000",
         "x-custom": "yes",
     }
-    with serve([Step(200, {"data": POST}, headers=headers)] * 2) as (url, _), _client(url) as c:
+    with serve(answer(200, {"data": POST}, headers)) as server, _client(server.url) as c:
         post = c.get_posts_by_id("20")
         raw = c.with_raw_response(c.get_posts_by_id, "20", post_fields=["text"])
     assert post.rate_limit is not None and post.rate_limit.remaining == 899
@@ -141,27 +156,27 @@ def test_rate_limit_and_raw_response_are_reachable() -> None:
     assert raw.parse().data.text == "hello"
 
 
-def _pages(seen: Seen) -> Step:
-    token = seen.query.get("pagination_token", [None])[0]
+def _pages(ex: Exchange) -> None:
+    token = ex.request.query.get("pagination_token", [None])[0]
     page = {None: 1, "t2": 2, "t3": 3}[token]
     meta: dict[str, Any] = {"result_count": 2}
     if page < 3:
         meta["next_token"] = f"t{page + 1}"
     data = [{"id": f"{page}{i}", "text": f"p{page}"} for i in range(2)]
-    return Step(200, {"data": data, "meta": meta})
+    ex.respond(200, {"data": data, "meta": meta})
 
 
 def test_paginate_walks_every_page_and_stops() -> None:
-    with serve(_pages) as (url, script), _client(url) as client:
+    with Loopback(_pages) as server, _client(server.url) as client:
         pages = list(client.paginate(client.get_users_posts, id="42", max_results=2))
         ids = [p.id for p in client.paginate(client.get_users_posts, id="42").items()]
         limited = list(client.paginate(client.get_users_posts, id="42", limit=2))
     assert len(pages) == 3
     assert ids == ["10", "11", "20", "21", "30", "31"]
     assert len(limited) == 2
-    first = script.seen[0]
+    first = server.requests[0]
     assert first.path == "/2/users/42/tweets" and first.query == {"max_results": ["2"]}
-    assert script.seen[1].query == {"max_results": ["2"], "pagination_token": ["t2"]}
+    assert server.requests[1].query == {"max_results": ["2"], "pagination_token": ["t2"]}
 
 
 def test_paginate_refuses_an_operation_without_pages() -> None:
@@ -180,15 +195,17 @@ def test_async_client_retries_and_paginates() -> None:
 
     calls = {"n": 0}
 
-    def script(seen: Seen) -> Step:
-        if seen.path == "/2/tweets/20":
+    def handle(ex: Exchange) -> None:
+        if ex.request.path == "/2/tweets/20":
             calls["n"] += 1
             if calls["n"] == 1:
-                return Step(502, {"title": "bad gateway"}, headers={"retry-after": "0"})
-            return Step(200, {"data": POST})
-        return _pages(seen)
+                ex.respond(502, {"title": "bad gateway"}, {"retry-after": "0"})
+            else:
+                ex.respond(200, {"data": POST})
+        else:
+            _pages(ex)
 
-    with serve(script) as (url, _):
-        text, ids = asyncio.run(main(url))
+    with Loopback(handle) as server:
+        text, ids = asyncio.run(main(server.url))
     assert text == "hello"
     assert ids == ["10", "11", "20", "21", "30", "31", "20"]

@@ -9,8 +9,8 @@ import textwrap
 
 from twitter_api._logging import redact
 
-from tests.client.loopback import Step, serve
 from tests.conftest import ROOT
+from tests.loopback import Loopback, scripted
 
 SECRET = "AAAAsecret-bearer-value-1234"
 
@@ -26,10 +26,13 @@ def test_env_var_enables_debug_logs_without_secrets() -> None:
             "echo Authorization: Bearer {SECRET} and access_token={SECRET}&x=1")
         """
     )
-    steps = [Step(503, {"title": "x"}, headers={"retry-after": "0"}), Step(200, {"data": {}})]
-    with serve(steps) as (url, script):
+    steps = (
+        lambda ex: ex.respond(503, {"title": "x"}, {"retry-after": "0"}),
+        lambda ex: ex.respond(200, {"data": {}}),
+    )
+    with Loopback(scripted(*steps)) as server:
         result = subprocess.run(
-            [sys.executable, "-c", code, url],
+            [sys.executable, "-c", code, server.url],
             env={**os.environ, "TWITTER_API_LOG": "debug"},
             cwd=ROOT,
             capture_output=True,
@@ -38,7 +41,7 @@ def test_env_var_enables_debug_logs_without_secrets() -> None:
             timeout=60,
         )
     assert result.returncode == 0, result.stderr
-    assert script.seen[0].headers["authorization"] == f"Bearer {SECRET}"
+    assert server.requests[0].headers["authorization"] == f"Bearer {SECRET}"
     err = result.stderr
     assert "twitter_api DEBUG GET /2/tweets/20 -> 503" in err
     assert "twitter_api INFO retrying GET /2/tweets/20 in 0.00s after status 503" in err

@@ -6,10 +6,11 @@ import copy
 from typing import Any
 
 import twitter_api
-from runtime_loopback import Exchange, Loopback
 from twitter_api._expansions import ReferencedPost, expand
 from twitter_api.auth import BearerToken
 from twitter_api.models import StreamPostsResponse
+
+from tests.loopback import Exchange, Loopback
 
 # Shaped like a real GET /2/tweets?ids=...&expansions=... answer, trimmed.
 POSTS_RESPONSE: dict[str, Any] = {

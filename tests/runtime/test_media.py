@@ -9,9 +9,10 @@ from typing import Any
 
 import pytest
 import twitter_api
-from runtime_loopback import Exchange, Loopback
 from twitter_api._media import MediaUploadError, upload_media, upload_media_async
 from twitter_api.auth import OAuth2UserToken
+
+from tests.loopback import Exchange, Loopback
 
 MEDIA_ID = "1880028106020515840"
 CHUNK = 1000

@@ -12,9 +12,10 @@ from typing import Any
 
 import pytest
 import twitter_api
-from runtime_loopback import WAIT, Exchange, Handler, Loopback, scripted
 from twitter_api._streaming import StreamOptions, StreamStallError, _Backoff
 from twitter_api.auth import BearerToken
+
+from tests.loopback import WAIT, Exchange, Handler, Loopback, scripted
 
 STREAM_PATH = "/2/tweets/search/stream"
 FAST = StreamOptions(

@@ -1,4 +1,4 @@
-"""A loopback HTTP/1.1 server whose handlers write the raw response, faults included.
+"""A loopback HTTP/1.1 server for tests, whose handlers write the raw response, faults included.
 
 Each request is recorded (method, path, query, headers, body) and handed to a handler that
 can answer plainly, stream chunks, stall, cut the connection mid-body, or wait until the
@@ -10,7 +10,9 @@ from __future__ import annotations
 import json
 import select
 import socket
+import struct
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from email.message import Message
@@ -30,6 +32,7 @@ class Recorded:
     query: dict[str, list[str]]
     headers: dict[str, str]
     body: bytes
+    at: float = field(default_factory=time.time)  # arrival, seconds since the epoch
 
     def json(self) -> Any:
         return json.loads(self.body)
@@ -78,6 +81,31 @@ class Exchange:
         h.end_headers()
         h.wfile.write(data)
         h.wfile.flush()
+
+    def respond_raw(
+        self,
+        status: int,
+        data: bytes,
+        headers: dict[str, str] | None = None,
+        *,
+        reset_after: int | None = None,
+    ) -> None:
+        """Answer with these exact body bytes; with `reset_after`, send that many of them and
+        then reset the connection (RST), as a dying peer does mid-body."""
+        h = self._handler
+        h.send_response(status)
+        h.send_header("Content-Type", "application/json")
+        h.send_header("Content-Length", str(len(data)))
+        for name, value in (headers or {}).items():
+            h.send_header(name, value)
+        h.end_headers()
+        h.wfile.write(data if reset_after is None else data[:reset_after])
+        h.wfile.flush()
+        if reset_after is not None:
+            h.close_connection = True
+            # SO_LINGER with a zero timeout makes close() send RST instead of FIN.
+            h.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            h.connection.close()
 
     def start_stream(self, status: int = 200) -> None:
         h = self._handler
