@@ -27,13 +27,7 @@ ANY_TYPE = TypeInfo("Any", "Any", "_m.ANY")
 
 
 def _literal(values: list[Any]) -> str:
-    return "Literal[" + ", ".join(_py_literal(v) for v in values) + "]"
-
-
-def _py_literal(value: Any) -> str:
-    if isinstance(value, str):
-        return repr(value)
-    return repr(value)
+    return "Literal[" + ", ".join(repr(v) for v in values) + "]"
 
 
 def _is_object(schema: Mapping[str, Any]) -> bool:
