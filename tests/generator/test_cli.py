@@ -184,3 +184,22 @@ def test_pinned_spec_sha_mismatch_is_refused(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "does not match the lock" in result.stderr
     assert not (project / "gen").exists()
+
+
+def test_exclude_filters_from_tool_sdkgen(tmp_path: Path) -> None:
+    project = tmp_path / "proj"
+    project.mkdir()
+    (project / "pyproject.toml").write_text(
+        f'[tool.sdkgen]\nspec = "{FEATURES_SPEC}"\noutput = "gen"\n'
+        'exclude_tags = ["Media"]\nexclude_operations = ["deleteItem"]\n'
+    )
+    result = run_sdkgen("generate", cwd=project)
+    assert result.returncode == 0, result.stderr
+    client = (project / "gen" / "twitter_api" / "_client.py").read_text()
+    assert "def get_item_by_id(" in client and "def list_items(" in client
+    for gone in ("def upload_item_media(", "def download_item_media(", "def delete_item("):
+        assert gone not in client
+    # A command-line selection narrows further; exclusions still apply.
+    result = run_sdkgen("generate", "--tags", "Items", cwd=project)
+    client = (project / "gen" / "twitter_api" / "_client.py").read_text()
+    assert "def delete_item(" not in client and "def create_item(" in client
