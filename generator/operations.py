@@ -143,7 +143,12 @@ def _operation(
     used = set(METHOD_RESERVED)
     for (location, wire), (param, resolved, p_where) in by_key.items():
         if location not in ("path", "query"):
-            continue  # the X spec has no header or cookie parameters; they'd need their own path
+            # The X spec has none; dropping one silently would send incomplete requests.
+            raise GeneratorError(
+                origin,
+                p_where,
+                f"{location} parameter {wire!r} is not supported (path and query are)",
+            )
         schema = registry.deref(resolved.get("schema") or {}, f"{p_where}/schema")
         info = registry.type_of(
             resolved.get("schema") or {},

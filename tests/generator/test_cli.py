@@ -203,3 +203,31 @@ def test_exclude_filters_from_tool_sdkgen(tmp_path: Path) -> None:
     result = run_sdkgen("generate", "--tags", "Items", cwd=project)
     client = (project / "gen" / "twitter_api" / "_client.py").read_text()
     assert "def delete_item(" not in client and "def create_item(" in client
+
+
+def test_unsupported_parameter_location_is_an_error_not_a_silent_drop(tmp_path: Path) -> None:
+    spec = tmp_path / "header.json"
+    spec.write_text(
+        json.dumps(
+            {
+                "openapi": "3.0.0",
+                "info": {"title": "t", "version": "1"},
+                "paths": {
+                    "/a": {
+                        "get": {
+                            "operationId": "getA",
+                            "parameters": [
+                                {"name": "X-Trace", "in": "header", "schema": {"type": "string"}}
+                            ],
+                            "responses": {"204": {"description": "none"}},
+                        }
+                    }
+                },
+            }
+        )
+    )
+    _assert_bad_input(
+        ["generate", "--spec", str(spec)],
+        tmp_path,
+        f"{spec}:#/paths/~1a/get/parameters/0: header parameter 'X-Trace' is not supported",
+    )
