@@ -33,13 +33,10 @@ Secret values never appear in a message.
 
 from __future__ import annotations
 
-import bisect
-import contextlib
-import json
 import os
 import re
 import tomllib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final, Literal
@@ -50,6 +47,7 @@ import httpx
 from . import _spec_info
 from ._exceptions import APIError
 from ._secrets import Secret, group_or_others_can_read
+from ._toml_positions import KeyPath, Position, key_positions, split_error_position
 from .auth import AppOnly, BearerToken, OAuth1, OAuth2PKCE
 
 __all__ = ["ConfigError", "ConfigProblem", "Settings", "load_settings"]
@@ -228,7 +226,7 @@ def load_settings(
 class _Layer:
     label: str
     data: dict[str, Any]
-    positions: dict[tuple[str, ...], tuple[int, int]]
+    positions: dict[KeyPath, Position]  # where each table and key starts in the text
     base_dir: Path
     file: Path | None
 
@@ -269,28 +267,20 @@ def _toml_layers(
     return layers
 
 
-_TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
-
-
 def _parse(
     label: str, text: str, base_dir: Path, file: Path | None, problems: _Problems
 ) -> _Layer | None:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        message = str(exc)
-        match = _TOML_POSITION.search(message)
-        if match:
-            location = Location(label, int(match[1]), int(match[2]))
-            message = message[: match.start()]
-        else:
-            location = Location(label)
+        message, position = split_error_position(str(exc))
+        location = Location(label, *position) if position else Location(label)
         problems.add(location, f"malformed TOML: {message}")
         return None
-    return _Layer(label, data, _key_positions(text), base_dir, file)
+    return _Layer(label, data, key_positions(text), base_dir, file)
 
 
-def _location(layer: _Layer, key_path: tuple[str, ...]) -> Location:
+def _location(layer: _Layer, key_path: KeyPath) -> Location:
     # A key inside an inline table has no own position: use the nearest enclosing one.
     for end in range(len(key_path), 0, -1):
         position = layer.positions.get(key_path[:end])
@@ -664,161 +654,3 @@ class _Resolver:
                 self._profile,
             )
         return path
-
-
-# -- TOML key positions -----------------------------------------------------------------------
-#
-# tomllib gives values but no positions. The scanner below walks a document tomllib has already
-# accepted and records where each table header and key starts, so that messages can point at
-# file:line:column. It only has to skip values correctly, not understand them.
-
-_BARE_KEY: Final = re.compile(r"[A-Za-z0-9_-]+")
-
-
-def _key_positions(text: str) -> dict[tuple[str, ...], tuple[int, int]]:
-    line_starts = [0] + [m.end() for m in re.finditer(r"\n", text)]
-
-    def position(index: int) -> tuple[int, int]:
-        line = bisect.bisect_right(line_starts, index)
-        return line, index - line_starts[line - 1] + 1
-
-    found: dict[tuple[str, ...], tuple[int, int]] = {}
-    table: tuple[str, ...] = ()
-    for index, path, is_header in _scan_keys(text):
-        full = path if is_header else table + path
-        if is_header:
-            table = path
-        for end in range(1, len(full) + 1):
-            found.setdefault(full[:end], position(index))
-    return found
-
-
-def _scan_keys(text: str) -> Iterator[tuple[int, tuple[str, ...], bool]]:
-    i, n = 0, len(text)
-    while True:
-        i = _skip_blank(text, i, newlines=True)
-        if i >= n:
-            return
-        start = i
-        if text[i] == "[":
-            i += 2 if text.startswith("[[", i) else 1
-            path, i = _read_key(text, i)
-            i = text.find("\n", i)
-            yield start, path, True
-            if i < 0:
-                return
-            continue
-        path, i = _read_key(text, i)
-        if not path:  # cannot happen in a valid document; never loop forever
-            i += 1
-            continue
-        yield start, path, False
-        i = _skip_blank(text, i, newlines=False)
-        if i < n and text[i] == "=":
-            i = _skip_value(text, _skip_blank(text, i + 1, newlines=False))
-
-
-def _skip_blank(text: str, i: int, *, newlines: bool) -> int:
-    n = len(text)
-    while i < n:
-        c = text[i]
-        if c in " \t" or (newlines and c in "\r\n"):
-            i += 1
-        elif c == "#" and newlines:
-            end = text.find("\n", i)
-            i = n if end < 0 else end
-        else:
-            break
-    return i
-
-
-def _read_key(text: str, i: int) -> tuple[tuple[str, ...], int]:
-    parts: list[str] = []
-    while True:
-        i = _skip_blank(text, i, newlines=False)
-        if i >= len(text):
-            break
-        if text[i] in "\"'":
-            end = _skip_string(text, i)
-            raw = text[i + 1 : end - 1]
-            if text[i] == '"':
-                with contextlib.suppress(ValueError):  # keep the raw text of an odd key
-                    raw = json.loads(f'"{raw}"')
-            parts.append(raw)
-            i = end
-        else:
-            match = _BARE_KEY.match(text, i)
-            if not match:
-                break
-            parts.append(match.group())
-            i = match.end()
-        i = _skip_blank(text, i, newlines=False)
-        if i < len(text) and text[i] == ".":
-            i += 1
-            continue
-        break
-    return tuple(parts), i
-
-
-def _skip_string(text: str, i: int) -> int:
-    """The index just past the string starting at `i` (any of the four TOML string forms)."""
-    quote = text[i]
-    if text.startswith(quote * 3, i):
-        j = i + 3
-        while True:
-            j = text.find(quote * 3, j)
-            if j < 0:
-                return len(text)
-            if quote == '"' and _escaped(text, j):
-                j += 1
-                continue
-            j += 3
-            while j < len(text) and text[j] == quote:  # up to two quotes may end the content
-                j += 1
-            return j
-    j = i + 1
-    while j < len(text) and text[j] != "\n":
-        if text[j] == "\\" and quote == '"':
-            j += 2
-            continue
-        if text[j] == quote:
-            return j + 1
-        j += 1
-    return j
-
-
-def _escaped(text: str, j: int) -> bool:
-    backslashes = 0
-    while j - backslashes - 1 >= 0 and text[j - backslashes - 1] == "\\":
-        backslashes += 1
-    return backslashes % 2 == 1
-
-
-def _skip_value(text: str, i: int) -> int:
-    n = len(text)
-    if i >= n:
-        return i
-    if text[i] in "\"'":
-        return _skip_string(text, i)
-    if text[i] in "[{":
-        depth = 0
-        while i < n:
-            c = text[i]
-            if c in "[{":
-                depth += 1
-                i += 1
-            elif c in "]}":
-                depth -= 1
-                i += 1
-                if depth == 0:
-                    return i
-            elif c in "\"'":
-                i = _skip_string(text, i)
-            elif c == "#":
-                end = text.find("\n", i)
-                i = n if end < 0 else end
-            else:
-                i += 1
-        return i
-    end = text.find("\n", i)
-    return n if end < 0 else end
