@@ -13,6 +13,7 @@ from pathlib import Path
 
 from generator.changelog import bump_version, changelog_section, update_changelog
 from generator.errors import GeneratorError
+from generator.output import write_atomic
 from generator.pipeline import Selection, build_api
 from generator.settings import find_project, load_settings
 from generator.spec_diff import diff_specs
@@ -22,7 +23,6 @@ from generator.spec_source import (
     load_locked_spec,
     load_spec,
     store_in_cache,
-    write_atomic,
 )
 
 

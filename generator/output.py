@@ -23,13 +23,25 @@ def _umask() -> int:
     return mask
 
 
-def _file_mode() -> int:
-    # mkstemp/mkdtemp create private files; generated code is ordinary, readable source.
-    return 0o666 & ~_umask()
+# mkstemp/mkdtemp create private files; what the generator writes is ordinary, readable source.
+_UMASK = _umask()
+FILE_MODE = 0o666 & ~_UMASK
+DIR_MODE = 0o777 & ~_UMASK
 
 
-def _dir_mode() -> int:
-    return 0o777 & ~_umask()
+def write_atomic(path: Path, data: bytes) -> None:
+    """Replace a file so readers see the old or the new bytes, never a part (fsync, rename)."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, FILE_MODE)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def _managed_files(root: Path) -> set[str]:
@@ -66,7 +78,7 @@ def write_output(root: Path, files: dict[str, bytes]) -> list[str]:
     if not root.exists():
         root.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{root.name}.", dir=root.parent))
-        os.chmod(tmp, _dir_mode())
+        os.chmod(tmp, DIR_MODE)
         try:
             for rel, data in files.items():
                 target = tmp / rel
@@ -83,15 +95,7 @@ def write_output(root: Path, files: dict[str, bytes]) -> list[str]:
         if _read(target) == data:
             continue
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-            os.chmod(tmp_name, _file_mode())
-            os.replace(tmp_name, target)
-        except BaseException:
-            Path(tmp_name).unlink(missing_ok=True)
-            raise
+        write_atomic(target, data)
         changed.append(rel)
     for rel in sorted(_managed_files(root) - set(files)):
         (root / rel).unlink()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 import tomllib
 import urllib.request
 from dataclasses import dataclass
@@ -15,6 +14,7 @@ from typing import Any
 import yaml
 
 from generator.errors import GeneratorError
+from generator.output import write_atomic
 
 
 @dataclass(frozen=True)
@@ -172,18 +172,3 @@ def store_in_cache(spec: LoadedSpec) -> None:
         return
     target.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(target, spec.raw)
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Replace a file so readers see the old or the new bytes, never a part."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -52,7 +52,7 @@ Params = ParamSpec("Params")
 class _Settings:
     """What a client was configured with; shared by a client and its `with_options` copies."""
 
-    __slots__ = ("auth", "base_url", "max_retries", "problem", "timeout", "wait_on_rate_limit")
+    __slots__ = ("auth", "base_url", "max_retries", "timeout", "wait_on_rate_limit")
 
     def __init__(
         self,
@@ -61,14 +61,12 @@ class _Settings:
         timeout: float | None,
         max_retries: int,
         wait_on_rate_limit: bool,
-        problem: Converter | None,
     ) -> None:
         self.auth = auth
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
         self.max_retries = max_retries
         self.wait_on_rate_limit = wait_on_rate_limit
-        self.problem = problem
 
 
 def _retry_delay(
@@ -149,7 +147,6 @@ class _ClientBase(Generic[H]):
             timeout,
             max_retries,
             wait_on_rate_limit,
-            type(self)._problem,
         )
         self._headers: dict[str, str] = {}
         # Made on first use: constructing a client stays cheap (httpx.Client() builds a TLS
@@ -188,7 +185,7 @@ class _ClientBase(Generic[H]):
         if timeout is not None:
             s = self._settings
             clone._settings = _Settings(
-                s.auth, s.base_url, timeout, s.max_retries, s.wait_on_rate_limit, s.problem
+                s.auth, s.base_url, timeout, s.max_retries, s.wait_on_rate_limit
             )
         clone._headers = {**self._headers, **(headers or {})}
         return clone
@@ -229,7 +226,7 @@ class _ClientBase(Generic[H]):
 
     def _raise_for_status(self, response: httpx.Response) -> None:
         if response.status_code >= 400:
-            problem = self._settings.problem
+            problem = self._problem
             raise status_error(response, problem.load if problem is not None else lambda r: None)
 
     def __repr__(self) -> str:

@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
-import logging
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Final, Generic, Literal, Self, TypeVar, c
 import httpx
 
 from ._exceptions import APIConnectionError, APIResponseError, APIStatusError, APITimeoutError
+from ._logging import package_logger
 from ._wire import Operation
 
 if TYPE_CHECKING:
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
 __all__ = ["AsyncStream", "Stream", "StreamOptions", "StreamStallError"]
 
-log = logging.getLogger(__package__ or "twitter_api")
+log = package_logger()
 
 T = TypeVar("T")
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import logging
 from typing import ClassVar
 
 import httpx
 
 from .. import _spec_info
+from .._logging import package_logger
 from .._secrets import Secret
 from ._flow import Flow, FlowAuth, SubFlow, TakeLock, call, send
 from ._rfc6749 import basic_authorization, parse_token_response
@@ -15,7 +15,7 @@ from ._single_flight import RefreshLock
 
 __all__ = ["AppOnly"]
 
-logger = logging.getLogger(__name__)
+logger = package_logger(__name__)
 
 
 class AppOnly(FlowAuth):

@@ -9,7 +9,6 @@ may have refreshed already), refresh only if still needed, persist, then use the
 from __future__ import annotations
 
 import hmac
-import logging
 import os
 import sys
 import threading
@@ -23,6 +22,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import httpx
 
 from .. import _spec_info
+from .._logging import package_logger
 from .._secrets import Secret
 from ._errors import AccessDeniedError, AuthError, NotLoggedInError, OAuthError, StateMismatchError
 from ._flow import Flow, FlowAuth, SubFlow, TakeLock, call, send
@@ -35,7 +35,7 @@ from ._token_store import TokenStore
 
 __all__ = ["OAuth2PKCE"]
 
-logger = logging.getLogger(__name__)
+logger = package_logger(__name__)
 
 OFFLINE_ACCESS: Final = "offline.access"
 _MAX_PENDING: Final = 16
