@@ -1,0 +1,183 @@
+"""Encoders: the only way spec text reaches generated files.
+
+The spec is untrusted input. Every string from it lands in the output through the encoder for
+the place it lands in: a Python string literal, docstring text, a comment, TOML, Markdown. Each
+returns `Code`, the one type templates may print (see `render._finalize`): a template that
+prints a raw `str` fails to render, so a new template cannot paste spec text by mistake.
+Identifiers are made in `naming.py`; code fragments (annotations, converters) are put together
+with `fragment`, which takes only `Code` parts.
+"""
+
+from __future__ import annotations
+
+import math
+import textwrap
+import unicodedata
+
+__all__ = [
+    "Code",
+    "comment",
+    "docstring",
+    "fragment",
+    "markdown",
+    "markdown_code",
+    "py_literal",
+    "py_str",
+    "toml_str",
+]
+
+
+class Code(str):
+    """Text that is safe to write where it stands: encoded spec text or generator-made code."""
+
+    __slots__ = ()
+
+
+def fragment(template: str, *parts: Code) -> Code:
+    """`template` (generator-written, `{}` placeholders) filled with already-encoded parts."""
+    for part in parts:
+        if not isinstance(part, Code):
+            raise TypeError(f"fragment part is not encoded: {part!r}")
+    return Code(template.format(*parts))
+
+
+def _escaped(char: str) -> str:
+    """The Python escape of one character (`\\n`, `\\x00`, `\\u2028`), as repr writes it."""
+    code = ord(char)
+    named = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(char)
+    if named:
+        return named
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    if code < 0x10000:
+        return f"\\u{code:04x}"
+    return f"\\U{code:08x}"
+
+
+def _printable(text: str, keep: str = "") -> str:
+    """Every character that is not printable (line breaks, controls, surrogates, private use,
+    unassigned) written as its escape, so it shows instead of acting."""
+    return "".join(c if c.isprintable() or c in keep else _escaped(c) for c in text)
+
+
+def py_str(value: str) -> Code:
+    """A double-quoted Python string literal whose value is exactly `value`.
+
+    repr makes the literal; only the quote style is switched to the one ruff writes, so
+    formatting does not churn.
+    """
+    text = repr(str(value))
+    if text.startswith("'"):
+        text = '"' + text[1:-1].replace("\\'", "'").replace('"', '\\"') + '"'
+    return Code(text)
+
+
+def py_literal(value: object) -> Code:
+    """A Python literal for a JSON scalar (an enum value, a default)."""
+    if isinstance(value, str):
+        return py_str(value)
+    if value is None or isinstance(value, bool | int):
+        return Code(repr(value))
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"{value!r} is not a JSON number")
+        return Code(repr(value))
+    raise TypeError(f"not a JSON scalar: {type(value).__name__}")
+
+
+def _docstring_text(text: str) -> str:
+    """Text that can stand inside a triple-quoted string and reads as written.
+
+    Backslashes are doubled (no escape sequence forms), every run of quotes that could close
+    the string is broken with a backslash, and non-printable characters show as escapes.
+    """
+    text = _printable(text.replace("\\", "\\\\"), keep="\n")
+    text = text.replace('"""', '\\"\\"\\"')
+    # A quote at the very end would run into the closing quotes.
+    if text.endswith('"') and not text.endswith('\\"'):
+        text = text[:-1] + '\\"'
+    return text
+
+
+def docstring(text: str, indent: int, width: int = 96) -> Code:
+    """A triple-quoted docstring of `text`, paragraphs wrapped to fit, indented for its place."""
+    pad = " " * indent
+    normalized = text.replace("\r\n", "\n").replace("\r", "\n")
+    paragraphs = [p for p in (" ".join(p.split()) for p in normalized.split("\n\n")) if p]
+    lines: list[str] = []
+    for i, paragraph in enumerate(paragraphs):
+        if i:
+            lines.append("")
+        wrapped = textwrap.wrap(
+            paragraph, width=max(width - indent, 20), break_long_words=False, break_on_hyphens=False
+        )
+        lines.extend(_docstring_text(line) for line in wrapped)
+    if not lines:
+        lines = [""]
+    if len(lines) == 1:
+        return Code(f'"""{lines[0]}"""')
+    body = "\n".join(f"{pad}{line}" if line else "" for line in lines[1:])
+    return Code(f'"""{lines[0]}\n{body}\n{pad}"""')
+
+
+def docstring_lines(text: str) -> str:
+    """`text` made safe for the inside of a docstring, line breaks kept (for composed docs)."""
+    return _docstring_text(text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def comment(text: str) -> Code:
+    """Text for after a `#`: one line, whatever the input holds.
+
+    Every character that Python or `str.splitlines` takes as a line break is non-printable,
+    so it is written as its escape.
+    """
+    return Code(_printable(text))
+
+
+def toml_str(value: str) -> Code:
+    """A TOML basic string whose value is `value` (surrogates, which TOML cannot hold, become
+    U+FFFD)."""
+    out = ['"']
+    for char in value:
+        code = ord(char)
+        if char == '"':
+            out.append('\\"')
+        elif char == "\\":
+            out.append("\\\\")
+        elif 0xD800 <= code <= 0xDFFF:
+            out.append("\ufffd")
+        elif code < 0x20 or code == 0x7F or not char.isprintable():
+            out.append(f"\\u{code:04X}" if code < 0x10000 else f"\\U{code:08X}")
+        else:
+            out.append(char)
+    out.append('"')
+    return Code("".join(out))
+
+
+_MARKDOWN_SPECIAL = frozenset("\\`*_{}[]()<>#+-.!|~&\"'=:")
+
+
+def markdown(text: str) -> Code:
+    """Markdown inline text that shows `text` literally: one line, ASCII punctuation escaped
+    (CommonMark lets a backslash escape any of it), so no link, HTML or heading can form."""
+    flat = _printable(" ".join(text.split()))
+    return Code("".join(f"\\{c}" if c in _MARKDOWN_SPECIAL else c for c in flat))
+
+
+def markdown_code(text: str) -> Code:
+    """A Markdown code span showing `text` (one line); the fence is longer than any run of
+    backticks inside, as CommonMark requires."""
+    flat = _printable(" ".join(text.split()))
+    run, fence = 0, 1
+    for char in flat:
+        run = run + 1 if char == "`" else 0
+        fence = max(fence, run + 1)
+    ticks = "`" * fence
+    pad = " " if flat.startswith("`") or flat.endswith("`") or not flat.strip() else ""
+    return Code(f"{ticks}{pad}{flat}{pad}{ticks}")
+
+
+def ascii_words(text: str) -> str:
+    """`text` with accents folded to ASCII (`Ñame` -> `Name`) and other letters dropped."""
+    folded = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in folded if c.isascii())
