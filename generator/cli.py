@@ -106,7 +106,9 @@ def render_for(settings: Settings) -> Rendered:
         profile = read_profile(settings.config, settings.profile)
         warnings += check_profile(profile, api)
     files = render_package(
-        api, RenderOptions(package=settings.package_name, package_version=package_version)
+        api,
+        RenderOptions(package=settings.package_name, package_version=package_version),
+        spec.origin,
     )
     return Rendered(files, warnings, minimal_scopes(api))
 

@@ -11,18 +11,23 @@ with `fragment`, which takes only `Code` parts.
 from __future__ import annotations
 
 import math
+import re
 import textwrap
 import unicodedata
+from collections.abc import Iterable
 
 __all__ = [
     "Code",
     "comment",
     "docstring",
+    "docstring_block",
     "fragment",
+    "join",
     "markdown",
     "markdown_code",
     "py_literal",
     "py_str",
+    "py_str_list",
     "toml_str",
 ]
 
@@ -120,11 +125,6 @@ def docstring(text: str, indent: int, width: int = 96) -> Code:
     return Code(f'"""{lines[0]}\n{body}\n{pad}"""')
 
 
-def docstring_lines(text: str) -> str:
-    """`text` made safe for the inside of a docstring, line breaks kept (for composed docs)."""
-    return _docstring_text(text.replace("\r\n", "\n").replace("\r", "\n"))
-
-
 def comment(text: str) -> Code:
     """Text for after a `#`: one line, whatever the input holds.
 
@@ -154,14 +154,23 @@ def toml_str(value: str) -> Code:
     return Code("".join(out))
 
 
-_MARKDOWN_SPECIAL = frozenset("\\`*_{}[]()<>#+-.!|~&\"'=:")
+_MARKDOWN_SPECIAL = frozenset("\\`*_{}[]()<>#!|~&")
+# Text that would open a block (list item, heading underline, ordered item) at a line start.
+_MARKDOWN_BLOCK_START = re.compile(r"^([-+=]|\d+[.)])(?=\s|$)")
 
 
 def markdown(text: str) -> Code:
-    """Markdown inline text that shows `text` literally: one line, ASCII punctuation escaped
-    (CommonMark lets a backslash escape any of it), so no link, HTML or heading can form."""
+    """Markdown inline text that shows `text` literally: one line; the punctuation that can
+    form emphasis, code, links, HTML, headings or tables is escaped with a backslash (which
+    CommonMark allows before any ASCII punctuation), and so is a list marker at its start."""
     flat = _printable(" ".join(text.split()))
-    return Code("".join(f"\\{c}" if c in _MARKDOWN_SPECIAL else c for c in flat))
+    escaped = "".join(f"\\{c}" if c in _MARKDOWN_SPECIAL else c for c in flat)
+    return Code(_MARKDOWN_BLOCK_START.sub(lambda m: _escape_start(m.group(1)), escaped))
+
+
+def _escape_start(marker: str) -> str:
+    # `-` -> `\-`; `12.` -> `12\.`: the punctuation is what makes it a marker.
+    return marker[:-1] + "\\" + marker[-1]
 
 
 def markdown_code(text: str) -> Code:
@@ -181,3 +190,29 @@ def ascii_words(text: str) -> str:
     """`text` with accents folded to ASCII (`Ñame` -> `Name`) and other letters dropped."""
     folded = unicodedata.normalize("NFKD", text)
     return "".join(c for c in folded if c.isascii())
+
+
+def join(separator: str, parts: Iterable[Code]) -> Code:
+    """Encoded parts joined by a generator-written separator."""
+    items = list(parts)
+    for part in items:
+        if not isinstance(part, Code):
+            raise TypeError(f"join part is not encoded: {part!r}")
+    return Code(separator.join(items))
+
+
+def py_str_list(values: Iterable[str]) -> Code:
+    """A Python list literal of strings."""
+    return fragment("[{}]", join(", ", (py_str(v) for v in values)))
+
+
+def docstring_block(text: str, indent: int, closing_line: bool = False) -> Code:
+    """A triple-quoted docstring keeping `text`'s own lines (already wrapped, e.g. an Args
+    list): each line is made safe, later lines are indented for the place. `closing_line`
+    puts the closing quotes on a line of their own even after a single line."""
+    pad = " " * indent
+    lines = [_docstring_text(line) for line in text.replace("\r\n", "\n").split("\n")]
+    if len(lines) == 1 and not closing_line:
+        return Code(f'"""{lines[0]}"""')
+    body = "\n".join(f"{pad}{line}" if line else "" for line in lines[1:])
+    return Code(f'"""{lines[0]}\n{body}\n{pad}"""')

@@ -1,9 +1,16 @@
 """The generator model: what templates render. Built from the spec, never from raw OpenAPI
-inside templates; every decision a template needs is a field here."""
+inside templates; every decision a template needs is a field here.
+
+Spec text stays plain `str` here, exactly as the spec has it: templates can print it only
+through an encoder. Names are `Identifier`s and code fragments `Code`, checked on creation.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+from generator.encode import Code, fragment
+from generator.naming import Identifier
 
 
 @dataclass(frozen=True)
@@ -15,16 +22,21 @@ class TypeInfo:
     names (module, name) the annotations mention (imported for type checkers only).
     """
 
-    annotation: str
-    input_annotation: str
-    converter: str
-    imports: frozenset[tuple[str, str]] = frozenset()
-    type_aliases: frozenset[str] = frozenset()  # names from the package's `types` module
+    annotation: Code
+    input_annotation: Code
+    converter: Code
+    imports: frozenset[tuple[Identifier, Identifier]] = frozenset()
+    type_aliases: frozenset[Identifier] = frozenset()  # names from the package's `types` module
+
+    def __post_init__(self) -> None:
+        for part in (self.annotation, self.input_annotation, self.converter):
+            if not isinstance(part, Code):
+                raise TypeError(f"TypeInfo takes encoded code, not {part!r}")
 
 
 @dataclass
 class FieldDef:
-    python_name: str
+    python_name: Identifier
     wire_name: str
     type: TypeInfo
     required: bool
@@ -32,27 +44,29 @@ class FieldDef:
     description: str
 
     @property
-    def annotation(self) -> str:
+    def annotation(self) -> Code:
         base = self.type.annotation
-        return base if self.required and not self.nullable else f"{base} | None"
+        return base if self.required and not self.nullable else fragment("{} | None", base)
 
     @property
-    def input_annotation(self) -> str:
+    def input_annotation(self) -> Code:
         base = self.type.input_annotation
-        return base if self.required and not self.nullable else f"{base} | None"
+        return base if self.required and not self.nullable else fragment("{} | None", base)
 
 
 @dataclass
 class ModelDef:
     """A class: an object schema."""
 
-    name: str
-    module: str
+    name: Identifier
+    module: Identifier
     description: str
     fields: list[FieldDef]
     source: str  # JSON pointer of the schema, for comments and errors
     constructible: bool = False  # reachable from a request body: gets a typed __init__
-    base: tuple[str, str] | None = None  # (module, class) of an allOf parent it extends
+    base: tuple[Identifier, Identifier] | None = (
+        None  # (module, class) of an allOf parent it extends
+    )
     parent: ModelDef | None = None
 
     @property
@@ -69,19 +83,19 @@ class ModelDef:
 class UnionDef:
     """A `oneOf`/`anyOf` component schema: a type alias plus a runtime converter."""
 
-    name: str
-    module: str
+    name: Identifier
+    module: Identifier
     description: str
     variants: list[TypeInfo]
-    converter: str
-    const_name: str
+    converter: Code
+    const_name: Identifier
     source: str
     alias: bool = True  # False: a base class with a discriminator is its own annotation
 
 
 @dataclass
 class ModuleDef:
-    name: str
+    name: Identifier
     models: list[ModelDef] = field(default_factory=list)
     unions: list[UnionDef] = field(default_factory=list)
 
@@ -102,15 +116,15 @@ class ModuleDef:
             place(model)
         return done
 
-    def base_imports(self) -> list[tuple[str, str]]:
+    def base_imports(self) -> list[tuple[Identifier, Identifier]]:
         """Parent classes from other modules: imported at run time, unlike annotations."""
         own = {m.name for m in self.models}
         return sorted({m.base for m in self.models if m.base and m.base[1] not in own})
 
-    def type_imports(self) -> list[tuple[str, str]]:
+    def type_imports(self) -> list[tuple[Identifier, Identifier]]:
         own = {m.name for m in self.models} | {u.name for u in self.unions}
         own |= {name for _, name in self.base_imports()}
-        found: set[tuple[str, str]] = set()
+        found: set[tuple[Identifier, Identifier]] = set()
         for model in self.models:
             for f in model.init_fields if model.constructible else model.fields:
                 found |= f.type.imports
@@ -119,8 +133,8 @@ class ModuleDef:
                 found |= v.imports
         return sorted(i for i in found if i[1] not in own)
 
-    def alias_imports(self) -> list[str]:
-        found: set[str] = set()
+    def alias_imports(self) -> list[Identifier]:
+        found: set[Identifier] = set()
         for model in self.models:
             for f in model.fields:
                 found |= f.type.type_aliases
@@ -129,7 +143,7 @@ class ModuleDef:
 
 @dataclass(frozen=True)
 class ParamDef:
-    python_name: str
+    python_name: Identifier
     wire_name: str
     location: str  # "path" | "query" | "header"
     type: TypeInfo
@@ -141,8 +155,8 @@ class ParamDef:
 @dataclass
 class OperationDef:
     operation_id: str
-    method_name: str
-    const_name: str
+    method_name: Identifier
+    const_name: Identifier
     http_method: str
     path: str
     tag: str
@@ -151,6 +165,7 @@ class OperationDef:
     docs_url: str
     path_params: list[ParamDef]
     query_params: list[ParamDef]
+    source: str  # JSON pointer of the operation
     body: TypeInfo | None
     body_required: bool
     multipart: bool
@@ -167,8 +182,8 @@ class OperationDef:
 
 @dataclass
 class TypeAlias:
-    name: str
-    values: tuple[str | int | float | bool, ...]
+    name: Identifier
+    values: tuple[Code, ...]  # the Literal's members, encoded
 
 
 @dataclass
@@ -183,4 +198,5 @@ class Api:
     operations: list[OperationDef]
     modules: list[ModuleDef]
     aliases: list[TypeAlias]
-    problem: TypeInfo | None
+    # (module, converter constant) of the error-body union, when the spec has one.
+    problem: tuple[Identifier, Identifier] | None

@@ -1,56 +1,196 @@
 """Python names for spec names, made once and never re-cased in templates.
 
 The casing rules are openapi-python-client's, so names match what users of its stock output
-already know (`getPostsById` -> `get_posts_by_id`, `post.fields` -> `post_fields`).
+already know (`getPostsById` -> `get_posts_by_id`, `post.fields` -> `post_fields`). On top of
+them every name is sanitised: ASCII letters, digits and `_` only (accents are folded, other
+characters dropped), never a keyword, never a name the generated code itself relies on in the
+same scope. A spec name with nothing usable left gets a stable fallback name; its wire name is
+still sent exactly. Collisions get stable numeric suffixes from `Namespace`, in spec order.
 """
 
 from __future__ import annotations
 
-import builtins
+import ast
+import hashlib
 import keyword
+import re
+from collections.abc import Iterable
+from pathlib import Path
 
 from openapi_python_client.strings import pascal_case, snake_case
 
-__all__ = ["class_name", "identifier", "module_name", "pascal_case", "snake_case"]
+from generator.encode import Code, ascii_words
 
-# Attributes of the runtime Model base class; a field with one of these names gets a suffix.
-MODEL_RESERVED = frozenset(
-    {
-        "to_dict",
-        "from_dict",
-        "validate",
-        "extra_fields",
-        "http_response",
-        "rate_limit",
-        "_raw",
-        "_response",
-        "_fields",
-        "_wrap",
-        "_check",
-    }
+__all__ = [
+    "CLASS_RESERVED",
+    "FIELD_RESERVED",
+    "METHOD_RESERVED",
+    "PARAM_RESERVED",
+    "Identifier",
+    "Namespace",
+    "class_name",
+    "identifier",
+    "module_name",
+    "pascal_case",
+    "snake_case",
+]
+
+
+class Identifier(Code):
+    """A Python name: ASCII, not a keyword. Made only by the functions below."""
+
+    __slots__ = ()
+
+
+# Python 3.11's builtins, pinned so the output does not depend on the Python that generates it.
+BUILTINS = frozenset(
+    """ArithmeticError AssertionError AttributeError BaseException BaseExceptionGroup
+    BlockingIOError BrokenPipeError BufferError BytesWarning ChildProcessError
+    ConnectionAbortedError ConnectionError ConnectionRefusedError ConnectionResetError
+    DeprecationWarning EOFError Ellipsis EncodingWarning EnvironmentError Exception
+    ExceptionGroup False FileExistsError FileNotFoundError FloatingPointError
+    FutureWarning GeneratorExit IOError ImportError ImportWarning IndentationError
+    IndexError InterruptedError IsADirectoryError KeyError KeyboardInterrupt LookupError
+    MemoryError ModuleNotFoundError NameError None NotADirectoryError NotImplemented
+    NotImplementedError OSError OverflowError PendingDeprecationWarning PermissionError
+    ProcessLookupError PythonFinalizationError RecursionError ReferenceError
+    ResourceWarning RuntimeError RuntimeWarning StopAsyncIteration StopIteration
+    SyntaxError SyntaxWarning SystemError SystemExit TabError TimeoutError True
+    TypeError UnboundLocalError UnicodeDecodeError UnicodeEncodeError UnicodeError
+    UnicodeTranslateError UnicodeWarning UserWarning ValueError Warning
+    ZeroDivisionError abs aiter all anext any ascii bin bool breakpoint bytearray bytes
+    callable chr classmethod compile complex copyright credits delattr dict dir divmod
+    enumerate eval exec exit filter float format frozenset getattr globals hasattr hash
+    help hex id input int isinstance issubclass iter len license list locals map max
+    memoryview min next object oct open ord pow print property quit range repr reversed
+    round set setattr slice sorted staticmethod str sum super tuple type vars zip""".split()  # noqa: SIM905
+)
+# Names the generated modules import or define beside the spec's names. Annotations are
+# resolved in class scope by type checkers, so a method or field with one of these names would
+# change what an annotation means.
+GENERATED_NAMES = frozenset(
+    """Any IO Literal Mapping Self Sequence TYPE_CHECKING TypeAlias annotations cast
+    datetime httpx importlib os alias AsyncClient Client AsyncAPIClient SyncAPIClient
+    AsyncStream Stream MediaFile Progress Operation Model Field BY_METHOD""".split()  # noqa: SIM905
+)
+# Builtins that generated annotations use: a method or field of that name would shadow them
+# in its class. (Other builtins, such as `id` or `filter`, are fine names for fields.)
+ANNOTATION_BUILTINS = frozenset({"bool", "bytes", "dict", "float", "int", "list", "str"})
+CLASS_RESERVED = BUILTINS | GENERATED_NAMES
+
+_RUNTIME_CLIENT = (
+    Path(__file__).resolve().parent.parent
+    / "templates"
+    / "runtime"
+    / "twitter_api"
+    / "_base_client.py"
 )
 
 
-def identifier(name: str, reserved: frozenset[str] = frozenset()) -> str:
-    """A snake_case Python identifier for a spec name; keywords and reserved names get `_`."""
-    result = snake_case(name) or "value"
+def _runtime_client_names() -> frozenset[str]:
+    """Every attribute the runtime base clients define (read from their source, so a new
+    runtime method is avoided without a list to keep in step)."""
+    tree = ast.parse(_RUNTIME_CLIENT.read_text(encoding="utf-8"))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ClassDef):
+            for item in node.body:
+                if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef):
+                    names.add(item.name)
+                elif isinstance(item, ast.Assign):
+                    names.update(t.id for t in item.targets if isinstance(t, ast.Name))
+    return frozenset(names)
+
+
+# Method names: what the client classes already have (`close`, `request`, `paginate`,
+# `with_options`, `with_raw_response`, ...), the generated `from_config` and `upload_media`,
+# the per-call options, and the names annotations use.
+METHOD_RESERVED = (
+    _runtime_client_names()
+    | {"from_config", "upload_media", "by_method", "timeout", "extra_headers", "extra_query"}
+    | {"extra_body"}
+    | ANNOTATION_BUILTINS
+    | GENERATED_NAMES
+)
+# Parameter names: what a generated method body uses besides its parameters.
+PARAM_RESERVED = frozenset(
+    {"self", "body", "cast", "timeout", "extra_headers", "extra_query", "extra_body"}
+)
+# Field names: attributes of the runtime Model base class, plus names annotations use.
+FIELD_RESERVED = (
+    frozenset(
+        {
+            "self",
+            "to_dict",
+            "to_json",
+            "from_dict",
+            "validate",
+            "extra_fields",
+            "http_response",
+            "rate_limit",
+        }
+    )
+    | ANNOTATION_BUILTINS
+    | GENERATED_NAMES
+)
+
+_NOT_NAME = re.compile(r"[^A-Za-z0-9_]+")
+MODULE_NAME_MAX = 64
+
+
+def _sanitised(text: str) -> str:
+    text = _NOT_NAME.sub("_", text)
+    return re.sub(r"_+", "_", text).strip("_")
+
+
+def identifier(
+    name: str, reserved: Iterable[str] = frozenset(), fallback: str = "value"
+) -> Identifier:
+    """A snake_case Python name for a spec name; keywords and reserved names get `_`."""
+    result = _sanitised(snake_case(ascii_words(name))).lower() or fallback
     if result[0].isdigit():
         result = f"n{result}"
     # Soft keywords (match, case, type, _) are valid names; treating them as reserved would make
     # the output depend on the Python version generating it.
-    if keyword.iskeyword(result) or result in reserved:
+    reserved = frozenset(reserved)
+    while keyword.iskeyword(result) or result in reserved:
         result += "_"
-    return result
+    return Identifier(result)
 
 
-def class_name(name: str) -> str:
-    result = pascal_case(name) or "Model"
+def class_name(name: str, fallback: str = "Schema") -> Identifier:
+    result = _sanitised(pascal_case(_sanitised(ascii_words(name)).replace("_", " ")))
+    if not result:
+        result = fallback
     if result[0].isdigit():
         result = f"M{result}"
-    if keyword.iskeyword(result) or result in dir(builtins):
+    if keyword.iskeyword(result) or result in CLASS_RESERVED:
         result += "Model"
+    return Identifier(result)
+
+
+def module_name(name: str) -> Identifier:
+    """A module (and file) name: snake_case, bounded in length; a cut name keeps a hash of the
+    whole so two long names stay apart."""
+    result = identifier(name, fallback="module")
+    if len(result) > MODULE_NAME_MAX:
+        digest = hashlib.sha256(result.encode()).hexdigest()[:10]
+        result = Identifier(f"{result[: MODULE_NAME_MAX - 11].rstrip('_')}_{digest}")
     return result
 
 
-def module_name(class_name_: str) -> str:
-    return identifier(class_name_)
+class Namespace:
+    """Names in one scope: each claim returns a name not taken yet (`name`, `name_2`, ...)."""
+
+    def __init__(self, reserved: Iterable[str] = ()) -> None:
+        self._taken: set[str] = set(reserved)
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._taken
+
+    def claim(self, base: Identifier, separator: str = "_") -> Identifier:
+        name, n = base, 2
+        while name in self._taken or keyword.iskeyword(name):
+            name, n = Identifier(f"{base}{separator}{n}"), n + 1
+        self._taken.add(name)
+        return name

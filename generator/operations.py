@@ -7,14 +7,19 @@ from typing import Any
 
 from generator.errors import GeneratorError, pointer
 from generator.ir import OperationDef, ParamDef, TypeInfo
-from generator.naming import class_name, identifier, snake_case
+from generator.naming import (
+    METHOD_RESERVED,
+    PARAM_RESERVED,
+    Identifier,
+    Namespace,
+    class_name,
+    identifier,
+)
 from generator.schemas import SchemaRegistry
 
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 PARAM_PREFIX = "#/components/parameters/"
 PAGE_TOKEN_PARAMS = ("pagination_token", "next_token")
-# Names the generated method itself uses; a parameter with one of them gets a suffix.
-METHOD_RESERVED = frozenset({"self", "body"})
 
 
 def parse_operations(
@@ -32,6 +37,10 @@ def parse_operations(
         raise GeneratorError(origin, pointer("paths"), "the document has no paths object")
     operations: list[OperationDef] = []
     seen_ids: dict[str, str] = {}
+    # Method names are claimed in spec order, so two operationIds that sanitise alike get
+    # stable suffixes whatever the selection.
+    methods = Namespace(METHOD_RESERVED)
+    method_names: dict[str, Identifier] = {}
     for path, item in paths.items():
         if not isinstance(item, dict):
             raise GeneratorError(origin, pointer("paths", path), "a path item must be an object")
@@ -49,13 +58,24 @@ def parse_operations(
                     origin, where, f"operationId {op_id!r} is also used at {seen_ids[op_id]}"
                 )
             seen_ids[op_id] = where
+            method_names[op_id] = methods.claim(identifier(op_id, METHOD_RESERVED, "call"))
             tags = [str(t) for t in op.get("tags") or []] or ["default"]
             if not _selected(
                 op_id, tags, include_tags, exclude_tags, include_operations, exclude_operations
             ):
                 continue
             operations.append(
-                _operation(document, registry, path, method, op, shared_params, tags[0], where)
+                _operation(
+                    document,
+                    registry,
+                    str(path),
+                    method,
+                    op,
+                    shared_params,
+                    tags[0],
+                    where,
+                    method_names[op_id],
+                )
             )
     unknown = set(include_operations) - set(seen_ids)
     if unknown:
@@ -128,10 +148,11 @@ def _operation(
     shared_params: list[Any],
     tag: str,
     where: str,
+    method_name: Identifier,
 ) -> OperationDef:
     origin = registry.origin
     op_id = str(op["operationId"])
-    cls = class_name(op_id)
+    cls = class_name(op_id, fallback="Operation")
     module = registry.tag_module(tag)
     by_key: dict[tuple[str, str], tuple[Any, Mapping[str, Any], str]] = {}
     for i, param in enumerate([*shared_params, *(op.get("parameters") or [])]):
@@ -140,7 +161,7 @@ def _operation(
         by_key[(str(resolved["in"]), str(resolved["name"]))] = (param, resolved, p_where)
     path_params: list[ParamDef] = []
     query_params: list[ParamDef] = []
-    used = set(METHOD_RESERVED)
+    names = Namespace(PARAM_RESERVED)
     for (location, wire), (param, resolved, p_where) in by_key.items():
         if location not in ("path", "query"):
             # The X spec has none; dropping one silently would send incomplete requests.
@@ -157,8 +178,7 @@ def _operation(
             where=f"{p_where}/schema",
             response=False,
         )
-        name = identifier(wire, frozenset(used))
-        used.add(name)
+        name = names.claim(identifier(wire, PARAM_RESERVED, fallback="param"))
         p = ParamDef(
             name,
             wire,
@@ -183,14 +203,14 @@ def _operation(
     paginated_by = _page_param(registry, query_params, op)
     return OperationDef(
         operation_id=op_id,
-        method_name=snake_case(op_id),
-        const_name=identifier(op_id).upper(),
+        method_name=method_name,
+        const_name=Identifier(method_name.upper()),
         http_method=method.upper(),
         path=path,
         tag=tag,
         summary=str(op.get("summary") or "").strip(),
         description=str(op.get("description") or "").strip(),
-        docs_url=str((op.get("externalDocs") or {}).get("url") or ""),
+        docs_url=str(_mapping(op.get("externalDocs")).get("url") or ""),
         path_params=path_params,
         query_params=query_params,
         body=body,
@@ -201,11 +221,16 @@ def _operation(
         security=_security(document, op),
         paginated_by=paginated_by,
         deprecated=bool(op.get("deprecated")),
+        source=where,
     )
 
 
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def _body(
-    registry: SchemaRegistry, op: Mapping[str, Any], cls: str, module: str, where: str
+    registry: SchemaRegistry, op: Mapping[str, Any], cls: str, module: Identifier, where: str
 ) -> tuple[TypeInfo | None, bool, bool]:
     request = op.get("requestBody")
     if not isinstance(request, dict):
@@ -227,7 +252,7 @@ def _body(
 
 
 def _response(
-    registry: SchemaRegistry, op: Mapping[str, Any], cls: str, module: str, where: str
+    registry: SchemaRegistry, op: Mapping[str, Any], cls: str, module: Identifier, where: str
 ) -> tuple[TypeInfo | None, str]:
     responses = op.get("responses") or {}
     success = sorted(code for code in responses if str(code).startswith("2"))

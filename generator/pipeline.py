@@ -9,7 +9,7 @@ from typing import Any
 from generator.document import validate_document
 from generator.ir import Api
 from generator.operations import parse_operations
-from generator.schemas import SchemaRegistry
+from generator.schemas import SchemaRegistry, const_name
 
 
 @dataclass(frozen=True)
@@ -35,23 +35,31 @@ def build_api(origin: str, document: dict[str, Any], sha256: str, selection: Sel
     # users type their own code with them.
     for name in sorted(registry.components):
         registry.component_type(name)
-    problem = registry.component_type("Problem") if "Problem" in registry.components else None
-    schemes = (document.get("components") or {}).get("securitySchemes") or {}
+    problem = None
+    if "Problem" in registry.components:
+        # Error bodies are parsed with the spec's Problem union (X's); a plain object schema
+        # of that name is just a model.
+        problem_type = registry.component_type("Problem")
+        if problem_type.converter.startswith("_m.alias("):
+            problem = (registry.module_of("Problem"), const_name(registry.class_of("Problem")))
+    schemes = _mapping((document.get("components") or {}).get("securitySchemes"))
     authorize_url, token_url, scopes = "", "", {}
     for scheme in schemes.values():
-        flow = ((scheme or {}).get("flows") or {}).get("authorizationCode")
-        if isinstance(flow, dict):
+        flow = _mapping(_mapping(_mapping(scheme).get("flows")).get("authorizationCode"))
+        if flow:
             authorize_url = str(flow.get("authorizationUrl", ""))
             token_url = str(flow.get("tokenUrl", ""))
-            scopes = {str(k): str(v) for k, v in sorted((flow.get("scopes") or {}).items())}
+            declared = _mapping(flow.get("scopes"))
+            scopes = {str(k): str(v) for k, v in sorted(declared.items(), key=lambda i: str(i[0]))}
             break
-    servers = document.get("servers") or [{}]
-    info = document.get("info") or {}
+    servers = document.get("servers")
+    first_server = _mapping(servers[0]) if isinstance(servers, list) and servers else {}
+    info = _mapping(document.get("info"))
     return Api(
         title=str(info.get("title", "")),
         version=str(info.get("version", "")),
         sha256=sha256,
-        default_base_url=str(servers[0].get("url", "https://api.x.com")).rstrip("/"),
+        default_base_url=str(first_server.get("url", "https://api.x.com")).rstrip("/"),
         authorize_url=authorize_url,
         token_url=token_url,
         scopes=scopes,
@@ -60,3 +68,7 @@ def build_api(origin: str, document: dict[str, Any], sha256: str, selection: Sel
         aliases=sorted(registry.aliases, key=lambda a: a.name),
         problem=problem,
     )
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}

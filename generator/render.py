@@ -1,11 +1,14 @@
 """Stage three: the generator model to files, through the jinja2 templates.
 
 `render_package` returns every output file as bytes, formatted and marked as generated;
-nothing is written here (see `output.py`).
+nothing is written here (see `output.py`). Templates print only `Code`: spec text goes
+through the encoder filters (`py_str`, `toml_str`, `markdown`, `comment`) or the docstring
+helpers, and `_finalize` refuses anything else.
 """
 
 from __future__ import annotations
 
+import ast
 import os
 import re
 import subprocess
@@ -20,8 +23,20 @@ from typing import Any
 import jinja2
 
 from generator import __version__
-from generator.errors import GeneratorError
-from generator.ir import Api, ModuleDef, OperationDef, ParamDef
+from generator.encode import (
+    Code,
+    comment,
+    docstring,
+    docstring_block,
+    fragment,
+    join,
+    markdown,
+    markdown_code,
+    py_str,
+    toml_str,
+)
+from generator.errors import GeneratorError, pointer
+from generator.ir import Api, ModuleDef, OperationDef, ParamDef, UnionDef
 from generator.profile import minimal_scopes
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -36,6 +51,19 @@ class RenderOptions:
     package_version: str
 
 
+class RawOutputError(TypeError):
+    """A template printed a value that did not come through an encoder."""
+
+
+def _finalize(value: object) -> object:
+    # The one gate between the generator model and the output: encoded text, names and code
+    # fragments are `Code`; numbers cannot break out of anything. A plain string (spec text,
+    # or a literal in a template) is refused, so no template can paste spec text raw.
+    if isinstance(value, Code) or type(value) is int:
+        return value
+    raise RawOutputError(f"a template printed a raw {type(value).__name__}: {value!r:.80}")
+
+
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
@@ -44,48 +72,20 @@ def _environment() -> jinja2.Environment:
         keep_trailing_newline=True,
         undefined=jinja2.StrictUndefined,
         autoescape=False,
+        finalize=_finalize,
     )
-    env.filters["pyrepr"] = _pyrepr
+    env.filters.update(
+        py_str=py_str,
+        toml_str=toml_str,
+        markdown=markdown,
+        markdown_code=markdown_code,
+        comment=comment,
+    )
     env.globals["docstring"] = docstring
     return env
 
 
-def _pyrepr(value: Any) -> str:
-    # Double quotes, as ruff would write them, so formatting doesn't churn.
-    if isinstance(value, str):
-        return '"' + repr(value)[1:-1].replace('"', '\\"').replace("\\'", "'") + '"'
-    return repr(value)
-
-
-def _escape_docstring(text: str) -> str:
-    text = text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
-    return text + " " if text.endswith('"') else text
-
-
-def docstring(text: str, indent: int) -> str:
-    """A triple-quoted docstring, wrapped to fit, indented for its place."""
-    pad = " " * indent
-    paragraphs = [p.strip() for p in _escape_docstring(text.strip()).split("\n\n") if p.strip()]
-    lines: list[str] = []
-    for i, paragraph in enumerate(paragraphs):
-        if i:
-            lines.append("")
-        lines.extend(
-            textwrap.wrap(
-                " ".join(paragraph.split()),
-                width=96 - indent,
-                break_long_words=False,
-                break_on_hyphens=False,
-            )
-            or [""]
-        )
-    if len(lines) == 1:
-        return f'"""{lines[0]}"""'
-    body = "\n".join(f"{pad}{line}" if line else "" for line in lines[1:])
-    return f'"""{lines[0]}\n{body}\n{pad}"""'
-
-
-def _stdlib_imports(texts: Iterable[str], always: Iterable[str] = ()) -> list[str]:
+def _stdlib_imports(texts: Iterable[str], always: Iterable[str] = ()) -> list[Code]:
     blob = "\n".join(texts)
     abc = [n for n in ("Mapping", "Sequence") if re.search(rf"\b{n}\[", blob)]
     typing = set(always)
@@ -101,7 +101,8 @@ def _stdlib_imports(texts: Iterable[str], always: Iterable[str] = ()) -> list[st
     if typing:
         order = sorted(typing, key=lambda n: (n != n.upper(), n[0].islower(), n))
         lines.append(f"from typing import {', '.join(order)}")
-    return lines
+    # Made of the fixed names above only.
+    return [Code(line) for line in lines]
 
 
 def _module_texts(module: ModuleDef) -> list[str]:
@@ -119,14 +120,14 @@ def _module_texts(module: ModuleDef) -> list[str]:
     return texts
 
 
-def return_annotation(op: OperationDef, is_async: bool) -> str:
+def return_annotation(op: OperationDef, is_async: bool) -> Code:
     if op.response_kind == "stream":
-        item = op.response.annotation if op.response else "Any"
-        return f"{'AsyncStream' if is_async else 'Stream'}[{item}]"
+        item = op.response.annotation if op.response else Code("Any")
+        return fragment("AsyncStream[{}]" if is_async else "Stream[{}]", item)
     if op.response_kind == "bytes":
-        return "bytes"
+        return Code("bytes")
     if op.response_kind == "empty" or op.response is None:
-        return "None"
+        return Code("None")
     return op.response.annotation
 
 
@@ -143,7 +144,7 @@ def _security_text(op: OperationDef) -> str:
     return "Auth: " + "; or ".join(parts) + "." if parts else ""
 
 
-def method_docstring(op: OperationDef) -> str:
+def method_docstring(op: OperationDef) -> Code:
     sections = [op.summary or op.operation_id]
     if op.description and op.description != op.summary:
         sections.append(op.description)
@@ -160,9 +161,8 @@ def method_docstring(op: OperationDef) -> str:
         )
     if op.body is not None:
         args.append("body: the request body (a model or a mapping with wire names).")
-    text_sections = [_escape_docstring(s) for s in sections]
     wrapped: list[str] = []
-    for section in text_sections:
+    for section in sections:
         wrapped.append(
             "\n".join(
                 textwrap.wrap(
@@ -177,7 +177,7 @@ def method_docstring(op: OperationDef) -> str:
         arg_lines = ["Args:"]
         for a in args:
             lines = textwrap.wrap(
-                " ".join(_escape_docstring(a).split()),
+                " ".join(a.split()),
                 width=84,
                 break_long_words=False,
                 break_on_hyphens=False,
@@ -186,19 +186,35 @@ def method_docstring(op: OperationDef) -> str:
             arg_lines.extend("        " + line for line in lines[1:])
         wrapped.append("\n".join(arg_lines))
     if op.docs_url:
-        wrapped.append(f"Docs: {op.docs_url}")
-    body = "\n\n".join(wrapped)
-    indented = "\n".join(("        " + line) if line else "" for line in body.split("\n"))
-    return '"""' + indented.lstrip() + '\n        """'
+        wrapped.append(f"Docs: {' '.join(op.docs_url.split())}")
+    return docstring_block("\n\n".join(wrapped), 8, closing_line=True)
 
 
-def call_args(op: OperationDef) -> tuple[str, str]:
-    def mapping(params: list[ParamDef]) -> str:
+def call_args(op: OperationDef) -> tuple[Code, Code]:
+    def mapping(params: list[ParamDef]) -> Code:
         if not params:
-            return "None"
-        return "{" + ", ".join(f'"{p.wire_name}": {p.python_name}' for p in params) + "}"
+            return Code("None")
+        items = (fragment("{}: {}", py_str(p.wire_name), p.python_name) for p in params)
+        return fragment("{{{}}}", join(", ", items))
 
     return mapping(op.path_params), mapping(op.query_params)
+
+
+def security_literal(op: OperationDef) -> Code:
+    """The operation's security requirements as a tuple of (scheme, (scopes...)) literals."""
+    items = (
+        fragment(
+            "({}, ({}))", py_str(scheme), join("", (fragment("{}, ", py_str(s)) for s in scopes))
+        )
+        for scheme, scopes in op.security
+    )
+    return fragment("({})", join("", (fragment("{}, ", item) for item in items)))
+
+
+def union_alias_value(union: UnionDef) -> Code:
+    """The quoted annotation a union's TypeAlias stands for (a string: its members may be
+    defined later in the module or only imported for type checkers)."""
+    return py_str(join(" | ", (v.annotation for v in union.variants)))
 
 
 # The chunked upload helper (`_media.py`) drives these operations of the X spec.
@@ -210,13 +226,13 @@ MEDIA_UPLOAD_OPERATIONS = (
 )
 
 
-def _media_upload_result(api: Api) -> str:
+def _media_upload_result(api: Api) -> Code:
     """The return annotation of `upload_media`, or "" when the spec lacks the operations."""
     by_id = {op.operation_id: op for op in api.operations}
     if not all(name in by_id for name in MEDIA_UPLOAD_OPERATIONS):
-        return ""
+        return Code("")
     results = [by_id[name].response for name in ("finalizeMediaUpload", "getMediaUploadStatus")]
-    return " | ".join(r.annotation for r in results if r is not None)
+    return join(" | ", (r.annotation for r in results if r is not None)) or Code("None")
 
 
 def _styled(op: OperationDef) -> list[ParamDef]:
@@ -237,19 +253,98 @@ def _client_type_imports(api: Api) -> tuple[list[tuple[str, str]], list[str]]:
     return sorted(imports), sorted(aliases)
 
 
-def _header(api: Api, comment: str = "#") -> str:
-    return (
-        f"{comment} Generated by sdkgen {__version__} from {api.title} {api.version} "
-        f"(sha256 {api.sha256}).\n{comment} Do not edit: change the generator or its templates "
-        "and regenerate."
+def _header(api: Api) -> Code:
+    """The comment that opens every Python and TOML file: what made it, never to be edited."""
+    made_from = comment(f"{api.title} {api.version}")
+    return Code(
+        f"# Generated by sdkgen {__version__} from {made_from} (sha256 {api.sha256}).\n"
+        "# Do not edit: change the generator or its templates and regenerate."
     )
 
 
-def render_package(api: Api, options: RenderOptions) -> dict[str, bytes]:
+def _client_variants() -> list[dict[str, Code | bool]]:
+    """What differs between the sync and the async client class."""
+    return [
+        {
+            "is_async": False,
+            "cls": Code("Client"),
+            "base": Code("SyncAPIClient"),
+            "http": Code("httpx.Client"),
+            "aw": Code(""),
+            "define": Code("def"),
+            "upload": Code("upload_media"),
+        },
+        {
+            "is_async": True,
+            "cls": Code("AsyncClient"),
+            "base": Code("AsyncAPIClient"),
+            "http": Code("httpx.AsyncClient"),
+            "aw": Code("await "),
+            "define": Code("async def"),
+            "upload": Code("upload_media_async"),
+        },
+    ]
+
+
+def _client_docstring(api: Api, is_async: bool) -> Code:
+    http = "httpx.AsyncClient" if is_async else "httpx.Client"
+    text = (
+        f"{'Asynchronous c' if is_async else 'C'}lient of the {api.title} {api.version}.\n"
+        "\n"
+        "Args:\n"
+        "    auth: an `httpx.Auth`, usually one of `twitter_api.auth` (secrets stay out of "
+        "reprs).\n"
+        f"    base_url: defaults to {' '.join(api.default_base_url.split())}.\n"
+        f"    http_client: your own `{http}` (transport, proxies, HTTP/2).\n"
+        "    timeout: seconds per request (None: no timeout).\n"
+        "    max_retries: retries of connection errors, timeouts and 5xx (idempotent requests "
+        "only,\n"
+        "        or requests that surely never reached the server).\n"
+        "    wait_on_rate_limit: on 429, sleep until the limit resets and try again."
+    )
+    return docstring_block(text, 4)
+
+
+def _spec_location(api: Api, text: str, line: int) -> str:
+    """The spec place that produced generated line `line`: the nearest class, method or
+    operation constant above it, else the document's info."""
+    sources: dict[str, str] = {}
+    for module in api.modules:
+        sources.update({m.name: m.source for m in module.models})
+        sources.update({u.name: u.source for u in module.unions})
+        sources.update({u.const_name: u.source for u in module.unions})
+    for op in api.operations:
+        sources[op.method_name] = op.source
+        sources[op.const_name] = op.source
+    definition = re.compile(r"^\s*(?:class|def|async def)\s+(\w+)|^(\w+)\s*[:=]")
+    for candidate in reversed(text.splitlines()[:line]):
+        match = definition.match(candidate)
+        name = match and (match.group(1) or match.group(2))
+        if name and name in sources:
+            return sources[name]
+    return pointer("info")
+
+
+def _check_parses(api: Api, files: dict[str, str], origin: str) -> None:
+    """Every generated module parses; if one does not, say which file, line and spec place."""
+    for rel, text in files.items():
+        try:
+            ast.parse(text, filename=rel)
+        except SyntaxError as exc:
+            line = exc.lineno or 0
+            raise GeneratorError(
+                origin,
+                _spec_location(api, text, line),
+                f"generated {rel}:{line} does not parse ({exc.msg}); the text from this place "
+                "of the spec was not encoded for where it landed",
+            ) from None
+
+
+def render_package(api: Api, options: RenderOptions, origin: str = "spec") -> dict[str, bytes]:
     """Every file of the output project, relative path -> content."""
     env = _environment()
     header = _header(api)
-    pkg = options.package
+    pkg = Code(options.package)  # checked by `settings.check_package_name`
     base: dict[str, Any] = {
         "api": api,
         "header": header,
@@ -259,18 +354,20 @@ def render_package(api: Api, options: RenderOptions) -> dict[str, bytes]:
     files: dict[str, str] = {}
 
     def render(template: str, target: str, **extra: Any) -> None:
-        files[target] = env.get_template(template).render(**base, **extra)
+        try:
+            files[target] = env.get_template(template).render(**base, **extra)
+        except RawOutputError as exc:
+            raise GeneratorError(f"templates/{template}", "", str(exc)) from None
 
     for module in api.modules:
         texts = _module_texts(module)
+        names = [m.name for m in module.models] + [u.name for u in module.unions if u.alias]
         render(
             "model_module.py.jinja",
             f"{pkg}/models/{module.name}.py",
             module=module,
-            module_doc=f"Models of the {api.title} {api.version}: "
-            + ", ".join(
-                [m.name for m in module.models] + [u.name for u in module.unions if u.alias]
-            ),
+            module_doc=docstring(f"Models of the {api.title} {api.version}: {', '.join(names)}", 0),
+            union_alias_value=union_alias_value,
             stdlib_imports=_stdlib_imports(texts),
             type_imports=module.type_imports(),
             alias_imports=module.alias_imports(),
@@ -282,21 +379,26 @@ def render_package(api: Api, options: RenderOptions) -> dict[str, bytes]:
     )
     render("models_init.py.jinja", f"{pkg}/models/__init__.py", exports=exports)
     type_imports, alias_imports = _client_type_imports(api)
-    client_texts = [return_annotation(op, a) for op in api.operations for a in (False, True)]
+    client_texts: list[str] = [
+        return_annotation(op, a) for op in api.operations for a in (False, True)
+    ]
     client_texts += [p.type.input_annotation for op in api.operations for p in op.params]
     client_texts += [op.body.input_annotation for op in api.operations if op.body]
-    problem_module, problem_const = "", ""
-    if api.problem is not None:
-        match = re.fullmatch(r'_m\.alias\("([^"]+)", "([^"]+)"\)', api.problem.converter)
-        if match is None:
-            raise GeneratorError("spec", "#/components/schemas/Problem", "Problem must be a oneOf")
-        problem_module, problem_const = match.groups()
     media_upload = _media_upload_result(api)
     if media_upload:
         client_texts.append("Sequence[str]")
     render(
         "client.py.jinja",
         f"{pkg}/_client.py",
+        module_doc=docstring(
+            f"`Client` and `AsyncClient`: one method per operation of the {api.title} "
+            f"{api.version}.",
+            0,
+        ),
+        variants=_client_variants(),
+        # Streaming methods return their stream at once, in the async client too.
+        method_define=lambda op, v: Code("def") if op.response_kind == "stream" else v["define"],
+        client_docstring=lambda is_async: _client_docstring(api, is_async),
         media_upload=media_upload,
         stdlib_imports=_stdlib_imports(client_texts, {"os", "TYPE_CHECKING", "Self", "cast"}),
         type_imports=type_imports,
@@ -304,12 +406,25 @@ def render_package(api: Api, options: RenderOptions) -> dict[str, bytes]:
         return_annotation=return_annotation,
         method_docstring=method_docstring,
         call_args=call_args,
-        problem_module=problem_module,
-        problem_const=problem_const,
     )
-    render("operations.py.jinja", f"{pkg}/_operations.py", styled=_styled)
+    render(
+        "operations.py.jinja",
+        f"{pkg}/_operations.py",
+        styled=_styled,
+        security_literal=security_literal,
+    )
     render("types.py.jinja", f"{pkg}/types.py")
-    render("package_init.py.jinja", f"{pkg}/__init__.py")
+    render(
+        "package_init.py.jinja",
+        f"{pkg}/__init__.py",
+        package_doc=docstring_block(
+            f"Typed client for the {api.title} {api.version}.\n\n"
+            f"    from {pkg} import Client\n"
+            '    client = Client.from_config("Config.toml")\n'
+            '    post = client.get_posts_by_id("20", post_fields=["created_at", "text"])',
+            0,
+        ),
+    )
     revoke = api.token_url.rsplit("/", 1)[0] + "/revoke" if api.token_url else ""
     scopes = minimal_scopes(api)
     render("spec_info.py.jinja", f"{pkg}/_spec_info.py", revoke_url=revoke, scopes=scopes)
@@ -317,21 +432,31 @@ def render_package(api: Api, options: RenderOptions) -> dict[str, bytes]:
     for path in sorted(RUNTIME.rglob("*.py")):
         rel = path.relative_to(RUNTIME).as_posix()
         files[f"{pkg}/{rel}"] = f"{header}\n{path.read_text(encoding='utf-8')}"
-    formatted = format_python({k: v for k, v in files.items() if k.endswith(".py")})
-    files.update(formatted)
-    files["pyproject.toml"] = env.get_template("pyproject.toml.jinja").render(
-        **base, header_toml=_header(api)
+    python_files = {k: v for k, v in files.items() if k.endswith(".py")}
+    _check_parses(api, python_files, origin)
+    files.update(format_python(python_files))
+    render(
+        "pyproject.toml.jinja",
+        "pyproject.toml",
+        distribution=Code(pkg.replace("_", "-")),
+        description=f"Typed client for the {api.title} (spec {api.version})",
     )
-    files["Config.example.toml"] = env.get_template("Config.example.toml.jinja").render(
-        **base,
-        header_toml=_header(api),
+    render(
+        "Config.example.toml.jinja",
+        "Config.example.toml",
         revoke_url=revoke,
         scopes=sorted({*scopes, "offline.access"} if "offline.access" in api.scopes else scopes),
     )
-    files["README.md"] = env.get_template("README.md.jinja").render(
-        **base, header_text=_header(api, "").replace("\n ", " ").strip()
-    )
+    render("README.md.jinja", "README.md", generated_by=_readme_header(api))
     return {k: v.encode("utf-8") for k, v in sorted(files.items())}
+
+
+def _readme_header(api: Api) -> Code:
+    # An HTML comment cannot hold arbitrary text safely; this one holds none from the spec.
+    return Code(
+        f"<!-- Generated by sdkgen {__version__} (spec sha256 {api.sha256}). Do not edit: "
+        "change the generator or its templates and regenerate. -->"
+    )
 
 
 def format_python(files: dict[str, str]) -> dict[str, str]:

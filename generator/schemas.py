@@ -10,24 +10,54 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from generator.encode import Code, fragment, join, py_literal, py_str, py_str_list
 from generator.errors import GeneratorError, pointer
 from generator.ir import FieldDef, ModelDef, ModuleDef, TypeAlias, TypeInfo, UnionDef
-from generator.naming import MODEL_RESERVED, class_name, identifier, module_name
+from generator.naming import (
+    FIELD_RESERVED,
+    Identifier,
+    Namespace,
+    class_name,
+    identifier,
+    module_name,
+)
 
 SCHEMA_PREFIX = "#/components/schemas/"
 
-_SCALARS: dict[str, tuple[str, str]] = {
+_SCALARS: dict[str, tuple[Code, Code]] = {
     # type -> (annotation, converter)
-    "string": ("str", "_m.STRING"),
-    "integer": ("int", "_m.INTEGER"),
-    "number": ("float", "_m.NUMBER"),
-    "boolean": ("bool", "_m.BOOLEAN"),
+    "string": (Code("str"), Code("_m.STRING")),
+    "integer": (Code("int"), Code("_m.INTEGER")),
+    "number": (Code("float"), Code("_m.NUMBER")),
+    "boolean": (Code("bool"), Code("_m.BOOLEAN")),
 }
-ANY_TYPE = TypeInfo("Any", "Any", "_m.ANY")
+ANY_TYPE = TypeInfo(Code("Any"), Code("Any"), Code("_m.ANY"))
+DATETIME_TYPE = TypeInfo(Code("datetime"), Code("datetime | str"), Code("_m.DATETIME"))
+BINARY_TYPE = TypeInfo(Code("bytes"), Code("bytes | IO[bytes]"), Code("_m.ANY"))
+FREE_MAP_TYPE = TypeInfo(
+    Code("dict[str, Any]"), Code("Mapping[str, Any]"), Code("_m.MapOf(_m.ANY)")
+)
 
 
-def _literal(values: list[Any]) -> str:
-    return "Literal[" + ", ".join(repr(v) for v in values) + "]"
+def _literal(values: tuple[Code, ...]) -> Code:
+    return fragment("Literal[{}]", join(", ", values))
+
+
+def _literal_values(values: list[Any], origin: str, where: str) -> tuple[Code, ...]:
+    try:
+        return tuple(py_literal(v) for v in values)
+    except ValueError as exc:
+        raise GeneratorError(origin, f"{where}/enum", str(exc)) from None
+
+
+def _ref(module: Identifier, name: Identifier, function: str = "ref") -> Code:
+    """The converter expression that loads `name` from the models module `module` lazily."""
+    return fragment(f"_m.{function}({{}}, {{}})", py_str(module), py_str(name))
+
+
+def const_name(cls: Identifier) -> Identifier:
+    """The module-level name of a union's (or discriminated base's) converter."""
+    return Identifier(identifier(cls).upper())
 
 
 def _is_object(schema: Mapping[str, Any]) -> bool:
@@ -54,11 +84,17 @@ class SchemaRegistry:
         self.modules: dict[str, ModuleDef] = {}
         self._component_types: dict[str, TypeInfo] = {}
         self._models_by_name: dict[str, ModelDef] = {}
-        self._taken: set[str] = {class_name(n) for n in self.components}
-        self._aliases: dict[tuple[Any, ...], str] = {}
+        # Component classes are named first, in name order, so their names do not depend on
+        # which operations were selected; two spec names that sanitise alike get suffixes.
+        self._class_names = Namespace()
+        self._component_classes: dict[str, Identifier] = {
+            name: self._class_names.claim(class_name(str(name)), separator="")
+            for name in sorted(self.components, key=str)
+        }
+        self._aliases: dict[tuple[Any, ...], Identifier] = {}
         self.aliases: list[TypeAlias] = []
         self._referrers = _referrers(document)
-        self._modules_of: dict[str, str] = {}
+        self._modules_of: dict[str, Identifier] = {}
 
     # -- references ---------------------------------------------------------------------
 
@@ -83,7 +119,11 @@ class SchemaRegistry:
 
     # -- names --------------------------------------------------------------------------
 
-    def module_of(self, name: str) -> str:
+    def class_of(self, name: str) -> Identifier:
+        """The class name of a component schema."""
+        return self._component_classes[name]
+
+    def module_of(self, name: str) -> Identifier:
         """The module a component's class lives in.
 
         A schema referred to from exactly one other schema (a part of it, like
@@ -113,43 +153,38 @@ class SchemaRegistry:
             ):
                 found = self.tag_module(tag[len(_TAG) :])
             else:
-                found = module_name(class_name(owner))
+                found = module_name(self.class_of(owner))
             self._modules_of[name] = found
         return found
 
-    def tag_module(self, tag: str) -> str:
+    def tag_module(self, tag: str) -> Identifier:
         """The module of the types only the operations of `tag` use."""
-        return f"{identifier(tag)}_api"
+        return module_name(f"{identifier(tag, fallback='default')}_api")
 
-    def _new_class_name(self, hint: str) -> str:
-        base = class_name(hint)
-        name, n = base, 2
-        while name in self._taken:
-            name, n = f"{base}{n}", n + 1
-        self._taken.add(name)
-        return name
+    def _new_class_name(self, hint: str) -> Identifier:
+        return self._class_names.claim(class_name(hint), separator="")
 
     def _item_hint(self, hint: str) -> str:
         """`PostFields` -> `PostField` for the items of an array, unless that name is taken."""
         singular = hint[:-1] if hint.endswith("s") and not hint.endswith("ss") else ""
-        if singular and class_name(singular) not in self._taken:
+        if singular and class_name(singular) not in self._class_names:
             return singular
         return f"{hint}Item"
 
-    def _module(self, name: str) -> ModuleDef:
+    def _module(self, name: Identifier) -> ModuleDef:
         module = self.modules.get(name)
         if module is None:
             module = self.modules[name] = ModuleDef(name)
         return module
 
-    def literal_alias(self, hint: str, values: list[Any]) -> str:
+    def literal_alias(self, hint: str, values: list[Any], literals: tuple[Code, ...]) -> Identifier:
         """A named Literal in the package's `types` module (shared by equal value sets)."""
-        key = tuple(values)
+        key = tuple((type(v).__name__, v) for v in values)
         name = self._aliases.get(key)
         if name is None:
             name = self._new_class_name(hint)
             self._aliases[key] = name
-            self.aliases.append(TypeAlias(name, key))
+            self.aliases.append(TypeAlias(name, literals))
         return name
 
     # -- types --------------------------------------------------------------------------
@@ -173,7 +208,7 @@ class SchemaRegistry:
             return found
         schema = self.components[name]
         where = pointer("components", "schemas", name)
-        cls = class_name(name)
+        cls = self.class_of(name)
         module = self.module_of(name)
         shape = self._shape(schema, where)
         if shape != "inline":
@@ -183,10 +218,7 @@ class SchemaRegistry:
                 # A base schema whose subtypes are told apart by a property: references
                 # load the subtype the data names, falling back to the base class.
                 info = TypeInfo(
-                    cls,
-                    info.input_annotation,
-                    f'_m.alias("{module}", "{identifier(cls).upper()}")',
-                    info.imports,
+                    cls, info.input_annotation, _ref(module, const_name(cls), "alias"), info.imports
                 )
             self._component_types[name] = info
             if shape == "union":
@@ -198,24 +230,16 @@ class SchemaRegistry:
         self._component_types[name] = info
         return info
 
-    def _named_type(self, cls: str, module: str, shape: str) -> TypeInfo:
-        if shape == "union":
-            const = identifier(cls).upper()
-            return TypeInfo(
-                cls,
-                f"{cls} | Mapping[str, Any]",
-                f'_m.alias("{module}", "{const}")',
-                frozenset({(module, cls)}),
-            )
+    def _named_type(self, cls: Identifier, module: Identifier, shape: str) -> TypeInfo:
+        converter = (
+            _ref(module, const_name(cls), "alias") if shape == "union" else _ref(module, cls)
+        )
         return TypeInfo(
-            cls,
-            f"{cls} | Mapping[str, Any]",
-            f'_m.ref("{module}", "{cls}")',
-            frozenset({(module, cls)}),
+            cls, fragment("{} | Mapping[str, Any]", cls), converter, frozenset({(module, cls)})
         )
 
     def type_of(
-        self, schema: Any, *, hint: str, module: str, where: str, response: bool = True
+        self, schema: Any, *, hint: str, module: Identifier, where: str, response: bool = True
     ) -> TypeInfo:
         """The TypeInfo of any schema; inline objects become classes named after `hint`."""
         if not isinstance(schema, dict):
@@ -256,9 +280,9 @@ class SchemaRegistry:
                 response=response,
             )
             return TypeInfo(
-                f"list[{item.annotation}]",
-                f"Sequence[{item.input_annotation}]",
-                f"_m.ListOf({item.converter})",
+                fragment("list[{}]", item.annotation),
+                fragment("Sequence[{}]", item.input_annotation),
+                fragment("_m.ListOf({})", item.converter),
                 item.imports,
                 item.type_aliases,
             )
@@ -273,20 +297,20 @@ class SchemaRegistry:
                     response=response,
                 )
                 return TypeInfo(
-                    f"dict[str, {value.annotation}]",
-                    f"Mapping[str, {value.input_annotation}]",
-                    f"_m.MapOf({value.converter})",
+                    fragment("dict[str, {}]", value.annotation),
+                    fragment("Mapping[str, {}]", value.input_annotation),
+                    fragment("_m.MapOf({})", value.converter),
                     value.imports,
                     value.type_aliases,
                 )
-            return TypeInfo("dict[str, Any]", "Mapping[str, Any]", "_m.MapOf(_m.ANY)")
+            return FREE_MAP_TYPE
         if kind in _SCALARS:
             annotation, converter = _SCALARS[kind]
             fmt = schema.get("format")
             if kind == "string" and fmt == "date-time":
-                return TypeInfo("datetime", "datetime | str", "_m.DATETIME")
+                return DATETIME_TYPE
             if kind == "string" and fmt == "binary":
-                return TypeInfo("bytes", "bytes | IO[bytes]", "_m.ANY")
+                return BINARY_TYPE
             enum = schema.get("enum")
             if (
                 isinstance(enum, list)
@@ -294,10 +318,13 @@ class SchemaRegistry:
                 and all(isinstance(v, str | int | float | bool) for v in enum)
             ):
                 values = sorted({v for v in enum}, key=lambda v: (str(type(v)), v))
+                literals = _literal_values(values, self.origin, where)
                 # Responses may carry values added after this client was generated.
                 if response:
-                    return TypeInfo(f"{_literal(values)} | {annotation}", annotation, converter)
-                alias = self.literal_alias(hint, values)
+                    return TypeInfo(
+                        fragment("{} | {}", _literal(literals), annotation), annotation, converter
+                    )
+                alias = self.literal_alias(hint, values, literals)
                 return TypeInfo(alias, alias, converter, frozenset(), frozenset({alias}))
             return TypeInfo(annotation, annotation, converter)
         return ANY_TYPE
@@ -328,7 +355,9 @@ class SchemaRegistry:
         name, target = self.resolve(first["$ref"], f"{where}/allOf/0")
         return (name, target) if self._shape(target, where) == "model" else None
 
-    def _define_model(self, cls: str, module: str, schema: Mapping[str, Any], where: str) -> None:
+    def _define_model(
+        self, cls: Identifier, module: Identifier, schema: Mapping[str, Any], where: str
+    ) -> None:
         model = ModelDef(cls, module, _description(schema), [], where)
         self._models_by_name[cls] = model
         self._module(module).models.append(model)
@@ -338,21 +367,19 @@ class SchemaRegistry:
         if base is not None:
             base_name, base_schema = base
             self.component_type(base_name)
-            base_cls = class_name(base_name)
+            base_cls = self.class_of(base_name)
             model.base = (self.module_of(base_name), base_cls)
             model.parent = self._models_by_name.get(base_cls)
             base_props, base_required = self._merged(base_schema, where)
             # Inherited fields stay with the parent unless this schema makes them required.
             inherited = {k for k in base_props if (k in base_required) or (k not in required)}
             inherited = {k for k in inherited if props.get(k) == base_props[k]}
-        used: set[str] = set()
-        for wire, prop in sorted(props.items()):
+        names = Namespace(FIELD_RESERVED)
+        for wire, prop in sorted(props.items(), key=lambda item: str(item[0])):
             if wire in inherited:
                 continue
-            name = identifier(wire, MODEL_RESERVED)
-            while name in used:
-                name += "_"
-            used.add(name)
+            wire = str(wire)
+            name = names.claim(identifier(wire, FIELD_RESERVED, fallback="field"))
             prop_where = f"{where}/properties/{wire.replace('~', '~0').replace('/', '~1')}"
             resolved = self.deref(prop, prop_where) if isinstance(prop, dict) else {}
             info = self.type_of(
@@ -377,30 +404,32 @@ class SchemaRegistry:
         if discriminator is not None:
             prop_name, mapping = discriminator
             parts = self._mapping_parts(mapping, where)
-            converter = (
-                f"_m.one_of(discriminator={prop_name!r}, mapping={{{', '.join(parts)}}}, "
-                f'fallback=_m.ref("{module}", "{cls}"))'
+            converter = fragment(
+                "_m.one_of(discriminator={}, mapping={{{}}}, fallback={})",
+                py_str(prop_name),
+                join(", ", parts),
+                _ref(module, cls),
             )
             self._module(module).unions.append(
-                UnionDef(
-                    cls, module, "", [], converter, identifier(cls).upper(), where, alias=False
-                )
+                UnionDef(cls, module, "", [], converter, const_name(cls), where, alias=False)
             )
 
-    def _mapping_parts(self, mapping: Mapping[str, Any], where: str) -> list[str]:
+    def _mapping_parts(self, mapping: Mapping[str, Any], where: str) -> list[Code]:
         parts = []
-        for value, ref in sorted(mapping.items()):
+        for value, ref in sorted(mapping.items(), key=lambda item: str(item[0])):
             target, _ = self.resolve(str(ref), f"{where}/discriminator/mapping")
             self.component_type(target)
-            target_cls = class_name(target)
-            parts.append(f'{value!r}: _m.ref("{self.module_of(target)}", "{target_cls}")')
+            target_ref = _ref(self.module_of(target), self.class_of(target))
+            parts.append(fragment("{}: {}", py_str(str(value)), target_ref))
         return parts
 
-    def _define_union(self, cls: str, module: str, schema: Mapping[str, Any], where: str) -> None:
+    def _define_union(
+        self, cls: Identifier, module: Identifier, schema: Mapping[str, Any], where: str
+    ) -> None:
         members = _union_members(schema) or []
         key = "oneOf" if schema.get("oneOf") else "anyOf"
         variants: list[TypeInfo] = []
-        converters: list[str] = []
+        converters: list[Code] = []
         for i, member in enumerate(members):
             info = self.type_of(
                 member, hint=f"{cls}Variant{i + 1}", module=module, where=f"{where}/{key}/{i}"
@@ -408,19 +437,20 @@ class SchemaRegistry:
             variants.append(info)
             resolved = self.deref(member, f"{where}/{key}/{i}")
             _, required = self._merged(resolved, f"{where}/{key}/{i}")
-            converters.append(f"({info.converter}, {sorted(required)!r})")
+            names = sorted(str(r) for r in required)
+            converters.append(fragment("({}, {})", info.converter, py_str_list(names)))
         discriminator = _discriminator(schema)
-        extra = ""
+        extra = Code("")
         if discriminator is not None:
             prop_name, mapping = discriminator
-            extra = (
-                f", discriminator={prop_name!r}, "
-                f"mapping={{{', '.join(self._mapping_parts(mapping, where))}}}"
+            extra = fragment(
+                ", discriminator={}, mapping={{{}}}",
+                py_str(prop_name),
+                join(", ", self._mapping_parts(mapping, where)),
             )
-        const = identifier(cls).upper()
-        converter = f"_m.one_of({', '.join(converters)}{extra})"
+        converter = fragment("_m.one_of({}{})", join(", ", converters), extra)
         self._module(module).unions.append(
-            UnionDef(cls, module, _description(schema), variants, converter, const, where)
+            UnionDef(cls, module, _description(schema), variants, converter, const_name(cls), where)
         )
 
     def mark_constructible(self, info: TypeInfo) -> None:
@@ -474,16 +504,18 @@ def _referrers(document: Mapping[str, Any]) -> dict[str, set[str]]:
 
 
 def _union_in_place(parts: list[TypeInfo]) -> TypeInfo:
-    def join(items: list[str]) -> str:
-        return " | ".join(dict.fromkeys(items))
+    def either(items: list[Code]) -> Code:
+        return join(" | ", dict.fromkeys(items))
 
-    converters = ", ".join(f"({p.converter}, [])" for p in parts)
-    imports: frozenset[tuple[str, str]] = frozenset().union(*(p.imports for p in parts))
-    aliases: frozenset[str] = frozenset().union(*(p.type_aliases for p in parts))
+    converters = join(", ", (fragment("({}, [])", p.converter) for p in parts))
+    imports: frozenset[tuple[Identifier, Identifier]] = frozenset().union(
+        *(p.imports for p in parts)
+    )
+    aliases: frozenset[Identifier] = frozenset().union(*(p.type_aliases for p in parts))
     return TypeInfo(
-        join([p.annotation for p in parts]),
-        join([p.input_annotation for p in parts]),
-        f"_m.one_of({converters})",
+        either([p.annotation for p in parts]),
+        either([p.input_annotation for p in parts]),
+        fragment("_m.one_of({})", converters),
         imports,
         aliases,
     )
@@ -492,7 +524,8 @@ def _union_in_place(parts: list[TypeInfo]) -> TypeInfo:
 def _discriminator(schema: Mapping[str, Any]) -> tuple[str, Mapping[str, Any]] | None:
     found = schema.get("discriminator")
     if isinstance(found, dict) and isinstance(found.get("propertyName"), str):
-        return found["propertyName"], found.get("mapping") or {}
+        mapping = found.get("mapping")
+        return found["propertyName"], mapping if isinstance(mapping, dict) else {}
     return None
 
 
