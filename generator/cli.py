@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from generator.encode import comment
 from generator.errors import GeneratorError
 from generator.output import stale_files, write_output
 from generator.overlays import apply_overlays
 from generator.pipeline import Selection, build_api
 from generator.profile import check_profile, minimal_scopes, read_profile
 from generator.render import RenderOptions, render_package
-from generator.settings import Settings, find_project, load_settings
+from generator.settings import Settings, check_package_name, find_project, load_settings
 from generator.spec_source import LoadedSpec, SpecLock, load_locked_spec, load_spec
 
 EXIT_BAD_INPUT = 2
@@ -54,11 +56,7 @@ def _settings_for(args: argparse.Namespace) -> Settings:
     if args.output:
         settings.output = Path(args.output)
     if args.package_name:
-        if not args.package_name.isidentifier():
-            raise GeneratorError(
-                "--package-name", "", f"{args.package_name!r} is not a Python name"
-            )
-        settings.package_name = args.package_name
+        settings.package_name = check_package_name(args.package_name, "--package-name", "")
     if args.config:
         settings.config = Path(args.config)
     if args.profile:
@@ -154,17 +152,33 @@ def _delegate(command: str, rest: list[str]) -> int:
     return fetch_main(rest)
 
 
+def _run(args_list: list[str]) -> int:
+    if args_list and args_list[0] in ("diff", "fetch-spec"):
+        return _delegate(args_list[0], args_list[1:])
+    args = _parser().parse_args(args_list)
+    if args.command == "generate":
+        return _generate(args)
+    if args.command == "check":
+        return _check(args)
+    return EXIT_BAD_INPUT
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     try:
-        if args_list and args_list[0] in ("diff", "fetch-spec"):
-            return _delegate(args_list[0], args_list[1:])
-        args = _parser().parse_args(args_list)
-        if args.command == "generate":
-            return _generate(args)
-        if args.command == "check":
-            return _check(args)
+        return _run(args_list)
     except GeneratorError as exc:
-        print(f"sdkgen: error: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        message = str(exc)
+    except RecursionError:
+        message = "input nested too deeply to process"
+    except MemoryError:
+        message = "input too large to process"
+    except Exception as exc:
+        # Input the checks above did not foresee must still end in one line, not a traceback;
+        # SDKGEN_DEBUG=1 shows the traceback for a bug report.
+        if os.environ.get("SDKGEN_DEBUG"):
+            raise
+        message = f"unexpected {type(exc).__name__} while processing the input: {exc}"
+    # One line, whatever the message holds (it may quote the spec).
+    print(f"sdkgen: error: {comment(message)}", file=sys.stderr)
     return EXIT_BAD_INPUT

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import keyword
+import re
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +25,26 @@ _KEYS = {
     "exclude_operations": list,
     "overlays": list,
 }
+
+
+_PACKAGE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
+
+
+def check_package_name(name: str, file: str, location: str) -> str:
+    """The name of the generated package: an ASCII Python name that shadows no keyword or
+    standard library module (it becomes a folder and every import of the package)."""
+    if (
+        not _PACKAGE_NAME.fullmatch(name)
+        or keyword.iskeyword(name)
+        or name in sys.stdlib_module_names
+    ):
+        raise GeneratorError(
+            file,
+            location,
+            f"{name!r} is not a usable package name (ASCII letters, digits and _, at most 64, "
+            "not a keyword or a standard library module)",
+        )
+    return name
 
 
 @dataclass
@@ -68,6 +91,7 @@ def load_settings(root: Path | None) -> Settings:
     for key in ("spec", "package_name", "profile"):
         if key in table:
             setattr(settings, key, table[key])
+    check_package_name(settings.package_name, str(path), "tool.sdkgen.package_name")
     for key in ("include_tags", "exclude_tags", "include_operations", "exclude_operations"):
         setattr(settings, key, [str(v) for v in table.get(key, [])])
     settings.overlays = [root / str(p) for p in table.get("overlays", [])]

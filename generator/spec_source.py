@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import tomllib
 import urllib.request
@@ -13,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from generator.errors import GeneratorError
+from generator.errors import GeneratorError, pointer
 from generator.output import write_atomic
 
 
@@ -112,28 +113,184 @@ def fetch_bytes(source: str, timeout: float = 60.0) -> bytes:
         raise GeneratorError(source, "", f"cannot read: {exc.strerror}") from None
 
 
+# Limits on what a document may be: far beyond real specs (X's is 17 levels deep, 20,000
+# nodes; large public specs reach a few hundred thousand nodes), well short of what would
+# exhaust the stack or memory.
+MAX_DEPTH = 200
+MAX_NODES = 5_000_000
+MAX_INT_DIGITS = 4000
+
+
+class _YamlLoader(yaml.SafeLoader):
+    """YAML as JSON data: timestamps stay strings (OpenAPI has no date type of its own)."""
+
+
+def _timestamp_as_text(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    return loader.construct_scalar(node) if isinstance(node, yaml.ScalarNode) else None
+
+
+_YamlLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_text)
+
+
 def parse_document(origin: str, raw: bytes) -> dict[str, Any]:
-    """JSON or YAML into a dict; a syntax error names the line and column."""
+    """JSON or YAML into a tree of JSON values; a syntax error names the line and column.
+
+    The document is untrusted: nesting depth, node count (with YAML aliases expanded) and
+    number sizes are bounded, a self-referencing alias is refused, and the result is a plain
+    tree (str keys; str, int, finite float, bool, None, lists and dicts).
+    """
     text = raw.decode("utf-8", errors="replace")
-    if text.lstrip().startswith(("{", "[")):
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise GeneratorError(
-                origin, f"{exc.lineno}:{exc.colno}", f"invalid JSON: {exc.msg}"
-            ) from None
-    else:
-        try:
-            data = yaml.safe_load(text)
-        except yaml.MarkedYAMLError as exc:
-            mark = exc.problem_mark
-            where = f"{mark.line + 1}:{mark.column + 1}" if mark is not None else ""
-            raise GeneratorError(origin, where, f"invalid YAML: {exc.problem}") from None
-        except yaml.YAMLError as exc:
-            raise GeneratorError(origin, "", f"invalid YAML: {exc}") from None
+    try:
+        if text.lstrip().startswith(("{", "[")):
+            data = _parse_json(origin, text)
+        else:
+            data = _parse_yaml(origin, text)
+    except RecursionError:
+        raise GeneratorError(origin, "", "the document is nested too deeply") from None
     if not isinstance(data, dict):
         raise GeneratorError(origin, "1:1", "an OpenAPI document must be an object")
-    return data
+    return _plain_tree(origin, data)
+
+
+def _parse_json(origin: str, text: str) -> Any:
+    def parse_int(digits: str) -> int:
+        if len(digits.lstrip("-")) > MAX_INT_DIGITS:
+            raise _BadNumber(digits)
+        return int(digits)
+
+    def parse_constant(name: str) -> float:
+        raise _BadNumber(name)
+
+    try:
+        return json.loads(text, parse_int=parse_int, parse_constant=parse_constant)
+    except json.JSONDecodeError as exc:
+        raise GeneratorError(
+            origin, f"{exc.lineno}:{exc.colno}", f"invalid JSON: {exc.msg}"
+        ) from None
+    except _BadNumber as exc:
+        raise GeneratorError(origin, _where_in_text(text, exc.text), exc.message) from None
+
+
+class _BadNumber(ValueError):
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.text = text
+        self.message = (
+            f"a number of {len(text)} digits is too long (at most {MAX_INT_DIGITS})"
+            if text[-1:].isdigit()
+            else f"{text} is not a JSON number"
+        )
+
+
+def _where_in_text(text: str, needle: str) -> str:
+    at = text.find(needle)
+    if at < 0:
+        return ""
+    line = text.count("\n", 0, at) + 1
+    return f"{line}:{at - (text.rfind(chr(10), 0, at) + 1) + 1}"
+
+
+def _parse_yaml(origin: str, text: str) -> Any:
+    loader = _YamlLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _check_yaml_graph(origin, node)
+        return loader.construct_document(node)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        where = f"{mark.line + 1}:{mark.column + 1}" if mark is not None else ""
+        raise GeneratorError(origin, where, f"invalid YAML: {exc.problem}") from None
+    except yaml.YAMLError as exc:
+        raise GeneratorError(origin, "", f"invalid YAML: {exc}") from None
+    except ValueError as exc:  # e.g. an integer too long to convert
+        raise GeneratorError(origin, "", f"invalid YAML value: {exc}") from None
+    finally:
+        loader.dispose()
+
+
+def _check_yaml_graph(origin: str, root: yaml.Node) -> None:
+    """Refuse alias cycles, and alias fan-out that would expand past MAX_NODES."""
+    sizes: dict[int, int] = {}
+    on_path: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        children: list[yaml.Node] = []
+        if isinstance(node, yaml.SequenceNode):
+            children = list(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            children = [part for pair in node.value for part in pair]
+        if done:
+            on_path.discard(key)
+            sizes[key] = 1 + sum(sizes[id(c)] for c in children)
+            if sizes[key] > MAX_NODES:
+                mark = node.start_mark
+                raise GeneratorError(
+                    origin,
+                    f"{mark.line + 1}:{mark.column + 1}",
+                    f"the document expands to more than {MAX_NODES} nodes (YAML aliases)",
+                )
+            continue
+        if key in sizes:
+            continue
+        if key in on_path:
+            mark = node.start_mark
+            raise GeneratorError(
+                origin, f"{mark.line + 1}:{mark.column + 1}", "a YAML alias refers to itself"
+            )
+        on_path.add(key)
+        stack.append((node, True))
+        for child in children:
+            if id(child) in on_path:
+                mark = child.start_mark
+                raise GeneratorError(
+                    origin, f"{mark.line + 1}:{mark.column + 1}", "a YAML alias refers to itself"
+                )
+            if id(child) not in sizes:
+                stack.append((child, False))
+
+
+def _plain_tree(origin: str, data: dict[str, Any]) -> dict[str, Any]:
+    """A copy of `data` as plain JSON values, checked for depth and size (iteratively)."""
+    root: dict[str, Any] = {}
+    count = 0
+    stack: list[tuple[Any, Any, Any, tuple[str, ...]]] = [(data, root, None, ())]
+    while stack:
+        value, parent, key, path = stack.pop()
+        count += 1
+        if count > MAX_NODES:
+            raise GeneratorError(origin, "", f"the document has more than {MAX_NODES} nodes")
+        if len(path) > MAX_DEPTH:
+            shown = pointer(*path[:8]) + "/..."
+            raise GeneratorError(origin, shown, f"nested deeper than {MAX_DEPTH} levels")
+        if isinstance(value, dict):
+            copy: Any = {} if key is not None else root
+            for k, v in value.items():
+                if not isinstance(k, str | int | float | bool) or k is None:
+                    raise GeneratorError(origin, pointer(*path), f"unsupported key {k!r}")
+                name = str(k).lower() if isinstance(k, bool) else str(k)
+                copy[name] = None
+                stack.append((v, copy, name, (*path, name)))
+        elif isinstance(value, list):
+            copy = [None] * len(value)
+            for i, v in enumerate(value):
+                stack.append((v, copy, i, (*path, str(i))))
+        elif value is None or isinstance(value, str | bool | int):
+            copy = value
+        elif isinstance(value, float):
+            if not math.isfinite(value):
+                raise GeneratorError(origin, pointer(*path), f"{value} is not a JSON number")
+            copy = value
+        else:
+            raise GeneratorError(
+                origin, pointer(*path), f"unsupported value of type {type(value).__name__}"
+            )
+        if key is not None:
+            parent[key] = copy
+    return root
 
 
 def load_spec(source: str) -> LoadedSpec:
