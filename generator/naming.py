@@ -190,7 +190,8 @@ class Namespace:
 
     def claim(self, base: Identifier, separator: str = "_") -> Identifier:
         name, n = base, 2
+        stem = base.rstrip("_") or base  # `request_` taken -> `request_2`, not `request__2`
         while name in self._taken or keyword.iskeyword(name):
-            name, n = Identifier(f"{base}{separator}{n}"), n + 1
+            name, n = Identifier(f"{stem}{separator}{n}"), n + 1
         self._taken.add(name)
         return name

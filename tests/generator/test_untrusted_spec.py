@@ -1,0 +1,348 @@
+"""The spec is untrusted: whatever text stands in any of its string slots, the generated
+package parses, imports without running any of it, and keeps the values the runtime uses.
+
+A hypothesis test fills every slot of a small spec with arbitrary text mixed with break-out
+attempts (each of which would set a sentinel on import if it escaped its context); fixed
+cases pin the break-outs from the issue reports.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import contextlib
+import importlib
+import io
+import itertools
+import json
+import sys
+import tomllib
+import typing
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from generator.cli import main as sdkgen_main
+
+SENTINEL = "SDKGEN_SENTINEL"
+CODE = f"__import__('builtins').__setattr__('{SENTINEL}', 1)"
+# Text that runs CODE if pasted raw into a comment, a string literal (either quote), a
+# docstring, a TOML string or a template, whichever the slot lands in.
+BREAK_OUTS = [
+    f"Things\n{CODE}\n#",
+    f"Things\r{CODE}\r#",
+    f"x\u2028{CODE}\u2029#",
+    f"x\x0c\n{CODE}\n#",
+    f'"); {CODE}; ("',
+    f'"+{CODE}+"',
+    f"'+{CODE}+'",
+    f'"""\n{CODE}\n"""',
+    f"'''\n{CODE}\n'''",
+    f'e.g. "photo"\\" + {CODE} #',
+    'ends in a quote "',
+    "ends in a backslash \\",
+    "{{ 7 * 7 }}{% raw %}{#",
+    '"\n[evil]\nx = 1\n"',
+    "<script>alert(1)</script> [x](http://evil.example) # `code`",
+    "\x00nul and \x1b[31m escape",
+    "class",
+    "self",
+    "request",
+    "__init__",
+    "名前",
+]
+slot_text = st.one_of(
+    st.text(max_size=30),
+    st.sampled_from(BREAK_OUTS),
+    st.tuples(st.text(max_size=8), st.sampled_from(BREAK_OUTS)).map("".join),
+)
+
+
+@dataclass
+class Slots:
+    title: str = "T"
+    version: str = "1"
+    info_description: str = "d"
+    server_url: str = "https://api.example.test"
+    tag: str = "things"
+    operation_id: str = "getThing"
+    summary: str = "s"
+    description: str = "d"
+    path_segment: str = "things"
+    path_param: str = "id"
+    query_param: str = "thing.fields"
+    param_description: str = "p"
+    param_default: str = "a"
+    param_enum: str = "a"
+    param_example: str = "a"
+    schema_name: str = "Thing"
+    property_name: str = "name"
+    property_description: str = "n"
+    property_default: str = "b"
+    property_enum: str = "b"
+    scheme_name: str = "OAuth2UserToken"
+    scope: str = "thing.read"
+    scope_description: str = "read"
+    authorize_url: str = "https://api.example.test/authorize"
+    token_url: str = "https://api.example.test/token"
+    docs_url: str = "https://docs.example.test"
+
+
+SLOT_NAMES = [name for name in Slots.__dataclass_fields__]
+
+
+def spec_for(s: Slots) -> dict[str, Any]:
+    path = f"/{s.path_segment}/{{{s.path_param}}}"
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": s.title, "version": s.version, "description": s.info_description},
+        "servers": [{"url": s.server_url}],
+        "tags": [{"name": s.tag}],
+        "paths": {
+            path: {
+                "get": {
+                    "operationId": s.operation_id,
+                    "summary": s.summary,
+                    "description": s.description,
+                    "tags": [s.tag],
+                    "externalDocs": {"url": s.docs_url},
+                    "security": [{s.scheme_name: [s.scope]}],
+                    "parameters": [
+                        {
+                            "name": s.path_param,
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string"},
+                        },
+                        {
+                            "name": s.query_param,
+                            "in": "query",
+                            "description": s.param_description,
+                            "style": "form",
+                            "explode": False,
+                            "example": [s.param_example],
+                            "schema": {
+                                "type": "array",
+                                "items": {
+                                    "type": "string",
+                                    "enum": [s.param_enum, "fixed"],
+                                    "default": s.param_default,
+                                },
+                            },
+                        },
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "ok",
+                            "content": {
+                                "application/json": {
+                                    "schema": {
+                                        "$ref": f"#/components/schemas/{_escape(s.schema_name)}"
+                                    }
+                                }
+                            },
+                        }
+                    },
+                }
+            }
+        },
+        "components": {
+            "schemas": {
+                s.schema_name: {
+                    "type": "object",
+                    "description": s.description,
+                    "properties": {
+                        s.property_name: {
+                            "type": "string",
+                            "description": s.property_description,
+                            "default": s.property_default,
+                            "enum": [s.property_enum, "fixed"],
+                        },
+                        "other": {"type": "integer"},
+                    },
+                }
+            },
+            "securitySchemes": {
+                s.scheme_name: {
+                    "type": "oauth2",
+                    "flows": {
+                        "authorizationCode": {
+                            "authorizationUrl": s.authorize_url,
+                            "tokenUrl": s.token_url,
+                            "scopes": {s.scope: s.scope_description},
+                        }
+                    },
+                }
+            },
+        },
+    }
+
+
+def _escape(name: str) -> str:
+    return name.replace("~", "~0").replace("/", "~1")
+
+
+_counter = itertools.count()
+
+
+def _generate(spec: dict[str, Any], root: Path) -> tuple[int, str, Path, str]:
+    n = next(_counter)
+    package = f"untrusted_{n}"
+    spec_path = root / f"spec{n}.json"
+    spec_path.write_text(json.dumps(spec), encoding="utf-8")
+    out = root / f"out{n}"
+    err = io.StringIO()
+    # From a folder outside any project: no [tool.sdkgen], overlays or auth profile apply.
+    with (
+        contextlib.chdir(root),
+        contextlib.redirect_stderr(err),
+        contextlib.redirect_stdout(io.StringIO()),
+    ):
+        code = sdkgen_main(
+            ["generate", "--spec", str(spec_path), "--output", str(out), "--package-name", package]
+        )
+    return code, err.getvalue(), out, package
+
+
+@contextlib.contextmanager
+def _imported(out: Path, package: str) -> Iterator[dict[str, ModuleType]]:
+    """Every module of the generated package, imported; then forgotten again."""
+    sys.path.insert(0, str(out))
+    modules: dict[str, ModuleType] = {}
+    try:
+        for path in sorted((out / package).rglob("*.py")):
+            rel = path.relative_to(out).with_suffix("")
+            parts = rel.parts[:-1] if rel.name == "__init__" else rel.parts
+            if parts[-1] == "__main__":
+                continue
+            name = ".".join(parts)
+            modules[name] = importlib.import_module(name)
+        yield modules
+    finally:
+        sys.path.remove(str(out))
+        for name in [m for m in sys.modules if m == package or m.startswith(f"{package}.")]:
+            del sys.modules[name]
+
+
+def _check_package(slots: Slots, out: Path, package: str) -> None:
+    for path in out.rglob("*.py"):
+        ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    pyproject = tomllib.loads((out / "pyproject.toml").read_text(encoding="utf-8"))
+    assert pyproject["project"]["description"] == (
+        f"Typed client for the {slots.title} (spec {slots.version})"
+    )
+    example_config = tomllib.loads((out / "Config.example.toml").read_text(encoding="utf-8"))
+    assert example_config[package]["base_url"] == slots.server_url.rstrip("/")
+    readme = (out / "README.md").read_text(encoding="utf-8")
+    assert "<script>" not in readme
+
+    assert not hasattr(builtins, SENTINEL)
+    with _imported(out, package) as modules:
+        root = modules[package]
+        root.Client(base_url="https://api.example.test").close()
+        root.AsyncClient(base_url="https://api.example.test")
+        assert not hasattr(builtins, SENTINEL), "importing the package ran spec text"
+
+        info = modules[f"{package}._spec_info"]
+        assert info.SPEC_TITLE == slots.title
+        assert info.SPEC_VERSION == slots.version
+        assert info.DEFAULT_BASE_URL == slots.server_url.rstrip("/")
+        assert info.OAUTH2_AUTHORIZE_URL == slots.authorize_url
+        assert info.OAUTH2_TOKEN_URL == slots.token_url
+        assert dict(info.OAUTH2_SCOPES) == {slots.scope: slots.scope_description}
+
+        (operation,) = modules[f"{package}._operations"].BY_METHOD.values()
+        assert operation.name == slots.operation_id
+        assert operation.path == f"/{slots.path_segment}/{{{slots.path_param}}}"
+        assert operation.security == ((slots.scheme_name, (slots.scope,)),)
+        assert operation.styles == {slots.query_param: "csv"}
+
+        types = modules[f"{package}.types"]
+        (alias_name,) = types.__all__
+        assert set(typing.get_args(getattr(types, alias_name))) == {slots.param_enum, "fixed"}
+
+        models = modules[f"{package}.models"]
+        (model_name,) = models.__all__
+        model = getattr(models, model_name)
+        wires = {f.wire for f in vars(model).values() if type(f).__name__ == "Field"}
+        assert wires == {slots.property_name, "other"}
+        # The wire names are what a response is read by.
+        loaded = model.from_dict({slots.property_name: slots.property_enum, "other": 3})
+        assert loaded.to_dict() == {slots.property_name: slots.property_enum, "other": 3}
+
+
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(slot=st.sampled_from(SLOT_NAMES), text=slot_text, second=st.sampled_from(SLOT_NAMES))
+@example(slot="title", text=BREAK_OUTS[0], second="description")
+@example(slot="property_enum", text=BREAK_OUTS[4], second="param_enum")
+def test_any_text_in_any_slot_generates_an_inert_package(
+    tmp_path: Path, slot: str, text: str, second: str
+) -> None:
+    slots = Slots()
+    setattr(slots, slot, text)
+    setattr(slots, second, text + "2")
+    if slots.property_name == "other":
+        slots.property_name = "other_"
+    code, err, out, package = _generate(spec_for(slots), tmp_path)
+    if code != 0:
+        # Refusals are one line that names the spec file and a place in it.
+        assert code == 2
+        assert err.count("\n") == 1 and err.startswith("sdkgen: error: "), err
+        assert "spec" in err and "Traceback" not in err
+        assert not out.exists()
+        return
+    _check_package(slots, out, package)
+
+
+@pytest.mark.parametrize("text", BREAK_OUTS)
+def test_every_slot_holding_a_break_out_at_once(tmp_path: Path, text: str) -> None:
+    slots = Slots(**{name: f"{text}{i}" for i, name in enumerate(SLOT_NAMES)})
+    code, err, out, package = _generate(spec_for(slots), tmp_path)
+    assert code == 0, err
+    _check_package(slots, out, package)
+
+
+def test_a_description_ending_in_a_quote_reads_as_written(tmp_path: Path) -> None:
+    slots = Slots(property_description='The media kind, e.g. "photo"', description='x "y"')
+    code, err, out, package = _generate(spec_for(slots), tmp_path)
+    assert code == 0, err
+    with _imported(out, package) as modules:
+        model = getattr(modules[f"{package}.models"], "Thing")
+        assert model.__doc__ == 'x "y"'
+
+
+def test_colliding_and_reserved_names_get_stable_distinct_identifiers(tmp_path: Path) -> None:
+    spec = spec_for(Slots(operation_id="request"))
+    op = spec["paths"]["/things/{id}"]["get"]
+    spec["paths"]["/b"] = {"get": {**op, "operationId": "Request", "parameters": []}}
+    spec["paths"]["/c"] = {"get": {**op, "operationId": "close", "parameters": []}}
+    properties = spec["components"]["schemas"]["Thing"]["properties"]
+    properties["a-b"] = {"type": "string"}
+    properties["a_b"] = {"type": "string"}
+    properties["to_dict"] = {"type": "string"}
+    first = _generate(spec, tmp_path)
+    second = _generate(spec, tmp_path)
+    assert first[0] == 0 and second[0] == 0, first[1]
+    client = (first[2] / first[3] / "_client.py").read_text()
+    again = (second[2] / second[3] / "_client.py").read_text()
+    assert client.replace(first[3], "") == again.replace(second[3], "")
+    methods = {n.name for n in ast.walk(ast.parse(client)) if isinstance(n, ast.FunctionDef)}
+    assert {"request_", "request_2", "close_"} <= methods
+    with _imported(first[2], first[3]) as modules:
+        root = modules[first[3]]
+        assert root.Client.request is not root.Client.request_
+        model = modules[f"{first[3]}.models"].Thing
+        fields = {name: f.wire for name, f in vars(model).items() if type(f).__name__ == "Field"}
+        assert fields["a_b"] == "a-b" and fields["a_b_2"] == "a_b"
+        assert fields["to_dict_"] == "to_dict"
+        assert callable(model.to_dict)
