@@ -60,7 +60,7 @@ def test_a_pkce_profile(tmp_path: Path) -> None:
     # A relative store path is relative to the file that names it.
     assert auth.token_store.path == tmp_path / "conf" / "state" / "bot.json"
     assert auth.token_url == "http://127.0.0.1:9/2/oauth2/token"
-    assert auth.authorize_url == "https://api.x.com/2/oauth2/authorize"  # the spec's
+    assert auth.authorize_url == "https://x.com/i/oauth2/authorize"  # X's consent page
 
 
 def test_defaults_and_the_default_token_store(tmp_path: Path) -> None:
