@@ -12,6 +12,7 @@ from twitter_api import AsyncClient, Client
 from twitter_api._cli import main
 from twitter_api._secrets import Secret
 from twitter_api.auth import (
+    AppOnly,
     BearerToken,
     OAuth2PKCE,
     OAuth2UserToken,
@@ -281,4 +282,17 @@ def test_an_api_redirect_is_returned_not_followed(evil: Loopback) -> None:
         with Client(auth=BearerToken(TOKEN), base_url=api.url, http_client=http) as client:
             response = client.request("GET", "/2/users/me")
         assert response.status_code == 307
+    assert evil.requests == []
+
+
+def test_a_stream_connect_never_follows_a_token_redirect(evil: Loopback) -> None:
+    # The stream's first request makes AppOnly fetch its bearer: that POST carries the secret.
+    with Loopback(redirect_to(evil)) as api:  # type: ignore[arg-type]
+        auth = AppOnly("key", "app-secret-Jw2", token_url=api.url + "/oauth2/token")
+        http = httpx.Client(follow_redirects=True)
+        with Client(auth=auth, base_url=api.url, http_client=http) as client:
+            with pytest.raises(OAuthError, match="redirect"):
+                with client.stream_posts_sample():
+                    pass
+        assert [r.path for r in api.requests] == ["/oauth2/token"]
     assert evil.requests == []
