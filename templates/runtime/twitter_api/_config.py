@@ -102,8 +102,9 @@ PROFILE_KEYS: Final[Mapping[str, Kind]] = {
     "access_token_secret": "secret",
     "allow_insecure_http": "bool",
 }
-# Settings that decide where credentials are sent (see the module docstring).
-ENDPOINT_KEYS: Final = ("base_url", "authorize_url", "token_url", "revoke_url")
+# Settings that decide where and how credentials are sent (see the module docstring).
+ENDPOINT_KEYS: Final = frozenset({"base_url", "authorize_url", "token_url", "revoke_url"})
+ROUTING_KEYS: Final = ENDPOINT_KEYS | {"allow_insecure_http"}
 # Keys every flow accepts besides its own.
 COMMON_PROFILE_KEYS: Final = frozenset({"flow", "allow_insecure_http"})
 # flow -> (required keys, optional keys); `flow` itself is always required.
@@ -189,7 +190,7 @@ class _Merged:
     module: dict[str, _Value] = field(default_factory=dict)
     profiles: dict[str, dict[str, _Value]] = field(default_factory=dict)
     headers: dict[str, Location] = field(default_factory=dict)  # where each profile is declared
-    # (file, key, location) of every literal secret in a file, overridden or not
+    # (layer, key, location) of every literal secret in a file, overridden or not
     literal_secrets: list[tuple[_Layer, str, Location]] = field(default_factory=list)
 
 
@@ -514,19 +515,15 @@ def _check_endpoints(
     """Refuse endpoint settings that would send credentials where the user did not choose."""
     values = merged.profiles[profile]
     checked: list[tuple[str, str | None, _Value]] = [
-        (key, None, merged.module[key])
-        for key in ("base_url", "allow_insecure_http")
-        if key in merged.module
+        (key, None, value) for key, value in merged.module.items() if key in ROUTING_KEYS
     ]
-    checked += [
-        (key, profile, values[key])
-        for key in (*ENDPOINT_KEYS[1:], "allow_insecure_http")
-        if key in values
-    ]
+    checked += [(key, profile, value) for key, value in values.items() if key in ROUTING_KEYS]
     for key, owner, value in checked:
         what = _describe(key, owner)
-        if key != "allow_insecure_http" and isinstance(value.raw, str):
-            reason = insecure_http_reason(value.raw, allow_insecure_http=allow_http)
+        if not isinstance(value.raw, str if key in ENDPOINT_KEYS else bool):
+            continue  # reported while type-checking
+        if key in ENDPOINT_KEYS:
+            reason = insecure_http_reason(str(value.raw), allow_insecure_http=allow_http)
             if reason is not None:
                 problems.add(value.location, f"{what} {reason}", key, owner)
         layer = value.layer
