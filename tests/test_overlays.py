@@ -353,6 +353,7 @@ def test_shipped_overlays_load_and_every_action_has_a_reason() -> None:
         "10-unique-enum-values.yaml",
         "20-selectable-id-fields.yaml",
         "30-list-valued-field-selectors.yaml",
+        "40-x-consent-page.yaml",
     ]
     for path in SHIPPED:
         overlay = load_overlay(path)
@@ -363,7 +364,7 @@ def test_shipped_overlays_fix_2167_and_none_is_stale() -> None:
     original = _load("2.167")
     result = apply_overlays(original, SHIPPED)
     assert result.stale == ()
-    assert len(result.applied) == 12
+    assert len(result.applied) == 13
     fixed = result.document
     news = _params(fixed)["NewsFieldsParameter"]["schema"]["items"]["enum"]
     assert news.count("contexts") == 1
@@ -375,6 +376,9 @@ def test_shipped_overlays_fix_2167_and_none_is_stale() -> None:
         "referenced_posts",
         "sender_id",
     ]
+    flow = fixed["components"]["securitySchemes"]["OAuth2UserToken"]["flows"]["authorizationCode"]
+    assert flow["authorizationUrl"] == "https://x.com/i/oauth2/authorize"
+    assert flow["tokenUrl"] == "https://api.x.com/2/oauth2/token"  # left where X serves it
     post_fields = _params(fixed)["PostFieldsParameter"]["schema"]["items"]["enum"]
     assert post_fields[-2:] == ["author_id", "in_reply_to_user_id"]
     assert len(post_fields) == len(set(post_fields))
@@ -411,17 +415,24 @@ def test_shipped_overlays_go_stale_once_applied_or_on_other_versions() -> None:
     fixed = apply_overlays(_load("2.167"), SHIPPED).document
     again = apply_overlays(fixed, SHIPPED)
     assert again.document == fixed
-    assert len(again.stale) == 12
+    assert len(again.stale) == 13
     for version in ("2.152", "2.157", "2.159"):
+        # Older specs carry the same API-host authorization URL; only that action applies.
         result = apply_overlays(_load(version), SHIPPED)
-        assert result.document == _load(version)
+        assert [action.file.name for action in result.applied] == ["40-x-consent-page.yaml"]
         assert len(result.stale) == 12
+        flows = result.document["components"]["securitySchemes"]["OAuth2UserToken"]["flows"]
+        flows["authorizationCode"]["authorizationUrl"] = "https://api.x.com/2/oauth2/authorize"
+        assert result.document == _load(version)
 
 
 def test_shipped_overlays_keep_the_rest_of_2167_intact() -> None:
     original = _load("2.167")
     fixed = apply_overlays(original, SHIPPED).document
     untouched = copy.deepcopy(fixed)
+    flows = untouched["components"]["securitySchemes"]["OAuth2UserToken"]["flows"]
+    assert flows["authorizationCode"]["authorizationUrl"] == "https://x.com/i/oauth2/authorize"
+    flows["authorizationCode"]["authorizationUrl"] = "https://api.x.com/2/oauth2/authorize"
     del untouched["components"]["parameters"]
     del untouched["paths"]
     trimmed = copy.deepcopy(original)

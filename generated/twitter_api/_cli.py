@@ -16,12 +16,15 @@ import json
 import sys
 import time
 from collections.abc import Callable, Sequence
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from ._config import ConfigError, Settings, load_settings
 from ._exceptions import APIError, APIStatusError, OperationNotAllowedError
 from ._secrets import InsecureFileError
 from .auth import OAuth2PKCE
+
+if TYPE_CHECKING:
+    from ._client import Client
 
 __all__ = ["main"]
 
@@ -140,9 +143,7 @@ def _status(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _verify(settings: Settings, args: argparse.Namespace) -> int:
-    from ._client import Client  # the generated client; imported late to keep startup fast
-
-    with Client(auth=settings.auth, base_url=settings.base_url, timeout=settings.timeout) as c:
+    with _client(settings) as c:
         # Looked up by name: the runtime is shared by clients of specs without getUsersMe.
         get_users_me: Callable[..., Any] | None = getattr(c, "get_users_me", None)
         if get_users_me is None:
@@ -193,13 +194,27 @@ def _request(settings: Settings, args: argparse.Namespace) -> int:
         except (OSError, ValueError) as exc:
             print(f"{PROG}: -d is not usable JSON: {exc}", file=sys.stderr)
             return USAGE
-    path = args.path if args.path.startswith("/") else "/" + args.path
-    from ._client import Client
-
-    with Client(auth=settings.auth, base_url=settings.base_url, timeout=settings.timeout) as c:
-        response = c.request(args.method.upper(), path, params=params or None, json=body)
+    # "2/users/me" is taken as "/2/users/me"; anything else goes to the client's own check.
+    path = "/" + args.path if args.path[:1].isalnum() and "://" not in args.path else args.path
+    with _client(settings) as c:
+        try:
+            response = c.request(args.method.upper(), path, params=params or None, json=body)
+        except ValueError as exc:  # a path that would leave base_url's origin; nothing sent
+            print(f"{PROG}: {exc}", file=sys.stderr)
+            return USAGE
     _print_body(response.content, sys.stdout)
     return OK
+
+
+def _client(settings: Settings) -> Client:
+    from ._client import Client  # the generated client; imported late to keep startup fast
+
+    return Client(
+        auth=settings.auth,
+        base_url=settings.base_url,
+        timeout=settings.timeout,
+        allow_insecure_http=settings.allow_insecure_http,
+    )
 
 
 def _read_data(value: str) -> str:

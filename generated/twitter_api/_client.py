@@ -295,6 +295,8 @@ class Client(SyncAPIClient):
         max_retries: retries of connection errors, timeouts and 5xx (idempotent requests only,
             or requests that surely never reached the server).
         wait_on_rate_limit: on 429, sleep until the limit resets and try again.
+        allow_insecure_http: accept a plain-http base_url other than a loopback host (the
+            credentials then cross the network unencrypted).
     """
 
     _problem = _PROBLEM
@@ -309,6 +311,7 @@ class Client(SyncAPIClient):
         timeout: float | None = 30.0,
         max_retries: int = 2,
         wait_on_rate_limit: bool = False,
+        allow_insecure_http: bool = False,
     ) -> None:
         super().__init__(
             auth=auth,
@@ -317,6 +320,7 @@ class Client(SyncAPIClient):
             timeout=timeout,
             max_retries=max_retries,
             wait_on_rate_limit=wait_on_rate_limit,
+            allow_insecure_http=allow_insecure_http,
         )
 
     @classmethod
@@ -340,6 +344,7 @@ class Client(SyncAPIClient):
             timeout=settings.timeout,
             max_retries=max_retries,
             wait_on_rate_limit=wait_on_rate_limit,
+            allow_insecure_http=settings.allow_insecure_http,
         )
 
     def upload_media(
@@ -5552,6 +5557,8 @@ class AsyncClient(AsyncAPIClient):
         max_retries: retries of connection errors, timeouts and 5xx (idempotent requests only,
             or requests that surely never reached the server).
         wait_on_rate_limit: on 429, sleep until the limit resets and try again.
+        allow_insecure_http: accept a plain-http base_url other than a loopback host (the
+            credentials then cross the network unencrypted).
     """
 
     _problem = _PROBLEM
@@ -5566,6 +5573,7 @@ class AsyncClient(AsyncAPIClient):
         timeout: float | None = 30.0,
         max_retries: int = 2,
         wait_on_rate_limit: bool = False,
+        allow_insecure_http: bool = False,
     ) -> None:
         super().__init__(
             auth=auth,
@@ -5574,6 +5582,7 @@ class AsyncClient(AsyncAPIClient):
             timeout=timeout,
             max_retries=max_retries,
             wait_on_rate_limit=wait_on_rate_limit,
+            allow_insecure_http=allow_insecure_http,
         )
 
     @classmethod
@@ -5597,6 +5606,7 @@ class AsyncClient(AsyncAPIClient):
             timeout=settings.timeout,
             max_retries=max_retries,
             wait_on_rate_limit=wait_on_rate_limit,
+            allow_insecure_http=settings.allow_insecure_http,
         )
 
     async def upload_media(

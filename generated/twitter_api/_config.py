@@ -7,6 +7,7 @@
     timeout = 30.0                      # optional, seconds
     default_profile = "bot"             # optional; else the first profile defined
     allow_insecure_permissions = false  # optional; true accepts secret files others can read
+    allow_insecure_http = false         # optional (here or in a profile); true allows http URLs
 
     [twitter_api.profiles.bot]
     flow = "pkce"                       # "pkce" | "app" | "bearer" | "oauth1"
@@ -29,6 +30,14 @@ profile and where it was set (file:line:column or the environment variable). Unk
 errors. A file holding a literal secret, a `{ file = ... }` secret or a token store that group
 or others can read is refused (fix: chmod 600) unless `allow_insecure_permissions = true`.
 Secret values never appear in a message.
+
+Endpoint settings (`base_url`, `*_url`) decide where credentials go, so a value other than the
+default is taken only from a file owned by the current user that group and others cannot
+write, and from the implicit `./Config.toml` only when the profile's credentials are literals
+in that same file (a file planted in the working directory must not redirect credentials from
+the environment, other files or the token store). They must be https, or http to a loopback
+host, unless `allow_insecure_http = true`. Config and secret files must be regular files of
+bounded size.
 """
 
 from __future__ import annotations
@@ -45,10 +54,20 @@ from urllib.parse import urlsplit
 import httpx
 
 from . import _spec_info
+from ._endpoints import insecure_http_reason
 from ._exceptions import APIError
+from ._files import (
+    MAX_CONFIG_BYTES,
+    MAX_SECRET_BYTES,
+    FileRefused,
+    OpenedFile,
+    owned_by_user,
+    read_small_file,
+)
 from ._secrets import Secret, group_or_others_can_read
 from ._toml_positions import KeyPath, Position, key_positions, split_error_position
 from .auth import AppOnly, BearerToken, OAuth1, OAuth2PKCE
+from .auth._app_only import DEFAULT_TOKEN_URL as APP_TOKEN_URL
 
 __all__ = ["ConfigError", "ConfigProblem", "Settings", "load_settings"]
 
@@ -66,6 +85,7 @@ MODULE_KEYS: Final[Mapping[str, Kind]] = {
     "timeout": "number",
     "default_profile": "text",
     "allow_insecure_permissions": "bool",
+    "allow_insecure_http": "bool",
 }
 PROFILE_KEYS: Final[Mapping[str, Kind]] = {
     "flow": "flow",
@@ -82,7 +102,13 @@ PROFILE_KEYS: Final[Mapping[str, Kind]] = {
     "api_secret": "secret",
     "access_token": "secret",
     "access_token_secret": "secret",
+    "allow_insecure_http": "bool",
 }
+# Settings that decide where and how credentials are sent (see the module docstring).
+ENDPOINT_KEYS: Final = frozenset({"base_url", "authorize_url", "token_url", "revoke_url"})
+ROUTING_KEYS: Final = ENDPOINT_KEYS | {"allow_insecure_http"}
+# Keys every flow accepts besides its own.
+COMMON_PROFILE_KEYS: Final = frozenset({"flow", "allow_insecure_http"})
 # flow -> (required keys, optional keys); `flow` itself is always required.
 FLOWS: Final[Mapping[str, tuple[frozenset[str], frozenset[str]]]] = {
     "pkce": (
@@ -145,6 +171,7 @@ class Settings:
     auth: httpx.Auth
     profile: str
     flow: str
+    allow_insecure_http: bool = False
 
 
 # -- sources ----------------------------------------------------------------------------------
@@ -157,6 +184,7 @@ class _Value:
     base_dir: Path  # relative paths in the value resolve against this
     file: Path | None = None  # the config file that holds it, if any
     from_env: bool = False  # a string from an environment variable, to be converted
+    layer: _Layer | None = None  # the TOML source that set it (None: an environment variable)
 
 
 @dataclass(slots=True)
@@ -164,8 +192,8 @@ class _Merged:
     module: dict[str, _Value] = field(default_factory=dict)
     profiles: dict[str, dict[str, _Value]] = field(default_factory=dict)
     headers: dict[str, Location] = field(default_factory=dict)  # where each profile is declared
-    # (file, key, location) of every literal secret in a file, overridden or not
-    literal_secrets: list[tuple[Path, str, Location]] = field(default_factory=list)
+    # (layer, key, location) of every literal secret in a file, overridden or not
+    literal_secrets: list[tuple[_Layer, str, Location]] = field(default_factory=list)
 
 
 class _Problems(list[ConfigProblem]):
@@ -205,10 +233,13 @@ def load_settings(
     chosen = _choose_profile(profile, merged, module.get("default_profile"), problems)
     auth = None
     flow = ""
+    allow_http = False
     if chosen is not None:
         flow_value = merged.profiles[chosen].get("flow")
         flow = flow_value.raw if flow_value and isinstance(flow_value.raw, str) else ""
-        auth = _build_auth(chosen, merged, env, allow_insecure, problems)
+        allow_http = _allow_insecure_http(module, merged.profiles[chosen])
+        _check_endpoints(chosen, flow, merged, allow_http, problems)
+        auth = _build_auth(chosen, merged, env, allow_insecure, allow_http, problems)
     if problems or auth is None or chosen is None:
         raise ConfigError(problems)
     base_url = module.get("base_url")
@@ -219,6 +250,7 @@ def load_settings(
         auth=auth,
         profile=chosen,
         flow=flow,
+        allow_insecure_http=allow_http,
     )
 
 
@@ -229,6 +261,8 @@ class _Layer:
     positions: dict[KeyPath, Position]  # where each table and key starts in the text
     base_dir: Path
     file: Path | None
+    opened: OpenedFile | None = None  # the file's owner and mode, as read
+    implicit: bool = False  # ./Config.toml, read because no source was named
 
 
 def _toml_layers(
@@ -244,21 +278,29 @@ def _toml_layers(
     else:
         listed = [os.fspath(p) for p in path]
     inline = env.get(ENV_CONFIG_DATA)
-    if not listed and inline is None and Path(DEFAULT_FILE).is_file():
+    implicit = not listed and inline is None and Path(DEFAULT_FILE).exists()
+    if implicit:
         listed = [DEFAULT_FILE]
     layers: list[_Layer] = []
     for name in listed:
         file = Path(name).expanduser()
         try:
-            text = file.read_text(encoding="utf-8")
+            opened = read_small_file(file, MAX_CONFIG_BYTES)
         except FileNotFoundError:
             problems.add(Location(name), "config file not found")
             continue
-        except (OSError, UnicodeDecodeError) as exc:
+        except FileRefused as exc:
+            problems.add(Location(name), f"refusing the config file: {exc}")
+            continue
+        except OSError as exc:
+            problems.add(Location(name), f"cannot read the config file: {exc.strerror}")
+            continue
+        except UnicodeDecodeError as exc:
             problems.add(Location(name), f"cannot read the config file: {exc}")
             continue
-        layer = _parse(name, text, file.absolute().parent, file, problems)
+        layer = _parse(name, opened.text, file.absolute().parent, file, problems)
         if layer is not None:
+            layer.opened, layer.implicit = opened, implicit
             layers.append(layer)
     if inline is not None:
         layer = _parse(ENV_CONFIG_DATA, inline, Path.cwd(), None, problems)
@@ -306,7 +348,7 @@ def _merge_layer(layer: _Layer, merged: _Merged, problems: _Problems) -> None:
             for name, body in raw.items():
                 _merge_profile(layer, name, body, merged, problems)
         elif key in MODULE_KEYS:
-            merged.module[key] = _Value(raw, where, layer.base_dir, layer.file)
+            merged.module[key] = _Value(raw, where, layer.base_dir, layer.file, layer=layer)
         else:
             problems.add(where, f"unknown key `{key}` in [{MODULE}]", key)
 
@@ -323,9 +365,9 @@ def _merge_profile(
     for key, raw in body.items():
         where = _location(layer, (MODULE, "profiles", name, key))
         if key in PROFILE_KEYS:
-            values[key] = _Value(raw, where, layer.base_dir, layer.file)
+            values[key] = _Value(raw, where, layer.base_dir, layer.file, layer=layer)
             if PROFILE_KEYS[key] == "secret" and isinstance(raw, str) and layer.file is not None:
-                merged.literal_secrets.append((layer.file, key, where))
+                merged.literal_secrets.append((layer, key, where))
         else:
             problems.add(where, f"unknown key `{key}` in profile `{name}`", key, name)
 
@@ -436,19 +478,96 @@ def _typed(kind: Kind, value: _Value, key: str, profile: str | None, problems: _
 
 def _refuse_readable_literal_secrets(merged: _Merged, problems: _Problems) -> None:
     # A literal secret in a file others can read has leaked already: refuse the file.
-    reported: set[Path] = set()
-    for file, key, where in merged.literal_secrets:
-        mode = None if file in reported else _readable_mode(file)
-        if mode is None:
+    reported: set[int] = set()
+    for layer, key, where in merged.literal_secrets:
+        opened = layer.opened
+        if id(layer) in reported or opened is None or not opened.readable_by_others:
             continue
-        reported.add(file)
+        reported.add(id(layer))
         problems.add(
             where,
             f"the file holds a literal secret (`{key}`) and group or others can read it "
-            f"(mode {mode:04o}); fix: chmod 600 {where.source}, or use "
+            f"(mode {opened.mode:04o}); fix: chmod 600 {where.source}, or use "
             '{ env = "NAME" } / { file = "PATH" }, or set allow_insecure_permissions = true',
             key,
         )
+
+
+def _allow_insecure_http(module: Mapping[str, object], profile: Mapping[str, _Value]) -> bool:
+    # The profile's setting wins over the module's.
+    value = profile.get("allow_insecure_http")
+    return (value.raw if value is not None else module.get("allow_insecure_http")) is True
+
+
+def _default_endpoint(key: str, flow: str) -> object:
+    if key == "base_url":
+        return _spec_info.DEFAULT_BASE_URL
+    if key == "authorize_url":
+        return _spec_info.OAUTH2_AUTHORIZE_URL
+    if key == "token_url":
+        return _spec_info.OAUTH2_TOKEN_URL if flow == "pkce" else APP_TOKEN_URL
+    if key == "revoke_url":
+        return _spec_info.OAUTH2_REVOKE_URL
+    return False  # allow_insecure_http
+
+
+def _check_endpoints(
+    profile: str, flow: str, merged: _Merged, allow_http: bool, problems: _Problems
+) -> None:
+    """Refuse endpoint settings that would send credentials where the user did not choose."""
+    values = merged.profiles[profile]
+    checked: list[tuple[str, str | None, _Value]] = [
+        (key, None, value) for key, value in merged.module.items() if key in ROUTING_KEYS
+    ]
+    checked += [(key, profile, value) for key, value in values.items() if key in ROUTING_KEYS]
+    for key, owner, value in checked:
+        what = _describe(key, owner)
+        if not isinstance(value.raw, str if key in ENDPOINT_KEYS else bool):
+            continue  # reported while type-checking
+        if key in ENDPOINT_KEYS:
+            reason = insecure_http_reason(str(value.raw), allow_insecure_http=allow_http)
+            if reason is not None:
+                problems.add(value.location, f"{what} {reason}", key, owner)
+        layer = value.layer
+        if layer is None or layer.opened is None or value.raw == _default_endpoint(key, flow):
+            continue
+        opened = layer.opened
+        if not owned_by_user(opened.uid) or opened.writable_by_others:
+            problems.add(
+                value.location,
+                f"{what} is refused: it decides where credentials go, and the file is owned by "
+                f"another user or writable by group or others (mode {opened.mode:04o}); fix: "
+                f"chmod go-w {layer.label} (and own it), or set it in an environment variable",
+                key,
+                owner,
+            )
+        elif layer.implicit:
+            outside = _credentials_outside(layer, values, flow)
+            if outside:
+                problems.add(
+                    value.location,
+                    f"{what} is refused: ./{DEFAULT_FILE} is read only because it is in the "
+                    f"working directory, and it must not redirect credentials it does not hold "
+                    f"({', '.join(outside)}); name the file with --config or {ENV_CONFIG} "
+                    "to use it",
+                    key,
+                    owner,
+                )
+
+
+def _credentials_outside(layer: _Layer, values: Mapping[str, _Value], flow: str) -> list[str]:
+    """The profile's credentials that are not literals written in `layer`, described."""
+    found: list[str] = []
+    for key, value in values.items():
+        if PROFILE_KEYS[key] != "secret":
+            continue
+        if value.layer is not layer:
+            found.append(f"`{key}` from {value.location.source}")
+        elif isinstance(value.raw, dict):
+            found.append(f"`{key}` from {{ {next(iter(value.raw))} = ... }}")
+    if flow == "pkce":
+        found.append("the token store")
+    return found
 
 
 def _readable_mode(path: Path) -> int | None:
@@ -492,7 +611,12 @@ def _choose_profile(
 
 
 def _build_auth(
-    name: str, merged: _Merged, env: Mapping[str, str], allow_insecure: bool, problems: _Problems
+    name: str,
+    merged: _Merged,
+    env: Mapping[str, str],
+    allow_insecure: bool,
+    allow_http: bool,
+    problems: _Problems,
 ) -> httpx.Auth | None:
     values = merged.profiles[name]
     header = merged.headers.get(name, Location("configuration"))
@@ -511,7 +635,7 @@ def _build_auth(
             key,
             name,
         )
-    for key in sorted(values.keys() - required - optional - {"flow"}):
+    for key in sorted(values.keys() - required - optional - COMMON_PROFILE_KEYS):
         message = f"key `{key}` in profile `{name}` is not used by flow `{flow}`"
         problems.add(values[key].location, message, key, name)
     resolve = _Resolver(name, values, env, allow_insecure, problems)
@@ -529,12 +653,14 @@ def _build_auth(
             token_url=resolve.optional_text("token_url"),
             revoke_url=resolve.optional_text("revoke_url"),
             allow_insecure_permissions=allow_insecure,
+            allow_insecure_http=allow_http,
         )
     if flow == "app":
         return AppOnly(
             resolve.text("client_id"),
             resolve.secret("client_secret"),
             token_url=resolve.optional_text("token_url"),
+            allow_insecure_http=allow_http,
         )
     if flow == "bearer":
         return BearerToken(resolve.secret("bearer_token"))
@@ -598,17 +724,25 @@ class _Resolver:
         path = Path(os.path.expanduser(str(raw["file"])))
         path = path if path.is_absolute() else value.base_dir / path
         try:
-            mode = group_or_others_can_read(path)
-            text = path.read_text(encoding="utf-8").strip()
+            opened = read_small_file(path, MAX_SECRET_BYTES)
+        except FileRefused as exc:
+            self._fail(value, key, f"refusing {path}: {exc}")
+            return None
         except OSError as exc:
             self._fail(value, key, f"cannot read {path}: {exc.strerror}")
             return None
-        if mode is not None and PROFILE_KEYS[key] == "secret" and not self._allow_insecure:
+        except UnicodeDecodeError:
+            self._fail(value, key, f"the file {path} is not UTF-8 text")
+            return None
+        text = opened.text.strip()
+        secret = PROFILE_KEYS[key] == "secret"
+        if secret and opened.readable_by_others and not self._allow_insecure:
             self._fail(
                 value,
                 key,
-                f"the secret file {path} is readable by group or others (mode {mode:04o}); "
-                f"fix: chmod 600 {path}, or set allow_insecure_permissions = true",
+                f"the secret file {path} is readable by group or others "
+                f"(mode {opened.mode:04o}); fix: chmod 600 {path}, or set "
+                "allow_insecure_permissions = true",
             )
             return None
         if not text:

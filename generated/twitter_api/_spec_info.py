@@ -13,7 +13,7 @@ SPEC_TITLE: Final = "X API v2"
 SPEC_VERSION: Final = "2.167"
 SPEC_SHA256: Final = "ddaf2f44b19c63dc5550811bc2df893d6dafb44049c9064c8a4161e0da47c9b6"
 DEFAULT_BASE_URL: Final = "https://api.x.com"
-OAUTH2_AUTHORIZE_URL: Final = "https://api.x.com/2/oauth2/authorize"
+OAUTH2_AUTHORIZE_URL: Final = "https://x.com/i/oauth2/authorize"
 OAUTH2_TOKEN_URL: Final = "https://api.x.com/2/oauth2/token"
 # The spec names no revocation endpoint; X serves it beside the token endpoint.
 OAUTH2_REVOKE_URL: Final = "https://api.x.com/2/oauth2/revoke"

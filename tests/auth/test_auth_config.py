@@ -60,7 +60,7 @@ def test_a_pkce_profile(tmp_path: Path) -> None:
     # A relative store path is relative to the file that names it.
     assert auth.token_store.path == tmp_path / "conf" / "state" / "bot.json"
     assert auth.token_url == "http://127.0.0.1:9/2/oauth2/token"
-    assert auth.authorize_url == "https://api.x.com/2/oauth2/authorize"  # the spec's
+    assert auth.authorize_url == "https://x.com/i/oauth2/authorize"  # X's consent page
 
 
 def test_defaults_and_the_default_token_store(tmp_path: Path) -> None:
@@ -135,11 +135,11 @@ def test_precedence_env_then_files_in_order_then_inline_data(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     # ./Config.toml: read only when no other source is given, so it loses to everything here.
-    write(tmp_path / "Config.toml", '[twitter_api]\ntimeout = 1.0\nbase_url = "http://cwd"\n')
+    write(tmp_path / "Config.toml", '[twitter_api]\ntimeout = 1.0\nbase_url = "https://cwd"\n')
     data = """
         [twitter_api]
         timeout = 2.0
-        base_url = "http://data"
+        base_url = "https://data"
         default_profile = "from-data"
         [twitter_api.profiles.p]
         flow = "bearer"
@@ -153,7 +153,7 @@ def test_precedence_env_then_files_in_order_then_inline_data(
         """
         [twitter_api]
         timeout = 3.0
-        base_url = "http://second"
+        base_url = "https://second"
         default_profile = "p"
         [twitter_api.profiles.p]
         bearer_token = "second-token"
@@ -164,7 +164,7 @@ def test_precedence_env_then_files_in_order_then_inline_data(
         """
         [twitter_api]
         timeout = 4.0
-        base_url = "http://first"
+        base_url = "https://first"
         """,
     )
     env = {
@@ -174,7 +174,7 @@ def test_precedence_env_then_files_in_order_then_inline_data(
     }
     settings = load_settings(environ=env)
     assert settings.timeout == 5.0  # environment variable
-    assert settings.base_url == "http://first"  # the first file beats the second
+    assert settings.base_url == "https://first"  # the first file beats the second
     assert settings.profile == "p"  # default_profile: the second file beats the inline data
     assert authorization(settings) == "Bearer second-token"  # per key: file beats data
     assert authorization(load_settings(profile="q", environ=env)) == "Bearer q-data"
@@ -184,7 +184,7 @@ def test_precedence_env_then_files_in_order_then_inline_data(
 
     # An explicit path replaces TWITTER_API_CONFIG (the inline data still applies).
     only_second = load_settings(second, environ={**env, "TWITTER_API_TIMEOUT": "6"})
-    assert (only_second.base_url, only_second.timeout) == ("http://second", 6.0)
+    assert (only_second.base_url, only_second.timeout) == ("https://second", 6.0)
 
     # With no path, no TWITTER_API_CONFIG and no inline data: ./Config.toml.
     write(

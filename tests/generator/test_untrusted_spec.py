@@ -250,11 +250,11 @@ def _check_package(slots: Slots, out: Path, package: str) -> None:
         assert not hasattr(builtins, SENTINEL), "importing the package ran spec text"
 
         info = modules[f"{package}._spec_info"]
-        assert info.SPEC_TITLE == slots.title
-        assert info.SPEC_VERSION == slots.version
-        assert info.DEFAULT_BASE_URL == slots.server_url.rstrip("/")
-        assert info.OAUTH2_AUTHORIZE_URL == slots.authorize_url
-        assert info.OAUTH2_TOKEN_URL == slots.token_url
+        assert slots.title == info.SPEC_TITLE
+        assert slots.version == info.SPEC_VERSION
+        assert slots.server_url.rstrip("/") == info.DEFAULT_BASE_URL
+        assert slots.authorize_url == info.OAUTH2_AUTHORIZE_URL
+        assert slots.token_url == info.OAUTH2_TOKEN_URL
         assert dict(info.OAUTH2_SCOPES) == {slots.scope: slots.scope_description}
 
         (operation,) = modules[f"{package}._operations"].BY_METHOD.values()
@@ -317,7 +317,7 @@ def test_a_description_ending_in_a_quote_reads_as_written(tmp_path: Path) -> Non
     code, err, out, package = _generate(spec_for(slots), tmp_path)
     assert code == 0, err
     with _imported(out, package) as modules:
-        model = getattr(modules[f"{package}.models"], "Thing")
+        model = modules[f"{package}.models"].Thing
         assert model.__doc__ == 'x "y"'
 
 

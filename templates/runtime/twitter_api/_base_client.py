@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Final, Generic, ParamSpec, Self
 import httpx
 
 from . import _spec_info
+from ._endpoints import check_credential_url, origin_of
 from ._exceptions import (
     APIConnectionError,
     APITimeoutError,
@@ -26,7 +27,7 @@ from ._logging import configure_from_env, package_logger
 from ._models import Converter
 from ._pagination import AsyncPaginator, Paginator
 from ._raw_response import RawResponse, capture_responses, record_response, stop_capture
-from ._wire import Operation, build_request, check_security, parse_response
+from ._wire import Operation, build_request, check_security, parse_response, request_url
 
 if TYPE_CHECKING:
     from ._streaming import AsyncStream, Stream
@@ -50,7 +51,7 @@ Params = ParamSpec("Params")
 class _Settings:
     """What a client was configured with; shared by a client and its `with_options` copies."""
 
-    __slots__ = ("auth", "base_url", "max_retries", "timeout", "wait_on_rate_limit")
+    __slots__ = ("auth", "base_url", "max_retries", "origin", "timeout", "wait_on_rate_limit")
 
     def __init__(
         self,
@@ -62,6 +63,7 @@ class _Settings:
     ) -> None:
         self.auth = auth
         self.base_url = base_url.rstrip("/")
+        self.origin = origin_of(httpx.URL(self.base_url))
         self.timeout = timeout
         self.max_retries = max_retries
         self.wait_on_rate_limit = wait_on_rate_limit
@@ -138,7 +140,14 @@ class _ClientBase(Generic[H]):
         timeout: float | None,
         max_retries: int,
         wait_on_rate_limit: bool,
+        allow_insecure_http: bool,
     ) -> None:
+        if auth is not None:
+            check_credential_url(
+                base_url or _spec_info.DEFAULT_BASE_URL,
+                "base_url",
+                allow_insecure_http=allow_insecure_http,
+            )
         self._settings = _Settings(
             auth,
             base_url or _spec_info.DEFAULT_BASE_URL,
@@ -200,6 +209,14 @@ class _ClientBase(Generic[H]):
             self._http, s.base_url, op, path, query, body, self._headers, s.timeout
         )
 
+    def _build_raw(
+        self, method: str, path: str, params: Mapping[str, Any] | None, json: Any
+    ) -> httpx.Request:
+        s = self._settings
+        url = request_url(s.base_url, s.origin, path)
+        op = Operation(f"{method.upper()} {path}", method.upper(), url)
+        return build_request(self._http, "", op, None, params, json, self._headers, s.timeout)
+
     def _retry_or_raise(
         self,
         request: httpx.Request,
@@ -239,10 +256,6 @@ def _wrap_transport_error(exc: httpx.TransportError, request: httpx.Request) -> 
     return APIConnectionError(f"connection failed: {what}: {type(exc).__name__}", request=request)
 
 
-def _operation_for(method: str, path: str) -> Operation:
-    return Operation(f"{method.upper()} {path}", method.upper(), path)
-
-
 def _raw_result(found: list[httpx.Response], value: T) -> RawResponse[T]:
     if not found:
         raise TypeError("with_raw_response needs a method of this client that sends a request")
@@ -259,6 +272,7 @@ class SyncAPIClient(_ClientBase[httpx.Client]):
         timeout: float | None = DEFAULT_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
         wait_on_rate_limit: bool = False,
+        allow_insecure_http: bool = False,
     ) -> None:
         super().__init__(
             http_client,
@@ -268,6 +282,7 @@ class SyncAPIClient(_ClientBase[httpx.Client]):
             timeout=timeout,
             max_retries=max_retries,
             wait_on_rate_limit=wait_on_rate_limit,
+            allow_insecure_http=allow_insecure_http,
         )
 
     def close(self) -> None:
@@ -281,10 +296,14 @@ class SyncAPIClient(_ClientBase[httpx.Client]):
         self.close()
 
     def _send(self, request: httpx.Request, stream: bool = False) -> httpx.Response:
+        # Redirects are never followed, whatever the http_client says: a token refresh of the
+        # auth flow rides on this send, and a 307 would carry its secrets to another host.
         attempt = 0
         while True:
             try:
-                response = self._http.send(request, auth=self._settings.auth, stream=stream)
+                response = self._http.send(
+                    request, auth=self._settings.auth, stream=stream, follow_redirects=False
+                )
             except httpx.TransportError as exc:
                 delay = self._retry_or_raise(request, attempt, error=exc)
             else:
@@ -347,8 +366,12 @@ class SyncAPIClient(_ClientBase[httpx.Client]):
         params: Mapping[str, Any] | None = None,
         json: Any = None,
     ) -> httpx.Response:
-        """Any endpoint, with this client's auth, retries and errors; returns the raw response."""
-        response = self._send(self._build(_operation_for(method, path), None, params, json))
+        """Any endpoint, with this client's auth, retries and errors; returns the raw response.
+
+        `path` starts with a single `/` (or is a URL on base_url's origin); anything that would
+        send the credentials elsewhere raises ValueError before a request is made.
+        """
+        response = self._send(self._build_raw(method, path, params, json))
         response.read()
         return response
 
@@ -363,6 +386,7 @@ class AsyncAPIClient(_ClientBase[httpx.AsyncClient]):
         timeout: float | None = DEFAULT_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
         wait_on_rate_limit: bool = False,
+        allow_insecure_http: bool = False,
     ) -> None:
         super().__init__(
             http_client,
@@ -372,6 +396,7 @@ class AsyncAPIClient(_ClientBase[httpx.AsyncClient]):
             timeout=timeout,
             max_retries=max_retries,
             wait_on_rate_limit=wait_on_rate_limit,
+            allow_insecure_http=allow_insecure_http,
         )
 
     async def aclose(self) -> None:
@@ -390,7 +415,9 @@ class AsyncAPIClient(_ClientBase[httpx.AsyncClient]):
         attempt = 0
         while True:
             try:
-                response = await self._http.send(request, auth=self._settings.auth, stream=stream)
+                response = await self._http.send(
+                    request, auth=self._settings.auth, stream=stream, follow_redirects=False
+                )
             except httpx.TransportError as exc:
                 delay = self._retry_or_raise(request, attempt, error=exc)
             else:
@@ -454,7 +481,11 @@ class AsyncAPIClient(_ClientBase[httpx.AsyncClient]):
         params: Mapping[str, Any] | None = None,
         json: Any = None,
     ) -> httpx.Response:
-        """Any endpoint, with this client's auth, retries and errors; returns the raw response."""
-        response = await self._send(self._build(_operation_for(method, path), None, params, json))
+        """Any endpoint, with this client's auth, retries and errors; returns the raw response.
+
+        `path` starts with a single `/` (or is a URL on base_url's origin); anything that would
+        send the credentials elsewhere raises ValueError before a request is made.
+        """
+        response = await self._send(self._build_raw(method, path, params, json))
         await response.aread()
         return response

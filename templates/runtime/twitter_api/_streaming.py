@@ -243,7 +243,10 @@ class Stream(_StreamCore[T]):
             kind: _Kind
             error: Exception
             try:
-                response = client._http.send(self._request, auth=client._settings.auth, stream=True)
+                # No redirects: a token refresh may ride on this send (see _base_client).
+                response = client._http.send(
+                    self._request, auth=client._settings.auth, stream=True, follow_redirects=False
+                )
             except httpx.TransportError as exc:
                 kind, error = "network", self._network_error(exc)
             else:
@@ -327,7 +330,7 @@ class AsyncStream(_StreamCore[T]):
             error: Exception
             try:
                 response = await client._http.send(
-                    self._request, auth=client._settings.auth, stream=True
+                    self._request, auth=client._settings.auth, stream=True, follow_redirects=False
                 )
             except httpx.TransportError as exc:
                 kind, error = "network", self._network_error(exc)

@@ -9,15 +9,22 @@ import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, Final
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 import httpx
 
+from ._endpoints import Origin, origin_of
 from ._exceptions import APIResponseError, OperationNotAllowedError
 from ._models import Converter, Model, dump
 from ._spec_info import PACKAGE_NAME, PACKAGE_VERSION, SPEC_VERSION
 
-__all__ = ["Operation", "build_request", "check_security", "parse_response"]
+__all__ = [
+    "Operation",
+    "build_request",
+    "check_security",
+    "parse_response",
+    "request_url",
+]
 
 # Generated models live in the `models` subpackage next to this module.
 MODELS_PACKAGE: Final = __name__.rpartition(".")[0] + ".models"
@@ -102,13 +109,75 @@ def check_security(op: Operation, auth: object) -> None:
 
 
 def encode_path(op: Operation, params: Mapping[str, Any]) -> str:
+    """The operation's path with each value percent-encoded as one segment.
+
+    `/`, `?` and `#` are encoded; values that are empty or a dot segment (`.`, `..`, also
+    percent-encoded) are refused, since URL normalisation would send the call elsewhere.
+    """
     path = op.path
     for name, value in params.items():
         text = _text(value)
         if not text:
             raise ValueError(f"{op.name}: path parameter {name!r} must not be empty")
+        if _decoded(text) in _DOT_SEGMENTS:
+            raise ValueError(
+                f"{op.name}: path parameter {name!r} must not be {text!r}: as a dot segment "
+                "it would change which endpoint is called"
+            )
         path = path.replace("{" + name + "}", quote(text, safe=""))
     return path
+
+
+_DOT_SEGMENTS: Final = frozenset({"", ".", ".."})
+
+
+def _decoded(text: str) -> str:
+    # Servers and proxies may decode more than once: `%252e` -> `%2e` -> `.`.
+    for _ in range(4):
+        decoded = unquote(text)
+        if decoded == text:
+            break
+        text = decoded
+    return text
+
+
+def request_url(base_url: str, base_origin: Origin, path: str) -> str:
+    """The URL of `client.request(method, path)`; refuses a target outside base_url's origin.
+
+    `path` is a path starting with a single `/` (appended to base_url), or an absolute URL on
+    base_url's origin. Without these checks `"@evil.example/..."` or `".evil.example/..."`
+    appended to `https://api.x.com` would name another host, which then receives the token.
+    """
+    if not isinstance(path, str):
+        raise TypeError(f"request(): path must be a str, not {type(path).__name__}")
+    if "\\" in path or any(ord(c) < 0x21 or ord(c) == 0x7F for c in path):
+        raise ValueError(
+            "request(): path must not contain backslashes, spaces or control characters"
+        )
+    if "://" in path.split("?", 1)[0]:
+        url = path
+    elif path.startswith("/") and not path.startswith("//"):
+        url = base_url + path
+    else:
+        raise ValueError(
+            "request(): path must start with a single '/' (e.g. '/2/users/me') or be a URL "
+            f"on {_show(base_origin)}"
+        )
+    try:
+        parsed = httpx.URL(url)
+    except httpx.InvalidURL:
+        raise ValueError("request(): path does not form a valid URL") from None
+    if parsed.userinfo or origin_of(parsed) != base_origin:
+        raise ValueError(
+            f"request(): path points to {_show(origin_of(parsed))}, but credentials are sent "
+            f"only to base_url's origin {_show(base_origin)}"
+        )
+    return url
+
+
+def _show(origin: Origin) -> str:
+    scheme, host, port = origin
+    return f"{scheme}://{host}:{port}"
 
 
 def encode_query(styles: Mapping[str, str], params: Mapping[str, Any]) -> str:
@@ -153,7 +222,7 @@ def build_request(
     if query:
         encoded = encode_query(op.styles, query)
         if encoded:
-            url = f"{url}?{encoded}"
+            url = f"{url}{'&' if '?' in url else '?'}{encoded}"
     all_headers = {"Accept": op.accept, "User-Agent": USER_AGENT}
     if headers:
         all_headers.update(headers)

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import ClassVar, Final
 
 import httpx
 
 from .. import _spec_info
+from .._endpoints import check_credential_url
 from .._logging import package_logger
 from .._secrets import Secret
 from ._flow import Flow, FlowAuth, SubFlow, TakeLock, call, send
 from ._rfc6749 import basic_authorization, parse_token_response
 from ._single_flight import RefreshLock
 
-__all__ = ["AppOnly"]
+__all__ = ["DEFAULT_TOKEN_URL", "AppOnly"]
+
+DEFAULT_TOKEN_URL: Final = f"{_spec_info.DEFAULT_BASE_URL}/oauth2/token"
 
 logger = package_logger(__name__)
 
@@ -22,17 +25,24 @@ class AppOnly(FlowAuth):
     """Fetches an app-only bearer with the API key and secret; re-fetches once on a 401.
 
     X serves this grant at `/oauth2/token` (not the user-context `/2/oauth2/token`), with the
-    key and secret as HTTP Basic credentials, so that is the default `token_url`.
+    key and secret as HTTP Basic credentials, so that is the default `token_url`, which must
+    be https (or on a loopback host) unless `allow_insecure_http`.
     """
 
     security_scheme: ClassVar[str] = "BearerToken"
 
     def __init__(
-        self, client_id: str, client_secret: str | Secret, token_url: str | None = None
+        self,
+        client_id: str,
+        client_secret: str | Secret,
+        token_url: str | None = None,
+        *,
+        allow_insecure_http: bool = False,
     ) -> None:
         self.client_id = client_id
         self._client_secret = Secret(client_secret)
-        self.token_url = token_url or f"{_spec_info.DEFAULT_BASE_URL}/oauth2/token"
+        self.token_url = token_url or DEFAULT_TOKEN_URL
+        check_credential_url(self.token_url, "token_url", allow_insecure_http=allow_insecure_http)
         self._lock = RefreshLock(None)
         self._bearer: Secret | None = None
 

@@ -22,6 +22,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import httpx
 
 from .. import _spec_info
+from .._endpoints import check_credential_url
 from .._logging import package_logger
 from .._secrets import Secret
 from ._errors import AccessDeniedError, AuthError, NotLoggedInError, OAuthError, StateMismatchError
@@ -48,7 +49,8 @@ class OAuth2PKCE(FlowAuth):
     Without `token_store` the token lives only in this object. `client_secret` makes this a
     confidential client (HTTP Basic at the token endpoint); without it, a public one.
     `http_client` is used by `complete()` and `revoke()`; API calls refresh through the client
-    that sends them.
+    that sends them. Endpoint URLs must be https (or on a loopback host) unless
+    `allow_insecure_http`; token and revocation requests never follow redirects.
     """
 
     security_scheme: ClassVar[str] = "OAuth2UserToken"
@@ -67,6 +69,7 @@ class OAuth2PKCE(FlowAuth):
         code_challenge_method: ChallengeMethod = "S256",
         refresh_leeway: float = 60.0,
         allow_insecure_permissions: bool = False,
+        allow_insecure_http: bool = False,
         http_client: httpx.Client | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
@@ -83,6 +86,10 @@ class OAuth2PKCE(FlowAuth):
         self.authorize_url = authorize_url or _spec_info.OAUTH2_AUTHORIZE_URL
         self.token_url = token_url or _spec_info.OAUTH2_TOKEN_URL
         self.revoke_url = revoke_url or _spec_info.OAUTH2_REVOKE_URL
+        for setting in ("authorize_url", "token_url", "revoke_url"):
+            check_credential_url(
+                getattr(self, setting), setting, allow_insecure_http=allow_insecure_http
+            )
         self.code_challenge_method: ChallengeMethod = code_challenge_method
         self.refresh_leeway = refresh_leeway
         self._http_client = http_client
@@ -321,12 +328,13 @@ class OAuth2PKCE(FlowAuth):
 
     def _send_directly(self, request: httpx.Request) -> httpx.Response:
         try:
+            # Never follow a redirect: it would carry the code, token or secret elsewhere.
             if self._http_client is not None:
-                response = self._http_client.send(request)
+                response = self._http_client.send(request, follow_redirects=False)
                 response.read()
                 return response
             with httpx.Client(timeout=30.0) as client:
-                response = client.send(request)
+                response = client.send(request, follow_redirects=False)
                 response.read()
                 return response
         except httpx.HTTPError as exc:

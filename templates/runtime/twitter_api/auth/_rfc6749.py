@@ -57,7 +57,17 @@ def parse_token_response(response: httpx.Response, now: float, redact: Iterable[
 
 
 def raise_for_oauth_error(response: httpx.Response, redact: Iterable[str]) -> None:
-    """Raise the OAuth error a 4xx/5xx token or revocation response carries."""
+    """Raise the OAuth error a 4xx/5xx token or revocation response carries.
+
+    A redirect is an error too: it is never followed, since the request carries a secret.
+    """
+    if response.is_redirect:
+        raise OAuthError(
+            "invalid_response",
+            "the endpoint answered with a redirect, which is not followed so that "
+            "credentials reach only the configured URL",
+            status_code=response.status_code,
+        )
     if response.status_code < 400:
         return
     error, description = "invalid_response", f"HTTP {response.status_code} without an OAuth error"

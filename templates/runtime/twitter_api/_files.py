@@ -1,0 +1,79 @@
+"""Reading the small files the configuration names (config files, secret files) safely.
+
+The file is opened first and everything is checked on the open descriptor, so a file swapped
+between the check and the read cannot slip through. Opening never blocks (a FIFO or a device
+is refused, not waited on). Symlinks are followed on purpose: config and secret files are
+often links into a dotfiles folder or /run/secrets, and the checks apply to the file reached.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+__all__ = [
+    "MAX_CONFIG_BYTES",
+    "MAX_SECRET_BYTES",
+    "FileRefused",
+    "OpenedFile",
+    "owned_by_user",
+    "read_small_file",
+]
+
+MAX_CONFIG_BYTES: Final = 1024 * 1024
+MAX_SECRET_BYTES: Final = 64 * 1024
+_FLAGS: Final = (
+    os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | os.O_CLOEXEC
+)
+
+
+class FileRefused(Exception):
+    """The path is not a regular file of acceptable size; the message says why."""
+
+
+@dataclass(frozen=True, slots=True)
+class OpenedFile:
+    text: str
+    mode: int  # permission bits
+    uid: int  # owner
+
+    @property
+    def readable_by_others(self) -> bool:
+        return bool(self.mode & (stat.S_IRGRP | stat.S_IROTH))
+
+    @property
+    def writable_by_others(self) -> bool:
+        return bool(self.mode & (stat.S_IWGRP | stat.S_IWOTH))
+
+
+def read_small_file(path: Path, limit: int) -> OpenedFile:
+    """The UTF-8 text of a regular file of at most `limit` bytes, with its mode and owner.
+
+    Raises OSError when it cannot be opened, FileRefused when it is not a regular file or
+    too large, UnicodeDecodeError when it is not UTF-8.
+    """
+    fd = os.open(path, _FLAGS)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise FileRefused("it is not a regular file")
+        data = bytearray()
+        while len(data) <= limit:  # one byte past the limit is enough to refuse
+            chunk = os.read(fd, limit + 1 - len(data))
+            if not chunk:
+                break
+            data += chunk
+        if len(data) > limit:
+            raise FileRefused(f"it is larger than {limit} bytes")
+    finally:
+        os.close(fd)
+    return OpenedFile(bytes(data).decode("utf-8"), stat.S_IMODE(info.st_mode), info.st_uid)
+
+
+def owned_by_user(uid: int) -> bool:
+    """True when `uid` is the current user (always on systems without POSIX owners)."""
+    getuid = getattr(os, "getuid", None)
+    return getuid is None or uid == getuid()
