@@ -34,6 +34,7 @@ class Document:
         self.schemes: Mapping[str, Any] = _mapping_at(origin, components, "securitySchemes")
         self._cache: dict[str, Any] = {}
         self._check_refs(raw, [])
+        self.servers = self._server_urls(raw, []) or ()
         self.operations = self._collect_operations()
         self.usage = self._schema_usage()
 
@@ -95,6 +96,7 @@ class Document:
                 raise GeneratorError(self.origin, pointer("paths", route), "not an object")
             item = self.deref(item)
             shared = item.get("parameters") or []
+            item_servers = self._server_urls(item, ["paths", route])
             for method in HTTP_METHODS:
                 op = item.get(method)
                 if op is None:
@@ -111,10 +113,37 @@ class Document:
                         pointer("paths", route, method, "operationId"),
                         f"duplicate operationId {key!r}",
                     )
+                op_servers = self._server_urls(op, ["paths", route, method])
                 operations[key] = Operation(
-                    key, method.upper(), route, op, self._parameters(shared, op)
+                    key,
+                    method.upper(),
+                    route,
+                    op,
+                    self._parameters(shared, op),
+                    item_servers if op_servers is None else op_servers,
                 )
         return operations
+
+    def _server_urls(self, node: Mapping[str, Any], where: list[str]) -> tuple[str, ...] | None:
+        """Where a `servers` list sends calls (variables at their defaults); None without one."""
+        servers = node.get("servers")
+        if servers is None:
+            return None
+        if not isinstance(servers, list):
+            raise GeneratorError(self.origin, pointer(*where, "servers"), "must be an array")
+        urls: list[str] = []
+        for index, server in enumerate(servers):
+            url = server.get("url") if is_map(server) else None
+            if not isinstance(url, str):
+                raise GeneratorError(
+                    self.origin, pointer(*where, "servers", index), "a server needs a string url"
+                )
+            for name, variable in as_mapping(server.get("variables")).items():
+                default = as_mapping(variable).get("default")
+                if default is not None:
+                    url = url.replace(f"{{{name}}}", str(default))
+            urls.append(url)
+        return tuple(urls)
 
     def _parameters(self, shared: Any, op: Mapping[str, Any]) -> dict[tuple[str, str], Any]:
         params: dict[tuple[str, str], Any] = {}
@@ -163,6 +192,7 @@ class Operation:
     path: str
     node: Mapping[str, Any]
     params: dict[tuple[str, str], Any]
+    servers: tuple[str, ...] | None = None  # its own or its path's; None: the document's
 
 
 def is_map(value: object) -> TypeGuard[Mapping[str, Any]]:

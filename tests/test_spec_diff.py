@@ -484,7 +484,7 @@ def test_security_scheme_changes() -> None:
     )
     assert [(c.subject, c.message, c.breaking) for c in diff_specs(old, new).security_changes] == [
         ("Gone", "security scheme removed", True),
-        ("New", "security scheme added", False),
+        ("New", "security scheme added", True),
         ("O", "authorizationCode tokenUrl changed from https://x/token to https://x/token2", True),
         ("O", "authorizationCode scope a removed", True),
         ("O", "authorizationCode scope c added", False),
@@ -728,6 +728,7 @@ def test_render_json_round_trips_the_diff() -> None:
             "location": "q",
             "message": "query parameter 'q' became required",
             "breaking": True,
+            "security": False,
         }
     ]
     assert data["schemas"]["renamed"] == [
@@ -737,7 +738,7 @@ def test_render_json_round_trips_the_diff() -> None:
 
 def test_render_markdown() -> None:
     text = render_markdown(_small_diff())
-    assert text.startswith("# Spec diff 1.0 → 2.0\n\n1.0 -> 2.0: 1 operation added")
+    assert text.startswith("# Spec diff `1.0` → `2.0`\n\n`1.0` -> `2.0`: 1 operation added")
     assert "## Operations removed (1)\n\n- **breaking** `gone`: `GET /gone`\n" in text
     assert "### `op`: `GET /a`\n\n- **breaking** query parameter `q` became required\n" in text
     assert "- **breaking** `Tweet` → `Post` (same structure)\n" in text
