@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Final
 
 from generator.changelog import bump_version, changelog_section, update_changelog
+from generator.encode import plain_line
 from generator.errors import GeneratorError, pointer
 from generator.output import write_atomic
 from generator.settings import Settings, find_project, load_settings
@@ -51,7 +52,11 @@ def cli_main(argv: Sequence[str]) -> int:
     lock = SpecLock.read(settings.spec_lock)
     new = load_spec(args.source or lock.source_url)
     if new.sha256 == lock.sha256:
-        print(f"sdkgen fetch-spec: {new.origin} is the pinned spec {lock.version}; nothing to do")
+        print(
+            plain_line(
+                f"sdkgen fetch-spec: {new.origin} is the pinned spec {lock.version}; nothing to do"
+            )
+        )
         return 0
     if not args.allow_downgrade:
         _refuse_downgrade(new, lock.version)
@@ -64,7 +69,7 @@ def cli_main(argv: Sequence[str]) -> int:
         old_origin=old.origin if old else "(none)",
         new_origin=new.origin,
     )
-    print(diff.summary)
+    print(plain_line(diff.summary))
     try:
         package_version = bump_version(lock.package_version, diff)
     except ValueError as exc:
@@ -84,8 +89,10 @@ def cli_main(argv: Sequence[str]) -> int:
         store_in_cache(new)
     write_atomic(lock.path, updated.render().encode())
     print(
-        f"sdkgen fetch-spec: pinned {new.version} (sha256 {new.sha256[:12]}...), package "
-        f"{lock.package_version} -> {package_version}; run `sdkgen generate`"
+        plain_line(
+            f"sdkgen fetch-spec: pinned {new.version} (sha256 {new.sha256[:12]}...), package "
+            f"{lock.package_version} -> {package_version}; run `sdkgen generate`"
+        )
     )
     return 0
 
