@@ -14,6 +14,7 @@ from urllib.parse import urljoin, urlsplit
 
 import yaml
 
+from generator.encode import plain_line
 from generator.errors import GeneratorError
 from generator.output import write_atomic
 
@@ -164,8 +165,9 @@ def _download(source: str, timeout: float, max_bytes: int) -> bytes:
                     if response.status_code in _REDIRECTS and "location" in response.headers:
                         target = urljoin(url, response.headers["location"])
                         if not url_allowed(target, loopback_http=loopback_http):
+                            shown = plain_line(target)
                             raise GeneratorError(
-                                source, "", f"redirect to {target} refused: not https"
+                                source, "", f"redirect to {shown} refused: not https"
                             )
                         url = target
                         continue
@@ -175,7 +177,8 @@ def _download(source: str, timeout: float, max_bytes: int) -> bytes:
                         )
                     return _read_capped(source, response, max_bytes)
     except httpx.HTTPError as exc:
-        raise GeneratorError(source, "", f"cannot download {url}: {exc}") from None
+        reason = plain_line(" ".join(str(exc).split()) or type(exc).__name__)
+        raise GeneratorError(source, "", f"cannot download {plain_line(url)}: {reason}") from None
     raise GeneratorError(source, "", f"more than {MAX_REDIRECTS} redirects")
 
 
