@@ -1,8 +1,9 @@
 """The generated package's CHANGELOG: one section per spec step, newest first, and its version.
 
-A section names the spec version it was generated from, the one-line diff summary, migration
-notes for every breaking change (in the names users type: `client.get_posts_by_id()`,
-`post_fields=`, `Post`), and what was added.
+A section names the spec version it was generated from, the one-line diff summary, the
+changes of where calls and credentials go, migration notes for every breaking change (in the
+names users type: `client.get_posts_by_id()`, `post_fields=`, `Post`), and what was added.
+Spec text reaches the markdown only through `encode.markdown_code` / `encode.markdown`.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Final
 
+from generator.diff_render import markdown_text, markdown_versions
+from generator.encode import markdown_code
 from generator.spec_diff import Change, ChangeKind, SpecDiff
 
 __all__ = ["bump_version", "changelog_section", "update_changelog"]
@@ -54,11 +57,6 @@ def _default_argument(parameter: str) -> str:
     return identifier(parameter)
 
 
-def _code(text: str) -> str:
-    """Single-quoted names in diff messages become code spans."""
-    return re.sub(r"'([^'\n]*)'", r"`\1`", text)
-
-
 def _fold(summary: str, items: list[str]) -> list[str]:
     if len(items) <= _FOLD_AFTER:
         return items
@@ -67,12 +65,20 @@ def _fold(summary: str, items: list[str]) -> list[str]:
 
 def _operation_note(change: Change, argument: Naming) -> str:
     """A breaking operation change, with what to write instead where that is mechanical."""
-    text = _code(change.message)
+    text = markdown_text(change.text)
     if change.kind is ChangeKind.PARAMETER_RENAMED and change.before and change.after:
         before, after = argument(change.before), argument(change.after)
         if before != after:
-            text += f": pass `{after}=` instead of `{before}=`"
+            text += f": pass {markdown_code(after + '=')} instead of {markdown_code(before + '=')}"
     return text
+
+
+def _call(method: str) -> str:
+    return markdown_code(f"client.{method}()")
+
+
+def _route(method: str, path: str) -> str:
+    return markdown_code(f"{method} {path}")
 
 
 def changelog_section(
@@ -93,12 +99,20 @@ def changelog_section(
     method = method_name or _default_method
     model = class_name or _default_class
     argument = argument_name or _default_argument
-    lines = [f"## {package_version} — X API spec {new_version}", ""]
+    if _SEMVER.fullmatch(package_version) is None:
+        raise ValueError(f"not a MAJOR.MINOR.PATCH version: {package_version!r}")
+    new = markdown_code(new_version)
+    lines = [f"## {package_version} — X API spec {new}", ""]
     if old_version:
-        lines.append(f"Generated from spec {new_version} (previously {old_version}).")
+        lines.append(f"Generated from spec {new} (previously {markdown_code(old_version)}).")
     else:
-        lines.append(f"Generated from spec {new_version}.")
-    lines.extend(["", f"Spec changes: {diff.summary}."])
+        lines.append(f"Generated from spec {new}.")
+    lines.extend(["", f"Spec changes: {markdown_versions(diff)}: {diff.counts}."])
+    if diff.security_relevant:
+        lines.extend(["", "### Where calls and credentials go (review these)", ""])
+        lines.extend(
+            f"- {markdown_code(c.subject)}: {markdown_text(c.text)}" for c in diff.security_relevant
+        )
 
     notes = _migration_notes(diff, method, model, argument)
     if notes:
@@ -114,15 +128,15 @@ def _migration_notes(diff: SpecDiff, method: Naming, model: Naming, argument: Na
     if diff.operations_removed:
         out.extend(["", "#### Removed operations", ""])
         for op in diff.operations_removed:
-            route = f"`{op.method} {op.path}`"
+            route = _route(op.method, op.path)
             if op.replaced_by:
                 out.append(
-                    f"- `client.{method(op.operation_id)}()` is gone; {route} is now "
-                    f"`client.{method(op.replaced_by)}()`."
+                    f"- {_call(method(op.operation_id))} is gone; {route} is now "
+                    f"{_call(method(op.replaced_by))}."
                 )
             else:
                 out.append(
-                    f"- `client.{method(op.operation_id)}()` ({route}) was removed from the API."
+                    f"- {_call(method(op.operation_id))} ({route}) was removed from the API."
                 )
     changed_ops = [(o, [c for c in o.changes if c.breaking]) for o in diff.operations_changed]
     changed_ops = [(o, cs) for o, cs in changed_ops if cs]
@@ -130,22 +144,27 @@ def _migration_notes(diff: SpecDiff, method: Naming, model: Naming, argument: Na
         out.extend(["", "#### Changed operations", ""])
         items: list[str] = []
         for changed, changes in changed_ops:
-            route = f"`{changed.method} {changed.path}`"
-            items.append(f"- `client.{method(changed.operation_id)}()` ({route})")
+            route = _route(changed.method, changed.path)
+            items.append(f"- {_call(method(changed.operation_id))} ({route})")
             items.extend(f"  - {_operation_note(c, argument)}" for c in changes)
         out.extend(_fold(f"{len(changed_ops)} operations changed incompatibly", items))
     if diff.security_changes and any(c.breaking for c in diff.security_changes):
         out.extend(["", "#### Authentication", ""])
         out.extend(
-            f"- `{c.subject}`: {_code(c.message)}" for c in diff.security_changes if c.breaking
+            f"- {markdown_code(c.subject)}: {markdown_text(c.text)}"
+            for c in diff.security_changes
+            if c.breaking
         )
     if diff.schemas_renamed:
         out.extend(["", "#### Renamed models", ""])
-        renames = [f"- `{model(r.old)}` is now `{model(r.new)}`" for r in diff.schemas_renamed]
+        renames = [
+            f"- {markdown_code(model(r.old))} is now {markdown_code(model(r.new))}"
+            for r in diff.schemas_renamed
+        ]
         out.extend(_fold(f"{len(renames)} models renamed", renames))
     if diff.schemas_removed:
         out.extend(["", "#### Removed models", ""])
-        removed = [f"- `{model(name)}`" for name in diff.schemas_removed]
+        removed = [f"- {markdown_code(model(name))}" for name in diff.schemas_removed]
         out.extend(_fold(f"{len(removed)} models removed", removed))
     changed_models = [(s, [c for c in s.changes if c.breaking]) for s in diff.schemas_changed]
     changed_models = [(s, cs) for s, cs in changed_models if cs]
@@ -153,20 +172,20 @@ def _migration_notes(diff: SpecDiff, method: Naming, model: Naming, argument: Na
         out.extend(["", "#### Changed models", ""])
         items = []
         for schema, changes in changed_models:
-            items.append(f"- `{model(schema.name)}`")
-            items.extend(f"  - {_code(c.message)}" for c in changes)
+            items.append(f"- {markdown_code(model(schema.name))}")
+            items.extend(f"  - {markdown_text(c.text)}" for c in changes)
         out.extend(_fold(f"{len(changed_models)} models changed incompatibly", items))
     return out
 
 
 def _additions(diff: SpecDiff, method: Naming, model: Naming) -> list[str]:
     out = [
-        f"- `client.{method(op.operation_id)}()` — `{op.method} {op.path}`"
+        f"- {_call(method(op.operation_id))} — {_route(op.method, op.path)}"
         for op in diff.operations_added
     ]
     out = _fold(f"{len(out)} new operations", out)
     if diff.schemas_added:
-        models = [f"- model `{model(name)}`" for name in diff.schemas_added]
+        models = [f"- model {markdown_code(model(name))}" for name in diff.schemas_added]
         out.extend(_fold(f"{len(models)} new models", models))
     return out
 

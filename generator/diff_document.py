@@ -12,6 +12,8 @@ from generator.errors import GeneratorError, pointer
 
 HTTP_METHODS: Final = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 SCHEMA_PREFIX: Final = "#/components/schemas/"
+# Far deeper than any real spec, and shallow enough for the recursive comparison.
+MAX_DEPTH: Final = 128
 # Where a schema is used: sent by clients (requests), received by them (responses), or both.
 INPUT: Final = "input"
 OUTPUT: Final = "output"
@@ -27,13 +29,14 @@ class Document:
 
     def __init__(self, origin: str, raw: Mapping[str, Any]) -> None:
         self.origin = origin
-        self.raw = raw
-        self.version = str(as_mapping(raw.get("info")).get("version", ""))
-        components = raw.get("components") or {}
+        self.raw: Mapping[str, Any] = self._text_keys(raw, [], set())
+        self.version = str(as_mapping(self.raw.get("info")).get("version", ""))
+        components = self.raw.get("components") or {}
         self.schemas: Mapping[str, Any] = _mapping_at(origin, components, "schemas")
         self.schemes: Mapping[str, Any] = _mapping_at(origin, components, "securitySchemes")
         self._cache: dict[str, Any] = {}
-        self._check_refs(raw, [])
+        self._check_refs(self.raw, [])
+        self.servers = self._server_urls(self.raw, []) or ()
         self.operations = self._collect_operations()
         self.usage = self._schema_usage()
 
@@ -60,21 +63,43 @@ class Document:
             node = self.resolve_ref(node["$ref"])
         return node
 
+    def _text_keys(self, node: Any, path: list[str | int], open_nodes: set[int]) -> Any:
+        """`node` with every key a string (YAML reads `200:` as a number), copied only where
+        one is not; refuses a document nested too deep or holding itself (a YAML alias)."""
+        if not isinstance(node, Mapping | list):
+            return node
+        if id(node) in open_nodes:
+            raise GeneratorError(self.origin, pointer(*path), "the node contains itself")
+        if len(path) > MAX_DEPTH:
+            raise GeneratorError(
+                self.origin, pointer(*path), f"nested more than {MAX_DEPTH} levels deep"
+            )
+        open_nodes.add(id(node))
+        try:
+            if isinstance(node, list):
+                items = [self._text_keys(v, [*path, i], open_nodes) for i, v in enumerate(node)]
+                return node if all(a is b for a, b in zip(items, node, strict=True)) else items
+            pairs = {
+                str(k): self._text_keys(v, [*path, str(k)], open_nodes) for k, v in node.items()
+            }
+            same = all(isinstance(k, str) and pairs[k] is v for k, v in node.items())
+            return node if same else pairs
+        finally:
+            open_nodes.discard(id(node))
+
     def _check_refs(self, node: Any, path: list[str | int]) -> None:
         # Every reference is checked once, up front, so the comparison never meets a bad one.
         if isinstance(node, Mapping):
             ref = node.get("$ref")
             if isinstance(ref, str):
+                where = pointer(*path, "$ref")
                 if not ref.startswith("#"):
-                    raise GeneratorError(
-                        self.origin, pointer(*path, "$ref"), f"external $ref {ref!r} not supported"
-                    )
+                    raise GeneratorError(self.origin, where, f"external $ref {ref!r} not supported")
                 try:
-                    self.resolve_ref(ref)
+                    target = self.resolve_ref(ref)
                 except KeyError:
-                    raise GeneratorError(
-                        self.origin, pointer(*path, "$ref"), f"dangling $ref {ref!r}"
-                    ) from None
+                    raise GeneratorError(self.origin, where, f"dangling $ref {ref!r}") from None
+                self._check_chain(ref, target, where)
             for key, value in node.items():
                 if isinstance(value, Mapping | list):
                     path.append(key)
@@ -87,6 +112,19 @@ class Document:
                     self._check_refs(value, path)
                     path.pop()
 
+    def _check_chain(self, ref: str, target: Any, where: str) -> None:
+        """A `$ref` to a `$ref` to ... that comes back to itself names nothing."""
+        seen = {ref}
+        while is_map(target) and isinstance(target.get("$ref"), str):
+            ref = target["$ref"]
+            if ref in seen:
+                raise GeneratorError(self.origin, where, f"circular $ref chain through {ref!r}")
+            seen.add(ref)
+            try:
+                target = self.resolve_ref(ref)
+            except KeyError:
+                return  # reported where that reference stands
+
     def _collect_operations(self) -> dict[str, Operation]:
         operations: dict[str, Operation] = {}
         paths = _mapping_at(self.origin, self.raw, "paths", top=True)
@@ -95,6 +133,7 @@ class Document:
                 raise GeneratorError(self.origin, pointer("paths", route), "not an object")
             item = self.deref(item)
             shared = item.get("parameters") or []
+            item_servers = self._server_urls(item, ["paths", route])
             for method in HTTP_METHODS:
                 op = item.get(method)
                 if op is None:
@@ -111,10 +150,37 @@ class Document:
                         pointer("paths", route, method, "operationId"),
                         f"duplicate operationId {key!r}",
                     )
+                op_servers = self._server_urls(op, ["paths", route, method])
                 operations[key] = Operation(
-                    key, method.upper(), route, op, self._parameters(shared, op)
+                    key,
+                    method.upper(),
+                    route,
+                    op,
+                    self._parameters(shared, op),
+                    item_servers if op_servers is None else op_servers,
                 )
         return operations
+
+    def _server_urls(self, node: Mapping[str, Any], where: list[str]) -> tuple[str, ...] | None:
+        """Where a `servers` list sends calls (variables at their defaults); None without one."""
+        servers = node.get("servers")
+        if servers is None:
+            return None
+        if not isinstance(servers, list):
+            raise GeneratorError(self.origin, pointer(*where, "servers"), "must be an array")
+        urls: list[str] = []
+        for index, server in enumerate(servers):
+            url = server.get("url") if is_map(server) else None
+            if not isinstance(url, str):
+                raise GeneratorError(
+                    self.origin, pointer(*where, "servers", index), "a server needs a string url"
+                )
+            for name, variable in as_mapping(server.get("variables")).items():
+                default = as_mapping(variable).get("default")
+                if default is not None:
+                    url = url.replace(f"{{{name}}}", str(default))
+            urls.append(url)
+        return tuple(urls)
 
     def _parameters(self, shared: Any, op: Mapping[str, Any]) -> dict[tuple[str, str], Any]:
         params: dict[tuple[str, str], Any] = {}
@@ -163,6 +229,7 @@ class Operation:
     path: str
     node: Mapping[str, Any]
     params: dict[tuple[str, str], Any]
+    servers: tuple[str, ...] | None = None  # its own or its path's; None: the document's
 
 
 def is_map(value: object) -> TypeGuard[Mapping[str, Any]]:

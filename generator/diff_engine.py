@@ -7,8 +7,8 @@ once `diff_renames` has paired renamed ones.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, Final
 
 from generator.diff_document import (
     BOTH,
@@ -22,7 +22,16 @@ from generator.diff_document import (
     is_map,
     responses_of,
 )
-from generator.diff_model import Change, ChangeKind, OperationDiff, OperationRef, SpecDiff
+from generator.diff_model import (
+    Change,
+    ChangeKind,
+    OperationDiff,
+    OperationRef,
+    SpecDiff,
+    Text,
+    joined,
+    text,
+)
 from generator.diff_renames import canon, find_renames
 from generator.diff_schemas import SchemaComparer, Sink
 
@@ -93,7 +102,34 @@ def _compare(old: Document, new: Document) -> SpecDiff:
         schemas_renamed=tuple(renamed),
         schemas_changed=tuple(schema_changes),
         security_changes=tuple(_compare_security_schemes(old, new)),
+        server_changes=tuple(_document_servers(old, new)),
     )
+
+
+def _document_servers(old: Document, new: Document) -> list[Change]:
+    out: list[Change] = []
+    compare_servers(old.servers, new.servers, Sink("servers", text(""), BOTH, out))
+    return out
+
+
+def compare_servers(old: Sequence[str], new: Sequence[str], sink: Sink) -> None:
+    """Every difference in where calls go is breaking: the first server is the client's
+    default base URL, and any other is one a user may be pointed to."""
+    if tuple(old) == tuple(new):
+        return
+    reported: set[str] = set()
+    if old and new and old[0] != new[0]:
+        message = text("default server changed from '{}' to '{}'", old[0], new[0])
+        sink.add(ChangeKind.SERVER_CHANGED, "servers", message, True, old[0], new[0])
+        reported = {old[0], new[0]}
+    for url in old:
+        if url not in new and url not in reported:
+            message = text("server '{}' removed", url)
+            sink.add(ChangeKind.SERVER_REMOVED, "servers", message, True, url, None)
+    for url in new:
+        if url not in old and url not in reported:
+            message = text("server '{}' added", url)
+            sink.add(ChangeKind.SERVER_ADDED, "servers", message, True, None, url)
 
 
 class _OperationComparer:
@@ -104,13 +140,20 @@ class _OperationComparer:
 
     def compare(self, old: Operation, new: Operation) -> OperationDiff | None:
         out: list[Change] = []
-        sink = Sink(new.key, "", BOTH, out)
+        sink = Sink(new.key, text(""), BOTH, out)
         if (old.method, old.path) != (new.method, new.path):
             before, after = f"{old.method} {old.path}", f"{new.method} {new.path}"
-            message = f"moved from '{before}' to '{after}'"
+            message = text("moved from '{}' to '{}'", before, after)
             sink.add(ChangeKind.OPERATION_MOVED, "", message, True, before, after)
         if new.node.get("deprecated") and not old.node.get("deprecated"):
-            sink.add(ChangeKind.OPERATION_DEPRECATED, "", "deprecated", False)
+            sink.add(ChangeKind.OPERATION_DEPRECATED, "", text("deprecated"), False)
+        if old.servers is not None or new.servers is not None:
+            # Its own servers (or its path's); the document's are compared once, apart.
+            compare_servers(
+                self.old.servers if old.servers is None else old.servers,
+                self.new.servers if new.servers is None else new.servers,
+                sink,
+            )
         self._compare_parameters(old, new, sink)
         self._compare_request_body(old, new, sink)
         self._compare_responses(old, new, sink)
@@ -144,33 +187,34 @@ class _OperationComparer:
             where, name = key
             if key in renamed:
                 after = renamed[key][1]
-                message = f"{where} parameter '{name}' renamed to '{after}'"
+                message = _parameter(where, name) + text(" renamed to '{}'", after)
                 sink.add(ChangeKind.PARAMETER_RENAMED, name, message, True, name, after)
             else:
-                sink.add(
-                    ChangeKind.PARAMETER_REMOVED, name, f"{where} parameter '{name}' removed", True
-                )
+                message = _parameter(where, name) + text(" removed")
+                sink.add(ChangeKind.PARAMETER_REMOVED, name, message, True)
         for key in added:
             if key not in renamed.values():
                 where, name = key
                 required = bool(new.params[key].get("required"))
-                message = f"{'required ' if required else ''}{where} parameter '{name}' added"
-                sink.add(ChangeKind.PARAMETER_ADDED, name, message, required)
+                message = text("required " if required else "") + _parameter(where, name)
+                sink.add(ChangeKind.PARAMETER_ADDED, name, message + text(" added"), required)
         pairs = [(k, k) for k in old.params if k in new.params] + list(renamed.items())
         for old_key, new_key in pairs:
             self._compare_parameter(old.params[old_key], new.params[new_key], sink)
 
     def _compare_parameter(self, old: Any, new: Any, sink: Sink) -> None:
         where, name = str(new.get("in", "")), str(new.get("name", ""))
-        label = f"{where} parameter '{name}'"
+        label = _parameter(where, name)
         was, now = bool(old.get("required")), bool(new.get("required"))
         if now and not was:
-            sink.add(ChangeKind.PARAMETER_REQUIRED, name, f"{label} became required", True)
+            message = label + text(" became required")
+            sink.add(ChangeKind.PARAMETER_REQUIRED, name, message, True)
         elif was and not now:
-            sink.add(ChangeKind.PARAMETER_OPTIONAL, name, f"{label} became optional", False)
+            message = label + text(" became optional")
+            sink.add(ChangeKind.PARAMETER_OPTIONAL, name, message, False)
         old_style, new_style = _serialisation(old), _serialisation(new)
         if old_style != new_style:
-            message = f"{label} serialisation changed from {old_style} to {new_style}"
+            message = label + text(" serialisation changed from {} to {}", old_style, new_style)
             sink.add(ChangeKind.PARAMETER_STYLE_CHANGED, name, message, True, old_style, new_style)
         inner = Sink(sink.subject, label, frozenset({INPUT}), sink.out)
         self.schemas.compare(old.get("schema"), new.get("schema"), "", inner, set())
@@ -182,31 +226,35 @@ class _OperationComparer:
             return
         if not is_map(old_body):
             required = bool(new_body.get("required"))
-            message = f"{'required ' if required else ''}request body added"
+            message = text(f"{'required ' if required else ''}request body added")
             sink.add(ChangeKind.REQUEST_BODY_ADDED, "", message, required)
             return
         if not is_map(new_body):
-            sink.add(ChangeKind.REQUEST_BODY_REMOVED, "", "request body removed", True)
+            sink.add(ChangeKind.REQUEST_BODY_REMOVED, "", text("request body removed"), True)
             return
         was, now = bool(old_body.get("required")), bool(new_body.get("required"))
         if now and not was:
-            sink.add(ChangeKind.REQUEST_BODY_REQUIRED, "", "request body became required", True)
+            message = text("request body became required")
+            sink.add(ChangeKind.REQUEST_BODY_REQUIRED, "", message, True)
         elif was and not now:
-            sink.add(ChangeKind.REQUEST_BODY_OPTIONAL, "", "request body became optional", False)
-        self._compare_content("request body", old_body, new_body, INPUT, sink)
+            message = text("request body became optional")
+            sink.add(ChangeKind.REQUEST_BODY_OPTIONAL, "", message, False)
+        self._compare_content(text("request body"), old_body, new_body, INPUT, sink)
 
-    def _compare_content(self, label: str, old: Any, new: Any, ctx: str, sink: Sink) -> None:
+    def _compare_content(self, label: Text, old: Any, new: Any, ctx: str, sink: Sink) -> None:
         old_content, new_content = content_of(old), content_of(new)
+        where = str(label)
         for media in sorted(set(old_content) - set(new_content)):
-            message = f"{label}: media type {media} removed"
-            sink.add(ChangeKind.MEDIA_TYPE_REMOVED, label, message, True)
+            message = label + text(": media type {} removed", media)
+            sink.add(ChangeKind.MEDIA_TYPE_REMOVED, where, message, True)
         for media in sorted(set(new_content) - set(old_content)):
-            message = f"{label}: media type {media} added"
-            sink.add(ChangeKind.MEDIA_TYPE_ADDED, label, message, False)
+            message = label + text(": media type {} added", media)
+            sink.add(ChangeKind.MEDIA_TYPE_ADDED, where, message, False)
         for media in sorted(set(old_content) & set(new_content)):
             old_media, new_media = old_content[media], new_content[media]
             if is_map(old_media) and is_map(new_media):
-                inner = Sink(sink.subject, f"{label} ({media})", frozenset({ctx}), sink.out)
+                prefix = label + text(" ({})", media)
+                inner = Sink(sink.subject, prefix, frozenset({ctx}), sink.out)
                 self.schemas.compare(
                     old_media.get("schema"), new_media.get("schema"), "", inner, set()
                 )
@@ -214,13 +262,15 @@ class _OperationComparer:
     def _compare_responses(self, old: Operation, new: Operation, sink: Sink) -> None:
         old_responses, new_responses = responses_of(old.node), responses_of(new.node)
         for code in sorted(set(old_responses) | set(new_responses)):
-            label = f"response {code}"
+            label = text("response {}", code)
             if code not in new_responses:
                 # Losing a success response changes what the method returns.
                 success = code.startswith("2")
-                sink.add(ChangeKind.RESPONSE_REMOVED, label, f"{label} removed", success)
+                message = label + text(" removed")
+                sink.add(ChangeKind.RESPONSE_REMOVED, str(label), message, success)
             elif code not in old_responses:
-                sink.add(ChangeKind.RESPONSE_ADDED, label, f"{label} added", False)
+                message = label + text(" added")
+                sink.add(ChangeKind.RESPONSE_ADDED, str(label), message, False)
             elif code.startswith("2"):
                 old_response = self.old.deref(old_responses[code])
                 new_response = self.new.deref(new_responses[code])
@@ -232,27 +282,28 @@ class _OperationComparer:
         if before == after:
             return
         if not before:
-            message = f"now requires authentication ({_alternatives(after)})"
+            message = text("now requires authentication (") + _alternatives(after) + text(")")
             sink.add(ChangeKind.SECURITY_ADDED, "security", message, True)
             return
         if not after:
-            message = "no longer requires authentication"
+            message = text("no longer requires authentication")
             sink.add(ChangeKind.SECURITY_REMOVED, "security", message, False)
             return
         for schemes in sorted(set(before) - set(after)):
-            message = f"no longer accepts {' + '.join(schemes) or 'anonymous calls'}"
+            message = text("no longer accepts ") + _schemes(schemes, "anonymous calls")
             sink.add(ChangeKind.SECURITY_REMOVED, "security", message, True)
         for schemes in sorted(set(after) - set(before)):
-            message = f"now also accepts {' + '.join(schemes) or 'anonymous calls'}"
+            message = text("now also accepts ") + _schemes(schemes, "anonymous calls")
             sink.add(ChangeKind.SECURITY_ADDED, "security", message, False)
         for schemes in sorted(set(before) & set(after)):
             for scheme in schemes:
                 had, needs = before[schemes][scheme], after[schemes][scheme]
                 if needs - had:
-                    message = f"{scheme} now needs scope(s) {', '.join(sorted(needs - had))}"
+                    message = text("{} now needs scope(s) ", scheme) + joined(sorted(needs - had))
                     sink.add(ChangeKind.SCOPES_ADDED, "security", message, True)
                 if had - needs:
-                    message = f"{scheme} no longer needs scope(s) {', '.join(sorted(had - needs))}"
+                    message = text("{} no longer needs scope(s) ", scheme)
+                    message += joined(sorted(had - needs))
                     sink.add(ChangeKind.SCOPES_REMOVED, "security", message, False)
 
 
@@ -260,11 +311,14 @@ def _compare_security_schemes(old_doc: Document, new_doc: Document) -> list[Chan
     out: list[Change] = []
     old_schemes, new_schemes = old_doc.schemes, new_doc.schemes
     for name in sorted(set(old_schemes) | set(new_schemes)):
-        sink = Sink(name, "", BOTH, out)
+        sink = Sink(name, text(""), BOTH, out)
         if name not in new_schemes:
-            sink.add(ChangeKind.SECURITY_SCHEME_REMOVED, "", "security scheme removed", True)
+            message = text("security scheme removed")
+            sink.add(ChangeKind.SECURITY_SCHEME_REMOVED, "", message, True)
         elif name not in old_schemes:
-            sink.add(ChangeKind.SECURITY_SCHEME_ADDED, "", "security scheme added", False)
+            # A new way of sending credentials: reviewed like any other change of where they go.
+            message = text("security scheme added")
+            sink.add(ChangeKind.SECURITY_SCHEME_ADDED, "", message, True)
         else:
             old = old_doc.deref(old_schemes[name])
             new = new_doc.deref(new_schemes[name])
@@ -309,29 +363,50 @@ def _requirements(raw: list[Any] | None) -> _Requirements:
     return result
 
 
-def _alternatives(requirements: _Requirements) -> str:
-    return " or ".join(" + ".join(schemes) or "anonymous" for schemes in sorted(requirements))
+_PARAMETER_PLACES: Final = frozenset({"query", "path", "header", "cookie"})
+
+
+def _parameter(where: str, name: str) -> Text:
+    """`query parameter 'q'`; a place OpenAPI does not define is shown as the spec's value."""
+    if where in _PARAMETER_PLACES:
+        return text(f"{where} parameter '{{}}'", name)
+    return text("{} parameter '{}'", where, name)
+
+
+def _schemes(schemes: tuple[str, ...], none: str) -> Text:
+    return joined(schemes, " + ") if schemes else text(none)
+
+
+def _alternatives(requirements: _Requirements) -> Text:
+    parts = [_schemes(schemes, "anonymous") for schemes in sorted(requirements)]
+    result = parts[0]
+    for part in parts[1:]:
+        result += text(" or ") + part
+    return result
 
 
 def _compare_scheme(old: Mapping[str, Any], new: Mapping[str, Any], sink: Sink) -> None:
     changed = ChangeKind.SECURITY_SCHEME_CHANGED
     for key in ("type", "scheme", "in", "name", "openIdConnectUrl"):
         if old.get(key) != new.get(key):
-            sink.add(changed, key, f"{key} changed from {old.get(key)} to {new.get(key)}", True)
+            message = text(f"{key} changed from {{}} to {{}}", old.get(key), new.get(key))
+            sink.add(changed, key, message, True)
     old_flows, new_flows = as_mapping(old.get("flows")), as_mapping(new.get("flows"))
     for flow in sorted(set(old_flows) - set(new_flows)):
-        sink.add(changed, flow, f"OAuth flow {flow} removed", True)
+        sink.add(changed, flow, text("OAuth flow {} removed", flow), True)
     for flow in sorted(set(new_flows) - set(old_flows)):
-        sink.add(ChangeKind.SECURITY_SCHEME_ADDED, flow, f"OAuth flow {flow} added", False)
+        sink.add(ChangeKind.SECURITY_SCHEME_ADDED, flow, text("OAuth flow {} added", flow), True)
     for flow in sorted(set(old_flows) & set(new_flows)):
         before, after = as_mapping(old_flows[flow]), as_mapping(new_flows[flow])
         for key in ("authorizationUrl", "tokenUrl", "refreshUrl"):
             if before.get(key) != after.get(key):
-                message = f"{flow} {key} changed from {before.get(key)} to {after.get(key)}"
+                message = text(
+                    f"{{}} {key} changed from {{}} to {{}}", flow, before.get(key), after.get(key)
+                )
                 sink.add(changed, flow, message, True)
         old_scopes = set(as_mapping(before.get("scopes")))
         new_scopes = set(as_mapping(after.get("scopes")))
         for scope in sorted(old_scopes - new_scopes):
-            sink.add(ChangeKind.SCOPE_REMOVED, flow, f"{flow} scope {scope} removed", True)
+            sink.add(ChangeKind.SCOPE_REMOVED, flow, text("{} scope {} removed", flow, scope), True)
         for scope in sorted(new_scopes - old_scopes):
-            sink.add(ChangeKind.SCOPE_ADDED, flow, f"{flow} scope {scope} added", False)
+            sink.add(ChangeKind.SCOPE_ADDED, flow, text("{} scope {} added", flow, scope), False)

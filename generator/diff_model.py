@@ -1,11 +1,13 @@
 """What a spec diff is made of: classified changes, grouped by operation, schema and scheme.
 
-Plain values: the comparison modules build them, `diff_render` prints them.
+Plain values: the comparison modules build them, `diff_render` prints them. A change's words
+are a `Text`: the generator's template with the spec's values kept apart, so each output
+format can encode those values for where they land.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Final
@@ -52,6 +54,9 @@ class ChangeKind(StrEnum):
     SECURITY_SCHEME_CHANGED = "security-scheme-changed"
     SCOPE_ADDED = "scope-added"
     SCOPE_REMOVED = "scope-removed"
+    SERVER_ADDED = "server-added"
+    SERVER_REMOVED = "server-removed"
+    SERVER_CHANGED = "default-server-changed"
 
 
 # Kinds that add something; a diff with one of these (and nothing breaking) is a minor release.
@@ -73,6 +78,49 @@ ADDITIONS: Final = frozenset(
 )
 
 
+# Kinds that change where calls or credentials go: breaking, and shown apart for review.
+SECURITY_RELEVANT: Final = frozenset(
+    {
+        ChangeKind.SERVER_ADDED,
+        ChangeKind.SERVER_REMOVED,
+        ChangeKind.SERVER_CHANGED,
+        ChangeKind.SECURITY_SCHEME_ADDED,
+        ChangeKind.SECURITY_SCHEME_REMOVED,
+        ChangeKind.SECURITY_SCHEME_CHANGED,
+        ChangeKind.SCOPE_REMOVED,
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    """Words of a change: `template` is the generator's, with a `{}` for each of `values`,
+    which come from the spec."""
+
+    template: str
+    values: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.template.count("{}") != len(self.values):
+            raise ValueError(f"{self.template!r} does not take {len(self.values)} value(s)")
+
+    def __str__(self) -> str:
+        pieces = self.template.split("{}")
+        return pieces[0] + "".join(v + p for v, p in zip(self.values, pieces[1:], strict=True))
+
+    def __add__(self, other: Text) -> Text:
+        return Text(self.template + other.template, self.values + other.values)
+
+
+def text(template: str, *values: object) -> Text:
+    return Text(template, tuple(str(v) for v in values))
+
+
+def joined(values: Sequence[object], separator: str = ", ") -> Text:
+    """Spec values in a list, each its own value."""
+    return Text(separator.join("{}" for _ in values), tuple(str(v) for v in values))
+
+
 @dataclass(frozen=True, slots=True)
 class Change:
     kind: ChangeKind
@@ -82,6 +130,29 @@ class Change:
     breaking: bool
     before: str | None = None  # renames, moves and type changes: the old name/route/type
     after: str | None = None
+    words: Text | None = None  # `message` with the spec's values apart (see `Text`)
+
+    @classmethod
+    def of(
+        cls,
+        kind: ChangeKind,
+        subject: str,
+        location: str,
+        words: Text,
+        breaking: bool,
+        before: str | None = None,
+        after: str | None = None,
+    ) -> Change:
+        return cls(kind, subject, location, str(words), breaking, before, after, words)
+
+    @property
+    def text(self) -> Text:
+        return self.words if self.words is not None else text("{}", self.message)
+
+    @property
+    def security(self) -> bool:
+        """Changes where calls or credentials go."""
+        return self.kind in SECURITY_RELEVANT
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -90,6 +161,7 @@ class Change:
             "location": self.location,
             "message": self.message,
             "breaking": self.breaking,
+            "security": self.security,
         }
         if self.before is not None or self.after is not None:
             data["before"], data["after"] = self.before, self.after
@@ -174,46 +246,39 @@ class SpecDiff:
     schemas_renamed: tuple[SchemaRename, ...] = ()
     schemas_changed: tuple[SchemaDiff, ...] = ()
     security_changes: tuple[Change, ...] = ()
+    server_changes: tuple[Change, ...] = ()  # the document's servers; operations' are theirs
     _all: tuple[Change, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_all", tuple(self._collect()))
 
     def _collect(self) -> Iterator[Change]:
+        yield from self.server_changes
         for op in self.operations_removed:
-            note = f" ({op.method} {op.path} is now {op.replaced_by})" if op.replaced_by else ""
-            yield Change(
-                ChangeKind.OPERATION_REMOVED,
-                op.operation_id,
-                "",
-                f"operation removed: {op.method} {op.path}{note}",
-                True,
-            )
+            words = text(f"operation removed: {op.method} {{}}", op.path)
+            if op.replaced_by:
+                words += text(f" ({op.method} {{}} is now {{}})", op.path, op.replaced_by)
+            yield Change.of(ChangeKind.OPERATION_REMOVED, op.operation_id, "", words, True)
         for op in self.operations_added:
-            yield Change(
-                ChangeKind.OPERATION_ADDED,
-                op.operation_id,
-                "",
-                f"operation added: {op.method} {op.path}",
-                False,
-            )
+            words = text(f"operation added: {op.method} {{}}", op.path)
+            yield Change.of(ChangeKind.OPERATION_ADDED, op.operation_id, "", words, False)
         for diff in self.operations_changed:
             yield from diff.changes
         yield from self.security_changes
         for name in self.schemas_removed:
-            yield Change(ChangeKind.SCHEMA_REMOVED, name, "", "schema removed", True)
+            yield Change.of(ChangeKind.SCHEMA_REMOVED, name, "", text("schema removed"), True)
         for rename in self.schemas_renamed:
-            yield Change(
+            yield Change.of(
                 ChangeKind.SCHEMA_RENAMED,
                 rename.new,
                 "",
-                f"schema renamed from {rename.old} ({rename.evidence})",
+                text("schema renamed from {} ({})", rename.old, rename.evidence),
                 True,
                 rename.old,
                 rename.new,
             )
         for name in self.schemas_added:
-            yield Change(ChangeKind.SCHEMA_ADDED, name, "", "schema added", False)
+            yield Change.of(ChangeKind.SCHEMA_ADDED, name, "", text("schema added"), False)
         for schema in self.schemas_changed:
             yield from schema.changes
 
@@ -224,6 +289,11 @@ class SpecDiff:
     @property
     def breaking_changes(self) -> tuple[Change, ...]:
         return tuple(c for c in self._all if c.breaking)
+
+    @property
+    def security_relevant(self) -> tuple[Change, ...]:
+        """Changes where calls or credentials go, for review before anything else."""
+        return tuple(c for c in self._all if c.security)
 
     @property
     def is_breaking(self) -> bool:
@@ -239,6 +309,11 @@ class SpecDiff:
 
     @property
     def summary(self) -> str:
+        return f"{self.old_version} -> {self.new_version}: {self.counts}"
+
+    @property
+    def counts(self) -> str:
+        """The summary without the versions: only the generator's words and numbers."""
         breaking = len(self.breaking_changes)
         ops = _counts(
             ("operation", "operations"),
@@ -254,13 +329,15 @@ class SpecDiff:
             changed=len(self.schemas_changed),
         )
         parts = [p for p in (ops, schemas) if p]
+        if self.server_changes:
+            parts.insert(0, _plural(len(self.server_changes), "server change", "server changes"))
         if self.security_changes:
             parts.append(_plural(len(self.security_changes), "security change", "security changes"))
         body = "; ".join(parts) if parts else "no changes"
-        verdict = f"{_plural(breaking, 'breaking change', 'breaking changes')}" if breaking else ""
-        return f"{self.old_version} -> {self.new_version}: {body}" + (
-            f" ({verdict})" if verdict else ""
-        )
+        verdict = [_plural(breaking, "breaking change", "breaking changes")] if breaking else []
+        if self.security_relevant:
+            verdict.append(f"{len(self.security_relevant)} security-relevant")
+        return body + (f" ({', '.join(verdict)})" if verdict else "")
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -269,6 +346,9 @@ class SpecDiff:
             "summary": self.summary,
             "breaking": self.is_breaking,
             "breaking_changes": len(self.breaking_changes),
+            "security_relevant_changes": len(self.security_relevant),
+            "security_relevant": [c.to_json() for c in self.security_relevant],
+            "servers": [c.to_json() for c in self.server_changes],
             "operations": {
                 "added": [o.to_json() for o in self.operations_added],
                 "removed": [o.to_json() for o in self.operations_removed],

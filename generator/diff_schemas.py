@@ -23,7 +23,7 @@ from generator.diff_document import (
     ref_name,
     schema_kind,
 )
-from generator.diff_model import Change, ChangeKind, SchemaDiff
+from generator.diff_model import Change, ChangeKind, SchemaDiff, Text, joined, text
 from generator.diff_renames import canon
 
 # String formats that change the Python type a generator picks.
@@ -35,13 +35,13 @@ def _enum_values(node: Any) -> list[Any] | None:
     return enum if isinstance(enum, list) else None
 
 
-def _show(values: Sequence[Any]) -> str:
-    return ", ".join(json.dumps(v) if not isinstance(v, str) else v for v in values)
+def _show(values: Sequence[Any]) -> Text:
+    return joined([json.dumps(v) if not isinstance(v, str) else v for v in values])
 
 
-def _where(preposition: str, path: str) -> str:
+def _where(preposition: str, path: str) -> Text:
     """` of 'data.id'`; nothing for the schema itself or its bare array items."""
-    return f"{preposition} '{path}'" if path.strip("[]") else ""
+    return text(f"{preposition} '{{}}'", path) if path.strip("[]") else text("")
 
 
 def _unique(values: Sequence[Any]) -> list[Any]:
@@ -57,7 +57,7 @@ class Sink:
     """Where one comparison's changes go, and the words that place them."""
 
     subject: str
-    prefix: str  # "" for a component schema, "request body (application/json)" in an operation
+    prefix: Text  # empty for a component schema, "request body (application/json)" in an operation
     ctx: frozenset[str]
     out: list[Change]
 
@@ -65,14 +65,15 @@ class Sink:
         self,
         kind: ChangeKind,
         path: str,
-        message: str,
+        message: Text,
         breaking: bool,
         before: str | None = None,
         after: str | None = None,
     ) -> None:
-        location = ": ".join(p for p in (self.prefix, path) if p)
-        text = f"{self.prefix}: {message}" if self.prefix else message
-        self.out.append(Change(kind, self.subject, location, text, breaking, before, after))
+        prefix = str(self.prefix)
+        location = ": ".join(p for p in (prefix, path) if p)
+        words = self.prefix + text(": ") + message if prefix else message
+        self.out.append(Change.of(kind, self.subject, location, words, breaking, before, after))
 
 
 class SchemaComparer:
@@ -210,8 +211,7 @@ class SchemaComparer:
         else:
             breaking = True
         before, after = shown or (old, new)
-        what = f"type{_where(' of', path)}"
-        message = f"{what} changed from {before} to {after}"
+        message = text("type") + _where(" of", path) + text(" changed from {} to {}", before, after)
         sink.add(ChangeKind.TYPE_CHANGED, path, message, breaking, before, after)
 
     def _compare_variants(self, old: Any, new: Any, key: str, path: str, sink: Sink) -> None:
@@ -221,14 +221,14 @@ class SchemaComparer:
             sink.add(
                 ChangeKind.VARIANT_REMOVED,
                 path,
-                f"{key} variant {variant} removed{_where(' from', path)}",
+                text(f"{key} variant {{}} removed", variant) + _where(" from", path),
                 _breaks(sink.ctx, on_input=True),
             )
         for variant in sorted(new_set - old_set):
             sink.add(
                 ChangeKind.VARIANT_ADDED,
                 path,
-                f"{key} variant {variant} added{_where(' to', path)}",
+                text(f"{key} variant {{}} added", variant) + _where(" to", path),
                 _breaks(sink.ctx, on_output=True),
             )
 
@@ -238,7 +238,7 @@ class SchemaComparer:
             sink.add(
                 ChangeKind.ENUM_VALUE_REMOVED,
                 path,
-                f"values{_where(' of', path)} restricted to {_show(new_values)}",
+                text("values") + _where(" of", path) + text(" restricted to ") + _show(new_values),
                 _breaks(sink.ctx, on_input=True),
             )
             return
@@ -252,14 +252,20 @@ class SchemaComparer:
             sink.add(
                 ChangeKind.ENUM_VALUE_REMOVED,
                 path,
-                f"enum value(s) removed{_where(' from', path)}: {_show(_unique(removed))}",
+                text("enum value(s) removed")
+                + _where(" from", path)
+                + text(": ")
+                + _show(_unique(removed)),
                 _breaks(sink.ctx, on_input=True),
             )
         if added:
             sink.add(
                 ChangeKind.ENUM_VALUE_ADDED,
                 path,
-                f"enum value(s) added{_where(' to', path)}: {_show(_unique(added))}",
+                text("enum value(s) added")
+                + _where(" to", path)
+                + text(": ")
+                + _show(_unique(added)),
                 False,
             )
 
@@ -283,15 +289,14 @@ class SchemaComparer:
                 sink.add(
                     ChangeKind.PROPERTY_RENAMED,
                     sub(name),
-                    f"property '{sub(name)}' renamed to '{renamed[name]}'",
+                    text("property '{}' renamed to '{}'", sub(name), renamed[name]),
                     True,
                     name,
                     renamed[name],
                 )
             else:
-                sink.add(
-                    ChangeKind.PROPERTY_REMOVED, sub(name), f"property '{sub(name)}' removed", True
-                )
+                message = text("property '{}' removed", sub(name))
+                sink.add(ChangeKind.PROPERTY_REMOVED, sub(name), message, True)
         for name in sorted(added):
             if name in renamed.values():
                 continue
@@ -299,7 +304,7 @@ class SchemaComparer:
             sink.add(
                 ChangeKind.PROPERTY_ADDED,
                 sub(name),
-                f"{'required ' if required else ''}property '{sub(name)}' added",
+                text(f"{'required ' if required else ''}property '{{}}' added", sub(name)),
                 required and _breaks(sink.ctx, on_input=True),
             )
         pairs = [(p, p) for p in old_props if p in new_props] + sorted(renamed.items())
@@ -309,14 +314,14 @@ class SchemaComparer:
                 sink.add(
                     ChangeKind.PROPERTY_REQUIRED,
                     sub(new_name),
-                    f"property '{sub(new_name)}' became required",
+                    text("property '{}' became required", sub(new_name)),
                     _breaks(sink.ctx, on_input=True),
                 )
             elif was and not now:
                 sink.add(
                     ChangeKind.PROPERTY_OPTIONAL,
                     sub(new_name),
-                    f"property '{sub(new_name)}' became optional",
+                    text("property '{}' became optional", sub(new_name)),
                     _breaks(sink.ctx, on_output=True),
                 )
             self.compare(old_props[old_name], new_props[new_name], sub(new_name), sink, seen)
@@ -330,6 +335,6 @@ class SchemaComparer:
 
     def compare_schema(self, old_name: str, new_name: str) -> SchemaDiff | None:
         out: list[Change] = []
-        sink = Sink(new_name, "", self._context(old_name, new_name), out)
+        sink = Sink(new_name, text(""), self._context(old_name, new_name), out)
         self.compare(self.old.schemas[old_name], self.new.schemas[new_name], "", sink, set())
         return SchemaDiff(new_name, old_name, tuple(out)) if out else None

@@ -25,6 +25,7 @@ __all__ = [
     "join",
     "markdown",
     "markdown_code",
+    "plain_line",
     "py_literal",
     "py_str",
     "py_str_list",
@@ -131,6 +132,12 @@ def comment(text: str) -> Code:
     Every character that Python or `str.splitlines` takes as a line break is non-printable,
     so it is written as its escape.
     """
+    return Code(_printable(text))
+
+
+def plain_line(text: str) -> Code:
+    """One line of plain text for a terminal or a log: non-printable characters (line breaks,
+    terminal escape sequences) are written as their escapes, so they show instead of acting."""
     return Code(_printable(text))
 
 

@@ -1,29 +1,38 @@
 """`sdkgen fetch-spec`: pin a new version of the spec.
 
-Gets the document, checks it generates, prints what changed against the pinned one, then
-updates the lock (sha256, version, the package version bumped by semver) and adds a section
-to the generated package's CHANGELOG.md. Nothing is changed when any step fails.
+Gets the document (https only, size-capped), refuses one older than the pinned version,
+generates the whole package from it in memory as `sdkgen generate` would, prints what changed
+against the pinned one, then updates the lock (sha256, version, the package version bumped by
+semver) and adds a section to the generated package's CHANGELOG.md. Nothing is changed when
+any step fails.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import re
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Final
 
 from generator.changelog import bump_version, changelog_section, update_changelog
-from generator.errors import GeneratorError
+from generator.encode import plain_line
+from generator.errors import GeneratorError, pointer
 from generator.output import write_atomic
-from generator.pipeline import Selection, build_api
-from generator.settings import find_project, load_settings
+from generator.settings import Settings, find_project, load_settings
 from generator.spec_diff import diff_specs
 from generator.spec_source import (
     LoadedSpec,
     SpecLock,
+    is_url,
     load_locked_spec,
     load_spec,
     store_in_cache,
 )
+
+_NUMERIC_VERSION: Final = re.compile(r"[0-9]+(?:\.[0-9]+)*")
 
 
 def cli_main(argv: Sequence[str]) -> int:
@@ -31,17 +40,28 @@ def cli_main(argv: Sequence[str]) -> int:
     parser.add_argument(
         "--from", dest="source", help="URL or path of the spec (default: the lock's source_url)"
     )
+    parser.add_argument(
+        "--allow-downgrade",
+        action="store_true",
+        help="pin a spec whose info.version is older than the pinned one (or not comparable)",
+    )
     args = parser.parse_args(argv)
     settings = load_settings(find_project(Path.cwd()))
     if settings.spec_lock is None:
         raise GeneratorError("pyproject.toml", "tool.sdkgen.spec_lock", "no spec lock configured")
     lock = SpecLock.read(settings.spec_lock)
     new = load_spec(args.source or lock.source_url)
-    # A spec we cannot generate from is never pinned.
-    build_api(new.origin, new.document, new.sha256, Selection())
     if new.sha256 == lock.sha256:
-        print(f"sdkgen fetch-spec: {new.origin} is the pinned spec {lock.version}; nothing to do")
+        print(
+            plain_line(
+                f"sdkgen fetch-spec: {new.origin} is the pinned spec {lock.version}; nothing to do"
+            )
+        )
         return 0
+    if not args.allow_downgrade:
+        _refuse_downgrade(new, lock.version)
+    # A spec we cannot generate from is never pinned.
+    _check_generates(settings, new)
     old = _pinned(lock)
     diff = diff_specs(
         old.document if old else {"openapi": "3.0.0", "info": {}, "paths": {}},
@@ -49,11 +69,14 @@ def cli_main(argv: Sequence[str]) -> int:
         old_origin=old.origin if old else "(none)",
         new_origin=new.origin,
     )
-    print(diff.summary)
-    package_version = bump_version(lock.package_version, diff)
+    print(plain_line(diff.summary))
+    try:
+        package_version = bump_version(lock.package_version, diff)
+    except ValueError as exc:
+        raise GeneratorError(str(lock.path), "package_version", str(exc)) from None
     section = changelog_section(diff, lock.version if old else None, new.version, package_version)
     _append_changelog(settings.output / "CHANGELOG.md", section)
-    is_local = not new.origin.startswith(("http://", "https://"))
+    is_local = not is_url(new.origin)
     updated = SpecLock(
         lock.path,
         new.origin if not is_local else lock.source_url,
@@ -66,10 +89,59 @@ def cli_main(argv: Sequence[str]) -> int:
         store_in_cache(new)
     write_atomic(lock.path, updated.render().encode())
     print(
-        f"sdkgen fetch-spec: pinned {new.version} (sha256 {new.sha256[:12]}...), package "
-        f"{lock.package_version} -> {package_version}; run `sdkgen generate`"
+        plain_line(
+            f"sdkgen fetch-spec: pinned {new.version} (sha256 {new.sha256[:12]}...), package "
+            f"{lock.package_version} -> {package_version}; run `sdkgen generate`"
+        )
     )
     return 0
+
+
+def version_key(version: str) -> tuple[int, ...] | None:
+    """`2.159` -> (2, 159): dotted numbers compare part by part, so 2.159 < 2.167 < 2.1670.
+    None for a version that is not dotted numbers."""
+    text = version.strip()
+    if not _NUMERIC_VERSION.fullmatch(text):
+        return None
+    return tuple(int(part) for part in text.split("."))
+
+
+def _refuse_downgrade(new: LoadedSpec, pinned: str) -> None:
+    where = pointer("info", "version")
+    new_key, pinned_key = version_key(new.version), version_key(pinned)
+    if new_key is None or pinned_key is None:
+        raise GeneratorError(
+            new.origin,
+            where,
+            f"cannot tell whether version {new.version!r} is older than the pinned {pinned!r} "
+            "(not dotted numbers); pass --allow-downgrade to pin it anyway",
+        )
+    if new_key < pinned_key:
+        raise GeneratorError(
+            new.origin,
+            where,
+            f"version {new.version} is older than the pinned {pinned}; "
+            "pass --allow-downgrade to pin it anyway",
+        )
+
+
+def _check_generates(settings: Settings, new: LoadedSpec) -> None:
+    """Render every file `sdkgen generate` would write from `new`, writing none of them.
+
+    The bytes already fetched are rendered (from a scratch copy), not a second download that
+    could differ from what gets pinned.
+    """
+    from generator.cli import render_for
+
+    with tempfile.TemporaryDirectory(prefix="sdkgen-fetch-") as scratch:
+        copy = Path(scratch) / "spec"
+        copy.write_bytes(new.raw)
+        try:
+            render_for(dataclasses.replace(settings, spec=str(copy)))
+        except GeneratorError as exc:
+            if exc.file != str(copy):
+                raise
+            raise GeneratorError(new.origin, exc.location, exc.message) from None
 
 
 def _pinned(lock: SpecLock) -> LoadedSpec | None:

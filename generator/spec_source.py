@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import json
 import math
 import os
 import tomllib
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Final
+from urllib.parse import urljoin, urlsplit
 
 import yaml
 
+from generator.encode import plain_line
 from generator.errors import GeneratorError, pointer
 from generator.output import write_atomic
+
+if TYPE_CHECKING:
+    import httpx
 
 
 @dataclass(frozen=True)
@@ -100,17 +105,96 @@ def read_toml(path: Path) -> dict[str, Any]:
         raise GeneratorError(str(path), f"{line}:{col}" if col else "", message) from None
 
 
-def fetch_bytes(source: str, timeout: float = 60.0) -> bytes:
-    if source.startswith(("http://", "https://")):
-        try:
-            with urllib.request.urlopen(source, timeout=timeout) as response:
-                return bytes(response.read())
-        except OSError as exc:
-            raise GeneratorError(source, "", f"cannot download: {exc}") from None
+# A spec is a few MiB (X's is about 2); anything far larger is not a spec.
+MAX_SPEC_BYTES: Final = 64 * 1024 * 1024
+MAX_REDIRECTS: Final = 5
+_REDIRECTS: Final = frozenset({301, 302, 303, 307, 308})
+
+
+def is_url(source: str) -> bool:
+    return source.startswith(("http://", "https://"))
+
+
+def _is_loopback(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
     try:
-        return Path(source).read_bytes()
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def url_allowed(url: str, *, loopback_http: bool) -> bool:
+    """https, or plain http to a loopback host when `loopback_http` (a spec read over plain
+    http could be swapped on the way)."""
+    scheme = urlsplit(url).scheme.lower()
+    return scheme == "https" or (scheme == "http" and loopback_http and _is_loopback(url))
+
+
+def fetch_bytes(source: str, timeout: float = 60.0, max_bytes: int = MAX_SPEC_BYTES) -> bytes:
+    """The bytes of a spec file or URL, at most `max_bytes` of them."""
+    if is_url(source):
+        return _download(source, timeout, max_bytes)
+    try:
+        # A capped read rather than a size check: a pipe or a device has no size to check.
+        with Path(source).open("rb") as handle:
+            data = handle.read(max_bytes + 1)
     except OSError as exc:
         raise GeneratorError(source, "", f"cannot read: {exc.strerror}") from None
+    if len(data) > max_bytes:
+        raise GeneratorError(source, "", f"larger than the {_size(max_bytes)} limit")
+    return data
+
+
+def _size(count: int) -> str:
+    return f"{count // (1024 * 1024)} MiB" if count >= 1024 * 1024 else f"{count} bytes"
+
+
+def _download(source: str, timeout: float, max_bytes: int) -> bytes:
+    # Plain http is allowed to a loopback host only, and only while every hop stays there.
+    loopback_http = urlsplit(source).scheme.lower() == "http" and _is_loopback(source)
+    if not url_allowed(source, loopback_http=loopback_http):
+        raise GeneratorError(source, "", "only https URLs are fetched (plain http: loopback only)")
+    import httpx  # only downloads need it; `generate` from the lock stays quick to start
+
+    url = source
+    try:
+        with httpx.Client(timeout=timeout, follow_redirects=False) as client:
+            for _ in range(MAX_REDIRECTS + 1):
+                with client.stream("GET", url) as response:
+                    if response.status_code in _REDIRECTS and "location" in response.headers:
+                        target = urljoin(url, response.headers["location"])
+                        if not url_allowed(target, loopback_http=loopback_http):
+                            shown = plain_line(target)
+                            raise GeneratorError(
+                                source, "", f"redirect to {shown} refused: not https"
+                            )
+                        url = target
+                        continue
+                    if response.status_code != 200:
+                        raise GeneratorError(
+                            source, "", f"cannot download {url}: HTTP {response.status_code}"
+                        )
+                    return _read_capped(source, response, max_bytes)
+    except httpx.HTTPError as exc:
+        reason = plain_line(" ".join(str(exc).split()) or type(exc).__name__)
+        raise GeneratorError(source, "", f"cannot download {plain_line(url)}: {reason}") from None
+    raise GeneratorError(source, "", f"more than {MAX_REDIRECTS} redirects")
+
+
+def _read_capped(source: str, response: httpx.Response, max_bytes: int) -> bytes:
+    too_large = f"larger than the {_size(max_bytes)} limit"
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > max_bytes:
+        raise GeneratorError(source, "", too_large)
+    data = bytearray()
+    # Decoded bytes are counted, so a small compressed body cannot unpack into a huge one.
+    for chunk in response.iter_bytes():
+        data += chunk
+        if len(data) > max_bytes:
+            raise GeneratorError(source, "", too_large)
+    return bytes(data)
 
 
 # Limits on what a document may be: far beyond real specs (X's is 17 levels deep, 20,000

@@ -76,9 +76,9 @@ def test_the_real_chain_bumps_major_at_every_breaking_step() -> None:
 def test_section_for_the_breaking_step_has_migration_notes_in_client_names() -> None:
     text = changelog_section(real_diff("2.159", "2.167"), "2.159", "2.167", "3.0.0")
     lines = text.splitlines()
-    assert lines[0] == "## 3.0.0 — X API spec 2.167"
-    assert lines[2] == "Generated from spec 2.167 (previously 2.159)."
-    assert lines[4].startswith("Spec changes: 2.159 -> 2.167: 19 operations added, 4 removed")
+    assert lines[0] == "## 3.0.0 — X API spec `2.167`"
+    assert lines[2] == "Generated from spec `2.167` (previously `2.159`)."
+    assert lines[4].startswith("Spec changes: `2.159` -> `2.167`: 19 operations added, 4 removed")
     assert "### Migration notes (breaking changes)" in lines
     assert (
         "- `client.get_user_public_keys()` is gone; `GET /2/users/{id}/public_keys` is now "
@@ -106,11 +106,11 @@ def test_section_for_the_breaking_step_has_migration_notes_in_client_names() -> 
 def test_section_without_breaking_changes_has_no_migration_notes() -> None:
     text = changelog_section(ADDITIVE, "1", "2", "1.1.0")
     assert text == (
-        "## 1.1.0 — X API spec 2\n"
+        "## 1.1.0 — X API spec `2`\n"
         "\n"
-        "Generated from spec 2 (previously 1).\n"
+        "Generated from spec `2` (previously `1`).\n"
         "\n"
-        "Spec changes: 1 -> 2: 1 operation added.\n"
+        "Spec changes: `1` -> `2`: 1 operation added.\n"
         "\n"
         "### Added\n"
         "\n"
@@ -123,11 +123,11 @@ def test_section_uses_the_naming_functions_it_is_given() -> None:
         BREAKING, None, "2", "2.0.0", method_name=lambda name: f"call_{name.upper()}"
     )
     assert text == (
-        "## 2.0.0 — X API spec 2\n"
+        "## 2.0.0 — X API spec `2`\n"
         "\n"
-        "Generated from spec 2.\n"
+        "Generated from spec `2`.\n"
         "\n"
-        "Spec changes: 1 -> 2: 1 operation removed (1 breaking change).\n"
+        "Spec changes: `1` -> `2`: 1 operation removed (1 breaking change).\n"
         "\n"
         "### Migration notes (breaking changes)\n"
         "\n"
@@ -166,7 +166,7 @@ def test_the_real_chain_writes_one_section_per_step(tmp_path: Path) -> None:
         changelog.write_text(update_changelog(existing, section), encoding="utf-8")
     headings = [line for line in changelog.read_text().splitlines() if line.startswith("## ")]
     assert headings == [
-        "## 3.0.0 — X API spec 2.167",
-        "## 2.0.0 — X API spec 2.159",
-        "## 1.0.0 — X API spec 2.157",
+        "## 3.0.0 — X API spec `2.167`",
+        "## 2.0.0 — X API spec `2.159`",
+        "## 1.0.0 — X API spec `2.157`",
     ]

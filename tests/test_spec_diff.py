@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from generator.errors import GeneratorError
+from generator.errors import GeneratorError, pointer
 from generator.spec_diff import (
     Change,
     ChangeKind,
@@ -484,7 +484,7 @@ def test_security_scheme_changes() -> None:
     )
     assert [(c.subject, c.message, c.breaking) for c in diff_specs(old, new).security_changes] == [
         ("Gone", "security scheme removed", True),
-        ("New", "security scheme added", False),
+        ("New", "security scheme added", True),
         ("O", "authorizationCode tokenUrl changed from https://x/token to https://x/token2", True),
         ("O", "authorizationCode scope a removed", True),
         ("O", "authorizationCode scope c added", False),
@@ -728,6 +728,7 @@ def test_render_json_round_trips_the_diff() -> None:
             "location": "q",
             "message": "query parameter 'q' became required",
             "breaking": True,
+            "security": False,
         }
     ]
     assert data["schemas"]["renamed"] == [
@@ -737,7 +738,7 @@ def test_render_json_round_trips_the_diff() -> None:
 
 def test_render_markdown() -> None:
     text = render_markdown(_small_diff())
-    assert text.startswith("# Spec diff 1.0 → 2.0\n\n1.0 -> 2.0: 1 operation added")
+    assert text.startswith("# Spec diff `1.0` → `2.0`\n\n`1.0` -> `2.0`: 1 operation added")
     assert "## Operations removed (1)\n\n- **breaking** `gone`: `GET /gone`\n" in text
     assert "### `op`: `GET /a`\n\n- **breaking** query parameter `q` became required\n" in text
     assert "- **breaking** `Tweet` → `Post` (same structure)\n" in text
@@ -816,3 +817,419 @@ def test_cli_usage_error_exits_two() -> None:
     assert code == 2
     code, _, _ = _run("a", "b", "--format", "xml")
     assert code == 2
+
+
+# --------------------------------------------------------------------------------------------
+# Where calls and credentials go: breaking and security-relevant
+# --------------------------------------------------------------------------------------------
+
+
+def _server_changes(old_servers: Any, new_servers: Any) -> list[tuple[str, str]]:
+    old = spec(servers=old_servers) if old_servers is not None else spec()
+    new = spec(servers=new_servers) if new_servers is not None else spec()
+    diff = diff_specs(old, new)
+    assert all(c.breaking and c.security for c in diff.changes())
+    return [(str(c.kind), c.message) for c in diff.changes()]
+
+
+def test_a_spec_that_only_moves_every_call_to_another_host_is_breaking(tmp_path: Path) -> None:
+    old = spec(servers=[{"url": "https://api.x.com"}])
+    new = spec(servers=[{"url": "https://collector.example"}])
+    diff = diff_specs(old, new)
+    assert not diff.is_empty and diff.is_breaking
+    assert diff.summary == "1 -> 1: 1 server change (1 breaking change, 1 security-relevant)"
+    [change] = diff.security_relevant
+    assert (change.kind, change.subject, change.before, change.after) == (
+        ChangeKind.SERVER_CHANGED,
+        "servers",
+        "https://api.x.com",
+        "https://collector.example",
+    )
+    assert change.message == (
+        "default server changed from 'https://api.x.com' to 'https://collector.example'"
+    )
+    text = render_text(diff)
+    assert "(! breaking, + added, ~ other change; [security] where calls or credentials go)" in text
+    assert (
+        "Security-relevant changes: review these first (1)\n"
+        "  ! [security] servers: default server changed from 'https://api.x.com' to "
+        "'https://collector.example'\n" in text
+    )
+    data = json.loads(render_json(diff))
+    assert data["security_relevant_changes"] == 1
+    assert (
+        data["servers"]
+        == data["security_relevant"]
+        == [
+            {
+                "kind": "default-server-changed",
+                "subject": "servers",
+                "location": "servers",
+                "message": change.message,
+                "breaking": True,
+                "security": True,
+                "before": "https://api.x.com",
+                "after": "https://collector.example",
+            }
+        ]
+    )
+    markdown = render_markdown(diff)
+    assert (
+        "## Security-relevant changes: review these first (1)\n\n- **breaking** **security** "
+        "`servers`: default server changed from `https://api.x.com` to "
+        "`https://collector.example`\n" in markdown
+    )
+    old_file, new_file = tmp_path / "old.json", tmp_path / "new.json"
+    old_file.write_text(json.dumps(old))
+    new_file.write_text(json.dumps(new))
+    assert _run(str(old_file), str(new_file))[0] == 0
+    assert _run(str(old_file), str(new_file), "--fail-on-breaking")[0] == 1
+
+
+def test_server_lists_added_removed_reordered_and_variables() -> None:
+    a, b, c = ({"url": f"https://{h}.example"} for h in "abc")
+    assert _server_changes([a], [a, b]) == [("server-added", "server 'https://b.example' added")]
+    assert _server_changes([a, b], [a]) == [
+        ("server-removed", "server 'https://b.example' removed")
+    ]
+    assert _server_changes([a, b], [b, a]) == [
+        (
+            "default-server-changed",
+            "default server changed from 'https://a.example' to 'https://b.example'",
+        )
+    ]
+    assert _server_changes([a, b], [c, b]) == [
+        (
+            "default-server-changed",
+            "default server changed from 'https://a.example' to 'https://c.example'",
+        )
+    ]
+    assert _server_changes(None, [a]) == [("server-added", "server 'https://a.example' added")]
+    templated = {"url": "https://{host}/2", "variables": {"host": {"default": "api.x.com"}}}
+    moved = {"url": "https://{host}/2", "variables": {"host": {"default": "x.example"}}}
+    assert _server_changes([templated], [moved]) == [
+        (
+            "default-server-changed",
+            "default server changed from 'https://api.x.com/2' to 'https://x.example/2'",
+        )
+    ]
+    assert _server_changes([templated], [{"url": "https://api.x.com/2"}]) == []
+
+
+def test_path_and_operation_servers_are_compared_per_operation() -> None:
+    home = [{"url": "https://api.x.com"}]
+    elsewhere = [{"url": "https://upload.example"}]
+
+    def ops_diff(old_item: dict[str, Any], new_item: dict[str, Any]) -> list[tuple[str, str]]:
+        old = spec({"/a": {"get": get_op("op"), **old_item}}, servers=home)
+        new = spec({"/a": {"get": get_op("op"), **new_item}}, servers=home)
+        diff = diff_specs(old, new)
+        assert all(c.breaking and c.security for c in diff.changes())
+        assert diff.server_changes == ()
+        return [(c.subject, c.message) for c in diff.changes()]
+
+    moved = [("op", "default server changed from 'https://api.x.com' to 'https://upload.example'")]
+    assert ops_diff({}, {"servers": elsewhere}) == moved
+    assert ops_diff({}, {"get": get_op("op", servers=elsewhere)}) == moved
+    back = [("op", "default server changed from 'https://upload.example' to 'https://api.x.com'")]
+    assert ops_diff({"servers": elsewhere}, {}) == back
+    # An operation's own servers win over its path's.
+    both = {"servers": home, "get": get_op("op", servers=elsewhere)}
+    assert ops_diff(both, {"servers": home}) == back
+    # The same place, spelled out: no change.
+    assert ops_diff({}, {"servers": home}) == []
+
+
+def test_oauth_urls_and_security_scheme_changes_are_breaking_and_security_relevant() -> None:
+    def oauth(**flow: Any) -> dict[str, Any]:
+        base = {"authorizationUrl": "https://x/auth", "tokenUrl": "https://x/token"}
+        return {"type": "oauth2", "flows": {"authorizationCode": {**base, **flow}}}
+
+    def scheme_changes(old: dict[str, Any], new: dict[str, Any]) -> list[tuple[str, bool, bool]]:
+        diff = diff_specs(
+            spec(components={"securitySchemes": old}), spec(components={"securitySchemes": new})
+        )
+        return [(c.message, c.breaking, c.security) for c in diff.changes()]
+
+    assert scheme_changes({"O": oauth()}, {"O": oauth(authorizationUrl="https://evil/auth")}) == [
+        (
+            "authorizationCode authorizationUrl changed from https://x/auth to https://evil/auth",
+            True,
+            True,
+        )
+    ]
+    assert scheme_changes({"O": oauth()}, {"O": oauth(refreshUrl="https://evil/refresh")}) == [
+        ("authorizationCode refreshUrl changed from None to https://evil/refresh", True, True)
+    ]
+    key = {"type": "apiKey", "in": "header", "name": "X-Key"}
+    assert scheme_changes({"K": key}, {"K": {**key, "in": "query"}}) == [
+        ("in changed from header to query", True, True)
+    ]
+    assert scheme_changes({"K": key}, {"K": {**key, "name": "X-Other"}}) == [
+        ("name changed from X-Key to X-Other", True, True)
+    ]
+    assert scheme_changes({"K": key}, {"K": key, "B": {"type": "http", "scheme": "basic"}}) == [
+        ("security scheme added", True, True)
+    ]
+    implicit = {"authorizationUrl": "https://evil/auth", "scopes": {}}
+    with_implicit = oauth()
+    with_implicit["flows"]["implicit"] = implicit
+    assert scheme_changes({"O": oauth()}, {"O": with_implicit}) == [
+        ("OAuth flow implicit added", True, True)
+    ]
+    assert scheme_changes(
+        {"O": oauth(scopes={"a": "", "b": ""})}, {"O": oauth(scopes={"b": ""})}
+    ) == [("authorizationCode scope a removed", True, True)]
+    # A new scope is neither: it changes nothing an existing client sends.
+    assert scheme_changes({"O": oauth(scopes={})}, {"O": oauth(scopes={"c": ""})}) == [
+        ("authorizationCode scope c added", False, False)
+    ]
+
+
+def test_security_relevant_changes_lead_the_changelog() -> None:
+    from generator.changelog import changelog_section
+
+    diff = diff_specs(
+        spec(servers=[{"url": "https://api.x.com"}], version="1"),
+        spec(servers=[{"url": "https://collector.example"}], version="2"),
+    )
+    section = changelog_section(diff, "1", "2", "2.0.0")
+    assert (
+        "### Where calls and credentials go (review these)\n\n- `servers`: default server "
+        "changed from `https://api.x.com` to `https://collector.example`\n" in section
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Hostile spec text in the output
+# --------------------------------------------------------------------------------------------
+
+EVIL = "x`y <script>alert(1)</script> [x](http://evil)\n# Owned *now*\x1b[2J"
+
+
+def _hostile_pair() -> tuple[dict[str, Any], dict[str, Any]]:
+    enum_param = {"name": EVIL, "in": "query", "schema": {"type": "string", "enum": [EVIL, "a"]}}
+    old = spec(
+        {
+            f"/gone/{EVIL}": {"get": get_op(f"gone{EVIL}", description=EVIL)},
+            "/a": {"get": get_op(f"op{EVIL}", parameters=[enum_param], summary=EVIL)},
+        },
+        {f"Old{EVIL}": obj({EVIL: STRING}), "Kept": obj({EVIL: STRING, "k": STRING})},
+        version=f"1{EVIL}",
+        servers=[{"url": f"https://api.x.com/{EVIL}"}],
+        components={"securitySchemes": {EVIL: {"type": "http", "scheme": EVIL}}},
+    )
+    new_param = {**enum_param, "required": True, "schema": {"type": "string", "enum": ["a"]}}
+    new = spec(
+        {
+            f"/new/{EVIL}": {"get": get_op(f"new{EVIL}", description=EVIL)},
+            "/a": {"get": get_op(f"op{EVIL}", parameters=[new_param])},
+        },
+        {f"New{EVIL}": {"type": "integer"}, "Kept": obj({"k": {"type": "integer"}})},
+        version=f"2{EVIL}",
+        servers=[{"url": f"https://evil.example/{EVIL}"}],
+        components={"securitySchemes": {f"{EVIL}2": {"type": "apiKey"}}},
+    )
+    return old, new
+
+
+def _outside_code_spans(line: str) -> str:
+    """The line with its CommonMark code spans cut out (a run of n backticks to the next run
+    of exactly n)."""
+    out, i = [], 0
+    while i < len(line):
+        if line[i] != "`":
+            out.append(line[i])
+            i += 1
+            continue
+        run = len(line[i:]) - len(line[i:].lstrip("`"))
+        close = i + run
+        while True:
+            close = line.find("`" * run, close)
+            if close < 0:
+                raise AssertionError(f"unclosed code span in {line!r}")
+            after = len(line[close:]) - len(line[close:].lstrip("`"))
+            if after == run:
+                break
+            close += after
+        i = close + run
+    return "".join(out)
+
+
+def _assert_inert(markdown: str, headings: tuple[str, ...]) -> None:
+    for line in markdown.splitlines():
+        bare = _outside_code_spans(line)
+        assert "<script" not in bare and "](" not in bare and "\x1b" not in line, line
+        assert (
+            "<" not in bare
+            or bare.strip() in {"<details>", "</details>"}
+            or bare.startswith("<summary>")
+        ), line
+        if line.startswith("#"):
+            assert line.startswith(headings), line
+        # Every line is one the renderer started: a heading, an item, a paragraph it writes.
+        assert not line or line.startswith(("#", "- ", "  - ", "<", "`", "Generated", "Spec")), line
+
+
+def test_hostile_names_show_literally_in_markdown() -> None:
+    diff = diff_specs(*_hostile_pair())
+    markdown = render_markdown(diff)
+    _assert_inert(markdown, ("# Spec diff ", "## ", "### `"))
+    flat = " ".join(EVIL.split()).replace("\x1b", "\\x1b")
+    # Each name is one code span on the line of its item, and reads as written.
+    assert f"- **breaking** ``gone{flat}``: ``GET /gone/{flat}``" in markdown
+    assert f"### ``op{flat}``: `GET /a`" in markdown
+    assert f"query parameter ``{flat}`` became required" in markdown
+    assert f"- **breaking** **security** ``{flat}``: security scheme removed" in markdown
+    # The same words in plain text keep the terminal safe.
+    text = render_text(diff)
+    assert "\x1b" not in text and "\\x1b[2J" in text
+    assert all(not line.startswith("# ") for line in text.splitlines())
+
+
+def test_hostile_names_show_literally_in_the_changelog() -> None:
+    from generator.changelog import changelog_section
+
+    diff = diff_specs(*_hostile_pair())
+    section = changelog_section(
+        diff, diff.old_version, diff.new_version, "2.0.0", method_name=lambda name: name
+    )
+    _assert_inert(section, ("## 2.0.0 — X API spec ``2", "### ", "#### "))
+    flat = " ".join(EVIL.split()).replace("\x1b", "\\x1b")
+    assert f"- ``client.gone{flat}()`` (``GET /gone/{flat}``) was removed from the API." in section
+
+
+# --------------------------------------------------------------------------------------------
+# Hostile documents: a one-line error or a diff, never a traceback
+# --------------------------------------------------------------------------------------------
+
+
+def _rich_spec() -> dict[str, Any]:
+    """A small document with a bit of everything, no node shared with another call's."""
+    return copy.deepcopy(_rich_parts())
+
+
+def _rich_parts() -> dict[str, Any]:
+    tag = obj({"name": STRING, "child": ref("Tag")})
+    item = obj(
+        {
+            "id": STRING,
+            "kind": {"type": "string", "enum": ["a", "b"]},
+            "tags": {"type": "array", "items": ref("Tag")},
+            "any": {"oneOf": [ref("Tag"), {"type": "integer"}]},
+        },
+        ["id"],
+    )
+    fields = {"name": "f", "in": "query", "style": "form", "explode": False, "schema": STRING}
+    item_path = {
+        "servers": [{"url": "https://{h}/2", "variables": {"h": {"default": "api.x.com"}}}],
+        "parameters": [{"name": "id", "in": "path", "required": True, "schema": STRING}],
+        "get": get_op(
+            "getItem",
+            parameters=[{"$ref": "#/components/parameters/Fields"}],
+            security=[{"OAuth": ["item.read"]}],
+            responses={**json_response(ref("Item")), "404": {"$ref": "#/components/responses/NF"}},
+        ),
+        "put": get_op(
+            "putItem",
+            servers=[{"url": "https://upload.x.com"}],
+            requestBody=json_body({"allOf": [ref("Item"), obj({"extra": STRING})]}),
+        ),
+    }
+    flow = {"authorizationUrl": "https://x/a", "tokenUrl": "https://x/t", "scopes": {"r": ""}}
+    return spec(
+        {"/items/{id}": item_path},
+        {"Item": item, "Tag": tag},
+        servers=[{"url": "https://api.x.com"}],
+        security=[{"Bearer": []}],
+        components={
+            "parameters": {"Fields": fields},
+            "responses": {"NF": {"description": "nf", "content": {"application/json": {}}}},
+            "securitySchemes": {
+                "Bearer": {"type": "http", "scheme": "bearer"},
+                "OAuth": {"type": "oauth2", "flows": {"authorizationCode": flow}},
+            },
+        },
+    )
+
+
+def _places(node: Any, path: tuple[str | int, ...] = ()) -> list[tuple[str | int, ...]]:
+    found = [path] if path else []
+    items = (
+        node.items()
+        if isinstance(node, dict)
+        else enumerate(node)
+        if isinstance(node, list)
+        else []
+    )
+    for key, value in items:
+        found.extend(_places(value, (*path, key)))
+    return found
+
+
+def test_every_node_swapped_for_a_wrong_kind_gives_a_diff_or_a_one_line_error() -> None:
+    results = {"diff": 0, "error": 0}
+    cycles = 0
+    for path in _places(_rich_spec()):
+        wrong: tuple[Any, ...] = (None, "text", 3, [1], {"$ref": "#"}, {1: {}})
+        for value in (*wrong, {"$ref": pointer(*path)}):
+            bad = _rich_spec()
+            parent: Any = bad
+            for key in path[:-1]:
+                parent = parent[key]
+            parent[path[-1]] = value
+            for old, new in ((_rich_spec(), bad), (bad, _rich_spec())):
+                try:
+                    diff = diff_specs(old, new, old_origin="old.json", new_origin="new.json")
+                except GeneratorError as exc:
+                    message = str(exc)
+                    assert "\n" not in message
+                    origin = "new.json" if new is bad else "old.json"
+                    assert message.startswith(f"{origin}:#"), message
+                    cycles += "circular $ref" in message
+                    results["error"] += 1
+                    continue
+                render_text(diff), render_json(diff), render_markdown(diff)
+                results["diff"] += 1
+    assert results["diff"] > 1000 and results["error"] > 100
+    assert cycles > 50  # every self-reference is refused where it stands
+
+
+def test_self_referencing_refs_and_nodes_are_errors_with_their_pointer() -> None:
+    looped = spec(schemas={"A": ref("B"), "B": ref("A")})
+    with pytest.raises(GeneratorError) as caught:
+        diff_specs(spec(), looped, new_origin="new.json")
+    assert str(caught.value) == (
+        "new.json:#/components/schemas/A/$ref: circular $ref chain through '#/components/schemas/B'"
+    )
+    itself = spec()
+    loop: list[Any] = []
+    loop.append(loop)
+    itself["x-loop"] = loop
+    with pytest.raises(GeneratorError, match=r"^new\.json:#/x-loop/0: the node contains itself$"):
+        diff_specs(spec(), itself, new_origin="new.json")
+    deep: dict[str, Any] = STRING
+    for _ in range(70):
+        deep = obj({"p": deep})
+    with pytest.raises(GeneratorError, match=r"^new\.json:#/components/schemas/Deep/.*: nested"):
+        diff_specs(spec(), spec(schemas={"Deep": deep}), new_origin="new.json")
+
+
+def test_yaml_number_keys_are_read_as_text() -> None:
+    old = spec(components={"securitySchemes": {"O": {"type": "oauth2", "flows": {1: {}, "a": {}}}}})
+    new = spec(components={"securitySchemes": {"O": {"type": "oauth2", "flows": {"a": {}}}}})
+    assert [c.message for c in diff_specs(old, new).changes()] == ["OAuth flow 1 removed"]
+
+
+def test_cli_reports_a_ref_cycle_in_one_line(tmp_path: Path) -> None:
+    good = tmp_path / "good.json"
+    good.write_text(json.dumps(spec()))
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "openapi: 3.0.0\ninfo: {title: t, version: '1'}\npaths:\n  /a: {$ref: '#/paths/~1a'}\n"
+    )
+    code, out, err = _run(str(good), str(bad))
+    assert (code, out) == (2, "")
+    assert err == (
+        f"sdkgen: error: {bad}:#/paths/~1a/$ref: circular $ref chain through '#/paths/~1a'\n"
+    )
