@@ -393,15 +393,25 @@ actions:
         (
             "",
             {
-                "components": {
-                    **FEATURES["components"],
-                    "schemas": {
-                        **FEATURES["components"]["schemas"],
-                        "Problem": {"type": "object", "properties": {"title": {"type": "string"}}},
+                "paths": {
+                    **FEATURES["paths"],
+                    "/extra": {
+                        "get": {
+                            "operationId": "getExtra",
+                            "parameters": [
+                                {
+                                    "name": "gone",
+                                    "in": "path",
+                                    "required": True,
+                                    "schema": {"type": "string"},
+                                }
+                            ],
+                            "responses": {"204": {"description": "none"}},
+                        }
                     },
                 }
             },
-            "spec:#/components/schemas/Problem: Problem must be a oneOf",
+            "openapi.json:#/paths/~1extra/get: path parameter 'gone' is not in the path",
         ),
         # The project's own overlays no longer apply to it.
         (
