@@ -228,8 +228,10 @@ def _poll_delay(response: Any, media_id: str, elapsed: float, max_wait: float) -
     if state not in _POLLING_STATES:
         return None
     after = info.get("check_after_secs")
-    advertised = isinstance(after, int | float) and not isinstance(after, bool) and after >= 0
-    delay = max(MIN_CHECK_AFTER, float(after) if advertised else DEFAULT_CHECK_AFTER)
+    advertised = DEFAULT_CHECK_AFTER
+    if isinstance(after, int | float) and not isinstance(after, bool) and after >= 0:
+        advertised = float(after)
+    delay = max(MIN_CHECK_AFTER, advertised)
     if elapsed + delay > max_wait:
         raise MediaUploadError(
             f"media {media_id} still {state} after {elapsed:.3g}s of waiting",
