@@ -294,7 +294,8 @@ class Client(SyncAPIClient):
         timeout: seconds per request (None: no timeout).
         max_retries: retries of connection errors, timeouts and 5xx (idempotent requests only,
             or requests that surely never reached the server).
-        wait_on_rate_limit: on 429, sleep until the limit resets and try again.
+        wait_on_rate_limit: on 429, sleep until the limit resets and try again (each wait
+            1 s to 15 min; at most 5 waits and 30 min per call, then RateLimitError).
     """
 
     _problem = _PROBLEM
@@ -5551,7 +5552,8 @@ class AsyncClient(AsyncAPIClient):
         timeout: seconds per request (None: no timeout).
         max_retries: retries of connection errors, timeouts and 5xx (idempotent requests only,
             or requests that surely never reached the server).
-        wait_on_rate_limit: on 429, sleep until the limit resets and try again.
+        wait_on_rate_limit: on 429, sleep until the limit resets and try again (each wait
+            1 s to 15 min; at most 5 waits and 30 min per call, then RateLimitError).
     """
 
     _problem = _PROBLEM
