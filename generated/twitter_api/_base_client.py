@@ -274,6 +274,18 @@ class _ClientBase(Generic[H]):
             log.info("retrying %s in %.2fs after %s", what, delay, type(error).__name__)
         elif response is not None:
             if delay is None:
+                waits = rate_limit_waits
+                if (
+                    waits is not None
+                    and response.status_code == 429
+                    and settings.wait_on_rate_limit
+                ):
+                    log.warning(
+                        "%s still rate limited after %d waits (%.0fs); giving up",
+                        what,
+                        waits.count,
+                        waits.total,
+                    )
                 self._raise_for_status(response)
             log.info("retrying %s in %.2fs after status %d", what, delay, response.status_code)
         return delay or 0.0

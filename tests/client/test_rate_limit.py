@@ -105,7 +105,9 @@ def test_429_wait_is_capped_at_15_minutes_and_30_in_total(make: Any, is_async: b
 
 
 @CLIENTS
-def test_retry_after_zero_waits_a_second_and_gives_up(make: Any, is_async: bool) -> None:
+def test_retry_after_zero_waits_a_second_and_gives_up(
+    make: Any, is_async: bool, caplog: pytest.LogCaptureFixture
+) -> None:
     fake = FakeTime()
     with Loopback(too_many({"retry-after": "0"})) as server:
         client = make(server.url, fake, wait_on_rate_limit=True)
@@ -113,6 +115,7 @@ def test_retry_after_zero_waits_a_second_and_gives_up(make: Any, is_async: bool)
             call(client, is_async)
     assert fake.slept == [1.0] * 5  # the floor, and the default count of waits
     assert len(server.requests) == 6
+    assert "GET /2/tweets/20 still rate limited after 5 waits (5s); giving up" in caplog.messages
 
 
 @CLIENTS
