@@ -47,8 +47,8 @@ class _Tokens:
     def check(self, token: str, page: Any, pages: int) -> None:
         if token in self._seen:
             message = (
-                f"{self._name}: page {pages} returned next_token {token!r}, which an earlier "
-                "page already returned; stopping instead of requesting the same pages again"
+                f"{self._name}: page {pages} returned next_token {token!r}, which this iteration "
+                "already requested; stopping instead of requesting the same pages again"
             )
             response = getattr(page, "http_response", None)
             if response is None:

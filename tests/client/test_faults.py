@@ -173,8 +173,8 @@ def test_paginate_stops_with_an_error_when_a_token_repeats() -> None:
             for page in client.paginate(client.get_users_posts, id="42"):
                 pages.append(page)
     assert str(info.value) == (
-        "get_users_posts: page 3 returned next_token 't2', which an earlier page already "
-        "returned; stopping instead of requesting the same pages again"
+        "get_users_posts: page 3 returned next_token 't2', which this iteration already "
+        "requested; stopping instead of requesting the same pages again"
     )
     assert info.value.response.request.url.params["pagination_token"] == "t3"
     assert [p.data[0].id for p in pages] == ["10", "20", "30"]
