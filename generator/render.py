@@ -300,7 +300,8 @@ def _client_docstring(api: Api, is_async: bool) -> Code:
         "    max_retries: retries of connection errors, timeouts and 5xx (idempotent requests "
         "only,\n"
         "        or requests that surely never reached the server).\n"
-        "    wait_on_rate_limit: on 429, sleep until the limit resets and try again.\n"
+        "    wait_on_rate_limit: on 429, sleep until the limit resets and try again (each wait\n"
+        "        1 s to 15 min; at most 5 waits and 30 min per call, then RateLimitError).\n"
         "    allow_insecure_http: accept a plain-http base_url other than a loopback host (the\n"
         "        credentials then cross the network unencrypted)."
     )

@@ -107,6 +107,13 @@ class Exchange:
             h.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             h.connection.close()
 
+    def reset(self) -> None:
+        """Reset the connection (RST) without answering: the request arrived, no reply did."""
+        h = self._handler
+        h.close_connection = True
+        h.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        h.connection.close()
+
     def start_stream(self, status: int = 200) -> None:
         h = self._handler
         h.send_response(status)

@@ -294,7 +294,8 @@ class Client(SyncAPIClient):
         timeout: seconds per request (None: no timeout).
         max_retries: retries of connection errors, timeouts and 5xx (idempotent requests only,
             or requests that surely never reached the server).
-        wait_on_rate_limit: on 429, sleep until the limit resets and try again.
+        wait_on_rate_limit: on 429, sleep until the limit resets and try again (each wait
+            1 s to 15 min; at most 5 waits and 30 min per call, then RateLimitError).
         allow_insecure_http: accept a plain-http base_url other than a loopback host (the
             credentials then cross the network unencrypted).
     """
@@ -5556,7 +5557,8 @@ class AsyncClient(AsyncAPIClient):
         timeout: seconds per request (None: no timeout).
         max_retries: retries of connection errors, timeouts and 5xx (idempotent requests only,
             or requests that surely never reached the server).
-        wait_on_rate_limit: on 429, sleep until the limit resets and try again.
+        wait_on_rate_limit: on 429, sleep until the limit resets and try again (each wait
+            1 s to 15 min; at most 5 waits and 30 min per call, then RateLimitError).
         allow_insecure_http: accept a plain-http base_url other than a loopback host (the
             credentials then cross the network unencrypted).
     """

@@ -40,10 +40,13 @@ __all__ = [
 
 # X accepts segments of up to 5 MB; stay clear of it with room for the multipart framing.
 DEFAULT_CHUNK_SIZE: Final = 4 * 1024 * 1024
-# How long to keep polling a media that is still processing (seconds of waiting, summed).
+# How long to keep polling a media that is still processing: seconds of real (monotonic)
+# time from the finalize response, requests included.
 DEFAULT_MAX_PROCESSING_WAIT: Final = 600.0
 # Used when X says processing is under way but not when to look again.
 DEFAULT_CHECK_AFTER: Final = 1.0
+# The shortest pause between two status polls, whatever check_after_secs says (0 included).
+MIN_CHECK_AFTER: Final = 1.0
 _POLLING_STATES: Final = frozenset({"pending", "in_progress"})
 
 Progress = Callable[[int, int], object]
@@ -207,8 +210,11 @@ def _session_id(response: Any) -> str:
     return str(media_id)
 
 
-def _poll_delay(response: Any, media_id: str, waited: float, max_wait: float) -> float | None:
-    """Seconds to wait before asking for the status again; None once processing is over."""
+def _poll_delay(response: Any, media_id: str, elapsed: float, max_wait: float) -> float | None:
+    """Seconds to wait before asking for the status again; None once processing is over.
+
+    `elapsed` is the real time spent since finalizing; the next poll must fit in `max_wait`.
+    """
     info = _data(response, media_id, "media upload").get("processing_info")
     if not isinstance(info, dict):
         return None
@@ -224,10 +230,13 @@ def _poll_delay(response: Any, media_id: str, waited: float, max_wait: float) ->
     if state not in _POLLING_STATES:
         return None
     after = info.get("check_after_secs")
-    delay = float(after) if isinstance(after, int | float) and after >= 0 else DEFAULT_CHECK_AFTER
-    if waited + delay > max_wait:
+    advertised = DEFAULT_CHECK_AFTER
+    if isinstance(after, int | float) and not isinstance(after, bool) and after >= 0:
+        advertised = float(after)
+    delay = max(MIN_CHECK_AFTER, advertised)
+    if elapsed + delay > max_wait:
         raise MediaUploadError(
-            f"media {media_id} still {state} after {waited:g}s of waiting",
+            f"media {media_id} still {state} after {elapsed:.3g}s of waiting",
             media_id=media_id,
             state=str(state),
         )
@@ -245,12 +254,14 @@ def upload_media(
     additional_owners: Sequence[str] | None = None,
     max_processing_wait: float = DEFAULT_MAX_PROCESSING_WAIT,
     sleep: Callable[[float], object] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
 ) -> FinalizeMediaUploadResponse | GetMediaUploadStatusResponse:
     """Upload a file in chunks and wait until X has processed it.
 
     Returns the finalize response, or the last status response when X had to process the
     media (video, GIF); `.data.id` is the id to attach to a post. Raises MediaUploadError
-    when processing fails or takes longer than `max_processing_wait` seconds.
+    when processing fails or takes longer than `max_processing_wait` seconds of `clock` time.
+    Polls are at least MIN_CHECK_AFTER seconds apart.
     """
     source = _Source(file, media_type, chunk_size)
     init = client.initialize_media_upload(
@@ -267,10 +278,11 @@ def upload_media(
     source.check_sent(sent, media_id)
     result: FinalizeMediaUploadResponse | GetMediaUploadStatusResponse
     result = client.finalize_media_upload(media_id)
-    waited = 0.0
-    while (delay := _poll_delay(result, media_id, waited, max_processing_wait)) is not None:
+    start = clock()
+    while (
+        delay := _poll_delay(result, media_id, clock() - start, max_processing_wait)
+    ) is not None:
         sleep(delay)
-        waited += delay
         result = client.get_media_upload_status(media_id=media_id, command="STATUS")
     return result
 
@@ -286,6 +298,7 @@ async def upload_media_async(
     additional_owners: Sequence[str] | None = None,
     max_processing_wait: float = DEFAULT_MAX_PROCESSING_WAIT,
     sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+    clock: Callable[[], float] = time.monotonic,
 ) -> FinalizeMediaUploadResponse | GetMediaUploadStatusResponse:
     """The async twin of `upload_media` (file reads stay blocking: chunks are local and small)."""
     source = _Source(file, media_type, chunk_size)
@@ -305,9 +318,10 @@ async def upload_media_async(
     source.check_sent(sent, media_id)
     result: FinalizeMediaUploadResponse | GetMediaUploadStatusResponse
     result = await client.finalize_media_upload(media_id)
-    waited = 0.0
-    while (delay := _poll_delay(result, media_id, waited, max_processing_wait)) is not None:
+    start = clock()
+    while (
+        delay := _poll_delay(result, media_id, clock() - start, max_processing_wait)
+    ) is not None:
         await sleep(delay)
-        waited += delay
         result = await client.get_media_upload_status(media_id=media_id, command="STATUS")
     return result

@@ -363,6 +363,82 @@ def test_login_receives_the_redirect_on_loopback(tmp_path: Path) -> None:
         fake.stop()
 
 
+def test_login_ignores_forged_callbacks_and_completes_with_the_real_code(tmp_path: Path) -> None:
+    fake = FakeX(redirect_uri=f"http://127.0.0.1:{free_port()}/callback").start()
+    try:
+        store = tmp_path / "store.json"
+        auth = make_auth(fake, store)
+        other_state = urlsplit(auth.authorization_url()).query  # pending, but not this login's
+        forged_state = parse_qs(other_state)["state"][0]
+        pages: dict[str, httpx.Response] = {}
+        real: list[str] = []
+
+        def user_and_attacker(url: str) -> None:
+            def run() -> None:
+                base = fake.redirect_uri
+                # Any local process can reach the port: these must neither end nor win the login.
+                pages["error"] = httpx.get(f"{base}?error=access_denied&state=wrong")
+                pages["code"] = httpx.get(f"{base}?code=code-forged&state=wrong")
+                pages["no state"] = httpx.get(f"{base}?error=access_denied")
+                pages["other login"] = httpx.get(f"{base}?code=code-forged&state={forged_state}")
+                pages["two states"] = httpx.get(
+                    f"{base}?code=code-forged&state=wrong&state={_state_of(url)}"
+                )
+                callback = approve_in_place_of_a_browser(url)
+                real.append(parse_qs(urlsplit(callback).query)["code"][0])
+                pages["real"] = httpx.get(callback)
+
+            threading.Thread(target=run, daemon=True).start()
+
+        token = auth.login(open_browser=False, timeout=30, open_url=user_and_attacker)
+        for name in ("error", "code", "no state", "other login", "two states"):
+            assert pages[name].status_code == 400, name
+            assert "was ignored" in pages[name].text
+        assert pages["real"].status_code == 200
+        assert "Authorization received" in pages["real"].text
+        # The one code exchanged is the real one, and it produced the stored token.
+        exchanges = [e for e in fake.events if e.endpoint == "token"]
+        assert [e.form["code"] for e in exchanges] == real
+        assert [e.outcome for e in exchanges] == ["authorization_code:S256:ok"]
+        assert stored(store)["access_token"] == token.access_token.reveal()
+    finally:
+        fake.stop()
+
+
+def _state_of(url: str) -> str:
+    return parse_qs(urlsplit(url).query)["state"][0]
+
+
+def test_login_reports_a_real_denial_with_the_right_state(fake: FakeX) -> None:
+    fake.stop()
+    fake = FakeX(redirect_uri=f"http://127.0.0.1:{free_port()}/callback").start()
+    try:
+        auth = make_auth(fake, None)
+        answers: list[httpx.Response] = []
+
+        def user_declines(url: str) -> None:
+            def run() -> None:
+                answers.append(httpx.get(approve_in_place_of_a_browser(url, decision="deny")))
+
+            threading.Thread(target=run, daemon=True).start()
+
+        with pytest.raises(AccessDeniedError, match="declined"):
+            auth.login(open_browser=False, timeout=30, open_url=user_declines)
+        assert answers[0].status_code == 200
+        assert "The server answered: access_denied." in answers[0].text
+        assert fake.outcomes("token") == []
+    finally:
+        fake.stop()
+
+
+def test_complete_checks_the_state_before_the_error(fake: FakeX) -> None:
+    auth = make_auth(fake, None)
+    auth.authorization_url()
+    with pytest.raises(StateMismatchError):
+        auth.complete(f"{fake.redirect_uri}?error=access_denied&state=wrong")
+    assert len(auth._pending) == 1  # the real attempt is still pending
+
+
 def test_login_times_out_cleanly_and_frees_the_port(capsys: pytest.CaptureFixture[str]) -> None:
     port = free_port()
     fake = FakeX(redirect_uri=f"http://127.0.0.1:{port}/callback").start()
@@ -378,30 +454,52 @@ def test_login_times_out_cleanly_and_frees_the_port(capsys: pytest.CaptureFixtur
         fake.stop()
 
 
-def test_login_binds_only_the_redirect_host() -> None:
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost"])
+def test_login_binds_only_the_redirect_host(host: str) -> None:
     import socket
 
     port = free_port()
-    fake = FakeX(redirect_uri=f"http://127.0.0.1:{port}/callback").start()
+    fake = FakeX(redirect_uri=f"http://{host}:{port}/callback").start()
     try:
         auth = make_auth(fake, None)
         results: list[str] = []
 
         def probe(url: str) -> None:
             # Listening on 127.0.0.1 only: another loopback address is refused.
-            with socket.socket() as sock:
-                sock.settimeout(2)
-                try:
-                    sock.connect(("127.0.0.2", port))
-                    results.append("connected")
-                except OSError:
-                    results.append("refused")
+            for address in ("127.0.0.1", "127.0.0.2"):
+                with socket.socket() as sock:
+                    sock.settimeout(2)
+                    try:
+                        sock.connect((address, port))
+                        results.append("connected")
+                    except OSError:
+                        results.append("refused")
 
-        with pytest.raises(LoginTimeoutError):
+        with pytest.raises(LoginTimeoutError, match=f"http://{host}:{port}/callback"):
             auth.login(open_browser=False, timeout=0.3, open_url=probe)
-        assert results == ["refused"]
+        assert results == ["connected", "refused"]
     finally:
         fake.stop()
+
+
+@pytest.mark.parametrize(
+    "redirect",
+    [
+        "http://0.0.0.0:8976/callback",
+        "http://192.0.2.10:8976/callback",
+        "http://example.com:8976/callback",
+        "http://localhost.example.com:8976/callback",
+        "https://127.0.0.1:8976/callback",
+        "http://127.0.0.1/callback",
+    ],
+)
+def test_login_refuses_a_redirect_it_cannot_serve_on_loopback(redirect: str) -> None:
+    auth = OAuth2PKCE("fake-client-id", redirect, USER_SCOPES)
+    opened: list[str] = []
+    with pytest.raises(AuthError, match="login\\(\\) needs a loopback redirect_uri"):
+        auth.login(open_browser=False, timeout=0.1, open_url=opened.append)
+    assert opened == []
+    assert auth._pending == {}
 
 
 def test_login_needs_a_loopback_redirect(fake: FakeX) -> None:

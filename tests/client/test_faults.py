@@ -116,28 +116,6 @@ def test_rate_limit_raises_with_reset_by_default() -> None:
     assert len(server.requests) == 1
 
 
-def test_wait_on_rate_limit_sleeps_until_reset_then_retries() -> None:
-    reset = int(time.time()) + 2
-    headers = {
-        "x-rate-limit-limit": "300",
-        "x-rate-limit-remaining": "0",
-        "x-rate-limit-reset": str(reset),
-    }
-    steps = (answer(429, {"title": "Too Many Requests"}, headers), answer(200, {"data": POST}))
-    with serve(*steps) as server, _client(server.url, wait_on_rate_limit=True) as client:
-        post = client.get_posts_by_id("20")
-    assert post.data.text == "hello"
-    assert len(server.requests) == 2
-    assert server.requests[1].at >= reset  # the retry waited for the window to reset
-
-
-def test_retry_after_is_honoured_on_429() -> None:
-    steps = (answer(429, {"title": "slow down"}, {"retry-after": "1"}), answer(200, {"data": POST}))
-    with serve(*steps) as server, _client(server.url, wait_on_rate_limit=True) as client:
-        client.get_posts_by_id("20")
-    assert server.requests[1].at - server.requests[0].at >= 1.0
-
-
 def test_rate_limit_and_raw_response_are_reachable() -> None:
     headers = {
         "x-rate-limit-limit": "900",
@@ -177,6 +155,51 @@ def test_paginate_walks_every_page_and_stops() -> None:
     first = server.requests[0]
     assert first.path == "/2/users/42/tweets" and first.query == {"max_results": ["2"]}
     assert server.requests[1].query == {"max_results": ["2"], "pagination_token": ["t2"]}
+
+
+def _pages_looping_back(ex: Exchange) -> None:
+    """Page 3 hands out page 2's token again, as a misbehaving server might."""
+    token = ex.request.query.get("pagination_token", [None])[0]
+    page = {None: 1, "t2": 2, "t3": 3}[token]
+    next_token = {1: "t2", 2: "t3", 3: "t2"}[page]
+    data = [{"id": f"{page}0", "text": f"p{page}"}]
+    ex.respond(200, {"data": data, "meta": {"result_count": 1, "next_token": next_token}})
+
+
+def test_paginate_stops_with_an_error_when_a_token_repeats() -> None:
+    pages: list[Any] = []
+    with Loopback(_pages_looping_back) as server, _client(server.url) as client:
+        with pytest.raises(twitter_api.APIResponseError) as info:
+            for page in client.paginate(client.get_users_posts, id="42"):
+                pages.append(page)
+    assert str(info.value) == (
+        "get_users_posts: page 3 returned next_token 't2', which this iteration already "
+        "requested; stopping instead of requesting the same pages again"
+    )
+    assert info.value.response.request.url.params["pagination_token"] == "t3"
+    assert [p.data[0].id for p in pages] == ["10", "20", "30"]
+    assert len(server.requests) == 3
+
+
+def test_paginate_counts_the_starting_token_as_seen() -> None:
+    with Loopback(_pages_looping_back) as server, _client(server.url) as client:
+        with pytest.raises(twitter_api.APIResponseError, match="page 2 returned next_token 't2'"):
+            list(client.paginate(client.get_users_posts, id="42", pagination_token="t2").items())
+    assert [r.query.get("pagination_token") for r in server.requests] == [["t2"], ["t3"]]
+
+
+def test_async_paginate_stops_when_a_token_repeats() -> None:
+    async def main(url: str) -> list[str]:
+        ids: list[str] = []
+        async with twitter_api.AsyncClient(base_url=url) as client:
+            with pytest.raises(twitter_api.APIResponseError, match="page 3 returned next_token"):
+                async for post in client.paginate(client.get_users_posts, id="42").items():
+                    ids.append(post.id)
+        return ids
+
+    with Loopback(_pages_looping_back) as server:
+        assert asyncio.run(main(server.url)) == ["10", "20", "30"]
+    assert len(server.requests) == 3
 
 
 def test_paginate_refuses_an_operation_without_pages() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import threading
 from pathlib import Path
@@ -203,23 +204,93 @@ def test_failed_processing_raises_with_the_reason() -> None:
     assert isinstance(info.value, twitter_api.APIError)
 
 
-def test_processing_that_never_ends_is_bounded() -> None:
+class Clock:
+    """A monotonic clock that moves when the helper sleeps and while the server answers."""
+
+    def __init__(self, per_request: float = 0.0) -> None:
+        self.now = 5000.0
+        self.per_request = per_request
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+    async def async_sleep(self, seconds: float) -> None:
+        self.sleep(seconds)
+
+    def serving(self, media_server: MediaServer) -> Any:
+        def handle(ex: Exchange) -> None:
+            self.now += self.per_request
+            media_server(ex)
+
+        return handle
+
+
+def _upload(url: str, clock: Clock, is_async: bool, **kwargs: Any) -> Any:
+    options: dict[str, Any] = {
+        "media_category": "tweet_video",
+        "media_type": "video/mp4",
+        "chunk_size": CHUNK,
+        "clock": clock,
+        **kwargs,
+    }
+    if not is_async:
+        return upload_media(_client(url), FILE, sleep=clock.sleep, **options)
+
+    async def main() -> Any:
+        async with twitter_api.AsyncClient(
+            auth=OAuth2UserToken("user-token-9"), base_url=url
+        ) as client:
+            return await upload_media_async(client, FILE, sleep=clock.async_sleep, **options)
+
+    return asyncio.run(main())
+
+
+ASYNC = pytest.mark.parametrize("is_async", [False, True], ids=["sync", "async"])
+
+
+@ASYNC
+def test_processing_that_never_ends_is_bounded(is_async: bool) -> None:
     forever = {"state": "in_progress", "check_after_secs": 5}
     media_server = MediaServer(forever, [forever] * 10)
-    slept: list[float] = []
-    with Loopback(media_server) as server:
+    clock = Clock()
+    with Loopback(clock.serving(media_server)) as server:
         with pytest.raises(MediaUploadError, match="still in_progress after 15s"):
-            upload_media(
-                _client(server.url),
-                FILE,
-                media_category="tweet_video",
-                media_type="video/mp4",
-                chunk_size=CHUNK,
-                max_processing_wait=17,
-                sleep=slept.append,
-            )
+            _upload(server.url, clock, is_async, max_processing_wait=17)
         assert len(server.requests) == 1 + 3 + 1 + 3
-    assert slept == [5.0, 5.0, 5.0]
+    assert clock.slept == [5.0, 5.0, 5.0]
+
+
+@ASYNC
+def test_processing_wait_counts_real_time_not_advertised_delays(is_async: bool) -> None:
+    # Each status request takes 4 s: three polls use 15 s of real time, though X asked for
+    # only 3 s of pauses in all.
+    quick = {"state": "in_progress", "check_after_secs": 1}
+    media_server = MediaServer(quick, [quick] * 10)
+    clock = Clock(per_request=4.0)
+    with Loopback(clock.serving(media_server)) as server:
+        with pytest.raises(MediaUploadError, match="still in_progress after 15s") as info:
+            _upload(server.url, clock, is_async, max_processing_wait=12)
+        assert [r.method for r in server.requests].count("GET") == 3
+    assert clock.slept == [1.0, 1.0, 1.0]
+    assert info.value.media_id == MEDIA_ID and info.value.state == "in_progress"
+
+
+@ASYNC
+def test_check_after_zero_still_pauses_between_polls(is_async: bool) -> None:
+    now = {"state": "in_progress", "check_after_secs": 0}
+    done = {"state": "succeeded", "progress_percent": 100}
+    media_server = MediaServer(now, [now, now, done])
+    clock = Clock()
+    with Loopback(clock.serving(media_server)) as server:
+        result = _upload(server.url, clock, is_async)
+        assert [r.method for r in server.requests].count("GET") == 3
+    assert clock.slept == [1.0, 1.0, 1.0]  # the floor, not zero
+    assert result.data.processing_info.state == "succeeded"
 
 
 def test_http_error_during_append_stops_the_upload() -> None:

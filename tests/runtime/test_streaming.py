@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+import socket
 from typing import Any
 
 import pytest
@@ -334,3 +335,102 @@ def test_backoff_schedule_follows_x_documentation() -> None:
     assert limited.next_delay("network") is None
     limited.reset()
     assert limited.next_delay("network") == 0.25
+
+
+# --- the delays the stream really sleeps, with X's default schedule --------------------------
+
+
+def _delivers_then_cuts(ex: Exchange) -> None:
+    ex.start_stream()
+    ex.line(post(4))
+    ex.cut()
+
+
+def _cuts_before_data(ex: Exchange) -> None:
+    ex.start_stream()
+    ex.cut()
+
+
+def _too_many(ex: Exchange) -> None:
+    ex.respond(429, {"title": "Too Many Requests"}, {"x-rate-limit-reset": "1700000000"})
+
+
+# 503, 503, 429, data then a cut, a cut before any data, 503, then a working stream.
+MIXED = (
+    _unavailable,
+    _unavailable,
+    _too_many,
+    _delivers_then_cuts,
+    _cuts_before_data,
+    _unavailable,
+    _resumes,
+)
+# HTTP errors double from 5 s; the 429 starts at 1 minute; data restarts every schedule, so
+# the cut after it waits 250 ms and the next one 500 ms; the HTTP schedule restarted too.
+MIXED_DELAYS = [5.0, 10.0, 60.0, 0.25, 0.5, 5.0]
+
+
+def test_stream_sleeps_the_documented_delays() -> None:
+    slept: list[float] = []
+    with Loopback(scripted(*MIXED)) as server:
+        client = twitter_api.Client(auth=BearerToken("t"), base_url=server.url)
+        client._sleep = slept.append  # type: ignore[method-assign]
+        with client.stream_posts() as s:
+            items = iter(s)
+            assert [next(items).data.id, next(items).data.id] == ["4", "5"]
+        assert len(server.requests) == 7
+    assert slept == MIXED_DELAYS
+
+
+@pytest.mark.anyio
+async def test_async_stream_sleeps_the_documented_delays() -> None:
+    slept: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+
+    with Loopback(scripted(*MIXED)) as server:
+        client = twitter_api.AsyncClient(auth=BearerToken("t"), base_url=server.url)
+        client._sleep = sleep  # type: ignore[method-assign]
+        async with client.stream_posts() as s:
+            items = aiter(s)
+            assert [(await anext(items)).data.id, (await anext(items)).data.id] == ["4", "5"]
+        await items.aclose()  # type: ignore[attr-defined]
+        await client.aclose()
+        assert len(server.requests) == 7
+    assert slept == MIXED_DELAYS
+
+
+def test_failed_connects_sleep_linearly_up_to_16_seconds() -> None:
+    with socket.socket() as s:  # a port nothing listens on: every connect is refused
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    slept: list[float] = []
+    client = twitter_api.Client(auth=BearerToken("t"), base_url=f"http://127.0.0.1:{port}")
+    client._sleep = slept.append  # type: ignore[method-assign]
+    with pytest.raises(
+        twitter_api.APIConnectionError,
+        match="streamPosts: connection to /2/tweets/search/stream lost: ConnectError",
+    ):
+        client.stream_posts().with_options(max_reconnects=66).__enter__()
+    assert slept == [min(0.25 * n, 16.0) for n in range(1, 67)]
+    assert slept[:4] == [0.25, 0.5, 0.75, 1.0] and slept[-3:] == [16.0, 16.0, 16.0]
+
+
+@pytest.mark.parametrize(
+    ("handler", "delays"),
+    [
+        (_unavailable, [5.0, 10.0, 20.0, 40.0, 80.0, 160.0, 320.0, 320.0]),
+        (_too_many, [60.0, 120.0, 240.0, 480.0, 960.0, 960.0, 960.0, 960.0]),
+    ],
+    ids=["5xx", "429"],
+)
+def test_status_errors_sleep_exponentially(handler: Handler, delays: list[float]) -> None:
+    slept: list[float] = []
+    with Loopback(handler) as server:
+        client = twitter_api.Client(auth=BearerToken("t"), base_url=server.url)
+        client._sleep = slept.append  # type: ignore[method-assign]
+        with pytest.raises(twitter_api.APIStatusError):
+            client.stream_posts().with_options(max_reconnects=8).__enter__()
+        assert len(server.requests) == 9
+    assert slept == delays

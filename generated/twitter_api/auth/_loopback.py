@@ -2,13 +2,17 @@
 # Do not edit: change the generator or its templates and regenerate.
 """The loopback HTTP server that receives the authorization redirect during `login()`.
 
-It binds only the redirect URI's own host and port (a loopback address, RFC 8252 section 7.3),
-answers the redirect with one small page telling the user to close the tab, and never logs
-request lines: they carry the authorization code.
+It binds only the redirect URI's own host and port (a loopback address, RFC 8252 section 7.3;
+`localhost` binds 127.0.0.1, never every interface), answers the redirect with one small page
+telling the user to close the tab, and never logs request lines: they carry the authorization
+code. Any local process can reach the port, so a callback counts only when its `state` is the
+one this login sent to X: others get an error page and the wait goes on. The state is checked
+before anything else in the callback is read, so a forged `?error=...` cannot end the login.
 """
 
 from __future__ import annotations
 
+import hmac
 import html
 import ipaddress
 import socket
@@ -40,9 +44,16 @@ class _Server(ThreadingHTTPServer):
         self.expected_path = expected_path
         self.base_url = base_url
         self.callback_url: str | None = None
+        self.expected_state: str | None = None
         self.received = threading.Event()
         self.claim = threading.Lock()
         super().__init__((host, port), _Handler)
+
+    def is_expected(self, state: str | None) -> bool:
+        expected = self.expected_state
+        if expected is None or state is None:
+            return False
+        return hmac.compare_digest(expected.encode(), state.encode())
 
     def server_bind(self) -> None:
         # HTTPServer.server_bind would do a reverse DNS lookup of the host; nothing needs it.
@@ -56,14 +67,24 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:  # the name http.server dispatches to
         parts = urlsplit(self.path)
-        first = parts.path == self.server.expected_path and self.server.claim.acquire(
-            blocking=False
-        )
-        if not first:
+        if parts.path != self.server.expected_path:
+            self._reply(404, "Not found", "This address only receives one authorization.")
+            return
+        query = parse_qs(parts.query)
+        states = query.get("state", [])
+        if len(states) != 1 or not self.server.is_expected(states[0]):
+            # Not the login in progress (stale tab, another app, a forgery): keep waiting.
+            self._reply(
+                400,
+                "Unknown authorization",
+                "This callback does not belong to the login in progress and was ignored.",
+            )
+            return
+        if not self.server.claim.acquire(blocking=False):
             self._reply(404, "Not found", "This address only receives one authorization.")
             return
         self.server.callback_url = self.server.base_url + self.path
-        error = parse_qs(parts.query).get("error", [""])[0]
+        error = query.get("error", [""])[0]
         if error:
             # The error code comes from the URL: escape it, and show only a plausible code.
             shown = error if error.replace("_", "").isalnum() and len(error) <= 64 else "error"
@@ -113,6 +134,10 @@ class LoopbackReceiver:
             target=self._server.serve_forever, args=(_POLL_SECONDS,), daemon=True
         )
         self._thread.start()
+
+    def expect_state(self, state: str) -> None:
+        """The `state` of the authorization URL sent to the user; other callbacks are ignored."""
+        self._server.expected_state = state
 
     def wait(self, timeout: float) -> str:
         """The callback URL the browser was redirected to; LoginTimeoutError after `timeout`."""

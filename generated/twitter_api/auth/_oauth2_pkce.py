@@ -135,6 +135,10 @@ class OAuth2PKCE(FlowAuth):
 
     def authorization_url(self) -> str:
         """A fresh authorization URL (new state and code verifier) for the user to open."""
+        return self._new_authorization()[0]
+
+    def _new_authorization(self) -> tuple[str, str]:
+        """A fresh authorization URL and the state it carries."""
         state, verifier = new_state(), new_code_verifier()
         with self._guard:
             self._pending[state] = verifier
@@ -150,24 +154,25 @@ class OAuth2PKCE(FlowAuth):
             "code_challenge_method": self.code_challenge_method,
         }
         separator = "&" if urlsplit(self.authorize_url).query else "?"
-        return self.authorize_url + separator + urlencode(query)
+        return self.authorize_url + separator + urlencode(query), state
 
     def complete(self, callback_url: str) -> Token:
         """Check the callback's state, exchange its code for a token, persist and return it."""
         query = parse_qs(urlsplit(callback_url).query)
         state = _single(query, "state")
         verifier = self._take_pending(state) if state else None
+        # The state first: an error from a callback this client did not ask for means nothing.
+        if verifier is None:
+            raise StateMismatchError(
+                "the callback's state was not issued by this client or was already used; "
+                "start the login again"
+            )
         error = _single(query, "error")
         if error:
             description = _single(query, "error_description")
             if error == "access_denied":
                 raise AccessDeniedError(error, description or "the user declined the authorization")
             raise OAuthError(error, description)
-        if verifier is None:
-            raise StateMismatchError(
-                "the callback's state was not issued by this client or was already used; "
-                "start the login again"
-            )
         code = _single(query, "code")
         if not code:
             raise OAuthError("invalid_request", "the callback carries no authorization code")
@@ -201,7 +206,8 @@ class OAuth2PKCE(FlowAuth):
         and a display is available, or handed to `open_url` when given.
         """
         with LoopbackReceiver(self.redirect_uri) as receiver:
-            url = self.authorization_url()
+            url, state = self._new_authorization()
+            receiver.expect_state(state)
             print(f"Open this URL to authorize the app:\n\n  {url}\n", file=sys.stderr)
             if open_url is not None:
                 open_url(url)

@@ -2,6 +2,12 @@
 
 The retry decision is one pure function (`_retry_delay`), so the sync and async send loops
 differ only in how they sleep and await.
+
+With `wait_on_rate_limit=True` a 429 is waited out within bounds, per call: each wait lasts
+at least `RATE_LIMIT_MIN_WAIT` (1 s, so `Retry-After: 0` cannot spin) and at most
+`MAX_RATE_LIMIT_WAIT` (15 min); after `rate_limit_max_waits` waits (5) or once the next wait
+would bring the total past `rate_limit_max_total_wait` (30 min) the RateLimitError is raised.
+A subclass or an instance may set those two attributes.
 """
 
 from __future__ import annotations
@@ -10,7 +16,6 @@ import random
 import threading
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Final, Generic, ParamSpec, Self, TypeVar
 
 import httpx
@@ -40,6 +45,9 @@ configure_from_env()
 DEFAULT_TIMEOUT: Final = 30.0
 DEFAULT_MAX_RETRIES: Final = 2
 MAX_RATE_LIMIT_WAIT: Final = 15 * 60.0
+RATE_LIMIT_MIN_WAIT: Final = 1.0
+DEFAULT_RATE_LIMIT_MAX_WAITS: Final = 5
+DEFAULT_RATE_LIMIT_MAX_TOTAL_WAIT: Final = 30 * 60.0
 _IDEMPOTENT: Final = frozenset({"GET", "HEAD", "OPTIONS"})
 
 P = TypeVar("P")
@@ -69,6 +77,27 @@ class _Settings:
         self.wait_on_rate_limit = wait_on_rate_limit
 
 
+class _RateLimitWaits:
+    """The 429 waits of one call so far, checked against the client's bounds."""
+
+    __slots__ = ("count", "max_count", "max_total", "total")
+
+    def __init__(self, max_count: int, max_total: float) -> None:
+        self.max_count = max_count
+        self.max_total = max_total
+        self.count = 0
+        self.total = 0.0
+
+    def admit(self, wanted: float) -> float | None:
+        """The wait to make (floored, capped), or None once the bounds are reached."""
+        delay = max(RATE_LIMIT_MIN_WAIT, min(wanted, MAX_RATE_LIMIT_WAIT))
+        if self.count >= self.max_count or self.total + delay > self.max_total:
+            return None
+        self.count += 1
+        self.total += delay
+        return delay
+
+
 def _retry_delay(
     method: str,
     attempt: int,
@@ -76,16 +105,21 @@ def _retry_delay(
     *,
     response: httpx.Response | None = None,
     error: Exception | None = None,
+    rate_limit_waits: _RateLimitWaits | None = None,
+    now: float | None = None,
 ) -> float | None:
     """Seconds to wait before trying again, or None to give up.
 
     Only requests that surely never reached the server (a failed connect) are retried when
-    they are not idempotent, so a post is never created twice.
+    they are not idempotent, so a post is never created twice. `now` is the wall clock in
+    seconds since the epoch, for `x-rate-limit-reset`.
     """
     if response is not None and response.status_code == 429:
-        if not settings.wait_on_rate_limit:
+        if not settings.wait_on_rate_limit or rate_limit_waits is None:
             return None
-        return min(_rate_limit_wait(response), MAX_RATE_LIMIT_WAIT)
+        return rate_limit_waits.admit(
+            _rate_limit_wait(response, time.time() if now is None else now)
+        )
     if attempt >= settings.max_retries:
         return None
     if error is not None:
@@ -112,7 +146,7 @@ def _retry_after(response: httpx.Response) -> float | None:
         return None
 
 
-def _rate_limit_wait(response: httpx.Response) -> float:
+def _rate_limit_wait(response: httpx.Response, now: float) -> float:
     after = _retry_after(response)
     if after is not None:
         return after
@@ -120,7 +154,7 @@ def _rate_limit_wait(response: httpx.Response) -> float:
     if reset_at is None:
         return 60.0
     # One extra second: X's reset is whole seconds and the clocks may differ slightly.
-    return max(0.0, (reset_at - datetime.now(UTC)).total_seconds()) + 1.0
+    return max(0.0, reset_at.timestamp() - now) + 1.0
 
 
 class _ClientBase(Generic[H]):
@@ -129,6 +163,10 @@ class _ClientBase(Generic[H]):
     # Set by the generated client: the spec's Problem union, and its operations by method name.
     _problem: ClassVar[Converter | None] = None
     _operations: ClassVar[dict[str, Operation]] = {}
+
+    # Bounds of wait_on_rate_limit for one call (see the module docstring).
+    rate_limit_max_waits: int = DEFAULT_RATE_LIMIT_MAX_WAITS
+    rate_limit_max_total_wait: float = DEFAULT_RATE_LIMIT_MAX_TOTAL_WAIT
 
     def __init__(
         self,
@@ -217,6 +255,13 @@ class _ClientBase(Generic[H]):
         op = Operation(f"{method.upper()} {path}", method.upper(), url)
         return build_request(self._http, "", op, None, params, json, self._headers, s.timeout)
 
+    def _rate_limit_waits(self) -> _RateLimitWaits:
+        return _RateLimitWaits(self.rate_limit_max_waits, self.rate_limit_max_total_wait)
+
+    def _now(self) -> float:
+        """The wall clock, seconds since the epoch (tests replace it)."""
+        return time.time()
+
     def _retry_or_raise(
         self,
         request: httpx.Request,
@@ -224,10 +269,19 @@ class _ClientBase(Generic[H]):
         *,
         response: httpx.Response | None = None,
         error: httpx.TransportError | None = None,
+        rate_limit_waits: _RateLimitWaits | None = None,
     ) -> float:
         """The wait before the next attempt; raises when there is none to make."""
         settings = self._settings
-        delay = _retry_delay(request.method, attempt, settings, response=response, error=error)
+        delay = _retry_delay(
+            request.method,
+            attempt,
+            settings,
+            response=response,
+            error=error,
+            rate_limit_waits=rate_limit_waits,
+            now=self._now(),
+        )
         what = f"{request.method} {request.url.path}"
         if error is not None:
             if delay is None:
@@ -235,6 +289,18 @@ class _ClientBase(Generic[H]):
             log.info("retrying %s in %.2fs after %s", what, delay, type(error).__name__)
         elif response is not None:
             if delay is None:
+                waits = rate_limit_waits
+                if (
+                    waits is not None
+                    and response.status_code == 429
+                    and settings.wait_on_rate_limit
+                ):
+                    log.warning(
+                        "%s still rate limited after %d waits (%.0fs); giving up",
+                        what,
+                        waits.count,
+                        waits.total,
+                    )
                 self._raise_for_status(response)
             log.info("retrying %s in %.2fs after status %d", what, delay, response.status_code)
         return delay or 0.0
@@ -295,10 +361,14 @@ class SyncAPIClient(_ClientBase[httpx.Client]):
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
+    def _sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
+
     def _send(self, request: httpx.Request, stream: bool = False) -> httpx.Response:
         # Redirects are never followed, whatever the http_client says: a token refresh of the
         # auth flow rides on this send, and a 307 would carry its secrets to another host.
         attempt = 0
+        waits = self._rate_limit_waits()
         while True:
             try:
                 response = self._http.send(
@@ -312,9 +382,11 @@ class SyncAPIClient(_ClientBase[httpx.Client]):
                 if response.status_code < 400:
                     return response
                 response.read()  # the error body, for the exception's Problem
-                delay = self._retry_or_raise(request, attempt, response=response)
+                delay = self._retry_or_raise(
+                    request, attempt, response=response, rate_limit_waits=waits
+                )
                 response.close()
-            time.sleep(delay)
+            self._sleep(delay)
             attempt += 1
 
     def _call(
@@ -409,10 +481,14 @@ class AsyncAPIClient(_ClientBase[httpx.AsyncClient]):
     async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
 
-    async def _send(self, request: httpx.Request, stream: bool = False) -> httpx.Response:
+    async def _sleep(self, seconds: float) -> None:
         import asyncio  # loaded already wherever a coroutine runs; kept off the import path
 
+        await asyncio.sleep(seconds)
+
+    async def _send(self, request: httpx.Request, stream: bool = False) -> httpx.Response:
         attempt = 0
+        waits = self._rate_limit_waits()
         while True:
             try:
                 response = await self._http.send(
@@ -426,9 +502,11 @@ class AsyncAPIClient(_ClientBase[httpx.AsyncClient]):
                 if response.status_code < 400:
                     return response
                 await response.aread()  # the error body, for the exception's Problem
-                delay = self._retry_or_raise(request, attempt, response=response)
+                delay = self._retry_or_raise(
+                    request, attempt, response=response, rate_limit_waits=waits
+                )
                 await response.aclose()
-            await asyncio.sleep(delay)
+            await self._sleep(delay)
             attempt += 1
 
     async def _call(

@@ -1,10 +1,15 @@
-"""Iterating the pages of any operation that takes a page token and returns meta.next_token."""
+"""Iterating the pages of any operation that takes a page token and returns meta.next_token.
+
+A `next_token` already seen in the same iteration would loop forever: it ends the iteration
+with an APIResponseError instead.
+"""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any, Generic, TypeVar
 
+from ._exceptions import APIError, APIResponseError
 from ._wire import Operation
 
 __all__ = ["AsyncPaginator", "Paginator"]
@@ -25,6 +30,29 @@ def _next_token(page: Any) -> str | None:
     meta = raw.get("meta") if isinstance(raw, dict) else None
     token = meta.get("next_token") if isinstance(meta, dict) else None
     return token if isinstance(token, str) and token else None
+
+
+class _Tokens:
+    """The page tokens one iteration has used, to refuse a token that comes back."""
+
+    __slots__ = ("_name", "_seen")
+
+    def __init__(self, method: Callable[..., Any], first: Any) -> None:
+        self._name = getattr(method, "__name__", repr(method))
+        # A token the caller started from counts as seen: coming back to it is a loop too.
+        self._seen: set[str] = {first} if isinstance(first, str) else set()
+
+    def check(self, token: str, page: Any, pages: int) -> None:
+        if token in self._seen:
+            message = (
+                f"{self._name}: page {pages} returned next_token {token!r}, which this iteration "
+                "already requested; stopping instead of requesting the same pages again"
+            )
+            response = getattr(page, "http_response", None)
+            if response is None:
+                raise APIError(message)
+            raise APIResponseError(message, response=response)
+        self._seen.add(token)
 
 
 def _items(page: Any) -> list[Any]:
@@ -49,6 +77,7 @@ class Paginator(Generic[P]):
 
     def __iter__(self) -> Iterator[P]:
         kwargs = dict(self._kwargs)
+        tokens = _Tokens(self._method, kwargs.get(self._param))
         pages = 0
         while self._limit is None or pages < self._limit:
             page = self._method(**kwargs)
@@ -57,6 +86,7 @@ class Paginator(Generic[P]):
             token = _next_token(page)
             if token is None:
                 return
+            tokens.check(token, page, pages)
             kwargs[self._param] = token
 
     def items(self) -> Iterator[Any]:
@@ -81,6 +111,7 @@ class AsyncPaginator(Generic[P]):
 
     async def __aiter__(self) -> AsyncIterator[P]:
         kwargs = dict(self._kwargs)
+        tokens = _Tokens(self._method, kwargs.get(self._param))
         pages = 0
         while self._limit is None or pages < self._limit:
             page = await self._method(**kwargs)
@@ -89,6 +120,7 @@ class AsyncPaginator(Generic[P]):
             token = _next_token(page)
             if token is None:
                 return
+            tokens.check(token, page, pages)
             kwargs[self._param] = token
 
     async def items(self) -> AsyncIterator[Any]:

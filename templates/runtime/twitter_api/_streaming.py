@@ -14,10 +14,8 @@ connection delivers data. The sync and async streams share everything but their 
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import json
-import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, Generic, Literal, Self, TypeVar, cast
@@ -262,7 +260,7 @@ class Stream(_StreamCore[T]):
                 if status_kind is None:
                     raise error
                 kind = status_kind
-            time.sleep(self._delay_or_raise(kind, error))
+            self._client._sleep(self._delay_or_raise(kind, error))
 
     def __iter__(self) -> Iterator[T]:
         self._check_open("with")
@@ -283,7 +281,7 @@ class Stream(_StreamCore[T]):
             if self._closed:
                 return
             self._drop()
-            time.sleep(self._delay_or_raise("network", error))
+            self._client._sleep(self._delay_or_raise("network", error))
             self._response = self._connect()
 
 
@@ -347,7 +345,7 @@ class AsyncStream(_StreamCore[T]):
                 if status_kind is None:
                     raise error
                 kind = status_kind
-            await asyncio.sleep(self._delay_or_raise(kind, error))
+            await self._client._sleep(self._delay_or_raise(kind, error))
 
     async def __aiter__(self) -> AsyncIterator[T]:
         self._check_open("async with")
@@ -368,5 +366,5 @@ class AsyncStream(_StreamCore[T]):
             if self._closed:
                 return
             await self._drop()
-            await asyncio.sleep(self._delay_or_raise("network", error))
+            await self._client._sleep(self._delay_or_raise("network", error))
             self._response = await self._connect()
