@@ -185,7 +185,19 @@ def load_settings(
 
     Raises ConfigError listing every problem found.
     """
-    env = os.environ if environ is None else environ
+    settings, problems = _load(path, profile, os.environ if environ is None else environ)
+    # Raised here, where no local holds a parsed value, a secret or the environment: tracebacks
+    # printed with their locals (Sentry, rich) show this frame.
+    if settings is None:
+        raise ConfigError(problems)
+    return settings
+
+
+def _load(
+    path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | None,
+    profile: str | None,
+    env: Mapping[str, str],
+) -> tuple[Settings | None, list[ConfigProblem]]:
     problems = _Problems()
     merged = _Merged()
     for layer in reversed(_toml_layers(path, env, problems)):  # lowest precedence first
@@ -210,16 +222,17 @@ def load_settings(
         flow = flow_value.raw if flow_value and isinstance(flow_value.raw, str) else ""
         auth = _build_auth(chosen, merged, env, allow_insecure, problems)
     if problems or auth is None or chosen is None:
-        raise ConfigError(problems)
+        return None, list(problems)
     base_url = module.get("base_url")
     timeout = module.get("timeout")
-    return Settings(
+    settings = Settings(
         base_url=base_url if isinstance(base_url, str) else _spec_info.DEFAULT_BASE_URL,
         timeout=float(timeout) if isinstance(timeout, float) else DEFAULT_TIMEOUT,
         auth=auth,
         profile=chosen,
         flow=flow,
     )
+    return settings, []
 
 
 @dataclass(slots=True)
