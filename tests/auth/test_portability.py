@@ -39,6 +39,9 @@ NO_FCNTL = textwrap.dedent(
     with Client.from_config(config, profile="bot") as client:
         response = client.request("GET", "/echo")
         out["authorization"] = response.json()["headers"]["authorization"]
+    with Client.from_config(config, profile="app") as client:  # fetches and caches a bearer
+        response = client.request("GET", "/echo")
+        out["app_authorization"] = response.json()["headers"]["authorization"]
     pkce = Client.from_config(config, profile="user").auth
     out["pkce_token"] = pkce.token  # read from a store that does not exist yet: None
     store = TokenStore(store_path)
@@ -65,6 +68,11 @@ def test_the_package_works_without_fcntl_except_a_token_store_lock(tmp_path: Pat
                 [twitter_api.profiles.bot]
                 flow = "bearer"
                 bearer_token = "{BEARER}"
+                [twitter_api.profiles.app]
+                flow = "app"
+                client_id = "{fake.app_key}"
+                client_secret = "{fake.app_secret}"
+                token_url = "{fake.app_token_url}"
                 [twitter_api.profiles.user]
                 flow = "pkce"
                 client_id = "cid"
@@ -90,6 +98,9 @@ def test_the_package_works_without_fcntl_except_a_token_store_lock(tmp_path: Pat
     out = json.loads(result.stdout)
     assert out["os_name"] == os.name  # the platform itself was left unchanged
     assert out["authorization"] == f"Bearer {BEARER}"
+    assert fake.outcomes("app_token") == ["app:ok"]
+    [app_bearer] = [s for s in fake.seen_secrets if s.startswith("at-")]
+    assert out["app_authorization"] == f"Bearer {app_bearer}"
     assert out["pkce_token"] is None
     assert out["store_load"] is True
     assert out["lock_error"] == (

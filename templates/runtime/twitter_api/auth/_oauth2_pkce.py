@@ -156,8 +156,8 @@ class OAuth2PKCE(FlowAuth):
         del callback_url  # it carries the authorization code: no plain copy in this frame
         return self._complete(callback)
 
-    def _complete(self, callback_url: Secret) -> Token:
-        callback = _Callback.parse(callback_url)
+    def _complete(self, url: Secret) -> Token:
+        callback = _Callback.parse(url)
         verifier = self._take_pending(callback.state) if callback.state else None
         if callback.error:
             if callback.error == "access_denied":
