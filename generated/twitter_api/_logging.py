@@ -39,8 +39,11 @@ _PATTERNS: Final = (
     re.compile(rf"(?i){_START}(?P<k>(?:{_SECRET_KEYS}))=(?P<v>[\"'])(.*?)(?P=v)"),
     # key=value in a query or form, and key%3Dvalue once more URL-encoded
     re.compile(rf"(?i){_START}(?P<k>(?:{_SECRET_KEYS}))(?P<eq>=|%3D)(?:(?!%26)[^&\s\"',;])+"),
-    # key: value in prose or YAML ("code: 404" is a status, not a secret: no bare `code`)
-    re.compile(rf"(?i){_START}(?P<k>(?!code\b)(?:{_SECRET_KEYS})):[ \t]*(?![\s\"'\[])[^\s\"',;]+"),
+    # key: value and key: "value" in prose or YAML ("code: 404" is a status: no bare `code`)
+    re.compile(
+        rf"(?i){_START}(?P<k>(?!code\b)(?:{_SECRET_KEYS})):[ \t]*"
+        r"(?:(?P<v>[\"'])(.*?)(?P=v)|(?![\s\"'\[])[^\s\"',;]+)"
+    ),
     # Authorization header schemes
     re.compile(r"(?i)\b(?P<k>Bearer|Basic)\s+[A-Za-z0-9\-._~+/%]+=*"),
 )
@@ -56,7 +59,7 @@ def redact(text: str) -> str:
     text = quoted.sub(_quoted, text)
     text = header.sub(lambda m: f"{m['k']}={m['v']}{REDACTED}{m['v']}", text)
     text = form.sub(lambda m: f"{m['k']}{m['eq']}{REDACTED}", text)
-    text = prose.sub(lambda m: f"{m['k']}: {REDACTED}", text)
+    text = prose.sub(lambda m: f"{m['k']}: {m['v'] or ''}{REDACTED}{m['v'] or ''}", text)
     return scheme.sub(lambda m: f"{m['k']} {REDACTED}", text)
 
 

@@ -28,6 +28,10 @@ SECRET = "S3cr3t-REDACT-0001"
         ),
         (f"client_secret: {SECRET} (from env)", "client_secret: [redacted] (from env)"),
         (
+            f"api_secret: \"{SECRET}\"\ntoken: '{SECRET}'",
+            "api_secret: \"[redacted]\"\ntoken: '[redacted]'",
+        ),
+        (
             f'Authorization: OAuth oauth_consumer_key="{SECRET}", oauth_nonce="n1", '
             f'oauth_signature="{SECRET}%3D", oauth_token="{SECRET}", oauth_version="1.0"',
             'Authorization: OAuth oauth_consumer_key="[redacted]", oauth_nonce="n1", '
