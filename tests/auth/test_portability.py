@@ -232,11 +232,9 @@ def test_save_works_without_posix_only_calls(
     store_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Windows has neither os.fchmod (before 3.13) nor O_DIRECTORY; the store must not need them.
-    from twitter_api.auth import _token_store
-
     monkeypatch.delattr(os, "O_DIRECTORY")
     monkeypatch.delattr(os, "fchmod")
-    monkeypatch.setattr(_token_store, "POSIX_MODES", False)
+    monkeypatch.setattr(sys, "platform", "win32")
     store = TokenStore(store_path)
     token = Token(access_token=Secret("a"), refresh_token=Secret("r"))
     store.save(token)

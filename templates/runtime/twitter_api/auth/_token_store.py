@@ -11,10 +11,11 @@ from __future__ import annotations
 import glob
 import json
 import os
+import sys
 import tempfile
 from pathlib import Path
 
-from .._secrets import POSIX_MODES, check_private_file, make_private_dirs
+from .._secrets import check_private_file, make_private_dirs
 from ._errors import TokenStoreError
 from ._single_flight import RefreshLock
 from ._token import Token
@@ -77,7 +78,7 @@ class TokenStore:
         fd, tmp_name = tempfile.mkstemp(dir=directory, prefix=self._temp_prefix, suffix=".tmp")
         try:
             with os.fdopen(fd, "wb") as tmp:
-                if POSIX_MODES:
+                if sys.platform != "win32":  # no POSIX modes there (see _secrets)
                     os.fchmod(tmp.fileno(), 0o600)
                 tmp.write(payload)
                 tmp.flush()
