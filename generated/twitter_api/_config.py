@@ -152,7 +152,7 @@ class Settings:
 
 @dataclass(slots=True)
 class _Value:
-    raw: object
+    raw: object = field(repr=False)  # may be a literal secret: never in a repr or a traceback
     location: Location
     base_dir: Path  # relative paths in the value resolve against this
     file: Path | None = None  # the config file that holds it, if any
@@ -238,7 +238,7 @@ def _load(
 @dataclass(slots=True)
 class _Layer:
     label: str
-    data: dict[str, Any]
+    data: dict[str, Any] = field(repr=False)  # the parsed TOML, literal secrets included
     positions: dict[KeyPath, Position]  # where each table and key starts in the text
     base_dir: Path
     file: Path | None

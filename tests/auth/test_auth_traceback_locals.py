@@ -306,3 +306,21 @@ def test_malformed_token_response_holding_tokens(echoing: FakeX) -> None:
     del callback
     assert "expires_in is not a number" in text
     assert_hidden(text, [access, refresh])
+
+
+def test_unexpected_failure_while_loading_the_config(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A bug or an OS error mid-load: the frames then hold the parsed files and merged values.
+    from twitter_api import _config
+
+    def broken(*args: object) -> None:
+        raise RuntimeError("unexpected")
+
+    monkeypatch.setattr(_config, "_choose_profile", broken)
+    config = write_config(tmp_path / "Config.toml")
+    config.chmod(0o600)
+    load = functools.partial(_config.load_settings, config, environ={"X_LOCALS_SECRET": "x"})
+    text = formatted(load, RuntimeError)
+    assert "merged = _Merged(" in text and "layer = _Layer(" in text
+    assert_hidden(text, CONFIG_SECRETS.values())
