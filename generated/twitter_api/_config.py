@@ -179,7 +179,7 @@ class Settings:
 
 @dataclass(slots=True)
 class _Value:
-    raw: object
+    raw: object = field(repr=False)  # may be a literal secret: never in a repr or a traceback
     location: Location
     base_dir: Path  # relative paths in the value resolve against this
     file: Path | None = None  # the config file that holds it, if any
@@ -213,7 +213,19 @@ def load_settings(
 
     Raises ConfigError listing every problem found.
     """
-    env = os.environ if environ is None else environ
+    settings, problems = _load(path, profile, os.environ if environ is None else environ)
+    # Raised here, where no local holds a parsed value, a secret or the environment: tracebacks
+    # printed with their locals (Sentry, rich) show this frame.
+    if settings is None:
+        raise ConfigError(problems)
+    return settings
+
+
+def _load(
+    path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | None,
+    profile: str | None,
+    env: Mapping[str, str],
+) -> tuple[Settings | None, list[ConfigProblem]]:
     problems = _Problems()
     merged = _Merged()
     for layer in reversed(_toml_layers(path, env, problems)):  # lowest precedence first
@@ -241,10 +253,10 @@ def load_settings(
         _check_endpoints(chosen, flow, merged, allow_http, problems)
         auth = _build_auth(chosen, merged, env, allow_insecure, allow_http, problems)
     if problems or auth is None or chosen is None:
-        raise ConfigError(problems)
+        return None, list(problems)
     base_url = module.get("base_url")
     timeout = module.get("timeout")
-    return Settings(
+    settings = Settings(
         base_url=base_url if isinstance(base_url, str) else _spec_info.DEFAULT_BASE_URL,
         timeout=float(timeout) if isinstance(timeout, float) else DEFAULT_TIMEOUT,
         auth=auth,
@@ -252,12 +264,13 @@ def load_settings(
         flow=flow,
         allow_insecure_http=allow_http,
     )
+    return settings, []
 
 
 @dataclass(slots=True)
 class _Layer:
     label: str
-    data: dict[str, Any]
+    data: dict[str, Any] = field(repr=False)  # the parsed TOML, literal secrets included
     positions: dict[KeyPath, Position]  # where each table and key starts in the text
     base_dir: Path
     file: Path | None

@@ -4,6 +4,11 @@
 
 `Secret` wraps a credential so that printing, logging or formatting it never shows the value;
 code that really needs the value calls `.reveal()`, which makes every use easy to audit.
+
+Permission checks (0600 files, 0700 folders) apply where the OS has POSIX modes. On Windows
+`st_mode` only mirrors the read-only attribute (every file looks readable by "others") and
+access is governed by ACLs, which already keep a user's profile folder private; there the
+checks are skipped rather than refusing every file.
 """
 
 from __future__ import annotations
@@ -16,9 +21,17 @@ from typing import Final
 
 from ._exceptions import APIError
 
-__all__ = ["InsecureFileError", "Secret", "check_private_file", "group_or_others_can_read"]
+__all__ = [
+    "InsecureFileError",
+    "Secret",
+    "check_private_file",
+    "group_or_others_can_read",
+    "make_private_dirs",
+]
 
 _MASK: Final = "**********"
+POSIX_MODES: Final = os.name == "posix"
+_PRIVATE_DIR: Final = 0o700
 
 
 class Secret:
@@ -70,6 +83,8 @@ class InsecureFileError(APIError):
 
 def group_or_others_can_read(path: Path) -> int | None:
     """The file's permission bits when group or others may read it, else None."""
+    if not POSIX_MODES:
+        return None
     mode = stat.S_IMODE(os.stat(path).st_mode)
     return mode if mode & (stat.S_IRGRP | stat.S_IROTH) else None
 
@@ -81,3 +96,23 @@ def check_private_file(path: Path, what: str, *, allow_insecure: bool = False) -
     mode = group_or_others_can_read(path)
     if mode is not None:
         raise InsecureFileError(path, what, mode)
+
+
+def make_private_dirs(directory: Path) -> None:
+    """Create `directory` and any missing parents, each one 0700; existing ones stay as they are.
+
+    `Path.mkdir(parents=True)` gives the parents the default mode, which would leave e.g. a new
+    `~/.local/state` readable by others.
+    """
+    missing: list[Path] = []
+    for candidate in (directory, *directory.parents):
+        if candidate.exists():
+            break
+        missing.append(candidate)
+    for folder in reversed(missing):
+        try:
+            folder.mkdir(mode=_PRIVATE_DIR)
+        except FileExistsError:
+            continue  # created by someone else meanwhile: theirs, leave it alone
+        if POSIX_MODES:
+            os.chmod(folder, _PRIVATE_DIR)  # the umask may have removed owner bits

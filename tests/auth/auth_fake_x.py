@@ -82,6 +82,8 @@ class FakeX:
         self.app_secret = app_secret
         self.refresh_delay = 0.0  # seconds a refresh answer is held back (widens races)
         self.on_user_call: Callable[[str], None] | None = None  # sees each API bearer token
+        # A careless server: error answers quote back the form and credentials they received.
+        self.echo_in_errors = False
         self.lock = threading.Lock()
         self.events: list[Event] = []
         self.seen_secrets: set[str] = set()
@@ -430,6 +432,9 @@ def _handler_for(fake: FakeX) -> type[BaseHTTPRequestHandler]:
                 endpoint, handle = routes[parts.path]
                 status, payload, outcome = handle(form, headers)
                 self._record(endpoint, outcome, form)
+                if fake.echo_in_errors and status >= 400:
+                    payload = {"error": payload.get("error", "invalid_request")}
+                    payload["error_description"] = _echo(raw, headers)
                 self._json(status, payload)
             elif parts.path == "/echo":
                 self._json(
@@ -440,6 +445,13 @@ def _handler_for(fake: FakeX) -> type[BaseHTTPRequestHandler]:
                 self._json(404, {"title": "Not Found", "status": 404})
 
     return Handler
+
+
+def _echo(raw: bytes, headers: dict[str, str]) -> str:
+    basic = headers.get("authorization", "")
+    pair = base64.b64decode(basic[6:]).decode() if basic.startswith("Basic ") else ""
+    form = json.dumps(dict(parse_qsl(raw.decode())))
+    return f"rejected {raw.decode()} as {form} from {pair!r} ({basic})"
 
 
 def approve_in_place_of_a_browser(authorization_url: str, *, decision: str = "approve") -> str:

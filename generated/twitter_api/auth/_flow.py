@@ -21,6 +21,7 @@ from typing import TypeAlias, TypeVar
 
 import httpx
 
+from ._rfc6749 import undecodable_response
 from ._single_flight import RefreshLock
 
 __all__ = ["Flow", "FlowAuth", "Step", "SubFlow", "TakeLock", "TokenCall", "call", "send"]
@@ -82,7 +83,10 @@ class FlowAuth(httpx.Auth):
                     step.lock.acquire()
                 elif isinstance(step, TokenCall):
                     reply = yield step.request
-                    reply.read()
+                    try:
+                        reply.read()
+                    except httpx.DecodingError as exc:
+                        raise undecodable_response(reply) from exc
                 else:
                     reply = yield step
                 step = flow.send(reply)
@@ -104,7 +108,10 @@ class FlowAuth(httpx.Auth):
                     await step.lock.acquire_async()
                 elif isinstance(step, TokenCall):
                     reply = yield step.request
-                    await reply.aread()
+                    try:
+                        await reply.aread()
+                    except httpx.DecodingError as exc:
+                        raise undecodable_response(reply) from exc
                 else:
                     reply = yield step
                 step = flow.send(reply)

@@ -118,6 +118,9 @@ class OAuth1(httpx.Auth):
 
     def authorization_header(self, request: httpx.Request) -> str:
         """The `OAuth ...` header value that signs `request` now."""
+        # The request's own parameters first: parsing them can fail, and then no revealed
+        # credential may sit in this frame.
+        params = _request_parameters(request)
         protocol = {
             "oauth_consumer_key": self._api_key.reveal(),
             "oauth_nonce": self._nonce(),
@@ -127,7 +130,7 @@ class OAuth1(httpx.Auth):
         }
         if self._version is not None:
             protocol["oauth_version"] = self._version
-        params = [*_request_parameters(request), *protocol.items()]
+        params += protocol.items()
         base = signature_base_string(request.method, str(request.url), params)
         protocol["oauth_signature"] = hmac_sha1_signature(
             base, self._api_secret.reveal(), self._access_token_secret.reveal()

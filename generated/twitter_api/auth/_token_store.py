@@ -4,7 +4,7 @@
 
 Writes go to a temporary file in the same directory, are fsynced, then renamed over the store:
 a reader (or a process killed mid-write) sees the old token or the new one, never a mixture.
-The file is 0600 and a directory this module creates is 0700. Writers must hold the store's
+The file is 0600 and every directory this module creates is 0700. Writers must hold the store's
 `RefreshLock` (see `lock()`); readers need no lock because the rename is atomic.
 """
 
@@ -13,10 +13,11 @@ from __future__ import annotations
 import glob
 import json
 import os
+import sys
 import tempfile
 from pathlib import Path
 
-from .._secrets import check_private_file
+from .._secrets import check_private_file, make_private_dirs
 from ._errors import TokenStoreError
 from ._single_flight import RefreshLock
 from ._token import Token
@@ -73,14 +74,14 @@ class TokenStore:
     def save(self, token: Token) -> None:
         """Atomically replace the stored token. The caller holds `lock()`."""
         directory = self.path.parent
-        if not directory.exists():
-            directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        make_private_dirs(directory)
         self._remove_stale_temporaries()
         payload = json.dumps(token.to_json(), indent=1).encode()
         fd, tmp_name = tempfile.mkstemp(dir=directory, prefix=self._temp_prefix, suffix=".tmp")
         try:
             with os.fdopen(fd, "wb") as tmp:
-                os.fchmod(tmp.fileno(), 0o600)
+                if sys.platform != "win32":  # no POSIX modes there (see _secrets)
+                    os.fchmod(tmp.fileno(), 0o600)
                 tmp.write(payload)
                 tmp.flush()
                 os.fsync(tmp.fileno())
@@ -110,7 +111,10 @@ class TokenStore:
 
 
 def _fsync_directory(directory: Path) -> None:
-    # Makes the rename itself durable, not only the file's contents.
+    # Makes the rename itself durable, not only the file's contents. Windows cannot open a
+    # directory (no O_DIRECTORY); its rename is made durable by the file system's journal.
+    if not hasattr(os, "O_DIRECTORY"):
+        return
     fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
     try:
         os.fsync(fd)

@@ -23,9 +23,10 @@ import httpx
 from . import _spec_info
 from ._endpoints import check_credential_url, origin_of
 from ._exceptions import (
-    APIConnectionError,
-    APITimeoutError,
+    HTTPX_ERRORS,
+    APIError,
     RateLimit,
+    from_httpx_error,
     status_error,
 )
 from ._logging import configure_from_env, package_logger
@@ -243,9 +244,12 @@ class _ClientBase(Generic[H]):
         body: Any,
     ) -> httpx.Request:
         s = self._settings
-        return build_request(
-            self._http, s.base_url, op, path, query, body, self._headers, s.timeout
-        )
+        try:
+            return build_request(
+                self._http, s.base_url, op, path, query, body, self._headers, s.timeout
+            )
+        except httpx.InvalidURL as exc:
+            raise from_httpx_error(exc, op.name, None) from exc
 
     def _build_raw(
         self, method: str, path: str, params: Mapping[str, Any] | None, json: Any
@@ -285,7 +289,7 @@ class _ClientBase(Generic[H]):
         what = f"{request.method} {request.url.path}"
         if error is not None:
             if delay is None:
-                raise _wrap_transport_error(error, request) from None
+                raise from_httpx_error(error, what, request) from error
             log.info("retrying %s in %.2fs after %s", what, delay, type(error).__name__)
         elif response is not None:
             if delay is None:
@@ -315,11 +319,13 @@ class _ClientBase(Generic[H]):
         return f"{type(self).__name__}(base_url={self.base_url!r}, auth={self.auth!r})"
 
 
-def _wrap_transport_error(exc: httpx.TransportError, request: httpx.Request) -> APIConnectionError:
-    what = f"{request.method} {request.url.path}"
-    if isinstance(exc, httpx.TimeoutException):
-        return APITimeoutError(f"timed out: {what}", request=request)
-    return APIConnectionError(f"connection failed: {what}: {type(exc).__name__}", request=request)
+def _describe(request: httpx.Request) -> str:
+    return f"{request.method} {request.url.path}"
+
+
+def _read_failed(exc: Exception, request: httpx.Request, response: httpx.Response) -> APIError:
+    # A body that cannot be decoded is the response's fault: retrying would not fix it.
+    return from_httpx_error(exc, _describe(request), request, response)
 
 
 def _raw_result(found: list[httpx.Response], value: T) -> RawResponse[T]:
@@ -371,17 +377,28 @@ class SyncAPIClient(_ClientBase[httpx.Client]):
         waits = self._rate_limit_waits()
         while True:
             try:
+                # Streamed, then read here: a body that fails to decode still has its response.
                 response = self._http.send(
-                    request, auth=self._settings.auth, stream=stream, follow_redirects=False
+                    request, auth=self._settings.auth, stream=True, follow_redirects=False
                 )
+                if response.status_code >= 400 or not stream:
+                    try:
+                        response.read()  # an error body is read for the exception's Problem
+                    except httpx.DecodingError as exc:
+                        response.close()
+                        raise _read_failed(exc, request, response) from exc
+                    except BaseException:
+                        response.close()
+                        raise
             except httpx.TransportError as exc:
                 delay = self._retry_or_raise(request, attempt, error=exc)
+            except HTTPX_ERRORS as exc:
+                raise from_httpx_error(exc, _describe(request), request) from exc
             else:
                 record_response(response)
                 log.debug("%s %s -> %d", request.method, request.url.path, response.status_code)
                 if response.status_code < 400:
                     return response
-                response.read()  # the error body, for the exception's Problem
                 delay = self._retry_or_raise(
                     request, attempt, response=response, rate_limit_waits=waits
                 )
@@ -491,17 +508,28 @@ class AsyncAPIClient(_ClientBase[httpx.AsyncClient]):
         waits = self._rate_limit_waits()
         while True:
             try:
+                # Streamed, then read here: a body that fails to decode still has its response.
                 response = await self._http.send(
-                    request, auth=self._settings.auth, stream=stream, follow_redirects=False
+                    request, auth=self._settings.auth, stream=True, follow_redirects=False
                 )
+                if response.status_code >= 400 or not stream:
+                    try:
+                        await response.aread()  # an error body is read for the exception's Problem
+                    except httpx.DecodingError as exc:
+                        await response.aclose()
+                        raise _read_failed(exc, request, response) from exc
+                    except BaseException:
+                        await response.aclose()
+                        raise
             except httpx.TransportError as exc:
                 delay = self._retry_or_raise(request, attempt, error=exc)
+            except HTTPX_ERRORS as exc:
+                raise from_httpx_error(exc, _describe(request), request) from exc
             else:
                 record_response(response)
                 log.debug("%s %s -> %d", request.method, request.url.path, response.status_code)
                 if response.status_code < 400:
                     return response
-                await response.aread()  # the error body, for the exception's Problem
                 delay = self._retry_or_raise(
                     request, attempt, response=response, rate_limit_waits=waits
                 )

@@ -11,15 +11,23 @@ APIError
 │   ├── ConflictError             409
 │   ├── RateLimitError            429 (.reset_at, .limit, .remaining)
 │   └── ServerError               5xx
-├── APIResponseError              a 2xx response whose body cannot be decoded
+├── APIResponseError              a response whose body cannot be decoded
 └── OperationNotAllowedError      the auth in use cannot call this operation (nothing sent)
+
+Every httpx exception is raised as one of these, with the httpx one as `__cause__`:
+
+    TimeoutException                                        APITimeoutError
+    other TransportError (network, protocol, proxy,
+      unsupported scheme), TooManyRedirects, StreamError    APIConnectionError
+    DecodingError (Content-Encoding the body breaks)        APIResponseError (with the response)
+    InvalidURL, CookieConflict, any other                   APIError
 """
 
 from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 import httpx
 
@@ -27,6 +35,7 @@ if TYPE_CHECKING:
     from ._models import Model
 
 __all__ = [
+    "HTTPX_ERRORS",
     "APIConnectionError",
     "APIError",
     "APIResponseError",
@@ -40,7 +49,12 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimitError",
     "ServerError",
+    "from_httpx_error",
 ]
+
+# What httpx may raise while building, sending or reading: HTTPError covers transport, decoding,
+# redirect and status errors; the other three do not derive from it.
+HTTPX_ERRORS: Final = (httpx.HTTPError, httpx.InvalidURL, httpx.CookieConflict, httpx.StreamError)
 
 
 class APIError(Exception):
@@ -180,3 +194,26 @@ def status_error(response: httpx.Response, parse_problem: Any) -> APIStatusError
     reason = response.reason_phrase or "error"
     message = f"{status} {reason} for {response.request.method} {response.request.url.path}"
     return cls(f"{message}: {detail}" if detail else message, response=response, problem=problem)
+
+
+def from_httpx_error(
+    exc: Exception, what: str, request: httpx.Request | None, response: httpx.Response | None = None
+) -> APIError:
+    """This package's exception for an httpx one, raised while doing `what` ("GET /2/users/me").
+
+    Raise it `from exc`. Messages carry the httpx class name, never a URL's query or a header.
+    """
+    name = type(exc).__name__
+    if isinstance(exc, httpx.TimeoutException):
+        return APITimeoutError(f"timed out: {what}", request=request)
+    if isinstance(exc, httpx.DecodingError) and response is not None:
+        return APIResponseError(
+            f"{what}: the response body cannot be decoded ({name})", response=response
+        )
+    if isinstance(exc, httpx.TooManyRedirects):
+        return APIConnectionError(f"too many redirects: {what}", request=request)
+    if isinstance(exc, httpx.TransportError | httpx.StreamError | httpx.DecodingError):
+        return APIConnectionError(f"connection failed: {what}: {name}", request=request)
+    if isinstance(exc, httpx.InvalidURL):
+        return APIError(f"invalid URL for {what}: {exc}")
+    return APIError(f"{what} failed: {name}: {exc}")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import stat
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
@@ -36,7 +36,8 @@ class FileRefused(Exception):
 
 @dataclass(frozen=True, slots=True)
 class OpenedFile:
-    text: str
+    # The text may hold literal secrets: kept out of the repr (tracebacks show locals).
+    text: str = field(repr=False)
     mode: int  # permission bits
     uid: int  # owner
 

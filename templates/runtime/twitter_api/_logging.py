@@ -17,39 +17,75 @@ __all__ = ["RedactingFilter", "configure_from_env", "redact"]
 PACKAGE: Final = __name__.rpartition(".")[0]
 REDACTED: Final = "[redacted]"
 
-# key=value and "key": "value" forms of OAuth parameters, and Authorization header values.
-_SECRET_KEYS = (
+# Parameter names whose values are secrets, in OAuth forms, JSON bodies, headers and reprs.
+_SECRET_KEYS: Final = (
     "access_token|refresh_token|id_token|client_secret|code_verifier|code|"
-    "oauth_token|oauth_token_secret|oauth_signature|oauth_verifier|bearer_token|"
-    "api_secret|access_token_secret|password|token"
+    "oauth_token|oauth_token_secret|oauth_signature|oauth_verifier|oauth_consumer_key|"
+    "bearer_token|api_key|api_secret|access_token_secret|consumer_key|consumer_secret|"
+    "password|token"
 )
-_PATTERNS = (
-    re.compile(rf"(?i)\b({_SECRET_KEYS})=([^&\s\"',;]+)"),
-    re.compile(rf"(?i)(\"(?:{_SECRET_KEYS})\"\s*:\s*\")([^\"]+)(\")"),
-    re.compile(r"(?i)\b(Bearer|Basic)\s+([A-Za-z0-9\-._~+/%]+=*)"),
-    re.compile(rf"(?i)\b((?:{_SECRET_KEYS})=\")([^\"]*)(\")"),  # OAuth 1.0a header params
+# Not after a letter or "_" (so "token" never matches inside "oauth_token"), but after "%26" or
+# "%3F", where a URL-encoded form puts a name.
+_START: Final = r"(?<![A-Za-z_])"
+_PATTERNS: Final = (
+    # "key": "value", 'key': 'value' (a dict repr) and \"key\": \"value\" (JSON in a string)
+    re.compile(
+        rf"(?i)(?P<q>\\*[\"'])(?P<k>(?:{_SECRET_KEYS}))(?P=q)(?P<sep>\s*[:=]\s*)"
+        r"(?P<v>\\*[\"'])(.*?)(?P=v)"
+    ),
+    # key="value" (OAuth 1.0a Authorization header parameters) and key='value'
+    re.compile(rf"(?i){_START}(?P<k>(?:{_SECRET_KEYS}))=(?P<v>[\"'])(.*?)(?P=v)"),
+    # key=value in a query or form, and key%3Dvalue once more URL-encoded
+    re.compile(rf"(?i){_START}(?P<k>(?:{_SECRET_KEYS}))(?P<eq>=|%3D)(?:(?!%26)[^&\s\"',;])+"),
+    # key: value and key: "value" in prose or YAML ("code: 404" is a status: no bare `code`)
+    re.compile(
+        rf"(?i){_START}(?P<k>(?!code\b)(?:{_SECRET_KEYS})):[ \t]*"
+        r"(?:(?P<v>[\"'])(.*?)(?P=v)|(?![\s\"'\[])[^\s\"',;]+)"
+    ),
+    # Authorization header schemes
+    re.compile(r"(?i)\b(?P<k>Bearer|Basic)\s+[A-Za-z0-9\-._~+/%]+=*"),
 )
+
+
+def _quoted(m: re.Match[str]) -> str:
+    return f"{m['q']}{m['k']}{m['q']}{m['sep']}{m['v']}{REDACTED}{m['v']}"
 
 
 def redact(text: str) -> str:
     """`text` with every recognisable secret value replaced by [redacted]."""
-    text = _PATTERNS[3].sub(lambda m: f"{m.group(1)}{REDACTED}{m.group(3)}", text)
-    text = _PATTERNS[0].sub(lambda m: f"{m.group(1)}={REDACTED}", text)
-    text = _PATTERNS[1].sub(lambda m: f"{m.group(1)}{REDACTED}{m.group(3)}", text)
-    return _PATTERNS[2].sub(lambda m: f"{m.group(1)} {REDACTED}", text)
+    quoted, header, form, prose, scheme = _PATTERNS
+    text = quoted.sub(_quoted, text)
+    text = header.sub(lambda m: f"{m['k']}={m['v']}{REDACTED}{m['v']}", text)
+    text = form.sub(lambda m: f"{m['k']}{m['eq']}{REDACTED}", text)
+    text = prose.sub(lambda m: f"{m['k']}: {m['v'] or ''}{REDACTED}{m['v'] or ''}", text)
+    return scheme.sub(lambda m: f"{m['k']} {REDACTED}", text)
 
 
 class RedactingFilter(logging.Filter):
-    """Rewrites each record's message with secrets redacted (never drops a record)."""
+    """Rewrites each record with secrets redacted (never drops a record).
+
+    The message is formatted with its args and redacted; exception and stack text that holds
+    a secret is replaced by its redacted rendering (the exception object itself is dropped
+    from that record, as its message cannot be changed without changing the exception).
+    """
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
         cleaned = redact(message)
         if cleaned != message or record.args:
             record.msg, record.args = cleaned, None
+        if record.exc_info and record.exc_info[1] is not None:
+            text = record.exc_text or _FORMATTER.formatException(record.exc_info)
+            if redact(text) != text:
+                record.exc_info, record.exc_text = None, redact(text)
+        elif record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
         return True
 
 
+_FORMATTER = logging.Formatter()
 _FILTER = RedactingFilter()
 
 

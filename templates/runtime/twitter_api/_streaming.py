@@ -8,8 +8,10 @@ seconds), a 5xx and a 429 are all followed by a reconnect after the backoff X do
     HTTP 5xx                 exponential: 5 s, 10 s, 20 s ... capped at 320 s
     HTTP 429 (and 420)       exponential from 1 min
 
-Any other 4xx is the caller's to fix and is raised at once. The schedule restarts once a
-connection delivers data. The sync and async streams share everything but their I/O.
+Any other 4xx is the caller's to fix and is raised at once, as is an error that reconnecting
+cannot cure (a malformed request, an unsupported scheme, a body that fails to decode). The
+schedule restarts once a connection delivers data. The sync and async streams share everything
+but their I/O.
 """
 
 from __future__ import annotations
@@ -22,7 +24,15 @@ from typing import TYPE_CHECKING, Any, Final, Generic, Literal, Self, TypeVar, c
 
 import httpx
 
-from ._exceptions import APIConnectionError, APIResponseError, APIStatusError, APITimeoutError
+from ._exceptions import (
+    HTTPX_ERRORS,
+    APIConnectionError,
+    APIError,
+    APIResponseError,
+    APIStatusError,
+    APITimeoutError,
+    from_httpx_error,
+)
 from ._logging import package_logger
 from ._wire import Operation
 
@@ -40,6 +50,8 @@ T = TypeVar("T")
 STALL_SLACK: Final = 1.1
 
 _Kind = Literal["network", "http", "rate_limit"]
+# Transport errors of the request itself: the same request would fail the same way again.
+_NOT_CURED_BY_RECONNECTING: Final = (httpx.LocalProtocolError, httpx.UnsupportedProtocol)
 
 
 class StreamStallError(APITimeoutError):
@@ -169,6 +181,11 @@ class _StreamCore(Generic[T]):
             request=self._request,
         )
 
+    def _fatal_error(self, exc: Exception, response: httpx.Response | None = None) -> APIError:
+        return from_httpx_error(
+            exc, f"{self._op.name} on {self._request.url.path}", self._request, response
+        )
+
     def _ended_error(self) -> APIConnectionError:
         path = self._request.url.path
         return APIConnectionError(
@@ -245,14 +262,20 @@ class Stream(_StreamCore[T]):
                 response = client._http.send(
                     self._request, auth=client._settings.auth, stream=True, follow_redirects=False
                 )
+            except _NOT_CURED_BY_RECONNECTING as exc:
+                raise self._fatal_error(exc) from exc
             except httpx.TransportError as exc:
                 kind, error = "network", self._network_error(exc)
+            except HTTPX_ERRORS as exc:
+                raise self._fatal_error(exc) from exc
             else:
                 self.connections += 1
                 if response.status_code < 400:
                     return response
                 try:
                     response.read()
+                except httpx.DecodingError as exc:
+                    raise self._fatal_error(exc, response) from exc
                 finally:
                     response.close()
                 error = _status_error(client, response)
@@ -278,6 +301,10 @@ class Stream(_StreamCore[T]):
                 error = self._ended_error()
             except httpx.TransportError as exc:
                 error = self._network_error(exc)
+            except HTTPX_ERRORS as exc:
+                if self._closed:
+                    return
+                raise self._fatal_error(exc, response) from exc
             if self._closed:
                 return
             self._drop()
@@ -330,14 +357,20 @@ class AsyncStream(_StreamCore[T]):
                 response = await client._http.send(
                     self._request, auth=client._settings.auth, stream=True, follow_redirects=False
                 )
+            except _NOT_CURED_BY_RECONNECTING as exc:
+                raise self._fatal_error(exc) from exc
             except httpx.TransportError as exc:
                 kind, error = "network", self._network_error(exc)
+            except HTTPX_ERRORS as exc:
+                raise self._fatal_error(exc) from exc
             else:
                 self.connections += 1
                 if response.status_code < 400:
                     return response
                 try:
                     await response.aread()
+                except httpx.DecodingError as exc:
+                    raise self._fatal_error(exc, response) from exc
                 finally:
                     await response.aclose()
                 error = _status_error(client, response)
@@ -363,6 +396,10 @@ class AsyncStream(_StreamCore[T]):
                 error = self._ended_error()
             except httpx.TransportError as exc:
                 error = self._network_error(exc)
+            except HTTPX_ERRORS as exc:
+                if self._closed:
+                    return
+                raise self._fatal_error(exc, response) from exc
             if self._closed:
                 return
             await self._drop()

@@ -11,7 +11,7 @@ from .._endpoints import check_credential_url
 from .._logging import package_logger
 from .._secrets import Secret
 from ._flow import Flow, FlowAuth, SubFlow, TakeLock, call, send
-from ._rfc6749 import basic_authorization, parse_token_response
+from ._rfc6749 import parse_token_response, token_endpoint_request
 from ._single_flight import RefreshLock
 
 __all__ = ["DEFAULT_TOKEN_URL", "AppOnly"]
@@ -70,17 +70,12 @@ class AppOnly(FlowAuth):
             if self._bearer is not None and self._bearer != stale:
                 return self._bearer  # another caller fetched one while we waited
             logger.debug("fetching an app-only bearer token")
-            request = httpx.Request(
-                "POST",
-                self.token_url,
-                headers={
-                    "Authorization": basic_authorization(self.client_id, self._client_secret),
-                    "Accept": "application/json",
-                },
-                data={"grant_type": "client_credentials"},
+            form = {"grant_type": "client_credentials"}
+            request = token_endpoint_request(
+                self.token_url, form, self.client_id, self._client_secret
             )
             response = yield from call(request)
-            token = parse_token_response(response, 0.0, [self._client_secret.reveal()])
+            token = parse_token_response(response, 0.0, [self._client_secret])
             self._bearer = token.access_token
             return self._bearer
         finally:

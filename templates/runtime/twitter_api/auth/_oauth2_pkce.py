@@ -16,6 +16,7 @@ import time
 import warnings
 import webbrowser
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import ClassVar, Final
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -23,12 +24,18 @@ import httpx
 
 from .. import _spec_info
 from .._endpoints import check_credential_url
+from .._exceptions import HTTPX_ERRORS
 from .._logging import package_logger
 from .._secrets import Secret
 from ._errors import AccessDeniedError, AuthError, NotLoggedInError, OAuthError, StateMismatchError
 from ._flow import Flow, FlowAuth, SubFlow, TakeLock, call, send
 from ._loopback import LoopbackReceiver
-from ._rfc6749 import parse_token_response, raise_for_oauth_error, token_endpoint_request
+from ._rfc6749 import (
+    parse_token_response,
+    raise_for_oauth_error,
+    token_endpoint_request,
+    undecodable_response,
+)
 from ._rfc7636_pkce import ChallengeMethod, code_challenge, new_code_verifier, new_state
 from ._single_flight import RefreshLock
 from ._token import Token
@@ -96,7 +103,7 @@ class OAuth2PKCE(FlowAuth):
         self._clock = clock
         self._lock = self.token_store.lock() if self.token_store else RefreshLock(None)
         self._guard = threading.Lock()  # protects _pending and the first store read
-        self._pending: dict[str, str] = {}  # state -> code verifier, each usable once
+        self._pending: dict[str, Secret] = {}  # state -> code verifier, each usable once
         self._token: Token | None = None
         self._loaded = False
         if OFFLINE_ACCESS not in self.scopes:
@@ -137,7 +144,7 @@ class OAuth2PKCE(FlowAuth):
 
     def _new_authorization(self) -> tuple[str, str]:
         """A fresh authorization URL and the state it carries."""
-        state, verifier = new_state(), new_code_verifier()
+        state, verifier = new_state(), Secret(new_code_verifier())
         with self._guard:
             self._pending[state] = verifier
             while len(self._pending) > _MAX_PENDING:  # abandoned attempts: forget the oldest
@@ -148,7 +155,7 @@ class OAuth2PKCE(FlowAuth):
             "redirect_uri": self.redirect_uri,
             "scope": " ".join(self.scopes),
             "state": state,
-            "code_challenge": code_challenge(verifier, self.code_challenge_method),
+            "code_challenge": code_challenge(verifier.reveal(), self.code_challenge_method),
             "code_challenge_method": self.code_challenge_method,
         }
         separator = "&" if urlsplit(self.authorize_url).query else "?"
@@ -156,32 +163,35 @@ class OAuth2PKCE(FlowAuth):
 
     def complete(self, callback_url: str) -> Token:
         """Check the callback's state, exchange its code for a token, persist and return it."""
-        query = parse_qs(urlsplit(callback_url).query)
-        state = _single(query, "state")
-        verifier = self._take_pending(state) if state else None
+        callback = Secret(callback_url)
+        del callback_url  # it carries the authorization code: no plain copy in this frame
+        return self._complete(callback)
+
+    def _complete(self, url: Secret) -> Token:
+        callback = _Callback.parse(url)
+        verifier = self._take_pending(callback.state) if callback.state else None
         # The state first: an error from a callback this client did not ask for means nothing.
         if verifier is None:
             raise StateMismatchError(
                 "the callback's state was not issued by this client or was already used; "
                 "start the login again"
             )
-        error = _single(query, "error")
-        if error:
-            description = _single(query, "error_description")
-            if error == "access_denied":
-                raise AccessDeniedError(error, description or "the user declined the authorization")
-            raise OAuthError(error, description)
-        code = _single(query, "code")
-        if not code:
+        if callback.error:
+            if callback.error == "access_denied":
+                raise AccessDeniedError(
+                    callback.error, callback.description or "the user declined the authorization"
+                )
+            raise OAuthError(callback.error, callback.description)
+        code = callback.code
+        if code is None:
             raise OAuthError("invalid_request", "the callback carries no authorization code")
-        form = {
+        form: dict[str, str | Secret] = {
             "grant_type": "authorization_code",
             "code": code,
             "redirect_uri": self.redirect_uri,
             "code_verifier": verifier,
         }
-        request = token_endpoint_request(self.token_url, form, self.client_id, self._client_secret)
-        response = self._send_directly(request)
+        response = self._send_directly(self.token_url, form)
         token = parse_token_response(response, self._clock(), self._redactions(code, verifier))
         self._lock.acquire()
         try:
@@ -213,12 +223,12 @@ class OAuth2PKCE(FlowAuth):
                 webbrowser.open(url)
             print(f"Waiting for the redirect to {self.redirect_uri} ...", file=sys.stderr)
             try:
-                callback = receiver.wait(timeout)
+                callback = Secret(receiver.wait(timeout))
             except AuthError:
                 with self._guard:
                     self._pending.clear()
                 raise
-        return self.complete(callback)
+        return self._complete(callback)
 
     def revoke(self) -> bool:
         """Revoke the tokens at X and forget them; False when there was nothing to revoke."""
@@ -231,12 +241,9 @@ class OAuth2PKCE(FlowAuth):
             for value, hint in pairs:
                 if value is None:
                     continue
-                form = {"token": value.reveal(), "token_type_hint": hint}
-                request = token_endpoint_request(
-                    self.revoke_url, form, self.client_id, self._client_secret
-                )
-                response = self._send_directly(request)
-                raise_for_oauth_error(response, self._redactions(value.reveal()))
+                form: dict[str, str | Secret] = {"token": value, "token_type_hint": hint}
+                response = self._send_directly(self.revoke_url, form)
+                raise_for_oauth_error(response, self._redactions(value))
             if self.token_store:
                 self.token_store.delete()
             with self._guard:
@@ -284,8 +291,11 @@ class OAuth2PKCE(FlowAuth):
                     )
                 return latest  # the caller sends it, or keeps the 401 it already has
             logger.debug("refreshing the access token")
-            refresh = latest.refresh_token.reveal()
-            form = {"grant_type": "refresh_token", "refresh_token": refresh}
+            refresh = latest.refresh_token
+            form: dict[str, str | Secret] = {
+                "grant_type": "refresh_token",
+                "refresh_token": refresh,
+            }
             request = token_endpoint_request(
                 self.token_url, form, self.client_id, self._client_secret
             )
@@ -318,39 +328,66 @@ class OAuth2PKCE(FlowAuth):
         with self._guard:
             self._token, self._loaded = token, True
 
-    def _take_pending(self, state: str) -> str | None:
+    def _take_pending(self, state: str) -> Secret | None:
         with self._guard:
             for issued in list(self._pending):
                 if hmac.compare_digest(issued.encode(), state.encode()):
                     return self._pending.pop(issued)
         return None
 
-    def _redactions(self, *values: str) -> list[str]:
-        secret = self._client_secret.reveal() if self._client_secret else ""
-        return [*values, secret]
+    def _redactions(self, *values: Secret) -> list[Secret]:
+        return [*values, self._client_secret] if self._client_secret else [*values]
 
     def _where(self) -> str:
         return f" in {self.token_store.path}" if self.token_store else ""
 
-    def _send_directly(self, request: httpx.Request) -> httpx.Response:
+    def _send_directly(self, url: str, form: dict[str, str | Secret]) -> httpx.Response:
+        """POST `form` to a token or revocation endpoint with this object's own HTTP client."""
         try:
+            request = token_endpoint_request(url, form, self.client_id, self._client_secret)
             # Never follow a redirect: it would carry the code, token or secret elsewhere.
             if self._http_client is not None:
-                response = self._http_client.send(request, follow_redirects=False)
-                response.read()
-                return response
+                return _read(self._http_client.send(request, stream=True, follow_redirects=False))
             with httpx.Client(timeout=30.0) as client:
-                response = client.send(request, follow_redirects=False)
-                response.read()
-                return response
-        except httpx.HTTPError as exc:
-            raise AuthError(
-                f"cannot reach {request.url.copy_with(query=None)}: {type(exc).__name__}"
-            ) from None
+                return _read(client.send(request, stream=True, follow_redirects=False))
+        except HTTPX_ERRORS as exc:
+            where = url.split("?", 1)[0]
+            raise AuthError(f"cannot reach {where}: {type(exc).__name__}") from exc
+
+
+def _read(response: httpx.Response) -> httpx.Response:
+    try:
+        response.read()
+    except httpx.DecodingError as exc:
+        raise undecodable_response(response) from exc
+    finally:
+        response.close()
+    return response
 
 
 def _authorize(request: httpx.Request, token: Token) -> None:
     request.headers["Authorization"] = f"Bearer {token.access_token.reveal()}"
+
+
+@dataclass(frozen=True, slots=True)
+class _Callback:
+    """The parameters of an authorization callback; the code stays wrapped."""
+
+    state: str | None
+    error: str | None
+    description: str | None
+    code: Secret | None
+
+    @classmethod
+    def parse(cls, url: Secret) -> _Callback:
+        query = parse_qs(urlsplit(url.reveal()).query)
+        code = _single(query, "code")
+        return cls(
+            _single(query, "state"),
+            _single(query, "error"),
+            _single(query, "error_description"),
+            Secret(code) if code else None,
+        )
 
 
 def _single(query: dict[str, list[str]], name: str) -> str | None:

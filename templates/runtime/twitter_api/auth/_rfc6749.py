@@ -1,4 +1,9 @@
-"""OAuth 2.0 token endpoint requests and responses (RFC 6749 sections 2.3, 5 and RFC 7009)."""
+"""OAuth 2.0 token endpoint requests and responses (RFC 6749 sections 2.3, 5 and RFC 7009).
+
+Credentials arrive as `Secret`s and are revealed only while the request body and header are
+encoded; no frame of a failing call keeps one as a plain string (tracebacks with locals, as
+Sentry and rich print them, would show it).
+"""
 
 from __future__ import annotations
 
@@ -9,30 +14,44 @@ from urllib.parse import quote_plus
 
 import httpx
 
+from .._logging import redact as redact_patterns
 from .._secrets import Secret
 from ._errors import AccessDeniedError, OAuthError
 from ._token import Token
 
-__all__ = ["parse_token_response", "raise_for_oauth_error", "token_endpoint_request"]
+__all__ = [
+    "parse_token_response",
+    "raise_for_oauth_error",
+    "token_endpoint_request",
+    "undecodable_response",
+]
 
 _FORM = "application/x-www-form-urlencoded"
 
 
 def token_endpoint_request(
-    url: str, form: Mapping[str, str], client_id: str, client_secret: Secret | None
+    url: str, form: Mapping[str, str | Secret], client_id: str, client_secret: Secret | None
 ) -> httpx.Request:
     """A POST to a token (or revocation) endpoint with the client authenticated.
 
     A confidential client (with a secret) uses HTTP Basic (section 2.3.1); a public client sends
     only its client_id in the body, as PKCE public clients do.
     """
-    body = dict(form)
-    headers = {"Accept": "application/json", "Content-Type": _FORM}
-    if client_secret is None:
-        body["client_id"] = client_id
-    else:
-        headers["Authorization"] = basic_authorization(client_id, client_secret)
-    return httpx.Request("POST", url, headers=headers, data=body)
+    target = httpx.URL(url)  # a bad URL fails here, before any secret is revealed
+    public = {"client_id": client_id} if client_secret is None else {}
+    request = httpx.Request(
+        "POST",
+        target,
+        headers={"Accept": "application/json", "Content-Type": _FORM},
+        data={**_reveal(form), **public},
+    )
+    if client_secret is not None:
+        request.headers["Authorization"] = basic_authorization(client_id, client_secret)
+    return request
+
+
+def _reveal(form: Mapping[str, str | Secret]) -> dict[str, str]:
+    return {k: v.reveal() if isinstance(v, Secret) else v for k, v in form.items()}
 
 
 def basic_authorization(client_id: str, client_secret: Secret) -> str:
@@ -41,14 +60,11 @@ def basic_authorization(client_id: str, client_secret: Secret) -> str:
     return "Basic " + base64.b64encode(pair.encode()).decode("ascii")
 
 
-def parse_token_response(response: httpx.Response, now: float, redact: Iterable[str]) -> Token:
+def parse_token_response(response: httpx.Response, now: float, known: Iterable[Secret]) -> Token:
     """The token of a successful response; raises OAuthError otherwise."""
-    raise_for_oauth_error(response, redact)
+    raise_for_oauth_error(response, known)
     try:
-        payload = json.loads(response.content)
-        if not isinstance(payload, dict):
-            raise ValueError("the token response is not a JSON object")
-        return Token.from_response(payload, now)
+        return _token_from(response.content, now)
     except ValueError as exc:
         reason = "the token response is not JSON" if isinstance(exc, json.JSONDecodeError) else exc
         raise OAuthError(
@@ -56,7 +72,24 @@ def parse_token_response(response: httpx.Response, now: float, redact: Iterable[
         ) from None
 
 
-def raise_for_oauth_error(response: httpx.Response, redact: Iterable[str]) -> None:
+def _token_from(content: bytes, now: float) -> Token:
+    # Its own frame: the parsed payload holds the tokens and must be gone when OAuthError rises.
+    payload = json.loads(content)
+    if not isinstance(payload, dict):
+        raise ValueError("the token response is not a JSON object")
+    return Token.from_response(payload, now)
+
+
+def undecodable_response(response: httpx.Response) -> OAuthError:
+    """The error for a token endpoint response whose body fails its Content-Encoding."""
+    return OAuthError(
+        "invalid_response",
+        "the token response body cannot be decoded",
+        status_code=response.status_code,
+    )
+
+
+def raise_for_oauth_error(response: httpx.Response, known: Iterable[Secret]) -> None:
     """Raise the OAuth error a 4xx/5xx token or revocation response carries.
 
     A redirect is an error too: it is never followed, since the request carries a secret.
@@ -68,25 +101,28 @@ def raise_for_oauth_error(response: httpx.Response, redact: Iterable[str]) -> No
             "credentials reach only the configured URL",
             status_code=response.status_code,
         )
-    if response.status_code < 400:
-        return
+    if response.status_code >= 400:
+        raise _oauth_error(response, known)
+
+
+def _oauth_error(response: httpx.Response, known: Iterable[Secret]) -> OAuthError:
+    # Builds, never raises: the payload (which may echo a secret) stays out of the raising frame.
     error, description = "invalid_response", f"HTTP {response.status_code} without an OAuth error"
     try:
         payload = json.loads(response.content)
     except ValueError:
         payload = None
     if isinstance(payload, dict) and isinstance(payload.get("error"), str):
-        error = _scrub(payload["error"], redact)
+        error = _scrub(payload["error"], known)
         described = payload.get("error_description")
-        description = _scrub(described, redact) if isinstance(described, str) else ""
-    if error == "access_denied":
-        raise AccessDeniedError(error, description, status_code=response.status_code)
-    raise OAuthError(error, description, status_code=response.status_code)
+        description = _scrub(described, known) if isinstance(described, str) else ""
+    cls = AccessDeniedError if error == "access_denied" else OAuthError
+    return cls(error, description, status_code=response.status_code)
 
 
-def _scrub(text: str, secrets: Iterable[str]) -> str:
+def _scrub(text: str, known: Iterable[Secret]) -> str:
     # A server may echo what it was sent (a code, a refresh token); never pass that on.
-    for value in secrets:
-        if value:
-            text = text.replace(value, "[redacted]")
-    return text
+    for secret in known:
+        if secret:
+            text = text.replace(secret.reveal(), "[redacted]")
+    return redact_patterns(text)

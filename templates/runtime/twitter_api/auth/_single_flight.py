@@ -2,8 +2,10 @@
 
 A `RefreshLock` is a thread lock shared by every lock on the same key (so two auth objects that
 share a token store in one process exclude each other) plus, when a lock file is given, an
-exclusive `flock` on it (so processes sharing the store exclude each other). `flock` belongs to
-an open file description, which is why the thread lock is needed in-process as well.
+exclusive `flock` on it (so processes sharing the store exclude each other; `msvcrt.locking`
+on Windows). `flock` belongs to an open file description, which is why the thread lock is
+needed in-process as well. The OS locking module is imported only when a lock file is used, so
+flows that never touch a token store work where neither module exists.
 
 Async callers never block the event loop: they try both locks without waiting and sleep a few
 milliseconds between attempts; a refresh is rare and short, so polling costs nothing that matters.
@@ -11,13 +13,16 @@ milliseconds between attempts; a refresh is rare and short, so polling costs not
 
 from __future__ import annotations
 
-import fcntl
 import os
+import sys
 import threading
 from pathlib import Path
 from typing import Final
 
 import anyio
+
+from .._secrets import make_private_dirs
+from ._errors import TokenStoreError
 
 __all__ = ["RefreshLock"]
 
@@ -79,6 +84,10 @@ class RefreshLock:
         fd, self._fd = self._fd, None
         try:
             if fd is not None:
+                if sys.platform == "win32":
+                    import msvcrt
+
+                    msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)  # Windows may drop it late on close
                 # Closing the descriptor drops the flock; no explicit LOCK_UN needed.
                 os.close(fd)
         finally:
@@ -87,15 +96,44 @@ class RefreshLock:
     def _lock_file(self, *, blocking: bool) -> bool:
         if self._lock_path is None:
             return True
-        self._lock_path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        fd = os.open(self._lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        make_private_dirs(self._lock_path.parent)
+        flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOINHERIT", 0)
+        fd = os.open(self._lock_path, flags, 0o600)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX if blocking else fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(fd)
-            return False
+            locked = _lock_descriptor(fd, self._lock_path, blocking=blocking)
         except BaseException:
             os.close(fd)
             raise
+        if not locked:
+            os.close(fd)
+            return False
         self._fd = fd
         return True
+
+
+def _lock_descriptor(fd: int, path: Path, *, blocking: bool) -> bool:
+    """Take an exclusive lock on the open file `fd`; False when it is held and not `blocking`."""
+    if sys.platform == "win32":
+        import msvcrt
+
+        # Locks the first byte; LK_LOCK itself gives up after ten one-second tries, so loop.
+        while True:
+            try:
+                msvcrt.locking(fd, msvcrt.LK_NBLCK if not blocking else msvcrt.LK_LOCK, 1)
+                return True
+            except OSError:
+                if not blocking:
+                    return False
+    try:
+        import fcntl
+    except ImportError:
+        raise TokenStoreError(
+            f"cannot lock {path}: this Python has no file locking (neither fcntl nor msvcrt), "
+            "so a token store file cannot be shared safely; keep the token in memory instead "
+            "(OAuth2PKCE(..., token_store=None))"
+        ) from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX if blocking else fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True

@@ -1,0 +1,180 @@
+"""Hostile or odd input ends in one line naming the file and place, exit 2, nothing written;
+never a traceback. Odd but valid input generates."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+from contextlib import redirect_stderr
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from generator import render
+from generator.cli import main as sdkgen_main
+from generator.encode import Code
+from tests.conftest import run_sdkgen
+
+HEAD = '{"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {}, "x-data": '
+
+
+def _run(tmp_path: Path, name: str, text: str) -> tuple[subprocess.CompletedProcess[str], Path]:
+    spec = tmp_path / name
+    spec.write_text(text, encoding="utf-8")
+    out = tmp_path / "out"
+    return run_sdkgen("generate", "--spec", str(spec), "--output", str(out)), out
+
+
+def _refused(result: subprocess.CompletedProcess[str], out: Path, *needles: str) -> None:
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("sdkgen: error: ")
+    assert "Traceback" not in result.stderr
+    for needle in needles:
+        assert needle in result.stderr, result.stderr
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "needles"),
+    [
+        ("deep.json", HEAD + "[" * 100_000 + "]" * 100_000 + "}", ["deep.json", "nested"]),
+        ("deep2.json", HEAD + "[" * 300 + "]" * 300 + "}", ["deep2.json:#/x-data/0/0", "nested"]),
+        ("digits.json", HEAD + "9" * 5000 + "}", ["digits.json:1:", "5000 digits"]),
+        ("nan.json", HEAD + "NaN}", ["nan.json:1:", "NaN is not a JSON number"]),
+        ("inf.yaml", "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths: {}\nx: .inf\n",
+         ["inf.yaml:#/x", "not a JSON number"]),
+        ("cycle.yaml", "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths: {}\nx: &a [*a]\n",
+         ["cycle.yaml:4:", "refers to itself"]),
+        ("cycle2.yaml", "openapi: 3.0.3\ninfo: &i {title: t, version: '1', me: *i}\npaths: {}\n",
+         ["cycle2.yaml:2:", "refers to itself"]),
+        ("set.yaml", "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths: {}\nx: !!set {a}\n",
+         ["set.yaml:#/x", "unsupported value"]),
+        ("list.json", "[1, 2]", ["list.json:1:1", "must be an object"]),
+    ],
+)  # fmt: skip
+def test_hostile_documents_are_refused_in_one_line(
+    tmp_path: Path, name: str, text: str, needles: list[str]
+) -> None:
+    result, out = _run(tmp_path, name, text)
+    _refused(result, out, *needles)
+
+
+def test_a_yaml_alias_bomb_is_refused_without_expanding_it(tmp_path: Path) -> None:
+    levels = "".join(
+        f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]\n" for i in range(1, 12)
+    )
+    text = "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths: {}\na0: &a0 [x, x]\n" + levels
+    result, out = _run(tmp_path, "bomb.yaml", text)
+    _refused(result, out, "bomb.yaml:", "expands to more than")
+
+
+def test_shared_yaml_aliases_within_bounds_are_read_as_copies(tmp_path: Path) -> None:
+    text = """openapi: 3.0.3
+info: {title: t, version: '1'}
+paths:
+  /a:
+    get:
+      operationId: getA
+      responses:
+        '200': &ok
+          description: ok
+          content: {application/json: {schema: {$ref: '#/components/schemas/A'}}}
+  /b:
+    get:
+      operationId: getB
+      responses: {'200': *ok}
+components:
+  schemas:
+    A: {type: object, properties: {when: {type: string, example: 2020-01-01}}}
+"""
+    result, out = _run(tmp_path, "shared.yaml", text)
+    assert result.returncode == 0, result.stderr
+    client = (out / "twitter_api" / "_client.py").read_text()
+    assert "def get_a(" in client and "def get_b(" in client
+
+
+def _spec(**schemas: Any) -> dict[str, Any]:
+    document: dict[str, Any] = {
+        "openapi": "3.0.3",
+        "info": {"title": "t", "version": "1"},
+        "paths": {
+            "/a": {
+                "get": {
+                    "operationId": "getA",
+                    "responses": {"204": {"description": "none"}},
+                }
+            }
+        },
+    }
+    if schemas:
+        document["components"] = {"schemas": schemas}
+    return document
+
+
+def test_a_spec_without_component_schemas_generates(tmp_path: Path) -> None:
+    result, out = _run(tmp_path, "bare.json", json.dumps(_spec()))
+    assert result.returncode == 0, result.stderr
+    assert "def get_a(" in (out / "twitter_api" / "_client.py").read_text()
+
+
+def test_a_300_character_schema_name_gets_a_bounded_module_name(tmp_path: Path) -> None:
+    name = "Very" + "Long" * 74
+    result, out = _run(
+        tmp_path,
+        "long.json",
+        json.dumps(_spec(**{name: {"type": "object", "properties": {"a": {"type": "string"}}}})),
+    )
+    assert result.returncode == 0, result.stderr
+    modules = [p.name for p in (out / "twitter_api" / "models").iterdir()]
+    assert all(len(m) <= 67 for m in modules), modules
+    exported = (out / "twitter_api" / "models" / "__init__.py").read_text()
+    assert f"{name} as {name}" in " ".join(exported.split())
+
+
+def test_lone_surrogates_and_controls_in_spec_text_are_escaped(tmp_path: Path) -> None:
+    spec = _spec(
+        A={
+            "type": "object",
+            "description": "bad \ud800 \x00 \x1b[2J",
+            "properties": {"a": {"type": "string"}},
+        }
+    )
+    spec["info"]["title"] = "T \udfff"
+    result, out = _run(tmp_path, "odd.json", json.dumps(spec))
+    assert result.returncode == 0, result.stderr
+    text = (out / "twitter_api" / "models" / "a.py").read_text(encoding="utf-8")
+    assert "\\ud800" in text and "\\x00" in text and "\x1b" not in text
+
+
+def test_a_template_that_prints_raw_text_is_refused(tmp_path: Path) -> None:
+    env = render._environment()
+    assert env.from_string("{{ x }}").render(x=Code("ok")) == "ok"
+    assert env.from_string("{{ x | py_str }}").render(x='a"b') == '"a\\"b"'
+    with pytest.raises(render.RawOutputError, match="raw str"):
+        env.from_string("{{ x }}").render(x="raw")
+    with pytest.raises(render.RawOutputError):
+        env.from_string('{{ "literal" }}').render()
+
+
+def test_code_that_does_not_parse_names_the_generated_file_line_and_spec_place(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An encoder that pastes text raw, as the generator did before encoders: the safety net
+    # behind them must say where the bad text came from.
+    monkeypatch.setattr(render, "py_str", lambda value: Code(f'"{value}"'))
+    spec = _spec()
+    spec["paths"]['/a"b'] = spec["paths"].pop("/a")
+    path = tmp_path / "q.json"
+    path.write_text(json.dumps(spec))
+    err = io.StringIO()
+    monkeypatch.chdir(tmp_path)
+    with redirect_stderr(err):
+        code = sdkgen_main(["generate", "--spec", str(path), "--output", str(tmp_path / "o")])
+    assert code == 2
+    message = err.getvalue()
+    assert message.count("\n") == 1
+    assert f'{path}:#/paths/~1a"b/get: generated twitter_api/_operations.py:' in message
+    assert "does not parse" in message
+    assert not (tmp_path / "o").exists()
