@@ -39,7 +39,7 @@ __all__ = [
 Location = tuple[str | int, ...]
 
 # Bounds on untrusted overlays: far beyond what a sanitation needs (the shipped targets are
-# under 200 characters and 4 levels deep), well short of what the library's recursive parser
+# under 200 characters and 3 levels deep), well short of what the library's recursive parser
 # and evaluator can take before exhausting the stack.
 MAX_TARGET_CHARS: Final = 1000
 MAX_TARGET_NESTING: Final = 32

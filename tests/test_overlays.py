@@ -20,6 +20,7 @@ from generator.overlays import (
     apply_overlays,
     load_overlay,
 )
+from generator.spec_source import MAX_DEPTH, parse_document
 
 SPEC_DIR = Path("../shared/spec")
 SHIPPED = sorted(Path("spec/overlays").glob("*.yaml"))
@@ -154,6 +155,28 @@ def test_invalid_expressions(expression: str, message: str) -> None:
     with pytest.raises(JSONPathError) as caught:
         JSONPath(expression)
     assert message in str(caught.value)
+
+
+def test_descendants_reach_the_deepest_document_the_loader_accepts() -> None:
+    text = '{"x":' * MAX_DEPTH + "[]" + "}" * MAX_DEPTH
+    document = parse_document("deep.json", text.encode())
+    found = locations("$..*", document)
+    assert len(found) == MAX_DEPTH
+    assert found[-1] == ("x",) * MAX_DEPTH
+    with pytest.raises(
+        JSONPathError, match=rf"^'\.\.' met a document nested deeper than {MAX_DEPTH}"
+    ):
+        JSONPath("$..*").select({"y": document})
+
+
+def test_comparing_values_deeper_than_the_stack_is_an_error() -> None:
+    a: list[Any] = []
+    b: list[Any] = []
+    for _ in range(5000):  # two equal, separate values: Python compares them recursively
+        a, b = [a], [b]
+    document = {"x": {"a": a, "b": b}}
+    with pytest.raises(JSONPathError, match=r"^the document is nested too deeply to search$"):
+        JSONPath("$[?@.a == @.b]").select(document)
 
 
 # --------------------------------------------------------------------------------------------
