@@ -1,4 +1,4 @@
-"""`generator.overlays`: the JSONPath subset, Overlay 1.0 semantics, and the shipped overlays."""
+"""`generator.overlays`: RFC 9535 targets, Overlay 1.0 semantics, and the shipped overlays."""
 
 from __future__ import annotations
 
