@@ -4,34 +4,23 @@ An overlay is an ordered list of actions; each action selects nodes of the spec 
 target and either deep-merges `update` into them or removes them (`remove: true`). Our rule on
 top of the Overlay specification: every action carries its reason in `description`.
 
-Targets use the JSONPath subset overlays need (RFC 9535 syntax):
-
-    $                    the root
-    .name  ['name']      a member (several: ['a', 'b'])
-    *  [*]               every member or element
-    [0]  [-1]            an array element
-    ..name  ..*  ..[…]   descendants, then the selector
-    [?(@.k == 'v')]      a filter over the children, with == != < <= > >=, && || !,
-    [?@.k == 'v']        parentheses, existence tests (`@.k`), `$`-rooted queries,
-                         and the functions length(value) and count(query)
-
-A filter that tests for the defect itself (say `!@.enum[?@ == 'author_id']`) makes an action
-match nothing once the upstream spec is fixed, so it is reported stale instead of doing harm.
+Targets are RFC 9535 JSONPath queries, evaluated by the `jsonpath-rfc9535` library. A filter
+that tests for the defect itself (say `!@.enum[?@ == 'author_id']`) makes an action match
+nothing once the upstream spec is fixed, so it is reported stale instead of doing harm.
 """
 
 from __future__ import annotations
 
 import copy
-import json
-import math
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
-import yaml
+import jsonpath_rfc9535
 
 from generator.errors import GeneratorError
+from generator.spec_source import MAX_DEPTH, parse_document
 
 __all__ = [
     "AppliedAction",
@@ -47,435 +36,69 @@ __all__ = [
     "load_overlay",
 ]
 
-Key = str | int
-Location = tuple[Key, ...]
+Location = tuple[str | int, ...]
+
+# Bounds on untrusted overlays: far beyond what a sanitation needs (the shipped targets are
+# under 200 characters and 3 levels deep), well short of what the library's recursive parser
+# and evaluator can take before exhausting the stack.
+MAX_TARGET_CHARS: Final = 1000
+MAX_TARGET_NESTING: Final = 32
+MAX_OVERLAY_BYTES: Final = 4 * 1024 * 1024
 
 
 class JSONPathError(ValueError):
-    """A target that is not valid in the supported JSONPath subset."""
-
-    def __init__(self, expression: str, position: int, message: str) -> None:
-        super().__init__(f"{message} at column {position + 1} of {expression!r}")
-        self.expression = expression
-        self.position = position
+    """A target that is not a valid RFC 9535 query, or that cannot be evaluated."""
 
 
 class OverlayError(GeneratorError):
     """A malformed overlay file or an action that cannot be applied."""
 
 
-# --------------------------------------------------------------------------------------------
-# JSONPath: parsing into closures, then evaluation over (location, value) nodes.
-# --------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class _Node:
-    location: Location
-    value: Any
-
-
-class _Nothing:
-    """The absence of a value (RFC 9535 "Nothing"): only equal to itself."""
-
-    def __repr__(self) -> str:
-        return "Nothing"
-
-
-_NOTHING: Final = _Nothing()
-
-# A selector maps one node to the nodes it selects; `root` is the document (for `$` in filters).
-_Selector = Callable[[_Node, Any], Iterator[_Node]]
-# A filter expression is evaluated with the candidate child (`@`) and the document root (`$`).
-_Logical = Callable[[Any, Any], bool]
-_Value = Callable[[Any, Any], Any]
-
-
-@dataclass(frozen=True, slots=True)
-class _Operand:
-    """One side of a comparison; `nodes` is set when it is a query (for tests and count())."""
-
-    value: _Value
-    nodes: Callable[[Any, Any], list[_Node]] | None = None
-
-
-def _children(node: _Node) -> Iterator[_Node]:
-    value = node.value
-    if isinstance(value, dict):
-        for key, child in value.items():
-            yield _Node((*node.location, key), child)
-    elif isinstance(value, list):
-        for index, child in enumerate(value):
-            yield _Node((*node.location, index), child)
-
-
-def _descendants_or_self(node: _Node) -> Iterator[_Node]:
-    yield node
-    for child in _children(node):
-        yield from _descendants_or_self(child)
-
-
-def _name_selector(name: str) -> _Selector:
-    def select(node: _Node, root: Any) -> Iterator[_Node]:
-        if isinstance(node.value, dict) and name in node.value:
-            yield _Node((*node.location, name), node.value[name])
-
-    return select
-
-
-def _index_selector(index: int) -> _Selector:
-    def select(node: _Node, root: Any) -> Iterator[_Node]:
-        if isinstance(node.value, list):
-            actual = index + len(node.value) if index < 0 else index
-            if 0 <= actual < len(node.value):
-                yield _Node((*node.location, actual), node.value[actual])
-
-    return select
-
-
-def _wildcard_selector(node: _Node, root: Any) -> Iterator[_Node]:
-    return _children(node)
-
-
-def _filter_selector(test: _Logical) -> _Selector:
-    def select(node: _Node, root: Any) -> Iterator[_Node]:
-        for child in _children(node):
-            if test(child.value, root):
-                yield child
-
-    return select
-
-
-def _union(selectors: Sequence[_Selector]) -> _Selector:
-    if len(selectors) == 1:
-        return selectors[0]
-
-    def select(node: _Node, root: Any) -> Iterator[_Node]:
-        for selector in selectors:
-            yield from selector(node, root)
-
-    return select
-
-
-def _descendant_segment(selector: _Selector) -> _Selector:
-    def select(node: _Node, root: Any) -> Iterator[_Node]:
-        for each in _descendants_or_self(node):
-            yield from selector(each, root)
-
-    return select
-
-
-def _run_segments(segments: Sequence[_Selector], start: _Node, root: Any) -> list[_Node]:
-    nodes = [start]
-    for segment in segments:
-        nodes = [selected for node in nodes for selected in segment(node, root)]
-        if not nodes:
-            break
-    return nodes
-
-
-def _json_equal(left: Any, right: Any) -> bool:
-    # Python says True == 1; JSON does not.
-    if isinstance(left, bool) or isinstance(right, bool):
-        return isinstance(left, bool) and isinstance(right, bool) and left is right
-    if isinstance(left, int | float) and isinstance(right, int | float):
-        return left == right
-    if type(left) is not type(right):
-        return False
-    if isinstance(left, list):
-        return len(left) == len(right) and all(map(_json_equal, left, right))
-    if isinstance(left, dict):
-        return left.keys() == right.keys() and all(_json_equal(left[k], right[k]) for k in left)
-    return bool(left == right)
-
-
-def _compare(op: str, left: Any, right: Any) -> bool:
-    if op == "==":
-        if left is _NOTHING or right is _NOTHING:
-            return left is right
-        return _json_equal(left, right)
-    if op == "!=":
-        return not _compare("==", left, right)
-    numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in (left, right))
-    strings = isinstance(left, str) and isinstance(right, str)
-    if not (numbers or strings):
-        return False
-    if op == "<":
-        return bool(left < right)
-    if op == "<=":
-        return bool(left <= right)
-    if op == ">":
-        return bool(left > right)
-    return bool(left >= right)
-
-
-def _constant(literal: Any) -> _Operand:
-    return _Operand(lambda current, root: literal)
-
-
-_COMPARISON_OPS: Final = ("==", "!=", "<=", ">=", "<", ">")
-_NAME_EXTRA: Final = frozenset("_")
-
-
-class _Parser:
-    """Recursive descent over the expression text; builds closures as it goes."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.pos = 0
-
-    # -- helpers --------------------------------------------------------------------------
-
-    def error(self, message: str) -> JSONPathError:
-        return JSONPathError(self.text, self.pos, message)
-
-    def peek(self, literal: str = "") -> bool:
-        if literal:
-            return self.text.startswith(literal, self.pos)
-        return self.pos < len(self.text)
-
-    def skip_ws(self) -> None:
-        while self.pos < len(self.text) and self.text[self.pos] in " \t\n\r":
-            self.pos += 1
-
-    def expect(self, literal: str) -> None:
-        self.skip_ws()
-        if not self.peek(literal):
-            raise self.error(f"expected {literal!r}")
-        self.pos += len(literal)
-
-    # -- queries --------------------------------------------------------------------------
-
-    def parse_query(self) -> list[_Selector]:
-        self.skip_ws()
-        if not self.peek("$"):
-            raise self.error("a target must start with '$'")
-        self.pos += 1
-        segments = self.parse_segments()
-        self.skip_ws()
-        if self.peek():
-            raise self.error("unexpected text")
-        return segments
-
-    def parse_segments(self) -> list[_Selector]:
-        segments: list[_Selector] = []
-        while True:
-            save = self.pos
-            self.skip_ws()
-            if self.peek(".."):
-                self.pos += 2
-                if self.peek("["):
-                    segments.append(_descendant_segment(self.parse_bracket()))
-                else:
-                    segments.append(_descendant_segment(self.parse_dot_member()))
-            elif self.peek("."):
-                self.pos += 1
-                segments.append(self.parse_dot_member())
-            elif self.peek("["):
-                segments.append(self.parse_bracket())
-            else:
-                self.pos = save
-                return segments
-
-    def parse_dot_member(self) -> _Selector:
-        if self.peek("*"):
-            self.pos += 1
-            return _wildcard_selector
-        start = self.pos
-        while self.pos < len(self.text) and (
-            self.text[self.pos].isalnum() or self.text[self.pos] in _NAME_EXTRA
-        ):
-            self.pos += 1
-        name = self.text[start : self.pos]
-        if not name or name[0].isdigit():
-            self.pos = start
-            raise self.error("expected a member name (use ['...'] for other characters)")
-        return _name_selector(name)
-
-    def parse_bracket(self) -> _Selector:
-        self.expect("[")
-        selectors = [self.parse_selector()]
-        self.skip_ws()
-        while self.peek(","):
-            self.pos += 1
-            selectors.append(self.parse_selector())
-            self.skip_ws()
-        self.expect("]")
-        return _union(selectors)
-
-    def parse_selector(self) -> _Selector:
-        self.skip_ws()
-        if self.peek("'") or self.peek('"'):
-            return _name_selector(self.parse_string())
-        if self.peek("*"):
-            self.pos += 1
-            return _wildcard_selector
-        if self.peek("?"):
-            self.pos += 1
-            return _filter_selector(self.parse_or())
-        number = self.parse_number_text()
-        if number is None:
-            raise self.error("expected a name, index, '*' or filter")
-        if not number.lstrip("-").isdigit():
-            raise self.error("an array index must be an integer")
-        self.skip_ws()
-        if self.peek(":"):
-            raise self.error("array slices are not supported")
-        return _index_selector(int(number))
-
-    def parse_string(self) -> str:
-        quote = self.text[self.pos]
-        self.pos += 1
-        chars: list[str] = []
-        while True:
-            if self.pos >= len(self.text):
-                raise self.error("unterminated string")
-            char = self.text[self.pos]
-            if char == quote:
-                self.pos += 1
-                return "".join(chars)
-            if char == "\\":
-                self.pos += 1
-                if self.pos >= len(self.text):
-                    raise self.error("unterminated string")
-                escaped = self.text[self.pos]
-                simple = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
-                if escaped in simple:
-                    chars.append(simple[escaped])
-                elif escaped == "u":
-                    code = self.text[self.pos + 1 : self.pos + 5]
-                    try:
-                        chars.append(chr(int(code, 16)))
-                    except ValueError:
-                        raise self.error("bad \\u escape") from None
-                    self.pos += 4
-                else:
-                    chars.append(escaped)
-                self.pos += 1
-            else:
-                chars.append(char)
-                self.pos += 1
-
-    def parse_number_text(self) -> str | None:
-        start = self.pos
-        if self.peek("-"):
-            self.pos += 1
-        while self.pos < len(self.text) and (
-            self.text[self.pos].isdigit() or self.text[self.pos] in ".eE+-"
-        ):
-            if self.text[self.pos] in "+-" and self.text[self.pos - 1] not in "eE":
-                break
-            self.pos += 1
-        text = self.text[start : self.pos]
-        if not text or text == "-":
-            self.pos = start
-            return None
-        return text
-
-    # -- filter expressions -----------------------------------------------------------------
-
-    def parse_or(self) -> _Logical:
-        parts = [self.parse_and()]
-        self.skip_ws()
-        while self.peek("||"):
-            self.pos += 2
-            parts.append(self.parse_and())
-            self.skip_ws()
-        if len(parts) == 1:
-            return parts[0]
-        return lambda current, root: any(part(current, root) for part in parts)
-
-    def parse_and(self) -> _Logical:
-        parts = [self.parse_basic()]
-        self.skip_ws()
-        while self.peek("&&"):
-            self.pos += 2
-            parts.append(self.parse_basic())
-            self.skip_ws()
-        if len(parts) == 1:
-            return parts[0]
-        return lambda current, root: all(part(current, root) for part in parts)
-
-    def parse_basic(self) -> _Logical:
-        self.skip_ws()
-        if self.peek("!") and not self.peek("!="):
-            self.pos += 1
-            inner = self.parse_basic()
-            return lambda current, root: not inner(current, root)
-        if self.peek("("):
-            self.pos += 1
-            inner = self.parse_or()
-            self.expect(")")
-            return inner
-        start = self.pos
-        left = self.parse_operand()
-        self.skip_ws()
-        for op in _COMPARISON_OPS:
-            if self.peek(op):
-                self.pos += len(op)
-                right = self.parse_operand()
-                return lambda current, root: _compare(
-                    op, left.value(current, root), right.value(current, root)
-                )
-        query = left.nodes
-        if query is None:
-            self.pos = start
-            raise self.error("expected a comparison or a query to test for existence")
-        return lambda current, root: bool(query(current, root))
-
-    def parse_operand(self) -> _Operand:
-        self.skip_ws()
-        if self.peek("@") or self.peek("$"):
-            return self.parse_embedded_query()
-        if self.peek("'") or self.peek('"'):
-            return _constant(self.parse_string())
-        for word, literal in (("true", True), ("false", False), ("null", None)):
-            if self.peek(word):
-                self.pos += len(word)
-                return _constant(literal)
-        for function in ("length", "count"):
-            if self.peek(function + "("):
-                self.pos += len(function) + 1
-                return self.parse_function(function)
-        number = self.parse_number_text()
-        if number is not None:
-            try:
-                parsed: float | int = int(number) if number.lstrip("-").isdigit() else float(number)
-            except ValueError:
-                raise self.error(f"bad number {number!r}") from None
-            if isinstance(parsed, float) and not math.isfinite(parsed):
-                raise self.error(f"bad number {number!r}")
-            return _constant(parsed)
-        raise self.error("expected a query, string, number, true, false, null or function")
-
-    def parse_embedded_query(self) -> _Operand:
-        relative = self.text[self.pos] == "@"
-        self.pos += 1
-        segments = self.parse_segments()
-
-        def nodes(current: Any, root: Any) -> list[_Node]:
-            return _run_segments(segments, _Node((), current if relative else root), root)
-
-        def value(current: Any, root: Any) -> Any:
-            found = nodes(current, root)
-            return found[0].value if len(found) == 1 else _NOTHING
-
-        return _Operand(value, nodes)
-
-    def parse_function(self, name: str) -> _Operand:
-        argument = self.parse_operand()
-        self.expect(")")
-        if name == "count":
-            query = argument.nodes
-            if query is None:
-                raise self.error("count() takes a query")
-            return _Operand(lambda current, root: len(query(current, root)))
-
-        def length(current: Any, root: Any) -> Any:
-            value = argument.value(current, root)
-            return len(value) if isinstance(value, str | list | dict) else _NOTHING
-
-        return _Operand(length)
+class _Environment(jsonpath_rfc9535.JSONPathEnvironment):
+    # `..` descends through any document the spec loader accepts (containers at most
+    # MAX_DEPTH below the root) and stops with an error below that.
+    max_recursion_depth = MAX_DEPTH + 1
+
+
+_ENVIRONMENT: Final = _Environment()
+
+
+def _nesting(expression: str) -> int:
+    """How deeply brackets and parentheses nest outside string literals."""
+    depth = deepest = 0
+    quote = ""
+    escaped = False
+    for char in expression:
+        if quote:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == quote:
+                quote = ""
+        elif char in "'\"":
+            quote = char
+        elif char in "[(":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "])":
+            depth -= 1
+    return deepest
+
+
+def _describe(exc: jsonpath_rfc9535.JSONPathError) -> str:
+    """The library's message with a 1-based position (it reports 0-based columns)."""
+    message = str(exc.args[0]) if exc.args else type(exc).__name__
+    token = exc.token
+    if token is None:
+        return message
+    line = token.query.count("\n", 0, token.index) + 1
+    column = token.index - (token.query.rfind("\n", 0, token.index) + 1) + 1
+    return (
+        f"{message} at line {line}, column {column}"
+        if line > 1
+        else f"{message} at column {column}"
+    )
 
 
 class JSONPath:
@@ -483,11 +106,31 @@ class JSONPath:
 
     def __init__(self, expression: str) -> None:
         self.expression = expression
-        self._segments = _Parser(expression).parse_query()
+        if len(expression) > MAX_TARGET_CHARS:
+            raise JSONPathError(f"longer than {MAX_TARGET_CHARS} characters")
+        if _nesting(expression) > MAX_TARGET_NESTING:
+            raise JSONPathError(
+                f"brackets and parentheses nest deeper than {MAX_TARGET_NESTING} levels"
+            )
+        try:
+            self._query = _ENVIRONMENT.compile(expression)
+        except jsonpath_rfc9535.JSONPathError as exc:
+            raise JSONPathError(_describe(exc)) from None
+        except RecursionError:
+            raise JSONPathError("nested too deeply to parse") from None
 
     def select(self, document: Any) -> list[tuple[Location, Any]]:
-        """(location, value) of every selected node, in document order."""
-        nodes = _run_segments(self._segments, _Node((), document), document)
+        """(location, value) of every selected node, in document order, each once."""
+        try:
+            nodes = self._query.find(document)
+        except jsonpath_rfc9535.JSONPathRecursionError:
+            raise JSONPathError(
+                f"'..' met a document nested deeper than {MAX_DEPTH} levels"
+            ) from None
+        except jsonpath_rfc9535.JSONPathError as exc:
+            raise JSONPathError(_describe(exc)) from None
+        except RecursionError:
+            raise JSONPathError("the document is nested too deeply to search") from None
         unique: dict[Location, Any] = {}
         for node in nodes:
             unique.setdefault(node.location, node.value)
@@ -549,26 +192,19 @@ class OverlayResult:
     applied: tuple[AppliedAction, ...]
 
 
-def _read_structured(path: Path) -> Any:
+def _read_structured(path: Path) -> dict[str, Any]:
+    """The overlay file as JSON values, with the spec loader's bounds on depth and size."""
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_OVERLAY_BYTES + 1)
     except OSError as exc:
         raise OverlayError(str(path), "", f"cannot read: {exc.strerror}") from None
-    if path.suffix.lower() == ".json":
-        try:
-            return json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise OverlayError(
-                str(path), f"{exc.lineno}:{exc.colno}", f"invalid JSON: {exc.msg}"
-            ) from None
+    if len(raw) > MAX_OVERLAY_BYTES:
+        raise OverlayError(str(path), "", f"larger than {MAX_OVERLAY_BYTES} bytes")
     try:
-        return yaml.safe_load(text)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        where = f"{mark.line + 1}:{mark.column + 1}" if mark is not None else ""
-        raise OverlayError(str(path), where, f"invalid YAML: {exc.problem}") from None
-    except yaml.YAMLError as exc:
-        raise OverlayError(str(path), "", f"invalid YAML: {exc}") from None
+        return parse_document(str(path), raw, "an overlay")
+    except GeneratorError as exc:
+        raise OverlayError(exc.file, exc.location, exc.message) from None
 
 
 def load_overlay(path: Path | str) -> Overlay:
@@ -576,8 +212,6 @@ def load_overlay(path: Path | str) -> Overlay:
     path = Path(path)
     file = str(path)
     data = _read_structured(path)
-    if not isinstance(data, dict):
-        raise OverlayError(file, "#", "an overlay must be an object")
     version = data.get("overlay")
     if not isinstance(version, str) or not version.startswith("1.0"):
         raise OverlayError(
@@ -665,7 +299,10 @@ def _removal_order(location: Location) -> tuple[tuple[int, int, str], ...]:
 def _apply_action(document: dict[str, Any], overlay: Overlay, action: OverlayAction) -> int:
     file = str(overlay.path)
     where = f"#/actions/{action.index}"
-    matches = [location for location, _ in action.target.select(document)]
+    try:
+        matches = [location for location, _ in action.target.select(document)]
+    except JSONPathError as exc:
+        raise OverlayError(file, f"{where}/target", f"cannot select: {exc}") from None
     if action.remove:
         if () in matches:
             raise OverlayError(file, where, "cannot remove the document root")

@@ -216,8 +216,9 @@ def _timestamp_as_text(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
 _YamlLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_text)
 
 
-def parse_document(origin: str, raw: bytes) -> dict[str, Any]:
-    """JSON or YAML into a tree of JSON values; a syntax error names the line and column.
+def parse_document(origin: str, raw: bytes, kind: str = "an OpenAPI document") -> dict[str, Any]:
+    """JSON or YAML `kind` (an object) into a tree of JSON values; a syntax error names the
+    line and column.
 
     The document is untrusted: nesting depth, node count (with YAML aliases expanded) and
     number sizes are bounded, a self-referencing alias is refused, and the result is a plain
@@ -232,7 +233,7 @@ def parse_document(origin: str, raw: bytes) -> dict[str, Any]:
     except RecursionError:
         raise GeneratorError(origin, "", "the document is nested too deeply") from None
     if not isinstance(data, dict):
-        raise GeneratorError(origin, "1:1", "an OpenAPI document must be an object")
+        raise GeneratorError(origin, "1:1", f"{kind} must be an object")
     return _plain_tree(origin, data)
 
 

@@ -1,15 +1,17 @@
-"""`generator.overlays`: the JSONPath subset, Overlay 1.0 semantics, and the shipped overlays."""
+"""`generator.overlays`: RFC 9535 targets, Overlay 1.0 semantics, and the shipped overlays."""
 
 from __future__ import annotations
 
 import copy
 import json
+from dataclasses import replace
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from generator.errors import pointer
 from generator.overlays import (
     JSONPath,
     JSONPathError,
@@ -18,6 +20,7 @@ from generator.overlays import (
     apply_overlays,
     load_overlay,
 )
+from generator.spec_source import MAX_DEPTH, parse_document
 
 SPEC_DIR = Path("../shared/spec")
 SHIPPED = sorted(Path("spec/overlays").glob("*.yaml"))
@@ -78,6 +81,8 @@ def test_indexes_and_wildcards() -> None:
     assert select("$.tags[3]") == []
     assert select("$.tags[*]") == ["x", "y", "z"]
     assert select("$.info.*") == ["T", "1.0"]
+    assert select("$.tags[1:]") == ["y", "z"]
+    assert select("$.tags[::-2]") == ["z", "x"]
 
 
 def test_recursive_descent() -> None:
@@ -129,20 +134,49 @@ def test_functions_and_absolute_queries_in_filters() -> None:
 @pytest.mark.parametrize(
     ("expression", "message"),
     [
-        ("info.title", "a target must start with '$' at column 1"),
-        ("$.tags[1:2]", "array slices are not supported at column 9"),
-        ("$.info.", "expected a member name (use ['...'] for other characters) at column 8"),
-        ("$.paths./a", "expected a member name (use ['...'] for other characters) at column 9"),
-        ("$.tags[?@.x ==]", "expected a query, string, number, true, false, null or function"),
-        ("$.tags[?'a']", "expected a comparison or a query to test for existence"),
-        ("$['unterminated]", "unterminated string"),
-        ("$.tags extra", "unexpected text at column 8"),
+        ("info.title", "expected '$', found 'i' at column 1"),
+        ("$[01]", "leading zero in index selector at column 3"),
+        ("$.info.", "unexpected end of expression at column 8"),
+        ("$.paths./a", "unexpected shorthand selector '/' at column 9"),
+        ("$.tags[?@.x ==]", "unexpected end of expression at column 15"),
+        ("$.tags[?'a']", "literals outside of function expressions must be compared"),
+        ("$['unterminated]", "unclosed string"),
+        ("$.tags extra", "expected '.', '..' or a bracketed selection, found 'e' at column 8"),
+        ("$.info\n .x\n ?", "at line 3, column 2"),
+        # Accepted by the earlier hand-written parser, rejected by RFC 9535:
+        ("$['\\q']", "invalid escape at column 4"),
+        ("$[?@[*] == 1]", "non-singular query is not comparable"),
+        ("$[?length(@.*) == 1]", "length() argument 0 must be of ValueType"),
+        ("$[?@.n == 01]", "invalid integer literal"),
+        ("$.tags[9007199254740992]", "index out of range"),
     ],
 )
 def test_invalid_expressions(expression: str, message: str) -> None:
     with pytest.raises(JSONPathError) as caught:
         JSONPath(expression)
     assert message in str(caught.value)
+
+
+def test_descendants_reach_the_deepest_document_the_loader_accepts() -> None:
+    text = '{"x":' * MAX_DEPTH + "[]" + "}" * MAX_DEPTH
+    document = parse_document("deep.json", text.encode())
+    found = locations("$..*", document)
+    assert len(found) == MAX_DEPTH
+    assert found[-1] == ("x",) * MAX_DEPTH
+    with pytest.raises(
+        JSONPathError, match=rf"^'\.\.' met a document nested deeper than {MAX_DEPTH}"
+    ):
+        JSONPath("$..*").select({"y": document})
+
+
+def test_comparing_values_deeper_than_the_stack_is_an_error() -> None:
+    a: list[Any] = []
+    b: list[Any] = []
+    for _ in range(5000):  # two equal, separate values: Python compares them recursively
+        a, b = [a], [b]
+    document = {"x": {"a": a, "b": b}}
+    with pytest.raises(JSONPathError, match=r"^the document is nested too deeply to search$"):
+        JSONPath("$[?@.a == @.b]").select(document)
 
 
 # --------------------------------------------------------------------------------------------
@@ -266,7 +300,11 @@ def test_apply_overlay_takes_a_loaded_overlay(tmp_path: Path) -> None:
         ({"target": "$.info", "update": {}}, "#/actions/1", "description is required"),
         ({"target": "$.info", "description": " ", "remove": True}, "#/actions/1", "description"),
         ({"description": "d", "remove": True}, "#/actions/1", "target (a JSONPath expression)"),
-        ({"target": "$.a[1:]", "description": "d", "remove": True}, "#/actions/1/target", "slices"),
+        (
+            {"target": "$.a[?@ == 01]", "description": "d", "remove": True},
+            "#/actions/1/target",
+            "bad JSONPath: invalid integer literal",
+        ),
         ({"target": "$", "description": "d"}, "#/actions/1", "needs update or remove: true"),
         (
             {"target": "$", "description": "d", "remove": True, "update": {}},
@@ -424,6 +462,28 @@ def test_shipped_overlays_go_stale_once_applied_or_on_other_versions() -> None:
         flows = result.document["components"]["securitySchemes"]["OAuth2UserToken"]["flows"]
         flows["authorizationCode"]["authorizationUrl"] = "https://api.x.com/2/oauth2/authorize"
         assert result.document == _load(version)
+
+
+def test_shipped_targets_select_the_recorded_nodes_on_every_snapshot() -> None:
+    # tests/overlay_selections.json holds what the earlier hand-written JSONPath engine
+    # selected for each action, applied in order on each snapshot, as JSON pointers.
+    recorded = json.loads(Path("tests/overlay_selections.json").read_text())
+    selected: dict[str, dict[str, dict[str, list[str]]]] = {path.name: {} for path in SHIPPED}
+    for version in ("2.152", "2.157", "2.159", "2.167"):
+        document = _load(version)
+        for path in SHIPPED:
+            overlay = load_overlay(path)
+            for action in overlay.actions:
+                nodes = [pointer(*location) for location, _ in action.target.select(document)]
+                selected[path.name].setdefault(f"actions/{action.index}", {})[version] = nodes
+                document = apply_overlay(document, replace(overlay, actions=(action,))).document
+    assert selected == recorded
+    counts = [len(nodes) for actions in recorded.values() for nodes in _flat(actions)]
+    assert sum(counts) == 21  # over 16 (action, snapshot) pairs that select something
+
+
+def _flat(actions: dict[str, dict[str, list[str]]]) -> list[list[str]]:
+    return [nodes for by_version in actions.values() for nodes in by_version.values()]
 
 
 def test_shipped_overlays_keep_the_rest_of_2167_intact() -> None:
