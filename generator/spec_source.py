@@ -151,7 +151,20 @@ def _size(count: int) -> str:
     return f"{count // (1024 * 1024)} MiB" if count >= 1024 * 1024 else f"{count} bytes"
 
 
+def without_credentials(url: str) -> str:
+    """`url` with any user:password part cut out, for messages and the lock."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]).geturl()
+
+
 def _download(source: str, timeout: float, max_bytes: int) -> bytes:
+    if "@" in urlsplit(source).netloc:
+        # They would be printed in messages and written into the lock's source_url.
+        raise GeneratorError(
+            without_credentials(source), "", "credentials in a spec URL are not accepted"
+        )
     # Plain http is allowed to a loopback host only, and only while every hop stays there.
     loopback_http = urlsplit(source).scheme.lower() == "http" and _is_loopback(source)
     if not url_allowed(source, loopback_http=loopback_http):
@@ -165,6 +178,10 @@ def _download(source: str, timeout: float, max_bytes: int) -> bytes:
                 with client.stream("GET", url) as response:
                     if response.status_code in _REDIRECTS and "location" in response.headers:
                         target = urljoin(url, response.headers["location"])
+                        if "@" in urlsplit(target).netloc:
+                            raise GeneratorError(
+                                source, "", "redirect to a URL with credentials refused"
+                            )
                         if not url_allowed(target, loopback_http=loopback_http):
                             shown = plain_line(target)
                             raise GeneratorError(

@@ -210,6 +210,23 @@ def test_plain_http_to_another_host_is_refused_before_any_request(
     assert _unchanged(project, before)
 
 
+def test_credentials_in_a_spec_url_are_refused_and_never_printed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = _small_project(tmp_path, monkeypatch)
+    before = (project / "spec" / "lock.toml").read_bytes()
+    with Loopback(_serve(_features("1.3"))) as server:
+        url = server.url.replace("http://", "http://alice:hunter2@") + "/openapi.json"
+        code, out, err = _fetch(capsys, "--from", url)
+        assert server.requests == []
+    assert (code, out) == (2, "")
+    assert err == (
+        f"sdkgen: error: {server.url}/openapi.json: credentials in a spec URL are not accepted\n"
+    )
+    assert "hunter2" not in err
+    assert _unchanged(project, before)
+
+
 def test_redirect_to_plain_http_elsewhere_is_refused_without_following_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
