@@ -104,15 +104,17 @@ def _runtime_client_names() -> frozenset[str]:
 
 # Method names: what the client classes already have (`close`, `request`, `paginate`,
 # `with_options`, `with_raw_response`, ...), the generated `from_config` and `upload_media`,
-# the per-call options, and the names annotations use.
+# the per-call options, builtins and the names annotations use.
 METHOD_RESERVED = (
     _runtime_client_names()
     | {"from_config", "upload_media", "by_method", "timeout", "extra_headers", "extra_query"}
     | {"extra_body"}
-    | ANNOTATION_BUILTINS
+    | BUILTINS
     | GENERATED_NAMES
 )
-# Parameter names: what a generated method body uses besides its parameters.
+# Parameter names: what a generated method body uses besides its parameters. Builtins stay
+# allowed: a parameter only shadows them inside its own method, which never uses them, and
+# `id=` reads better than `id_=`.
 PARAM_RESERVED = frozenset(
     {"self", "body", "cast", "timeout", "extra_headers", "extra_query", "extra_body"}
 )

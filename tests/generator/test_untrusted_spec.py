@@ -326,6 +326,7 @@ def test_colliding_and_reserved_names_get_stable_distinct_identifiers(tmp_path: 
     op = spec["paths"]["/things/{id}"]["get"]
     spec["paths"]["/b"] = {"get": {**op, "operationId": "Request", "parameters": []}}
     spec["paths"]["/c"] = {"get": {**op, "operationId": "close", "parameters": []}}
+    spec["paths"]["/d"] = {"get": {**op, "operationId": "print", "parameters": []}}
     properties = spec["components"]["schemas"]["Thing"]["properties"]
     properties["a-b"] = {"type": "string"}
     properties["a_b"] = {"type": "string"}
@@ -337,7 +338,7 @@ def test_colliding_and_reserved_names_get_stable_distinct_identifiers(tmp_path: 
     again = (second[2] / second[3] / "_client.py").read_text()
     assert client.replace(first[3], "") == again.replace(second[3], "")
     methods = {n.name for n in ast.walk(ast.parse(client)) if isinstance(n, ast.FunctionDef)}
-    assert {"request_", "request_2", "close_"} <= methods
+    assert {"request_", "request_2", "close_", "print_"} <= methods
     with _imported(first[2], first[3]) as modules:
         root = modules[first[3]]
         assert root.Client.request is not root.Client.request_
