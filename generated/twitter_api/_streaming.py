@@ -217,8 +217,8 @@ def _status_error(
 class Stream(_StreamCore[T]):
     """A streaming response: `with client.stream_posts() as s: for post in s: ...`.
 
-    Opening sends the request (a 4xx other than 429 raises here); iterating yields one typed
-    object per line and reconnects as needed; leaving the block closes the connection.
+    Opening sends the request (a 3xx, or a 4xx other than 429, raises here); iterating yields
+    one typed object per line and reconnects as needed; leaving the block closes the connection.
     """
 
     def __init__(
@@ -272,7 +272,7 @@ class Stream(_StreamCore[T]):
                 raise self._fatal_error(exc) from exc
             else:
                 self.connections += 1
-                if response.status_code < 400:
+                if response.is_success:  # a 3xx is not followed: raised below
                     return response
                 try:
                     response.read()
@@ -367,7 +367,7 @@ class AsyncStream(_StreamCore[T]):
                 raise self._fatal_error(exc) from exc
             else:
                 self.connections += 1
-                if response.status_code < 400:
+                if response.is_success:  # a 3xx is not followed: raised below
                     return response
                 try:
                     await response.aread()

@@ -22,7 +22,7 @@ from auth_support import PYTHON, subprocess_env
 from twitter_api import _secrets
 from twitter_api._config import ConfigError, load_settings
 from twitter_api._secrets import Secret
-from twitter_api.auth import Token, TokenStore, _single_flight
+from twitter_api.auth import BearerToken, Token, TokenStore, _single_flight
 
 BEARER = "bearer-PORTABLE-0001"
 
@@ -162,19 +162,55 @@ def test_windows_locks_with_msvcrt_and_unlocks_before_closing(
     lock.release()
 
 
+# Every check of the permission bits of a file the configuration reads: the config text, its
+# mode, a secret file beside it (mode) or None, the refusal where modes exist, the token used.
+# On Windows those bits mean nothing (see _secrets), so each check must step aside there.
+BOT = '[twitter_api.profiles.bot]\nflow = "bearer"\n'
+MODE_CHECKS = {
+    "literal secret, config readable by others": (
+        BOT + 'bearer_token = "literal-PORTABLE-0002"\n',
+        0o644,
+        None,
+        "holds a literal secret .* group or others can read it",
+        "literal-PORTABLE-0002",
+    ),
+    "secret file readable by others": (
+        BOT + 'bearer_token = { file = "bearer.txt" }\n',
+        0o600,
+        0o644,
+        "the secret file .*bearer.txt is readable by group or others",
+        "file-PORTABLE-0003",
+    ),
+    "endpoint in a config writable by others": (
+        '[twitter_api]\nbase_url = "https://api.example"\n'
+        + BOT
+        + 'bearer_token = { env = "X_BEARER" }\n',
+        0o666,
+        None,
+        "`base_url` in \\[twitter_api\\] is refused: it decides where credentials go",
+        "env-PORTABLE-0004",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", MODE_CHECKS)
 def test_mode_checks_are_skipped_where_the_os_has_no_posix_modes(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    case: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    text, mode, secret_file_mode, refusal, token = MODE_CHECKS[case]
     config = tmp_path / "Config.toml"
-    config.write_text(
-        '[twitter_api.profiles.bot]\nflow = "bearer"\nbearer_token = "literal-PORTABLE-0002"\n'
-    )
-    config.chmod(0o644)
-    with pytest.raises(ConfigError, match="group or others can read it"):
-        load_settings(config, environ={})
+    config.write_text(text)
+    config.chmod(mode)
+    if secret_file_mode is not None:
+        (tmp_path / "bearer.txt").write_text("file-PORTABLE-0003\n")
+        (tmp_path / "bearer.txt").chmod(secret_file_mode)
+    environ = {"X_BEARER": "env-PORTABLE-0004"}
+    with pytest.raises(ConfigError, match=refusal):
+        load_settings(config, environ=environ)
     monkeypatch.setattr(_secrets, "POSIX_MODES", False)
-    settings = load_settings(config, environ={})
-    assert settings.flow == "bearer"
+    settings = load_settings(config, environ=environ)
+    assert isinstance(settings.auth, BearerToken)
+    assert settings.auth._token.reveal() == token
 
 
 # -- every folder the token store creates is private ------------------------------------------
@@ -246,7 +282,7 @@ def test_the_windows_branches_type_check() -> None:
     import twitter_api
 
     package = Path(twitter_api.__file__).parent
-    files = ["auth/_single_flight.py", "auth/_token_store.py", "_secrets.py"]
+    files = ["auth/_single_flight.py", "auth/_token_store.py", "_secrets.py", "_files.py"]
     mypy = ["mypy", "--strict", "--platform", "win32", "--no-incremental", "--cache-dir"]
     result = subprocess.run(
         [PYTHON, "-m", *mypy, os.devnull, *(str(package / f) for f in files)],

@@ -1,10 +1,13 @@
 """Every httpx exception reaches the caller as an APIError, with the httpx one as its cause.
 
 Each condition is produced for real where a server can produce it (a body whose
-Content-Encoding is a lie, a redirect loop, a broken status line), or by the client's own
-configuration (an unsupported scheme, an illegal header, an invalid URL); a transport only
-raises what no server can provoke (a stream error). Normal calls, raw responses, `request()`,
+Content-Encoding is a lie, a broken status line), or by the client's own configuration (an
+unsupported scheme, an illegal header, a URL too long); a transport only raises what no server
+can provoke (a stream error, too many redirects). Normal calls, raw responses, `request()`,
 pagination, streams and auth token requests are covered, sync and async.
+
+A redirect loop no longer reaches httpx's redirect limit: the client and the token requests
+never follow a redirect, whatever the user's http_client says, so the loop costs one request.
 """
 
 from __future__ import annotations
@@ -18,10 +21,10 @@ from typing import Any, TypeVar
 import httpx
 import pytest
 import twitter_api
-from twitter_api import APIConnectionError, APIError, APIResponseError
+from twitter_api import APIConnectionError, APIError, APIResponseError, APIStatusError
 from twitter_api._secrets import Secret
 from twitter_api._streaming import StreamOptions
-from twitter_api.auth import AppOnly, AuthError, BearerToken, OAuth2PKCE, OAuthError, Token
+from twitter_api.auth import AppOnly, BearerToken, OAuth2PKCE, OAuthError, Token
 
 from tests.loopback import Exchange, Loopback
 
@@ -165,36 +168,98 @@ def test_stream_with_an_undecodable_body_is_raised_not_reconnected() -> None:
 
 # -- redirect loops (a user's http_client that follows redirects) -----------------------------
 
+REDIRECT = (
+    "302 Found for GET /2/tweets/20: a redirect, which is not followed so that credentials "
+    "reach only base_url"
+)
 
-def test_too_many_redirects_sync_and_async() -> None:
+
+def test_a_redirect_loop_is_one_request_and_a_status_error_sync_and_async() -> None:
     with Loopback(redirect_loop) as server:
         following = httpx.Client(follow_redirects=True, max_redirects=3)
         with sync_client(server.url, http_client=following) as client:
-            error = raised(lambda: client.get_posts_by_id("20"), APIConnectionError)
-        sync_requests = len(server.requests)
+            error = raised(lambda: client.get_posts_by_id("20"), APIStatusError)
+            assert len(server.requests) == 1
+            response = client.request("GET", "/2/tweets/20")  # raw: the 3xx itself
+        assert response.status_code == 302
+        assert response.headers["location"] == "/2/tweets/20"
+        assert len(server.requests) == 2
 
-        async def main() -> None:
+        async def main() -> tuple[APIStatusError, int]:
             following = httpx.AsyncClient(follow_redirects=True, max_redirects=3)
             async with async_client(server.url, http_client=following) as client:
-                await client.get_posts_by_id("20")
+                try:
+                    await client.get_posts_by_id("20")
+                except APIStatusError as exc:
+                    raw = await client.request("GET", "/2/tweets/20")
+                    return exc, raw.status_code
+            raise AssertionError("a 302 was taken for a result")
 
-        async_error = raised(run(main), APIConnectionError)
-    assert sync_requests == 4  # the first and three redirects; no retry of a loop
-    assert len(server.requests) == 8
+        async_error, async_status = asyncio.run(main())
+        assert async_status == 302
+        assert len(server.requests) == 4  # one per call: nothing followed, nothing retried
     for e in (error, async_error):
-        assert type(e) is APIConnectionError
-        assert str(e) == "too many redirects: GET /2/tweets/20"
-        assert isinstance(e.__cause__, httpx.TooManyRedirects)
+        assert type(e) is APIStatusError
+        assert e.status_code == 302
+        assert str(e) == REDIRECT
 
 
-def test_stream_redirect_loop_is_raised_once() -> None:
+def test_a_stream_redirect_is_raised_on_opening_without_reconnecting(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.WARNING, logger="twitter_api")
     with Loopback(redirect_loop) as server:
         following = httpx.Client(follow_redirects=True, max_redirects=2)
         with sync_client(server.url, http_client=following) as client:
             stream = client.stream_posts().with_options(FAST)
-            error = raised(stream.__enter__, APIConnectionError)
-    assert len(server.requests) == 3
-    assert isinstance(error.__cause__, httpx.TooManyRedirects)
+            error = raised(stream.__enter__, APIStatusError)
+        assert len(server.requests) == 1
+
+        async def main() -> int:
+            following = httpx.AsyncClient(follow_redirects=True, max_redirects=2)
+            async with async_client(server.url, http_client=following) as aclient:
+                astream = aclient.stream_posts().with_options(FAST)
+                try:
+                    async with astream:
+                        pass
+                finally:
+                    connections.append(astream.connections)
+            return 0
+
+        connections: list[int] = []
+        async_error = raised(run(main), APIStatusError)
+        assert len(server.requests) == 2
+    assert stream.connections == 1 and connections == [1]
+    for e in (error, async_error):
+        assert e.status_code == 302
+        assert str(e) == REDIRECT.replace("/2/tweets/20", "/2/tweets/search/stream")
+    assert reconnects(caplog) == []
+
+
+def test_too_many_redirects_from_a_users_transport_is_a_connection_error() -> None:
+    # The client never follows redirects, so only a transport can raise this; it is not retried.
+    calls: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(request)
+        raise httpx.TooManyRedirects("Exceeded maximum allowed redirects.", request=request)
+
+    transport = httpx.MockTransport(handler)
+    with sync_client("http://127.0.0.1:9", http_client=httpx.Client(transport=transport)) as c:
+        error = raised(lambda: c.get_posts_by_id("20"), APIConnectionError)
+
+    async def main() -> None:
+        http = httpx.AsyncClient(transport=httpx.MockTransport(handler))
+        async with async_client("http://127.0.0.1:9", http_client=http) as aclient:
+            await aclient.get_posts_by_id("20")
+
+    async_error = raised(run(main), APIConnectionError)
+    assert [r.url.path for r in calls] == ["/2/tweets/20", "/2/tweets/20"]
+    for e in (error, async_error):
+        assert type(e) is APIConnectionError
+        assert str(e) == "too many redirects: GET /2/tweets/20"
+        assert isinstance(e.__cause__, httpx.TooManyRedirects)
+        assert e.request is not None and e.request.url.path == "/2/tweets/20"
 
 
 # -- requests httpx refuses to send ------------------------------------------------------------
@@ -209,8 +274,13 @@ def reconnects(caplog: pytest.LogCaptureFixture) -> list[str]:
 
 
 def test_unsupported_scheme(caplog: pytest.LogCaptureFixture) -> None:
+    # With credentials such a base_url is refused outright, plain http allowed or not...
+    for allow_insecure_http in (False, True):
+        with pytest.raises(ValueError, match="base_url must be an https URL"):
+            sync_client("ftp://127.0.0.1:9", allow_insecure_http=allow_insecure_http)
+    # ...so only a client without auth gets as far as httpx, which refuses the scheme.
     caplog.set_level(logging.WARNING, logger="twitter_api")
-    with sync_client("ftp://127.0.0.1:9", max_retries=0) as client:
+    with twitter_api.Client(base_url="ftp://127.0.0.1:9", max_retries=0) as client:
         error = raised(lambda: client.get_posts_by_id("20"), APIConnectionError)
         assert isinstance(error.__cause__, httpx.UnsupportedProtocol)
         stream = client.stream_posts().with_options(NO_CURE)
@@ -218,8 +288,8 @@ def test_unsupported_scheme(caplog: pytest.LogCaptureFixture) -> None:
     assert isinstance(stream_error.__cause__, httpx.UnsupportedProtocol)
 
     async def main() -> None:
-        async with async_client("ftp://127.0.0.1:9", max_retries=0) as aclient:
-            async with aclient.stream_posts().with_options(NO_CURE):
+        async with twitter_api.AsyncClient(base_url="ftp://127.0.0.1:9", max_retries=0) as c:
+            async with c.stream_posts().with_options(NO_CURE):
                 pass
 
     async_error = raised(run(main), APIConnectionError)
@@ -251,17 +321,31 @@ def test_broken_status_line_is_a_remote_protocol_error() -> None:
 
 
 def test_invalid_url_sync_and_async() -> None:
-    with sync_client("http://127.0.0.1:12x") as client:
-        error = raised(lambda: client.get_posts_by_id("20"), APIError)
+    # A base_url httpx cannot parse is refused when the client is made, auth or not.
+    bad = "http://127.0.0.1:12x"
+    for make in (
+        lambda: sync_client(bad),
+        lambda: async_client(bad),
+        lambda: twitter_api.Client(base_url=bad),
+        lambda: twitter_api.AsyncClient(base_url=bad),
+    ):
+        with pytest.raises(ValueError, match=r"^base_url is not a valid URL$"):
+            make()
+    # A URL httpx refuses can still come from a call's own arguments; nothing is sent.
+    too_long = "9" * 70_000
+    with Loopback(lambda ex: ex.respond(200, {"data": POST})) as server:
+        with sync_client(server.url) as client:
+            error = raised(lambda: client.get_posts_by_id(too_long), APIError)
 
-    async def main() -> None:
-        async with async_client("http://127.0.0.1:12x") as client:
-            await client.get_posts_by_id("20")
+        async def main() -> None:
+            async with async_client(server.url) as client:
+                await client.get_posts_by_id(too_long)
 
-    async_error = raised(run(main), APIError)
+        async_error = raised(run(main), APIError)
+    assert server.requests == []
     for e in (error, async_error):
         assert type(e) is APIError
-        assert str(e) == "invalid URL for getPostsById: Invalid port: '12x'"
+        assert str(e) == "invalid URL for getPostsById: URL too long"
         assert isinstance(e.__cause__, httpx.InvalidURL)
 
 
@@ -317,18 +401,34 @@ def test_app_only_token_request_errors_sync_and_async() -> None:
     assert [r.path for r in server.requests] == ["/oauth2/token", "/oauth2/token"]
 
 
+TOKEN_REDIRECT = (
+    "OAuth error 'invalid_response': the endpoint answered with a redirect, which is not "
+    "followed so that credentials reach only the configured URL (HTTP 302)"
+)
+
+
 def test_app_only_token_request_redirect_loop_and_invalid_url() -> None:
     with Loopback(_app_token(redirect_loop)) as server:
         auth = AppOnly("key", "secret", token_url=server.url + "/oauth2/token")
         following = httpx.Client(follow_redirects=True, max_redirects=2)
         with twitter_api.Client(auth=auth, base_url=server.url, http_client=following) as c:
-            error = raised(lambda: c.get_posts_by_id("20"), APIConnectionError)
-        bad = AppOnly("key", "secret", token_url="http://127.0.0.1:12x/oauth2/token")
-        with twitter_api.Client(auth=bad, base_url=server.url) as c:
-            invalid = raised(lambda: c.get_posts_by_id("20"), APIError)
-    assert isinstance(error.__cause__, httpx.TooManyRedirects)
-    assert type(invalid) is APIError and isinstance(invalid.__cause__, httpx.InvalidURL)
-    assert len(server.requests) == 3  # the token request and two redirects; nothing else
+            error = raised(lambda: c.get_posts_by_id("20"), OAuthError)
+
+        async def main() -> None:
+            following = httpx.AsyncClient(follow_redirects=True, max_redirects=2)
+            async with twitter_api.AsyncClient(
+                auth=auth, base_url=server.url, http_client=following
+            ) as aclient:
+                await aclient.get_posts_by_id("20")
+
+        async_error = raised(run(main), OAuthError)
+    # One token request each; no redirect followed, and no API call without a bearer.
+    assert [r.path for r in server.requests] == ["/oauth2/token", "/oauth2/token"]
+    for e in (error, async_error):
+        assert str(e) == TOKEN_REDIRECT
+        assert e.status_code == 302
+    with pytest.raises(ValueError, match=r"^token_url is not a valid URL$"):
+        AppOnly("key", "secret", token_url="http://127.0.0.1:12x/oauth2/token")
 
 
 def _pkce(url: str, http_client: httpx.Client | None = None, store: Any = None) -> OAuth2PKCE:
@@ -357,13 +457,13 @@ def test_code_exchange_errors() -> None:
     with Loopback(redirect_loop) as server:
         following = httpx.Client(follow_redirects=True, max_redirects=2)
         auth = _pkce(server.url, following)
-        loop = raised(lambda: auth.complete(_callback_for(auth)), AuthError)
-    assert str(loop) == f"cannot reach {server.url}/2/oauth2/token: TooManyRedirects"
-    assert isinstance(loop.__cause__, httpx.TooManyRedirects)
+        loop = raised(lambda: auth.complete(_callback_for(auth)), OAuthError)
+        assert [r.path for r in server.requests] == ["/2/oauth2/token"]
+    assert str(loop) == TOKEN_REDIRECT
+    assert auth.token is None
 
-    invalid = _pkce("http://127.0.0.1:12x")
-    bad = raised(lambda: invalid.complete(_callback_for(invalid)), AuthError)
-    assert isinstance(bad.__cause__, httpx.InvalidURL)
+    with pytest.raises(ValueError, match=r"^token_url is not a valid URL$"):
+        _pkce("http://127.0.0.1:12x")
 
 
 def test_refresh_with_an_undecodable_token_response_sync_and_async() -> None:

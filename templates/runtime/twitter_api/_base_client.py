@@ -78,6 +78,14 @@ class _Settings:
         self.wait_on_rate_limit = wait_on_rate_limit
 
 
+def _check_url(base_url: str) -> None:
+    # One line naming the setting, rather than httpx's own exception from deep inside.
+    try:
+        httpx.URL(base_url)
+    except httpx.InvalidURL:
+        raise ValueError("base_url is not a valid URL") from None
+
+
 class _RateLimitWaits:
     """The 429 waits of one call so far, checked against the client's bounds."""
 
@@ -187,6 +195,8 @@ class _ClientBase(Generic[H]):
                 "base_url",
                 allow_insecure_http=allow_insecure_http,
             )
+        elif base_url is not None:
+            _check_url(base_url)
         self._settings = _Settings(
             auth,
             base_url or _spec_info.DEFAULT_BASE_URL,
@@ -310,7 +320,8 @@ class _ClientBase(Generic[H]):
         return delay or 0.0
 
     def _raise_for_status(self, response: httpx.Response) -> None:
-        if response.status_code >= 400:
+        # A 3xx too: redirects are never followed, and a typed result needs a 2xx.
+        if not response.is_success:
             problem = self._problem
             raise status_error(response, problem.load if problem is not None else lambda r: None)
 
@@ -415,6 +426,7 @@ class SyncAPIClient(_ClientBase[httpx.Client]):
     ) -> Any:
         check_security(op, self._settings.auth)
         response = self._send(self._build(op, path, query, body))
+        self._raise_for_status(response)
         return parse_response(op, response)
 
     def _stream(
@@ -459,6 +471,7 @@ class SyncAPIClient(_ClientBase[httpx.Client]):
 
         `path` starts with a single `/` (or is a URL on base_url's origin); anything that would
         send the credentials elsewhere raises ValueError before a request is made.
+        A 3xx is returned as it is: redirects are never followed.
         """
         response = self._send(self._build_raw(method, path, params, json))
         response.read()
@@ -546,6 +559,7 @@ class AsyncAPIClient(_ClientBase[httpx.AsyncClient]):
     ) -> Any:
         check_security(op, self._settings.auth)
         response = await self._send(self._build(op, path, query, body))
+        self._raise_for_status(response)
         return parse_response(op, response)
 
     def _stream(
@@ -591,6 +605,7 @@ class AsyncAPIClient(_ClientBase[httpx.AsyncClient]):
 
         `path` starts with a single `/` (or is a URL on base_url's origin); anything that would
         send the credentials elsewhere raises ValueError before a request is made.
+        A 3xx is returned as it is: redirects are never followed.
         """
         response = await self._send(self._build_raw(method, path, params, json))
         await response.aread()

@@ -3,7 +3,7 @@
 APIError
 ├── APIConnectionError            the request did not get a response
 │   └── APITimeoutError
-├── APIStatusError                a 4xx/5xx response (.status_code, .response, .problem)
+├── APIStatusError                a 3xx/4xx/5xx response (.status_code, .response, .problem)
 │   ├── BadRequestError           400
 │   ├── AuthenticationError       401
 │   ├── PermissionDeniedError     403
@@ -18,7 +18,9 @@ Every httpx exception is raised as one of these, with the httpx one as `__cause_
 
     TimeoutException                                        APITimeoutError
     other TransportError (network, protocol, proxy,
-      unsupported scheme), TooManyRedirects, StreamError    APIConnectionError
+      unsupported scheme), StreamError, TooManyRedirects
+      (only from a user's transport or hook: the client
+      never follows redirects)                              APIConnectionError
     DecodingError (Content-Encoding the body breaks)        APIResponseError (with the response)
     InvalidURL, CookieConflict, any other                   APIError
 """
@@ -193,6 +195,8 @@ def status_error(response: httpx.Response, parse_problem: Any) -> APIStatusError
         detail = str(source.get("detail") or source.get("title") or source.get("message") or "")
     reason = response.reason_phrase or "error"
     message = f"{status} {reason} for {response.request.method} {response.request.url.path}"
+    if response.is_redirect and not detail:
+        detail = "a redirect, which is not followed so that credentials reach only base_url"
     return cls(f"{message}: {detail}" if detail else message, response=response, problem=problem)
 
 

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
+from . import _secrets
+
 __all__ = [
     "MAX_CONFIG_BYTES",
     "MAX_SECRET_BYTES",
@@ -23,10 +25,20 @@ __all__ = [
     "read_small_file",
 ]
 
+
+def _flag(*names: str) -> int:
+    flags = 0
+    for name in names:
+        flags |= getattr(os, name, 0)
+    return flags
+
+
 MAX_CONFIG_BYTES: Final = 1024 * 1024
 MAX_SECRET_BYTES: Final = 64 * 1024
-_FLAGS: Final = (
-    os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | os.O_CLOEXEC
+# POSIX and Windows name their flags differently; each is added where the OS has it.
+# O_BINARY matters on Windows: text mode would rewrite line ends and stop at a Ctrl-Z byte.
+_FLAGS: Final = os.O_RDONLY | _flag(
+    "O_NONBLOCK", "O_NOCTTY", "O_CLOEXEC", "O_NOINHERIT", "O_BINARY"
 )
 
 
@@ -41,13 +53,14 @@ class OpenedFile:
     mode: int  # permission bits
     uid: int  # owner
 
+    # Where the OS has no POSIX modes the bits mean nothing (see _secrets): never "others".
     @property
     def readable_by_others(self) -> bool:
-        return bool(self.mode & (stat.S_IRGRP | stat.S_IROTH))
+        return _secrets.POSIX_MODES and bool(self.mode & (stat.S_IRGRP | stat.S_IROTH))
 
     @property
     def writable_by_others(self) -> bool:
-        return bool(self.mode & (stat.S_IWGRP | stat.S_IWOTH))
+        return _secrets.POSIX_MODES and bool(self.mode & (stat.S_IWGRP | stat.S_IWOTH))
 
 
 def read_small_file(path: Path, limit: int) -> OpenedFile:
