@@ -12,13 +12,13 @@ from pathlib import Path
 
 from generator.encode import comment
 from generator.errors import GeneratorError
-from generator.output import stale_files, write_output
-from generator.overlays import apply_overlays
-from generator.pipeline import Selection, build_api
-from generator.profile import check_profile, minimal_scopes, read_profile
-from generator.render import RenderOptions, render_package
-from generator.settings import Settings, check_package_name, find_project, load_settings
-from generator.spec_source import LoadedSpec, SpecLock, load_locked_spec, load_spec
+from generator.load.overlays import apply_overlays
+from generator.load.settings import Settings, check_package_name, find_project, load_settings
+from generator.load.spec_source import LoadedSpec, SpecLock, load_locked_spec, load_spec
+from generator.model.build import Selection, build_api
+from generator.model.profile import check_profile, minimal_scopes, read_profile
+from generator.render.package import RenderOptions, render_package
+from generator.write.output import stale_files, write_output
 
 EXIT_BAD_INPUT = 2
 DEFAULT_PACKAGE_VERSION = "1.0.0"
@@ -144,10 +144,10 @@ def _check(args: argparse.Namespace) -> int:
 def _delegate(command: str, rest: list[str]) -> int:
     """`diff` and `fetch-spec` parse their own arguments."""
     if command == "diff":
-        from generator.spec_diff import cli_main as diff_main
+        from generator.evolve.spec_diff import cli_main as diff_main
 
         return diff_main(rest)
-    from generator.fetch_spec import cli_main as fetch_main
+    from generator.evolve.fetch_spec import cli_main as fetch_main
 
     return fetch_main(rest)
 
