@@ -40,19 +40,19 @@ def bump_version(current: str, diff: SpecDiff) -> str:
 
 
 def _default_method(operation_id: str) -> str:
-    from generator.model.naming import identifier
+    from generator.model import identifier
 
     return identifier(operation_id)
 
 
 def _default_class(schema: str) -> str:
-    from generator.model.naming import class_name
+    from generator.model import class_name
 
     return class_name(schema)
 
 
 def _default_argument(parameter: str) -> str:
-    from generator.model.naming import identifier
+    from generator.model import identifier
 
     return identifier(parameter)
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from generator.load.document import validate_document
+from generator.load import validate_document
 from generator.model.ir import Api
 from generator.model.operations import parse_operations
 from generator.model.schemas import SchemaRegistry, const_name

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from generator.errors import GeneratorError
-from generator.load.spec_source import read_toml
+from generator.load import read_toml
 from generator.model.ir import Api
 
 MODULE = "twitter_api"

@@ -36,8 +36,7 @@ from generator.encode import (
     toml_str,
 )
 from generator.errors import GeneratorError, pointer
-from generator.model.ir import Api, ModuleDef, OperationDef, ParamDef, UnionDef
-from generator.model.profile import minimal_scopes
+from generator.model import Api, ModuleDef, OperationDef, ParamDef, UnionDef, minimal_scopes
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 RUNTIME = TEMPLATES / "runtime" / "twitter_api"
