@@ -12,13 +12,20 @@ from pathlib import Path
 
 from generator.encode import comment
 from generator.errors import GeneratorError
-from generator.output import stale_files, write_output
-from generator.overlays import apply_overlays
-from generator.pipeline import Selection, build_api
-from generator.profile import check_profile, minimal_scopes, read_profile
+from generator.load import (
+    LoadedSpec,
+    Settings,
+    SpecLock,
+    apply_overlays,
+    check_package_name,
+    find_project,
+    load_locked_spec,
+    load_settings,
+    load_spec,
+)
+from generator.model import Selection, build_api, check_profile, minimal_scopes, read_profile
 from generator.render import RenderOptions, render_package
-from generator.settings import Settings, check_package_name, find_project, load_settings
-from generator.spec_source import LoadedSpec, SpecLock, load_locked_spec, load_spec
+from generator.write import stale_files, write_output
 
 EXIT_BAD_INPUT = 2
 DEFAULT_PACKAGE_VERSION = "1.0.0"
@@ -144,12 +151,12 @@ def _check(args: argparse.Namespace) -> int:
 def _delegate(command: str, rest: list[str]) -> int:
     """`diff` and `fetch-spec` parse their own arguments."""
     if command == "diff":
-        from generator.spec_diff import cli_main as diff_main
+        from generator.evolve import diff_main
 
         return diff_main(rest)
-    from generator.fetch_spec import cli_main as fetch_main
+    from generator.evolve import fetch_spec_main
 
-    return fetch_main(rest)
+    return fetch_spec_main(rest)
 
 
 def _run(args_list: list[str]) -> int:

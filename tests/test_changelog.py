@@ -1,4 +1,4 @@
-"""`generator.changelog`: version bumps and CHANGELOG sections, over the real spec chain."""
+"""`generator.evolve.changelog`: version bumps and CHANGELOG sections, over the real spec chain."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from generator.changelog import bump_version, changelog_section, update_changelog
-from generator.spec_diff import SpecDiff, diff_specs
+from generator.evolve.changelog import bump_version, changelog_section, update_changelog
+from generator.evolve.spec_diff import SpecDiff, diff_specs
 
 SPEC_DIR = Path("../shared/spec")
 CHAIN = ("2.152", "2.157", "2.159", "2.167")

@@ -1,4 +1,4 @@
-"""`generator.overlays`: RFC 9535 targets, Overlay 1.0 semantics, and the shipped overlays."""
+"""`generator.load.overlays`: RFC 9535 targets, Overlay 1.0 semantics, and the shipped overlays."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from generator.errors import pointer
-from generator.overlays import (
+from generator.load.overlays import (
     JSONPath,
     JSONPathError,
     OverlayError,
@@ -20,7 +20,7 @@ from generator.overlays import (
     apply_overlays,
     load_overlay,
 )
-from generator.spec_source import MAX_DEPTH, parse_document
+from generator.load.spec_source import MAX_DEPTH, parse_document
 
 SPEC_DIR = Path("../shared/spec")
 SHIPPED = sorted(Path("spec/overlays").glob("*.yaml"))

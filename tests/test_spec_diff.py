@@ -1,4 +1,4 @@
-"""`generator.spec_diff`: the real X snapshots, then one tiny inline spec per rule."""
+"""`generator.evolve.spec_diff`: the real X snapshots, then one tiny inline spec per rule."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from generator.errors import GeneratorError, pointer
-from generator.spec_diff import (
+from generator.evolve.spec_diff import (
     Change,
     ChangeKind,
     SpecDiff,
@@ -987,7 +987,7 @@ def test_oauth_urls_and_security_scheme_changes_are_breaking_and_security_releva
 
 
 def test_security_relevant_changes_lead_the_changelog() -> None:
-    from generator.changelog import changelog_section
+    from generator.evolve.changelog import changelog_section
 
     diff = diff_specs(
         spec(servers=[{"url": "https://api.x.com"}], version="1"),
@@ -1088,7 +1088,7 @@ def test_hostile_names_show_literally_in_markdown() -> None:
 
 
 def test_hostile_names_show_literally_in_the_changelog() -> None:
-    from generator.changelog import changelog_section
+    from generator.evolve.changelog import changelog_section
 
     diff = diff_specs(*_hostile_pair())
     section = changelog_section(

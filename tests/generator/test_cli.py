@@ -6,7 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
-from generator.output import MANIFEST
+from generator.write.output import MANIFEST
 from tests.conftest import FEATURES_SPEC, ROOT, SNAPSHOTS, run_sdkgen
 
 

@@ -15,8 +15,8 @@ import yaml
 
 from generator.cli import main
 from generator.errors import GeneratorError
-from generator.fetch_spec import version_key
-from generator.spec_source import MAX_REDIRECTS, MAX_SPEC_BYTES, fetch_bytes, url_allowed
+from generator.evolve.fetch_spec import version_key
+from generator.load.spec_source import MAX_REDIRECTS, MAX_SPEC_BYTES, fetch_bytes, url_allowed
 from tests.conftest import FEATURES_SPEC, SNAPSHOTS, run_sdkgen
 from tests.loopback import Exchange, Handler, Loopback, scripted
 

@@ -12,7 +12,7 @@ import os
 import shutil
 from pathlib import Path
 
-from generator.render import RUNTIME
+from generator.render.package import RUNTIME
 from tests.conftest import ROOT
 
 GOLDEN = ROOT / "tests" / "golden" / "features"

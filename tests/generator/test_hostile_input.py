@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from generator import render
 from generator.cli import main as sdkgen_main
 from generator.encode import Code
+from generator.render import package as render
 from tests.conftest import run_sdkgen
 
 HEAD = '{"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {}, "x-data": '

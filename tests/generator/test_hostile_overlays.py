@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from generator.overlays import MAX_OVERLAY_BYTES
+from generator.load.overlays import MAX_OVERLAY_BYTES
 from tests.conftest import FEATURES_SPEC, run_sdkgen
 
 

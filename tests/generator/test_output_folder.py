@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.output import MANIFEST
+from generator.write.output import MANIFEST
 from tests.conftest import FEATURES_SPEC, NEUTRAL, ROOT, SNAPSHOTS, run_sdkgen
 
 

@@ -57,7 +57,7 @@ def test_2167_has_171_methods_and_512_component_classes() -> None:
     doc = json.loads(SNAPSHOTS["2.167"].read_text())
     ids = _operation_ids(SNAPSHOTS["2.167"])
     assert len(ids) == 171
-    from generator.naming import class_name, snake_case
+    from generator.model.naming import class_name, snake_case
 
     for op_id in ids:
         for cls in (twitter_api.Client, twitter_api.AsyncClient):

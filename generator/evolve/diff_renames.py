@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Final
 
-from generator.diff_document import (
+from generator.evolve.diff_document import (
     SCHEMA_PREFIX,
     Document,
     Operation,
@@ -24,7 +24,7 @@ from generator.diff_document import (
     schema_kind,
     unescape,
 )
-from generator.diff_model import SchemaRename
+from generator.evolve.diff_model import SchemaRename
 
 # Keywords that document a schema without changing what it accepts.
 _DOC_KEYWORDS: Final = frozenset(

@@ -6,8 +6,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from generator.errors import GeneratorError, pointer
-from generator.ir import OperationDef, ParamDef, TypeInfo
-from generator.naming import (
+from generator.model.ir import OperationDef, ParamDef, TypeInfo
+from generator.model.naming import (
     METHOD_RESERVED,
     PARAM_RESERVED,
     Identifier,
@@ -15,7 +15,7 @@ from generator.naming import (
     class_name,
     identifier,
 )
-from generator.schemas import SchemaRegistry
+from generator.model.schemas import SchemaRegistry
 
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 PARAM_PREFIX = "#/components/parameters/"

@@ -79,7 +79,7 @@ ANNOTATION_BUILTINS = frozenset({"bool", "bytes", "dict", "float", "int", "list"
 CLASS_RESERVED = BUILTINS | GENERATED_NAMES
 
 _RUNTIME_CLIENT = (
-    Path(__file__).resolve().parent.parent
+    Path(__file__).resolve().parents[2]
     / "templates"
     / "runtime"
     / "twitter_api"

@@ -17,20 +17,22 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Final
 
-from generator.changelog import bump_version, changelog_section, update_changelog
 from generator.encode import plain_line
 from generator.errors import GeneratorError, pointer
-from generator.output import write_atomic
-from generator.settings import Settings, find_project, load_settings
-from generator.spec_diff import diff_specs
-from generator.spec_source import (
+from generator.evolve.changelog import bump_version, changelog_section, update_changelog
+from generator.evolve.spec_diff import diff_specs
+from generator.load import (
     LoadedSpec,
+    Settings,
     SpecLock,
+    find_project,
     is_url,
     load_locked_spec,
+    load_settings,
     load_spec,
     store_in_cache,
 )
+from generator.write import write_atomic
 
 _NUMERIC_VERSION: Final = re.compile(r"[0-9]+(?:\.[0-9]+)*")
 

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from generator.diff_document import (
+from generator.evolve.diff_document import (
     BOTH,
     INPUT,
     OUTPUT,
@@ -23,8 +23,8 @@ from generator.diff_document import (
     ref_name,
     schema_kind,
 )
-from generator.diff_model import Change, ChangeKind, SchemaDiff, Text, joined, text
-from generator.diff_renames import canon
+from generator.evolve.diff_model import Change, ChangeKind, SchemaDiff, Text, joined, text
+from generator.evolve.diff_renames import canon
 
 # String formats that change the Python type a generator picks.
 _TYPED_FORMATS: Final = frozenset({"date-time", "date", "binary", "byte"})

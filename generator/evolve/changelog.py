@@ -12,9 +12,9 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Final
 
-from generator.diff_render import markdown_text, markdown_versions
 from generator.encode import markdown_code
-from generator.spec_diff import Change, ChangeKind, SpecDiff
+from generator.evolve.diff_render import markdown_text, markdown_versions
+from generator.evolve.spec_diff import Change, ChangeKind, SpecDiff
 
 __all__ = ["bump_version", "changelog_section", "update_changelog"]
 
@@ -40,19 +40,19 @@ def bump_version(current: str, diff: SpecDiff) -> str:
 
 
 def _default_method(operation_id: str) -> str:
-    from generator.naming import identifier
+    from generator.model import identifier
 
     return identifier(operation_id)
 
 
 def _default_class(schema: str) -> str:
-    from generator.naming import class_name
+    from generator.model import class_name
 
     return class_name(schema)
 
 
 def _default_argument(parameter: str) -> str:
-    from generator.naming import identifier
+    from generator.model import identifier
 
     return identifier(parameter)
 
@@ -93,7 +93,7 @@ def changelog_section(
 ) -> str:
     """A markdown section for one regeneration (`## <package_version> — spec <new_version>`).
 
-    The naming functions default to the generator's own (`generator.naming`), so the notes
+    The naming functions default to the generator's own (`generator.model.naming`), so the notes
     use the names of the generated client.
     """
     method = method_name or _default_method

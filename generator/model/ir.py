@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from generator.encode import Code, fragment
-from generator.naming import Identifier
+from generator.model.naming import Identifier
 
 
 @dataclass(frozen=True)

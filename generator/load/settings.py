@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.errors import GeneratorError
-from generator.spec_source import read_toml
+from generator.load.spec_source import read_toml
 
 _KEYS = {
     "spec_lock": str,

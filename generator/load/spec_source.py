@@ -17,7 +17,7 @@ import yaml
 
 from generator.encode import plain_line
 from generator.errors import GeneratorError, pointer
-from generator.output import write_atomic
+from generator.write import write_atomic
 
 if TYPE_CHECKING:
     import httpx

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from generator.errors import GeneratorError
-from generator.ir import Api
-from generator.spec_source import read_toml
+from generator.load import read_toml
+from generator.model.ir import Api
 
 MODULE = "twitter_api"
 FLOWS = ("pkce", "app", "bearer", "oauth1")

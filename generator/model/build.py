@@ -6,10 +6,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from generator.document import validate_document
-from generator.ir import Api
-from generator.operations import parse_operations
-from generator.schemas import SchemaRegistry, const_name
+from generator.load import validate_document
+from generator.model.ir import Api
+from generator.model.operations import parse_operations
+from generator.model.schemas import SchemaRegistry, const_name
 
 
 @dataclass(frozen=True)

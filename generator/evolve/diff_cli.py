@@ -7,9 +7,9 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO
 
-from generator.diff_engine import diff_specs
-from generator.diff_render import FORMATS, render
 from generator.errors import GeneratorError
+from generator.evolve.diff_engine import diff_specs
+from generator.evolve.diff_render import FORMATS, render
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -26,7 +26,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
     """Exit status: 0, 1 (breaking change with --fail-on-breaking), 2 (bad input)."""
-    from generator.spec_source import load_spec
+    from generator.load import load_spec
 
     out = out if out is not None else sys.stdout
     err = err if err is not None else sys.stderr

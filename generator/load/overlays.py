@@ -20,7 +20,7 @@ from typing import Any, Final
 import jsonpath_rfc9535
 
 from generator.errors import GeneratorError
-from generator.spec_source import MAX_DEPTH, parse_document
+from generator.load.spec_source import MAX_DEPTH, parse_document
 
 __all__ = [
     "AppliedAction",

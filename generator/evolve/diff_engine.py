@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
-from generator.diff_document import (
+from generator.evolve.diff_document import (
     BOTH,
     INPUT,
     OUTPUT,
@@ -22,7 +22,7 @@ from generator.diff_document import (
     is_map,
     responses_of,
 )
-from generator.diff_model import (
+from generator.evolve.diff_model import (
     Change,
     ChangeKind,
     OperationDiff,
@@ -32,8 +32,8 @@ from generator.diff_model import (
     joined,
     text,
 )
-from generator.diff_renames import canon, find_renames
-from generator.diff_schemas import SchemaComparer, Sink
+from generator.evolve.diff_renames import canon, find_renames
+from generator.evolve.diff_schemas import SchemaComparer, Sink
 
 
 def diff_specs(

@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 from typing import Final
 
-from generator.diff_model import ADDITIONS, Change, SpecDiff, Text
 from generator.encode import markdown, markdown_code, plain_line
+from generator.evolve.diff_model import ADDITIONS, Change, SpecDiff, Text
 
 SECURITY_TAG: Final = "[security]"
 

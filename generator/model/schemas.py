@@ -12,8 +12,8 @@ from typing import Any
 
 from generator.encode import Code, fragment, join, py_literal, py_str, py_str_list
 from generator.errors import GeneratorError, pointer
-from generator.ir import FieldDef, ModelDef, ModuleDef, TypeAlias, TypeInfo, UnionDef
-from generator.naming import (
+from generator.model.ir import FieldDef, ModelDef, ModuleDef, TypeAlias, TypeInfo, UnionDef
+from generator.model.naming import (
     FIELD_RESERVED,
     Identifier,
     Namespace,

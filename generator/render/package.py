@@ -36,10 +36,9 @@ from generator.encode import (
     toml_str,
 )
 from generator.errors import GeneratorError, pointer
-from generator.ir import Api, ModuleDef, OperationDef, ParamDef, UnionDef
-from generator.profile import minimal_scopes
+from generator.model import Api, ModuleDef, OperationDef, ParamDef, UnionDef, minimal_scopes
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 RUNTIME = TEMPLATES / "runtime" / "twitter_api"
 
 _TYPING_NAMES = ("IO", "TYPE_CHECKING", "Any", "Literal", "Self", "TypeAlias", "cast")

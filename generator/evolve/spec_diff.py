@@ -16,9 +16,9 @@ the work is done in the `diff_*` modules:
 
 from __future__ import annotations
 
-from generator.diff_cli import add_arguments, cli_main, run
-from generator.diff_engine import diff_specs
-from generator.diff_model import (
+from generator.evolve.diff_cli import add_arguments, cli_main, run
+from generator.evolve.diff_engine import diff_specs
+from generator.evolve.diff_model import (
     Change,
     ChangeKind,
     OperationDiff,
@@ -29,7 +29,7 @@ from generator.diff_model import (
     is_breaking,
     summary,
 )
-from generator.diff_render import render, render_json, render_markdown, render_text
+from generator.evolve.diff_render import render, render_json, render_markdown, render_text
 
 __all__ = [
     "Change",
