@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import textwrap
+import traceback
 from pathlib import Path
 
 import httpx
@@ -276,6 +277,37 @@ def test_malformed_toml_names_file_line_and_column(tmp_path: Path) -> None:
         load_settings(config, environ={})
     assert problems(caught)[0].startswith(f"{config}:3:")
     assert "malformed TOML" in problems(caught)[0]
+
+
+def test_urls_that_cannot_be_parsed_are_reported_not_raised(tmp_path: Path) -> None:
+    config = write(
+        tmp_path / "Config.toml",
+        """
+        [twitter_api.profiles.bot]
+        flow = "pkce"
+        client_id = "bot-client"
+        redirect_uri = "http://[::1:8976/callback"
+        scopes = ["tweet.read"]
+        """,
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_settings(config, environ={"TWITTER_API_BASE_URL": "https://[x]/"})
+    found = problems(caught)
+    assert (
+        "environment variable TWITTER_API_BASE_URL: `base_url` in [twitter_api] must be an "
+        "http(s) URL, not 'https://[x]/'"
+    ) in found
+    assert (
+        f"{config}:4:1: `redirect_uri` in profile `bot` must be an http(s) URL, "
+        "not 'http://[::1:8976/callback'"
+    ) in found
+
+
+def test_config_error_is_named_after_the_module_users_import_it_from(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_settings(tmp_path / "missing.toml", environ={})
+    [line, *_] = traceback.format_exception_only(caught.value)
+    assert line.startswith("twitter_api._config.ConfigError: 2 configuration problems:")
 
 
 def test_inline_data_and_environment_locations(tmp_path: Path) -> None:

@@ -18,6 +18,7 @@ import time
 import traceback
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -308,19 +309,80 @@ def test_malformed_token_response_holding_tokens(echoing: FakeX) -> None:
     assert_hidden(text, [access, refresh])
 
 
+MIXED_FILE_SECRET = "o1secret-CONFIG-FILE-0023"
+MIXED_LITERAL = "o1ts-CONFIG-0024"
+ENV_OVERRIDE = "o1tok-ENV-0025"
+# A last profile whose secrets come from everywhere at once: a variable it names, a file, a
+# literal, and a per-key variable that overrides nothing (its value is merged last).
+MIXED_PROFILE = f"""
+[twitter_api.profiles.mixed]
+flow = "oauth1"
+api_key = {{ env = "X_LOCALS_SECRET" }}
+api_secret = {{ file = "api_secret.txt" }}
+access_token_secret = "{MIXED_LITERAL}"
+"""
+MIXED_ENV = {"X_LOCALS_SECRET": ENV_SECRET, "TWITTER_API_MIXED_ACCESS_TOKEN": ENV_OVERRIDE}
+
+
+def crash_while_checking_values(monkeypatch: pytest.MonkeyPatch) -> None:
+    from twitter_api._config import _values
+
+    real = _values.typed
+
+    def typed(*args: Any) -> object:
+        if args[2:4] == ("access_token", "mixed"):  # the last value, right after a literal
+            raise RuntimeError("unexpected")
+        return real(*args)
+
+    monkeypatch.setattr(_values, "typed", typed)
+
+
+def crash_in(module: str, name: str) -> Callable[[pytest.MonkeyPatch], None]:
+    def patch(monkeypatch: pytest.MonkeyPatch) -> None:
+        def broken(*args: object) -> None:
+            raise RuntimeError("unexpected")
+
+        monkeypatch.setattr(f"twitter_api._config{module}.{name}", broken)
+
+    return patch
+
+
+@pytest.mark.parametrize("from_os_environ", [True, False], ids=["os.environ", "environ="])
+@pytest.mark.parametrize(
+    "crash",
+    [
+        crash_while_checking_values,
+        crash_in("", "choose_profile"),  # after merging every source
+        crash_in("._secrets", "read_small_file"),  # with a secret from a variable resolved
+        crash_in("._profiles", "OAuth1"),  # with every secret resolved
+    ],
+    ids=["checking values", "choosing the profile", "resolving secrets", "building the auth"],
+)
 def test_unexpected_failure_while_loading_the_config(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    crash: Callable[[pytest.MonkeyPatch], None],
+    from_os_environ: bool,
 ) -> None:
-    # A bug or an OS error mid-load: the frames then hold the parsed files and merged values.
-    from twitter_api import _config
+    # A bug or an OS error mid-load: the frames then hold the parsed files, the merged values,
+    # the secrets resolved so far and the environment, whose variables may hold secrets too.
+    from twitter_api._config import load_settings
 
-    def broken(*args: object) -> None:
-        raise RuntimeError("unexpected")
-
-    monkeypatch.setattr(_config, "_choose_profile", broken)
-    config = write_config(tmp_path / "Config.toml")
+    crash(monkeypatch)
+    config = write_config(tmp_path / "Config.toml", MIXED_PROFILE)
     config.chmod(0o600)
-    load = functools.partial(_config.load_settings, config, environ={"X_LOCALS_SECRET": "x"})
+    (tmp_path / "api_secret.txt").write_text(MIXED_FILE_SECRET)
+    (tmp_path / "api_secret.txt").chmod(0o600)
+    environ: dict[str, str] | None = None
+    if from_os_environ:
+        for name, value in MIXED_ENV.items():
+            monkeypatch.setenv(name, value)
+    else:
+        environ = dict(MIXED_ENV)
+    load = functools.partial(load_settings, config, "mixed", environ=environ)
     text = formatted(load, RuntimeError)
-    assert "merged = _Merged(" in text and "layer = _Layer(" in text
-    assert_hidden(text, CONFIG_SECRETS.values())
+    del environ, load
+    assert "merged = Merged(" in text and "Layer(label=" in text
+    assert "env = <Environment: " in text
+    secrets = [*CONFIG_SECRETS.values(), *MIXED_ENV.values(), MIXED_FILE_SECRET, MIXED_LITERAL]
+    assert_hidden(text, secrets)
