@@ -230,6 +230,19 @@ def test_programming_mistakes_raise_without_showing_the_secret() -> None:
     with pytest.raises(TypeError) as caught:
         webhooks.crc_response("token", [CONSUMER_SECRET])  # type: ignore[arg-type]
     assert str(caught.value) == "consumer_secret must be str, bytes or Secret, got list"
+    with pytest.raises(ValueError, match=r"^crc_token is not valid text"):
+        webhooks.crc_response("tok\udc80en", "k")
+
+
+@pytest.mark.parametrize("wrap", [str, Secret], ids=["str", "Secret"])
+def test_an_unencodable_secret_is_refused_without_its_value(wrap: type[Any]) -> None:
+    secret = wrap(CONSUMER_SECRET + "\udc80")
+    with pytest.raises(ValueError) as caught:
+        webhooks.verify_signature(b"{}", RFC4231_1_HEADER, secret)
+    assert str(caught.value) == "consumer_secret is not valid text (it holds a lone surrogate)"
+    assert caught.value.__context__ is None and caught.value.__cause__ is None
+    with pytest.raises(ValueError, match=r"^consumer_secret is not valid text"):
+        webhooks.crc_response("token", secret)
 
 
 def _traceback_with_locals(exc: BaseException) -> str:

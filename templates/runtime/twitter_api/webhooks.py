@@ -60,22 +60,33 @@ _EVENT_MODEL: Final = "ActivityStreamResponse"
 
 
 def _key(consumer_secret: str | bytes | Secret) -> bytes | Secret:
-    """Check the secret's type and emptiness without copying its value out of a `Secret`."""
-    if isinstance(consumer_secret, Secret):
-        if not consumer_secret:
-            raise ValueError("consumer_secret is empty")
-        return consumer_secret
+    """Check the secret's type and form without copying its value out of a `Secret`."""
     if isinstance(consumer_secret, (bytes, bytearray)):
-        if not consumer_secret:
-            raise ValueError("consumer_secret is empty")
-        return bytes(consumer_secret)
-    if isinstance(consumer_secret, str):
-        if not consumer_secret:
-            raise ValueError("consumer_secret is empty")
-        return consumer_secret.encode()
-    raise TypeError(
-        f"consumer_secret must be str, bytes or Secret, got {type(consumer_secret).__name__}"
-    )
+        value: str | bytes = bytes(consumer_secret)
+    elif isinstance(consumer_secret, Secret):
+        value = consumer_secret.reveal()
+    elif isinstance(consumer_secret, str):
+        value = consumer_secret
+    else:
+        raise TypeError(
+            f"consumer_secret must be str, bytes or Secret, got {type(consumer_secret).__name__}"
+        )
+    if not value:
+        raise ValueError("consumer_secret is empty")
+    if isinstance(value, bytes):
+        return value
+    if not _encodable(value):
+        # Raised here, not by `encode()`, whose error would carry the whole value.
+        raise ValueError("consumer_secret is not valid text (it holds a lone surrogate)")
+    return consumer_secret if isinstance(consumer_secret, Secret) else value.encode()
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _sign(key: bytes | Secret, message: bytes) -> bytes:
@@ -107,6 +118,8 @@ def crc_response(crc_token: str, consumer_secret: str | bytes | Secret) -> dict[
         raise ValueError(
             f"crc_token is {len(crc_token)} characters long, more than {MAX_CRC_TOKEN}"
         )
+    if not _encodable(crc_token):
+        raise ValueError("crc_token is not valid text (it holds a lone surrogate)")
     key = _key(consumer_secret)
     return {"response_token": _sign(key, crc_token.encode()).decode("ascii")}
 
