@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from ._media import MediaUploadError
     from ._raw_response import RawResponse
     from ._streaming import StreamOptions, StreamStallError
+    from . import webhooks
 
 # Helpers loaded on first use, so `import twitter_api` stays light.
 _LAZY = {
@@ -50,9 +51,13 @@ _LAZY = {
     "StreamOptions": "._streaming",
     "StreamStallError": "._streaming",
 }
+# Public submodules, also loaded on first use.
+_SUBMODULES = frozenset({"webhooks"})
 
 
 def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES:
+        return importlib.import_module(f".{name}", __name__)
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
@@ -92,4 +97,5 @@ __all__ = [
     "StreamStallError",
     "__version__",
     "expand",
+    "webhooks",
 ]

@@ -64,6 +64,10 @@ class Converter:
     def load(self, raw: Any) -> Any:
         return raw
 
+    def load_in(self, raw: Any, parent: Mapping[str, Any]) -> Any:
+        """`load`, for a field value read from the object `parent`."""
+        return self.load(raw)
+
     def check(self, raw: Any, where: str, out: list[str]) -> None:
         return None
 
@@ -173,6 +177,9 @@ class AliasRef(Converter):
     def load(self, raw: Any) -> Any:
         return self.target.load(raw)
 
+    def load_in(self, raw: Any, parent: Mapping[str, Any]) -> Any:
+        return self.target.load_in(raw, parent)
+
     def check(self, raw: Any, where: str, out: list[str]) -> None:
         self.target.check(raw, where, out)
 
@@ -279,6 +286,16 @@ class OneOf(Converter):
             return conv.load(raw)
         return Model._wrap(raw) if isinstance(raw, dict) else raw
 
+    def load_in(self, raw: Any, parent: Mapping[str, Any]) -> Any:
+        # `../name`: the tag is a sibling of the value (X's activity events name the payload's
+        # kind in `event_type` beside it).
+        if self.prop is not None and self.prop.startswith("../"):
+            tag = parent.get(self.prop[3:])
+            listed = self.by_value.get(tag) if isinstance(tag, str) else None
+            if listed is not None:
+                return listed.load(raw)
+        return self.load(raw)
+
     def check(self, raw: Any, where: str, out: list[str]) -> None:
         if self.prop is not None and isinstance(raw, dict) and self.prop in raw:
             conv = self.choose(raw)
@@ -336,7 +353,7 @@ class Field(Generic[T]):
             return cast("T", None)
         if raw is None:
             return cast("T", None)
-        return cast("T", self.convert.load(raw))
+        return cast("T", self.convert.load_in(raw, obj._raw))
 
     def __set__(self, obj: Model, value: T) -> None:
         obj._raw[self.wire] = dump(value)
