@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from auth_support import HERE, PYTHON, subprocess_env
 from twitter_api._secrets import InsecureFileError, Secret
-from twitter_api.auth import Token, TokenStore, TokenStoreError
+from twitter_api.auth import FileTokenStore, Token, TokenStoreError
 
 WRITER = str(HERE / "auth_worker_store_writer.py")
 
@@ -28,7 +28,7 @@ def sample(i: int = 1) -> Token:
     )
 
 
-def save(store: TokenStore, token: Token) -> None:
+def save(store: FileTokenStore, token: Token) -> None:
     lock = store.lock()
     lock.acquire()
     try:
@@ -38,7 +38,7 @@ def save(store: TokenStore, token: Token) -> None:
 
 
 def test_round_trip_with_private_modes(store_path: Path) -> None:
-    store = TokenStore(store_path)
+    store = FileTokenStore(store_path)
     assert store.load() is None
     save(store, sample())
     assert stat.S_IMODE(store_path.stat().st_mode) == 0o600
@@ -59,7 +59,7 @@ def test_round_trip_with_private_modes(store_path: Path) -> None:
 def test_private_even_under_a_permissive_umask(store_path: Path) -> None:
     old = os.umask(0)
     try:
-        save(TokenStore(store_path), sample())
+        save(FileTokenStore(store_path), sample())
     finally:
         os.umask(old)
     assert stat.S_IMODE(store_path.stat().st_mode) == 0o600
@@ -68,15 +68,15 @@ def test_private_even_under_a_permissive_umask(store_path: Path) -> None:
 
 
 def test_a_store_others_can_read_is_refused(store_path: Path) -> None:
-    save(TokenStore(store_path), sample())
+    save(FileTokenStore(store_path), sample())
     store_path.chmod(0o644)
     with pytest.raises(InsecureFileError) as caught:
-        TokenStore(store_path).load()
+        FileTokenStore(store_path).load()
     assert str(store_path) in str(caught.value)
     assert f"chmod 600 {store_path}" in str(caught.value)
     assert "access-1" not in str(caught.value)
     # The documented opt-out.
-    assert TokenStore(store_path, allow_insecure_permissions=True).load() == sample()
+    assert FileTokenStore(store_path, allow_insecure_permissions=True).load() == sample()
 
 
 def test_a_corrupt_store_is_reported_without_its_content(store_path: Path) -> None:
@@ -84,12 +84,12 @@ def test_a_corrupt_store_is_reported_without_its_content(store_path: Path) -> No
     store_path.write_text('{"version": 1, "access_token": "secret-looking-value", "scope": 5}')
     store_path.chmod(0o600)
     with pytest.raises(TokenStoreError) as caught:
-        TokenStore(store_path).load()
+        FileTokenStore(store_path).load()
     assert "scope is not a string" in str(caught.value)
     assert "secret-looking-value" not in str(caught.value)
     store_path.write_text("{not json")
     with pytest.raises(TokenStoreError, match="invalid JSON"):
-        TokenStore(store_path).load()
+        FileTokenStore(store_path).load()
 
 
 def _start_writer(store_path: Path, mode: str) -> subprocess.Popen[str]:
@@ -120,12 +120,12 @@ def test_sigkill_inside_a_write_keeps_the_old_token(store_path: Path, mode: str)
     assert len(leftovers) == 1 and leftovers[0].stat().st_size > 0
     _kill(process)
 
-    token = TokenStore(store_path).load()
+    token = FileTokenStore(store_path).load()
     assert token is not None
     assert token.refresh_token == Secret("refresh-0")
     # The dead writer's lock is gone with it, and the next write clears its temporary file.
-    save(TokenStore(store_path), sample(7))
-    assert TokenStore(store_path).load() == sample(7)
+    save(FileTokenStore(store_path), sample(7))
+    assert FileTokenStore(store_path).load() == sample(7)
     assert list(store_path.parent.glob(".bot.json.*.tmp")) == []
 
 
@@ -137,7 +137,7 @@ def test_sigkill_at_random_moments_never_leaves_a_broken_store(store_path: Path)
         with contextlib.suppress(subprocess.TimeoutExpired):
             process.wait(timeout=rng.uniform(0.0, 0.05))
         _kill(process)
-        token = TokenStore(store_path).load()
+        token = FileTokenStore(store_path).load()
         assert token is not None
         access = token.access_token.reveal()
         index = access.split("-")[1]
