@@ -7,19 +7,21 @@ share nothing but Redis.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from auth_fake_x import FakeX
 from auth_support import HERE, PYTHON, USER_SCOPES, subprocess_env
 from redis_server import RedisServer
-from twitter_api import APIConnectionError, Client
+from twitter_api import APIConnectionError, AsyncClient, Client, RateLimitError
 from twitter_api._secrets import Secret
 from twitter_api.auth import (
     FileTokenStore,
@@ -31,6 +33,8 @@ from twitter_api.auth import (
     open_token_store,
 )
 from twitter_api.auth._store import encode_record
+
+from tests.loopback import Exchange, Loopback, scripted
 
 MACHINES = 3
 THREADS = 8
@@ -349,3 +353,98 @@ def test_a_write_without_the_lock_is_refused(redis_db: RedisServer) -> None:
     with pytest.raises(TokenStoreError, match="without its lock"):
         store.save(token_from("at-x", "rt-x", 2e9))
     assert redis_db.client().keys("*") == []
+
+
+# -- rate limits shared by the machines ---------------------------------------------------------
+
+START = 1_800_000_000.0  # the fake wall clock of the clients, seconds since the epoch
+
+
+class FakeTime:
+    """A wall clock that moves only when a client sleeps; each sleep notes the requests so far."""
+
+    def __init__(self, server: Loopback) -> None:
+        self.now = START
+        self.server = server
+        self.slept: list[tuple[float, int]] = []
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append((seconds, len(self.server.requests)))
+        self.now += seconds
+
+    async def async_sleep(self, seconds: float) -> None:
+        self.sleep(seconds)
+
+
+def stored_auth(url: str) -> OAuth2PKCE:
+    """An auth over its own store object, as on another machine; its token is valid."""
+    store = RedisTokenStore(url)
+    if store.load() is None:
+        lock = store.lock()
+        lock.acquire()
+        store.save(token_from("at-shared", "rt-shared", 4e9))
+        lock.release()
+    return OAuth2PKCE("cid", "http://127.0.0.1:8976/callback", USER_SCOPES, token_store=store)
+
+
+def on_fake_time(client: Any, clock: FakeTime) -> Any:
+    client._now = lambda: clock.now
+    client._sleep = clock.async_sleep if isinstance(client, AsyncClient) else clock.sleep
+    return client
+
+
+def limited(ex: Exchange) -> None:
+    reset = {"x-rate-limit-remaining": "0", "x-rate-limit-reset": str(int(START) + 100)}
+    ex.respond(429, {"title": "Too Many Requests"}, reset)
+
+
+def fine(ex: Exchange) -> None:
+    ex.respond(200, {"data": {"id": "1"}})
+
+
+@pytest.mark.parametrize("is_async", [False, True], ids=["sync", "async"])
+def test_a_429_on_one_machine_makes_the_others_wait_for_that_endpoint(
+    redis_db: RedisServer, is_async: bool
+) -> None:
+    url = redis_db.url()
+    with Loopback(scripted(limited, fine)) as server:
+        clock = FakeTime(server)
+        first = on_fake_time(Client(auth=stored_auth(url), base_url=server.url), clock)
+        with pytest.raises(RateLimitError):
+            first.request("GET", "/2/users/123")
+        first.close()
+
+        # Another machine, same endpoint (another id): it waits for the reset, then sends once.
+        kind = AsyncClient if is_async else Client
+        other = on_fake_time(
+            kind(auth=stored_auth(url), base_url=server.url, wait_on_rate_limit=True), clock
+        )
+        if is_async:
+
+            async def main() -> int:
+                async with other:
+                    return (await other.request("GET", "/2/users/456")).status_code
+
+            assert asyncio.run(main()) == 200
+        else:
+            with other:
+                assert other.request("GET", "/2/users/456").status_code == 200
+        # 101 s: to the reset, plus the second X's whole-second resets may be off by.
+        assert clock.slept == [(101.0, 1)]
+        # A different endpoint, or another account (key prefix), is not held back.
+        for client_url, path in (
+            (url, "/2/tweets/9"),
+            (redis_db.url("key_prefix=b:"), "/2/users/7"),
+        ):
+            with on_fake_time(
+                Client(auth=stored_auth(client_url), base_url=server.url, wait_on_rate_limit=True),
+                clock,
+            ) as unrelated:
+                assert unrelated.request("GET", path).status_code == 200
+        assert clock.slept == [(101.0, 1)]
+    assert [r.path for r in server.requests] == [
+        "/2/users/123",
+        "/2/users/456",
+        "/2/tweets/9",
+        "/2/users/7",
+    ]

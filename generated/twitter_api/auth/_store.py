@@ -21,6 +21,7 @@ from ._errors import TokenStoreError
 from ._token import Token
 
 __all__ = [
+    "SharedRateLimits",
     "StoreLock",
     "TokenStore",
     "decode_record",
@@ -60,6 +61,17 @@ class TokenStore(Protocol):
     def save(self, token: Token) -> None: ...
 
     def delete(self) -> bool: ...
+
+
+@runtime_checkable
+class SharedRateLimits(Protocol):
+    """A store that tells every machine sharing it when an endpoint's rate limit resets."""
+
+    def rate_limited_until(self, endpoint: str) -> float | None:
+        """When `endpoint`'s limit resets (seconds since the epoch), or None when not known."""
+        ...
+
+    def share_rate_limit(self, endpoint: str, reset_at: float, now: float) -> None: ...
 
 
 def is_store_url(value: str) -> bool:

@@ -13,6 +13,7 @@ process and written (still fenced) on the next read, so a refreshed token is not
 
 from __future__ import annotations
 
+import hashlib
 import math
 import secrets
 import threading
@@ -40,6 +41,7 @@ DEFAULT_KEY_PREFIX: Final = "twitter_api:"
 # keeps the lock; a crashed one blocks the others for at most this long.
 DEFAULT_LEASE: Final = 45.0
 _SOCKET_TIMEOUT: Final = 5.0
+_MAX_SHARED_WAIT: Final = 15 * 60.0
 _POLL_FIRST: Final = 0.005
 _POLL_MAX: Final = 0.1
 
@@ -168,6 +170,30 @@ class RedisTokenStore:
     def delete(self) -> bool:
         """Remove the stored token; True when there was one. The caller holds `lock()`."""
         return self._write_fenced(self._fence(), b"") > 0
+
+    # -- rate limits shared by the machines (best effort: Redis down means no sharing) -------
+
+    def rate_limited_until(self, endpoint: str) -> float | None:
+        try:
+            raw: object = self._call(lambda r: r.get(self._rate_limit_key(endpoint)))
+            return float(raw) if isinstance(raw, bytes) else None
+        except (TokenStoreError, ValueError):
+            logger.debug("cannot read the shared rate limit of %s", endpoint)
+            return None
+
+    def share_rate_limit(self, endpoint: str, reset_at: float, now: float) -> None:
+        # The key outlives the reset a little (clocks differ); it never needs deleting.
+        keep_ms = max(1000, round((min(reset_at - now, _MAX_SHARED_WAIT) + 5) * 1000))
+        key = self._rate_limit_key(endpoint)
+        try:
+            self._call(lambda r: r.set(key, repr(reset_at), px=keep_ms))
+        except TokenStoreError:
+            logger.debug("cannot share the rate limit of %s", endpoint)
+
+    def _rate_limit_key(self, endpoint: str) -> str:
+        # Hashed: a path may name a user; the key needs only to tell endpoints apart.
+        digest = hashlib.sha256(endpoint.encode()).hexdigest()[:24]
+        return f"{self.key_prefix}{self.name}:rate-limit:{digest}"
 
     def _fence(self) -> int:
         fence = self._lock.fence
