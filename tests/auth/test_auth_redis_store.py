@@ -8,6 +8,7 @@ share nothing but Redis.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import subprocess
 import sys
@@ -21,6 +22,7 @@ import pytest
 from auth_fake_x import FakeX
 from auth_support import HERE, PYTHON, USER_SCOPES, subprocess_env
 from redis_server import RedisServer
+from test_auth_traceback_locals import formatted
 from twitter_api import APIConnectionError, AsyncClient, Client, RateLimitError
 from twitter_api._secrets import Secret
 from twitter_api.auth import (
@@ -448,3 +450,33 @@ def test_a_429_on_one_machine_makes_the_others_wait_for_that_endpoint(
         "/2/tweets/9",
         "/2/users/7",
     ]
+
+
+# -- no password in errors or tracebacks ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "redis://:pw-TB-77@127.0.0.1:notaport/0",
+        "http://:pw-TB-77@127.0.0.1:6379/0",
+        "redis://:pw-TB-77@127.0.0.1:6379/0?lease=-1",
+    ],
+)
+def test_a_bad_url_is_refused_without_showing_its_password(url: str) -> None:
+    text = formatted(functools.partial(RedisTokenStore, url), TokenStoreError)
+    assert "TokenStoreError" in text
+    assert "pw-TB-77" not in text
+
+
+def test_redis_down_leaves_no_password_in_the_traceback(fake: FakeX, redis_db: RedisServer) -> None:
+    url = redis_db.url()
+    seed(fake, url)
+    auth = make_auth(fake, url)
+    assert auth.token is not None
+    redis_db.stop()
+    fake.revoke_access_tokens()
+    with Client(auth=auth, base_url=fake.url, max_retries=0) as client:
+        text = formatted(lambda: client.request("GET", ME), TokenStoreUnavailableError)
+    assert f"127.0.0.1:{redis_db.port}" in text
+    assert redis_db.password not in text

@@ -25,6 +25,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import anyio
 
 from .._logging import package_logger
+from .._secrets import Secret
 from ._errors import TokenStoreError, TokenStoreUnavailableError
 from ._store import decode_record, encode_record
 from ._token import Token
@@ -95,7 +96,7 @@ class RedisTokenStore:
 
     def __init__(
         self,
-        url: str,
+        url: str | Secret,
         *,
         name: str = "default",
         key_prefix: str | None = None,
@@ -106,14 +107,18 @@ class RedisTokenStore:
         from redis.backoff import NoBackoff
         from redis.retry import Retry
 
-        parts = urlsplit(url)
-        query = dict(parse_qsl(parts.query))
-        self.location = f"{parts.scheme}://{parts.hostname or 'localhost'}:{parts.port or 6379}"
-        self.location += parts.path if parts.path not in ("", "/") else "/0"
-        prefix = key_prefix if key_prefix is not None else query.pop("key_prefix", None)
+        split = _split_url(url if isinstance(url, Secret) else Secret(url))
+        del url  # it may carry a password: only the wrapped copy stays in this frame
+        if split is None:
+            raise TokenStoreError(
+                "the token store URL is not a valid redis:// or rediss:// URL "
+                "(redis://[:password@]host[:port][/db])"
+            )
+        self.location, settings, connect = split
+        prefix = key_prefix if key_prefix is not None else settings.get("key_prefix")
         self.key_prefix = prefix if prefix is not None else DEFAULT_KEY_PREFIX
         self.name = name
-        self.lease = lease if lease is not None else self._lease(query.pop("lease", None))
+        self.lease = lease if lease is not None else self._lease(settings.get("lease"))
         if not (math.isfinite(self.lease) and self.lease > 0):
             raise TokenStoreError(f"the lease of the token store {self.location} must be > 0")
         base = f"{self.key_prefix}{name}:"
@@ -121,7 +126,7 @@ class RedisTokenStore:
         self.lock_key, self.lock_fence_key = base + "lock", base + "lock-fence"
         try:
             self._redis: redis.Redis = redis.Redis.from_url(
-                urlunsplit(parts._replace(query=urlencode(query))),
+                connect.reveal(),
                 socket_timeout=_SOCKET_TIMEOUT,
                 socket_connect_timeout=_SOCKET_TIMEOUT,
                 # One immediate retry: a pooled connection may predate a Redis restart.
@@ -137,7 +142,9 @@ class RedisTokenStore:
         self._unsaved: tuple[int, bytes] | None = None  # (fence, record) Redis did not take
 
     def __repr__(self) -> str:
-        return f"RedisTokenStore({self.location!r}, name={self.name!r})"
+        # Also shown for a store whose construction failed (traceback locals).
+        where = getattr(self, "location", "(no valid URL)")
+        return f"RedisTokenStore({where!r}, name={getattr(self, 'name', None)!r})"
 
     def _lease(self, text: str | None) -> float:
         if text is None:
@@ -245,6 +252,22 @@ class RedisTokenStore:
             raise TokenStoreError(
                 f"the token store {self.location} refused a command ({type(exc).__name__})"
             ) from None
+
+
+def _split_url(url: Secret) -> tuple[str, dict[str, str], Secret] | None:
+    """(where, for messages, without credentials; this module's settings; redis-py's URL)."""
+    try:
+        parts = urlsplit(url.reveal())
+        port = parts.port or 6379
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("redis", "rediss"):
+        return None
+    query = dict(parse_qsl(parts.query))
+    settings = {key: query.pop(key) for key in ("key_prefix", "lease") if key in query}
+    database = parts.path.strip("/") or "0"
+    location = f"{parts.scheme.lower()}://{parts.hostname or 'localhost'}:{port}/{database}"
+    return location, settings, Secret(urlunsplit(parts._replace(query=urlencode(query))))
 
 
 class RedisLock:
