@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import os
@@ -9,12 +10,22 @@ import random
 import signal
 import stat
 import subprocess
+import threading
 from pathlib import Path
 
+import httpx
 import pytest
-from auth_support import HERE, PYTHON, subprocess_env
+from auth_fake_x import FakeX
+from auth_support import HERE, PYTHON, USER_SCOPES, subprocess_env
 from twitter_api._secrets import InsecureFileError, Secret
-from twitter_api.auth import FileTokenStore, Token, TokenStoreError
+from twitter_api.auth import (
+    FileTokenStore,
+    NotLoggedInError,
+    OAuth2PKCE,
+    Token,
+    TokenStore,
+    TokenStoreError,
+)
 
 WRITER = str(HERE / "auth_worker_store_writer.py")
 
@@ -144,3 +155,61 @@ def test_sigkill_at_random_moments_never_leaves_a_broken_store(store_path: Path)
         assert access == f"access-{index}-" + "p" * (256 * 1024)
         assert token.refresh_token == Secret(f"refresh-{index}")
     assert stat.S_IMODE(store_path.stat().st_mode) == 0o600
+
+
+class DictStore:
+    """A store of one's own: the TokenStore protocol over a dict, for one process."""
+
+    location = "dict-store"
+
+    def __init__(self) -> None:
+        self.record: dict[str, object] | None = None
+        self._lock = threading.Lock()
+        self.writes = 0
+
+    def lock(self) -> DictStore:
+        return self
+
+    def acquire(self) -> None:
+        self._lock.acquire()
+
+    def try_acquire(self) -> bool:
+        return self._lock.acquire(blocking=False)
+
+    async def acquire_async(self) -> None:
+        while not self.try_acquire():
+            await asyncio.sleep(0.001)
+
+    def release(self) -> None:
+        self._lock.release()
+
+    def load(self) -> Token | None:
+        return Token.from_json(self.record) if self.record else None
+
+    def save(self, token: Token) -> None:
+        assert self._lock.locked()
+        self.record, self.writes = token.to_json(), self.writes + 1
+
+    def delete(self) -> bool:
+        existed, self.record = self.record is not None, None
+        return existed
+
+
+def test_a_store_of_ones_own_holds_the_refreshed_token(fake: FakeX) -> None:
+    store = DictStore()
+    assert isinstance(store, TokenStore)
+    access, refresh = fake.issue(" ".join(USER_SCOPES), expires_in=-10)
+    store.record = Token(Secret(access), Secret(refresh or ""), expires_at=1.0).to_json()
+    auth = OAuth2PKCE(
+        fake.client_id, fake.redirect_uri, USER_SCOPES, token_store=store, token_url=fake.token_url
+    )
+    assert auth.token_store is store
+    with httpx.Client(auth=auth) as client:
+        assert client.get(fake.url + "/2/users/me").status_code == 200
+    assert fake.outcomes("token") == ["refresh_token:ok"]
+    assert (store.writes, store.load()) == (1, auth.token)
+    with pytest.raises(NotLoggedInError, match="in dict-store"):
+        store.delete()
+        with httpx.Client(auth=auth) as client:
+            fake.revoke_access_tokens()
+            client.get(fake.url + "/2/users/me")
