@@ -17,7 +17,7 @@ import keyring.backend
 import keyring.errors
 import pytest
 from auth_fake_x import FakeX
-from auth_support import USER_SCOPES
+from auth_support import USER_SCOPES, write_pkce_config
 from twitter_api._config import load_settings
 from twitter_api._secrets import Secret
 from twitter_api.auth import (
@@ -68,17 +68,7 @@ def memory_keyring(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
 
 
 def write_config(tmp_path: Path, store: str) -> Path:
-    config = tmp_path / "Config.toml"
-    config.write_text(
-        "[twitter_api.profiles.desk]\n"
-        'flow = "pkce"\n'
-        'client_id = "desk-client"\n'
-        'redirect_uri = "http://127.0.0.1:8976/callback"\n'
-        'scopes = ["tweet.read", "users.read", "offline.access"]\n'
-        f"token_store = {store!r}\n"
-    )
-    config.chmod(0o600)
-    return config
+    return write_pkce_config(tmp_path / "Config.toml", "desk", store)
 
 
 def test_a_config_profile_keeps_its_token_in_the_keyring(

@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 import pytest
 from auth_fake_x import FakeX
-from auth_support import HERE, PYTHON, USER_SCOPES, subprocess_env
+from auth_support import HERE, PYTHON, USER_SCOPES, save_locked, subprocess_env, write_pkce_config
 from redis_server import RedisServer
 from test_auth_traceback_locals import formatted
 from twitter_api import APIConnectionError, AsyncClient, Client, RateLimitError
@@ -56,13 +56,7 @@ def seed(fake: FakeX, url: str) -> Token:
     """A logged-in account: a valid token pair at the fake, stored in Redis."""
     access, refresh = fake.issue(" ".join(USER_SCOPES), expires_in=3600)
     token = token_from(access, refresh, time.time() + 3600)
-    store = RedisTokenStore(url)
-    lock = store.lock()
-    lock.acquire()
-    try:
-        store.save(token)
-    finally:
-        lock.release()
+    save_locked(RedisTokenStore(url), token)
     return token
 
 
@@ -78,7 +72,7 @@ def machine(index: int, url: str, fake: FakeX, root: Path) -> subprocess.Popen[s
     env = {**subprocess_env(), "HOME": str(home), "TMPDIR": str(home / "tmp")}
     env.pop("XDG_STATE_HOME", None)
     worker = subprocess.Popen(
-        [PYTHON, str(HERE / "auth_worker_redis.py"), url, fake.url, fake.client_id, str(THREADS)],
+        [PYTHON, str(HERE / "auth_worker_refresh.py"), url, fake.url, fake.client_id, str(THREADS)],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
@@ -298,10 +292,7 @@ def test_keys_hold_no_secret_and_the_value_is_the_file_stores_record(
     stored = RedisTokenStore(url).load()
     assert stored is not None
     file_store = FileTokenStore(tmp_path / "token.json")
-    lock = file_store.lock()
-    lock.acquire()
-    file_store.save(stored)
-    lock.release()
+    save_locked(file_store, stored)
     assert redis_db.client().get("team7:default:token") == file_store.path.read_bytes()
     assert encode_record(stored) == file_store.path.read_bytes()
 
@@ -326,16 +317,8 @@ def test_a_bad_lease_is_refused(query: str) -> None:
 def test_a_config_profile_names_a_redis_store(redis_db: RedisServer, tmp_path: Path) -> None:
     from twitter_api._config import load_settings
 
-    config = tmp_path / "Config.toml"
-    config.write_text(
-        "[twitter_api.profiles.bot]\n"
-        'flow = "pkce"\n'
-        'client_id = "bot-client"\n'
-        'redirect_uri = "http://127.0.0.1:8976/callback"\n'
-        'scopes = ["tweet.read", "users.read", "offline.access"]\n'
-        f'token_store = "redis://127.0.0.1:{redis_db.port}/0?key_prefix=ops:"\n'
-    )
-    config.chmod(0o600)
+    store = f"redis://127.0.0.1:{redis_db.port}/0?key_prefix=ops:"
+    config = write_pkce_config(tmp_path / "Config.toml", "bot", store)
     auth = load_settings(config, environ={}).auth
     assert isinstance(auth, OAuth2PKCE)
     assert isinstance(auth.token_store, RedisTokenStore)
@@ -382,10 +365,7 @@ def stored_auth(url: str) -> OAuth2PKCE:
     """An auth over its own store object, as on another machine; its token is valid."""
     store = RedisTokenStore(url)
     if store.load() is None:
-        lock = store.lock()
-        lock.acquire()
-        store.save(token_from("at-shared", "rt-shared", 4e9))
-        lock.release()
+        save_locked(store, token_from("at-shared", "rt-shared", 4e9))
     return OAuth2PKCE("cid", "http://127.0.0.1:8976/callback", USER_SCOPES, token_store=store)
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 from auth_fake_x import FakeX
-from auth_support import HERE, PYTHON, USER_SCOPES, subprocess_env
+from auth_support import HERE, PYTHON, USER_SCOPES, save_locked, subprocess_env
 from twitter_api._secrets import InsecureFileError, Secret
 from twitter_api.auth import (
     FileTokenStore,
@@ -39,19 +39,10 @@ def sample(i: int = 1) -> Token:
     )
 
 
-def save(store: FileTokenStore, token: Token) -> None:
-    lock = store.lock()
-    lock.acquire()
-    try:
-        store.save(token)
-    finally:
-        lock.release()
-
-
 def test_round_trip_with_private_modes(store_path: Path) -> None:
     store = FileTokenStore(store_path)
     assert store.load() is None
-    save(store, sample())
+    save_locked(store, sample())
     assert stat.S_IMODE(store_path.stat().st_mode) == 0o600
     assert stat.S_IMODE(store_path.parent.stat().st_mode) == 0o700
     assert json.loads(store_path.read_text()) == {
@@ -70,7 +61,7 @@ def test_round_trip_with_private_modes(store_path: Path) -> None:
 def test_private_even_under_a_permissive_umask(store_path: Path) -> None:
     old = os.umask(0)
     try:
-        save(FileTokenStore(store_path), sample())
+        save_locked(FileTokenStore(store_path), sample())
     finally:
         os.umask(old)
     assert stat.S_IMODE(store_path.stat().st_mode) == 0o600
@@ -79,7 +70,7 @@ def test_private_even_under_a_permissive_umask(store_path: Path) -> None:
 
 
 def test_a_store_others_can_read_is_refused(store_path: Path) -> None:
-    save(FileTokenStore(store_path), sample())
+    save_locked(FileTokenStore(store_path), sample())
     store_path.chmod(0o644)
     with pytest.raises(InsecureFileError) as caught:
         FileTokenStore(store_path).load()
@@ -135,7 +126,7 @@ def test_sigkill_inside_a_write_keeps_the_old_token(store_path: Path, mode: str)
     assert token is not None
     assert token.refresh_token == Secret("refresh-0")
     # The dead writer's lock is gone with it, and the next write clears its temporary file.
-    save(FileTokenStore(store_path), sample(7))
+    save_locked(FileTokenStore(store_path), sample(7))
     assert FileTokenStore(store_path).load() == sample(7)
     assert list(store_path.parent.glob(".bot.json.*.tmp")) == []
 

@@ -22,11 +22,10 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Final, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-import anyio
-
 from .._logging import package_logger
 from .._secrets import Secret
 from ._errors import TokenStoreError, TokenStoreUnavailableError
+from ._single_flight import POLL_FIRST, POLL_MAX, TwoLevelLock
 from ._store import decode_record, encode_record
 from ._token import Token
 
@@ -43,8 +42,6 @@ DEFAULT_KEY_PREFIX: Final = "twitter_api:"
 DEFAULT_LEASE: Final = 45.0
 _SOCKET_TIMEOUT: Final = 5.0
 _MAX_SHARED_WAIT: Final = 15 * 60.0
-_POLL_FIRST: Final = 0.005
-_POLL_MAX: Final = 0.1
 
 T = TypeVar("T")
 
@@ -264,78 +261,57 @@ def _split_url(url: Secret) -> tuple[str, dict[str, str], Secret] | None:
     if parts.scheme.lower() not in ("redis", "rediss"):
         return None
     query = dict(parse_qsl(parts.query))
-    settings = {key: query.pop(key) for key in ("key_prefix", "lease") if key in query}
+    settings: dict[str, str] = {k: query.pop(k) for k in ("key_prefix", "lease") if k in query}
     database = parts.path.strip("/") or "0"
     location = f"{parts.scheme.lower()}://{parts.hostname or 'localhost'}:{port}/{database}"
     return location, settings, Secret(urlunsplit(parts._replace(query=urlencode(query))))
 
 
-class RedisLock:
-    """The lock of one `RedisTokenStore`: a thread lock in this process, a leased key in Redis."""
+class RedisLock(TwoLevelLock):
+    """The lock of one `RedisTokenStore`: a thread lock in this process, a leased key in Redis.
 
-    def __init__(self, store: RedisTokenStore, *, sleep: Callable[[float], None] = time.sleep):
+    A waiter polls the key; a crashed holder's key expires with its lease.
+    """
+
+    def __init__(
+        self, store: RedisTokenStore, *, sleep: Callable[[float], None] = time.sleep
+    ) -> None:
+        super().__init__(threading.Lock())
         self._store = store
         self._sleep = sleep
-        self._thread_lock = threading.Lock()
         self._owner: str | None = None
         self.fence: int | None = None  # the holder's fencing number
         # Owners whose release Redis missed: released on the next attempt rather than leaving
         # this process to wait out its own lease after Redis comes back.
         self._unreleased: list[str] = []
 
-    def acquire(self) -> None:
-        """Block until this thread holds the lock (at most a lease after a crashed holder)."""
-        self._thread_lock.acquire()
-        try:
-            delay = _POLL_FIRST
-            while not self._take():
-                self._sleep(delay)
-                delay = min(delay * 2, _POLL_MAX)
-        except BaseException:
-            self._thread_lock.release()
-            raise
+    def _take_outer(self, *, blocking: bool) -> bool:
+        # Called with the thread lock held, so the list is this thread's alone.
+        while self._unreleased:
+            self._release(self._unreleased[0])
+            self._unreleased.pop(0)
+        delay = POLL_FIRST
+        while not self._take():
+            if not blocking:
+                return False
+            self._sleep(delay)
+            delay = min(delay * 2, POLL_MAX)
+        return True
 
-    def try_acquire(self) -> bool:
-        """Take the lock if it is free right now."""
-        if not self._thread_lock.acquire(blocking=False):
-            return False
-        try:
-            if self._take():
-                return True
-        except BaseException:
-            self._thread_lock.release()
-            raise
-        self._thread_lock.release()
-        return False
-
-    async def acquire_async(self) -> None:
-        """Wait for the lock without blocking the event loop between attempts."""
-        delay = _POLL_FIRST
-        while not self.try_acquire():
-            await anyio.sleep(delay)
-            delay = min(delay * 2, _POLL_MAX)
-
-    def release(self) -> None:
+    def _release_outer(self) -> None:
         owner, self._owner, self.fence = self._owner, None, None
-        try:
-            if owner is not None:
-                try:
-                    self._release(owner)
-                except TokenStoreError:
-                    logger.debug("could not release the Redis lock; releasing it later")
-                    self._unreleased.append(owner)
-        finally:
-            self._thread_lock.release()
+        if owner is not None:
+            try:
+                self._release(owner)
+            except TokenStoreError:
+                logger.debug("could not release the Redis lock; releasing it later")
+                self._unreleased.append(owner)
 
     def _release(self, owner: str) -> None:
         store = self._store
         store._call(lambda r: store._release([store.lock_key], [owner], r))
 
     def _take(self) -> bool:
-        # Called with the thread lock held, so the list is this thread's alone.
-        while self._unreleased:
-            self._release(self._unreleased[0])
-            self._unreleased.pop(0)
         store = self._store
         owner = secrets.token_hex(16)
         lease_ms = max(1, round(store.lease * 1000))
