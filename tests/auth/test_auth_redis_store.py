@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -114,12 +115,13 @@ def bearers_that_got_200(fake: FakeX) -> set[str]:
 # -- across machines ------------------------------------------------------------------------
 
 
-def test_three_machines_refresh_a_revoked_token_once(
+def test_three_machines_refresh_a_revoked_token_once_after_a_redis_restart(
     fake: FakeX, redis_db: RedisServer, tmp_path: Path, machines: list[subprocess.Popen[str]]
 ) -> None:
     url = redis_db.url()
     seed(fake, url)
     machines += [machine(i, url, fake, tmp_path) for i in range(MACHINES)]
+    redis_db.restart()  # under the machines' open connections (it keeps its data, as on disk)
     fake.revoke_access_tokens()  # every machine's token now gets a 401
     fake.refresh_delay = 0.3  # hold the refresh open so that the others pile up behind it
     for worker in machines:
@@ -131,6 +133,30 @@ def test_three_machines_refresh_a_revoked_token_once(
     final = RedisTokenStore(url).load()
     assert final is not None
     assert bearers_that_got_200(fake) == {f"Bearer {final.access_token.reveal()}"}
+
+
+def test_tasks_and_threads_of_one_machine_wait_for_one_refresh(
+    fake: FakeX, redis_db: RedisServer
+) -> None:
+    url = redis_db.url()
+    seed(fake, url)
+    fake.revoke_access_tokens()
+    fake.refresh_delay = 0.2
+    # Separate auth objects (and store objects): they meet only in Redis.
+    task_auth, thread_auth = make_auth(fake, url), make_auth(fake, url)
+
+    async def tasks() -> list[int]:
+        async with httpx.AsyncClient(auth=task_auth, timeout=30) as client:
+            calls = (client.get(fake.url + ME) for _ in range(THREADS))
+            return [r.status_code for r in await asyncio.gather(*calls)]
+
+    with httpx.Client(auth=thread_auth, timeout=30) as client:
+        with ThreadPoolExecutor(THREADS) as pool:
+            threads = [pool.submit(client.get, fake.url + ME) for _ in range(THREADS)]
+            task_statuses = asyncio.run(tasks())
+            thread_statuses = [f.result().status_code for f in threads]
+    assert (task_statuses, thread_statuses) == ([200] * THREADS, [200] * THREADS)
+    assert fake.outcomes("token") == ["refresh_token:ok"]
 
 
 def test_a_killed_lock_holder_blocks_the_others_for_one_lease(
