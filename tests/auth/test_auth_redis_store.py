@@ -486,3 +486,35 @@ def test_redis_down_leaves_no_password_in_the_traceback(fake: FakeX, redis_db: R
         text = formatted(lambda: client.request("GET", ME), TokenStoreUnavailableError)
     assert f"127.0.0.1:{redis_db.port}" in text
     assert redis_db.password not in text
+
+
+def test_a_refresh_beaten_by_a_holder_whose_lease_ran_out_uses_that_holders_token(
+    fake: FakeX, redis_db: RedisServer
+) -> None:
+    url = redis_db.url()
+    first = seed(fake, url)
+    late = RedisTokenStore(url)
+    late.lock().acquire()
+    redis_db.client().delete(late.lock_key)  # its lease ran out before it finished
+
+    def late_holder_finishes() -> None:
+        # While our refresh is in flight, the late holder spends the same refresh token at X
+        # and stores what it got (no newer holder has written, so its fence still admits it).
+        fake.on_refresh = None
+        assert first.refresh_token is not None
+        form = {"grant_type": "refresh_token", "client_id": fake.client_id}
+        status, body, _ = fake.token_endpoint(
+            {**form, "refresh_token": first.refresh_token.reveal()}, {}
+        )
+        assert status == 200
+        late.save(Token.from_response(body, time.time()))
+        late.lock().release()
+
+    fake.revoke_access_tokens()
+    fake.on_refresh = late_holder_finishes
+    with httpx.Client(auth=make_auth(fake, url), timeout=30) as client:
+        assert client.get(fake.url + ME).status_code == 200
+    assert fake.outcomes("token") == ["refresh_token:invalid_grant"]
+    final = RedisTokenStore(url).load()
+    assert final is not None
+    assert bearers_that_got_200(fake) == {f"Bearer {final.access_token.reveal()}"}

@@ -301,7 +301,13 @@ class OAuth2PKCE(FlowAuth):
                 self.token_url, form, self.client_id, self._client_secret
             )
             response = yield from call(request)
-            fresh = parse_token_response(response, self._clock(), self._redactions(refresh))
+            try:
+                fresh = parse_token_response(response, self._clock(), self._redactions(refresh))
+            except OAuthError as exc:
+                rotated = self._rotated_meanwhile(exc, refresh)
+                if rotated is None:
+                    raise
+                return rotated
             # X may omit what did not change: keep the old refresh token and granted scope.
             if fresh.refresh_token is None or fresh.scope is None:
                 fresh = Token(
@@ -319,6 +325,20 @@ class OAuth2PKCE(FlowAuth):
             self._lock.release()
 
     # -- helpers ----------------------------------------------------------------------------
+
+    def _rotated_meanwhile(self, error: OAuthError, spent: Secret) -> Token | None:
+        """The token a holder whose lock lease ran out stored after we read the store, if any.
+
+        Its refresh spent the token we just sent (hence invalid_grant); its token is the valid one.
+        """
+        if error.error != "invalid_grant" or self.token_store is None:
+            return None
+        latest = self.token_store.load()
+        if latest is None or latest.refresh_token is None or latest.refresh_token == spent:
+            return None
+        logger.debug("a holder whose lease ran out refreshed first; using its token")
+        self._remember(latest)
+        return latest
 
     def _save(self, token: Token) -> None:
         if self.token_store:
