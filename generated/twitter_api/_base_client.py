@@ -35,6 +35,7 @@ from ._logging import configure_from_env, package_logger
 from ._models import Converter
 from ._pagination import AsyncPaginator, Paginator
 from ._raw_response import RawResponse, capture_responses, record_response, stop_capture
+from ._shared_limits import publish, shared_reset
 from ._wire import Operation, build_request, check_security, parse_response, request_url
 
 if TYPE_CHECKING:
@@ -278,6 +279,14 @@ class _ClientBase(Generic[H]):
         """The wall clock, seconds since the epoch (tests replace it)."""
         return time.time()
 
+    def _shared_rate_limit_pause(self, request: httpx.Request, waits: _RateLimitWaits) -> float:
+        """The wait before sending for a limit another machine sharing the store hit (0: none)."""
+        now = self._now()
+        if not self._settings.wait_on_rate_limit:
+            return 0.0
+        reset_at = shared_reset(self._settings.auth, request, now)
+        return 0.0 if reset_at is None else waits.admit(reset_at - now + 1.0) or 0.0
+
     def _retry_or_raise(
         self,
         request: httpx.Request,
@@ -299,6 +308,8 @@ class _ClientBase(Generic[H]):
             now=self._now(),
         )
         what = f"{request.method} {request.url.path}"
+        if response is not None and response.status_code == 429:
+            publish(settings.auth, request, response, self._now())
         if error is not None:
             if delay is None:
                 raise from_httpx_error(error, what, request) from error
@@ -389,6 +400,8 @@ class SyncAPIClient(_ClientBase[httpx.Client]):
         attempt = 0
         waits = self._rate_limit_waits()
         while True:
+            while pause := self._shared_rate_limit_pause(request, waits):
+                self._sleep(pause)
             try:
                 # Streamed, then read here: a body that fails to decode still has its response.
                 response = self._http.send(
@@ -522,6 +535,8 @@ class AsyncAPIClient(_ClientBase[httpx.AsyncClient]):
         attempt = 0
         waits = self._rate_limit_waits()
         while True:
+            while pause := self._shared_rate_limit_pause(request, waits):
+                await self._sleep(pause)
             try:
                 # Streamed, then read here: a body that fails to decode still has its response.
                 response = await self._http.send(

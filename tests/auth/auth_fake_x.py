@@ -82,6 +82,12 @@ class FakeX:
         self.app_secret = app_secret
         self.refresh_delay = 0.0  # seconds a refresh answer is held back (widens races)
         self.on_user_call: Callable[[str], None] | None = None  # sees each API bearer token
+        self.on_refresh: Callable[[], None] | None = None  # runs before a refresh is answered
+        # Refreshes to hold until `release_stalled` and then drop unprocessed, as if the
+        # request never reached X (its client was killed meanwhile).
+        self.stall_refreshes = 0
+        self.stalled = threading.Event()
+        self.release_stalled = threading.Event()
         # A careless server: error answers quote back the form and credentials they received.
         self.echo_in_errors = False
         self.lock = threading.Lock()
@@ -138,6 +144,11 @@ class FakeX:
         with self.lock:
             for grant in self._access.values():
                 grant.expires_at = 0.0
+
+    def revoke_access_tokens(self) -> None:
+        with self.lock:
+            for grant in self._access.values():
+                grant.revoked = True
 
     def outcomes(self, endpoint: str | None = None) -> list[str]:
         with self.lock:
@@ -238,8 +249,16 @@ class FakeX:
             return 200, body, f"authorization_code:{code.method}:ok"
 
     def _rotate(self, form: dict[str, str]) -> tuple[int, dict[str, Any], str]:
+        with self.lock:
+            stall, self.stall_refreshes = self.stall_refreshes > 0, max(0, self.stall_refreshes - 1)
+        if stall:
+            self.stalled.set()
+            self.release_stalled.wait(10)
+            return 503, {"error": "temporarily_unavailable"}, "refresh_token:dropped"
         if self.refresh_delay:
             time.sleep(self.refresh_delay)
+        if self.on_refresh is not None:
+            self.on_refresh()
         with self.lock:
             grant = self._refresh.get(form.get("refresh_token", ""))
             if grant is None or grant.used or grant.revoked:

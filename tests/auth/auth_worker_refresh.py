@@ -1,6 +1,7 @@
 """A separate process sharing the token store: waits for "go" on stdin, makes N API calls.
 
-argv: store_path fake_url client_id calls. Prints one JSON line: the status codes it got.
+argv: store (a path or a redis:// URL) fake_url client_id calls. Prints one JSON line: the
+status codes it got (-1: the call raised; -400: it raised invalid_grant).
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ import time
 from typing import Any
 
 from twitter_api._secrets import Secret
-from twitter_api.auth import Token, TokenStore
+from twitter_api.auth import FileTokenStore, Token
 
 PADDING = "p" * (256 * 1024)
 
@@ -36,7 +36,7 @@ def pause(*_: Any) -> None:
 
 
 def main() -> None:
-    store = TokenStore(sys.argv[1])
+    store = FileTokenStore(sys.argv[1])
     mode = sys.argv[2]
     lock = store.lock()
     lock.acquire()

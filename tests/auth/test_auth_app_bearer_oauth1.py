@@ -138,16 +138,21 @@ def test_public_names() -> None:
         "AppOnly",
         "AuthError",
         "BearerToken",
+        "FileTokenStore",
+        "KeyringTokenStore",
         "LoginTimeoutError",
         "NotLoggedInError",
         "OAuth1",
         "OAuth2PKCE",
         "OAuth2UserToken",
         "OAuthError",
+        "RedisTokenStore",
         "StateMismatchError",
         "Token",
         "TokenStore",
         "TokenStoreError",
+        "TokenStoreUnavailableError",
+        "open_token_store",
     }
     for name in auth.__all__:
         assert getattr(auth, name).__module__.startswith("twitter_api.auth.")

@@ -13,7 +13,7 @@ import httpx
 from auth_fake_x import FakeX
 from auth_support import HERE, PYTHON, USER_SCOPES, subprocess_env
 from twitter_api._secrets import Secret
-from twitter_api.auth import OAuth2PKCE, Token, TokenStore
+from twitter_api.auth import FileTokenStore, OAuth2PKCE, Token
 
 THREADS = 32
 TASKS = 32
@@ -24,7 +24,7 @@ CALLS_PER_PROCESS = 4
 def seed_expired_token(fake: FakeX, store_path: Path) -> None:
     scope = " ".join(USER_SCOPES)
     access, refresh = fake.issue(scope, expires_in=-10)
-    store = TokenStore(store_path)
+    store = FileTokenStore(store_path)
     lock = store.lock()
     lock.acquire()
     try:
@@ -133,7 +133,7 @@ def test_everyone_waits_for_one_refresh(fake: FakeX, store_path: Path) -> None:
     assert fake.outcomes("token") == ["refresh_token:ok"]
     assert fake.outcomes("me") == ["me:200"] * (THREADS + TASKS + PROCESSES * CALLS_PER_PROCESS)
     # Every caller used the one new token, which the store holds.
-    final = TokenStore(store_path).load()
+    final = FileTokenStore(store_path).load()
     assert final is not None
     users = {e.headers["authorization"] for e in fake.events if e.endpoint == "me"}
     assert users == {f"Bearer {final.access_token.reveal()}"}

@@ -12,7 +12,7 @@ import pytest
 from twitter_api import Client
 from twitter_api._config import ConfigError, load_settings
 from twitter_api._secrets import Secret
-from twitter_api.auth import AppOnly, OAuth2PKCE, OAuthError, Token, TokenStore
+from twitter_api.auth import AppOnly, FileTokenStore, OAuth2PKCE, OAuthError, Token
 
 from tests.loopback import Exchange, Loopback
 
@@ -154,7 +154,7 @@ def test_code_exchange_does_not_follow_a_redirect(redirecting: Loopback, evil: L
 def test_revocation_does_not_follow_a_redirect(
     redirecting: Loopback, evil: Loopback, tmp_path: Path
 ) -> None:
-    store = TokenStore(tmp_path / "token.json")
+    store = FileTokenStore(tmp_path / "token.json")
     store.save(Token(access_token=Secret("access-Hh5"), refresh_token=Secret("refresh-Zy9")))
     auth = pkce(
         client_secret="client-secret-Wq3",

@@ -20,7 +20,14 @@ import pytest
 from auth_fake_x import FakeX, approve_in_place_of_a_browser
 from auth_support import USER_SCOPES
 from twitter_api._config import load_settings
-from twitter_api.auth import AppOnly, BearerToken, OAuth1, OAuth2PKCE, OAuth2UserToken, TokenStore
+from twitter_api.auth import (
+    AppOnly,
+    BearerToken,
+    FileTokenStore,
+    OAuth1,
+    OAuth2PKCE,
+    OAuth2UserToken,
+)
 
 CLIENT_SECRET = "cs-LEAKCHECK-0001"
 OTHER_SECRETS = [
@@ -162,7 +169,7 @@ def _exercise_every_flow(
             await client.get(fake.url + "/2/users/me")
 
     asyncio.run(async_call())
-    observe(texts, TokenStore(store).load())
+    observe(texts, FileTokenStore(store).load())
     spent = auth.token
     assert spent is not None and spent.refresh_token is not None
     httpx.post(

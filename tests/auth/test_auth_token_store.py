@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import os
@@ -9,12 +10,22 @@ import random
 import signal
 import stat
 import subprocess
+import threading
 from pathlib import Path
 
+import httpx
 import pytest
-from auth_support import HERE, PYTHON, subprocess_env
+from auth_fake_x import FakeX
+from auth_support import HERE, PYTHON, USER_SCOPES, save_locked, subprocess_env
 from twitter_api._secrets import InsecureFileError, Secret
-from twitter_api.auth import Token, TokenStore, TokenStoreError
+from twitter_api.auth import (
+    FileTokenStore,
+    NotLoggedInError,
+    OAuth2PKCE,
+    Token,
+    TokenStore,
+    TokenStoreError,
+)
 
 WRITER = str(HERE / "auth_worker_store_writer.py")
 
@@ -28,19 +39,10 @@ def sample(i: int = 1) -> Token:
     )
 
 
-def save(store: TokenStore, token: Token) -> None:
-    lock = store.lock()
-    lock.acquire()
-    try:
-        store.save(token)
-    finally:
-        lock.release()
-
-
 def test_round_trip_with_private_modes(store_path: Path) -> None:
-    store = TokenStore(store_path)
+    store = FileTokenStore(store_path)
     assert store.load() is None
-    save(store, sample())
+    save_locked(store, sample())
     assert stat.S_IMODE(store_path.stat().st_mode) == 0o600
     assert stat.S_IMODE(store_path.parent.stat().st_mode) == 0o700
     assert json.loads(store_path.read_text()) == {
@@ -59,7 +61,7 @@ def test_round_trip_with_private_modes(store_path: Path) -> None:
 def test_private_even_under_a_permissive_umask(store_path: Path) -> None:
     old = os.umask(0)
     try:
-        save(TokenStore(store_path), sample())
+        save_locked(FileTokenStore(store_path), sample())
     finally:
         os.umask(old)
     assert stat.S_IMODE(store_path.stat().st_mode) == 0o600
@@ -68,15 +70,15 @@ def test_private_even_under_a_permissive_umask(store_path: Path) -> None:
 
 
 def test_a_store_others_can_read_is_refused(store_path: Path) -> None:
-    save(TokenStore(store_path), sample())
+    save_locked(FileTokenStore(store_path), sample())
     store_path.chmod(0o644)
     with pytest.raises(InsecureFileError) as caught:
-        TokenStore(store_path).load()
+        FileTokenStore(store_path).load()
     assert str(store_path) in str(caught.value)
     assert f"chmod 600 {store_path}" in str(caught.value)
     assert "access-1" not in str(caught.value)
     # The documented opt-out.
-    assert TokenStore(store_path, allow_insecure_permissions=True).load() == sample()
+    assert FileTokenStore(store_path, allow_insecure_permissions=True).load() == sample()
 
 
 def test_a_corrupt_store_is_reported_without_its_content(store_path: Path) -> None:
@@ -84,12 +86,12 @@ def test_a_corrupt_store_is_reported_without_its_content(store_path: Path) -> No
     store_path.write_text('{"version": 1, "access_token": "secret-looking-value", "scope": 5}')
     store_path.chmod(0o600)
     with pytest.raises(TokenStoreError) as caught:
-        TokenStore(store_path).load()
+        FileTokenStore(store_path).load()
     assert "scope is not a string" in str(caught.value)
     assert "secret-looking-value" not in str(caught.value)
     store_path.write_text("{not json")
     with pytest.raises(TokenStoreError, match="invalid JSON"):
-        TokenStore(store_path).load()
+        FileTokenStore(store_path).load()
 
 
 def _start_writer(store_path: Path, mode: str) -> subprocess.Popen[str]:
@@ -120,12 +122,12 @@ def test_sigkill_inside_a_write_keeps_the_old_token(store_path: Path, mode: str)
     assert len(leftovers) == 1 and leftovers[0].stat().st_size > 0
     _kill(process)
 
-    token = TokenStore(store_path).load()
+    token = FileTokenStore(store_path).load()
     assert token is not None
     assert token.refresh_token == Secret("refresh-0")
     # The dead writer's lock is gone with it, and the next write clears its temporary file.
-    save(TokenStore(store_path), sample(7))
-    assert TokenStore(store_path).load() == sample(7)
+    save_locked(FileTokenStore(store_path), sample(7))
+    assert FileTokenStore(store_path).load() == sample(7)
     assert list(store_path.parent.glob(".bot.json.*.tmp")) == []
 
 
@@ -137,10 +139,68 @@ def test_sigkill_at_random_moments_never_leaves_a_broken_store(store_path: Path)
         with contextlib.suppress(subprocess.TimeoutExpired):
             process.wait(timeout=rng.uniform(0.0, 0.05))
         _kill(process)
-        token = TokenStore(store_path).load()
+        token = FileTokenStore(store_path).load()
         assert token is not None
         access = token.access_token.reveal()
         index = access.split("-")[1]
         assert access == f"access-{index}-" + "p" * (256 * 1024)
         assert token.refresh_token == Secret(f"refresh-{index}")
     assert stat.S_IMODE(store_path.stat().st_mode) == 0o600
+
+
+class DictStore:
+    """A store of one's own: the TokenStore protocol over a dict, for one process."""
+
+    location = "dict-store"
+
+    def __init__(self) -> None:
+        self.record: dict[str, object] | None = None
+        self._lock = threading.Lock()
+        self.writes = 0
+
+    def lock(self) -> DictStore:
+        return self
+
+    def acquire(self) -> None:
+        self._lock.acquire()
+
+    def try_acquire(self) -> bool:
+        return self._lock.acquire(blocking=False)
+
+    async def acquire_async(self) -> None:
+        while not self.try_acquire():
+            await asyncio.sleep(0.001)
+
+    def release(self) -> None:
+        self._lock.release()
+
+    def load(self) -> Token | None:
+        return Token.from_json(self.record) if self.record else None
+
+    def save(self, token: Token) -> None:
+        assert self._lock.locked()
+        self.record, self.writes = token.to_json(), self.writes + 1
+
+    def delete(self) -> bool:
+        existed, self.record = self.record is not None, None
+        return existed
+
+
+def test_a_store_of_ones_own_holds_the_refreshed_token(fake: FakeX) -> None:
+    store = DictStore()
+    assert isinstance(store, TokenStore)
+    access, refresh = fake.issue(" ".join(USER_SCOPES), expires_in=-10)
+    store.record = Token(Secret(access), Secret(refresh or ""), expires_at=1.0).to_json()
+    auth = OAuth2PKCE(
+        fake.client_id, fake.redirect_uri, USER_SCOPES, token_store=store, token_url=fake.token_url
+    )
+    assert auth.token_store is store
+    with httpx.Client(auth=auth) as client:
+        assert client.get(fake.url + "/2/users/me").status_code == 200
+    assert fake.outcomes("token") == ["refresh_token:ok"]
+    assert (store.writes, store.load()) == (1, auth.token)
+    with pytest.raises(NotLoggedInError, match="in dict-store"):
+        store.delete()
+        with httpx.Client(auth=auth) as client:
+            fake.revoke_access_tokens()
+            client.get(fake.url + "/2/users/me")

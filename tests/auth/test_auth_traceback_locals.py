@@ -31,11 +31,11 @@ from twitter_api.auth import (
     AppOnly,
     AuthError,
     BearerToken,
+    FileTokenStore,
     OAuth1,
     OAuth2PKCE,
     OAuthError,
     Token,
-    TokenStore,
 )
 
 CLIENT_SECRET = "cs-LOCALS-0001"
@@ -107,7 +107,7 @@ def spent_refresh_store(fake: FakeX, path: Path) -> tuple[str, str]:
         headers={"Authorization": f"Basic {basic(fake.client_id, CLIENT_SECRET)}"},
     )
     assert spent.status_code == 200
-    store = TokenStore(path)
+    store = FileTokenStore(path)
     lock = store.lock()
     lock.acquire()
     try:

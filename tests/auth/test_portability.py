@@ -22,7 +22,7 @@ from auth_support import PYTHON, subprocess_env
 from twitter_api import _secrets
 from twitter_api._config import ConfigError, load_settings
 from twitter_api._secrets import Secret
-from twitter_api.auth import BearerToken, Token, TokenStore, _single_flight
+from twitter_api.auth import BearerToken, FileTokenStore, Token, _single_flight
 
 BEARER = "bearer-PORTABLE-0001"
 
@@ -31,7 +31,7 @@ NO_FCNTL = textwrap.dedent(
     import json, os, sys
     sys.modules["fcntl"] = None  # what `import fcntl` finds on Windows: nothing
     from twitter_api import Client
-    from twitter_api.auth import Token, TokenStore, TokenStoreError
+    from twitter_api.auth import Token, FileTokenStore, TokenStoreError
     from twitter_api._secrets import Secret
 
     config, store_path, os_name = sys.argv[1], sys.argv[2], os.name
@@ -44,7 +44,7 @@ NO_FCNTL = textwrap.dedent(
         out["app_authorization"] = response.json()["headers"]["authorization"]
     pkce = Client.from_config(config, profile="user").auth
     out["pkce_token"] = pkce.token  # read from a store that does not exist yet: None
-    store = TokenStore(store_path)
+    store = FileTokenStore(store_path)
     try:
         lock = store.lock()
         lock.acquire()
@@ -237,7 +237,7 @@ def test_save_makes_each_missing_folder_0700_and_leaves_existing_ones(
     home: Path, umask: int
 ) -> None:
     (home / ".local").mkdir(mode=0o755)  # exists already: not the store's to change
-    store = TokenStore("~/.local/state/twitter_api/bot.json")
+    store = FileTokenStore("~/.local/state/twitter_api/bot.json")
     token = Token(access_token=Secret("a"), refresh_token=None)
     old = os.umask(umask)
     try:
@@ -252,7 +252,7 @@ def test_save_makes_each_missing_folder_0700_and_leaves_existing_ones(
 
 
 def test_the_lock_makes_each_missing_folder_0700_too(home: Path) -> None:
-    store = TokenStore("~/.local/state/twitter_api/bot.json")
+    store = FileTokenStore("~/.local/state/twitter_api/bot.json")
     old = os.umask(0o022)
     try:
         lock = store.lock()
@@ -271,7 +271,7 @@ def test_save_works_without_posix_only_calls(
     monkeypatch.delattr(os, "O_DIRECTORY")
     monkeypatch.delattr(os, "fchmod")
     monkeypatch.setattr(sys, "platform", "win32")
-    store = TokenStore(store_path)
+    store = FileTokenStore(store_path)
     token = Token(access_token=Secret("a"), refresh_token=Secret("r"))
     store.save(token)
     assert store.load() == token

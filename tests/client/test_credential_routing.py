@@ -14,11 +14,11 @@ from twitter_api._secrets import Secret
 from twitter_api.auth import (
     AppOnly,
     BearerToken,
+    FileTokenStore,
     OAuth2PKCE,
     OAuth2UserToken,
     OAuthError,
     Token,
-    TokenStore,
 )
 
 from tests.loopback import Exchange, Loopback
@@ -225,7 +225,7 @@ def redirect_to(target: Loopback) -> object:
 
 
 def expired_login(tmp_path: Path, token_url: str, **kwargs: object) -> OAuth2PKCE:
-    store = TokenStore(tmp_path / "token.json")
+    store = FileTokenStore(tmp_path / "token.json")
     store.save(
         Token(
             access_token=Secret("access-old"),

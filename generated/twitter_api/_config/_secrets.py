@@ -15,6 +15,8 @@ from pathlib import Path
 
 from .._files import MAX_SECRET_BYTES, FileRefused, read_small_file
 from .._secrets import Secret, group_or_others_can_read
+from ..auth._errors import TokenStoreError
+from ..auth._store import TokenStore, is_store_url, open_token_store
 from ._schema import MODULE, PROFILE_KEYS, Location, Problems, describe
 from ._sources import Environment, Merged, Value
 
@@ -134,8 +136,15 @@ class Resolver:
         value = self._resolved["scopes"]
         return [str(s) for s in value] if isinstance(value, list) else []
 
-    def token_store(self) -> Path:
+    def token_store(self) -> Path | TokenStore | None:
         value = self._values.get("token_store")
+        if value is not None and isinstance(value.raw, str) and is_store_url(value.raw):
+            # Key names in a shared store tell accounts apart by profile.
+            try:
+                return open_token_store(value.raw, name=self._profile)
+            except TokenStoreError as exc:
+                self._problems.add(value.location, str(exc), "token_store", self._profile)
+                return None
         if value is None or not isinstance(value.raw, str):
             state = self._env.get("XDG_STATE_HOME") or os.path.expanduser("~/.local/state")
             path = Path(state) / MODULE / f"{self._profile}.json"

@@ -8,6 +8,10 @@
     OAuth1(api_key, api_secret, access_token, access_token_secret)   OAuth 1.0a, HMAC-SHA1
     OAuth2PKCE(client_id, redirect_uri, scopes, ...)   user-context OAuth 2.0 with refresh
 
+Token stores (the `TokenStore` protocol): FileTokenStore (default), KeyringTokenStore (the
+`keyring` extra), RedisTokenStore (the `redis` extra, shared by machines); `open_token_store`
+picks one from a `token_store` setting.
+
 Every class names the spec security scheme it satisfies (`security_scheme`) and the scopes it
 was granted (`granted_scopes`, None when unknown), so a client can refuse a call before sending.
 """
@@ -28,11 +32,15 @@ if TYPE_CHECKING:
         OAuthError,
         StateMismatchError,
         TokenStoreError,
+        TokenStoreUnavailableError,
     )
+    from ._keyring_store import KeyringTokenStore
     from ._oauth2_pkce import OAuth2PKCE
+    from ._redis_store import RedisTokenStore
     from ._rfc5849_oauth1 import OAuth1
+    from ._store import TokenStore, open_token_store
     from ._token import Token
-    from ._token_store import TokenStore
+    from ._token_store import FileTokenStore
 
 # Each name is imported on first use: a bearer-token user never loads the OAuth 2.0 machinery
 # (loopback server, file locks, PKCE).
@@ -50,7 +58,12 @@ _WHERE = {
     "OAuth2PKCE": "._oauth2_pkce",
     "OAuth1": "._rfc5849_oauth1",
     "Token": "._token",
-    "TokenStore": "._token_store",
+    "TokenStoreUnavailableError": "._errors",
+    "FileTokenStore": "._token_store",
+    "KeyringTokenStore": "._keyring_store",
+    "RedisTokenStore": "._redis_store",
+    "TokenStore": "._store",
+    "open_token_store": "._store",
 }
 
 
@@ -72,14 +85,19 @@ __all__ = [
     "AppOnly",
     "AuthError",
     "BearerToken",
+    "FileTokenStore",
+    "KeyringTokenStore",
     "LoginTimeoutError",
     "NotLoggedInError",
     "OAuth1",
     "OAuth2PKCE",
     "OAuth2UserToken",
     "OAuthError",
+    "RedisTokenStore",
     "StateMismatchError",
     "Token",
     "TokenStore",
     "TokenStoreError",
+    "TokenStoreUnavailableError",
+    "open_token_store",
 ]

@@ -9,14 +9,15 @@
         ├── StateMismatchError        a callback whose state this client never issued (or reused)
         ├── LoginTimeoutError         no callback reached the loopback server in time
         ├── NotLoggedInError          no token yet, or it expired and cannot be refreshed
-        └── TokenStoreError           the token store file is unreadable or malformed
+        └── TokenStoreError           the token store is unreadable, malformed or refused a write
+            └── TokenStoreUnavailableError   (also an APIConnectionError) the store's server is down
 
 Messages never contain a secret, a token, an authorization code or a PKCE verifier.
 """
 
 from __future__ import annotations
 
-from .._exceptions import APIError
+from .._exceptions import APIConnectionError, APIError
 
 __all__ = [
     "AccessDeniedError",
@@ -26,6 +27,7 @@ __all__ = [
     "OAuthError",
     "StateMismatchError",
     "TokenStoreError",
+    "TokenStoreUnavailableError",
 ]
 
 
@@ -70,3 +72,10 @@ class NotLoggedInError(AuthError):
 
 class TokenStoreError(AuthError):
     """The token store exists but cannot be read as a token."""
+
+
+class TokenStoreUnavailableError(TokenStoreError, APIConnectionError):
+    """The token store's server cannot be reached; the message names the store, never a password."""
+
+    def __init__(self, message: str) -> None:
+        APIConnectionError.__init__(self, message)

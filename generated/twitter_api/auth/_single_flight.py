@@ -26,10 +26,10 @@ import anyio
 from .._secrets import make_private_dirs
 from ._errors import TokenStoreError
 
-__all__ = ["RefreshLock"]
+__all__ = ["POLL_FIRST", "POLL_MAX", "RefreshLock", "TwoLevelLock"]
 
-_POLL_FIRST: Final = 0.002
-_POLL_MAX: Final = 0.05
+POLL_FIRST: Final = 0.002
+POLL_MAX: Final = 0.05
 
 _registry_guard = threading.Lock()
 _thread_locks: dict[str, threading.Lock] = {}
@@ -43,21 +43,27 @@ def _shared_thread_lock(key: str) -> threading.Lock:
         return lock
 
 
-class RefreshLock:
-    """Mutual exclusion for refreshing one token; `lock_path` None means in-process only."""
+class TwoLevelLock:
+    """A thread lock of this process, then an outer lock shared beyond it (`_take_outer`).
 
-    def __init__(self, lock_path: Path | None) -> None:
-        self._lock_path = lock_path
-        self._thread_lock = (
-            _shared_thread_lock(str(lock_path)) if lock_path is not None else threading.Lock()
-        )
-        self._fd: int | None = None
+    Subclasses take and drop the outer lock; the order (thread lock first, released last) and
+    the non-blocking and async forms are the same for all of them.
+    """
+
+    def __init__(self, thread_lock: threading.Lock) -> None:
+        self._thread_lock = thread_lock
+
+    def _take_outer(self, *, blocking: bool) -> bool:
+        raise NotImplementedError
+
+    def _release_outer(self) -> None:
+        raise NotImplementedError
 
     def acquire(self) -> None:
         """Block until this thread holds the lock."""
         self._thread_lock.acquire()
         try:
-            self._lock_file(blocking=True)
+            self._take_outer(blocking=True)
         except BaseException:
             self._thread_lock.release()
             raise
@@ -67,7 +73,7 @@ class RefreshLock:
         if not self._thread_lock.acquire(blocking=False):
             return False
         try:
-            if self._lock_file(blocking=False):
+            if self._take_outer(blocking=False):
                 return True
         except BaseException:
             self._thread_lock.release()
@@ -77,25 +83,39 @@ class RefreshLock:
 
     async def acquire_async(self) -> None:
         """Wait for the lock without blocking the event loop; cancellation leaves it free."""
-        delay = _POLL_FIRST
+        delay = POLL_FIRST
         while not self.try_acquire():
             await anyio.sleep(delay)
-            delay = min(delay * 2, _POLL_MAX)
+            delay = min(delay * 2, POLL_MAX)
 
     def release(self) -> None:
-        fd, self._fd = self._fd, None
         try:
-            if fd is not None:
-                if sys.platform == "win32":
-                    import msvcrt
-
-                    msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)  # Windows may drop it late on close
-                # Closing the descriptor drops the flock; no explicit LOCK_UN needed.
-                os.close(fd)
+            self._release_outer()
         finally:
             self._thread_lock.release()
 
-    def _lock_file(self, *, blocking: bool) -> bool:
+
+class RefreshLock(TwoLevelLock):
+    """Mutual exclusion for refreshing one token; `lock_path` None means in-process only."""
+
+    def __init__(self, lock_path: Path | None) -> None:
+        super().__init__(
+            _shared_thread_lock(str(lock_path)) if lock_path is not None else threading.Lock()
+        )
+        self._lock_path = lock_path
+        self._fd: int | None = None
+
+    def _release_outer(self) -> None:
+        fd, self._fd = self._fd, None
+        if fd is not None:
+            if sys.platform == "win32":
+                import msvcrt
+
+                msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)  # Windows may drop it late on close
+            # Closing the descriptor drops the flock; no explicit LOCK_UN needed.
+            os.close(fd)
+
+    def _take_outer(self, *, blocking: bool) -> bool:
         if self._lock_path is None:
             return True
         make_private_dirs(self._lock_path.parent)

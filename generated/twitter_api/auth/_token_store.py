@@ -11,7 +11,6 @@ The file is 0600 and every directory this module creates is 0700. Writers must h
 from __future__ import annotations
 
 import glob
-import json
 import os
 import sys
 import tempfile
@@ -20,13 +19,14 @@ from pathlib import Path
 from .._secrets import check_private_file, make_private_dirs
 from ._errors import TokenStoreError
 from ._single_flight import RefreshLock
+from ._store import decode_record, encode_record
 from ._token import Token
 
-__all__ = ["TokenStore"]
+__all__ = ["FileTokenStore"]
 
 
-class TokenStore:
-    """The token file at `path` (`~` is expanded)."""
+class FileTokenStore:
+    """The token file at `path` (`~` is expanded): the default store, for one machine."""
 
     def __init__(
         self, path: str | os.PathLike[str], *, allow_insecure_permissions: bool = False
@@ -35,7 +35,11 @@ class TokenStore:
         self.allow_insecure_permissions = allow_insecure_permissions
 
     def __repr__(self) -> str:
-        return f"TokenStore({str(self.path)!r})"
+        return f"FileTokenStore({str(self.path)!r})"
+
+    @property
+    def location(self) -> str:
+        return str(self.path)
 
     @property
     def lock_path(self) -> Path:
@@ -58,25 +62,14 @@ class TokenStore:
             raise TokenStoreError(
                 f"cannot read the token store {self.path}: {exc.strerror}"
             ) from None
-        try:
-            data = json.loads(raw)
-            if not isinstance(data, dict):
-                raise ValueError("not a JSON object")
-            return Token.from_json(data)
-        except ValueError as exc:
-            # The reason names a field, never its value.
-            reason = "invalid JSON" if isinstance(exc, json.JSONDecodeError) else str(exc)
-            raise TokenStoreError(
-                f"the token store {self.path} is not a valid token file ({reason}); "
-                "delete it and log in again"
-            ) from None
+        return decode_record(raw, str(self.path))
 
     def save(self, token: Token) -> None:
         """Atomically replace the stored token. The caller holds `lock()`."""
         directory = self.path.parent
         make_private_dirs(directory)
         self._remove_stale_temporaries()
-        payload = json.dumps(token.to_json(), indent=1).encode()
+        payload = encode_record(token)
         fd, tmp_name = tempfile.mkstemp(dir=directory, prefix=self._temp_prefix, suffix=".tmp")
         try:
             with os.fdopen(fd, "wb") as tmp:

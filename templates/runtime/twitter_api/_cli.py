@@ -107,7 +107,7 @@ def _login(settings: Settings, args: argparse.Namespace) -> int:
     if auth is None:
         return USAGE
     token = auth.login(open_browser=not args.no_browser, timeout=args.timeout)
-    where = auth.token_store.path if auth.token_store else "memory only"
+    where = auth.token_store.location if auth.token_store else "memory only"
     print(f"Logged in (profile {settings.profile!r}); token stored in {where}")
     print(f"Granted scopes: {' '.join(sorted(token.scope or ())) or '(not stated)'}")
     return OK
@@ -121,7 +121,7 @@ def _status(settings: Settings, args: argparse.Namespace) -> int:
     if not isinstance(auth, OAuth2PKCE):
         print("credentials: configured (use `auth verify` to test them)")
         return OK
-    print(f"token_store: {auth.token_store.path if auth.token_store else '(memory only)'}")
+    print(f"token_store: {auth.token_store.location if auth.token_store else '(memory only)'}")
     token = auth.token
     if token is None:
         print(f"logged in: no (run `{PROG} auth login`)")

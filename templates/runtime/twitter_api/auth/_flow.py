@@ -20,7 +20,7 @@ from typing import TypeAlias, TypeVar
 import httpx
 
 from ._rfc6749 import undecodable_response
-from ._single_flight import RefreshLock
+from ._store import StoreLock
 
 __all__ = ["Flow", "FlowAuth", "Step", "SubFlow", "TakeLock", "TokenCall", "call", "send"]
 
@@ -32,7 +32,7 @@ class TokenCall:
 
 @dataclass(frozen=True, slots=True)
 class TakeLock:
-    lock: RefreshLock
+    lock: StoreLock
 
 
 Step: TypeAlias = httpx.Request | TokenCall | TakeLock

@@ -38,8 +38,8 @@ from ._rfc6749 import (
 )
 from ._rfc7636_pkce import ChallengeMethod, code_challenge, new_code_verifier, new_state
 from ._single_flight import RefreshLock
+from ._store import StoreLock, TokenStore, open_token_store
 from ._token import Token
-from ._token_store import TokenStore
 
 __all__ = ["OAuth2PKCE"]
 
@@ -53,7 +53,8 @@ _LOGIN_HINT: Final = "log in first (python -m twitter_api auth login)"
 class OAuth2PKCE(FlowAuth):
     """User-context OAuth 2.0 (authorization code + PKCE) for X.
 
-    Without `token_store` the token lives only in this object. `client_secret` makes this a
+    Without `token_store` the token lives only in this object; a path, `"keyring:"` or a
+    `redis://` URL names a store (see `twitter_api.auth.TokenStore`). `client_secret` makes this a
     confidential client (HTTP Basic at the token endpoint); without it, a public one.
     `http_client` is used by `complete()` and `revoke()`; API calls refresh through the client
     that sends them. Endpoint URLs must be https (or on a loopback host) unless
@@ -84,12 +85,12 @@ class OAuth2PKCE(FlowAuth):
         self.redirect_uri = redirect_uri
         self.scopes: tuple[str, ...] = tuple(dict.fromkeys(scopes))
         self._client_secret = Secret(client_secret) if client_secret is not None else None
-        if isinstance(token_store, TokenStore) or token_store is None:
-            self.token_store = token_store
-        else:
-            self.token_store = TokenStore(
+        if isinstance(token_store, str | os.PathLike):
+            self.token_store: TokenStore | None = open_token_store(
                 token_store, allow_insecure_permissions=allow_insecure_permissions
             )
+        else:
+            self.token_store = token_store
         self.authorize_url = authorize_url or _spec_info.OAUTH2_AUTHORIZE_URL
         self.token_url = token_url or _spec_info.OAUTH2_TOKEN_URL
         self.revoke_url = revoke_url or _spec_info.OAUTH2_REVOKE_URL
@@ -101,7 +102,7 @@ class OAuth2PKCE(FlowAuth):
         self.refresh_leeway = refresh_leeway
         self._http_client = http_client
         self._clock = clock
-        self._lock = self.token_store.lock() if self.token_store else RefreshLock(None)
+        self._lock: StoreLock = self.token_store.lock() if self.token_store else RefreshLock(None)
         self._guard = threading.Lock()  # protects _pending and the first store read
         self._pending: dict[str, Secret] = {}  # state -> code verifier, each usable once
         self._token: Token | None = None
@@ -300,7 +301,13 @@ class OAuth2PKCE(FlowAuth):
                 self.token_url, form, self.client_id, self._client_secret
             )
             response = yield from call(request)
-            fresh = parse_token_response(response, self._clock(), self._redactions(refresh))
+            try:
+                fresh = parse_token_response(response, self._clock(), self._redactions(refresh))
+            except OAuthError as exc:
+                rotated = self._rotated_meanwhile(exc, refresh)
+                if rotated is None:
+                    raise
+                return rotated
             # X may omit what did not change: keep the old refresh token and granted scope.
             if fresh.refresh_token is None or fresh.scope is None:
                 fresh = Token(
@@ -318,6 +325,20 @@ class OAuth2PKCE(FlowAuth):
             self._lock.release()
 
     # -- helpers ----------------------------------------------------------------------------
+
+    def _rotated_meanwhile(self, error: OAuthError, spent: Secret) -> Token | None:
+        """The token a holder whose lock lease ran out stored after we read the store, if any.
+
+        Its refresh spent the token we just sent (hence invalid_grant); its token is the valid one.
+        """
+        if error.error != "invalid_grant" or self.token_store is None:
+            return None
+        latest = self.token_store.load()
+        if latest is None or latest.refresh_token is None or latest.refresh_token == spent:
+            return None
+        logger.debug("a holder whose lease ran out refreshed first; using its token")
+        self._remember(latest)
+        return latest
 
     def _save(self, token: Token) -> None:
         if self.token_store:
@@ -339,7 +360,7 @@ class OAuth2PKCE(FlowAuth):
         return [*values, self._client_secret] if self._client_secret else [*values]
 
     def _where(self) -> str:
-        return f" in {self.token_store.path}" if self.token_store else ""
+        return f" in {self.token_store.location}" if self.token_store else ""
 
     def _send_directly(self, url: str, form: dict[str, str | Secret]) -> httpx.Response:
         """POST `form` to a token or revocation endpoint with this object's own HTTP client."""
