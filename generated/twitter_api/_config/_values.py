@@ -49,9 +49,19 @@ def typed(kind: Kind, value: Value, key: str, profile: str | None, problems: Pro
             return raw
         if isinstance(raw, dict) and len(raw) == 1:
             [(source, target)] = raw.items()
-            if source in ("env", "file") and isinstance(target, str) and target:
+            if source in ("env", "file", "keyring") and isinstance(target, str) and target:
                 return raw
-        bad('must be a non-empty string, { env = "NAME" } or { file = "PATH" }')
+            if (
+                source == "command"
+                and isinstance(target, list)
+                and target
+                and all(isinstance(part, str) and part for part in target)
+            ):
+                return raw
+        bad(
+            'must be a non-empty string, { env = "NAME" }, { file = "PATH" }, '
+            '{ keyring = "SERVICE/NAME" } or { command = ["program", "arg", ...] }'
+        )
         return None
     if kind == "scopes":
         if from_env:

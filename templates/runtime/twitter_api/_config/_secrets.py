@@ -2,21 +2,27 @@
 
 A literal secret in a file that group or others can read is refused (it has leaked already).
 For the chosen profile, each reference (a literal, `{ env = "NAME" }`, `{ file = "PATH" }`,
-relative to the config file) becomes a `Secret`; secret files must be private, regular and
-small, checked on the opened descriptor. The token store's permissions are checked too.
+relative to the config file, `{ keyring = "SERVICE/NAME" }` from the OS credential store, or
+`{ command = [...] }`, a credential helper's output) becomes a `Secret`; secret files must be
+private, regular and small, checked on the opened descriptor. The token store's permissions
+are checked too.
 """
 
 from __future__ import annotations
 
 import os
+import subprocess
 from pathlib import Path
 
-from .._files import MAX_SECRET_BYTES, FileRefused, read_small_file
+from .._files import MAX_SECRET_BYTES, FileRefused, owned_by_user, read_small_file
 from .._secrets import Secret, group_or_others_can_read
 from ..auth._errors import TokenStoreError
 from ..auth._store import TokenStore, is_store_url, open_token_store
 from ._schema import MODULE, PROFILE_KEYS, Location, Problems, describe
 from ._sources import Environment, Merged, Value
+
+# A credential helper that takes longer than this is stuck (waiting for input it cannot get).
+COMMAND_TIMEOUT = 30.0
 
 
 def refuse_readable_literal_secrets(merged: Merged, problems: Problems) -> None:
@@ -72,12 +78,17 @@ class Resolver:
         raw = value.raw
         if isinstance(raw, str):
             return raw
-        if (
-            not isinstance(raw, dict)
-            or len(raw) != 1
-            or not all(isinstance(v, str) for v in raw.values())
-        ):
+        if not isinstance(raw, dict) or len(raw) != 1:
             return None  # the wrong shape was reported while type-checking
+        argv = raw.get("command")
+        if isinstance(argv, list):
+            if not argv or not all(isinstance(part, str) and part for part in argv):
+                return None  # reported while type-checking
+            return self._from_command(key, value, [str(part) for part in argv])
+        if not all(isinstance(v, str) for v in raw.values()):
+            return None
+        if "keyring" in raw:
+            return self._from_keyring(key, value, str(raw["keyring"]))
         if "env" in raw:
             name = str(raw["env"])
             found = self._env.get(name)
@@ -113,6 +124,72 @@ class Resolver:
             return None
         if not text:
             self._fail(value, key, f"the file {path} is empty")
+            return None
+        return text
+
+    def _from_keyring(self, key: str, value: Value, where: str) -> str | None:
+        service, slash, name = where.partition("/")
+        if not (service and slash and name):
+            self._fail(value, key, f'keyring = "{where}" must be "SERVICE/NAME"')
+            return None
+        try:
+            import keyring
+            import keyring.errors
+        except ImportError:
+            self._fail(value, key, f"needs the keyring extra: pip install '{MODULE}[keyring]'")
+            return None
+        try:
+            found = keyring.get_password(service, name)
+        except keyring.errors.KeyringError as exc:
+            self._fail(value, key, f"the OS keyring failed ({type(exc).__name__})")
+            return None
+        if not found:
+            self._fail(value, key, f"no secret in the OS keyring under {service}/{name}")
+            return None
+        return str(found)
+
+    def _from_command(self, key: str, value: Value, argv: list[str]) -> str | None:
+        # A command runs a program: it is taken only from a file the user owns and no one else
+        # can change (never from the environment, which holds only strings).
+        opened = value.layer.opened if value.layer is not None else None
+        if opened is not None and (not owned_by_user(opened.uid) or opened.writable_by_others):
+            self._fail(
+                value,
+                key,
+                f"{{ command = ... }} is refused: the file is owned by another user or writable "
+                f"by group or others (mode {opened.mode:04o})",
+            )
+            return None
+        program = os.path.basename(argv[0])
+        try:
+            # No shell, no input, a timeout; stderr is never shown (it may echo the secret).
+            done = subprocess.run(
+                argv,
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+                timeout=COMMAND_TIMEOUT,
+                check=False,
+                cwd=value.base_dir,
+            )
+        except FileNotFoundError:
+            self._fail(value, key, f"command {program!r} not found")
+            return None
+        except subprocess.TimeoutExpired:
+            self._fail(value, key, f"command {program!r} did not finish in {COMMAND_TIMEOUT:g} s")
+            return None
+        except OSError as exc:
+            self._fail(value, key, f"command {program!r} cannot run: {exc.strerror}")
+            return None
+        if done.returncode != 0:
+            self._fail(value, key, f"command {program!r} exited with status {done.returncode}")
+            return None
+        try:
+            text = done.stdout.decode("utf-8").strip()
+        except UnicodeDecodeError:
+            self._fail(value, key, f"command {program!r} printed something that is not UTF-8")
+            return None
+        if not text:
+            self._fail(value, key, f"command {program!r} printed nothing")
             return None
         return text
 
