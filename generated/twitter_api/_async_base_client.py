@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any, ParamSpec, Self, TypeVar
 
 import httpx
 
-from ._async_pagination import AsyncPaginator
 from ._base_client import (
     DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT,
@@ -27,6 +26,7 @@ from ._raw_response import RawResponse, capture_responses, record_response, stop
 from ._wire import Operation, check_security, parse_response
 
 if TYPE_CHECKING:
+    from ._async_pagination import AsyncPaginator
     from ._async_streaming import AsyncStream
 
 P = TypeVar("P")
@@ -135,6 +135,8 @@ class AsyncAPIClient(_ClientBase[httpx.AsyncClient]):
         self, method: Callable[..., Awaitable[P]], /, *, limit: int | None = None, **kwargs: Any
     ) -> AsyncPaginator[P]:
         """Iterate the pages of a paginated operation: `client.paginate(client.op, **kwargs)`."""
+        from ._async_pagination import AsyncPaginator  # loaded on first use, as streams are
+
         return AsyncPaginator(method, self._operations, kwargs, limit)
 
     async def with_raw_response(

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any, ParamSpec, Self, TypeVar
 
 import httpx
 
-from ._sync_pagination import Paginator
 from ._base_client import (
     DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT,
@@ -28,6 +27,7 @@ from ._raw_response import RawResponse, capture_responses, record_response, stop
 from ._wire import Operation, check_security, parse_response
 
 if TYPE_CHECKING:
+    from ._sync_pagination import Paginator
     from ._sync_streaming import Stream
 
 P = TypeVar("P")
@@ -136,6 +136,8 @@ class SyncAPIClient(_ClientBase[httpx.Client]):
         self, method: Callable[..., P], /, *, limit: int | None = None, **kwargs: Any
     ) -> Paginator[P]:
         """Iterate the pages of a paginated operation: `client.paginate(client.op, **kwargs)`."""
+        from ._sync_pagination import Paginator  # loaded on first use, as streams are
+
         return Paginator(method, self._operations, kwargs, limit)
 
     def with_raw_response(
