@@ -2,8 +2,8 @@
 # Do not edit: change the generator or its templates and regenerate.
 """The transport core under the generated clients: send, retry, raise, parse.
 
-The retry decision is one pure function (`_retry_delay`), so the sync and async send loops
-differ only in how they sleep and await.
+The retry decision is one pure function (`_retry_delay`); the send loop is written once, async,
+in `_async_base_client`, and its sync twin is derived from it at generation time.
 
 With `wait_on_rate_limit=True` a 429 is waited out within bounds, per call: each wait lasts
 at least `RATE_LIMIT_MIN_WAIT` (1 s, so `Retry-After: 0` cannot spin) and at most
@@ -17,15 +17,14 @@ from __future__ import annotations
 import random
 import threading
 import time
-from collections.abc import Awaitable, Callable, Mapping
-from typing import TYPE_CHECKING, Any, ClassVar, Final, Generic, ParamSpec, Self, TypeVar
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar, Final, Generic, Self, TypeVar
 
 import httpx
 
 from . import _spec_info
 from ._endpoints import check_credential_url, origin_of
 from ._exceptions import (
-    HTTPX_ERRORS,
     APIError,
     RateLimit,
     from_httpx_error,
@@ -33,15 +32,9 @@ from ._exceptions import (
 )
 from ._logging import configure_from_env, package_logger
 from ._models import Converter
-from ._pagination import AsyncPaginator, Paginator
-from ._raw_response import RawResponse, capture_responses, record_response, stop_capture
+from ._raw_response import RawResponse
 from ._shared_limits import publish, shared_reset
-from ._wire import Operation, build_request, check_security, parse_response, request_url
-
-if TYPE_CHECKING:
-    from ._streaming import AsyncStream, Stream
-
-__all__ = ["AsyncAPIClient", "SyncAPIClient"]
+from ._wire import Operation, build_request, request_url
 
 log = package_logger()
 configure_from_env()
@@ -54,10 +47,8 @@ DEFAULT_RATE_LIMIT_MAX_WAITS: Final = 5
 DEFAULT_RATE_LIMIT_MAX_TOTAL_WAIT: Final = 30 * 60.0
 _IDEMPOTENT: Final = frozenset({"GET", "HEAD", "OPTIONS"})
 
-P = TypeVar("P")
 T = TypeVar("T")
 H = TypeVar("H", httpx.Client, httpx.AsyncClient)
-Params = ParamSpec("Params")
 
 
 class _Settings:
@@ -356,274 +347,3 @@ def _raw_result(found: list[httpx.Response], value: T) -> RawResponse[T]:
     if not found:
         raise TypeError("with_raw_response needs a method of this client that sends a request")
     return RawResponse(found[-1], value)
-
-
-class SyncAPIClient(_ClientBase[httpx.Client]):
-    def __init__(
-        self,
-        *,
-        auth: httpx.Auth | None = None,
-        base_url: str | None = None,
-        http_client: httpx.Client | None = None,
-        timeout: float | None = DEFAULT_TIMEOUT,
-        max_retries: int = DEFAULT_MAX_RETRIES,
-        wait_on_rate_limit: bool = False,
-        allow_insecure_http: bool = False,
-    ) -> None:
-        super().__init__(
-            http_client,
-            httpx.Client,
-            auth=auth,
-            base_url=base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            wait_on_rate_limit=wait_on_rate_limit,
-            allow_insecure_http=allow_insecure_http,
-        )
-
-    def close(self) -> None:
-        if self._owns_http and self._http_client is not None:
-            self._http_client.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-    def _sleep(self, seconds: float) -> None:
-        time.sleep(seconds)
-
-    def _send(self, request: httpx.Request, stream: bool = False) -> httpx.Response:
-        # Redirects are never followed, whatever the http_client says: a token refresh of the
-        # auth flow rides on this send, and a 307 would carry its secrets to another host.
-        attempt = 0
-        waits = self._rate_limit_waits()
-        while True:
-            while pause := self._shared_rate_limit_pause(request, waits):
-                self._sleep(pause)
-            try:
-                # Streamed, then read here: a body that fails to decode still has its response.
-                response = self._http.send(
-                    request, auth=self._settings.auth, stream=True, follow_redirects=False
-                )
-                if response.status_code >= 400 or not stream:
-                    try:
-                        response.read()  # an error body is read for the exception's Problem
-                    except httpx.DecodingError as exc:
-                        response.close()
-                        raise _read_failed(exc, request, response) from exc
-                    except BaseException:
-                        response.close()
-                        raise
-            except httpx.TransportError as exc:
-                delay = self._retry_or_raise(request, attempt, error=exc)
-            except HTTPX_ERRORS as exc:
-                raise from_httpx_error(exc, _describe(request), request) from exc
-            else:
-                record_response(response)
-                log.debug("%s %s -> %d", request.method, request.url.path, response.status_code)
-                if response.status_code < 400:
-                    return response
-                delay = self._retry_or_raise(
-                    request, attempt, response=response, rate_limit_waits=waits
-                )
-                response.close()
-            self._sleep(delay)
-            attempt += 1
-
-    def _call(
-        self,
-        op: Operation,
-        path: Mapping[str, Any] | None = None,
-        query: Mapping[str, Any] | None = None,
-        body: Any = None,
-    ) -> Any:
-        check_security(op, self._settings.auth)
-        response = self._send(self._build(op, path, query, body))
-        self._raise_for_status(response)
-        return parse_response(op, response)
-
-    def _stream(
-        self,
-        op: Operation,
-        path: Mapping[str, Any] | None = None,
-        query: Mapping[str, Any] | None = None,
-    ) -> Stream[Any]:
-        from ._streaming import Stream
-
-        check_security(op, self._settings.auth)
-        return Stream(self, op, self._build(op, path, query, None))
-
-    def paginate(
-        self, method: Callable[..., P], /, *, limit: int | None = None, **kwargs: Any
-    ) -> Paginator[P]:
-        """Iterate the pages of a paginated operation: `client.paginate(client.op, **kwargs)`."""
-        return Paginator(method, self._operations, kwargs, limit)
-
-    def with_raw_response(
-        self, method: Callable[Params, T], /, *args: Params.args, **kwargs: Params.kwargs
-    ) -> RawResponse[T]:
-        """Call `method` and keep its HTTP response: `client.with_raw_response(client.op, ...)`.
-
-        `.headers`, `.status_code` and `.rate_limit` of the final response, `.parse()` the value.
-        """
-        found, token = capture_responses()
-        try:
-            value = method(*args, **kwargs)
-        finally:
-            stop_capture(token)
-        return _raw_result(found, value)
-
-    def request(
-        self,
-        method: str,
-        path: str,
-        params: Mapping[str, Any] | None = None,
-        json: Any = None,
-    ) -> httpx.Response:
-        """Any endpoint, with this client's auth, retries and errors; returns the raw response.
-
-        `path` starts with a single `/` (or is a URL on base_url's origin); anything that would
-        send the credentials elsewhere raises ValueError before a request is made.
-        A 3xx is returned as it is: redirects are never followed.
-        """
-        response = self._send(self._build_raw(method, path, params, json))
-        response.read()
-        return response
-
-
-class AsyncAPIClient(_ClientBase[httpx.AsyncClient]):
-    def __init__(
-        self,
-        *,
-        auth: httpx.Auth | None = None,
-        base_url: str | None = None,
-        http_client: httpx.AsyncClient | None = None,
-        timeout: float | None = DEFAULT_TIMEOUT,
-        max_retries: int = DEFAULT_MAX_RETRIES,
-        wait_on_rate_limit: bool = False,
-        allow_insecure_http: bool = False,
-    ) -> None:
-        super().__init__(
-            http_client,
-            httpx.AsyncClient,
-            auth=auth,
-            base_url=base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            wait_on_rate_limit=wait_on_rate_limit,
-            allow_insecure_http=allow_insecure_http,
-        )
-
-    async def aclose(self) -> None:
-        if self._owns_http and self._http_client is not None:
-            await self._http_client.aclose()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.aclose()
-
-    async def _sleep(self, seconds: float) -> None:
-        import asyncio  # loaded already wherever a coroutine runs; kept off the import path
-
-        await asyncio.sleep(seconds)
-
-    async def _send(self, request: httpx.Request, stream: bool = False) -> httpx.Response:
-        attempt = 0
-        waits = self._rate_limit_waits()
-        while True:
-            while pause := self._shared_rate_limit_pause(request, waits):
-                await self._sleep(pause)
-            try:
-                # Streamed, then read here: a body that fails to decode still has its response.
-                response = await self._http.send(
-                    request, auth=self._settings.auth, stream=True, follow_redirects=False
-                )
-                if response.status_code >= 400 or not stream:
-                    try:
-                        await response.aread()  # an error body is read for the exception's Problem
-                    except httpx.DecodingError as exc:
-                        await response.aclose()
-                        raise _read_failed(exc, request, response) from exc
-                    except BaseException:
-                        await response.aclose()
-                        raise
-            except httpx.TransportError as exc:
-                delay = self._retry_or_raise(request, attempt, error=exc)
-            except HTTPX_ERRORS as exc:
-                raise from_httpx_error(exc, _describe(request), request) from exc
-            else:
-                record_response(response)
-                log.debug("%s %s -> %d", request.method, request.url.path, response.status_code)
-                if response.status_code < 400:
-                    return response
-                delay = self._retry_or_raise(
-                    request, attempt, response=response, rate_limit_waits=waits
-                )
-                await response.aclose()
-            await self._sleep(delay)
-            attempt += 1
-
-    async def _call(
-        self,
-        op: Operation,
-        path: Mapping[str, Any] | None = None,
-        query: Mapping[str, Any] | None = None,
-        body: Any = None,
-    ) -> Any:
-        check_security(op, self._settings.auth)
-        response = await self._send(self._build(op, path, query, body))
-        self._raise_for_status(response)
-        return parse_response(op, response)
-
-    def _stream(
-        self,
-        op: Operation,
-        path: Mapping[str, Any] | None = None,
-        query: Mapping[str, Any] | None = None,
-    ) -> AsyncStream[Any]:
-        from ._streaming import AsyncStream
-
-        check_security(op, self._settings.auth)
-        return AsyncStream(self, op, self._build(op, path, query, None))
-
-    def paginate(
-        self, method: Callable[..., Awaitable[P]], /, *, limit: int | None = None, **kwargs: Any
-    ) -> AsyncPaginator[P]:
-        """Iterate pages with `async for`: `client.paginate(client.op, **kwargs)`."""
-        return AsyncPaginator(method, self._operations, kwargs, limit)
-
-    async def with_raw_response(
-        self,
-        method: Callable[Params, Awaitable[T]],
-        /,
-        *args: Params.args,
-        **kwargs: Params.kwargs,
-    ) -> RawResponse[T]:
-        """Await `method` and keep its HTTP response (see `Client.with_raw_response`)."""
-        found, token = capture_responses()
-        try:
-            value = await method(*args, **kwargs)
-        finally:
-            stop_capture(token)
-        return _raw_result(found, value)
-
-    async def request(
-        self,
-        method: str,
-        path: str,
-        params: Mapping[str, Any] | None = None,
-        json: Any = None,
-    ) -> httpx.Response:
-        """Any endpoint, with this client's auth, retries and errors; returns the raw response.
-
-        `path` starts with a single `/` (or is a URL on base_url's origin); anything that would
-        send the credentials elsewhere raises ValueError before a request is made.
-        A 3xx is returned as it is: redirects are never followed.
-        """
-        response = await self._send(self._build_raw(method, path, params, json))
-        await response.aread()
-        return response

@@ -12,12 +12,14 @@ from typing import TYPE_CHECKING, Any, Self, cast
 import httpx
 
 from . import _operations as _ops
-from ._base_client import AsyncAPIClient, SyncAPIClient
+from ._async_base_client import AsyncAPIClient
 from ._models import alias
+from ._sync_base_client import SyncAPIClient
 
 if TYPE_CHECKING:
     from ._media import MediaFile, Progress
-    from ._streaming import AsyncStream, Stream
+    from ._async_streaming import AsyncStream
+    from ._sync_streaming import Stream
     from .types import AnalyticsField
     from .types import ChatConversationExpansion
     from .types import ChatConversationField

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from openapi_python_client.strings import pascal_case, snake_case
 
+from generator import unasync
 from generator.encode import Code, ascii_words
 
 __all__ = [
@@ -78,27 +79,25 @@ GENERATED_NAMES = frozenset(
 ANNOTATION_BUILTINS = frozenset({"bool", "bytes", "dict", "float", "int", "list", "str"})
 CLASS_RESERVED = BUILTINS | GENERATED_NAMES
 
-_RUNTIME_CLIENT = (
-    Path(__file__).resolve().parents[2]
-    / "templates"
-    / "runtime"
-    / "twitter_api"
-    / "_base_client.py"
-)
+_RUNTIME = Path(__file__).resolve().parents[2] / "templates" / "runtime" / "twitter_api"
+# The shared client base, and the async client (the sync one is derived from it).
+_RUNTIME_CLIENTS = (_RUNTIME / "_base_client.py", _RUNTIME / "_async_base_client.py")
 
 
 def _runtime_client_names() -> frozenset[str]:
     """Every attribute the runtime base clients define (read from their source, so a new
     runtime method is avoided without a list to keep in step)."""
-    tree = ast.parse(_RUNTIME_CLIENT.read_text(encoding="utf-8"))
     names: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ClassDef):
-            for item in node.body:
-                if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef):
-                    names.add(item.name)
-                elif isinstance(item, ast.Assign):
-                    names.update(t.id for t in item.targets if isinstance(t, ast.Name))
+    for source in _RUNTIME_CLIENTS:
+        tree = ast.parse(source.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ClassDef):
+                for item in node.body:
+                    if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef):
+                        names.add(item.name)
+                    elif isinstance(item, ast.Assign):
+                        names.update(t.id for t in item.targets if isinstance(t, ast.Name))
+    names |= {unasync.rename(name) for name in names}
     return frozenset(names)
 
 

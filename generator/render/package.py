@@ -22,7 +22,7 @@ from typing import Any
 
 import jinja2
 
-from generator import __version__
+from generator import __version__, unasync
 from generator.encode import (
     Code,
     comment,
@@ -433,7 +433,15 @@ def render_package(api: Api, options: RenderOptions, origin: str = "spec") -> di
     files[f"{pkg}/py.typed"] = ""
     for path in sorted(RUNTIME.rglob("*.py")):
         rel = path.relative_to(RUNTIME).as_posix()
-        files[f"{pkg}/{rel}"] = f"{header}\n{path.read_text(encoding='utf-8')}"
+        if path.name.startswith(unasync.SYNC_PREFIX):
+            message = "a sync twin is derived from its _async_ module, not kept"
+            raise GeneratorError(rel, "", message)
+        text = path.read_text(encoding="utf-8")
+        files[f"{pkg}/{rel}"] = f"{header}\n{text}"
+        if path.name.startswith(unasync.ASYNC_PREFIX):
+            twin = path.with_name(unasync.sync_name(path.name)).relative_to(RUNTIME).as_posix()
+            derived = f"# The sync twin of {rel}, derived by generator/unasync.py."
+            files[f"{pkg}/{twin}"] = f"{header}\n{derived}\n{unasync.unasync(text, rel)}"
     python_files = {k: v for k, v in files.items() if k.endswith(".py")}
     _check_parses(api, python_files, origin)
     files.update(format_python(python_files))

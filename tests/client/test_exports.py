@@ -36,6 +36,11 @@ def test_import_loads_no_helper_model_or_auth_module() -> None:
     assert "asyncio" not in loaded
     for lazy in (
         "_streaming",
+        "_async_streaming",
+        "_sync_streaming",
+        "_pagination",
+        "_async_pagination",
+        "_sync_pagination",
         "_media",
         "_expansions",
         "_config",

@@ -13,12 +13,17 @@ import shutil
 from pathlib import Path
 
 from generator.render.package import RUNTIME
+from generator.unasync import ASYNC_PREFIX, sync_name
 from tests.conftest import ROOT
 
 GOLDEN = ROOT / "tests" / "golden" / "features"
-# Runtime files are copied verbatim and have their own tests; the golden copy holds what
-# the templates render.
+# Runtime files are copied verbatim (or derived: the sync twins) and have their own tests;
+# the golden copy holds what the templates render.
 RUNTIME_FILES = {f"mini_api/{p.relative_to(RUNTIME).as_posix()}" for p in RUNTIME.rglob("*.py")}
+RUNTIME_FILES |= {
+    f"mini_api/{p.relative_to(RUNTIME).with_name(sync_name(p.name)).as_posix()}"
+    for p in RUNTIME.rglob(f"{ASYNC_PREFIX}*.py")
+}
 
 
 def _rendered(root: Path) -> dict[str, str]:

@@ -6,6 +6,7 @@ chose are read from the log records, never measured.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import socket
@@ -300,8 +301,15 @@ def test_invalid_json_line_is_a_clear_error_without_reconnect() -> None:
 def test_stream_must_be_opened_and_configured_before() -> None:
     client = twitter_api.Client(auth=BearerToken("t"), base_url="http://127.0.0.1:9")
     stream = client.stream_posts()
-    with pytest.raises(RuntimeError, match="context manager"):
+    with pytest.raises(RuntimeError, match=re.escape("context manager: `with client.op")):
         next(iter(stream))
+    async_client = twitter_api.AsyncClient(auth=BearerToken("t"), base_url="http://127.0.0.1:9")
+
+    async def first() -> object:
+        return await anext(aiter(async_client.stream_posts()))
+
+    with pytest.raises(RuntimeError, match=re.escape("context manager: `async with client.op")):
+        asyncio.run(first())
     with pytest.raises(TypeError):
         stream.with_options(no_such_option=1)
     with pytest.raises(ValueError, match="stall_timeout"):

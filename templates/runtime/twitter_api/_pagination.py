@@ -1,20 +1,17 @@
-"""Iterating the pages of any operation that takes a page token and returns meta.next_token.
+"""What both paginators share: which parameter takes the page token, reading next_token.
 
 A `next_token` already seen in the same iteration would loop forever: it ends the iteration
-with an APIResponseError instead.
+with an APIResponseError instead. The iterators are in `_async_pagination` and its derived
+sync twin.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from typing import Any, Generic, TypeVar
+from collections.abc import Callable
+from typing import Any
 
 from ._exceptions import APIError, APIResponseError
 from ._wire import Operation
-
-__all__ = ["AsyncPaginator", "Paginator"]
-
-P = TypeVar("P")
 
 
 def _page_param(method: Callable[..., Any], operations: dict[str, Operation]) -> str:
@@ -58,72 +55,3 @@ class _Tokens:
 def _items(page: Any) -> list[Any]:
     data = getattr(page, "data", None)
     return list(data) if isinstance(data, list) else []
-
-
-class Paginator(Generic[P]):
-    """Pages of one operation; `for page in ...`, or `.items()` for the `data` elements."""
-
-    def __init__(
-        self,
-        method: Callable[..., P],
-        operations: dict[str, Operation],
-        kwargs: dict[str, Any],
-        limit: int | None,
-    ) -> None:
-        self._method = method
-        self._param = _page_param(method, operations)
-        self._kwargs = kwargs
-        self._limit = limit
-
-    def __iter__(self) -> Iterator[P]:
-        kwargs = dict(self._kwargs)
-        tokens = _Tokens(self._method, kwargs.get(self._param))
-        pages = 0
-        while self._limit is None or pages < self._limit:
-            page = self._method(**kwargs)
-            pages += 1
-            yield page
-            token = _next_token(page)
-            if token is None:
-                return
-            tokens.check(token, page, pages)
-            kwargs[self._param] = token
-
-    def items(self) -> Iterator[Any]:
-        for page in self:
-            yield from _items(page)
-
-
-class AsyncPaginator(Generic[P]):
-    """Pages of one operation of an AsyncClient; `async for page in ...`, or `.items()`."""
-
-    def __init__(
-        self,
-        method: Callable[..., Awaitable[P]],
-        operations: dict[str, Operation],
-        kwargs: dict[str, Any],
-        limit: int | None,
-    ) -> None:
-        self._method = method
-        self._param = _page_param(method, operations)
-        self._kwargs = kwargs
-        self._limit = limit
-
-    async def __aiter__(self) -> AsyncIterator[P]:
-        kwargs = dict(self._kwargs)
-        tokens = _Tokens(self._method, kwargs.get(self._param))
-        pages = 0
-        while self._limit is None or pages < self._limit:
-            page = await self._method(**kwargs)
-            pages += 1
-            yield page
-            token = _next_token(page)
-            if token is None:
-                return
-            tokens.check(token, page, pages)
-            kwargs[self._param] = token
-
-    async def items(self) -> AsyncIterator[Any]:
-        async for page in self:
-            for item in _items(page):
-                yield item

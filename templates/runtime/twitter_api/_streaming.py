@@ -10,22 +10,20 @@ seconds), a 5xx and a 429 are all followed by a reconnect after the backoff X do
 
 Any other 4xx is the caller's to fix and is raised at once, as is an error that reconnecting
 cannot cure (a malformed request, an unsupported scheme, a body that fails to decode). The
-schedule restarts once a connection delivers data. The sync and async streams share everything
-but their I/O.
+schedule restarts once a connection delivers data. The streams' I/O is written once, async, in
+`_async_streaming`; its sync twin is derived from it at generation time.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Final, Generic, Literal, Self, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Final, Generic, Literal, TypeVar, cast
 
 import httpx
 
 from ._exceptions import (
-    HTTPX_ERRORS,
     APIConnectionError,
     APIError,
     APIResponseError,
@@ -37,9 +35,9 @@ from ._logging import package_logger
 from ._wire import Operation
 
 if TYPE_CHECKING:
-    from ._base_client import AsyncAPIClient, SyncAPIClient
+    from ._base_client import _ClientBase
 
-__all__ = ["AsyncStream", "Stream", "StreamOptions", "StreamStallError"]
+__all__ = ["StreamOptions", "StreamStallError"]
 
 log = package_logger()
 
@@ -152,8 +150,9 @@ class _StreamCore(Generic[T]):
             raise RuntimeError("change a stream's options before opening it")
         return dataclasses.replace(options or self._options, **changes)
 
-    def _check_open(self, hint: str) -> None:
+    def _check_open(self) -> None:
         if not self._opened:
+            hint = "async with" if hasattr(self, "__aenter__") else "with"
             raise RuntimeError(f"use the stream as a context manager: `{hint} client.op() as s:`")
 
     def _parse(self, line: str, response: httpx.Response) -> T:
@@ -201,207 +200,10 @@ class _StreamCore(Generic[T]):
         return delay
 
 
-def _status_error(
-    client: SyncAPIClient | AsyncAPIClient, response: httpx.Response
-) -> APIStatusError:
+def _status_error(client: _ClientBase[Any], response: httpx.Response) -> APIStatusError:
     """The client's own exception for an error response, to raise now or after retrying."""
     try:
         client._raise_for_status(response)
     except APIStatusError as exc:
         return exc
     raise AssertionError(f"status {response.status_code} is not an error")
-
-
-class Stream(_StreamCore[T]):
-    """A streaming response: `with client.stream_posts() as s: for post in s: ...`.
-
-    Opening sends the request (a 3xx, or a 4xx other than 429, raises here); iterating yields
-    one typed object per line and reconnects as needed; leaving the block closes the connection.
-    """
-
-    def __init__(
-        self,
-        client: SyncAPIClient,
-        op: Operation,
-        request: httpx.Request,
-        options: StreamOptions | None = None,
-    ) -> None:
-        super().__init__(op, request, options)
-        self._client = client
-
-    def with_options(self, options: StreamOptions | None = None, /, **changes: Any) -> Self:
-        """This stream, not yet opened, with other options: `.with_options(stall_timeout=5)`."""
-        return type(self)(self._client, self._op, self._request, self._replaced(options, changes))
-
-    def __enter__(self) -> Self:
-        if self._opened:
-            raise RuntimeError("a stream can be opened once")
-        self._opened = True
-        self._response = self._connect()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        self._closed = True
-        self._drop()
-
-    def _drop(self) -> None:
-        response, self._response = self._response, None
-        if response is not None:
-            response.close()
-
-    def _connect(self) -> httpx.Response:
-        client = self._client
-        while True:
-            kind: _Kind
-            error: Exception
-            try:
-                # No redirects: a token refresh may ride on this send (see _base_client).
-                response = client._http.send(
-                    self._request, auth=client._settings.auth, stream=True, follow_redirects=False
-                )
-            except _NOT_CURED_BY_RECONNECTING as exc:
-                raise self._fatal_error(exc) from exc
-            except httpx.TransportError as exc:
-                kind, error = "network", self._network_error(exc)
-            except HTTPX_ERRORS as exc:
-                raise self._fatal_error(exc) from exc
-            else:
-                self.connections += 1
-                if response.is_success:  # a 3xx is not followed: raised below
-                    return response
-                try:
-                    response.read()
-                except httpx.DecodingError as exc:
-                    raise self._fatal_error(exc, response) from exc
-                finally:
-                    response.close()
-                error = _status_error(client, response)
-                status_kind = _status_kind(response.status_code)
-                if status_kind is None:
-                    raise error
-                kind = status_kind
-            self._client._sleep(self._delay_or_raise(kind, error))
-
-    def __iter__(self) -> Iterator[T]:
-        self._check_open("with")
-        while not self._closed and self._response is not None:
-            response = self._response
-            error: APIConnectionError
-            try:
-                delivered = False
-                for line in response.iter_lines():
-                    if not delivered:
-                        self._backoff.reset()  # this connection works: restart the schedule
-                        delivered = True
-                    if line.strip():  # blank lines are X's keep-alives
-                        yield self._parse(line, response)
-                error = self._ended_error()
-            except httpx.TransportError as exc:
-                error = self._network_error(exc)
-            except HTTPX_ERRORS as exc:
-                if self._closed:
-                    return
-                raise self._fatal_error(exc, response) from exc
-            if self._closed:
-                return
-            self._drop()
-            self._client._sleep(self._delay_or_raise("network", error))
-            self._response = self._connect()
-
-
-class AsyncStream(_StreamCore[T]):
-    """`async with client.stream_posts() as s: async for post in s: ...`; see Stream."""
-
-    def __init__(
-        self,
-        client: AsyncAPIClient,
-        op: Operation,
-        request: httpx.Request,
-        options: StreamOptions | None = None,
-    ) -> None:
-        super().__init__(op, request, options)
-        self._client = client
-
-    def with_options(self, options: StreamOptions | None = None, /, **changes: Any) -> Self:
-        """This stream, not yet opened, with other options: `.with_options(stall_timeout=5)`."""
-        return type(self)(self._client, self._op, self._request, self._replaced(options, changes))
-
-    async def __aenter__(self) -> Self:
-        if self._opened:
-            raise RuntimeError("a stream can be opened once")
-        self._opened = True
-        self._response = await self._connect()
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        self._closed = True
-        await self._drop()
-
-    async def _drop(self) -> None:
-        response, self._response = self._response, None
-        if response is not None:
-            await response.aclose()
-
-    async def _connect(self) -> httpx.Response:
-        client = self._client
-        while True:
-            kind: _Kind
-            error: Exception
-            try:
-                response = await client._http.send(
-                    self._request, auth=client._settings.auth, stream=True, follow_redirects=False
-                )
-            except _NOT_CURED_BY_RECONNECTING as exc:
-                raise self._fatal_error(exc) from exc
-            except httpx.TransportError as exc:
-                kind, error = "network", self._network_error(exc)
-            except HTTPX_ERRORS as exc:
-                raise self._fatal_error(exc) from exc
-            else:
-                self.connections += 1
-                if response.is_success:  # a 3xx is not followed: raised below
-                    return response
-                try:
-                    await response.aread()
-                except httpx.DecodingError as exc:
-                    raise self._fatal_error(exc, response) from exc
-                finally:
-                    await response.aclose()
-                error = _status_error(client, response)
-                status_kind = _status_kind(response.status_code)
-                if status_kind is None:
-                    raise error
-                kind = status_kind
-            await self._client._sleep(self._delay_or_raise(kind, error))
-
-    async def __aiter__(self) -> AsyncIterator[T]:
-        self._check_open("async with")
-        while not self._closed and self._response is not None:
-            response = self._response
-            error: APIConnectionError
-            try:
-                delivered = False
-                async for line in response.aiter_lines():
-                    if not delivered:
-                        self._backoff.reset()
-                        delivered = True
-                    if line.strip():
-                        yield self._parse(line, response)
-                error = self._ended_error()
-            except httpx.TransportError as exc:
-                error = self._network_error(exc)
-            except HTTPX_ERRORS as exc:
-                if self._closed:
-                    return
-                raise self._fatal_error(exc, response) from exc
-            if self._closed:
-                return
-            await self._drop()
-            await self._client._sleep(self._delay_or_raise("network", error))
-            self._response = await self._connect()

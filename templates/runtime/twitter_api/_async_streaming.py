@@ -1,0 +1,127 @@
+"""The streaming response of the generated clients: written async, the sync twin derived.
+
+Reconnecting, stall detection and parsing are in `_streaming`; this is the I/O around them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Any, Self, TypeVar
+
+import httpx
+
+from ._exceptions import HTTPX_ERRORS, APIConnectionError
+from ._streaming import (
+    _NOT_CURED_BY_RECONNECTING,
+    StreamOptions,
+    _Kind,
+    _status_error,
+    _status_kind,
+    _StreamCore,
+)
+from ._wire import Operation
+
+if TYPE_CHECKING:
+    from ._async_base_client import AsyncAPIClient
+
+T = TypeVar("T")
+
+
+class AsyncStream(_StreamCore[T]):
+    """A streaming response: `(async) with client.stream_posts() as s: (async) for post in s:`.
+
+    Opening sends the request (a 3xx, or a 4xx other than 429, raises here); iterating yields
+    one typed object per line and reconnects as needed; leaving the block closes the connection.
+    """
+
+    def __init__(
+        self,
+        client: AsyncAPIClient,
+        op: Operation,
+        request: httpx.Request,
+        options: StreamOptions | None = None,
+    ) -> None:
+        super().__init__(op, request, options)
+        self._client = client
+
+    def with_options(self, options: StreamOptions | None = None, /, **changes: Any) -> Self:
+        """This stream, not yet opened, with other options: `.with_options(stall_timeout=5)`."""
+        return type(self)(self._client, self._op, self._request, self._replaced(options, changes))
+
+    async def __aenter__(self) -> Self:
+        if self._opened:
+            raise RuntimeError("a stream can be opened once")
+        self._opened = True
+        self._response = await self._connect()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        self._closed = True
+        await self._drop()
+
+    async def _drop(self) -> None:
+        response, self._response = self._response, None
+        if response is not None:
+            await response.aclose()
+
+    async def _connect(self) -> httpx.Response:
+        client = self._client
+        while True:
+            kind: _Kind
+            error: Exception
+            try:
+                # No redirects: a token refresh may ride on this send (see _base_client).
+                response = await client._http.send(
+                    self._request, auth=client._settings.auth, stream=True, follow_redirects=False
+                )
+            except _NOT_CURED_BY_RECONNECTING as exc:
+                raise self._fatal_error(exc) from exc
+            except httpx.TransportError as exc:
+                kind, error = "network", self._network_error(exc)
+            except HTTPX_ERRORS as exc:
+                raise self._fatal_error(exc) from exc
+            else:
+                self.connections += 1
+                if response.is_success:  # a 3xx is not followed: raised below
+                    return response
+                try:
+                    await response.aread()
+                except httpx.DecodingError as exc:
+                    raise self._fatal_error(exc, response) from exc
+                finally:
+                    await response.aclose()
+                error = _status_error(client, response)
+                status_kind = _status_kind(response.status_code)
+                if status_kind is None:
+                    raise error
+                kind = status_kind
+            await self._client._sleep(self._delay_or_raise(kind, error))
+
+    async def __aiter__(self) -> AsyncIterator[T]:
+        self._check_open()
+        while not self._closed and self._response is not None:
+            response = self._response
+            error: APIConnectionError
+            try:
+                delivered = False
+                async for line in response.aiter_lines():
+                    if not delivered:
+                        self._backoff.reset()  # this connection works: restart the schedule
+                        delivered = True
+                    if line.strip():  # blank lines are X's keep-alives
+                        yield self._parse(line, response)
+                error = self._ended_error()
+            except httpx.TransportError as exc:
+                error = self._network_error(exc)
+            except HTTPX_ERRORS as exc:
+                if self._closed:
+                    return
+                raise self._fatal_error(exc, response) from exc
+            if self._closed:
+                return
+            await self._drop()
+            await self._client._sleep(self._delay_or_raise("network", error))
+            self._response = await self._connect()
