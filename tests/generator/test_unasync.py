@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from generator import render
 from generator.cli import main as sdkgen_main
 from generator.errors import GeneratorError
+from generator.render import package as render
 from generator.unasync import RENAMES, rename, sync_name, unasync
 from tests.conftest import FEATURES_SPEC, ROOT, run_sdkgen
 
@@ -112,8 +112,8 @@ def test_an_async_name_missing_from_the_table_is_refused() -> None:
     with pytest.raises(GeneratorError) as caught:
         _sync("import x\n\n\nasync def f():\n    return await x.AsyncThing()\n")
     assert str(caught.value) == (
-        "_async_x.py:line 5: no sync spelling for 'AsyncThing': add it to generator/unasync.py "
-        "RENAMES"
+        "_async_x.py:line 5: no sync spelling for 'AsyncThing': "
+        "add it to generator/unasync.py RENAMES"
     )
 
 
