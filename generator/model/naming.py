@@ -15,11 +15,11 @@ import hashlib
 import keyword
 import re
 from collections.abc import Iterable
-from pathlib import Path
 
 from openapi_python_client.strings import pascal_case, snake_case
 
 from generator.encode import Code, ascii_words
+from generator.resources import RUNTIME
 
 __all__ = [
     "CLASS_RESERVED",
@@ -78,13 +78,7 @@ GENERATED_NAMES = frozenset(
 ANNOTATION_BUILTINS = frozenset({"bool", "bytes", "dict", "float", "int", "list", "str"})
 CLASS_RESERVED = BUILTINS | GENERATED_NAMES
 
-_RUNTIME_CLIENT = (
-    Path(__file__).resolve().parents[2]
-    / "templates"
-    / "runtime"
-    / "twitter_api"
-    / "_base_client.py"
-)
+_RUNTIME_CLIENT = RUNTIME / "_base_client.py"
 
 
 def _runtime_client_names() -> frozenset[str]:

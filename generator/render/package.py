@@ -37,9 +37,7 @@ from generator.encode import (
 )
 from generator.errors import GeneratorError, pointer
 from generator.model import Api, ModuleDef, OperationDef, ParamDef, UnionDef, minimal_scopes
-
-TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
-RUNTIME = TEMPLATES / "runtime" / "twitter_api"
+from generator.resources import RUNTIME, TEMPLATES
 
 _TYPING_NAMES = ("IO", "TYPE_CHECKING", "Any", "Literal", "Self", "TypeAlias", "cast")
 

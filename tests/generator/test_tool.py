@@ -1,0 +1,74 @@
+"""`sdkgen` as an installed tool: a wheel that works from any folder, and its flags."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+from pathlib import Path
+
+from tests.conftest import ROOT, SNAPSHOTS
+
+
+def _run(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> str:
+    result = subprocess.run(
+        args, cwd=cwd, capture_output=True, text=True, check=False, env=env or dict(os.environ)
+    )
+    assert result.returncode == 0, f"{args}: {result.stdout}\n{result.stderr}"
+    return result.stdout
+
+
+def test_the_wheel_generates_from_a_folder_without_a_project(tmp_path: Path) -> None:
+    # Built from a copy, so the build leaves nothing in the checkout.
+    source = tmp_path / "source"
+    ignore = shutil.ignore_patterns("__pycache__", "*.egg-info")
+    for folder in ("generator", "templates"):
+        shutil.copytree(ROOT / folder, source / folder, ignore=ignore)
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, source / name)
+    wheels = tmp_path / "wheels"
+    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
+    _run([*pip, "wheel", str(source), "--no-deps", "--no-build-isolation", "-w", str(wheels)], ROOT)
+    (wheel,) = wheels.glob("*.whl")
+    shutil.rmtree(source)  # nothing may be read from the sources any more
+
+    # A fresh venv with the wheel; its dependencies come from this venv's site-packages
+    # (a .pth line), so the test needs no network. Editable installs there are not seen:
+    # .pth files in a directory added by a .pth line are not processed.
+    venv = tmp_path / "venv"
+    _run([sys.executable, "-m", "venv", "--without-pip", str(venv)], tmp_path)
+    python = venv / "bin" / "python"
+    site = subprocess.run(
+        [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    here = sysconfig.get_paths()["purelib"]
+    (Path(site) / "deps.pth").write_text(here + "\n", encoding="utf-8")
+    _run([*pip, "--python", str(python), "install", "--no-deps", str(wheel)], tmp_path)
+
+    work = tmp_path / "empty"
+    work.mkdir()
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    spec = str(SNAPSHOTS["2.167"])
+    out = _run(
+        [str(venv / "bin" / "sdkgen"), "generate", "--spec", spec, "--output", "out"], work, env
+    )
+    assert "files in out" in out
+    located = _run(
+        [str(python), "-c", "import generator.resources as r; print(r.TEMPLATES)"], work, env
+    )
+    assert Path(located.strip()).is_relative_to(venv), located
+    probe = (
+        "import twitter_api, twitter_api.models as m; "
+        "print(twitter_api.__file__, twitter_api.Client.get_posts_by_id.__name__, m.Post.__name__)"
+    )
+    printed = _run([str(python), "-c", probe], work / "out", env)
+    assert printed.split() == [
+        str(work / "out" / "twitter_api" / "__init__.py"),
+        "get_posts_by_id",
+        "Post",
+    ]
