@@ -2,8 +2,8 @@
 # Do not edit: change the generator or its templates and regenerate.
 """The package's command line: log in, check the keys, call any endpoint.
 
-    python -m twitter_api auth login|status|verify|logout [--config PATH] [--profile NAME]
-    python -m twitter_api request METHOD PATH [-d JSON] [-q key=value ...] [--config] [--profile]
+    python -m <package> auth login|status|verify|logout [--config PATH] [--profile NAME]
+    python -m <package> request METHOD PATH [-d JSON] [-q key=value ...] [--config] [--profile]
 
 Results go to stdout, diagnostics to stderr. Exit codes: 0 success, 1 the operation failed
 (not logged in, rejected by X), 2 bad usage or configuration.
@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from ._config import ConfigError, Settings, load_settings
 from ._exceptions import APIError, APIStatusError, OperationNotAllowedError
+from ._names import COMMAND, ENV_CONFIG, ENV_CONFIG_DATA
 from ._secrets import InsecureFileError
 from .auth import OAuth2PKCE
 
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
 
 __all__ = ["main"]
 
-PROG: Final = f"python -m {__name__.split('.')[0]}"
+PROG: Final = COMMAND
 OK: Final = 0
 FAILED: Final = 1
 USAGE: Final = 2
@@ -58,8 +59,7 @@ def _parser() -> argparse.ArgumentParser:
     common.add_argument(
         "--config",
         metavar="PATH",
-        help="Config.toml to read (default: "
-        "TWITTER_API_CONFIG, TWITTER_API_CONFIG_DATA or ./Config.toml)",
+        help=f"Config.toml to read (default: {ENV_CONFIG}, {ENV_CONFIG_DATA} or ./Config.toml)",
     )
     common.add_argument(
         "--profile",

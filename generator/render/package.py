@@ -283,13 +283,13 @@ def _client_variants() -> list[dict[str, Code | bool]]:
     ]
 
 
-def _client_docstring(api: Api, is_async: bool) -> Code:
+def _client_docstring(api: Api, package: str, is_async: bool) -> Code:
     http = "httpx.AsyncClient" if is_async else "httpx.Client"
     text = (
         f"{'Asynchronous c' if is_async else 'C'}lient of the {api.title} {api.version}.\n"
         "\n"
         "Args:\n"
-        "    auth: an `httpx.Auth`, usually one of `twitter_api.auth` (secrets stay out of "
+        f"    auth: an `httpx.Auth`, usually one of `{package}.auth` (secrets stay out of "
         "reprs).\n"
         f"    base_url: defaults to {' '.join(api.default_base_url.split())}.\n"
         f"    http_client: your own `{http}` (transport, proxies, HTTP/2).\n"
@@ -349,6 +349,7 @@ def render_package(api: Api, options: RenderOptions, origin: str = "spec") -> di
         "api": api,
         "header": header,
         "package": pkg,
+        "env_prefix": Code(pkg.upper()),  # as the runtime's `_names.ENV_PREFIX`
         "package_version": options.package_version,
     }
     files: dict[str, str] = {}
@@ -398,7 +399,7 @@ def render_package(api: Api, options: RenderOptions, origin: str = "spec") -> di
         variants=_client_variants(),
         # Streaming methods return their stream at once, in the async client too.
         method_define=lambda op, v: Code("def") if op.response_kind == "stream" else v["define"],
-        client_docstring=lambda is_async: _client_docstring(api, is_async),
+        client_docstring=lambda is_async: _client_docstring(api, pkg, is_async),
         media_upload=media_upload,
         stdlib_imports=_stdlib_imports(client_texts, {"os", "TYPE_CHECKING", "Self", "cast"}),
         type_imports=type_imports,

@@ -7,9 +7,10 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+import textwrap
 from pathlib import Path
 
-from tests.conftest import ROOT, SNAPSHOTS
+from tests.conftest import FEATURES_SPEC, ROOT, SNAPSHOTS, run_sdkgen
 
 
 def _run(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> str:
@@ -72,3 +73,52 @@ def test_the_wheel_generates_from_a_folder_without_a_project(tmp_path: Path) -> 
         "get_posts_by_id",
         "Post",
     ]
+
+
+def test_package_name_renames_what_users_read(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = run_sdkgen(
+        "generate", "--spec", str(FEATURES_SPEC), "--output", str(out), "--package-name", "xclient"
+    )
+    assert result.returncode == 0, result.stderr
+    leftovers = [
+        f"{path.relative_to(out)}:{number}"
+        for path in sorted(out.rglob("*"))
+        if path.is_file()
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if "twitter_api" in line.lower()
+    ]
+    assert leftovers == []
+    example = (out / "Config.example.toml").read_text(encoding="utf-8")
+    assert "[xclient.profiles.user]" in example and "XCLIENT_CONFIG_DATA" in example
+    assert 'name = "xclient"' in (out / "pyproject.toml").read_text(encoding="utf-8")
+
+    probe = textwrap.dedent(
+        """
+        import logging, os
+        from xclient._config import ConfigError, load_settings
+        from xclient._logging import configure_from_env
+        settings = load_settings()
+        print(settings.profile, settings.flow, settings.timeout)
+        configure_from_env()
+        print(logging.getLogger("xclient").level == logging.DEBUG)
+        try:
+            load_settings(environ={"TWITTER_API_CONFIG_DATA": os.environ["XCLIENT_CONFIG_DATA"]})
+        except ConfigError as exc:
+            print("old name ignored")
+        """
+    )
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(out),
+        "XCLIENT_CONFIG_DATA": '[xclient.profiles.bot]\nflow = "bearer"\nbearer_token = "t"\n',
+        "XCLIENT_BOT_BEARER_TOKEN": "from-env",
+        "XCLIENT_TIMEOUT": "7",
+        "XCLIENT_LOG": "debug",
+    }
+    printed = _run([sys.executable, "-c", probe], tmp_path, env)
+    assert printed.splitlines() == ["bot bearer 7.0", "True", "old name ignored"]
+    usage = _run([sys.executable, "-m", "xclient", "--help"], tmp_path, env)
+    assert "usage: python -m xclient" in usage
+    login = _run([sys.executable, "-m", "xclient", "auth", "login", "--help"], tmp_path, env)
+    assert "XCLIENT_CONFIG, XCLIENT_CONFIG_DATA" in " ".join(login.split())

@@ -16,11 +16,12 @@ from typing import Final, Literal
 import httpx
 
 from .._exceptions import APIError
+from .._names import ENV_CONFIG as ENV_CONFIG
+from .._names import ENV_CONFIG_DATA as ENV_CONFIG_DATA
+from .._names import ENV_PREFIX as ENV_PREFIX
+from .._names import TABLE
 
-MODULE: Final = __name__.split(".")[0]  # the table name follows the package name
-ENV_PREFIX: Final = MODULE.upper()
-ENV_CONFIG: Final = f"{ENV_PREFIX}_CONFIG"
-ENV_CONFIG_DATA: Final = f"{ENV_PREFIX}_CONFIG_DATA"
+MODULE: Final = TABLE  # the table name follows the package name
 DEFAULT_FILE: Final = "Config.toml"
 DEFAULT_TIMEOUT: Final = 30.0
 

@@ -2,7 +2,7 @@
 # Do not edit: change the generator or its templates and regenerate.
 """The sources of a configuration, read and merged by precedence, each value with its origin.
 
-TOML layers (named files, or `TWITTER_API_CONFIG`; the inline `TWITTER_API_CONFIG_DATA`; or
+TOML layers (named files, or `<PACKAGE>_CONFIG`; the inline `<PACKAGE>_CONFIG_DATA`; or
 the implicit `./Config.toml`) are merged lowest precedence first, then the per-key environment
 variables on top. Every value keeps where it was set, for messages and for the trust checks.
 Files are read through `_files.read_small_file`, which checks the opened descriptor.
