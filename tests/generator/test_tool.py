@@ -122,3 +122,53 @@ def test_package_name_renames_what_users_read(tmp_path: Path) -> None:
     assert "usage: python -m xclient" in usage
     login = _run([sys.executable, "-m", "xclient", "auth", "login", "--help"], tmp_path, env)
     assert "XCLIENT_CONFIG, XCLIENT_CONFIG_DATA" in " ".join(login.split())
+
+
+def _classes(out: Path) -> set[str]:
+    return {
+        line.split("(")[0].removeprefix("class ")
+        for path in (out / "twitter_api" / "models").glob("*.py")
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.startswith("class ")
+    }
+
+
+def test_a_tag_filter_keeps_only_the_schemas_its_operations_reach(tmp_path: Path) -> None:
+    everything, media = tmp_path / "all", tmp_path / "media"
+    assert (
+        run_sdkgen("generate", "--spec", str(FEATURES_SPEC), "--output", str(everything)).returncode
+        == 0
+    )
+    result = run_sdkgen(
+        "generate", "--spec", str(FEATURES_SPEC), "--output", str(media), "--tags", "Media"
+    )
+    assert result.returncode == 0, result.stderr
+    assert {"Item", "ItemPage", "CreateItemRequest", "UploadRequest"} <= _classes(everything)
+    # UploadRequest is the Media body; Problem's variants parse every error body.
+    assert _classes(media) == {
+        "UploadRequest",
+        "UploadItemMediaResponse",
+        "UploadItemMediaResponseData",
+        "InvalidProblem",
+        "NotFoundProblem",
+    }
+
+
+def test_an_unknown_tag_or_operation_exits_2_with_a_suggestion(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    spec = str(FEATURES_SPEC)
+    cases = {
+        ("--tags", "Item"): "no operation has the tag 'Item'; did you mean 'Items'?",
+        ("--operations", "getItem"): "no operation has the operationId 'getItem'; did you mean",
+        ("--tags", "Nothing"): "no operation has the tag 'Nothing'\n",
+    }
+    for flags, message in cases.items():
+        result = run_sdkgen("generate", "--spec", spec, "--output", str(out), *flags)
+        assert result.returncode == 2
+        assert message in result.stderr
+        assert len(result.stderr.splitlines()) == 1
+        assert not out.exists()
+    getitem = run_sdkgen(
+        "generate", "--spec", spec, "--output", str(out), "--operations", "getItem"
+    )
+    assert "'getItemById'" in getitem.stderr
