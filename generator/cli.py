@@ -25,6 +25,7 @@ from generator.load import (
 )
 from generator.model import Selection, build_api, check_profile, minimal_scopes, read_profile
 from generator.render import RenderOptions, render_package
+from generator.resources import OVERLAYS
 from generator.write import stale_files, write_output
 
 EXIT_BAD_INPUT = 2
@@ -45,6 +46,13 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--profile", help="auth profile name in the config")
         p.add_argument("--tags", nargs="+", metavar="T", help="only operations with these tags")
         p.add_argument("--operations", nargs="+", metavar="OP", help="only these operationIds")
+        p.add_argument(
+            "--overlay",
+            action="append",
+            default=[],
+            metavar="FILE",
+            help="an OpenAPI overlay applied after those of [tool.sdkgen] (repeatable)",
+        )
 
     gen = sub.add_parser("generate", help="regenerate the client")
     add_generation_flags(gen)
@@ -72,6 +80,7 @@ def _settings_for(args: argparse.Namespace) -> Settings:
         settings.include_tags = list(args.tags)
     if args.operations:
         settings.include_operations = list(args.operations)
+    settings.overlays += [Path(p) for p in args.overlay]
     return settings
 
 
@@ -107,6 +116,8 @@ def render_for(settings: Settings) -> Rendered:
     )
     api = build_api(spec.origin, sanitized.document, spec.sha256, selection)
     warnings = [f"stale overlay action: {action}" for action in sanitized.stale]
+    if not settings.overlays:
+        warnings += _unapplied_sanitations(spec)
     if settings.config is not None:
         profile = read_profile(settings.config, settings.profile)
         warnings += check_profile(profile, api)
@@ -116,6 +127,25 @@ def render_for(settings: Settings) -> Rendered:
         spec.origin,
     )
     return Rendered(files, warnings, minimal_scopes(api))
+
+
+def _unapplied_sanitations(spec: LoadedSpec) -> list[str]:
+    """A warning when the X sanitations shipped with sdkgen would change this spec: it is one
+    they were written for (their targets match), and the client differs without them."""
+    shipped = sorted(OVERLAYS.glob("*.yaml"))
+    if not shipped:
+        return []
+    fixes = [
+        path.name
+        for path in shipped
+        if apply_overlays(spec.document, [path]).applied  # the document itself is not changed
+    ]
+    if not fixes:
+        return []
+    return [
+        f"no overlay applied, but the X sanitations shipped with sdkgen fix this spec "
+        f"({', '.join(fixes)}); pass each as --overlay FILE (they are in {OVERLAYS})"
+    ]
 
 
 def _generate(args: argparse.Namespace) -> int:

@@ -25,7 +25,7 @@ def test_the_wheel_generates_from_a_folder_without_a_project(tmp_path: Path) -> 
     # Built from a copy, so the build leaves nothing in the checkout.
     source = tmp_path / "source"
     ignore = shutil.ignore_patterns("__pycache__", "*.egg-info")
-    for folder in ("generator", "templates"):
+    for folder in ("generator", "templates", "spec/overlays"):
         shutil.copytree(ROOT / folder, source / folder, ignore=ignore)
     for name in ("pyproject.toml", "README.md"):
         shutil.copy(ROOT / name, source / name)
@@ -60,9 +60,13 @@ def test_the_wheel_generates_from_a_folder_without_a_project(tmp_path: Path) -> 
     )
     assert "files in out" in out
     located = _run(
-        [str(python), "-c", "import generator.resources as r; print(r.TEMPLATES)"], work, env
+        [str(python), "-c", "import generator.resources as r; print(r.TEMPLATES, r.OVERLAYS)"],
+        work,
+        env,
     )
-    assert Path(located.strip()).is_relative_to(venv), located
+    templates, overlays = map(Path, located.split())
+    assert templates.is_relative_to(venv) and overlays.is_relative_to(venv), located
+    assert len(list(overlays.glob("*.yaml"))) == len(list((ROOT / "spec/overlays").glob("*.yaml")))
     probe = (
         "import twitter_api, twitter_api.models as m; "
         "print(twitter_api.__file__, twitter_api.Client.get_posts_by_id.__name__, m.Post.__name__)"
@@ -172,3 +176,30 @@ def test_an_unknown_tag_or_operation_exits_2_with_a_suggestion(tmp_path: Path) -
         "generate", "--spec", spec, "--output", str(out), "--operations", "getItem"
     )
     assert "'getItemById'" in getitem.stderr
+
+
+def _post_fields(out: Path) -> str:
+    types = (out / "twitter_api" / "types.py").read_text(encoding="utf-8")
+    return types.split("PostField: TypeAlias = Literal[", 1)[1].split("]", 1)[0]
+
+
+def test_overlay_flag_and_the_warning_when_the_x_sanitations_are_missing(tmp_path: Path) -> None:
+    spec = str(SNAPSHOTS["2.167"])
+    bare = run_sdkgen("generate", "--spec", spec, "--output", str(tmp_path / "bare"))
+    assert bare.returncode == 0, bare.stderr
+    warnings = [line for line in bare.stderr.splitlines() if "sanitations" in line]
+    assert len(warnings) == 1
+    assert "20-selectable-id-fields.yaml" in warnings[0] and "--overlay FILE" in warnings[0]
+    assert '"author_id"' not in _post_fields(tmp_path / "bare")
+
+    overlay = ROOT / "spec" / "overlays" / "20-selectable-id-fields.yaml"
+    fixed = run_sdkgen(
+        "generate", "--spec", spec, "--output", str(tmp_path / "fixed"), "--overlay", str(overlay)
+    )
+    assert fixed.returncode == 0, fixed.stderr
+    assert "sanitations" not in fixed.stderr
+    assert '"author_id"' in _post_fields(tmp_path / "fixed")
+
+    # A spec the sanitations were not written for: nothing to say.
+    other = run_sdkgen("generate", "--spec", str(FEATURES_SPEC), "--output", str(tmp_path / "f"))
+    assert other.returncode == 0 and "sanitations" not in other.stderr
