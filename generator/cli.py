@@ -17,6 +17,7 @@ from generator.load import (
     Settings,
     SpecLock,
     apply_overlays,
+    cache_dir,
     check_package_name,
     find_project,
     load_locked_spec,
@@ -93,7 +94,20 @@ def _load(settings: Settings) -> tuple[LoadedSpec, str]:
             "pyproject.toml", "tool.sdkgen", "no spec: pass --spec or set spec_lock"
         )
     lock = SpecLock.read(settings.spec_lock)
-    return load_locked_spec(lock), lock.package_version
+    try:
+        return load_locked_spec(lock), lock.package_version
+    except GeneratorError as exc:
+        if lock.snapshot is None or lock.snapshot.is_file():
+            raise
+        # A fresh clone without the shared snapshots beside it: say where the spec was
+        # looked for and how to get it, not only why the download fallback failed.
+        raise GeneratorError(
+            str(lock.path),
+            "snapshot",
+            f"the pinned spec {lock.version} is not at {lock.snapshot.resolve()} nor in the "
+            f"cache {cache_dir()}, and the download failed ({exc}); put the snapshot there "
+            "(clone the shared folder beside the repository) or pass --spec PATH_OR_URL",
+        ) from None
 
 
 @dataclass(frozen=True)

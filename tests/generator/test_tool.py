@@ -10,6 +10,8 @@ import sysconfig
 import textwrap
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import FEATURES_SPEC, ROOT, SNAPSHOTS, run_sdkgen
 
 
@@ -203,3 +205,35 @@ def test_overlay_flag_and_the_warning_when_the_x_sanitations_are_missing(tmp_pat
     # A spec the sanitations were not written for: nothing to say.
     other = run_sdkgen("generate", "--spec", str(FEATURES_SPEC), "--output", str(tmp_path / "f"))
     assert other.returncode == 0 and "sanitations" not in other.stderr
+
+
+def test_a_clone_without_the_shared_snapshot_says_where_it_looked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = tmp_path / "clone"
+    (repo / "spec").mkdir(parents=True)
+    (repo / "scripts").mkdir()
+    shutil.copy(ROOT / "scripts" / "setup", repo / "scripts" / "setup")
+    lock = (ROOT / "spec" / "x-api-v2.lock.toml").read_text(encoding="utf-8")
+    # Plain http is refused before any connection: the download fallback fails offline.
+    lock = lock.replace("https://api.x.com/2/openapi.json", "http://sdkgen.invalid/openapi.json")
+    (repo / "spec" / "x-api-v2.lock.toml").write_text(lock, encoding="utf-8")
+    (repo / "pyproject.toml").write_text(
+        '[tool.sdkgen]\nspec_lock = "spec/x-api-v2.lock.toml"\n', encoding="utf-8"
+    )
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    expected = tmp_path / "shared" / "spec" / "x-api-v2-2.167.json"
+
+    result = run_sdkgen("generate", cwd=repo)
+    assert result.returncode == 2
+    (line,) = result.stderr.splitlines()
+    assert f"not at {expected.resolve()} nor in the cache {tmp_path / 'cache'}" in line
+    assert "clone the shared folder beside the repository" in line
+    assert not (repo / "generated").exists()
+
+    setup = subprocess.run(
+        ["bash", str(repo / "scripts" / "setup")], capture_output=True, text=True, check=False
+    )
+    assert setup.returncode == 1
+    assert f"the pinned spec snapshot {expected.resolve()}" in setup.stderr
+    assert "clone the shared folder beside this repository" in setup.stderr
