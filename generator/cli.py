@@ -132,12 +132,14 @@ def render_for(settings: Settings) -> Rendered:
     warnings = [f"stale overlay action: {action}" for action in sanitized.stale]
     if not settings.overlays:
         warnings += _unapplied_sanitations(spec)
+    auth_flow = ""
     if settings.config is not None:
         profile = read_profile(settings.config, settings.profile)
         warnings += check_profile(profile, api)
+        auth_flow = profile.flow
     files = render_package(
         api,
-        RenderOptions(package=settings.package_name, package_version=package_version),
+        RenderOptions(settings.package_name, package_version, auth_flow),
         spec.origin,
     )
     return Rendered(files, warnings, minimal_scopes(api))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -237,3 +238,45 @@ def test_a_clone_without_the_shared_snapshot_says_where_it_looked(
     assert setup.returncode == 1
     assert f"the pinned spec snapshot {expected.resolve()}" in setup.stderr
     assert "clone the shared folder beside this repository" in setup.stderr
+
+
+def test_the_generated_readme_teaches_each_flow_with_calls_that_exist() -> None:
+    import twitter_api
+    from twitter_api import auth
+
+    readme = (ROOT / "generated" / "README.md").read_text(encoding="utf-8")
+    for heading in (
+        "### OAuth 2.0 with PKCE",
+        "### App-only",
+        "### Bearer token",
+        "### OAuth 1.0a",
+        "## Config.toml",
+        "## Pagination",
+        "## Streaming",
+        "## Errors",
+        "## Logging",
+        "## Operations",
+    ):
+        assert f"\n{heading}" in readme, heading
+    for flow in ("pkce", "app", "bearer", "oauth1"):
+        assert f'flow = "{flow}"' in readme
+    assert "TWITTER_API_LOG=debug" in readme and "TWITTER_API_CONFIG_DATA" in readme
+    # Every Python example compiles, and every name it takes from the package exists.
+    blocks = [b.split("```", 1)[0] for b in readme.split("```python\n")[1:]]
+    assert len(blocks) >= 6
+    called: set[str] = set()
+    for block in blocks:
+        compile(block, "README.md", "exec")
+        for line in block.splitlines():
+            if line.startswith("from twitter_api"):
+                module = {"from twitter_api.auth": auth}.get(line.split(" import")[0], twitter_api)
+                for name in line.split(" import ")[1].split(", "):
+                    assert hasattr(module, name), line
+        called |= set(re.findall(r"\bclient\.(\w+)", block))
+    called -= {"paginate"}
+    assert called and all(hasattr(twitter_api.Client, name) for name in called), called
+    assert {"get_users_me", "get_posts_by_id", "get_users_posts"} <= called
+    # The operations table: one row per operation of the package.
+    rows = [line for line in readme.splitlines() if line.startswith("| ") and "`" in line]
+    assert len(rows) == len(twitter_api._operations.BY_METHOD)
+    assert "| Posts | `get_posts_by_id` | GET /2/tweets/\\{id\\} |" in readme
