@@ -7,7 +7,8 @@ result handed to a client (`Settings`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import difflib
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final, Literal
 
@@ -67,6 +68,12 @@ FLOWS: Final[Mapping[str, tuple[frozenset[str], frozenset[str]]]] = {
         frozenset(),
     ),
 }
+
+
+def did_you_mean(name: str, choices: Iterable[str]) -> str:
+    """ "; did you mean `x`?" when one of `choices` is close to the misspelt `name`, else ""."""
+    close = difflib.get_close_matches(name, sorted(choices), n=1, cutoff=0.7)
+    return f"; did you mean `{close[0]}`?" if close else ""
 
 
 @dataclass(frozen=True, slots=True)
