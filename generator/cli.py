@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from generator import __version__
 from generator.encode import comment
 from generator.errors import GeneratorError
 from generator.load import (
@@ -37,6 +38,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="sdkgen", description="Generate the typed X API v2 client from its OpenAPI spec."
     )
+    parser.add_argument("--version", action="version", version=f"sdkgen {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     def add_generation_flags(p: argparse.ArgumentParser) -> None:

@@ -280,3 +280,10 @@ def test_the_generated_readme_teaches_each_flow_with_calls_that_exist() -> None:
     rows = [line for line in readme.splitlines() if line.startswith("| ") and "`" in line]
     assert len(rows) == len(twitter_api._operations.BY_METHOD)
     assert "| Posts | `get_posts_by_id` | GET /2/tweets/\\{id\\} |" in readme
+
+
+def test_sdkgen_version() -> None:
+    from generator import __version__
+
+    result = run_sdkgen("--version")
+    assert result.returncode == 0 and result.stdout == f"sdkgen {__version__}\n"
