@@ -9,6 +9,7 @@ import subprocess
 import sys
 import sysconfig
 import textwrap
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -287,3 +288,17 @@ def test_sdkgen_version() -> None:
 
     result = run_sdkgen("--version")
     assert result.returncode == 0 and result.stdout == f"sdkgen {__version__}\n"
+
+
+def test_the_wheel_lists_every_generator_package() -> None:
+    # [tool.setuptools] names the packages one by one (the templates are mapped in), so a new
+    # stage package must be added there or the wheel lacks it.
+    listed = set(
+        tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]
+    )
+    on_disk = {
+        ".".join(init.parent.relative_to(ROOT).parts)
+        for init in (ROOT / "generator").rglob("__init__.py")
+    }
+    assert on_disk and on_disk <= listed
+    assert listed - on_disk == {"generator._templates", "generator._overlays"}
