@@ -170,10 +170,11 @@ def _generate(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     settings = _settings_for(args)
     rendered = render_for(settings)
-    for warning in rendered.warnings:
-        print(f"sdkgen: warning: {warning}", file=sys.stderr)
     files = rendered.files
     changed = write_output(settings.output, files)
+    # After the write: a run that fails prints its one error line and nothing else.
+    for warning in rendered.warnings:
+        print(f"sdkgen: warning: {warning}", file=sys.stderr)
     elapsed = time.perf_counter() - started
     print(
         f"sdkgen: {len(files)} files in {settings.output}, {len(changed)} changed ({elapsed:.2f}s)"
