@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from generator import __version__
 from generator.encode import comment
 from generator.errors import GeneratorError
 from generator.load import (
@@ -17,6 +18,7 @@ from generator.load import (
     Settings,
     SpecLock,
     apply_overlays,
+    cache_dir,
     check_package_name,
     find_project,
     load_locked_spec,
@@ -25,6 +27,7 @@ from generator.load import (
 )
 from generator.model import Selection, build_api, check_profile, minimal_scopes, read_profile
 from generator.render import RenderOptions, render_package
+from generator.resources import OVERLAYS
 from generator.write import stale_files, write_output
 
 EXIT_BAD_INPUT = 2
@@ -35,6 +38,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="sdkgen", description="Generate the typed X API v2 client from its OpenAPI spec."
     )
+    parser.add_argument("--version", action="version", version=f"sdkgen {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     def add_generation_flags(p: argparse.ArgumentParser) -> None:
@@ -45,6 +49,13 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--profile", help="auth profile name in the config")
         p.add_argument("--tags", nargs="+", metavar="T", help="only operations with these tags")
         p.add_argument("--operations", nargs="+", metavar="OP", help="only these operationIds")
+        p.add_argument(
+            "--overlay",
+            action="append",
+            default=[],
+            metavar="FILE",
+            help="an OpenAPI overlay applied after those of [tool.sdkgen] (repeatable)",
+        )
 
     gen = sub.add_parser("generate", help="regenerate the client")
     add_generation_flags(gen)
@@ -72,6 +83,7 @@ def _settings_for(args: argparse.Namespace) -> Settings:
         settings.include_tags = list(args.tags)
     if args.operations:
         settings.include_operations = list(args.operations)
+    settings.overlays += [Path(p) for p in args.overlay]
     return settings
 
 
@@ -84,7 +96,20 @@ def _load(settings: Settings) -> tuple[LoadedSpec, str]:
             "pyproject.toml", "tool.sdkgen", "no spec: pass --spec or set spec_lock"
         )
     lock = SpecLock.read(settings.spec_lock)
-    return load_locked_spec(lock), lock.package_version
+    try:
+        return load_locked_spec(lock), lock.package_version
+    except GeneratorError as exc:
+        if lock.snapshot is None or lock.snapshot.is_file():
+            raise
+        # A fresh clone without the shared snapshots beside it: say where the spec was
+        # looked for and how to get it, not only why the download fallback failed.
+        raise GeneratorError(
+            str(lock.path),
+            "snapshot",
+            f"the pinned spec {lock.version} is not at {lock.snapshot.resolve()} nor in the "
+            f"cache {cache_dir()}, and the download failed ({exc}); put the snapshot there "
+            "(clone the shared folder beside the repository) or pass --spec PATH_OR_URL",
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -107,25 +132,49 @@ def render_for(settings: Settings) -> Rendered:
     )
     api = build_api(spec.origin, sanitized.document, spec.sha256, selection)
     warnings = [f"stale overlay action: {action}" for action in sanitized.stale]
+    if not settings.overlays:
+        warnings += _unapplied_sanitations(spec)
+    auth_flow = ""
     if settings.config is not None:
         profile = read_profile(settings.config, settings.profile)
         warnings += check_profile(profile, api)
+        auth_flow = profile.flow
     files = render_package(
         api,
-        RenderOptions(package=settings.package_name, package_version=package_version),
+        RenderOptions(settings.package_name, package_version, auth_flow),
         spec.origin,
     )
     return Rendered(files, warnings, minimal_scopes(api))
+
+
+def _unapplied_sanitations(spec: LoadedSpec) -> list[str]:
+    """A warning when the X sanitations shipped with sdkgen would change this spec: it is one
+    they were written for (their targets match), and the client differs without them."""
+    shipped = sorted(OVERLAYS.glob("*.yaml"))
+    if not shipped:
+        return []
+    fixes = [
+        path.name
+        for path in shipped
+        if apply_overlays(spec.document, [path]).applied  # the document itself is not changed
+    ]
+    if not fixes:
+        return []
+    return [
+        f"no overlay applied, but the X sanitations shipped with sdkgen fix this spec "
+        f"({', '.join(fixes)}); pass each as --overlay FILE (they are in {OVERLAYS})"
+    ]
 
 
 def _generate(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     settings = _settings_for(args)
     rendered = render_for(settings)
-    for warning in rendered.warnings:
-        print(f"sdkgen: warning: {warning}", file=sys.stderr)
     files = rendered.files
     changed = write_output(settings.output, files)
+    # After the write: a run that fails prints its one error line and nothing else.
+    for warning in rendered.warnings:
+        print(f"sdkgen: warning: {warning}", file=sys.stderr)
     elapsed = time.perf_counter() - started
     print(
         f"sdkgen: {len(files)} files in {settings.output}, {len(changed)} changed ({elapsed:.2f}s)"

@@ -2,8 +2,8 @@
 # Do not edit: change the generator or its templates and regenerate.
 """The package's command line: log in, check the keys, call any endpoint.
 
-    python -m twitter_api auth login|status|verify|logout [--config PATH] [--profile NAME]
-    python -m twitter_api request METHOD PATH [-d JSON] [-q key=value ...] [--config] [--profile]
+    python -m <package> auth login|status|verify|logout [--config PATH] [--profile NAME]
+    python -m <package> request METHOD PATH [-d JSON] [-q key=value ...] [--config] [--profile]
 
 Results go to stdout, diagnostics to stderr. Exit codes: 0 success, 1 the operation failed
 (not logged in, rejected by X), 2 bad usage or configuration.
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -20,7 +21,9 @@ from typing import TYPE_CHECKING, Any, Final
 
 from ._config import ConfigError, Settings, load_settings
 from ._exceptions import APIError, APIStatusError, OperationNotAllowedError
+from ._names import COMMAND, ENV_CONFIG, ENV_CONFIG_DATA
 from ._secrets import InsecureFileError
+from ._spec_info import PACKAGE_NAME, PACKAGE_VERSION, SPEC_VERSION
 from .auth import OAuth2PKCE
 
 if TYPE_CHECKING:
@@ -28,7 +31,14 @@ if TYPE_CHECKING:
 
 __all__ = ["main"]
 
-PROG: Final = f"python -m {__name__.split('.')[0]}"
+PROG: Final = COMMAND
+# Where each flow's credentials come from, when there is no login to run.
+_NO_LOGIN: Final = {
+    "app": "its client_id and client_secret fetch an app-only token when needed",
+    "bearer": "its bearer token comes from the developer portal",
+    "oauth1": "its access token and secret come from the developer portal",
+}
+USER_FLOWS: Final = frozenset({"pkce", "oauth1"})
 OK: Final = 0
 FAILED: Final = 1
 USAGE: Final = 2
@@ -58,8 +68,7 @@ def _parser() -> argparse.ArgumentParser:
     common.add_argument(
         "--config",
         metavar="PATH",
-        help="Config.toml to read (default: "
-        "TWITTER_API_CONFIG, TWITTER_API_CONFIG_DATA or ./Config.toml)",
+        help=f"Config.toml to read (default: {ENV_CONFIG}, {ENV_CONFIG_DATA} or ./Config.toml)",
     )
     common.add_argument(
         "--profile",
@@ -67,6 +76,11 @@ def _parser() -> argparse.ArgumentParser:
         help="auth profile (default: the default_profile setting, else the first profile)",
     )
     parser = argparse.ArgumentParser(prog=PROG, description="X API client command line")
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"{PACKAGE_NAME} {PACKAGE_VERSION} (spec {SPEC_VERSION})",
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     auth = commands.add_parser("auth", help="log in and check credentials")
@@ -93,12 +107,25 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _how_to_check(settings: Settings) -> str:
+    """The one piece of advice every `auth` command gives for checking a profile."""
+    profile = f" --profile {shlex.quote(settings.profile)}"
+    if settings.flow in USER_FLOWS:
+        return f"`{PROG} auth verify{profile}` checks it"
+    from ._operations import BY_METHOD  # the generated table; imported late like the client
+
+    sample = BY_METHOD.get("get_posts_by_id")
+    call = f"GET {sample.path.replace('{id}', '20')}" if sample else "METHOD PATH"
+    return f"an app-only call checks it: `{PROG} request {call}{profile}`"
+
+
 def _pkce(settings: Settings, action: str) -> OAuth2PKCE | None:
     if isinstance(settings.auth, OAuth2PKCE):
         return settings.auth
+    source = _NO_LOGIN.get(settings.flow, "it has no login")
     print(
-        f"profile {settings.profile!r} uses flow {settings.flow!r}: there is nothing to {action}; "
-        f"`{PROG} auth verify` checks its credentials",
+        f"{PROG}: profile {settings.profile!r} uses flow {settings.flow!r}: {source}, so there "
+        f"is nothing to {action}; {_how_to_check(settings)}",
         file=sys.stderr,
     )
     return None
@@ -121,7 +148,7 @@ def _status(settings: Settings, args: argparse.Namespace) -> int:
     print(f"base_url: {settings.base_url}")
     auth = settings.auth
     if not isinstance(auth, OAuth2PKCE):
-        print("credentials: configured (use `auth verify` to test them)")
+        print(f"credentials: configured ({_how_to_check(settings)})")
         return OK
     print(f"token_store: {auth.token_store.location if auth.token_store else '(memory only)'}")
     token = auth.token
@@ -143,6 +170,13 @@ def _status(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _verify(settings: Settings, args: argparse.Namespace) -> int:
+    if settings.flow not in USER_FLOWS:
+        print(
+            f"{PROG}: profile {settings.profile!r} uses flow {settings.flow!r} (app-only), and "
+            f"`auth verify` asks who the user is (flow pkce or oauth1); {_how_to_check(settings)}",
+            file=sys.stderr,
+        )
+        return USAGE
     with _client(settings) as c:
         # Looked up by name: the runtime is shared by clients of specs without getUsersMe.
         get_users_me: Callable[..., Any] | None = getattr(c, "get_users_me", None)
@@ -153,7 +187,6 @@ def _verify(settings: Settings, args: argparse.Namespace) -> int:
             me = get_users_me(user_fields=["username"])
         except OperationNotAllowedError as exc:
             print(f"{PROG}: {exc}", file=sys.stderr)
-            print("verify needs a user-context profile (flow pkce or oauth1)", file=sys.stderr)
             return FAILED
     user = me.data
     if user is None:

@@ -30,6 +30,9 @@ Every httpx exception is raised as one of these, with the httpx one as `__cause_
 from __future__ import annotations
 
 import json
+import os
+import socket
+import ssl
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final
 
@@ -202,6 +205,33 @@ def status_error(response: httpx.Response, parse_problem: Any) -> APIStatusError
     return cls(f"{message}: {detail}" if detail else message, response=response, problem=problem)
 
 
+def _connection_reason(exc: BaseException, request: httpx.Request | None) -> str:
+    """Why a connection failed, from the OS or TLS error under the httpx one, and to which
+    host: " (Connection refused, 127.0.0.1:9)". Made of error codes and the host only, so
+    nothing a server or a URL's query said gets into the message."""
+    reason = ""
+    seen: BaseException | None = exc
+    for _ in range(8):  # the chain httpx -> httpcore -> OSError is short; bound it anyway
+        if seen is None:
+            break
+        if isinstance(seen, socket.gaierror):
+            reason = "the host name does not resolve"
+            break
+        if isinstance(seen, ssl.SSLError):
+            reason = f"TLS failed: {seen.reason or type(seen).__name__}"
+            break
+        if isinstance(seen, OSError) and isinstance(seen.errno, int) and seen.errno > 0:
+            reason = os.strerror(seen.errno)
+            break
+        seen = seen.__cause__ or seen.__context__
+    host = ""
+    if request is not None and request.url.host:
+        port = request.url.port
+        host = f"{request.url.host}:{port}" if port else request.url.host
+    parts = [p for p in (reason, host) if p]
+    return f" ({', '.join(parts)})" if parts else ""
+
+
 def from_httpx_error(
     exc: Exception, what: str, request: httpx.Request | None, response: httpx.Response | None = None
 ) -> APIError:
@@ -219,7 +249,8 @@ def from_httpx_error(
     if isinstance(exc, httpx.TooManyRedirects):
         return APIConnectionError(f"too many redirects: {what}", request=request)
     if isinstance(exc, httpx.TransportError | httpx.StreamError | httpx.DecodingError):
-        return APIConnectionError(f"connection failed: {what}: {name}", request=request)
+        why = _connection_reason(exc, request)
+        return APIConnectionError(f"connection failed: {what}: {name}{why}", request=request)
     if isinstance(exc, httpx.InvalidURL):
         return APIError(f"invalid URL for {what}: {exc}")
     return APIError(f"{what} failed: {name}: {exc}")

@@ -25,6 +25,7 @@ from generator.load import (
     LoadedSpec,
     Settings,
     SpecLock,
+    cache_dir,
     find_project,
     is_url,
     load_locked_spec,
@@ -79,15 +80,16 @@ def cli_main(argv: Sequence[str]) -> int:
     section = changelog_section(diff, lock.version if old else None, new.version, package_version)
     _append_changelog(settings.output / "CHANGELOG.md", section)
     is_local = not is_url(new.origin)
+    snapshot = _shareable_snapshot(settings.root, new) if is_local else None
     updated = SpecLock(
         lock.path,
         new.origin if not is_local else lock.source_url,
         new.version,
         new.sha256,
-        Path(new.origin).resolve() if is_local else None,
+        snapshot,
         package_version,
     )
-    if not is_local:
+    if snapshot is None:
         store_in_cache(new)
     write_atomic(lock.path, updated.render().encode())
     print(
@@ -97,6 +99,22 @@ def cli_main(argv: Sequence[str]) -> int:
         )
     )
     return 0
+
+
+def _shareable_snapshot(root: Path, new: LoadedSpec) -> Path | None:
+    """The local spec as the lock's snapshot, when every clone finds it at the same relative
+    place: inside the repository or a folder beside it (../shared). A file elsewhere is a
+    path of this machine only: the spec goes to the cache (found there by its sha256)."""
+    path = Path(new.origin).resolve()
+    if path.is_relative_to(root.resolve().parent):
+        return path
+    print(
+        plain_line(
+            f"sdkgen fetch-spec: {new.origin} is outside the repository and the folders beside "
+            f"it; the lock records no snapshot path, the spec is kept in the cache {cache_dir()}"
+        )
+    )
+    return None
 
 
 def version_key(version: str) -> tuple[int, ...] | None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import difflib
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from generator.errors import GeneratorError, pointer
 from generator.load import validate_document
 from generator.model.ir import Api
 from generator.model.operations import parse_operations
@@ -19,9 +21,16 @@ class Selection:
     include_operations: Sequence[str] = ()
     exclude_operations: Sequence[str] = ()
 
+    @property
+    def active(self) -> bool:
+        return any(
+            (self.include_tags, self.exclude_tags, self.include_operations, self.exclude_operations)
+        )
+
 
 def build_api(origin: str, document: dict[str, Any], sha256: str, selection: Selection) -> Api:
     validate_document(origin, document)
+    _check_selection(origin, document, selection)
     registry = SchemaRegistry(document, origin)
     operations = parse_operations(
         document,
@@ -31,10 +40,12 @@ def build_api(origin: str, document: dict[str, Any], sha256: str, selection: Sel
         include_operations=selection.include_operations,
         exclude_operations=selection.exclude_operations,
     )
-    # Every component schema gets its class, used by the selected operations or not:
-    # users type their own code with them.
-    for name in sorted(registry.components):
-        registry.component_type(name)
+    # Without a filter every component schema gets its class, used by an operation or not:
+    # users type their own code with them. With one, only the schemas the selected operations
+    # reach (built as their types were) are generated.
+    if not selection.active:
+        for name in sorted(registry.components):
+            registry.component_type(name)
     problem = None
     if "Problem" in registry.components:
         # Error bodies are parsed with the spec's Problem union (X's); a plain object schema
@@ -68,6 +79,40 @@ def build_api(origin: str, document: dict[str, Any], sha256: str, selection: Sel
         aliases=sorted(registry.aliases, key=lambda a: a.name),
         problem=problem,
     )
+
+
+def _check_selection(origin: str, document: dict[str, Any], selection: Selection) -> None:
+    """Every tag and operationId a filter names exists in the spec."""
+    tags: set[str] = set()
+    operation_ids: set[str] = set()
+    for item in _mapping(document.get("paths")).values():
+        for op in _mapping(item).values():
+            if isinstance(op, dict) and isinstance(op.get("operationId"), str):
+                operation_ids.add(op["operationId"])
+                tags.update(str(t) for t in op.get("tags") or ["default"])
+    _check_names(origin, "tag", selection.include_tags, selection.exclude_tags, tags)
+    _check_names(
+        origin,
+        "operationId",
+        selection.include_operations,
+        selection.exclude_operations,
+        operation_ids,
+    )
+
+
+def _check_names(
+    origin: str, kind: str, include: Iterable[str], exclude: Iterable[str], known: set[str]
+) -> None:
+    for name in [*include, *exclude]:
+        if name in known:
+            continue
+        close = difflib.get_close_matches(name, sorted(known), n=3, cutoff=0.7)
+        if not close:  # "Post" for "Posts": a prefix is closer than the ratio says
+            close = sorted(k for k in known if k.lower().startswith(name.lower()))[:3]
+        hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+        raise GeneratorError(
+            origin, pointer("paths"), f"no operation has the {kind} {name!r}{hint}"
+        )
 
 
 def _mapping(value: Any) -> dict[str, Any]:

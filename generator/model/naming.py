@@ -15,12 +15,12 @@ import hashlib
 import keyword
 import re
 from collections.abc import Iterable
-from pathlib import Path
 
 from openapi_python_client.strings import pascal_case, snake_case
 
 from generator import unasync
 from generator.encode import Code, ascii_words
+from generator.resources import RUNTIME
 
 __all__ = [
     "CLASS_RESERVED",
@@ -79,9 +79,8 @@ GENERATED_NAMES = frozenset(
 ANNOTATION_BUILTINS = frozenset({"bool", "bytes", "dict", "float", "int", "list", "str"})
 CLASS_RESERVED = BUILTINS | GENERATED_NAMES
 
-_RUNTIME = Path(__file__).resolve().parents[2] / "templates" / "runtime" / "twitter_api"
 # The shared client base, and the async client (the sync one is derived from it).
-_RUNTIME_CLIENTS = (_RUNTIME / "_base_client.py", _RUNTIME / "_async_base_client.py")
+_RUNTIME_CLIENTS = (RUNTIME / "_base_client.py", RUNTIME / "_async_base_client.py")
 
 
 def _runtime_client_names() -> frozenset[str]:

@@ -138,10 +138,20 @@ def test_request_sends_query_and_json_body(loopback_fake: FakeX, tmp_path: Path)
 
 def test_failures_have_exit_codes_and_messages(loopback_fake: FakeX, tmp_path: Path) -> None:
     config = str(write_config(tmp_path, loopback_fake))
-    not_user = cli("auth", "verify", "--config", config, "--profile", "app")
-    assert not_user.returncode == 1
-    assert "user-context" in not_user.stderr
-    assert cli("auth", "login", "--config", config, "--profile", "app").returncode == 2
+    # Every auth command gives an app-only profile the same advice: how to check it.
+    advice = (
+        "an app-only call checks it: `python -m twitter_api request GET /2/tweets/20 --profile app`"
+    )
+    for action in ("verify", "login", "logout"):
+        result = cli("auth", action, "--config", config, "--profile", "app")
+        assert result.returncode == 2
+        assert result.stderr.startswith("python -m twitter_api: profile 'app' uses flow 'bearer'")
+        assert result.stderr.rstrip().endswith(advice), result.stderr
+    status = cli("auth", "status", "--config", config, "--profile", "app")
+    assert status.returncode == 0 and f"credentials: configured ({advice})" in status.stdout
+    version = cli("--version")
+    assert version.returncode == 0 and version.stdout.startswith("twitter_api ")
+    assert "(spec 2.167)" in version.stdout
     bad_json = cli("request", "POST", "/echo", "-d", "{nope", "--config", config)
     assert bad_json.returncode == 2
     assert "-d is not usable JSON" in bad_json.stderr

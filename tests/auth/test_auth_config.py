@@ -253,11 +253,11 @@ def test_every_problem_is_reported_with_its_location(tmp_path: Path) -> None:
     name = str(config)
     assert problems(caught) == [
         f"{name}:3:1: unknown key `colour` in [twitter_api]",
-        f"{name}:10:1: unknown key `clientid` in profile `bot`",
+        f"{name}:10:1: unknown key `clientid` in profile `bot`; did you mean `client_id`?",
         f"{name}:2:1: `timeout` in [twitter_api] must be a positive number of seconds",
         f"{name}:7:1: `redirect_uri` in profile `bot` must be an http(s) URL, not '127.0.0.1:8976'",
         f"{name}:8:1: `scopes` in profile `bot` names scopes the API does not define: "
-        "'tweets.write'",
+        "'tweets.write'; did you mean `tweet.write`?",
         f"{name}:14:1: `flow` in profile `other` must be one of 'pkce', 'app', 'bearer', "
         "'oauth1', not 'telepathy'",
         f"{name}:5:1: value not provided for required key `client_id` in profile `bot` "
@@ -449,3 +449,22 @@ def test_a_readable_token_store_is_refused(tmp_path: Path) -> None:
     store = tmp_path / "state" / "bot.json"
     assert message.startswith(f"{config}:10:1: the token store {store} is readable")
     assert f"chmod 600 {store}" in message
+
+
+def test_a_misspelt_flow_or_module_key_gets_a_suggestion(tmp_path: Path) -> None:
+    config = write(
+        tmp_path / "Config.toml",
+        """
+        [twitter_api]
+        timout = 3
+        [twitter_api.profiles.a]
+        flow = "pcke"
+        """,
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_settings(config)
+    assert problems(caught) == [
+        f"{config}:2:1: unknown key `timout` in [twitter_api]; did you mean `timeout`?",
+        f"{config}:4:1: `flow` in profile `a` must be one of 'pkce', 'app', 'bearer', "
+        "'oauth1', not 'pcke'; did you mean `pkce`?",
+    ]

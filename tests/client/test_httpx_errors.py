@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
+import ssl
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -316,7 +318,8 @@ def test_illegal_header_value_is_a_local_protocol_error(
 def test_broken_status_line_is_a_remote_protocol_error() -> None:
     with Loopback(broken_status_line) as server, sync_client(server.url, max_retries=0) as c:
         error = raised(lambda: c.get_posts_by_id("20"), APIConnectionError)
-    assert str(error) == "connection failed: GET /2/tweets/20: RemoteProtocolError"
+    host = server.url.removeprefix("http://")
+    assert str(error) == f"connection failed: GET /2/tweets/20: RemoteProtocolError ({host})"
     assert isinstance(error.__cause__, httpx.RemoteProtocolError)
 
 
@@ -356,7 +359,7 @@ def test_stream_error_from_a_transport() -> None:
     transport = httpx.MockTransport(handler)
     with sync_client("http://127.0.0.1:9", http_client=httpx.Client(transport=transport)) as c:
         error = raised(lambda: c.get_posts_by_id("20"), APIConnectionError)
-    assert str(error) == "connection failed: GET /2/tweets/20: StreamConsumed"
+    assert str(error) == "connection failed: GET /2/tweets/20: StreamConsumed (127.0.0.1:9)"
     assert isinstance(error.__cause__, httpx.StreamConsumed)
 
 
@@ -488,3 +491,33 @@ def test_refresh_with_an_undecodable_token_response_sync_and_async() -> None:
     for e in (error, async_error):
         assert isinstance(e.__cause__, httpx.DecodingError)
     assert [r.path for r in server.requests] == ["/2/oauth2/token", "/2/oauth2/token"]
+
+
+def test_a_connection_failure_says_why_and_to_which_host() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    # Nothing listens on that port now: the OS refuses the connection.
+    with sync_client(f"http://127.0.0.1:{port}", max_retries=0) as c:
+        refused = raised(lambda: c.get_posts_by_id("20"), APIConnectionError)
+    assert str(refused) == (
+        f"connection failed: GET /2/tweets/20: ConnectError (Connection refused, 127.0.0.1:{port})"
+    )
+
+    tls = ssl.SSLCertVerificationError(1, "certificate verify failed: self-signed certificate")
+    tls.reason = "CERTIFICATE_VERIFY_FAILED"
+    causes: list[BaseException] = [socket.gaierror(-2, "Name or service not known"), tls]
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("details", request=request) from causes.pop(0)
+
+    transport = httpx.MockTransport(handler)
+    with sync_client(
+        "https://api.x.com", http_client=httpx.Client(transport=transport), max_retries=0
+    ) as c:
+        unresolved = raised(lambda: c.get_posts_by_id("20"), APIConnectionError)
+        untrusted = raised(lambda: c.get_posts_by_id("20"), APIConnectionError)
+    assert str(unresolved).endswith("ConnectError (the host name does not resolve, api.x.com)")
+    assert str(untrusted).endswith(
+        "ConnectError (TLS failed: CERTIFICATE_VERIFY_FAILED, api.x.com)"
+    )

@@ -39,7 +39,11 @@ def _lock(project: Path) -> dict[str, str]:
     return tomllib.loads((project / "spec" / "lock.toml").read_text())
 
 
-def test_chain_regenerates_with_changelog_and_semver(tmp_path: Path) -> None:
+def test_chain_regenerates_with_changelog_and_semver(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The snapshots lie outside the project and beside it: fetch-spec keeps them in the cache.
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     project = _project(tmp_path, "2.152")
     assert run_sdkgen("generate", cwd=project).returncode == 0
     versions = ["1.0.0"]
@@ -454,3 +458,35 @@ def test_a_spec_that_validates_but_does_not_generate_is_not_pinned(
     assert expected in err and err.startswith("sdkgen: error: ")
     assert err.count("\n") == 1
     assert _unchanged(project, before)
+
+
+def test_the_lock_records_a_snapshot_path_relative_to_the_repository(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    project = _project(tmp_path / "work", "2.159")
+    assert run_sdkgen("generate", cwd=project).returncode == 0
+    beside = tmp_path / "work" / "shared" / "x-2.167.json"
+    beside.parent.mkdir()
+    beside.write_bytes(SNAPSHOTS["2.167"].read_bytes())
+    fetched = run_sdkgen("fetch-spec", "--from", str(beside), cwd=project)
+    assert fetched.returncode == 0, fetched.stderr
+    assert _lock(project)["snapshot"] == "../../shared/x-2.167.json"
+    assert run_sdkgen("generate", cwd=project).returncode == 0
+
+    # A file elsewhere on this machine: no path of it in the lock; the cache holds the spec.
+    project = _project(tmp_path / "other", "2.159")
+    assert run_sdkgen("generate", cwd=project).returncode == 0
+    elsewhere = tmp_path / "downloads" / "x-2.167.json"
+    elsewhere.parent.mkdir()
+    elsewhere.write_bytes(SNAPSHOTS["2.167"].read_bytes())
+    fetched = run_sdkgen("fetch-spec", "--from", str(elsewhere), cwd=project)
+    assert fetched.returncode == 0, fetched.stderr
+    lock_text = (project / "spec" / "lock.toml").read_text()
+    assert "snapshot" not in _lock(project) and str(tmp_path) not in lock_text
+    assert "the lock records no snapshot path" in fetched.stdout
+    sha = _lock(project)["sha256"]
+    assert (tmp_path / "cache" / "sdkgen" / "specs" / f"{sha}.json").is_file()
+    elsewhere.unlink()
+    generated = run_sdkgen("generate", cwd=project)
+    assert generated.returncode == 0, generated.stderr

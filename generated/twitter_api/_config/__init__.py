@@ -2,14 +2,14 @@
 # Do not edit: change the generator or its templates and regenerate.
 """Config.toml: the runtime settings and auth profiles, Ballerina style.
 
-    [twitter_api]                       # one table per module; other modules' tables are ignored
+    [<package>]                         # one table per module; other modules' tables are ignored
     base_url = "https://api.x.com"      # optional
     timeout = 30.0                      # optional, seconds
     default_profile = "bot"             # optional; else the first profile defined
     allow_insecure_permissions = false  # optional; true accepts secret files others can read
     allow_insecure_http = false         # optional (here or in a profile); true allows http URLs
 
-    [twitter_api.profiles.bot]
+    [<package>.profiles.bot]
     flow = "pkce"                       # "pkce" | "app" | "bearer" | "oauth1"
     client_id = "..."                   # client_id and secrets: "literal", { env = "NAME" }
     client_secret = { env = "X_SECRET" }  #   or { file = "PATH" } (relative to the config file)
@@ -17,12 +17,14 @@
 
 Sources, highest precedence first (a key set by a higher source wins, key by key):
 
-1. environment variables `TWITTER_API_<PROFILE>_<KEY>` (e.g. `TWITTER_API_BOT_CLIENT_ID`; the
-   profile name upper-cased with non-alphanumerics as `_`) and `TWITTER_API_<KEY>` for the
-   module keys (`TWITTER_API_TIMEOUT`). Variables that match no key are ignored.
-2. the files given as `path` (one path or a list), or else listed in `TWITTER_API_CONFIG`
+1. environment variables `<PACKAGE>_<PROFILE>_<KEY>` (e.g. `<PACKAGE>_BOT_CLIENT_ID`; the
+   profile name upper-cased with non-alphanumerics as `_`) and `<PACKAGE>_<KEY>` for the
+   module keys (`<PACKAGE>_TIMEOUT`). Variables that match no key are ignored.
+2. the files given as `path` (one path or a list), or else listed in `<PACKAGE>_CONFIG`
    (separated by `os.pathsep`); an earlier file wins over a later one.
-3. inline TOML in `TWITTER_API_CONFIG_DATA`.
+3. inline TOML in `<PACKAGE>_CONFIG_DATA`.
+
+`<package>` is the package's generated name (`_names.TABLE`), `<PACKAGE>` the same upper-cased.
 4. `./Config.toml`, read only when none of the three above is given.
 
 Every problem is collected and reported at once in a `ConfigError`, each naming the key, the

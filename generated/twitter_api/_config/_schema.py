@@ -9,18 +9,20 @@ result handed to a client (`Settings`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import difflib
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final, Literal
 
 import httpx
 
 from .._exceptions import APIError
+from .._names import ENV_CONFIG as ENV_CONFIG
+from .._names import ENV_CONFIG_DATA as ENV_CONFIG_DATA
+from .._names import ENV_PREFIX as ENV_PREFIX
+from .._names import TABLE
 
-MODULE: Final = __name__.split(".")[0]  # the table name follows the package name
-ENV_PREFIX: Final = MODULE.upper()
-ENV_CONFIG: Final = f"{ENV_PREFIX}_CONFIG"
-ENV_CONFIG_DATA: Final = f"{ENV_PREFIX}_CONFIG_DATA"
+MODULE: Final = TABLE  # the table name follows the package name
 DEFAULT_FILE: Final = "Config.toml"
 DEFAULT_TIMEOUT: Final = 30.0
 
@@ -68,6 +70,12 @@ FLOWS: Final[Mapping[str, tuple[frozenset[str], frozenset[str]]]] = {
         frozenset(),
     ),
 }
+
+
+def did_you_mean(name: str, choices: Iterable[str]) -> str:
+    """ "; did you mean `x`?" when one of `choices` is close to the misspelt `name`, else ""."""
+    close = difflib.get_close_matches(name, sorted(choices), n=1, cutoff=0.7)
+    return f"; did you mean `{close[0]}`?" if close else ""
 
 
 @dataclass(frozen=True, slots=True)

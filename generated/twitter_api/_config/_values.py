@@ -14,7 +14,7 @@ from typing import Final
 from urllib.parse import urlsplit
 
 from .. import _spec_info
-from ._schema import FLOWS, MODULE_KEYS, PROFILE_KEYS, Kind, Problems, describe
+from ._schema import FLOWS, MODULE_KEYS, PROFILE_KEYS, Kind, Problems, describe, did_you_mean
 from ._sources import Merged, Value
 
 _BOOLS: Final = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
@@ -71,7 +71,8 @@ def typed(kind: Kind, value: Value, key: str, profile: str | None, problems: Pro
             return None
         unknown = [s for s in raw if s not in _spec_info.OAUTH2_SCOPES]
         if unknown:
-            bad(f"names scopes the API does not define: {', '.join(map(repr, unknown))}")
+            hints = "".join(did_you_mean(s, _spec_info.OAUTH2_SCOPES) for s in unknown[:1])
+            bad(f"names scopes the API does not define: {', '.join(map(repr, unknown))}{hints}")
             return None
         return raw
     if kind == "number":
@@ -96,7 +97,7 @@ def typed(kind: Kind, value: Value, key: str, profile: str | None, problems: Pro
         bad("must be a non-empty string")
         return None
     if kind == "flow" and raw not in FLOWS:
-        bad(f"must be one of {', '.join(map(repr, FLOWS))}, not {raw!r}")
+        bad(f"must be one of {', '.join(map(repr, FLOWS))}, not {raw!r}{did_you_mean(raw, FLOWS)}")
         return None
     if kind == "url":
         try:

@@ -1,4 +1,4 @@
-"""`python -m twitter_api ...`: see `_cli`."""
+"""`python -m <package> ...`: see `_cli`."""
 
 import sys
 

@@ -2,7 +2,8 @@
 
 Nothing here logs a secret on purpose; the filter is a second line of defence for values
 that reach a message by accident (a URL with a code, an error body echoing a token).
-`TWITTER_API_LOG=debug|info` turns on a stderr handler without touching `logging` config.
+`<PACKAGE>_LOG=debug|info` (`_names.ENV_LOG`) turns on a stderr handler without touching the
+`logging` configuration.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import logging
 import os
 import re
 from typing import Final
+
+from ._names import ENV_LOG
 
 __all__ = ["RedactingFilter", "configure_from_env", "redact"]
 
@@ -98,14 +101,14 @@ def package_logger(name: str = PACKAGE) -> logging.Logger:
 
 
 def configure_from_env() -> None:
-    level = os.environ.get("TWITTER_API_LOG", "").strip().upper()
+    level = os.environ.get(ENV_LOG, "").strip().upper()
     if level not in ("DEBUG", "INFO"):
         return
     logger = package_logger()
     logger.setLevel(level)
-    if not any(getattr(h, "_twitter_api", False) for h in logger.handlers):
+    if not any(getattr(h, "_package_handler", False) for h in logger.handlers):
         handler = logging.StreamHandler()
         handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
         handler.addFilter(_FILTER)  # records of child loggers pass handler filters too
-        handler._twitter_api = True  # type: ignore[attr-defined]
+        handler._package_handler = True  # type: ignore[attr-defined]
         logger.addHandler(handler)

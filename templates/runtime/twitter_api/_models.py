@@ -118,7 +118,7 @@ DATETIME = _DateTime("date-time", str)
 class ModelRef(Converter):
     """A reference to a generated model class, imported on first use.
 
-    Importing lazily keeps `import twitter_api` from loading hundreds of model modules.
+    Importing lazily keeps importing the package from loading hundreds of model modules.
     """
 
     __slots__ = ("_cls", "module", "name", "package")

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Final
 
 from ._exceptions import APIError
+from ._names import TABLE
 
 __all__ = [
     "InsecureFileError",
@@ -73,7 +74,7 @@ class InsecureFileError(APIError):
         super().__init__(
             f"refusing to use {path}: it holds {what} and group or others can read it "
             f"(mode {mode:04o}); fix: chmod 600 {path} "
-            "(or set allow_insecure_permissions = true in [twitter_api] to accept the risk)"
+            f"(or set allow_insecure_permissions = true in [{TABLE}] to accept the risk)"
         )
         self.path = path
         self.mode = mode

@@ -1,6 +1,6 @@
 """The sources of a configuration, read and merged by precedence, each value with its origin.
 
-TOML layers (named files, or `TWITTER_API_CONFIG`; the inline `TWITTER_API_CONFIG_DATA`; or
+TOML layers (named files, or `<PACKAGE>_CONFIG`; the inline `<PACKAGE>_CONFIG_DATA`; or
 the implicit `./Config.toml`) are merged lowest precedence first, then the per-key environment
 variables on top. Every value keeps where it was set, for messages and for the trust checks.
 Files are read through `_files.read_small_file`, which checks the opened descriptor.
@@ -28,6 +28,7 @@ from ._schema import (
     PROFILE_KEYS,
     Location,
     Problems,
+    did_you_mean,
 )
 
 PathArg = str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | None
@@ -178,7 +179,8 @@ def _merge_layer(layer: Layer, merged: Merged, problems: Problems) -> None:
         elif key in MODULE_KEYS:
             merged.module[key] = Value(raw, where, layer.base_dir, layer.file, layer=layer)
         else:
-            problems.add(where, f"unknown key `{key}` in [{MODULE}]", key)
+            hint = did_you_mean(key, [*MODULE_KEYS, "profiles"])
+            problems.add(where, f"unknown key `{key}` in [{MODULE}]{hint}", key)
 
 
 def _merge_profile(
@@ -197,7 +199,8 @@ def _merge_profile(
             if PROFILE_KEYS[key] == "secret" and isinstance(raw, str) and layer.file is not None:
                 merged.literal_secrets.append((layer, key, where))
         else:
-            problems.add(where, f"unknown key `{key}` in profile `{name}`", key, name)
+            hint = did_you_mean(key, PROFILE_KEYS)
+            problems.add(where, f"unknown key `{key}` in profile `{name}`{hint}", key, name)
 
 
 def _env_name(profile: str) -> str:

@@ -16,6 +16,7 @@ Messages never contain a secret, a token, an authorization code or a PKCE verifi
 from __future__ import annotations
 
 from .._exceptions import APIConnectionError, APIError
+from .._names import LOGIN_COMMAND
 
 __all__ = [
     "AccessDeniedError",
@@ -45,7 +46,7 @@ class OAuthError(AuthError):
         if status_code is not None:
             text += f" (HTTP {status_code})"
         if error == "invalid_grant":
-            text += "; log in again (python -m twitter_api auth login)"
+            text += f"; log in again ({LOGIN_COMMAND})"
         super().__init__(text)
         self.error = error
         self.description = description

@@ -26,6 +26,7 @@ from .. import _spec_info
 from .._endpoints import check_credential_url
 from .._exceptions import HTTPX_ERRORS
 from .._logging import package_logger
+from .._names import LOGIN_COMMAND
 from .._secrets import Secret
 from ._errors import AccessDeniedError, AuthError, NotLoggedInError, OAuthError, StateMismatchError
 from ._flow import Flow, FlowAuth, SubFlow, TakeLock, call, send
@@ -47,7 +48,7 @@ logger = package_logger(__name__)
 
 OFFLINE_ACCESS: Final = "offline.access"
 _MAX_PENDING: Final = 16
-_LOGIN_HINT: Final = "log in first (python -m twitter_api auth login)"
+_LOGIN_HINT: Final = f"log in first ({LOGIN_COMMAND})"
 
 
 class OAuth2PKCE(FlowAuth):
