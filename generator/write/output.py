@@ -190,7 +190,8 @@ def _create(root: Path, files: dict[str, bytes]) -> list[str]:
 def _update(root: Path, files: dict[str, bytes]) -> list[str]:
     owned = read_manifest(root)
     if owned is None:
-        if any(root.iterdir()):
+        # The changelog is written by `fetch-spec` before a first generation: not a user's file.
+        if any(entry.name not in _UNMANAGED_FILES for entry in root.iterdir()):
             raise GeneratorError(
                 str(root),
                 "",

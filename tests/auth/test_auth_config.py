@@ -322,7 +322,8 @@ def test_inline_data_and_environment_locations(tmp_path: Path) -> None:
         "environment variable TWITTER_API_TIMEOUT: `timeout` in [twitter_api] must be a number "
         "of seconds, not 'never'",
         "TWITTER_API_CONFIG_DATA:3:1: `bearer_token` in profile `b` must be a non-empty string, "
-        '{ env = "NAME" } or { file = "PATH" }',
+        '{ env = "NAME" }, { file = "PATH" }, { keyring = "SERVICE/NAME" } or '
+        '{ command = ["program", "arg", ...] }',
     ]
 
 
@@ -382,7 +383,8 @@ def test_nested_and_dotted_keys_are_located(tmp_path: Path) -> None:
     assert problems(caught) == [
         f"{config}:3:1: unknown key `note` in [twitter_api]",
         f"{config}:7:1: `bearer_token` in profile `a` must be a non-empty string, "
-        '{ env = "NAME" } or { file = "PATH" }',
+        '{ env = "NAME" }, { file = "PATH" }, { keyring = "SERVICE/NAME" } or '
+        '{ command = ["program", "arg", ...] }',
     ]
 
 

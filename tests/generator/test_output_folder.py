@@ -75,6 +75,15 @@ def test_an_empty_folder_is_taken_and_gets_a_manifest(tmp_path: Path) -> None:
     assert "twitter_api/_client.py" in on_disk
 
 
+def test_a_folder_holding_only_the_changelog_is_taken(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "CHANGELOG.md").write_text("# Changelog\n")
+    assert _generate(out).returncode == 0
+    assert (out / "CHANGELOG.md").read_text() == "# Changelog\n"
+    assert "CHANGELOG.md" not in json.loads((out / MANIFEST).read_text())["files"]
+
+
 def test_regenerating_leaves_a_users_files_byte_for_byte(tmp_path: Path) -> None:
     out = tmp_path / "out"
     assert _generate(out).returncode == 0
