@@ -68,7 +68,7 @@ class AsyncAPIClient(_ClientBase[httpx.AsyncClient]):
         await self.aclose()
 
     async def _sleep(self, seconds: float) -> None:
-        # Imported here: `import twitter_api` must not load asyncio (the sync twin: time).
+        # Imported here: importing the package must not load asyncio (the sync twin: time).
         import asyncio
 
         await asyncio.sleep(seconds)

@@ -69,7 +69,7 @@ class SyncAPIClient(_ClientBase[httpx.Client]):
         self.close()
 
     def _sleep(self, seconds: float) -> None:
-        # Imported here: `import twitter_api` must not load asyncio (the sync twin: time).
+        # Imported here: importing the package must not load asyncio (the sync twin: time).
         import time
 
         time.sleep(seconds)

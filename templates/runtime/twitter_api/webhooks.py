@@ -1,6 +1,6 @@
 """Receiving X webhooks: the CRC challenge, the delivery signature, the event payload.
 
-    from twitter_api import webhooks
+    from <package> import webhooks
 
     # GET <your url>?crc_token=...  ->  answer with this JSON object
     webhooks.crc_response(crc_token, consumer_secret)   # {"response_token": "sha256=..."}

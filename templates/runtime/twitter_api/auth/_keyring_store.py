@@ -1,6 +1,6 @@
 """Tokens in the OS credential store (macOS Keychain, Windows Credential Locker, Secret Service).
 
-Through the `keyring` package (the `keyring` extra). The entry is service `twitter_api` (or the
+Through the `keyring` package (the `keyring` extra). The entry is service `<package name>` (or the
 one named after `keyring:`), user name = the profile; its password is the same JSON record the
 file store keeps. Refreshes are locked across the processes of this machine with a lock file in
 the state directory, which holds no secret.
@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 from typing import Final
 
+from .._names import TABLE
 from ._errors import TokenStoreError
 from ._single_flight import RefreshLock
 from ._store import decode_record, encode_record
@@ -20,7 +21,7 @@ from ._token import Token
 
 __all__ = ["DEFAULT_SERVICE", "KeyringTokenStore"]
 
-DEFAULT_SERVICE: Final = "twitter_api"
+DEFAULT_SERVICE: Final = TABLE
 
 
 def _require_keyring() -> None:
@@ -49,7 +50,7 @@ class KeyringTokenStore:
     def lock_path(self) -> Path:
         state = os.environ.get("XDG_STATE_HOME") or os.path.expanduser("~/.local/state")
         digest = hashlib.sha256(self.location.encode()).hexdigest()[:16]
-        return Path(state) / "twitter_api" / f"keyring-{digest}.lock"
+        return Path(state) / TABLE / f"keyring-{digest}.lock"
 
     def lock(self) -> RefreshLock:
         return RefreshLock(self.lock_path)

@@ -55,7 +55,7 @@ class OAuth2PKCE(FlowAuth):
     """User-context OAuth 2.0 (authorization code + PKCE) for X.
 
     Without `token_store` the token lives only in this object; a path, `"keyring:"` or a
-    `redis://` URL names a store (see `twitter_api.auth.TokenStore`). `client_secret` makes this a
+    `redis://` URL names a store (see `auth.TokenStore`). `client_secret` makes this a
     confidential client (HTTP Basic at the token endpoint); without it, a public one.
     `http_client` is used by `complete()` and `revoke()`; API calls refresh through the client
     that sends them. Endpoint URLs must be https (or on a loopback host) unless

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Final, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from .._logging import package_logger
+from .._names import TABLE
 from .._secrets import Secret
 from ._errors import TokenStoreError, TokenStoreUnavailableError
 from ._single_flight import POLL_FIRST, POLL_MAX, TwoLevelLock
@@ -36,7 +37,7 @@ __all__ = ["DEFAULT_KEY_PREFIX", "DEFAULT_LEASE", "RedisLock", "RedisTokenStore"
 
 logger = package_logger(__name__)
 
-DEFAULT_KEY_PREFIX: Final = "twitter_api:"
+DEFAULT_KEY_PREFIX: Final = f"{TABLE}:"
 # Longer than a token request can take (the default HTTP timeout is 30 s), so a live holder
 # keeps the lock; a crashed one blocks the others for at most this long.
 DEFAULT_LEASE: Final = 45.0
