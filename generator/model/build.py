@@ -6,8 +6,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from generator.errors import pointer
 from generator.load import validate_document
 from generator.model.ir import Api
+from generator.model.naming import class_name
 from generator.model.operations import parse_operations
 from generator.model.schemas import SchemaRegistry, const_name
 
@@ -22,6 +24,8 @@ class Selection:
 
 def build_api(origin: str, document: dict[str, Any], sha256: str, selection: Selection) -> Api:
     validate_document(origin, document)
+    if "paths" not in document:  # 3.1: a document of webhooks or components only
+        document = {**document, "paths": {}}
     registry = SchemaRegistry(document, origin)
     operations = parse_operations(
         document,
@@ -35,6 +39,7 @@ def build_api(origin: str, document: dict[str, Any], sha256: str, selection: Sel
     # users type their own code with them.
     for name in sorted(registry.components):
         registry.component_type(name)
+    _webhook_models(document, registry)
     problem = None
     if "Problem" in registry.components:
         # Error bodies are parsed with the spec's Problem union (X's); a plain object schema
@@ -68,6 +73,28 @@ def build_api(origin: str, document: dict[str, Any], sha256: str, selection: Sel
         aliases=sorted(registry.aliases, key=lambda a: a.name),
         problem=problem,
     )
+
+
+def _webhook_models(document: dict[str, Any], registry: SchemaRegistry) -> None:
+    """Classes for the payloads of 3.1 `webhooks`: requests the API sends, so no operations;
+    users parse what their server receives with them (`Model.from_dict`)."""
+    webhooks = _mapping(document.get("webhooks"))
+    for name in sorted(webhooks, key=str):
+        item = _mapping(webhooks[name])
+        for method in sorted(item):
+            body = _mapping(_mapping(item[method]).get("requestBody"))
+            if "$ref" in body:
+                continue  # a shared request body: its schema is a component already
+            for media, content in sorted(_mapping(body.get("content")).items()):
+                schema = _mapping(content).get("schema")
+                if isinstance(schema, dict) and "$ref" not in schema:
+                    where = pointer("webhooks", name, method, "requestBody", "content", media)
+                    registry.type_of(
+                        schema,
+                        hint=f"{class_name(str(name))}Payload",
+                        module=registry.tag_module("webhooks"),
+                        where=f"{where}/schema",
+                    )
 
 
 def _mapping(value: Any) -> dict[str, Any]:

@@ -10,25 +10,17 @@ from __future__ import annotations
 
 import ast
 import builtins
-import contextlib
-import importlib
-import io
-import itertools
-import json
-import sys
 import tomllib
 import typing
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from generator.cli import main as sdkgen_main
+from tests.spec_package import generate, imported
 
 SENTINEL = "SDKGEN_SENTINEL"
 CODE = f"__import__('builtins').__setattr__('{SENTINEL}', 1)"
@@ -188,46 +180,8 @@ def _escape(name: str) -> str:
     return name.replace("~", "~0").replace("/", "~1")
 
 
-_counter = itertools.count()
-
-
 def _generate(spec: dict[str, Any], root: Path) -> tuple[int, str, Path, str]:
-    n = next(_counter)
-    package = f"untrusted_{n}"
-    spec_path = root / f"spec{n}.json"
-    spec_path.write_text(json.dumps(spec), encoding="utf-8")
-    out = root / f"out{n}"
-    err = io.StringIO()
-    # From a folder outside any project: no [tool.sdkgen], overlays or auth profile apply.
-    with (
-        contextlib.chdir(root),
-        contextlib.redirect_stderr(err),
-        contextlib.redirect_stdout(io.StringIO()),
-    ):
-        code = sdkgen_main(
-            ["generate", "--spec", str(spec_path), "--output", str(out), "--package-name", package]
-        )
-    return code, err.getvalue(), out, package
-
-
-@contextlib.contextmanager
-def _imported(out: Path, package: str) -> Iterator[dict[str, ModuleType]]:
-    """Every module of the generated package, imported; then forgotten again."""
-    sys.path.insert(0, str(out))
-    modules: dict[str, ModuleType] = {}
-    try:
-        for path in sorted((out / package).rglob("*.py")):
-            rel = path.relative_to(out).with_suffix("")
-            parts = rel.parts[:-1] if rel.name == "__init__" else rel.parts
-            if parts[-1] == "__main__":
-                continue
-            name = ".".join(parts)
-            modules[name] = importlib.import_module(name)
-        yield modules
-    finally:
-        sys.path.remove(str(out))
-        for name in [m for m in sys.modules if m == package or m.startswith(f"{package}.")]:
-            del sys.modules[name]
+    return generate(spec, root, "untrusted")
 
 
 def _check_package(slots: Slots, out: Path, package: str) -> None:
@@ -243,7 +197,7 @@ def _check_package(slots: Slots, out: Path, package: str) -> None:
     assert "<script>" not in readme
 
     assert not hasattr(builtins, SENTINEL)
-    with _imported(out, package) as modules:
+    with imported(out, package) as modules:
         root = modules[package]
         root.Client(base_url="https://api.example.test").close()
         root.AsyncClient(base_url="https://api.example.test")
@@ -316,7 +270,7 @@ def test_a_description_ending_in_a_quote_reads_as_written(tmp_path: Path) -> Non
     slots = Slots(property_description='The media kind, e.g. "photo"', description='x "y"')
     code, err, out, package = _generate(spec_for(slots), tmp_path)
     assert code == 0, err
-    with _imported(out, package) as modules:
+    with imported(out, package) as modules:
         model = modules[f"{package}.models"].Thing
         assert model.__doc__ == 'x "y"'
 
@@ -339,7 +293,7 @@ def test_colliding_and_reserved_names_get_stable_distinct_identifiers(tmp_path: 
     assert client.replace(first[3], "") == again.replace(second[3], "")
     methods = {n.name for n in ast.walk(ast.parse(client)) if isinstance(n, ast.FunctionDef)}
     assert {"request_", "request_2", "close_", "print_"} <= methods
-    with _imported(first[2], first[3]) as modules:
+    with imported(first[2], first[3]) as modules:
         root = modules[first[3]]
         assert root.Client.request is not root.Client.request_
         model = modules[f"{first[3]}.models"].Thing

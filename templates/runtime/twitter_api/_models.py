@@ -33,9 +33,11 @@ __all__ = [
     "MapOf",
     "Model",
     "ModelRef",
+    "Nullable",
     "OneOf",
     "ResponseValidationError",
     "Scalar",
+    "TupleOf",
     "alias",
     "dump",
     "one_of",
@@ -223,6 +225,53 @@ class MapOf(Converter):
             return
         for k, v in raw.items():
             self.value.check(v, f"{where}.{k}", out)
+
+
+class Nullable(Converter):
+    """A value that may also be JSON null (3.0 `nullable`, a 3.1 `"null"` type)."""
+
+    __slots__ = ("inner",)
+
+    def __init__(self, inner: Converter) -> None:
+        self.inner = inner
+
+    def bind(self, package: str) -> None:
+        self.inner.bind(package)
+
+    def load(self, raw: Any) -> Any:
+        return None if raw is None else self.inner.load(raw)
+
+    def check(self, raw: Any, where: str, out: list[str]) -> None:
+        if raw is not None:
+            self.inner.check(raw, where, out)
+
+
+class TupleOf(Converter):
+    """A 3.1 `prefixItems` array: one converter per position, loaded as a tuple."""
+
+    __slots__ = ("items",)
+
+    def __init__(self, *items: Converter) -> None:
+        self.items = items
+
+    def bind(self, package: str) -> None:
+        for item in self.items:
+            item.bind(package)
+
+    def load(self, raw: Any) -> Any:
+        if not isinstance(raw, list):
+            return raw
+        # Positions past the declared ones are kept as they came.
+        return tuple(self.items[i].load(x) if i < len(self.items) else x for i, x in enumerate(raw))
+
+    def check(self, raw: Any, where: str, out: list[str]) -> None:
+        if not isinstance(raw, list):
+            out.append(f"{where}: expected array, got {type(raw).__name__}")
+            return
+        if len(raw) < len(self.items):
+            out.append(f"{where}: expected {len(self.items)} items, got {len(raw)}")
+        for i, (conv, x) in enumerate(zip(self.items, raw, strict=False)):
+            conv.check(x, f"{where}[{i}]", out)
 
 
 class OneOf(Converter):
