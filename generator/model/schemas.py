@@ -320,6 +320,13 @@ class SchemaRegistry:
         if not isinstance(schema, dict):
             return ANY_TYPE
         schema, nullable = normal(schema)
+        parts = schema.get("allOf")
+        if isinstance(parts, list) and len(parts) == 1 and isinstance(parts[0], dict):
+            if not {"properties", "discriminator"} & set(schema):
+                # `allOf: [one schema]`, the 3.0 way to give a $ref siblings: that schema.
+                rest = {k: v for k, v in schema.items() if k != "allOf"}
+                schema, more_null = normal({**rest, **parts[0]})
+                nullable = nullable or more_null
         info = self._type_of(schema, hint=hint, module=module, where=where, response=response)
         if nullable and not field and info is not ANY_TYPE:
             return TypeInfo(
