@@ -148,6 +148,7 @@ class SchemaRegistry:
         self._referrers = _referrers(document)
         self._modules_of: dict[str, Identifier] = {}
         self._typing: set[str] = set()  # inline component schemas being typed
+        self._extenders: dict[str, dict[str, str]] | None = None  # $ref -> schemas extending it
 
     # -- references ---------------------------------------------------------------------
 
@@ -321,12 +322,12 @@ class SchemaRegistry:
             return ANY_TYPE
         schema, nullable = normal(schema)
         parts = schema.get("allOf")
-        if isinstance(parts, list) and len(parts) == 1 and isinstance(parts[0], dict):
-            if not {"properties", "discriminator"} & set(schema):
-                # `allOf: [one schema]`, the 3.0 way to give a $ref siblings: that schema.
-                rest = {k: v for k, v in schema.items() if k != "allOf"}
-                schema, more_null = normal({**rest, **parts[0]})
-                nullable = nullable or more_null
+        single = isinstance(parts, list) and len(parts) == 1 and isinstance(parts[0], dict)
+        if single and not {"properties", "discriminator"} & set(schema):
+            # `allOf: [one schema]`, the 3.0 way to give a $ref siblings: that schema.
+            rest = {k: v for k, v in schema.items() if k != "allOf"}
+            schema, more_null = normal({**rest, **parts[0]})
+            nullable = nullable or more_null
         info = self._type_of(schema, hint=hint, module=module, where=where, response=response)
         if nullable and not field and info is not ANY_TYPE:
             return TypeInfo(
@@ -579,17 +580,21 @@ class SchemaRegistry:
 
     def _extending(self, where: str) -> dict[str, str]:
         """Component name -> $ref of every component whose allOf refers to the schema at `where`."""
-        if not where.startswith(pointer("components", "schemas", "")):
+        if self._extenders is None:
+            # Indexed once: a spec may have thousands of components and many bases.
+            self._extenders = {}
+            for name, schema in self.components.items():
+                parts = schema.get("allOf") if isinstance(schema, dict) else None
+                for part in parts if isinstance(parts, list) else []:
+                    if isinstance(part, dict) and isinstance(part.get("$ref"), str):
+                        escaped = str(name).replace("~", "~0").replace("/", "~1")
+                        self._extenders.setdefault(part["$ref"], {})[str(name)] = (
+                            SCHEMA_PREFIX + escaped
+                        )
+        prefix = pointer("components", "schemas", "")
+        if not where.startswith(prefix):
             return {}
-        target = SCHEMA_PREFIX + where[len(pointer("components", "schemas", "")) :]
-        return {
-            str(name): SCHEMA_PREFIX + str(name).replace("~", "~0").replace("/", "~1")
-            for name, schema in self.components.items()
-            if isinstance(schema, dict)
-            and any(
-                isinstance(p, dict) and p.get("$ref") == target for p in schema.get("allOf") or []
-            )
-        }
+        return dict(self._extenders.get(SCHEMA_PREFIX + where[len(prefix) :], {}))
 
     def _define_union(
         self, cls: Identifier, module: Identifier, schema: Mapping[str, Any], where: str
