@@ -67,8 +67,12 @@ def _is_component_ref(ref: str) -> bool:
     return ref.startswith("#/components/") and len(parts) == 4
 
 
-def _unescape(part: str) -> str:
-    return unquote(part).replace("~1", "/").replace("~0", "~")
+def _parts(ref_pointer: str) -> list[str]:
+    """The keys of a `#/a/b` pointer (an empty key is a key); [] for the whole document."""
+    fragment = ref_pointer[1:]
+    if not fragment:
+        return []
+    return [p.replace("~1", "/").replace("~0", "~") for p in fragment[1:].split("/")]
 
 
 class _Bundler:
@@ -97,7 +101,7 @@ class _Bundler:
         while self.pending:
             key, ref_pointer, name = self.pending.pop()
             target = self._resolve(key, ref_pointer, (self._shown(key), ref_pointer))
-            path = tuple(_unescape(p) for p in ref_pointer.lstrip("#").split("/") if p)
+            path = tuple(_parts(ref_pointer))
             self.added[name] = self._rewrite(target, key, path, in_schema=True)
         if self.added:
             components = out.setdefault("components", {})
@@ -145,6 +149,10 @@ class _Bundler:
             )
         target_key = self._file(file_part, key, where) if file_part else key
         ref_pointer = "#" + fragment
+        if fragment and not fragment.startswith("/"):
+            raise GeneratorError(
+                where[0], where[1], f"only JSON pointer references are followed: {ref!r}"
+            )
         schema_context = in_schema or "/schemas/" in ref_pointer or "/$defs/" in ref_pointer
         if target_key == self.main_key and (_is_component_ref(ref_pointer) or not schema_context):
             return None  # followed by the model stage as it is
@@ -166,7 +174,7 @@ class _Bundler:
         if found is not None:
             return found
         self._resolve(key, ref_pointer, where)  # refuse a dangling reference at its place
-        parts = [_unescape(p) for p in ref_pointer.lstrip("#").split("/") if p]
+        parts = _parts(ref_pointer)
         if key == self.main_key and _is_component_ref(ref_pointer):
             name = parts[-1]  # already a component of the main document
         else:
@@ -178,7 +186,7 @@ class _Bundler:
         return name
 
     def _hint(self, key: str, parts: list[str]) -> str:
-        named = [p for p in parts if p not in _KEYWORDS and not p.isdigit()]
+        named = [p for p in parts if p and p not in _KEYWORDS and not p.isdigit()]
         if named and ("$defs" in parts or "definitions" in parts or key != self.main_key):
             return named[-1]
         if named:
@@ -226,10 +234,7 @@ class _Bundler:
 
     def _resolve(self, key: str, ref_pointer: str, where: tuple[str, str]) -> Any:
         node: Any = self.files[key]
-        for raw in ref_pointer.lstrip("#").split("/"):
-            if raw == "":
-                continue
-            part = _unescape(raw)
+        for part in _parts(ref_pointer):
             if isinstance(node, dict) and part in node:
                 node = node[part]
             elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
@@ -253,7 +258,9 @@ def _escape(name: str) -> str:
 
 
 def _replace(document: dict[str, Any], ref_pointer: str, value: Any) -> None:
-    parts = [_unescape(p) for p in ref_pointer.lstrip("#").split("/") if p]
+    parts = _parts(ref_pointer)
+    if not parts:
+        return
     node: Any = document
     for part in parts[:-1]:
         if isinstance(node, list) and part.isdigit() and int(part) < len(node):

@@ -14,7 +14,7 @@ import tomllib
 import typing
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
@@ -84,6 +84,9 @@ class Slots:
     authorize_url: str = "https://api.example.test/authorize"
     token_url: str = "https://api.example.test/token"
     docs_url: str = "https://docs.example.test"
+    const_value: str = "c"
+    defs_name: str = "Inner"
+    webhook_name: str = "thingHappened"
 
 
 SLOT_NAMES = [name for name in Slots.__dataclass_fields__]
@@ -92,7 +95,7 @@ SLOT_NAMES = [name for name in Slots.__dataclass_fields__]
 def spec_for(s: Slots) -> dict[str, Any]:
     path = f"/{s.path_segment}/{{{s.path_param}}}"
     return {
-        "openapi": "3.0.3",
+        "openapi": "3.1.0",
         "info": {"title": s.title, "version": s.version, "description": s.info_description},
         "servers": [{"url": s.server_url}],
         "tags": [{"name": s.tag}],
@@ -157,6 +160,14 @@ def spec_for(s: Slots) -> dict[str, Any]:
                             "enum": [s.property_enum, "fixed"],
                         },
                         "other": {"type": "integer"},
+                        "kind": {"const": s.const_value},
+                        "inner": {
+                            "$ref": f"#/components/schemas/{_escape(s.schema_name)}"
+                            f"/$defs/{_escape(s.defs_name)}"
+                        },
+                    },
+                    "$defs": {
+                        s.defs_name: {"type": "object", "properties": {"v": {"type": "integer"}}}
                     },
                 }
             },
@@ -172,6 +183,22 @@ def spec_for(s: Slots) -> dict[str, Any]:
                     },
                 }
             },
+        },
+        "webhooks": {
+            s.webhook_name: {
+                "post": {
+                    "requestBody": {
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "properties": {"w": {"type": "string"}},
+                                }
+                            }
+                        }
+                    }
+                }
+            }
         },
     }
 
@@ -222,13 +249,27 @@ def _check_package(slots: Slots, out: Path, package: str) -> None:
         assert set(typing.get_args(getattr(types, alias_name))) == {slots.param_enum, "fixed"}
 
         models = modules[f"{package}.models"]
-        (model_name,) = models.__all__
-        model = getattr(models, model_name)
-        wires = {f.wire for f in vars(model).values() if type(f).__name__ == "Field"}
-        assert wires == {slots.property_name, "other"}
+        by_wires = {
+            frozenset(f.wire for f in vars(m).values() if type(f).__name__ == "Field"): m
+            for m in (getattr(models, name) for name in models.__all__)
+        }
+        # The spec's schema, its $defs entry and the webhook's payload: three classes.
+        assert set(by_wires) == {
+            frozenset({slots.property_name, "other", "kind", "inner"}),
+            frozenset({"v"}),
+            frozenset({"w"}),
+        }
+        model = by_wires[frozenset({slots.property_name, "other", "kind", "inner"})]
         # The wire names are what a response is read by.
-        loaded = model.from_dict({slots.property_name: slots.property_enum, "other": 3})
-        assert loaded.to_dict() == {slots.property_name: slots.property_enum, "other": 3}
+        data = {slots.property_name: slots.property_enum, "other": 3, "kind": slots.const_value}
+        loaded = model.from_dict({**data, "inner": {"v": 1}})
+        assert loaded.validate().to_dict() == {**data, "inner": {"v": 1}}
+        assert type(loaded.inner) is by_wires[frozenset({"v"})] and loaded.inner.v == 1
+        kind = next(f for f in vars(model).values() if getattr(f, "wire", None) == "kind")
+        hint = eval(model.__annotations__[kind.name], vars(modules[model.__module__]))
+        (optional,) = typing.get_args(hint)
+        (literal,) = [a for a in typing.get_args(optional) if typing.get_origin(a) is Literal]
+        assert typing.get_args(literal) == (slots.const_value,)
 
 
 @settings(
@@ -245,8 +286,8 @@ def test_any_text_in_any_slot_generates_an_inert_package(
     slots = Slots()
     setattr(slots, slot, text)
     setattr(slots, second, text + "2")
-    if slots.property_name == "other":
-        slots.property_name = "other_"
+    if slots.property_name in ("other", "kind", "inner"):
+        slots.property_name += "_"
     code, err, out, package = _generate(spec_for(slots), tmp_path)
     if code != 0:
         # Refusals are one line that names the spec file and a place in it.
