@@ -24,7 +24,6 @@ from generator.errors import GeneratorError, pointer
 
 SCHEMA_PREFIX: Final = "#/components/schemas/"
 MAX_FILES: Final = 500
-MAX_DEPTH: Final = 400
 # Keys whose values are data, not OpenAPI objects: a "$ref" under them is an example's text.
 _DATA_KEYS: Final = frozenset({"example", "examples", "enum", "const", "default"})
 # Path segments after which every object is a schema.
@@ -94,6 +93,7 @@ class _Bundler:
         self.taken: set[str] = set(schemas)
         self.added: dict[str, Any] = {}  # component schemas this step adds
         self.pending: list[tuple[str, str, str]] = []  # (file, pointer, component name)
+        self.inlining: set[tuple[str, str]] = set()  # non-schema parts being copied in place
         self.moved: list[tuple[str, str]] = []  # main-document pointers now in components
 
     def run(self) -> dict[str, Any]:
@@ -116,9 +116,6 @@ class _Bundler:
 
     def _rewrite(self, node: Any, key: str, path: tuple[str, ...], in_schema: bool = False) -> Any:
         """`node` (a part of file `key`, at `path`) with its references made local."""
-        if len(path) > MAX_DEPTH:
-            where = self._where(key, path[:8])
-            raise GeneratorError(where[0], where[1] + "/...", "references nest too deeply")
         if isinstance(node, list):
             return [self._rewrite(v, key, (*path, str(i)), in_schema) for i, v in enumerate(node)]
         if not isinstance(node, dict):
@@ -161,7 +158,13 @@ class _Bundler:
             # references rewritten relative to that file.
             target = self._resolve(target_key, ref_pointer, where)
             siblings = {k: v for k, v in node.items() if k != "$ref"}
-            copied = self._rewrite(target, target_key, path)
+            if (target_key, ref_pointer) in self.inlining:
+                raise GeneratorError(where[0], where[1], f"a reference cycle through {ref!r}")
+            self.inlining.add((target_key, ref_pointer))
+            try:
+                copied = self._rewrite(target, target_key, tuple(_parts(ref_pointer)))
+            finally:
+                self.inlining.discard((target_key, ref_pointer))
             return {**copied, **siblings} if isinstance(copied, dict) else copied
         name = self._component_for(target_key, ref_pointer, where)
         siblings = {

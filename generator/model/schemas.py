@@ -599,7 +599,8 @@ class SchemaRegistry:
     def _define_union(
         self, cls: Identifier, module: Identifier, schema: Mapping[str, Any], where: str
     ) -> None:
-        members = _union_members(schema) or []
+        # A member that is the union itself adds no value, and would choose itself forever.
+        members = [m for m in _union_members(schema) or [] if m.get("$ref") != where]
         key = "oneOf" if schema.get("oneOf") else "anyOf"
         variants: list[TypeInfo] = []
         converters: list[Code] = []

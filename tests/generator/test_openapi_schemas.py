@@ -355,6 +355,7 @@ def test_references_to_other_files_of_the_spec_are_bundled(tmp_path: Path) -> No
         ("../outside.yaml", "is outside the spec's folder"),
         ("missing.yaml", "cannot read"),
         ("shared.yaml#/components/schemas/Nope", "dangling $ref"),
+        ("shared.yaml#Pet", "only JSON pointer references are followed"),
     ],
 )
 def test_references_that_cannot_be_followed_are_refused_in_one_line(
@@ -440,3 +441,65 @@ def test_an_operation_without_responses_generates_in_3_1(tmp_path: Path) -> None
     out, package = _models(tmp_path, spec)
     with imported(out, package) as modules:
         assert list(modules[f"{package}._operations"].BY_METHOD) == ["create_thing"]
+
+
+def test_a_3_0_operation_without_responses_is_still_refused(tmp_path: Path) -> None:
+    spec = _spec({}, version="3.0.3")
+    del spec["paths"]["/things"]["post"]["responses"]
+    code, err, out, _ = generate(spec, tmp_path, "schemas")
+    assert code == 2 and not out.exists()
+    assert "#/paths/~1things/post" in err and "invalid OpenAPI" in err, err
+
+
+def test_a_union_of_itself_generates(tmp_path: Path) -> None:
+    spec = _spec(
+        {
+            "Json": {
+                "oneOf": [
+                    {"$ref": "#/components/schemas/Json"},
+                    {"type": "object", "properties": {"a": {"$ref": "#/components/schemas/Json"}}},
+                    {"type": "string"},
+                ]
+            },
+            "Result": {
+                "type": "object",
+                "properties": {"j": {"$ref": "#/components/schemas/Json"}},
+            },
+        }
+    )
+    out, package = _models(tmp_path, spec)
+    with imported(out, package) as modules:
+        result = modules[f"{package}.models"].Result.from_dict({"j": {"a": {"a": "x"}}})
+        assert result.j.a.a == "x"
+
+
+def test_a_reference_cycle_between_files_is_refused_in_one_line(tmp_path: Path) -> None:
+    spec = _spec({})
+    spec["paths"]["/things"]["post"]["parameters"] = [
+        {"$ref": "loop.yaml#/components/parameters/Loop"}
+    ]
+    _write(tmp_path / "api" / "openapi.yaml", spec)
+    _write(
+        tmp_path / "api" / "loop.yaml",
+        {"components": {"parameters": {"Loop": {"$ref": "#/components/parameters/Loop"}}}},
+    )
+    code, err, out, _ = generate_from(tmp_path / "api" / "openapi.yaml", tmp_path)
+    assert code == 2 and not out.exists()
+    assert err.count("\n") == 1 and "a reference cycle through" in err, err
+    assert "loop.yaml:#/components/parameters/Loop:" in err
+
+
+def test_the_number_of_spec_files_is_bounded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from generator.load import bundle
+
+    monkeypatch.setattr(bundle, "MAX_FILES", 2)
+    spec = _spec({"Result": {"$ref": "a.yaml"}})
+    _write(tmp_path / "api" / "openapi.yaml", spec)
+    _write(tmp_path / "api" / "a.yaml", {"type": "object", "properties": {"b": {"$ref": "b.yaml"}}})
+    _write(tmp_path / "api" / "b.yaml", {"type": "string"})
+    code, err, _, _ = generate_from(tmp_path / "api" / "openapi.yaml", tmp_path)
+    assert code == 2 and "more than 2 spec files" in err, err
+    monkeypatch.setattr(bundle, "MAX_FILES", 3)
+    assert generate_from(tmp_path / "api" / "openapi.yaml", tmp_path)[0] == 0
