@@ -433,21 +433,32 @@ class SchemaRegistry:
         """An enum of scalars, of one type or several: a Literal of its distinct values."""
         # Keyed by type too: 1 and True are equal in Python but distinct JSON values.
         distinct = {(type(v).__name__, v): v for v in enum}
-        values = sorted(distinct.values(), key=lambda v: (str(type(v)), v))
-        literals = _literal_values(values, self.origin, where)
-        kinds = [kind] if kind in _SCALARS else sorted({_VALUE_TYPES[type(v)] for v in values})
+        kinds = (
+            [kind]
+            if kind in _SCALARS
+            else sorted({_VALUE_TYPES[type(v)] for v in distinct.values()})
+        )
         annotation = join(" | ", [_SCALARS[k][0] for k in kinds])
         converter = _SCALARS[kinds[0]][1] if len(kinds) == 1 else Code("_m.ANY")
+        # A Literal cannot hold a float: those values are typed by their type alone.
+        values = sorted(
+            (v for v in distinct.values() if not isinstance(v, float)),
+            key=lambda v: (str(type(v)), v),
+        )
+        if not values:
+            return TypeInfo(annotation, annotation, converter)
+        literals = _literal_values(values, self.origin, where)
         # Responses may carry values added after this client was generated.
-        if response:
-            return TypeInfo(
-                fragment("{} | {}", _literal(literals), annotation), annotation, converter
-            )
+        if response or len(values) < len(distinct):
+            widened = fragment("{} | {}", _literal(literals), annotation)
+            return TypeInfo(widened, widened if not response else annotation, converter)
         alias = self.literal_alias(hint, values, literals)
         return TypeInfo(alias, alias, converter, frozenset(), frozenset({alias}))
 
     def _const_type(self, value: Any, where: str) -> TypeInfo:
         """3.1 `const`: exactly that value, a one-member Literal."""
+        if type(value) is float:
+            return TypeInfo(Code("float"), Code("float"), Code("_m.NUMBER"))
         if type(value) not in _VALUE_TYPES:
             return ANY_TYPE if value is not None else _NULL_TYPE
         try:
