@@ -18,6 +18,11 @@ from generator.cli import main as sdkgen_main
 _counter = itertools.count()
 
 
+def webhook(schema: dict[str, Any]) -> dict[str, Any]:
+    """A 3.1 webhook (a path item) whose POST request carries a JSON body of `schema`."""
+    return {"post": {"requestBody": {"content": {"application/json": {"schema": schema}}}}}
+
+
 def generate_from(spec_path: Path, root: Path, prefix: str = "pkg") -> tuple[int, str, Path, str]:
     """(exit code, stderr, output folder, package name) of `sdkgen generate` on `spec_path`."""
     package = f"{prefix}_{next(_counter)}"

@@ -330,13 +330,7 @@ class SchemaRegistry:
             nullable = nullable or more_null
         info = self._type_of(schema, hint=hint, module=module, where=where, response=response)
         if nullable and not field and info is not ANY_TYPE:
-            return TypeInfo(
-                fragment("{} | None", info.annotation),
-                fragment("{} | None", info.input_annotation),
-                fragment("_m.Nullable({})", info.converter),
-                info.imports,
-                info.type_aliases,
-            )
+            return _wrap(info, "{} | None", "{} | None", "_m.Nullable({})")
         return info
 
     def _type_of(
@@ -389,13 +383,7 @@ class SchemaRegistry:
                 where=f"{where}/items",
                 response=response,
             )
-            return TypeInfo(
-                fragment("list[{}]", item.annotation),
-                fragment("Sequence[{}]", item.input_annotation),
-                fragment("_m.ListOf({})", item.converter),
-                item.imports,
-                item.type_aliases,
-            )
+            return _wrap(item, "list[{}]", "Sequence[{}]", "_m.ListOf({})")
         if kind == "object" or (kind is None and "additionalProperties" in schema):
             extra = schema.get("additionalProperties")
             if isinstance(extra, dict) and extra:
@@ -406,13 +394,7 @@ class SchemaRegistry:
                     where=f"{where}/additionalProperties",
                     response=response,
                 )
-                return TypeInfo(
-                    fragment("dict[str, {}]", value.annotation),
-                    fragment("Mapping[str, {}]", value.input_annotation),
-                    fragment("_m.MapOf({})", value.converter),
-                    value.imports,
-                    value.type_aliases,
-                )
+                return _wrap(value, "dict[str, {}]", "Mapping[str, {}]", "_m.MapOf({})")
             return FREE_MAP_TYPE
         enum = schema.get("enum")
         if isinstance(enum, list) and enum and all(type(v) in _VALUE_TYPES for v in enum):
@@ -692,6 +674,17 @@ def _referrers(document: Mapping[str, Any]) -> dict[str, set[str]]:
                 walk(op, _TAG)
     walk({k: v for k, v in components.items() if k != "schemas"}, _TAG)
     return found
+
+
+def _wrap(inner: TypeInfo, annotation: str, input_annotation: str, converter: str) -> TypeInfo:
+    """A type built around `inner` (a list of it, a map of it, it or None)."""
+    return TypeInfo(
+        fragment(annotation, inner.annotation),
+        fragment(input_annotation, inner.input_annotation),
+        fragment(converter, inner.converter),
+        inner.imports,
+        inner.type_aliases,
+    )
 
 
 def _union_in_place(parts: list[TypeInfo]) -> TypeInfo:

@@ -18,7 +18,7 @@ from typing import Any, Literal
 import pytest
 import yaml
 
-from tests.spec_package import generate, generate_from, imported
+from tests.spec_package import generate, generate_from, imported, webhook
 
 
 def _spec(schemas: dict[str, Any], version: str = "3.1.0", **extra: Any) -> dict[str, Any]:
@@ -379,22 +379,8 @@ def test_webhooks_get_payload_models_and_no_operations(tmp_path: Path) -> None:
     spec = _spec({})
     del spec["paths"]
     spec["jsonSchemaDialect"] = "https://spec.openapis.org/oas/3.1/dialect/base"
-    spec["webhooks"] = {
-        "newPet": {
-            "post": {
-                "requestBody": {
-                    "content": {
-                        "application/json": {
-                            "schema": {
-                                "type": "object",
-                                "properties": {"pet": {"$ref": "#/components/schemas/Result"}},
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
+    payload = {"type": "object", "properties": {"pet": {"$ref": "#/components/schemas/Result"}}}
+    spec["webhooks"] = {"newPet": webhook(payload)}
     out, package = _models(tmp_path, spec)
     with imported(out, package) as modules:
         assert modules[f"{package}._operations"].BY_METHOD == {}
@@ -544,19 +530,7 @@ def test_a_package_using_every_feature_is_mypy_strict_clean(tmp_path: Path) -> N
             },
             "Result": {"allOf": [ref("Body")]},
         },
-        webhooks={
-            "ping": {
-                "post": {
-                    "requestBody": {
-                        "content": {
-                            "application/json": {
-                                "schema": {"type": "object", "properties": {"at": ref("Node")}}
-                            }
-                        }
-                    }
-                }
-            }
-        },
+        webhooks={"ping": webhook({"type": "object", "properties": {"at": ref("Node")}})},
     )
     out, package = _models(tmp_path, spec)
     result = subprocess.run(

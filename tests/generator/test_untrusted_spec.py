@@ -20,7 +20,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from tests.spec_package import generate, imported
+from tests.spec_package import generate, imported, webhook
 
 SENTINEL = "SDKGEN_SENTINEL"
 CODE = f"__import__('builtins').__setattr__('{SENTINEL}', 1)"
@@ -185,20 +185,7 @@ def spec_for(s: Slots) -> dict[str, Any]:
             },
         },
         "webhooks": {
-            s.webhook_name: {
-                "post": {
-                    "requestBody": {
-                        "content": {
-                            "application/json": {
-                                "schema": {
-                                    "type": "object",
-                                    "properties": {"w": {"type": "string"}},
-                                }
-                            }
-                        }
-                    }
-                }
-            }
+            s.webhook_name: webhook({"type": "object", "properties": {"w": {"type": "string"}}})
         },
     }
 
