@@ -313,6 +313,7 @@ def test_references_to_other_files_of_the_spec_are_bundled(tmp_path: Path) -> No
     spec["paths"]["/things"]["post"]["parameters"] = [
         {"$ref": "shared/pets.yaml#/components/parameters/Limit"}
     ]
+    spec["paths"]["/owners"] = {"$ref": "shared/paths.yaml#/owners"}
     _write(tmp_path / "api" / "openapi.yaml", spec)
     _write(
         tmp_path / "api" / "shared" / "pets.yaml",
@@ -335,6 +336,27 @@ def test_references_to_other_files_of_the_spec_are_bundled(tmp_path: Path) -> No
             }
         },
     )
+    # A whole path item from another file, its schema reference relative to that file.
+    _write(
+        tmp_path / "api" / "shared" / "paths.yaml",
+        {
+            "owners": {
+                "get": {
+                    "operationId": "listOwners",
+                    "responses": {
+                        "200": {
+                            "description": "ok",
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": "pets.yaml#/components/schemas/Owner"}
+                                }
+                            },
+                        }
+                    },
+                }
+            }
+        },
+    )
     (tmp_path / "api" / "shared" / "tag.json").write_text(
         json.dumps({"type": "object", "properties": {"label": {"type": "string"}}})
     )
@@ -347,6 +369,8 @@ def test_references_to_other_files_of_the_spec_are_bundled(tmp_path: Path) -> No
         assert pet.tags[0].label == "l" and type(pet.tags[0]).__name__ == "Tag"
         create = inspect.signature(modules[package].Client.create_thing).parameters
         assert "limit" in create
+        owners = inspect.signature(modules[package].Client.list_owners)
+        assert owners.return_annotation == "Owner"
 
 
 @pytest.mark.parametrize(
@@ -543,3 +567,54 @@ def test_a_package_using_every_feature_is_mypy_strict_clean(tmp_path: Path) -> N
 
 def _ref_to(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{name}"}
+
+
+def test_nested_compositions_parse(tmp_path: Path) -> None:
+    ref = _ref_to
+    spec = _spec(
+        {
+            "A": {"type": "object", "required": ["a"], "properties": {"a": {"type": "string"}}},
+            "B": {"type": "object", "required": ["b"], "properties": {"b": {"type": "integer"}}},
+            # allOf holding a oneOf, oneOf holding an allOf and an anyOf.
+            "Mixed": {
+                "allOf": [
+                    ref("A"),
+                    {
+                        "oneOf": [
+                            ref("B"),
+                            {"type": "object", "properties": {"c": {"type": "string"}}},
+                        ]
+                    },
+                ]
+            },
+            "Choice": {
+                "oneOf": [
+                    {
+                        "allOf": [
+                            ref("A"),
+                            {"type": "object", "properties": {"x": {"type": "integer"}}},
+                        ]
+                    },
+                    {"anyOf": [ref("B"), {"type": "string"}]},
+                ]
+            },
+            "Result": {
+                "type": "object",
+                "properties": {
+                    "mixed": ref("Mixed"),
+                    "choices": {"type": "array", "items": ref("Choice")},
+                },
+            },
+        }
+    )
+    out, package = _models(tmp_path, spec)
+    with imported(out, package) as modules:
+        models = modules[f"{package}.models"]
+        result = models.Result.from_dict(
+            {"mixed": {"a": "m"}, "choices": [{"a": "y", "x": 2}, {"b": 3}, "text"]}
+        )
+        assert isinstance(result.mixed, models.A) and result.mixed.a == "m"
+        first, second, third = result.choices
+        assert isinstance(first, models.A) and first.x == 2 and first.a == "y"
+        assert type(second) is models.B and second.b == 3
+        assert third == "text"
