@@ -398,6 +398,8 @@ class Model:
 
     __slots__ = ("_raw", "_response")
     _fields: tuple[Field[Any], ...] = ()
+    # The spec's typed `additionalProperties` next to declared properties, if any.
+    _extra: Converter = ANY
     _raw: dict[str, Any]
     _response: httpx.Response  # set on the top-level result of a call only
 
@@ -406,6 +408,8 @@ class Model:
         own = tuple(v for v in vars(cls).values() if isinstance(v, Field))
         inherited = tuple(f for f in cls._fields if f.name not in vars(cls))
         cls._fields = inherited + own
+        if "_extra" in vars(cls):
+            cls._extra.bind(cls.__module__.rpartition(".")[0])
 
     def __init__(self, data: Mapping[str, Any] | None = None, /, **fields: Any) -> None:
         raw: dict[str, Any] = {k: dump(v) for k, v in (data or {}).items()}
@@ -452,6 +456,11 @@ class Model:
             value = raw[field.wire]
             if value is not None:
                 field.convert.check(value, f"{where}.{field.wire}", out)
+        if cls._extra is not ANY:
+            known = {f.wire for f in cls._fields}
+            for key, value in raw.items():
+                if key not in known:
+                    cls._extra.check(value, f"{where}.{key}", out)
 
     @property
     def http_response(self) -> httpx.Response | None:
@@ -470,9 +479,11 @@ class Model:
 
     @property
     def extra_fields(self) -> dict[str, Any]:
-        """Fields present in the data that the spec this client was built from does not declare."""
+        """Fields present in the data that the spec this client was built from does not declare
+        (loaded as its `additionalProperties` say, when it types them)."""
         known = {f.wire for f in type(self)._fields}
-        return {k: v for k, v in self._raw.items() if k not in known}
+        load = type(self)._extra.load
+        return {k: load(v) for k, v in self._raw.items() if k not in known}
 
     def __getitem__(self, wire_name: str) -> Any:
         return self._raw[wire_name]

@@ -76,6 +76,7 @@ class ModelDef:
         None  # (module, class) of an allOf parent it extends
     )
     parent: ModelDef | None = None
+    extra: TypeInfo | None = None  # typed additionalProperties next to the properties
 
     @property
     def init_fields(self) -> list[FieldDef]:
@@ -136,6 +137,8 @@ class ModuleDef:
         for model in self.models:
             for f in model.init_fields if model.constructible else model.fields:
                 found |= f.type.imports
+            if model.extra is not None:
+                found |= model.extra.imports
         for union in self.unions:
             for v in union.variants:
                 found |= v.imports
@@ -146,6 +149,8 @@ class ModuleDef:
         for model in self.models:
             for f in model.fields:
                 found |= f.type.type_aliases
+            if model.extra is not None:
+                found |= model.extra.type_aliases
         return sorted(found)
 
 

@@ -543,6 +543,11 @@ class SchemaRegistry:
                     write_only=flag("writeOnly"),
                 )
             )
+        extra = schema.get("additionalProperties")
+        if isinstance(extra, dict) and extra and props:
+            model.extra = self.type_of(
+                extra, hint=f"{cls}Value", module=module, where=f"{where}/additionalProperties"
+            )
         discriminator = _discriminator(schema)
         if discriminator is not None:
             prop_name, mapping = discriminator

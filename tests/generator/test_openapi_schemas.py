@@ -538,6 +538,7 @@ def test_a_package_using_every_feature_is_mypy_strict_clean(tmp_path: Path) -> N
                     "pet": ref("Pet"),
                     "json": ref("Json"),
                     "tree": ref("Tree"),
+                    "labels": ref("Labels"),
                 },
             },
             "Node": {
@@ -545,6 +546,11 @@ def test_a_package_using_every_feature_is_mypy_strict_clean(tmp_path: Path) -> N
                 "properties": {"children": {"type": "array", "items": ref("Node")}},
             },
             "Tree": {"type": "array", "items": ref("Tree")},
+            "Labels": {
+                "type": "object",
+                "properties": {"count": {"type": "integer"}},
+                "additionalProperties": ref("Node"),
+            },
             "Json": {"oneOf": [ref("Json"), ref("Node"), {"type": "string"}]},
             "Cat": {"type": "object", "properties": {"petType": {"type": "string"}}},
             "Dog": {"type": "object", "properties": {"petType": {"type": "string"}}},
@@ -618,3 +624,27 @@ def test_nested_compositions_parse(tmp_path: Path) -> None:
         assert isinstance(first, models.A) and first.x == 2 and first.a == "y"
         assert type(second) is models.B and second.b == 3
         assert third == "text"
+
+
+def test_typed_additional_properties_next_to_properties_load_as_their_type(
+    tmp_path: Path,
+) -> None:
+    spec = _spec(
+        {
+            "Result": {
+                "type": "object",
+                "properties": {"count": {"type": "integer"}},
+                "additionalProperties": {"$ref": "#/components/schemas/Body"},
+            }
+        }
+    )
+    out, package = _models(tmp_path, spec)
+    with imported(out, package) as modules:
+        models = modules[f"{package}.models"]
+        result = models.Result.from_dict({"count": 2, "a": {"x": "1"}, "b": {"x": "2"}})
+        assert result.count == 2
+        extra = result.extra_fields
+        assert sorted(extra) == ["a", "b"] and all(type(v) is models.Body for v in extra.values())
+        assert extra["b"].x == "2" and result.validate() is result
+        with pytest.raises(Exception, match=r"Result\.c: expected object Body, got int"):
+            models.Result.from_dict({"c": 3}).validate()
