@@ -83,8 +83,10 @@ def _webhook_models(document: dict[str, Any], registry: SchemaRegistry) -> None:
         item = _mapping(webhooks[name])
         for method in sorted(item):
             body = _mapping(_mapping(item[method]).get("requestBody"))
-            if "$ref" in body:
-                continue  # a shared request body: its schema is a component already
+            ref = body.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/components/requestBodies/"):
+                shared = _mapping(_mapping(document.get("components")).get("requestBodies"))
+                body = _mapping(shared.get(ref.rsplit("/", 1)[-1].replace("~1", "/")))
             for media, content in sorted(_mapping(body.get("content")).items()):
                 schema = _mapping(content).get("schema")
                 if isinstance(schema, dict) and "$ref" not in schema:

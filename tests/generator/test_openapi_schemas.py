@@ -403,13 +403,25 @@ def test_webhooks_get_payload_models_and_no_operations(tmp_path: Path) -> None:
     spec = _spec({})
     del spec["paths"]
     spec["jsonSchemaDialect"] = "https://spec.openapis.org/oas/3.1/dialect/base"
+    shared = {"$ref": "#/components/requestBodies/Gone"}
     payload = {"type": "object", "properties": {"pet": {"$ref": "#/components/schemas/Result"}}}
-    spec["webhooks"] = {"newPet": webhook(payload)}
+    spec["webhooks"] = {"newPet": webhook(payload), "oldPet": {"post": {"requestBody": shared}}}
+    # A shared request body's inline schema gets its class too.
+    spec["components"]["requestBodies"] = {
+        "Gone": {
+            "content": {
+                "application/json": {
+                    "schema": {"type": "object", "properties": {"gone": {"type": "boolean"}}}
+                }
+            }
+        }
+    }
     out, package = _models(tmp_path, spec)
     with imported(out, package) as modules:
         assert modules[f"{package}._operations"].BY_METHOD == {}
         modules[package].Client(base_url="https://api.example.test").close()
         models = modules[f"{package}.models"]
+        assert models.OldPetPayload.from_dict({"gone": True}).gone is True
         payload = models.NewPetPayload.from_dict({"pet": {"x": "y"}})
         assert type(payload.pet) is models.Result and payload.pet.x == "y"
 
