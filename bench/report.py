@@ -168,11 +168,50 @@ def targets(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
     page = pc["page"].get(OURS, {}).get("ratio")
     out.append(("per call, single post", "<= 1.10x raw httpx", _x(single), verdict(single, 1.10)))
     out.append(("per call, 100-post page", "<= 1.15x raw httpx", _x(page), verdict(page, 1.15)))
+    scale = results.get("scale")
+    if scale:
+        out.append(
+            (
+                f"scale ({scale['operations']:,} operations): generation",
+                "a few seconds",
+                f"{scale['generate_s']:.1f} s",
+                "reference",
+            )
+        )
+        out.append(
+            (
+                "scale: import + construct + first endpoint",
+                "<= 1.30x import httpx",
+                _x(scale["ratio"]),
+                verdict(scale["ratio"], 1.3),
+            )
+        )
     size = results["sizes"].get("generated/twitter_api")
     disk = size["disk"] if size else None
     shown = f"{_mb(size['disk'])} du ({_mb(size['apparent'])} in files)" if size else "n/a"
     out.append(("generated package size", "<= 2 MB", shown, verdict(disk, SIZE_LIMIT)))
     return out
+
+
+def _scale_lines(scale: dict[str, Any] | None) -> list[str]:
+    if not scale:
+        return []
+    rows = "".join(f"| {name} | {ms:.1f} |\n" for name, ms in scale["startup_ms"].items())
+    return [
+        "### Scale: a synthetic spec ten times the X spec (`bench/synthetic.py`)",
+        "",
+        f"{scale['operations']:,} operations, {scale['schemas']:,} schemas, "
+        f"{scale['spec_bytes'] / 1e6:.1f} MB of JSON -> {scale['files']:,} files "
+        f"(`_client.py` {scale['client_bytes'] / 1e6:.1f} MB). `sdkgen generate`: "
+        f"{scale['generate_s']:.1f} s (median of {scale['generate_runs']}). "
+        f"Cold start, median of {scale['rounds']} fresh processes (ms):",
+        "",
+        "| probe | ms |",
+        "|---|---:|",
+        rows.rstrip("\n"),
+        "",
+        f"Ratio to `import httpx`: {_x(scale['ratio'])}.",
+    ]
 
 
 def render(results: dict[str, Any]) -> str:
@@ -193,6 +232,8 @@ def render(results: dict[str, Any]) -> str:
     lines += ["", *_startup_table(results["startup"])]
     lines += ["", *_percall_table(results["percall"])]
     lines += ["", *_size_lines(results["sizes"])]
+    if results.get("scale"):
+        lines += ["", *_scale_lines(results["scale"])]
     notes = results.get("notes", [])
     if notes:
         lines += ["", "Notes:", "", *(f"- {n}" for n in notes)]

@@ -4,8 +4,11 @@
 2. Generation time, ours vs stock openapi-python-client, paired runs on 2.152 and 2.167.
 3. Import + construct + first call in fresh processes.
 4. Per-call cost against raw httpx over a keep-alive loopback server.
-5. Package sizes. Prints the markdown and writes bench/results.md (`--quick` writes
-   bench/.work/results-quick.md instead, for smoke runs).
+5. Package sizes.
+6. Scale: a synthetic spec ten times the X spec, generated and cold-started.
+
+Prints the markdown and writes bench/results.md (`--quick` writes bench/.work/results-quick.md
+instead, for smoke runs).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ sys.path.insert(0, str(HERE))
 import benchenv  # noqa: E402
 import gen_time  # noqa: E402
 import report  # noqa: E402
+import scale  # noqa: E402
 import startup  # noqa: E402
 from contenders import STOCK_PACKAGE  # noqa: E402
 from fixtures import encode, post_page, single_post  # noqa: E402
@@ -64,9 +68,10 @@ def main() -> None:
     ap.add_argument("--call-rounds", type=int, default=150, help="interleaved per-call rounds")
     ap.add_argument("--single-batch", type=int, default=25, help="single-post calls per batch")
     ap.add_argument("--page-batch", type=int, default=5, help="100-post page calls per batch")
+    ap.add_argument("--scale-runs", type=int, default=3, help="generations of the scale spec")
     args = ap.parse_args()
     if args.quick:
-        args.pairs, args.start_rounds, args.call_rounds = 1, 2, 10
+        args.pairs, args.start_rounds, args.call_rounds, args.scale_runs = 1, 2, 10, 1
 
     started = time.perf_counter()
     machine = benchenv.machine()
@@ -99,6 +104,13 @@ def main() -> None:
         )
         log(f"per call: {args.call_rounds} rounds")
         percall = _percall(python, base_url, args, skip)
+
+    scaled = None
+    if has_sdkgen:
+        log(f"scale: {args.scale_runs} generations of a synthetic spec, {args.start_rounds} rounds")
+        scaled = scale.measure(
+            python, [str(python.parent / "sdkgen")], WORK, args.scale_runs, args.start_rounds
+        )
 
     sizes = {
         "generated/twitter_api": benchenv.tree_size(REPO / "generated" / "twitter_api")
@@ -134,6 +146,7 @@ def main() -> None:
         "startup": cold,
         "percall": percall,
         "sizes": sizes,
+        "scale": scaled,
         "notes": notes,
         "elapsed_s": time.perf_counter() - started,
     }

@@ -35,9 +35,11 @@ __all__ = [
     "MapOf",
     "Model",
     "ModelRef",
+    "Nullable",
     "OneOf",
     "ResponseValidationError",
     "Scalar",
+    "TupleOf",
     "alias",
     "dump",
     "one_of",
@@ -234,6 +236,53 @@ class MapOf(Converter):
             self.value.check(v, f"{where}.{k}", out)
 
 
+class Nullable(Converter):
+    """A value that may also be JSON null (3.0 `nullable`, a 3.1 `"null"` type)."""
+
+    __slots__ = ("inner",)
+
+    def __init__(self, inner: Converter) -> None:
+        self.inner = inner
+
+    def bind(self, package: str) -> None:
+        self.inner.bind(package)
+
+    def load(self, raw: Any) -> Any:
+        return None if raw is None else self.inner.load(raw)
+
+    def check(self, raw: Any, where: str, out: list[str]) -> None:
+        if raw is not None:
+            self.inner.check(raw, where, out)
+
+
+class TupleOf(Converter):
+    """A 3.1 `prefixItems` array: one converter per position, loaded as a tuple."""
+
+    __slots__ = ("items",)
+
+    def __init__(self, *items: Converter) -> None:
+        self.items = items
+
+    def bind(self, package: str) -> None:
+        for item in self.items:
+            item.bind(package)
+
+    def load(self, raw: Any) -> Any:
+        if not isinstance(raw, list):
+            return raw
+        # Positions past the declared ones are kept as they came.
+        return tuple(self.items[i].load(x) if i < len(self.items) else x for i, x in enumerate(raw))
+
+    def check(self, raw: Any, where: str, out: list[str]) -> None:
+        if not isinstance(raw, list):
+            out.append(f"{where}: expected array, got {type(raw).__name__}")
+            return
+        if len(raw) < len(self.items):
+            out.append(f"{where}: expected {len(self.items)} items, got {len(raw)}")
+        for i, (conv, x) in enumerate(zip(self.items, raw, strict=False)):
+            conv.check(x, f"{where}[{i}]", out)
+
+
 class OneOf(Converter):
     """`oneOf`: chosen by the discriminator when the spec has one, else by required keys.
 
@@ -366,6 +415,8 @@ class Model:
 
     __slots__ = ("_raw", "_response")
     _fields: tuple[Field[Any], ...] = ()
+    # The spec's typed `additionalProperties` next to declared properties, if any.
+    _extra: Converter = ANY
     _raw: dict[str, Any]
     _response: httpx.Response  # set on the top-level result of a call only
 
@@ -374,6 +425,8 @@ class Model:
         own = tuple(v for v in vars(cls).values() if isinstance(v, Field))
         inherited = tuple(f for f in cls._fields if f.name not in vars(cls))
         cls._fields = inherited + own
+        if "_extra" in vars(cls):
+            cls._extra.bind(cls.__module__.rpartition(".")[0])
 
     def __init__(self, data: Mapping[str, Any] | None = None, /, **fields: Any) -> None:
         raw: dict[str, Any] = {k: dump(v) for k, v in (data or {}).items()}
@@ -420,6 +473,11 @@ class Model:
             value = raw[field.wire]
             if value is not None:
                 field.convert.check(value, f"{where}.{field.wire}", out)
+        if cls._extra is not ANY:
+            known = {f.wire for f in cls._fields}
+            for key, value in raw.items():
+                if key not in known:
+                    cls._extra.check(value, f"{where}.{key}", out)
 
     @property
     def http_response(self) -> httpx.Response | None:
@@ -438,9 +496,11 @@ class Model:
 
     @property
     def extra_fields(self) -> dict[str, Any]:
-        """Fields present in the data that the spec this client was built from does not declare."""
+        """Fields present in the data that the spec this client was built from does not declare
+        (loaded as its `additionalProperties` say, when it types them)."""
         known = {f.wire for f in type(self)._fields}
-        return {k: v for k, v in self._raw.items() if k not in known}
+        load = type(self)._extra.load
+        return {k: load(v) for k, v in self._raw.items() if k not in known}
 
     def __getitem__(self, wire_name: str) -> Any:
         return self._raw[wire_name]

@@ -24,7 +24,9 @@ def validate_document(origin: str, document: dict[str, Any]) -> None:
     from openapi_python_client.schema import OpenAPI
 
     try:
-        OpenAPI.model_validate(document)
+        OpenAPI.model_validate(
+            _with_31_defaults(document) if version.startswith("3.1") else document
+        )
     except ValidationError as exc:
         first = exc.errors()[0]
         # pydantic's location holds model-internal names for union branches; keep the keys
@@ -43,3 +45,25 @@ def _document_path(document: Any, loc: tuple[Any, ...]) -> list[str | int]:
             node = node[part]
             path.append(part)
     return path
+
+
+_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+
+def _with_31_defaults(document: dict[str, Any]) -> dict[str, Any]:
+    """A copy for the 3.0-shaped validator: 3.1 makes `paths` and an operation's
+    `responses` optional."""
+    paths = document.get("paths")
+    if not isinstance(paths, dict):
+        return {**document, "paths": {}} if paths is None else document
+    filled: dict[str, Any] = {}
+    for key, item in paths.items():
+        if isinstance(item, dict):
+            item = {
+                m: {**op, "responses": {}}
+                if m in _METHODS and isinstance(op, dict) and "responses" not in op
+                else op
+                for m, op in item.items()
+            }
+        filled[key] = item
+    return {**document, "paths": filled}

@@ -396,8 +396,11 @@ def _plain_tree(origin: str, data: dict[str, Any]) -> dict[str, Any]:
 
 
 def load_spec(source: str) -> LoadedSpec:
+    from generator.load.bundle import bundle
+
     raw = fetch_bytes(source)
-    return LoadedSpec(source, raw, parse_document(source, raw))
+    document = bundle(source, parse_document(source, raw), local=not is_url(source))
+    return LoadedSpec(source, raw, document)
 
 
 def cache_dir() -> Path:

@@ -10,6 +10,7 @@ from typing import Any
 from generator.errors import GeneratorError, pointer
 from generator.load import validate_document
 from generator.model.ir import Api
+from generator.model.naming import class_name
 from generator.model.operations import parse_operations
 from generator.model.schemas import SchemaRegistry, const_name
 
@@ -30,6 +31,8 @@ class Selection:
 
 def build_api(origin: str, document: dict[str, Any], sha256: str, selection: Selection) -> Api:
     validate_document(origin, document)
+    if "paths" not in document:  # 3.1: a document of webhooks or components only
+        document = {**document, "paths": {}}
     _check_selection(origin, document, selection)
     registry = SchemaRegistry(document, origin)
     operations = parse_operations(
@@ -46,6 +49,7 @@ def build_api(origin: str, document: dict[str, Any], sha256: str, selection: Sel
     if not selection.active:
         for name in sorted(registry.components):
             registry.component_type(name)
+    _webhook_models(document, registry)
     problem = None
     if "Problem" in registry.components:
         # Error bodies are parsed with the spec's Problem union (X's); a plain object schema
@@ -113,6 +117,30 @@ def _check_names(
         raise GeneratorError(
             origin, pointer("paths"), f"no operation has the {kind} {name!r}{hint}"
         )
+
+
+def _webhook_models(document: dict[str, Any], registry: SchemaRegistry) -> None:
+    """Classes for the payloads of 3.1 `webhooks`: requests the API sends, so no operations;
+    users parse what their server receives with them (`Model.from_dict`)."""
+    webhooks = _mapping(document.get("webhooks"))
+    for name in sorted(webhooks, key=str):
+        item = _mapping(webhooks[name])
+        for method in sorted(item):
+            body = _mapping(_mapping(item[method]).get("requestBody"))
+            ref = body.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/components/requestBodies/"):
+                shared = _mapping(_mapping(document.get("components")).get("requestBodies"))
+                body = _mapping(shared.get(ref.rsplit("/", 1)[-1].replace("~1", "/")))
+            for media, content in sorted(_mapping(body.get("content")).items()):
+                schema = _mapping(content).get("schema")
+                if isinstance(schema, dict) and "$ref" not in schema:
+                    where = pointer("webhooks", name, method, "requestBody", "content", media)
+                    registry.type_of(
+                        schema,
+                        hint=f"{class_name(str(name))}Payload",
+                        module=registry.tag_module("webhooks"),
+                        where=f"{where}/schema",
+                    )
 
 
 def _mapping(value: Any) -> dict[str, Any]:

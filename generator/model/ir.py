@@ -42,11 +42,19 @@ class FieldDef:
     required: bool
     nullable: bool
     description: str
+    read_only: bool = False  # sent by the server only: not a constructor parameter
+    write_only: bool = False  # sent by the client only: may be absent from responses
+
+    @property
+    def required_in_response(self) -> bool:
+        return self.required and not self.write_only
 
     @property
     def annotation(self) -> Code:
         base = self.type.annotation
-        return base if self.required and not self.nullable else fragment("{} | None", base)
+        if self.required_in_response and not self.nullable:
+            return base
+        return fragment("{} | None", base)
 
     @property
     def input_annotation(self) -> Code:
@@ -68,6 +76,7 @@ class ModelDef:
         None  # (module, class) of an allOf parent it extends
     )
     parent: ModelDef | None = None
+    extra: TypeInfo | None = None  # typed additionalProperties next to the properties
 
     @property
     def init_fields(self) -> list[FieldDef]:
@@ -76,7 +85,7 @@ class ModelDef:
         own = {f.wire_name for f in fields}
         if self.parent is not None:
             fields += [f for f in self.parent.init_fields if f.wire_name not in own]
-        return sorted(fields, key=lambda f: not f.required)
+        return sorted((f for f in fields if not f.read_only), key=lambda f: not f.required)
 
 
 @dataclass
@@ -128,6 +137,8 @@ class ModuleDef:
         for model in self.models:
             for f in model.init_fields if model.constructible else model.fields:
                 found |= f.type.imports
+            if model.extra is not None:
+                found |= model.extra.imports
         for union in self.unions:
             for v in union.variants:
                 found |= v.imports
@@ -138,6 +149,8 @@ class ModuleDef:
         for model in self.models:
             for f in model.fields:
                 found |= f.type.type_aliases
+            if model.extra is not None:
+                found |= model.extra.type_aliases
         return sorted(found)
 
 

@@ -39,6 +39,58 @@ FREE_MAP_TYPE = TypeInfo(
 )
 
 
+_NULL_TYPE = TypeInfo(Code("None"), Code("None"), Code("_m.ANY"))
+_VALUE_TYPES: dict[type, str] = {str: "string", bool: "boolean", int: "integer", float: "number"}
+
+
+def _is_null(schema: Any) -> bool:
+    if not isinstance(schema, dict):
+        return False
+    return schema.get("type") in ("null", ["null"]) or schema.get("enum") == [None]
+
+
+def normal(schema: Mapping[str, Any]) -> tuple[Mapping[str, Any], bool]:
+    """One dialect for 3.0 and 3.1: (the schema without its null part, whether null is allowed).
+
+    3.0 `nullable: true`, a 3.1 type array with "null", a null enum member and a `{type:
+    null}` member of oneOf/anyOf all mean the same; a type array of several other types
+    becomes an anyOf of one schema per type.
+    """
+    nullable = bool(schema.get("nullable"))
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        kinds = [k for k in kind if k != "null"]
+        nullable = nullable or len(kinds) < len(kind)
+        rest = {k: v for k, v in schema.items() if k != "type"}
+        if len(kinds) == 1:
+            schema = {**rest, "type": kinds[0]}
+        elif kinds:
+            schema = {"anyOf": [{**rest, "type": k} for k in kinds]}
+        else:
+            schema = {**rest, "type": "null"}
+    enum = schema.get("enum")
+    if isinstance(enum, list) and None in enum and len(enum) > 1:
+        nullable = True
+        schema = {**schema, "enum": [v for v in enum if v is not None]}
+    for key in ("oneOf", "anyOf"):
+        members = schema.get(key)
+        if isinstance(members, list) and any(_is_null(m) for m in members):
+            nullable = True
+            kept = [m for m in members if not _is_null(m)]
+            rest = {k: v for k, v in schema.items() if k != key}
+            if len(kept) == 1 and isinstance(kept[0], dict) and not set(rest) - _ANNOTATIONS:
+                return {**rest, **kept[0]}, nullable
+            schema = {**rest, key: kept} if kept else {**rest, "type": "null"}
+    return schema, nullable
+
+
+# Keywords that describe a schema without constraining its type.
+_ANNOTATIONS = frozenset(
+    {"description", "title", "default", "example", "examples", "deprecated", "readOnly",
+     "writeOnly", "nullable", "$comment"}
+)  # fmt: skip
+
+
 def _literal(values: tuple[Code, ...]) -> Code:
     return fragment("Literal[{}]", join(", ", values))
 
@@ -95,6 +147,8 @@ class SchemaRegistry:
         self.aliases: list[TypeAlias] = []
         self._referrers = _referrers(document)
         self._modules_of: dict[str, Identifier] = {}
+        self._typing: set[str] = set()  # inline component schemas being typed
+        self._extenders: dict[str, dict[str, str]] | None = None  # $ref -> schemas extending it
 
     # -- references ---------------------------------------------------------------------
 
@@ -189,16 +243,21 @@ class SchemaRegistry:
 
     # -- types --------------------------------------------------------------------------
 
-    def _shape(self, schema: Mapping[str, Any], where: str) -> str:
+    def _shape(self, schema: Mapping[str, Any], where: str, depth: int = 0) -> str:
         """ "model" (a class), "union" (an alias over classes) or "inline" (typed in place)."""
         if _is_object(schema):
             return "model"
         members = _union_members(schema)
         if members is None:
             return "inline"
+        if depth > 20:
+            return "union"  # unions nested this deep (or a union of itself): give it a name
         for i, member in enumerate(members):
-            resolved = self.deref(member, f"{where}/oneOf/{i}")
-            if self._shape(resolved, where) != "inline" or resolved.get("type") == "object":
+            resolved, _ = normal(self.deref(member, f"{where}/oneOf/{i}"))
+            if (
+                self._shape(resolved, where, depth + 1) != "inline"
+                or resolved.get("type") == "object"
+            ):
                 return "union"
         return "inline"
 
@@ -206,7 +265,7 @@ class SchemaRegistry:
         found = self._component_types.get(name)
         if found is not None:
             return found
-        schema = self.components[name]
+        schema, _ = normal(self.components[name])
         where = pointer("components", "schemas", name)
         cls = self.class_of(name)
         module = self.module_of(name)
@@ -226,7 +285,14 @@ class SchemaRegistry:
             else:
                 self._define_model(cls, module, schema, where)
             return info
-        info = self.type_of(schema, hint=cls, module=module, where=where)
+        if name in self._typing:
+            # A list or map that contains itself: typed Any at the point where it recurs.
+            return ANY_TYPE
+        self._typing.add(name)
+        try:
+            info = self.type_of(self.components[name], hint=cls, module=module, where=where)
+        finally:
+            self._typing.discard(name)
         self._component_types[name] = info
         return info
 
@@ -239,11 +305,43 @@ class SchemaRegistry:
         )
 
     def type_of(
-        self, schema: Any, *, hint: str, module: Identifier, where: str, response: bool = True
+        self,
+        schema: Any,
+        *,
+        hint: str,
+        module: Identifier,
+        where: str,
+        response: bool = True,
+        field: bool = False,
     ) -> TypeInfo:
-        """The TypeInfo of any schema; inline objects become classes named after `hint`."""
+        """The TypeInfo of any schema; inline objects become classes named after `hint`.
+
+        A nullable schema's type includes None, except for a `field` (FieldDef says that).
+        """
         if not isinstance(schema, dict):
             return ANY_TYPE
+        schema, nullable = normal(schema)
+        parts = schema.get("allOf")
+        single = isinstance(parts, list) and len(parts) == 1 and isinstance(parts[0], dict)
+        if single and not {"properties", "discriminator"} & set(schema):
+            # `allOf: [one schema]`, the 3.0 way to give a $ref siblings: that schema.
+            rest = {k: v for k, v in schema.items() if k != "allOf"}
+            schema, more_null = normal({**rest, **parts[0]})
+            nullable = nullable or more_null
+        info = self._type_of(schema, hint=hint, module=module, where=where, response=response)
+        if nullable and not field and info is not ANY_TYPE:
+            return _wrap(info, "{} | None", "{} | None", "_m.Nullable({})")
+        return info
+
+    def _type_of(
+        self,
+        schema: Mapping[str, Any],
+        *,
+        hint: str,
+        module: Identifier,
+        where: str,
+        response: bool,
+    ) -> TypeInfo:
         if "$ref" in schema:
             name, _ = self.resolve(schema["$ref"], where)
             return self.component_type(name)
@@ -271,6 +369,12 @@ class SchemaRegistry:
             ]
             return _union_in_place(parts)
         kind = schema.get("type")
+        if kind == "null":
+            return _NULL_TYPE
+        if "const" in schema:
+            return self._const_type(schema["const"], where)
+        if kind == "array" and isinstance(schema.get("prefixItems"), list):
+            return self._tuple_type(schema["prefixItems"], hint, module, where, response)
         if kind == "array":
             item = self.type_of(
                 schema.get("items"),
@@ -279,13 +383,7 @@ class SchemaRegistry:
                 where=f"{where}/items",
                 response=response,
             )
-            return TypeInfo(
-                fragment("list[{}]", item.annotation),
-                fragment("Sequence[{}]", item.input_annotation),
-                fragment("_m.ListOf({})", item.converter),
-                item.imports,
-                item.type_aliases,
-            )
+            return _wrap(item, "list[{}]", "Sequence[{}]", "_m.ListOf({})")
         if kind == "object" or (kind is None and "additionalProperties" in schema):
             extra = schema.get("additionalProperties")
             if isinstance(extra, dict) and extra:
@@ -296,14 +394,11 @@ class SchemaRegistry:
                     where=f"{where}/additionalProperties",
                     response=response,
                 )
-                return TypeInfo(
-                    fragment("dict[str, {}]", value.annotation),
-                    fragment("Mapping[str, {}]", value.input_annotation),
-                    fragment("_m.MapOf({})", value.converter),
-                    value.imports,
-                    value.type_aliases,
-                )
+                return _wrap(value, "dict[str, {}]", "Mapping[str, {}]", "_m.MapOf({})")
             return FREE_MAP_TYPE
+        enum = schema.get("enum")
+        if isinstance(enum, list) and enum and all(type(v) in _VALUE_TYPES for v in enum):
+            return self._enum_type(enum, kind, hint, where, response)
         if kind in _SCALARS:
             annotation, converter = _SCALARS[kind]
             fmt = schema.get("format")
@@ -311,23 +406,72 @@ class SchemaRegistry:
                 return DATETIME_TYPE
             if kind == "string" and fmt == "binary":
                 return BINARY_TYPE
-            enum = schema.get("enum")
-            if (
-                isinstance(enum, list)
-                and enum
-                and all(isinstance(v, str | int | float | bool) for v in enum)
-            ):
-                values = sorted({v for v in enum}, key=lambda v: (str(type(v)), v))
-                literals = _literal_values(values, self.origin, where)
-                # Responses may carry values added after this client was generated.
-                if response:
-                    return TypeInfo(
-                        fragment("{} | {}", _literal(literals), annotation), annotation, converter
-                    )
-                alias = self.literal_alias(hint, values, literals)
-                return TypeInfo(alias, alias, converter, frozenset(), frozenset({alias}))
             return TypeInfo(annotation, annotation, converter)
         return ANY_TYPE
+
+    def _enum_type(
+        self, enum: list[Any], kind: Any, hint: str, where: str, response: bool
+    ) -> TypeInfo:
+        """An enum of scalars, of one type or several: a Literal of its distinct values."""
+        # Keyed by type too: 1 and True are equal in Python but distinct JSON values.
+        distinct = {(type(v).__name__, v): v for v in enum}
+        kinds = (
+            [kind]
+            if kind in _SCALARS
+            else sorted({_VALUE_TYPES[type(v)] for v in distinct.values()})
+        )
+        annotation = join(" | ", [_SCALARS[k][0] for k in kinds])
+        converter = _SCALARS[kinds[0]][1] if len(kinds) == 1 else Code("_m.ANY")
+        # A Literal cannot hold a float: those values are typed by their type alone.
+        values = sorted(
+            (v for v in distinct.values() if not isinstance(v, float)),
+            key=lambda v: (str(type(v)), v),
+        )
+        if not values:
+            return TypeInfo(annotation, annotation, converter)
+        literals = _literal_values(values, self.origin, where)
+        # Responses may carry values added after this client was generated.
+        if response or len(values) < len(distinct):
+            widened = fragment("{} | {}", _literal(literals), annotation)
+            return TypeInfo(widened, widened if not response else annotation, converter)
+        alias = self.literal_alias(hint, values, literals)
+        return TypeInfo(alias, alias, converter, frozenset(), frozenset({alias}))
+
+    def _const_type(self, value: Any, where: str) -> TypeInfo:
+        """3.1 `const`: exactly that value, a one-member Literal."""
+        if type(value) is float:
+            return TypeInfo(Code("float"), Code("float"), Code("_m.NUMBER"))
+        if type(value) not in _VALUE_TYPES:
+            return ANY_TYPE if value is not None else _NULL_TYPE
+        try:
+            literal = _literal((py_literal(value),))
+        except ValueError as exc:
+            raise GeneratorError(self.origin, f"{where}/const", str(exc)) from None
+        return TypeInfo(literal, literal, _SCALARS[_VALUE_TYPES[type(value)]][1])
+
+    def _tuple_type(
+        self, items: list[Any], hint: str, module: Identifier, where: str, response: bool
+    ) -> TypeInfo:
+        """3.1 `prefixItems`: a tuple with one type per position."""
+        parts = [
+            self.type_of(
+                item,
+                hint=f"{hint}{i}",
+                module=module,
+                where=f"{where}/prefixItems/{i}",
+                response=response,
+            )
+            for i, item in enumerate(items)
+        ]
+        if not parts:
+            return TypeInfo(Code("tuple[()]"), Code("tuple[()]"), Code("_m.TupleOf()"))
+        return TypeInfo(
+            fragment("tuple[{}]", join(", ", [p.annotation for p in parts])),
+            fragment("tuple[{}]", join(", ", [p.input_annotation for p in parts])),
+            fragment("_m.TupleOf({})", join(", ", [p.converter for p in parts])),
+            frozenset().union(*(p.imports for p in parts)),
+            frozenset().union(*(p.type_aliases for p in parts)),
+        )
 
     # -- definitions --------------------------------------------------------------------
 
@@ -381,28 +525,34 @@ class SchemaRegistry:
             wire = str(wire)
             name = names.claim(identifier(wire, FIELD_RESERVED, fallback="field"))
             prop_where = f"{where}/properties/{wire.replace('~', '~0').replace('/', '~1')}"
-            resolved = self.deref(prop, prop_where) if isinstance(prop, dict) else {}
+            own = prop if isinstance(prop, dict) else {}
+            resolved = self.deref(own, prop_where)
             info = self.type_of(
-                prop, hint=f"{cls}{class_name(wire)}", module=module, where=prop_where
+                prop, hint=f"{cls}{class_name(wire)}", module=module, where=prop_where, field=True
             )
+            flag = _flags(own, resolved)
             model.fields.append(
                 FieldDef(
                     name,
                     wire,
                     info,
                     wire in required,
-                    bool(
-                        resolved.get("nullable")
-                        or (isinstance(prop, dict) and prop.get("nullable"))
-                    ),
-                    _description(
-                        prop if isinstance(prop, dict) and prop.get("description") else resolved
-                    ),
+                    normal(own)[1] or normal(resolved)[1],
+                    _description(own if own.get("description") else resolved),
+                    read_only=flag("readOnly"),
+                    write_only=flag("writeOnly"),
                 )
+            )
+        extra = schema.get("additionalProperties")
+        if isinstance(extra, dict) and extra and props:
+            model.extra = self.type_of(
+                extra, hint=f"{cls}Value", module=module, where=f"{where}/additionalProperties"
             )
         discriminator = _discriminator(schema)
         if discriminator is not None:
             prop_name, mapping = discriminator
+            # Without a mapping, each schema extending this one is tagged with its own name.
+            mapping = mapping or self._extending(where)
             parts = self._mapping_parts(mapping, where)
             converter = fragment(
                 "_m.one_of(discriminator={}, mapping={{{}}}, fallback={})",
@@ -417,16 +567,38 @@ class SchemaRegistry:
     def _mapping_parts(self, mapping: Mapping[str, Any], where: str) -> list[Code]:
         parts = []
         for value, ref in sorted(mapping.items(), key=lambda item: str(item[0])):
-            target, _ = self.resolve(str(ref), f"{where}/discriminator/mapping")
+            ref = str(ref)
+            if "#" not in ref and ref in self.components:
+                ref = SCHEMA_PREFIX + ref.replace("~", "~0").replace("/", "~1")  # a bare name
+            target, _ = self.resolve(ref, f"{where}/discriminator/mapping")
             self.component_type(target)
             target_ref = _ref(self.module_of(target), self.class_of(target))
             parts.append(fragment("{}: {}", py_str(str(value)), target_ref))
         return parts
 
+    def _extending(self, where: str) -> dict[str, str]:
+        """Component name -> $ref of every component whose allOf refers to the schema at `where`."""
+        if self._extenders is None:
+            # Indexed once: a spec may have thousands of components and many bases.
+            self._extenders = {}
+            for name, schema in self.components.items():
+                parts = schema.get("allOf") if isinstance(schema, dict) else None
+                for part in parts if isinstance(parts, list) else []:
+                    if isinstance(part, dict) and isinstance(part.get("$ref"), str):
+                        escaped = str(name).replace("~", "~0").replace("/", "~1")
+                        self._extenders.setdefault(part["$ref"], {})[str(name)] = (
+                            SCHEMA_PREFIX + escaped
+                        )
+        prefix = pointer("components", "schemas", "")
+        if not where.startswith(prefix):
+            return {}
+        return dict(self._extenders.get(SCHEMA_PREFIX + where[len(prefix) :], {}))
+
     def _define_union(
         self, cls: Identifier, module: Identifier, schema: Mapping[str, Any], where: str
     ) -> None:
-        members = _union_members(schema) or []
+        # A member that is the union itself adds no value, and would choose itself forever.
+        members = [m for m in _union_members(schema) or [] if m.get("$ref") != where]
         key = "oneOf" if schema.get("oneOf") else "anyOf"
         variants: list[TypeInfo] = []
         converters: list[Code] = []
@@ -443,6 +615,12 @@ class SchemaRegistry:
         extra = Code("")
         if discriminator is not None:
             prop_name, mapping = discriminator
+            # Without a mapping, each member is tagged with its component name.
+            mapping = mapping or {
+                str(m["$ref"]).rsplit("/", 1)[-1]: m["$ref"]
+                for m in members
+                if isinstance(m, dict) and str(m.get("$ref", "")).startswith(SCHEMA_PREFIX)
+            }
             extra = fragment(
                 ", discriminator={}, mapping={{{}}}",
                 py_str(prop_name),
@@ -503,6 +681,17 @@ def _referrers(document: Mapping[str, Any]) -> dict[str, set[str]]:
     return found
 
 
+def _wrap(inner: TypeInfo, annotation: str, input_annotation: str, converter: str) -> TypeInfo:
+    """A type built around `inner` (a list of it, a map of it, it or None)."""
+    return TypeInfo(
+        fragment(annotation, inner.annotation),
+        fragment(input_annotation, inner.input_annotation),
+        fragment(converter, inner.converter),
+        inner.imports,
+        inner.type_aliases,
+    )
+
+
 def _union_in_place(parts: list[TypeInfo]) -> TypeInfo:
     def either(items: list[Code]) -> Code:
         return join(" | ", dict.fromkeys(items))
@@ -527,6 +716,13 @@ def _discriminator(schema: Mapping[str, Any]) -> tuple[str, Mapping[str, Any]] |
         mapping = found.get("mapping")
         return found["propertyName"], mapping if isinstance(mapping, dict) else {}
     return None
+
+
+def _flags(own: Mapping[str, Any], resolved: Mapping[str, Any]) -> Any:
+    def flag(key: str) -> bool:
+        return bool(own.get(key, resolved.get(key)))
+
+    return flag
 
 
 def _description(schema: Any) -> str:

@@ -10,25 +10,17 @@ from __future__ import annotations
 
 import ast
 import builtins
-import contextlib
-import importlib
-import io
-import itertools
-import json
-import sys
 import tomllib
 import typing
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from generator.cli import main as sdkgen_main
+from tests.spec_package import generate, imported, webhook
 
 SENTINEL = "SDKGEN_SENTINEL"
 CODE = f"__import__('builtins').__setattr__('{SENTINEL}', 1)"
@@ -92,6 +84,9 @@ class Slots:
     authorize_url: str = "https://api.example.test/authorize"
     token_url: str = "https://api.example.test/token"
     docs_url: str = "https://docs.example.test"
+    const_value: str = "c"
+    defs_name: str = "Inner"
+    webhook_name: str = "thingHappened"
 
 
 SLOT_NAMES = [name for name in Slots.__dataclass_fields__]
@@ -100,7 +95,7 @@ SLOT_NAMES = [name for name in Slots.__dataclass_fields__]
 def spec_for(s: Slots) -> dict[str, Any]:
     path = f"/{s.path_segment}/{{{s.path_param}}}"
     return {
-        "openapi": "3.0.3",
+        "openapi": "3.1.0",
         "info": {"title": s.title, "version": s.version, "description": s.info_description},
         "servers": [{"url": s.server_url}],
         "tags": [{"name": s.tag}],
@@ -165,6 +160,14 @@ def spec_for(s: Slots) -> dict[str, Any]:
                             "enum": [s.property_enum, "fixed"],
                         },
                         "other": {"type": "integer"},
+                        "kind": {"const": s.const_value},
+                        "inner": {
+                            "$ref": f"#/components/schemas/{_escape(s.schema_name)}"
+                            f"/$defs/{_escape(s.defs_name)}"
+                        },
+                    },
+                    "$defs": {
+                        s.defs_name: {"type": "object", "properties": {"v": {"type": "integer"}}}
                     },
                 }
             },
@@ -181,6 +184,9 @@ def spec_for(s: Slots) -> dict[str, Any]:
                 }
             },
         },
+        "webhooks": {
+            s.webhook_name: webhook({"type": "object", "properties": {"w": {"type": "string"}}})
+        },
     }
 
 
@@ -188,46 +194,8 @@ def _escape(name: str) -> str:
     return name.replace("~", "~0").replace("/", "~1")
 
 
-_counter = itertools.count()
-
-
 def _generate(spec: dict[str, Any], root: Path) -> tuple[int, str, Path, str]:
-    n = next(_counter)
-    package = f"untrusted_{n}"
-    spec_path = root / f"spec{n}.json"
-    spec_path.write_text(json.dumps(spec), encoding="utf-8")
-    out = root / f"out{n}"
-    err = io.StringIO()
-    # From a folder outside any project: no [tool.sdkgen], overlays or auth profile apply.
-    with (
-        contextlib.chdir(root),
-        contextlib.redirect_stderr(err),
-        contextlib.redirect_stdout(io.StringIO()),
-    ):
-        code = sdkgen_main(
-            ["generate", "--spec", str(spec_path), "--output", str(out), "--package-name", package]
-        )
-    return code, err.getvalue(), out, package
-
-
-@contextlib.contextmanager
-def _imported(out: Path, package: str) -> Iterator[dict[str, ModuleType]]:
-    """Every module of the generated package, imported; then forgotten again."""
-    sys.path.insert(0, str(out))
-    modules: dict[str, ModuleType] = {}
-    try:
-        for path in sorted((out / package).rglob("*.py")):
-            rel = path.relative_to(out).with_suffix("")
-            parts = rel.parts[:-1] if rel.name == "__init__" else rel.parts
-            if parts[-1] == "__main__":
-                continue
-            name = ".".join(parts)
-            modules[name] = importlib.import_module(name)
-        yield modules
-    finally:
-        sys.path.remove(str(out))
-        for name in [m for m in sys.modules if m == package or m.startswith(f"{package}.")]:
-            del sys.modules[name]
+    return generate(spec, root, "untrusted")
 
 
 def _check_package(slots: Slots, out: Path, package: str) -> None:
@@ -243,7 +211,7 @@ def _check_package(slots: Slots, out: Path, package: str) -> None:
     assert "<script>" not in readme
 
     assert not hasattr(builtins, SENTINEL)
-    with _imported(out, package) as modules:
+    with imported(out, package) as modules:
         root = modules[package]
         root.Client(base_url="https://api.example.test").close()
         root.AsyncClient(base_url="https://api.example.test")
@@ -268,13 +236,27 @@ def _check_package(slots: Slots, out: Path, package: str) -> None:
         assert set(typing.get_args(getattr(types, alias_name))) == {slots.param_enum, "fixed"}
 
         models = modules[f"{package}.models"]
-        (model_name,) = models.__all__
-        model = getattr(models, model_name)
-        wires = {f.wire for f in vars(model).values() if type(f).__name__ == "Field"}
-        assert wires == {slots.property_name, "other"}
+        by_wires = {
+            frozenset(f.wire for f in vars(m).values() if type(f).__name__ == "Field"): m
+            for m in (getattr(models, name) for name in models.__all__)
+        }
+        # The spec's schema, its $defs entry and the webhook's payload: three classes.
+        assert set(by_wires) == {
+            frozenset({slots.property_name, "other", "kind", "inner"}),
+            frozenset({"v"}),
+            frozenset({"w"}),
+        }
+        model = by_wires[frozenset({slots.property_name, "other", "kind", "inner"})]
         # The wire names are what a response is read by.
-        loaded = model.from_dict({slots.property_name: slots.property_enum, "other": 3})
-        assert loaded.to_dict() == {slots.property_name: slots.property_enum, "other": 3}
+        data = {slots.property_name: slots.property_enum, "other": 3, "kind": slots.const_value}
+        loaded = model.from_dict({**data, "inner": {"v": 1}})
+        assert loaded.validate().to_dict() == {**data, "inner": {"v": 1}}
+        assert type(loaded.inner) is by_wires[frozenset({"v"})] and loaded.inner.v == 1
+        kind = next(f for f in vars(model).values() if getattr(f, "wire", None) == "kind")
+        hint = eval(model.__annotations__[kind.name], vars(modules[model.__module__]))
+        (optional,) = typing.get_args(hint)
+        (literal,) = [a for a in typing.get_args(optional) if typing.get_origin(a) is Literal]
+        assert typing.get_args(literal) == (slots.const_value,)
 
 
 @settings(
@@ -291,8 +273,8 @@ def test_any_text_in_any_slot_generates_an_inert_package(
     slots = Slots()
     setattr(slots, slot, text)
     setattr(slots, second, text + "2")
-    if slots.property_name == "other":
-        slots.property_name = "other_"
+    if slots.property_name in ("other", "kind", "inner"):
+        slots.property_name += "_"
     code, err, out, package = _generate(spec_for(slots), tmp_path)
     if code != 0:
         # Refusals are one line that names the spec file and a place in it.
@@ -316,7 +298,7 @@ def test_a_description_ending_in_a_quote_reads_as_written(tmp_path: Path) -> Non
     slots = Slots(property_description='The media kind, e.g. "photo"', description='x "y"')
     code, err, out, package = _generate(spec_for(slots), tmp_path)
     assert code == 0, err
-    with _imported(out, package) as modules:
+    with imported(out, package) as modules:
         model = modules[f"{package}.models"].Thing
         assert model.__doc__ == 'x "y"'
 
@@ -339,7 +321,7 @@ def test_colliding_and_reserved_names_get_stable_distinct_identifiers(tmp_path: 
     assert client.replace(first[3], "") == again.replace(second[3], "")
     methods = {n.name for n in ast.walk(ast.parse(client)) if isinstance(n, ast.FunctionDef)}
     assert {"request_", "request_2", "close_", "print_"} <= methods
-    with _imported(first[2], first[3]) as modules:
+    with imported(first[2], first[3]) as modules:
         root = modules[first[3]]
         assert root.Client.request is not root.Client.request_
         model = modules[f"{first[3]}.models"].Thing

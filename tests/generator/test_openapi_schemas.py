@@ -1,0 +1,662 @@
+"""OpenAPI 3.0 and 3.1 schema features: each generates a package whose models parse JSON into
+the typed values the spec describes.
+
+Small inline specs, one feature each; the packages are generated in-process and imported.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import os
+import subprocess
+import sys
+import typing
+from pathlib import Path
+from typing import Any, Literal
+
+import pytest
+import yaml
+
+from tests.spec_package import generate, generate_from, imported, webhook
+
+
+def _spec(schemas: dict[str, Any], version: str = "3.1.0", **extra: Any) -> dict[str, Any]:
+    """A spec with one operation that sends a `Body` and receives a `Result`."""
+    return {
+        "openapi": version,
+        "info": {"title": "Schemas", "version": "1"},
+        "paths": {
+            "/things": {
+                "post": {
+                    "operationId": "createThing",
+                    "requestBody": {
+                        "content": {
+                            "application/json": {"schema": {"$ref": "#/components/schemas/Body"}}
+                        }
+                    },
+                    "responses": {
+                        "200": {
+                            "description": "ok",
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": "#/components/schemas/Result"}
+                                }
+                            },
+                        }
+                    },
+                }
+            }
+        },
+        "components": {
+            "schemas": {
+                "Body": {"type": "object", "properties": {"x": {"type": "string"}}},
+                "Result": {"type": "object", "properties": {"x": {"type": "string"}}},
+                **schemas,
+            }
+        },
+        **extra,
+    }
+
+
+def _models(tmp_path: Path, spec: dict[str, Any]) -> Any:
+    code, err, out, package = generate(spec, tmp_path, "schemas")
+    assert code == 0, err
+    return out, package
+
+
+def test_recursive_objects_lists_and_maps_parse_to_nested_models(tmp_path: Path) -> None:
+    spec = _spec(
+        {
+            "Node": {
+                "type": "object",
+                "properties": {
+                    "value": {"type": "integer"},
+                    "children": {"type": "array", "items": {"$ref": "#/components/schemas/Node"}},
+                    "named": {
+                        "type": "object",
+                        "additionalProperties": {"$ref": "#/components/schemas/Node"},
+                    },
+                },
+            },
+            # A list of itself: typed Any where it recurs instead of recursing forever.
+            "Tree": {"type": "array", "items": {"$ref": "#/components/schemas/Tree"}},
+            "Forest": {
+                "type": "object",
+                "properties": {"tree": {"$ref": "#/components/schemas/Tree"}},
+            },
+        }
+    )
+    out, package = _models(tmp_path, spec)
+    with imported(out, package) as modules:
+        models = modules[f"{package}.models"]
+        node = models.Node.from_dict(
+            {
+                "value": 1,
+                "children": [{"value": 2, "children": [{"value": 3}]}],
+                "named": {"k": {"value": 4}},
+            }
+        )
+        assert node.children[0].children[0].value == 3
+        assert isinstance(node.children[0], models.Node)
+        assert isinstance(node.named["k"], models.Node) and node.named["k"].value == 4
+        assert node.validate() is node
+        forest = models.Forest.from_dict({"tree": [[[]], []]})
+        assert forest.tree == [[[]], []]
+
+
+def test_prefix_items_parse_to_a_tuple_with_typed_positions(tmp_path: Path) -> None:
+    spec = _spec(
+        {
+            "Point": {
+                "type": "object",
+                "properties": {
+                    "at": {
+                        "type": "array",
+                        "prefixItems": [
+                            {"type": "string", "format": "date-time"},
+                            {"$ref": "#/components/schemas/Body"},
+                        ],
+                    }
+                },
+            }
+        }
+    )
+    out, package = _models(tmp_path, spec)
+    with imported(out, package) as modules:
+        models = modules[f"{package}.models"]
+        point = models.Point.from_dict({"at": ["2024-01-02T03:04:05+00:00", {"x": "y"}]})
+        when, body = point.at
+        assert when.year == 2024 and isinstance(body, models.Body) and body.x == "y"
+        with pytest.raises(Exception, match="expected 2 items, got 1"):
+            models.Point.from_dict({"at": ["2024-01-02T03:04:05+00:00"]}).validate()
+        source = (out / package / "models" / "point.py").read_text()
+        assert "_m.Field[tuple[datetime, Body] | None]" in source
+
+
+def test_const_is_a_literal_and_type_arrays_with_null_are_optional(tmp_path: Path) -> None:
+    spec = _spec(
+        {
+            "Event": {
+                "type": "object",
+                "required": ["kind", "note", "scores"],
+                "properties": {
+                    "kind": {"const": "created"},
+                    "note": {"type": ["string", "null"]},
+                    "scores": {"type": "array", "items": {"type": ["integer", "null"]}},
+                    "legacy": {"type": "string", "nullable": True},
+                    "either": {"type": ["string", "integer"]},
+                    "maybe": {"anyOf": [{"$ref": "#/components/schemas/Body"}, {"type": "null"}]},
+                    "limit": {"type": "integer", "exclusiveMinimum": 0, "examples": [1, 2]},
+                },
+            }
+        }
+    )
+    out, package = _models(tmp_path, spec)
+    source = (out / package / "models" / "event.py").read_text()
+    assert '_m.Field[Literal["created"]]' in source
+    assert "_m.Field[str | None]" in source  # note: required, but null allowed
+    assert "_m.Field[list[int | None]]" in source
+    assert "_m.Field[str | int | None]" in source
+    assert "_m.Field[Body | None]" in source
+    with imported(out, package) as modules:
+        models = modules[f"{package}.models"]
+        event = models.Event.from_dict(
+            {
+                "kind": "created",
+                "note": None,
+                "scores": [1, None],
+                "either": 3,
+                "maybe": {"x": "b"},
+                "limit": 5,
+            }
+        )
+        assert (event.kind, event.note, event.scores, event.either) == (
+            "created",
+            None,
+            [1, None],
+            3,
+        )
+        assert isinstance(event.maybe, models.Body)
+        assert event.validate() is event
+        with pytest.raises(Exception, match=r"scores\[1\]: expected integer"):
+            models.Event.from_dict({"kind": "created", "note": None, "scores": [1, "x"]}).validate()
+
+
+def test_read_only_fields_are_not_constructor_parameters_and_write_only_are_optional(
+    tmp_path: Path,
+) -> None:
+    account = {
+        "type": "object",
+        "required": ["id", "name", "password"],
+        "properties": {
+            "id": {"type": "integer", "readOnly": True},
+            "name": {"type": "string"},
+            "password": {"type": "string", "writeOnly": True},
+        },
+    }
+    spec = _spec({"Body": account, "Result": account}, version="3.0.3")
+    out, package = _models(tmp_path, spec)
+    with imported(out, package) as modules:
+        models = modules[f"{package}.models"]
+        parameters = inspect.signature(models.Body.__init__).parameters
+        assert "id" not in parameters and {"name", "password"} <= set(parameters)
+        sent = models.Body(name="n", password="p")
+        assert sent.to_dict() == {"name": "n", "password": "p"}
+        # A response carries the id and never the password: that is valid.
+        received = models.Result.from_dict({"id": 7, "name": "n"})
+        assert received.validate().id == 7 and received.password is None
+        with pytest.raises(Exception, match="id: required field is missing"):
+            models.Result.from_dict({"name": "n"}).validate()
+
+
+def test_discriminators_pick_the_subtype_the_data_names(tmp_path: Path) -> None:
+    spec = _spec(
+        {
+            "Cat": {
+                "type": "object",
+                "properties": {"petType": {"type": "string"}, "meows": {"type": "boolean"}},
+            },
+            "Dog": {
+                "type": "object",
+                "properties": {"petType": {"type": "string"}, "barks": {"type": "boolean"}},
+            },
+            # Mapping values may be bare component names.
+            "Pet": {
+                "oneOf": [
+                    {"$ref": "#/components/schemas/Cat"},
+                    {"$ref": "#/components/schemas/Dog"},
+                ],
+                "discriminator": {"propertyName": "petType", "mapping": {"kitty": "Cat"}},
+            },
+            # No mapping: the tag is the component name.
+            "Implicit": {
+                "oneOf": [
+                    {"$ref": "#/components/schemas/Cat"},
+                    {"$ref": "#/components/schemas/Dog"},
+                ],
+                "discriminator": {"propertyName": "petType"},
+            },
+            "Shape": {
+                "type": "object",
+                "required": ["kind"],
+                "properties": {"kind": {"type": "string"}},
+                "discriminator": {"propertyName": "kind"},
+            },
+            "Circle": {
+                "allOf": [
+                    {"$ref": "#/components/schemas/Shape"},
+                    {"type": "object", "properties": {"radius": {"type": "number"}}},
+                ]
+            },
+            "Owner": {
+                "type": "object",
+                "properties": {
+                    "pet": {"$ref": "#/components/schemas/Pet"},
+                    "other": {"$ref": "#/components/schemas/Implicit"},
+                    "shape": {"$ref": "#/components/schemas/Shape"},
+                },
+            },
+        }
+    )
+    out, package = _models(tmp_path, spec)
+    with imported(out, package) as modules:
+        models = modules[f"{package}.models"]
+        owner = models.Owner.from_dict(
+            {
+                "pet": {"petType": "kitty", "meows": True},
+                "other": {"petType": "Dog"},
+                "shape": {"kind": "Circle", "radius": 2.0},
+            }
+        )
+        assert type(owner.pet) is models.Cat and owner.pet.meows is True
+        assert type(owner.other) is models.Dog
+        assert type(owner.shape) is models.Circle and owner.shape.radius == 2.0
+
+
+def test_nested_and_defs_references_share_one_class(tmp_path: Path) -> None:
+    spec = _spec(
+        {
+            "A": {
+                "type": "object",
+                "properties": {"b": {"type": "object", "properties": {"c": {"type": "string"}}}},
+                "$defs": {"Inner": {"type": "object", "properties": {"d": {"type": "integer"}}}},
+            },
+            "D": {
+                "type": "object",
+                "properties": {
+                    "e": {"$ref": "#/components/schemas/A/properties/b"},
+                    "f": {"$ref": "#/components/schemas/A/$defs/Inner", "description": "why"},
+                },
+            },
+        }
+    )
+    out, package = _models(tmp_path, spec)
+    with imported(out, package) as modules:
+        models = modules[f"{package}.models"]
+        d = models.D.from_dict({"e": {"c": "x"}, "f": {"d": 4}})
+        a = models.A.from_dict({"b": {"c": "y"}})
+        assert type(d.e) is type(a.b) and d.e.c == "x"
+        assert type(d.f) is models.Inner and d.f.d == 4
+        # A description next to the $ref documents the field.
+        assert '"""why"""' in (out / package / "models" / "d.py").read_text()
+
+
+def _write(path: Path, data: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+
+
+def test_references_to_other_files_of_the_spec_are_bundled(tmp_path: Path) -> None:
+    spec = _spec({})
+    spec["components"]["schemas"]["Result"] = {"$ref": "shared/pets.yaml#/components/schemas/Pet"}
+    spec["paths"]["/things"]["post"]["parameters"] = [
+        {"$ref": "shared/pets.yaml#/components/parameters/Limit"}
+    ]
+    spec["paths"]["/owners"] = {"$ref": "shared/paths.yaml#/owners"}
+    _write(tmp_path / "api" / "openapi.yaml", spec)
+    _write(
+        tmp_path / "api" / "shared" / "pets.yaml",
+        {
+            "components": {
+                "schemas": {
+                    "Pet": {
+                        "type": "object",
+                        "properties": {
+                            "name": {"type": "string"},
+                            "owner": {"$ref": "#/components/schemas/Owner"},
+                            "tags": {"type": "array", "items": {"$ref": "tag.json"}},
+                        },
+                    },
+                    "Owner": {"type": "object", "properties": {"id": {"type": "integer"}}},
+                },
+                "parameters": {
+                    "Limit": {"name": "limit", "in": "query", "schema": {"type": "integer"}}
+                },
+            }
+        },
+    )
+    # A whole path item from another file, its schema reference relative to that file.
+    _write(
+        tmp_path / "api" / "shared" / "paths.yaml",
+        {
+            "owners": {
+                "get": {
+                    "operationId": "listOwners",
+                    "responses": {
+                        "200": {
+                            "description": "ok",
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": "pets.yaml#/components/schemas/Owner"}
+                                }
+                            },
+                        }
+                    },
+                }
+            }
+        },
+    )
+    (tmp_path / "api" / "shared" / "tag.json").write_text(
+        json.dumps({"type": "object", "properties": {"label": {"type": "string"}}})
+    )
+    code, err, out, package = generate_from(tmp_path / "api" / "openapi.yaml", tmp_path)
+    assert code == 0, err
+    with imported(out, package) as modules:
+        models = modules[f"{package}.models"]
+        pet = models.Pet.from_dict({"name": "p", "owner": {"id": 1}, "tags": [{"label": "l"}]})
+        assert pet.owner.id == 1 and type(pet.owner) is models.Owner
+        assert pet.tags[0].label == "l" and type(pet.tags[0]).__name__ == "Tag"
+        create = inspect.signature(modules[package].Client.create_thing).parameters
+        assert "limit" in create
+        owners = inspect.signature(modules[package].Client.list_owners)
+        assert owners.return_annotation == "Owner"
+
+
+@pytest.mark.parametrize(
+    ("ref", "message"),
+    [
+        ("https://example.test/pets.yaml#/Pet", "references to URLs are not followed"),
+        ("http://example.test/pets.yaml", "references to URLs are not followed"),
+        ("/etc/pets.yaml", "absolute file references are not followed"),
+        ("../outside.yaml", "is outside the spec's folder"),
+        ("missing.yaml", "cannot read"),
+        ("shared.yaml#/components/schemas/Nope", "dangling $ref"),
+        ("shared.yaml#Pet", "only JSON pointer references are followed"),
+    ],
+)
+def test_references_that_cannot_be_followed_are_refused_in_one_line(
+    tmp_path: Path, ref: str, message: str
+) -> None:
+    spec = _spec({"Result": {"type": "object", "properties": {"p": {"$ref": ref}}}})
+    _write(tmp_path / "api" / "openapi.yaml", spec)
+    _write(tmp_path / "outside.yaml", {"type": "string"})
+    _write(tmp_path / "api" / "shared.yaml", {"components": {"schemas": {}}})
+    code, err, out, _ = generate_from(tmp_path / "api" / "openapi.yaml", tmp_path)
+    assert code == 2 and not out.exists()
+    assert err.count("\n") == 1 and "Traceback" not in err
+    where = "openapi.yaml:#/components/schemas/Result/properties/p"
+    assert where in err and message in err, err
+
+
+def test_webhooks_get_payload_models_and_no_operations(tmp_path: Path) -> None:
+    spec = _spec({})
+    del spec["paths"]
+    spec["jsonSchemaDialect"] = "https://spec.openapis.org/oas/3.1/dialect/base"
+    shared = {"$ref": "#/components/requestBodies/Gone"}
+    payload = {"type": "object", "properties": {"pet": {"$ref": "#/components/schemas/Result"}}}
+    spec["webhooks"] = {"newPet": webhook(payload), "oldPet": {"post": {"requestBody": shared}}}
+    # A shared request body's inline schema gets its class too.
+    spec["components"]["requestBodies"] = {
+        "Gone": {
+            "content": {
+                "application/json": {
+                    "schema": {"type": "object", "properties": {"gone": {"type": "boolean"}}}
+                }
+            }
+        }
+    }
+    out, package = _models(tmp_path, spec)
+    with imported(out, package) as modules:
+        assert modules[f"{package}._operations"].BY_METHOD == {}
+        modules[package].Client(base_url="https://api.example.test").close()
+        models = modules[f"{package}.models"]
+        assert models.OldPetPayload.from_dict({"gone": True}).gone is True
+        payload = models.NewPetPayload.from_dict({"pet": {"x": "y"}})
+        assert type(payload.pet) is models.Result and payload.pet.x == "y"
+
+
+def test_enums_of_mixed_types_null_and_look_alike_values(tmp_path: Path) -> None:
+    spec = _spec(
+        {
+            "Body": {
+                "type": "object",
+                "properties": {
+                    "mixed": {"enum": ["a-b", "a_b", "A B", 1, True, 1.5, None]},
+                    "flag": {"type": "integer", "enum": [1, 2, None]},
+                },
+            },
+            "Result": {"$ref": "#/components/schemas/Body"},
+        }
+    )
+    out, package = _models(tmp_path, spec)
+    with imported(out, package) as modules:
+        model = modules[f"{package}.models"].Body
+        module = modules[f"{package}.models.body"]
+        hint = eval(model.__annotations__["mixed"], vars(module))
+        (declared,) = typing.get_args(hint)
+        (literal,) = [a for a in typing.get_args(declared) if typing.get_origin(a) is Literal]
+        # Every distinct value once: 1 and True are both kept, and nothing is renamed; a
+        # float cannot stand in a Literal, so 1.5 is typed as float.
+        assert float in typing.get_args(declared)
+        assert [(type(v), v) for v in typing.get_args(literal)] == [
+            (bool, True),
+            (int, 1),
+            (str, "A B"),
+            (str, "a-b"),
+            (str, "a_b"),
+        ]
+        assert type(None) in typing.get_args(declared)
+        body = modules[f"{package}.models"].Body.from_dict({"mixed": True, "flag": None})
+        assert body.mixed is True and body.flag is None and body.validate() is body
+
+
+def test_an_operation_without_responses_generates_in_3_1(tmp_path: Path) -> None:
+    spec = _spec({})
+    del spec["paths"]["/things"]["post"]["responses"]
+    out, package = _models(tmp_path, spec)
+    with imported(out, package) as modules:
+        assert list(modules[f"{package}._operations"].BY_METHOD) == ["create_thing"]
+
+
+def test_a_3_0_operation_without_responses_is_still_refused(tmp_path: Path) -> None:
+    spec = _spec({}, version="3.0.3")
+    del spec["paths"]["/things"]["post"]["responses"]
+    code, err, out, _ = generate(spec, tmp_path, "schemas")
+    assert code == 2 and not out.exists()
+    assert "#/paths/~1things/post" in err and "invalid OpenAPI" in err, err
+
+
+def test_a_union_of_itself_generates(tmp_path: Path) -> None:
+    spec = _spec(
+        {
+            "Json": {
+                "oneOf": [
+                    {"$ref": "#/components/schemas/Json"},
+                    {"type": "object", "properties": {"a": {"$ref": "#/components/schemas/Json"}}},
+                    {"type": "string"},
+                ]
+            },
+            "Result": {
+                "type": "object",
+                "properties": {"j": {"$ref": "#/components/schemas/Json"}},
+            },
+        }
+    )
+    out, package = _models(tmp_path, spec)
+    with imported(out, package) as modules:
+        result = modules[f"{package}.models"].Result.from_dict({"j": {"a": {"a": "x"}}})
+        assert result.j.a.a == "x"
+
+
+def test_a_reference_cycle_between_files_is_refused_in_one_line(tmp_path: Path) -> None:
+    spec = _spec({})
+    spec["paths"]["/things"]["post"]["parameters"] = [
+        {"$ref": "loop.yaml#/components/parameters/Loop"}
+    ]
+    _write(tmp_path / "api" / "openapi.yaml", spec)
+    _write(
+        tmp_path / "api" / "loop.yaml",
+        {"components": {"parameters": {"Loop": {"$ref": "#/components/parameters/Loop"}}}},
+    )
+    code, err, out, _ = generate_from(tmp_path / "api" / "openapi.yaml", tmp_path)
+    assert code == 2 and not out.exists()
+    assert err.count("\n") == 1 and "a reference cycle through" in err, err
+    assert "loop.yaml:#/components/parameters/Loop:" in err
+
+
+def test_the_number_of_spec_files_is_bounded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from generator.load import bundle
+
+    monkeypatch.setattr(bundle, "MAX_FILES", 2)
+    spec = _spec({"Result": {"$ref": "a.yaml"}})
+    _write(tmp_path / "api" / "openapi.yaml", spec)
+    _write(tmp_path / "api" / "a.yaml", {"type": "object", "properties": {"b": {"$ref": "b.yaml"}}})
+    _write(tmp_path / "api" / "b.yaml", {"type": "string"})
+    code, err, _, _ = generate_from(tmp_path / "api" / "openapi.yaml", tmp_path)
+    assert code == 2 and "more than 2 spec files" in err, err
+    monkeypatch.setattr(bundle, "MAX_FILES", 3)
+    assert generate_from(tmp_path / "api" / "openapi.yaml", tmp_path)[0] == 0
+
+
+def test_a_package_using_every_feature_is_mypy_strict_clean(tmp_path: Path) -> None:
+    ref = _ref_to
+    spec = _spec(
+        {
+            "Body": {
+                "type": "object",
+                "required": ["id"],
+                "properties": {
+                    "id": {"type": "integer", "readOnly": True},
+                    "secret": {"type": "string", "writeOnly": True},
+                    "mixed": {"enum": ["a-b", "a_b", 1, True, 1.5, None]},
+                    "kind": {"const": "k"},
+                    "ratio": {"const": 0.5},
+                    "pair": {"type": "array", "prefixItems": [{"type": "string"}, ref("Node")]},
+                    "note": {"type": ["string", "null"]},
+                    "many": {"type": ["string", "integer", "null"]},
+                    "pet": ref("Pet"),
+                    "json": ref("Json"),
+                    "tree": ref("Tree"),
+                    "labels": ref("Labels"),
+                },
+            },
+            "Node": {
+                "type": "object",
+                "properties": {"children": {"type": "array", "items": ref("Node")}},
+            },
+            "Tree": {"type": "array", "items": ref("Tree")},
+            "Labels": {
+                "type": "object",
+                "properties": {"count": {"type": "integer"}},
+                "additionalProperties": ref("Node"),
+            },
+            "Json": {"oneOf": [ref("Json"), ref("Node"), {"type": "string"}]},
+            "Cat": {"type": "object", "properties": {"petType": {"type": "string"}}},
+            "Dog": {"type": "object", "properties": {"petType": {"type": "string"}}},
+            "Pet": {
+                "oneOf": [ref("Cat"), ref("Dog"), {"type": "null"}],
+                "discriminator": {"propertyName": "petType"},
+            },
+            "Result": {"allOf": [ref("Body")]},
+        },
+        webhooks={"ping": webhook({"type": "object", "properties": {"at": ref("Node")}})},
+    )
+    out, package = _models(tmp_path, spec)
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--cache-dir", os.devnull,
+         package],
+        cwd=out, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout[-3000:]
+
+
+def _ref_to(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def test_nested_compositions_parse(tmp_path: Path) -> None:
+    ref = _ref_to
+    spec = _spec(
+        {
+            "A": {"type": "object", "required": ["a"], "properties": {"a": {"type": "string"}}},
+            "B": {"type": "object", "required": ["b"], "properties": {"b": {"type": "integer"}}},
+            # allOf holding a oneOf, oneOf holding an allOf and an anyOf.
+            "Mixed": {
+                "allOf": [
+                    ref("A"),
+                    {
+                        "oneOf": [
+                            ref("B"),
+                            {"type": "object", "properties": {"c": {"type": "string"}}},
+                        ]
+                    },
+                ]
+            },
+            "Choice": {
+                "oneOf": [
+                    {
+                        "allOf": [
+                            ref("A"),
+                            {"type": "object", "properties": {"x": {"type": "integer"}}},
+                        ]
+                    },
+                    {"anyOf": [ref("B"), {"type": "string"}]},
+                ]
+            },
+            "Result": {
+                "type": "object",
+                "properties": {
+                    "mixed": ref("Mixed"),
+                    "choices": {"type": "array", "items": ref("Choice")},
+                },
+            },
+        }
+    )
+    out, package = _models(tmp_path, spec)
+    with imported(out, package) as modules:
+        models = modules[f"{package}.models"]
+        result = models.Result.from_dict(
+            {"mixed": {"a": "m"}, "choices": [{"a": "y", "x": 2}, {"b": 3}, "text"]}
+        )
+        assert isinstance(result.mixed, models.A) and result.mixed.a == "m"
+        first, second, third = result.choices
+        assert isinstance(first, models.A) and first.x == 2 and first.a == "y"
+        assert type(second) is models.B and second.b == 3
+        assert third == "text"
+
+
+def test_typed_additional_properties_next_to_properties_load_as_their_type(
+    tmp_path: Path,
+) -> None:
+    spec = _spec(
+        {
+            "Result": {
+                "type": "object",
+                "properties": {"count": {"type": "integer"}},
+                "additionalProperties": {"$ref": "#/components/schemas/Body"},
+            }
+        }
+    )
+    out, package = _models(tmp_path, spec)
+    with imported(out, package) as modules:
+        models = modules[f"{package}.models"]
+        result = models.Result.from_dict({"count": 2, "a": {"x": "1"}, "b": {"x": "2"}})
+        assert result.count == 2
+        extra = result.extra_fields
+        assert sorted(extra) == ["a", "b"] and all(type(v) is models.Body for v in extra.values())
+        assert extra["b"].x == "2" and result.validate() is result
+        with pytest.raises(Exception, match=r"Result\.c: expected object Body, got int"):
+            models.Result.from_dict({"c": 3}).validate()
