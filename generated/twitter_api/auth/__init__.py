@@ -7,8 +7,12 @@
     AppOnly(client_id, client_secret)           app-only bearer fetched with client credentials
     OAuth1(api_key, api_secret, access_token, access_token_secret)   OAuth 1.0a, HMAC-SHA1
     OAuth2PKCE(client_id, redirect_uri, scopes, ...)   user-context OAuth 2.0 with refresh
+    APIKey(value, name=..., location="header")  an API key in a header, query parameter or cookie
+    HTTPBasic(username, password)               HTTP Basic
 
-Every class names the spec security scheme it satisfies (`security_scheme`) and the scopes it
+For any API: an `apiKey` scheme takes `APIKey`, `http` basic `HTTPBasic`, `http` bearer
+`BearerToken`, and `oauth2` (a token from any flow) or `openIdConnect` `OAuth2UserToken`.
+Every class names the kinds of security scheme it satisfies (`security_types`) and the scopes it
 was granted (`granted_scopes`, None when unknown), so a client can refuse a call before sending.
 """
 
@@ -29,6 +33,7 @@ if TYPE_CHECKING:
         StateMismatchError,
         TokenStoreError,
     )
+    from ._generic import APIKey, HTTPBasic
     from ._oauth2_pkce import OAuth2PKCE
     from ._rfc5849_oauth1 import OAuth1
     from ._token import Token
@@ -37,6 +42,8 @@ if TYPE_CHECKING:
 # Each name is imported on first use: a bearer-token user never loads the OAuth 2.0 machinery
 # (loopback server, file locks, PKCE).
 _WHERE = {
+    "APIKey": "._generic",
+    "HTTPBasic": "._generic",
     "AppOnly": "._app_only",
     "BearerToken": "._bearer",
     "OAuth2UserToken": "._bearer",
@@ -68,10 +75,12 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "APIKey",
     "AccessDeniedError",
     "AppOnly",
     "AuthError",
     "BearerToken",
+    "HTTPBasic",
     "LoginTimeoutError",
     "NotLoggedInError",
     "OAuth1",
