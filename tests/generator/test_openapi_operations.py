@@ -8,7 +8,6 @@ request it sends (captured by httpx.MockTransport) and the value it returns.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import importlib
 import inspect
 import io
@@ -25,7 +24,7 @@ from typing import Any
 import httpx
 import pytest
 
-from generator.cli import main as sdkgen_main
+from tests.conftest import generate_in_process
 
 PACKAGE = "ops_api"
 BASE = "https://eu.api.example.test/v1"
@@ -285,17 +284,8 @@ def _generate(spec: dict[str, Any], root: Path, package: str) -> tuple[int, str,
     spec_path = root / "spec.json"
     spec_path.write_text(json.dumps(spec), encoding="utf-8")
     out = root / "out"
-    err = io.StringIO()
-    # From a folder outside any project: no [tool.sdkgen], overlays or auth profile apply.
-    with (
-        contextlib.chdir(root),
-        contextlib.redirect_stderr(err),
-        contextlib.redirect_stdout(io.StringIO()),
-    ):
-        code = sdkgen_main(
-            ["generate", "--spec", str(spec_path), "--output", str(out), "--package-name", package]
-        )
-    return code, err.getvalue(), out
+    code, err = generate_in_process(spec_path, out, package)
+    return code, err, out
 
 
 @pytest.fixture(scope="module")

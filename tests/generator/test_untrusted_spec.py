@@ -12,7 +12,6 @@ import ast
 import builtins
 import contextlib
 import importlib
-import io
 import itertools
 import json
 import sys
@@ -28,7 +27,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from generator.cli import main as sdkgen_main
+from tests.conftest import generate_in_process
 
 SENTINEL = "SDKGEN_SENTINEL"
 CODE = f"__import__('builtins').__setattr__('{SENTINEL}', 1)"
@@ -224,17 +223,8 @@ def _generate(spec: dict[str, Any], root: Path) -> tuple[int, str, Path, str]:
     spec_path = root / f"spec{n}.json"
     spec_path.write_text(json.dumps(spec), encoding="utf-8")
     out = root / f"out{n}"
-    err = io.StringIO()
-    # From a folder outside any project: no [tool.sdkgen], overlays or auth profile apply.
-    with (
-        contextlib.chdir(root),
-        contextlib.redirect_stderr(err),
-        contextlib.redirect_stdout(io.StringIO()),
-    ):
-        code = sdkgen_main(
-            ["generate", "--spec", str(spec_path), "--output", str(out), "--package-name", package]
-        )
-    return code, err.getvalue(), out, package
+    code, err = generate_in_process(spec_path, out, package)
+    return code, err, out, package
 
 
 @contextlib.contextmanager
