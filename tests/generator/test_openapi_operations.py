@@ -228,6 +228,7 @@ SPEC: dict[str, Any] = {
         "/secure/query": _secured("queryKey"),
         "/secure/cookie": _secured("cookieKey"),
         "/secure/basic": _secured("basic"),
+        "/secure/bearer": _secured("jwt"),
         "/secure/oidc": _secured("oidc"),
         "/secure/client": _secured("clientCredentials", ["items:read"]),
     },
@@ -265,6 +266,7 @@ SPEC: dict[str, Any] = {
             "queryKey": {"type": "apiKey", "in": "query", "name": "api_key"},
             "cookieKey": {"type": "apiKey", "in": "cookie", "name": "key"},
             "basic": {"type": "http", "scheme": "basic"},
+            "jwt": {"type": "http", "scheme": "Bearer", "bearerFormat": "JWT"},
             "oidc": {"type": "openIdConnect", "openIdConnectUrl": "https://id.example.test"},
             "clientCredentials": {
                 "type": "oauth2",
@@ -610,11 +612,13 @@ def test_http_basic_bearer_and_oauth2_tokens(api: ModuleType) -> None:
     _client(api, rec, auth=HTTPBasic("ann", "pw")).get_secure_basic()
     assert rec.last.headers["authorization"] == "Basic YW5uOnB3"
     assert "pw" not in repr(HTTPBasic("ann", "pw"))
+    _client(api, rec, auth=BearerToken("b1")).get_secure_bearer()
+    assert rec.last.headers["authorization"] == "Bearer b1"
     _client(api, rec, auth=OAuth2UserToken("t1")).get_secure_oidc()
     assert rec.last.headers["authorization"] == "Bearer t1"
     _client(api, rec, auth=OAuth2UserToken("t2", scopes=["items:read"])).get_secure_client()
     assert rec.last.headers["authorization"] == "Bearer t2"
-    assert len(rec.requests) == 3
+    assert len(rec.requests) == 4
     with pytest.raises(api.OperationNotAllowedError, match="BearerToken auth"):
         _client(api, rec, auth=BearerToken("t")).get_secure_client()
 

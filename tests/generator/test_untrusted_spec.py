@@ -27,6 +27,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from generator.model.operations import derived_operation_id
 from tests.conftest import generate_in_process
 
 SENTINEL = "SDKGEN_SENTINEL"
@@ -275,7 +276,9 @@ def _check_package(slots: Slots, out: Path, package: str) -> None:
         assert dict(info.OAUTH2_SCOPES) == {slots.scope: slots.scope_description}
 
         (operation,) = modules[f"{package}._operations"].BY_METHOD.values()
-        assert operation.name == slots.operation_id
+        path = f"/{slots.path_segment}/{{{slots.path_param}}}"
+        # An empty operationId is no operationId: the name is derived from method and path.
+        assert operation.name == (slots.operation_id or derived_operation_id("get", path))
         assert operation.path == f"/{slots.path_segment}/{{{slots.path_param}}}"
         assert operation.security == ((slots.scheme_name, (slots.scope,)),)
         assert operation.styles == {slots.query_param: "csv"}
