@@ -2795,6 +2795,13 @@ VALIDATE_WEBHOOKS = Operation(
     ),
 )
 
+# Security scheme name -> the kind of credential it takes (see `_wire.check_security`).
+SECURITY_TYPES: dict[str, str] = {
+    "BearerToken": "http:bearer",
+    "OAuth2UserToken": "oauth2",
+    "UserToken": "http:oauth",
+}
+
 BY_METHOD: dict[str, Operation] = {
     "activity_stream": ACTIVITY_STREAM,
     "add_chat_group_members": ADD_CHAT_GROUP_MEMBERS,

@@ -8,10 +8,11 @@ Everything here is shared by the sync and the async client; only sending differs
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+import os
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from datetime import datetime
-from typing import Any, Final
-from urllib.parse import quote, unquote
+from typing import IO, Any, Final
+from urllib.parse import quote, unquote, urlencode
 
 import httpx
 
@@ -22,6 +23,7 @@ from ._spec_info import PACKAGE_NAME, PACKAGE_VERSION, SPEC_VERSION
 
 __all__ = [
     "Operation",
+    "Payload",
     "build_request",
     "check_security",
     "parse_response",
@@ -31,9 +33,11 @@ __all__ = [
 # Generated models live in the `models` subpackage next to this module.
 MODELS_PACKAGE: Final = __name__.rpartition(".")[0] + ".models"
 
-# Query parameter styles (OpenAPI `style` + `explode`) that need more than str(value).
-CSV: Final = "csv"  # form, explode: false -> a=1,2,3
-MULTI: Final = "multi"  # form, explode: true -> a=1&a=2
+# Parameter styles (OpenAPI `style`, `*` when exploded) that need more than str(value);
+# query `form` has its own two names.
+CSV: Final = "csv"  # query form, explode: false -> a=1,2,3
+MULTI: Final = "multi"  # query form, explode: true -> a=1&a=2
+JSON_STYLE: Final = "json"  # a parameter described by `content`: its value as JSON text
 USER_AGENT: Final = f"{PACKAGE_NAME}/{PACKAGE_VERSION} (spec {SPEC_VERSION})"
 
 
@@ -42,9 +46,11 @@ class Operation:
 
     __slots__ = (
         "accept",
+        "content_types",
         "method",
         "multipart",
         "name",
+        "outside_query",
         "paginated_by",
         "path",
         "response",
@@ -65,6 +71,9 @@ class Operation:
         styles: Mapping[str, str] | None = None,
         multipart: bool = False,
         paginated_by: str | None = None,
+        accept: str | None = None,
+        outside_query: Sequence[str] = (),
+        content_types: Mapping[str, str] | None = None,
     ) -> None:
         self.name = name
         self.method = method
@@ -72,32 +81,64 @@ class Operation:
         self.response = response
         if response is not None:
             response.bind(MODELS_PACKAGE)
-        self.response_kind = response_kind  # "json" | "bytes" | "stream" | "empty"
+        # "json" | "text" | "bytes" | "stream" | "empty" | "auto" (whatever the server sends)
+        self.response_kind = response_kind
         self.security = tuple((scheme, tuple(scopes)) for scheme, scopes in security)
         self.styles = dict(styles or {})
         self.multipart = multipart
         self.paginated_by = paginated_by
-        self.accept = (
-            "application/octet-stream"
-            if response_kind == "bytes"
-            else "application/json, application/problem+json"
+        # Keys (`header:<name>`, `cookie:<name>`) of parameters sent outside the query string.
+        self.outside_query = frozenset(outside_query)
+        # Media type -> how the body is encoded (json, form, multipart, text, binary); the
+        # first is the default. Empty: a JSON body (or multipart when it holds files).
+        self.content_types = dict(content_types or {})
+        self.accept = accept or _ACCEPT.get(
+            response_kind, "application/json, application/problem+json"
         )
+
+
+_ACCEPT: Final = {"bytes": "application/octet-stream", "text": "text/plain", "auto": "*/*"}
+
+
+class Payload:
+    """A request body with the media type the caller chose for it."""
+
+    __slots__ = ("content_type", "value")
+
+    def __init__(self, value: Any, content_type: str) -> None:
+        self.value = value
+        self.content_type = content_type
 
 
 def check_security(op: Operation, auth: object) -> None:
     """Refuse a call the configured auth cannot make, before anything is sent.
 
-    Auth objects of this package name the spec security scheme they satisfy and the scopes
-    they were granted; a plain `httpx.Auth` from elsewhere is trusted as it is.
+    Auth objects of this package name the kinds of security scheme they satisfy
+    (`security_types`: "apiKey", "http:basic", "http:bearer", "oauth2", ...) and the scopes
+    they were granted; an operation accepts them when one of its schemes is of such a type.
+    A plain `httpx.Auth` from elsewhere is trusted as it is.
     """
     scheme = getattr(auth, "security_scheme", None)
-    if not op.security or not isinstance(scheme, str):
+    types = getattr(auth, "security_types", None)
+    if not op.security or (not isinstance(scheme, str) and not isinstance(types, frozenset)):
         return
-    accepted = [scopes for name, scopes in op.security if name == scheme]
+    from ._operations import SECURITY_TYPES  # generated: spec scheme name -> its type
+
+    # By the scheme's type when both sides know it; else an auth naming the scheme itself.
+    accepted = [
+        scopes
+        for name, scopes in op.security
+        if (
+            SECURITY_TYPES[name] in types
+            if isinstance(types, frozenset) and name in SECURITY_TYPES
+            else name == scheme
+        )
+    ]
     if not accepted:
         wanted = " or ".join(name for name, _ in op.security)
+        label = scheme if isinstance(scheme, str) else type(auth).__name__
         raise OperationNotAllowedError(
-            f"{op.name} cannot be called with {scheme} auth; it needs {wanted}"
+            f"{op.name} cannot be called with {label} auth; it needs {wanted}"
         )
     granted = getattr(auth, "granted_scopes", None)
     if granted is None:
@@ -118,16 +159,68 @@ def encode_path(op: Operation, params: Mapping[str, Any]) -> str:
     """
     path = op.path
     for name, value in params.items():
-        text = _text(value)
-        if not text:
+        style = op.styles.get(f"path:{name}", "")
+        text = _text(value) if not style else ""
+        if not style and not text:
             raise ValueError(f"{op.name}: path parameter {name!r} must not be empty")
-        if _decoded(text) in _DOT_SEGMENTS:
-            raise ValueError(
-                f"{op.name}: path parameter {name!r} must not be {text!r}: as a dot segment "
-                "it would change which endpoint is called"
-            )
-        path = path.replace("{" + name + "}", quote(text, safe=""))
+        segment = quote(text, safe="") if not style else _path_value(style, name, value)
+        for shown in (text, segment):
+            if shown and _decoded(shown) in _DOT_SEGMENTS:
+                raise ValueError(
+                    f"{op.name}: path parameter {name!r} must not be {shown!r}: as a dot "
+                    "segment it would change which endpoint is called"
+                )
+        path = path.replace("{" + name + "}", segment)
     return path
+
+
+def _q(value: Any) -> str:
+    return quote(_text(value), safe="")
+
+
+def _pairs(value: Any) -> list[tuple[str, Any]] | None:
+    """An object's (key, value) pairs, None for anything else."""
+    if isinstance(value, Model):
+        value = dump(value)
+    if isinstance(value, Mapping):
+        return [(str(k), v) for k, v in value.items() if v is not None]
+    return None
+
+
+def _is_list(value: Any) -> bool:
+    return not isinstance(value, str | bytes | Mapping | Model) and isinstance(
+        value, Sequence | set | frozenset
+    )
+
+
+def _path_value(style: str, name: str, value: Any) -> str:
+    """A path value in style simple, label or matrix (RFC 6570 `{x}`, `{.x}`, `{;x}`)."""
+    base, explode = style.rstrip("*"), style.endswith("*")
+    if base == JSON_STYLE:
+        return quote(_json(value), safe="")
+    pairs = _pairs(value)
+    if pairs is not None:
+        items = [f"{_q(k)}={_q(v)}" for k, v in pairs] if explode else None
+        flat = [_q(x) for kv in pairs for x in kv]
+    elif _is_list(value):
+        items = [_q(v) for v in value]
+        flat = items
+    else:
+        items, flat = [_q(value)], [_q(value)]
+    key = quote(name, safe="")
+    if base == "label":
+        return "." + (".".join(items) if explode and items is not None else ",".join(flat))
+    if base == "matrix":
+        if explode and pairs is not None:
+            return "".join(f";{item}" for item in items or ())
+        if explode:
+            return "".join(f";{key}={v}" for v in flat)
+        return f";{key}=" + ",".join(flat)
+    return ",".join(items if explode and items is not None else flat)
+
+
+def _json(value: Any) -> str:
+    return json.dumps(dump(value), separators=(",", ":"), ensure_ascii=False)
 
 
 _DOT_SEGMENTS: Final = frozenset({"", ".", ".."})
@@ -193,13 +286,92 @@ def encode_query(styles: Mapping[str, str], params: Mapping[str, Any]) -> str:
         if value is None:
             continue
         key = quote(name, safe=".")
-        if isinstance(value, str | bytes) or not isinstance(value, Sequence | set | frozenset):
-            parts.append(f"{key}={quote(_text(value), safe='')}")
-        elif styles.get(name) == MULTI:
-            parts.extend(f"{key}={quote(_text(v), safe='')}" for v in value)
+        style = styles.get(name, "")
+        pairs = _pairs(value) if style else None
+        if style == JSON_STYLE:
+            parts.append(f"{key}={quote(_json(value), safe='')}")
+        elif style == "deepObject*" and pairs is not None:
+            parts.extend(_deep_object(key, pairs))
+        elif pairs is not None:
+            if style in (MULTI, "spaceDelimited*", "pipeDelimited*"):
+                parts.extend(f"{quote(k, safe='.')}={_q(v)}" for k, v in pairs)
+            else:
+                flat = (_q(x) for kv in pairs for x in kv)
+                parts.append(f"{key}=" + _SEPARATORS.get(style, ",").join(flat))
+        elif not _is_list(value):
+            parts.append(f"{key}={_q(value)}")
+        elif style in (MULTI, "spaceDelimited*", "pipeDelimited*"):
+            parts.extend(f"{key}={_q(v)}" for v in value)
         else:
-            parts.append(f"{key}=" + ",".join(quote(_text(v), safe="") for v in value))
+            parts.append(f"{key}=" + _SEPARATORS.get(style, ",").join(_q(v) for v in value))
     return "&".join(parts)
+
+
+_SEPARATORS: Final = {"spaceDelimited": "%20", "pipeDelimited": "|"}
+
+
+def _deep_object(key: str, pairs: list[tuple[str, Any]]) -> Iterator[str]:
+    """`key[a]=1&key[b][c]=2`: nested objects by brackets, lists as repeated keys."""
+    for k, v in pairs:
+        name = f"{key}[{quote(k, safe='')}]"
+        nested = _pairs(v)
+        if nested is not None:
+            yield from _deep_object(name, nested)
+        elif _is_list(v):
+            yield from (f"{name}={_q(item)}" for item in v)
+        else:
+            yield f"{name}={_q(v)}"
+
+
+def encode_headers(op: Operation, params: Mapping[str, Any]) -> tuple[dict[str, str], str]:
+    """Header parameters (style simple) and the Cookie header of cookie parameters (form)."""
+    headers: dict[str, str] = {}
+    cookies: list[str] = []
+    for key, value in params.items():
+        if value is None:
+            continue
+        location, _, name = key.partition(":")
+        style = op.styles.get(key, "")
+        explode = style.endswith("*")
+        if style == JSON_STYLE:
+            text = _json(value)
+        elif location == "cookie":
+            cookies.extend(_cookie(name, value, explode))
+            continue
+        else:
+            pairs = _pairs(value)
+            if pairs is not None:
+                items = [f"{k}={_text(v)}" for k, v in pairs] if explode else None
+                text = ",".join(items or [_text(x) for kv in pairs for x in kv])
+            elif _is_list(value):
+                text = ",".join(_text(v) for v in value)
+            else:
+                text = _text(value)
+        _check_header_value(op, name, text)
+        headers[name] = text
+    cookie = "; ".join(cookies)
+    _check_header_value(op, "Cookie", cookie)
+    return headers, cookie
+
+
+def _cookie(name: str, value: Any, explode: bool) -> list[str]:
+    key = quote(name, safe="")
+    pairs = _pairs(value)
+    if pairs is not None:
+        if explode:
+            return [f"{quote(k, safe='')}={_q(v)}" for k, v in pairs]
+        return [f"{key}=" + ",".join(_q(x) for kv in pairs for x in kv)]
+    if _is_list(value):
+        if explode:
+            return [f"{key}={_q(v)}" for v in value]
+        return [f"{key}=" + ",".join(_q(v) for v in value)]
+    return [f"{key}={_q(value)}"]
+
+
+def _check_header_value(op: Operation, name: str, text: str) -> None:
+    # A line break in a header value would start another header (response splitting).
+    if any(c in text for c in "\r\n\0"):
+        raise ValueError(f"{op.name}: header {name!r} must not contain line breaks or NUL")
 
 
 def _text(value: Any) -> str:
@@ -221,17 +393,28 @@ def build_request(
     timeout: float | None,
 ) -> httpx.Request:
     url = base_url + (encode_path(op, path) if path else op.path)
+    outside: dict[str, Any] = {}
+    if query and op.outside_query:
+        outside = {k: v for k, v in query.items() if k in op.outside_query}
+        query = {k: v for k, v in query.items() if k not in op.outside_query}
     if query:
         encoded = encode_query(op.styles, query)
         if encoded:
             url = f"{url}{'&' if '?' in url else '?'}{encoded}"
     all_headers = {"Accept": op.accept, "User-Agent": USER_AGENT}
+    params_headers, cookie = encode_headers(op, outside)
+    all_headers.update(params_headers)
     if headers:
         all_headers.update(headers)
-    content: bytes | None = None
-    files: dict[str, Any] | None = None
+    if cookie:
+        given = all_headers.get("Cookie")
+        all_headers["Cookie"] = f"{given}; {cookie}" if given else cookie
+    content: Any = None
+    files: Any = None
     data: dict[str, Any] | None = None
-    if body is not None:
+    if isinstance(body, Payload):
+        content, files = _encode_body(op, body, all_headers, client)
+    elif body is not None:
         wire = dump(body)
         if op.multipart and isinstance(wire, dict) and any(_is_file(v) for v in wire.values()):
             files = {k: (k, v) for k, v in wire.items() if _is_file(v)}
@@ -250,6 +433,101 @@ def build_request(
     )
 
 
+def _encode_body(
+    op: Operation,
+    body: Payload,
+    headers: dict[str, str],
+    client: httpx.Client | httpx.AsyncClient,
+) -> tuple[Any, Any]:
+    """(content, files) of a body sent as the media type the caller chose."""
+    kind = op.content_types.get(body.content_type)
+    if kind is None:
+        offered = ", ".join(op.content_types)
+        raise ValueError(f"{op.name}: content_type must be one of {offered}")
+    value = body.value
+    if value is None:
+        return None, None
+    if kind == "multipart":
+        # httpx writes the boundary into the Content-Type it sets.
+        return None, list(_multipart(op, value))
+    if kind == "json":
+        content: Any = _json(value).encode()
+    elif kind == "form":
+        content = urlencode(list(_form_fields(op, value))).encode()
+    elif kind == "text":
+        if not isinstance(value, str):
+            raise TypeError(f"{op.name}: a {body.content_type} body must be a str")
+        content = value.encode()
+        if "charset" not in body.content_type:
+            headers["Content-Type"] = f"{body.content_type}; charset=utf-8"
+    elif isinstance(value, bytes | bytearray | memoryview):
+        content = bytes(value)
+    elif hasattr(value, "read"):
+        async_client = isinstance(client, httpx.AsyncClient)
+        content = _AsyncFileStream(value) if async_client else _FileStream(value)
+    else:
+        raise TypeError(f"{op.name}: a {body.content_type} body must be bytes or a binary file")
+    headers.setdefault("Content-Type", body.content_type.replace("*/*", _OCTETS))
+    return content, None
+
+
+_OCTETS: Final = "application/octet-stream"
+_CHUNK: Final = 64 * 1024
+
+
+def _fields(op: Operation, value: Any) -> list[tuple[str, Any]]:
+    pairs = _pairs(value)
+    if pairs is None:
+        raise TypeError(f"{op.name}: a form body must be a model or a mapping")
+    return pairs
+
+
+def _form_fields(op: Operation, value: Any) -> Iterator[tuple[str, str]]:
+    """Form fields: lists as repeated fields, objects as JSON text."""
+    for key, v in _fields(op, value):
+        for item in v if _is_list(v) else [v]:
+            yield key, _json(item) if _pairs(item) is not None else _text(item)
+
+
+def _multipart(op: Operation, value: Any) -> Iterator[tuple[str, Any]]:
+    """Parts: bytes and files as file parts, objects as JSON parts, the rest as text."""
+    for key, v in _fields(op, value):
+        for item in v if _is_list(v) else [v]:
+            if _is_file(item):
+                name = os.path.basename(str(getattr(item, "name", "") or key))
+                yield key, (name, item)
+            elif _pairs(item) is not None or _is_list(item):
+                yield key, (None, _json(item), "application/json")
+            else:
+                yield key, (None, _text(item))
+
+
+class _FileStream:
+    """A binary file sent in chunks from its position; read again from there on a retry."""
+
+    def __init__(self, file: IO[bytes]) -> None:
+        self._file = file
+        self._start = file.tell() if file.seekable() else None
+
+    def _rewind(self) -> None:
+        if self._start is not None:
+            self._file.seek(self._start)
+
+    def __iter__(self) -> Iterator[bytes]:
+        self._rewind()
+        while chunk := self._file.read(_CHUNK):
+            yield chunk
+
+
+class _AsyncFileStream(_FileStream):
+    __iter__ = None  # type: ignore[assignment]  # httpx must take it as an async stream
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        self._rewind()
+        while chunk := self._file.read(_CHUNK):
+            yield chunk
+
+
 def _is_file(value: Any) -> bool:
     return isinstance(value, bytes | bytearray | memoryview) or hasattr(value, "read")
 
@@ -258,8 +536,12 @@ def parse_response(op: Operation, response: httpx.Response) -> Any:
     """The typed value of a successful response."""
     if op.response_kind == "bytes":
         return response.content
+    if op.response_kind == "text":
+        return response.text
     if op.response_kind == "empty" or not response.content:
         return None
+    if op.response_kind == "auto":
+        return _undescribed(response)
     try:
         raw = json.loads(response.content)
     except ValueError as exc:
@@ -273,3 +555,16 @@ def parse_response(op: Operation, response: httpx.Response) -> Any:
     if isinstance(value, Model):
         value._response = response
     return value
+
+
+def _undescribed(response: httpx.Response) -> Any:
+    """A body the spec does not describe, as its Content-Type says: JSON, text or bytes."""
+    media = response.headers.get("Content-Type", "").split(";", 1)[0].strip().lower()
+    if media == "application/json" or media.endswith("+json"):
+        try:
+            return json.loads(response.content)
+        except ValueError:
+            return response.text
+    if media.startswith("text/"):
+        return response.text
+    return response.content

@@ -9,7 +9,7 @@ from typing import Any
 
 from generator.errors import GeneratorError, pointer
 from generator.load import validate_document
-from generator.model.ir import Api
+from generator.model.ir import Api, ServerVariable
 from generator.model.naming import class_name
 from generator.model.operations import parse_operations
 from generator.model.schemas import SchemaRegistry, const_name
@@ -69,12 +69,29 @@ def build_api(origin: str, document: dict[str, Any], sha256: str, selection: Sel
             break
     servers = document.get("servers")
     first_server = _mapping(servers[0]) if isinstance(servers, list) and servers else {}
+    variables = [
+        ServerVariable(
+            str(name),
+            str(_mapping(v).get("default", "")),
+            [str(e) for e in _mapping(v).get("enum") or []],
+            str(_mapping(v).get("description") or ""),
+        )
+        for name, v in _mapping(first_server.get("variables")).items()
+    ]
+    base_url = str(first_server.get("url", "https://api.x.com"))
+    for variable in variables:
+        # The default base URL is the server URL with each variable at its default.
+        base_url = base_url.replace("{" + variable.name + "}", variable.default)
     info = _mapping(document.get("info"))
     return Api(
         title=str(info.get("title", "")),
         version=str(info.get("version", "")),
         sha256=sha256,
-        default_base_url=str(first_server.get("url", "https://api.x.com")).rstrip("/"),
+        default_base_url=base_url.rstrip("/"),
+        server_variables=variables,
+        security_types={
+            str(name): security_type(_mapping(scheme)) for name, scheme in schemes.items()
+        },
         authorize_url=authorize_url,
         token_url=token_url,
         scopes=scopes,
@@ -141,6 +158,14 @@ def _webhook_models(document: dict[str, Any], registry: SchemaRegistry) -> None:
                         module=registry.tag_module("webhooks"),
                         where=f"{where}/schema",
                     )
+
+
+def security_type(scheme: dict[str, Any]) -> str:
+    """What a client must send for a security scheme: "apiKey", "http:basic", "oauth2", ..."""
+    kind = str(scheme.get("type", ""))
+    if kind == "http":
+        return f"http:{str(scheme.get('scheme', '')).lower()}"
+    return kind
 
 
 def _mapping(value: Any) -> dict[str, Any]:

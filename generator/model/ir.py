@@ -158,11 +158,20 @@ class ModuleDef:
 class ParamDef:
     python_name: Identifier
     wire_name: str
-    location: str  # "path" | "query" | "header"
+    location: str  # "path" | "query" | "header" | "cookie"
     type: TypeInfo
     required: bool
-    style: str  # "" plain, "csv" (form, explode false), "multi" (form, explode true)
+    # "" plain text; "csv" / "multi" query form arrays (explode false / true); otherwise the
+    # OpenAPI style, with `*` when exploded ("matrix*", "deepObject*"), or "json" (`content`).
+    style: str
     description: str
+
+    @property
+    def key(self) -> str:
+        """The key of the value in the mapping the client method hands to the runtime."""
+        if self.location in ("header", "cookie"):
+            return f"{self.location}:{self.wire_name}"
+        return self.wire_name
 
 
 @dataclass
@@ -183,20 +192,39 @@ class OperationDef:
     body_required: bool
     multipart: bool
     response: TypeInfo | None
-    response_kind: str  # "json" | "bytes" | "stream" | "empty"
+    response_kind: str  # "json" | "text" | "bytes" | "stream" | "empty" | "auto"
     security: list[tuple[str, list[str]]]
     paginated_by: str | None
     deprecated: bool
+    header_params: list[ParamDef] = field(default_factory=list)
+    cookie_params: list[ParamDef] = field(default_factory=list)
+    # (media type, kind) of the request body, first the default; empty for plain JSON.
+    content_types: list[tuple[str, str]] = field(default_factory=list)
+    accept: str = ""  # the Accept header, when not the default of the response kind
+
+    @property
+    def keyword_params(self) -> list[ParamDef]:
+        """Query, header and cookie parameters: keyword-only, required first."""
+        found = self.query_params + self.header_params + self.cookie_params
+        return sorted(found, key=lambda p: (not p.required, p.python_name))
 
     @property
     def params(self) -> list[ParamDef]:
-        return self.path_params + self.query_params
+        return self.path_params + self.keyword_params
 
 
 @dataclass
 class TypeAlias:
     name: Identifier
     values: tuple[Code, ...]  # the Literal's members, encoded
+
+
+@dataclass(frozen=True)
+class ServerVariable:
+    name: str
+    default: str
+    enum: list[str]
+    description: str
 
 
 @dataclass
@@ -213,3 +241,7 @@ class Api:
     aliases: list[TypeAlias]
     # (module, converter constant) of the error-body union, when the spec has one.
     problem: tuple[Identifier, Identifier] | None
+    # Variables of the first server URL, substituted by their defaults in default_base_url.
+    server_variables: list[ServerVariable] = field(default_factory=list)
+    # Security scheme name -> the kind of credential it takes ("apiKey", "http:basic", ...).
+    security_types: dict[str, str] = field(default_factory=dict)

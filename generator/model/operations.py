@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
+from generator.encode import Code, join
 from generator.errors import GeneratorError, pointer
 from generator.model.ir import OperationDef, ParamDef, TypeInfo
 from generator.model.naming import (
@@ -15,10 +18,9 @@ from generator.model.naming import (
     class_name,
     identifier,
 )
-from generator.model.schemas import SchemaRegistry
+from generator.model.schemas import BINARY_TYPE, SchemaRegistry
 
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
-PARAM_PREFIX = "#/components/parameters/"
 PAGE_TOKEN_PARAMS = ("pagination_token", "next_token")
 
 
@@ -52,13 +54,15 @@ def parse_operations(
             where = pointer("paths", path, method)
             op_id = op.get("operationId")
             if not isinstance(op_id, str) or not op_id:
-                raise GeneratorError(origin, where, "operation has no operationId")
-            if op_id in seen_ids:
+                # Derived from method and path (see README): stable while the path stays.
+                op_id = derived_operation_id(method, str(path))
+            elif op_id in seen_ids:
                 raise GeneratorError(
                     origin, where, f"operationId {op_id!r} is also used at {seen_ids[op_id]}"
                 )
-            seen_ids[op_id] = where
-            method_names[op_id] = methods.claim(identifier(op_id, METHOD_RESERVED, "call"))
+            if op_id not in seen_ids:
+                seen_ids[op_id] = where
+            method_names[where] = methods.claim(identifier(op_id, METHOD_RESERVED, "call"))
             tags = [str(t) for t in op.get("tags") or []] or ["default"]
             if not _selected(
                 op_id, tags, include_tags, exclude_tags, include_operations, exclude_operations
@@ -74,7 +78,8 @@ def parse_operations(
                     shared_params,
                     tags[0],
                     where,
-                    method_names[op_id],
+                    method_names[where],
+                    op_id,
                 )
             )
     unknown = set(include_operations) - set(seen_ids)
@@ -86,6 +91,18 @@ def parse_operations(
         )
     operations.sort(key=lambda o: o.method_name)
     return operations
+
+
+def derived_operation_id(method: str, path: str) -> str:
+    """`get` + `/users/{id}/posts` -> `get_users_by_id_posts`: the name of an operation the
+    spec gives no operationId."""
+    words = [method]
+    for segment in path.split("/"):
+        words.extend(f"by_{m[1:-1]}" if m.startswith("{") else m for m in _SEGMENT.findall(segment))
+    return "_".join(w for w in words if w)
+
+
+_SEGMENT = re.compile(r"\{[^}]*\}|[^{}]+")
 
 
 def _selected(
@@ -103,21 +120,35 @@ def _selected(
     return op_id in include_operations or any(t in include_tags for t in tags)
 
 
+def resolve_component(
+    document: Mapping[str, Any], value: Any, kind: str, origin: str, where: str
+) -> Mapping[str, Any]:
+    """`value`, or the `#/components/<kind>/<name>` object its `$ref` names (chains followed)."""
+    prefix = f"#/components/{kind}/"
+    for _ in range(50):
+        if not isinstance(value, dict) or "$ref" not in value:
+            if not isinstance(value, dict):
+                raise GeneratorError(origin, where, f"expected an object, found {value!r:.40}")
+            return value
+        ref = value["$ref"]
+        if not isinstance(ref, str) or not ref.startswith(prefix):
+            raise GeneratorError(origin, where, f"$ref {ref!r:.80} must point into {prefix}")
+        name = ref[len(prefix) :].replace("~1", "/").replace("~0", "~")
+        value = _mapping(_mapping(document.get("components")).get(kind)).get(name)
+        if value is None:
+            raise GeneratorError(origin, where, f"dangling $ref {ref!r:.80}")
+    raise GeneratorError(origin, where, "circular $ref chain")
+
+
 def _resolve_param(
     document: Mapping[str, Any], param: Any, origin: str, where: str
 ) -> Mapping[str, Any]:
-    if isinstance(param, dict) and "$ref" in param:
-        ref = param["$ref"]
-        name = ref[len(PARAM_PREFIX) :] if ref.startswith(PARAM_PREFIX) else None
-        target = (
-            (document.get("components") or {}).get("parameters", {}).get(name) if name else None
+    resolved = resolve_component(document, param, "parameters", origin, where)
+    if not isinstance(resolved.get("name"), str) or resolved.get("in") not in LOCATIONS:
+        raise GeneratorError(
+            origin, where, "a parameter needs a `name` and `in` (path, query, header or cookie)"
         )
-        if not isinstance(target, dict):
-            raise GeneratorError(origin, where, f"dangling $ref {ref!r}")
-        return target
-    if not isinstance(param, dict) or "name" not in param or "in" not in param:
-        raise GeneratorError(origin, where, "a parameter needs `name` and `in`")
-    return param
+    return resolved
 
 
 def _param_hint(
@@ -130,13 +161,62 @@ def _param_hint(
     return class_name(op_id) + class_name(str(resolved["name"]))
 
 
-def _style(location: str, resolved: Mapping[str, Any], schema: Mapping[str, Any]) -> str:
-    if location != "query" or schema.get("type") != "array":
+LOCATIONS = ("path", "query", "header", "cookie")
+_STYLES = {
+    "path": ("simple", "label", "matrix"),
+    "query": ("form", "spaceDelimited", "pipeDelimited", "deepObject"),
+    "header": ("simple",),
+    "cookie": ("form",),
+}
+# OpenAPI: these header parameters are ignored; the client sets them itself.
+_IGNORED_HEADERS = frozenset({"accept", "content-type", "authorization"})
+
+
+def _schema_kind(schema: Mapping[str, Any]) -> str:
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        kind = next((k for k in kind if k != "null"), None)
+    if kind in ("array", "object"):
+        return str(kind)
+    if kind is None and "properties" in schema:
+        return "object"
+    return "scalar" if kind is not None else "any"
+
+
+def _style(
+    location: str, resolved: Mapping[str, Any], schema: Mapping[str, Any], origin: str, where: str
+) -> str:
+    """How the runtime serialises the value: "" as plain text, else a style token.
+
+    Tokens are the OpenAPI style, `*` when exploded; query `form` keeps its short names
+    `csv` (not exploded) and `multi` (exploded).
+    """
+    if "schema" not in resolved and isinstance(resolved.get("content"), dict):
+        return "json"  # a parameter described by `content` carries its value as JSON text
+    style = resolved.get("style", _STYLES[location][0])
+    if style not in _STYLES[location]:
+        raise GeneratorError(
+            origin,
+            f"{where}/style",
+            f"style {style!r:.40} is not allowed in a {location} parameter",
+        )
+    # OpenAPI: explode defaults to true for style form only.
+    explode = bool(resolved.get("explode", style == "form"))
+    kind = _schema_kind(schema)
+    if location == "query" and style == "form":
+        if kind == "scalar":
+            return ""
+        return "multi" if explode else "csv"
+    if kind == "scalar" and style in ("simple", "form"):
         return ""
-    style = resolved.get("style", "form")
-    # OpenAPI: explode defaults to true for style form.
-    explode = resolved.get("explode", style == "form")
-    return "multi" if explode else "csv"
+    return str(style) + ("*" if explode else "")
+
+
+def _param_schema(resolved: Mapping[str, Any]) -> Any:
+    if "schema" in resolved:
+        return resolved["schema"]
+    content = _mapping(resolved.get("content"))
+    return _mapping(next(iter(content.values()), None)).get("schema") or {}
 
 
 def _operation(
@@ -149,58 +229,61 @@ def _operation(
     tag: str,
     where: str,
     method_name: Identifier,
+    op_id: str,
 ) -> OperationDef:
     origin = registry.origin
-    op_id = str(op["operationId"])
     cls = class_name(op_id, fallback="Operation")
     module = registry.tag_module(tag)
     by_key: dict[tuple[str, str], tuple[Any, Mapping[str, Any], str]] = {}
-    for i, param in enumerate([*shared_params, *(op.get("parameters") or [])]):
+    for i, param in enumerate(shared_params):
+        p_where = f"{pointer('paths', path)}/parameters/{i}"
+        resolved = _resolve_param(document, param, origin, p_where)
+        by_key[(str(resolved["in"]), str(resolved["name"]))] = (param, resolved, p_where)
+    for i, param in enumerate(op.get("parameters") or []):
         p_where = f"{where}/parameters/{i}"
         resolved = _resolve_param(document, param, origin, p_where)
         by_key[(str(resolved["in"]), str(resolved["name"]))] = (param, resolved, p_where)
-    path_params: list[ParamDef] = []
-    query_params: list[ParamDef] = []
-    names = Namespace(PARAM_RESERVED)
+    by_location: dict[str, list[ParamDef]] = {location: [] for location in LOCATIONS}
+    # `content_type` is the body's media type argument.
+    names = Namespace(PARAM_RESERVED | {"content_type"})
     for (location, wire), (param, resolved, p_where) in by_key.items():
-        if location not in ("path", "query"):
-            # The X spec has none; dropping one silently would send incomplete requests.
-            raise GeneratorError(
-                origin,
-                p_where,
-                f"{location} parameter {wire!r} is not supported (path and query are)",
-            )
-        schema = registry.deref(resolved.get("schema") or {}, f"{p_where}/schema")
+        if location == "header" and wire.lower() in _IGNORED_HEADERS:
+            continue
+        raw_schema = _param_schema(resolved)
+        schema = registry.deref(raw_schema, f"{p_where}/schema")
         info = registry.type_of(
-            resolved.get("schema") or {},
+            raw_schema,
             hint=_param_hint(document, param, op_id, resolved),
             module=module,
             where=f"{p_where}/schema",
             response=False,
         )
         name = names.claim(identifier(wire, PARAM_RESERVED, fallback="param"))
-        p = ParamDef(
-            name,
-            wire,
-            location,
-            info,
-            bool(resolved.get("required")) or location == "path",
-            _style(location, resolved, schema),
-            str(resolved.get("description") or "").strip(),
+        by_location[location].append(
+            ParamDef(
+                name,
+                wire,
+                location,
+                info,
+                bool(resolved.get("required")) or location == "path",
+                _style(location, resolved, schema, origin, p_where),
+                str(resolved.get("description") or "").strip(),
+            )
         )
-        (path_params if location == "path" else query_params).append(p)
+    path_params = by_location["path"]
     # Path parameters in the order they appear in the path; required query parameters first.
     path_params.sort(key=lambda p: path.find("{" + p.wire_name + "}"))
-    query_params.sort(key=lambda p: (not p.required, p.python_name))
+    for location in ("query", "header", "cookie"):
+        by_location[location].sort(key=lambda p: (not p.required, p.python_name))
     for p in path_params:
         if "{" + p.wire_name + "}" not in path:
             raise GeneratorError(
                 origin, where, f"path parameter {p.wire_name!r} is not in the path"
             )
 
-    body, body_required, multipart = _body(registry, op, cls, module, where)
-    response, kind = _response(registry, op, cls, module, where)
-    paginated_by = _page_param(registry, query_params, op)
+    body = _body(document, registry, op, cls, module, where)
+    response = _response(document, registry, op, cls, module, where)
+    paginated_by = _page_param(registry, by_location["query"], op)
     return OperationDef(
         operation_id=op_id,
         method_name=method_name,
@@ -212,12 +295,16 @@ def _operation(
         description=str(op.get("description") or "").strip(),
         docs_url=str(_mapping(op.get("externalDocs")).get("url") or ""),
         path_params=path_params,
-        query_params=query_params,
-        body=body,
-        body_required=body_required,
-        multipart=multipart,
-        response=response,
-        response_kind=kind,
+        query_params=by_location["query"],
+        header_params=by_location["header"],
+        cookie_params=by_location["cookie"],
+        body=body.type if body else None,
+        body_required=body.required if body else False,
+        multipart=body.multipart if body else False,
+        content_types=body.content_types if body else [],
+        response=response.type,
+        response_kind=response.kind,
+        accept=response.accept,
         security=_security(document, op),
         paginated_by=paginated_by,
         deprecated=bool(op.get("deprecated")),
@@ -229,57 +316,147 @@ def _mapping(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+def media_kind(content_type: str) -> str:
+    """What a media type carries: json, form, multipart, text or binary."""
+    base = content_type.split(";", 1)[0].strip().lower()
+    if base == "application/json" or base.endswith("+json"):
+        return "json"
+    if base == "application/x-www-form-urlencoded":
+        return "form"
+    if base.startswith("multipart/"):
+        return "multipart"
+    if base.startswith("text/") or base in ("application/xml",) or base.endswith("+xml"):
+        return "text"
+    return "binary"
+
+
+TEXT_TYPE = TypeInfo(Code("str"), Code("str"), Code("_m.ANY"))
+
+
+@dataclass
+class _Body:
+    type: TypeInfo
+    required: bool
+    multipart: bool  # JSON, or multipart when the value holds files (X's media operations)
+    content_types: list[tuple[str, str]]  # (media type, kind), when not plain JSON
+
+
 def _body(
-    registry: SchemaRegistry, op: Mapping[str, Any], cls: str, module: Identifier, where: str
-) -> tuple[TypeInfo | None, bool, bool]:
-    request = op.get("requestBody")
-    if not isinstance(request, dict):
-        return None, False, False
-    content = request.get("content") or {}
-    multipart = "multipart/form-data" in content
-    media = content.get("application/json") or content.get("multipart/form-data")
-    if not isinstance(media, dict):
-        raise GeneratorError(
-            registry.origin,
-            f"{where}/requestBody/content",
-            f"unsupported request content type(s): {', '.join(content) or 'none'}",
-        )
-    info = registry.type_of(
-        media.get("schema") or {}, hint=f"{cls}Body", module=module, where=f"{where}/requestBody"
+    document: Mapping[str, Any],
+    registry: SchemaRegistry,
+    op: Mapping[str, Any],
+    cls: str,
+    module: Identifier,
+    where: str,
+) -> _Body | None:
+    if "requestBody" not in op:
+        return None
+    b_where = f"{where}/requestBody"
+    request = resolve_component(
+        document, op["requestBody"], "requestBodies", registry.origin, b_where
     )
-    registry.mark_constructible(info)
-    return info, bool(request.get("required")), multipart
+    content = _mapping(request.get("content"))
+    if not content:
+        raise GeneratorError(registry.origin, f"{b_where}/content", "a request body needs content")
+    # The first JSON type is the default; then the others, in the spec's order.
+    offered = sorted(
+        ((str(ct), media_kind(str(ct))) for ct in content),
+        key=lambda item: item[1] != "json",
+    )
+    types: list[TypeInfo] = []
+    for ct, kind in offered:
+        if kind == "text":
+            info = TEXT_TYPE
+        elif kind == "binary":
+            info = BINARY_TYPE
+        else:
+            media = _mapping(content[ct])
+            info = registry.type_of(
+                media.get("schema") or {},
+                hint=f"{cls}Body",
+                module=module,
+                where=f"{b_where}/content/{_escape(ct)}",
+            )
+            registry.mark_constructible(info)
+        if info not in types:
+            types.append(info)
+    kinds = [kind for _, kind in offered]
+    multipart = kinds == ["json", "multipart"] and offered[0][0] == "application/json"
+    plain = multipart or [ct for ct, _ in offered] == ["application/json"]
+    body_type = types[0] if len(types) == 1 or multipart else _union(types)
+    return _Body(body_type, bool(request.get("required")), multipart, [] if plain else offered)
+
+
+def _escape(key: str) -> str:
+    return key.replace("~", "~0").replace("/", "~1")
+
+
+def _union(types: list[TypeInfo]) -> TypeInfo:
+    imports: frozenset[tuple[Identifier, Identifier]] = frozenset()
+    aliases: frozenset[Identifier] = frozenset()
+    for t in types:
+        imports |= t.imports
+        aliases |= t.type_aliases
+    return TypeInfo(
+        join(" | ", (t.annotation for t in types)),
+        join(" | ", (t.input_annotation for t in types)),
+        Code("_m.ANY"),
+        imports,
+        aliases,
+    )
+
+
+@dataclass
+class _Response:
+    type: TypeInfo | None
+    kind: str  # "json" | "text" | "bytes" | "stream" | "empty" | "auto"
+    accept: str  # the Accept header when not the default for the kind, else ""
 
 
 def _response(
-    registry: SchemaRegistry, op: Mapping[str, Any], cls: str, module: Identifier, where: str
-) -> tuple[TypeInfo | None, str]:
-    responses = op.get("responses") or {}
-    success = sorted(code for code in responses if str(code).startswith("2"))
+    document: Mapping[str, Any],
+    registry: SchemaRegistry,
+    op: Mapping[str, Any],
+    cls: str,
+    module: Identifier,
+    where: str,
+) -> _Response:
+    responses = _mapping(op.get("responses"))
+    success = sorted(str(code) for code in responses if str(code).startswith("2"))
     if not success:
-        return None, "empty"
-    response = responses[success[0]]
-    content = response.get("content") or {} if isinstance(response, dict) else {}
+        # The spec does not say what success returns: whatever comes back is returned.
+        return _Response(None, "auto", "")
+    r_where = f"{where}/responses/{success[0]}"
+    response = resolve_component(
+        document, responses[success[0]], "responses", registry.origin, r_where
+    )
+    content = _mapping(response.get("content"))
     if op.get("x-twitter-streaming"):
-        media = content.get("application/json") or {}
+        media = _mapping(content.get("application/json"))
         info = registry.type_of(
-            media.get("schema") or {},
-            hint=f"{cls}Item",
-            module=module,
-            where=f"{where}/responses/{success[0]}",
+            media.get("schema") or {}, hint=f"{cls}Item", module=module, where=r_where
         )
-        return info, "stream"
-    if "application/json" in content:
+        return _Response(info, "stream", "")
+    if not content:
+        return _Response(None, "empty", "")
+    by_kind: dict[str, list[str]] = {}
+    for ct in content:
+        by_kind.setdefault(media_kind(str(ct)), []).append(str(ct))
+    if "json" in by_kind:
+        json_types = by_kind["json"]
+        ct = "application/json" if "application/json" in json_types else json_types[0]
         info = registry.type_of(
-            content["application/json"].get("schema") or {},
+            _mapping(content[ct]).get("schema") or {},
             hint=f"{cls}Response",
             module=module,
-            where=f"{where}/responses/{success[0]}",
+            where=r_where,
         )
-        return info, "json"
-    if content:
-        return None, "bytes"
-    return None, "empty"
+        accept = "" if json_types == ["application/json"] else ", ".join(json_types)
+        return _Response(info, "json", accept)
+    if "text" in by_kind:
+        return _Response(None, "text", ", ".join(by_kind["text"]))
+    binary = [ct for ct in content if ct != "application/octet-stream"]
+    return _Response(None, "bytes", ", ".join(map(str, binary or content)) if binary else "")
 
 
 def _security(document: Mapping[str, Any], op: Mapping[str, Any]) -> list[tuple[str, list[str]]]:

@@ -124,6 +124,10 @@ def return_annotation(op: OperationDef, is_async: bool) -> Code:
         return fragment("AsyncStream[{}]" if is_async else "Stream[{}]", item)
     if op.response_kind == "bytes":
         return Code("bytes")
+    if op.response_kind == "text":
+        return Code("str")
+    if op.response_kind == "auto":
+        return Code("Any")
     if op.response_kind == "empty" or op.response is None:
         return Code("None")
     return op.response.annotation
@@ -153,12 +157,16 @@ def method_docstring(op: OperationDef) -> Code:
         sections.append(security)
     args: list[str] = []
     for p in op.params:
-        where = "path" if p.location == "path" else "query"
         args.append(
-            f"{p.python_name}: {p.description or f'the `{p.wire_name}` {where} parameter.'}"
+            f"{p.python_name}: {p.description or f'the `{p.wire_name}` {p.location} parameter.'}"
         )
     if op.body is not None:
-        args.append("body: the request body (a model or a mapping with wire names).")
+        kinds = {kind for _, kind in op.content_types} or {"json"}
+        what = " or ".join(_BODY_TEXT[kind] for kind in _BODY_KINDS if kind in kinds)
+        args.append(f"body: the request body ({what}).")
+    if len(op.content_types) > 1:
+        offered = ", ".join(ct for ct, _ in op.content_types)
+        args.append(f"content_type: the media type to send the body as ({offered}).")
     wrapped: list[str] = []
     for section in sections:
         wrapped.append(
@@ -188,14 +196,48 @@ def method_docstring(op: OperationDef) -> Code:
     return docstring_block("\n\n".join(wrapped), 8, closing_line=True)
 
 
+_BODY_KINDS = ("json", "form", "multipart", "text", "binary")
+_BODY_TEXT = {
+    "json": "a model or a mapping with wire names",
+    "form": "form fields: a model or a mapping",
+    "multipart": "multipart parts: a model or a mapping; bytes or files become file parts",
+    "text": "a str",
+    "binary": "bytes, or a binary file object streamed from its position",
+}
+
+
 def call_args(op: OperationDef) -> tuple[Code, Code]:
     def mapping(params: list[ParamDef]) -> Code:
         if not params:
             return Code("None")
-        items = (fragment("{}: {}", py_str(p.wire_name), p.python_name) for p in params)
+        items = (fragment("{}: {}", py_str(p.key), p.python_name) for p in params)
         return fragment("{{{}}}", join(", ", items))
 
-    return mapping(op.path_params), mapping(op.query_params)
+    return mapping(op.path_params), mapping(op.keyword_params)
+
+
+def body_arg(op: OperationDef) -> Code:
+    """The body as the client method hands it on: with its media type when there is a choice."""
+    if not op.content_types:
+        return Code("body")
+    if len(op.content_types) == 1:
+        return fragment("Payload(body, {})", py_str(op.content_types[0][0]))
+    return Code("Payload(body, content_type)")
+
+
+def content_type_literal(op: OperationDef) -> Code:
+    return fragment("Literal[{}]", join(", ", (py_str(ct) for ct, _ in op.content_types)))
+
+
+def content_types_literal(op: OperationDef) -> Code:
+    items = (fragment("{}: {}", py_str(ct), py_str(kind)) for ct, kind in op.content_types)
+    return fragment("{{{}}}", join(", ", items))
+
+
+def outside_query(op: OperationDef) -> Code:
+    """The keys of header and cookie parameters in the mapping of keyword parameters."""
+    keys = [p.key for p in op.header_params + op.cookie_params]
+    return fragment("({})", join("", (fragment("{}, ", py_str(k)) for k in keys)))
 
 
 def security_literal(op: OperationDef) -> Code:
@@ -233,8 +275,11 @@ def _media_upload_result(api: Api) -> Code:
     return join(" | ", (r.annotation for r in results if r is not None)) or Code("None")
 
 
-def _styled(op: OperationDef) -> list[ParamDef]:
-    return [p for p in op.query_params if p.style]
+def _styled(op: OperationDef) -> list[tuple[Code, Code]]:
+    """(key, style) of each parameter not sent as plain text; path ones keyed `path:<name>`."""
+    found = [(py_str(f"path:{p.wire_name}"), py_str(p.style)) for p in op.path_params if p.style]
+    found += [(py_str(p.key), py_str(p.style)) for p in op.keyword_params if p.style]
+    return found
 
 
 def _client_type_imports(api: Api) -> tuple[list[tuple[str, str]], list[str]]:
@@ -303,6 +348,13 @@ def _client_docstring(api: Api, package: str, is_async: bool) -> Code:
         "    allow_insecure_http: accept a plain-http base_url other than a loopback host (the\n"
         "        credentials then cross the network unencrypted)."
     )
+    if api.server_variables:
+        lines = ["", "", "The default base_url takes the server variables at their defaults:"]
+        for v in api.server_variables:
+            options = f" (one of: {', '.join(v.enum)})" if v.enum else ""
+            about = f": {v.description}" if v.description else ""
+            lines.append("    " + " ".join(f"{v.name} = {v.default}{options}{about}".split()))
+        text += "\n".join(lines)
     return docstring_block(text, 4)
 
 
@@ -386,6 +438,7 @@ def render_package(api: Api, options: RenderOptions, origin: str = "spec") -> di
     ]
     client_texts += [p.type.input_annotation for op in api.operations for p in op.params]
     client_texts += [op.body.input_annotation for op in api.operations if op.body]
+    client_texts += [content_type_literal(op) for op in api.operations if len(op.content_types) > 1]
     media_upload = _media_upload_result(api)
     if media_upload:
         client_texts.append("Sequence[str]")
@@ -408,12 +461,18 @@ def render_package(api: Api, options: RenderOptions, origin: str = "spec") -> di
         return_annotation=return_annotation,
         method_docstring=method_docstring,
         call_args=call_args,
+        body_arg=body_arg,
+        content_type_literal=content_type_literal,
+        payload=any(op.content_types for op in api.operations),
+        deprecations=any(op.deprecated for op in api.operations),
     )
     render(
         "operations.py.jinja",
         f"{pkg}/_operations.py",
         styled=_styled,
         security_literal=security_literal,
+        content_types_literal=content_types_literal,
+        outside_query=outside_query,
     )
     render("types.py.jinja", f"{pkg}/types.py")
     render(

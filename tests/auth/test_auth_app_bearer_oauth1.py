@@ -11,8 +11,10 @@ import httpx
 import pytest
 from auth_fake_x import FakeX
 from twitter_api.auth import (
+    APIKey,
     AppOnly,
     BearerToken,
+    HTTPBasic,
     OAuth1,
     OAuth2PKCE,
     OAuth2UserToken,
@@ -117,6 +119,8 @@ def test_reprs_hide_credentials(fake: FakeX) -> None:
         OAuth2UserToken("user-value-1", scopes=["users.read"]),
         OAuth1("oauth1-key-1", "oauth1-secret-1", "oauth1-token-1", "oauth1-token-secret-1"),
         AppOnly("app-key-value-1", "app-secret-value-1", token_url=fake.app_token_url),
+        APIKey("api-key-value-1", name="X-API-Key"),
+        HTTPBasic("user", "basic-password-1"),
     ]
     text = " ".join(repr(o) + str(o) for o in objects)
     for value in (
@@ -126,6 +130,8 @@ def test_reprs_hide_credentials(fake: FakeX) -> None:
         "oauth1-secret-1",
         "oauth1-token-1",
         "app-secret-value-1",
+        "api-key-value-1",
+        "basic-password-1",
     ):
         assert value not in text
 
@@ -134,6 +140,8 @@ def test_public_names() -> None:
     import twitter_api.auth as auth
 
     assert set(auth.__all__) == {
+        "APIKey",
+        "HTTPBasic",
         "AccessDeniedError",
         "AppOnly",
         "AuthError",

@@ -20,6 +20,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from generator.model.operations import derived_operation_id
 from tests.spec_package import generate, imported, webhook
 
 SENTINEL = "SDKGEN_SENTINEL"
@@ -87,6 +88,14 @@ class Slots:
     const_value: str = "c"
     defs_name: str = "Inner"
     webhook_name: str = "thingHappened"
+    header_param: str = "X-Thing"
+    cookie_param: str = "sid"
+    body_json_type: str = "application/vnd.thing+json"
+    body_other_type: str = "text/plain"
+    http_scheme: str = "basic"
+    server_variable: str = "region"
+    server_variable_default: str = "eu"
+    server_variable_description: str = "r"
 
 
 SLOT_NAMES = [name for name in Slots.__dataclass_fields__]
@@ -97,7 +106,17 @@ def spec_for(s: Slots) -> dict[str, Any]:
     return {
         "openapi": "3.1.0",
         "info": {"title": s.title, "version": s.version, "description": s.info_description},
-        "servers": [{"url": s.server_url}],
+        "servers": [
+            {
+                "url": s.server_url,
+                "variables": {
+                    s.server_variable: {
+                        "default": s.server_variable_default,
+                        "description": s.server_variable_description,
+                    }
+                },
+            }
+        ],
         "tags": [{"name": s.tag}],
         "paths": {
             path: {
@@ -115,6 +134,8 @@ def spec_for(s: Slots) -> dict[str, Any]:
                             "required": True,
                             "schema": {"type": "string"},
                         },
+                        {"name": s.header_param, "in": "header", "schema": {"type": "string"}},
+                        {"name": s.cookie_param, "in": "cookie", "schema": {"type": "string"}},
                         {
                             "name": s.query_param,
                             "in": "query",
@@ -132,6 +153,12 @@ def spec_for(s: Slots) -> dict[str, Any]:
                             },
                         },
                     ],
+                    "requestBody": {
+                        "content": {
+                            s.body_json_type: {"schema": {"type": "object"}},
+                            s.body_other_type: {"schema": {"type": "string"}},
+                        }
+                    },
                     "responses": {
                         "200": {
                             "description": "ok",
@@ -172,6 +199,7 @@ def spec_for(s: Slots) -> dict[str, Any]:
                 }
             },
             "securitySchemes": {
+                "other": {"type": "http", "scheme": s.http_scheme},
                 s.scheme_name: {
                     "type": "oauth2",
                     "flows": {
@@ -181,7 +209,7 @@ def spec_for(s: Slots) -> dict[str, Any]:
                             "scopes": {s.scope: s.scope_description},
                         }
                     },
-                }
+                },
             },
         },
         "webhooks": {
@@ -226,10 +254,19 @@ def _check_package(slots: Slots, out: Path, package: str) -> None:
         assert dict(info.OAUTH2_SCOPES) == {slots.scope: slots.scope_description}
 
         (operation,) = modules[f"{package}._operations"].BY_METHOD.values()
-        assert operation.name == slots.operation_id
+        path = f"/{slots.path_segment}/{{{slots.path_param}}}"
+        # An empty operationId is no operationId: the name is derived from method and path.
+        assert operation.name == (slots.operation_id or derived_operation_id("get", path))
         assert operation.path == f"/{slots.path_segment}/{{{slots.path_param}}}"
         assert operation.security == ((slots.scheme_name, (slots.scope,)),)
         assert operation.styles == {slots.query_param: "csv"}
+        placed = {f"header:{slots.header_param}", f"cookie:{slots.cookie_param}"}
+        if slots.header_param.lower() in ("accept", "content-type", "authorization"):
+            placed.discard(f"header:{slots.header_param}")
+        assert operation.outside_query == placed
+        assert set(operation.content_types) == {slots.body_json_type, slots.body_other_type}
+        operations = modules[f"{package}._operations"]
+        assert operations.SECURITY_TYPES["other"] == f"http:{slots.http_scheme.lower()}"
 
         types = modules[f"{package}.types"]
         (alias_name,) = types.__all__

@@ -32,6 +32,7 @@ class AppOnly(FlowAuth):
     """
 
     security_scheme: ClassVar[str] = "BearerToken"
+    security_types: ClassVar[frozenset[str]] = frozenset({"http:bearer"})
 
     def __init__(
         self,

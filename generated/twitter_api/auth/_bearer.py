@@ -27,6 +27,7 @@ class BearerToken(_StaticBearer):
     """An app-only bearer token (the spec's BearerToken scheme); it has no scopes."""
 
     security_scheme: ClassVar[str] = "BearerToken"
+    security_types: ClassVar[frozenset[str]] = frozenset({"http:bearer"})
 
     @property
     def granted_scopes(self) -> frozenset[str] | None:
@@ -44,6 +45,8 @@ class OAuth2UserToken(_StaticBearer):
     """
 
     security_scheme: ClassVar[str] = "OAuth2UserToken"
+    # A token from any OAuth 2.0 flow, or an OpenID Connect access token.
+    security_types: ClassVar[frozenset[str]] = frozenset({"oauth2", "openIdConnect"})
 
     def __init__(self, access_token: str | Secret, scopes: Iterable[str] | None = None) -> None:
         super().__init__(access_token)

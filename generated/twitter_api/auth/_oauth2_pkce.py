@@ -65,6 +65,7 @@ class OAuth2PKCE(FlowAuth):
     """
 
     security_scheme: ClassVar[str] = "OAuth2UserToken"
+    security_types: ClassVar[frozenset[str]] = frozenset({"oauth2", "openIdConnect"})
 
     def __init__(
         self,

@@ -5,12 +5,16 @@
     AppOnly(client_id, client_secret)           app-only bearer fetched with client credentials
     OAuth1(api_key, api_secret, access_token, access_token_secret)   OAuth 1.0a, HMAC-SHA1
     OAuth2PKCE(client_id, redirect_uri, scopes, ...)   user-context OAuth 2.0 with refresh
+    APIKey(value, name=..., location="header")  an API key in a header, query parameter or cookie
+    HTTPBasic(username, password)               HTTP Basic
 
+For any API: an `apiKey` scheme takes `APIKey`, `http` basic `HTTPBasic`, `http` bearer
+`BearerToken`, and `oauth2` (a token from any flow) or `openIdConnect` `OAuth2UserToken`.
 Token stores (the `TokenStore` protocol): FileTokenStore (default), KeyringTokenStore (the
 `keyring` extra), RedisTokenStore (the `redis` extra, shared by machines); `open_token_store`
 picks one from a `token_store` setting.
 
-Every class names the spec security scheme it satisfies (`security_scheme`) and the scopes it
+Every class names the kinds of security scheme it satisfies (`security_types`) and the scopes it
 was granted (`granted_scopes`, None when unknown), so a client can refuse a call before sending.
 """
 
@@ -32,6 +36,7 @@ if TYPE_CHECKING:
         TokenStoreError,
         TokenStoreUnavailableError,
     )
+    from ._generic import APIKey, HTTPBasic
     from ._keyring_store import KeyringTokenStore
     from ._oauth2_pkce import OAuth2PKCE
     from ._redis_store import RedisTokenStore
@@ -43,6 +48,8 @@ if TYPE_CHECKING:
 # Each name is imported on first use: a bearer-token user never loads the OAuth 2.0 machinery
 # (loopback server, file locks, PKCE).
 _WHERE = {
+    "APIKey": "._generic",
+    "HTTPBasic": "._generic",
     "AppOnly": "._app_only",
     "BearerToken": "._bearer",
     "OAuth2UserToken": "._bearer",
@@ -79,11 +86,13 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "APIKey",
     "AccessDeniedError",
     "AppOnly",
     "AuthError",
     "BearerToken",
     "FileTokenStore",
+    "HTTPBasic",
     "KeyringTokenStore",
     "LoginTimeoutError",
     "NotLoggedInError",

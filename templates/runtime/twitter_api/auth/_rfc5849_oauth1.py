@@ -82,6 +82,7 @@ class OAuth1(httpx.Auth):
     user's access token and secret."""
 
     security_scheme: ClassVar[str] = "UserToken"
+    security_types: ClassVar[frozenset[str]] = frozenset({"http:oauth"})
     requires_request_body = True  # a form body is part of the signature
 
     def __init__(
