@@ -198,5 +198,5 @@ class Api:
     operations: list[OperationDef]
     modules: list[ModuleDef]
     aliases: list[TypeAlias]
-    # (module, converter constant) of the error-body union, when the spec has one.
-    problem: tuple[Identifier, Identifier] | None
+    # (module, converter constant, type alias) of the error-body union, when the spec has one.
+    problem: tuple[Identifier, Identifier, Identifier] | None

@@ -264,7 +264,7 @@ def _check_package(slots: Slots, out: Path, package: str) -> None:
         assert operation.styles == {slots.query_param: "csv"}
 
         types = modules[f"{package}.types"]
-        (alias_name,) = types.__all__
+        (alias_name,) = [name for name in types.__all__ if name != "Problem"]
         assert set(typing.get_args(getattr(types, alias_name))) == {slots.param_enum, "fixed"}
 
         models = modules[f"{package}.models"]
