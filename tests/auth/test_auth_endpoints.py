@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
@@ -227,3 +228,31 @@ def test_confidential_clients_authenticate_with_http_basic(tmp_path: Path) -> No
     }
     assert refresh.body == b"grant_type=refresh_token&refresh_token=refresh-new"
     assert call.headers["authorization"] == "Bearer access-new"
+
+
+def test_async_code_exchange_and_revocation_do_not_follow_a_redirect(
+    redirecting: Loopback, evil: Loopback, tmp_path: Path
+) -> None:
+    store = FileTokenStore(tmp_path / "token.json")
+    store.save(Token(access_token=Secret("access-Hh5"), refresh_token=Secret("refresh-Zy9")))
+    auth = pkce(
+        client_secret="client-secret-Wq3",
+        token_store=store,
+        token_url=redirecting.url + "/2/oauth2/token",
+        revoke_url=redirecting.url + "/2/oauth2/revoke",
+        async_http_client=httpx.AsyncClient(follow_redirects=True),
+    )
+    state = parse_qs(urlsplit(auth.authorization_url()).query)["state"][0]
+
+    async def main() -> None:
+        with pytest.raises(OAuthError, match="redirect, which is not followed"):
+            await auth.acomplete(f"{REDIRECT_URI}?code=code-Pz4&state={state}")
+        with pytest.raises(OAuthError, match="redirect") as caught:
+            await auth.arevoke()
+        assert "refresh-Zy9" not in str(caught.value)
+
+    asyncio.run(main())
+    assert [r.path for r in redirecting.requests] == ["/2/oauth2/token", "/2/oauth2/revoke"]
+    assert b"code=code-Pz4" in redirecting.requests[0].body
+    assert evil.requests == []
+    assert store.load() is not None
