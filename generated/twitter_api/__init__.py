@@ -27,7 +27,7 @@ from ._exceptions import (
     RateLimitError,
     ServerError,
 )
-from ._models import Model, ResponseValidationError
+from ._models import Model, ResponseValidationError, required
 from ._spec_info import PACKAGE_VERSION as __version__
 from ._spec_info import SPEC_VERSION
 
@@ -97,5 +97,6 @@ __all__ = [
     "StreamStallError",
     "__version__",
     "expand",
+    "required",
     "webhooks",
 ]

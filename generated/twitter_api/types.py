@@ -2,14 +2,18 @@
 # Do not edit: change the generator or its templates and regenerate.
 """Named sets of values the spec allows for parameters (field names, expansions, ...).
 
-Type checkers use them; at run time any string is sent as given.
+Type checkers use them; at run time any string is sent as given. `Problem` is the type of
+`APIStatusError.problem`: the spec's union of error bodies.
 """
 
 from __future__ import annotations
 
 from typing import Literal, TypeAlias
 
+from .models.problem import Problem as Problem
+
 __all__ = [
+    "Problem",
     "AnalyticsField",
     "ChatConversationExpansion",
     "ChatConversationField",

@@ -56,7 +56,11 @@ def build_api(origin: str, document: dict[str, Any], sha256: str, selection: Sel
         # of that name is just a model.
         problem_type = registry.component_type("Problem")
         if problem_type.converter.startswith("_m.alias("):
-            problem = (registry.module_of("Problem"), const_name(registry.class_of("Problem")))
+            problem = (
+                registry.module_of("Problem"),
+                const_name(registry.class_of("Problem")),
+                registry.class_of("Problem"),
+            )
     schemes = _mapping((document.get("components") or {}).get("securitySchemes"))
     authorize_url, token_url, scopes = "", "", {}
     for scheme in schemes.values():

@@ -239,8 +239,8 @@ class Api:
     operations: list[OperationDef]
     modules: list[ModuleDef]
     aliases: list[TypeAlias]
-    # (module, converter constant) of the error-body union, when the spec has one.
-    problem: tuple[Identifier, Identifier] | None
+    # (module, converter constant, type alias) of the error-body union, when the spec has one.
+    problem: tuple[Identifier, Identifier, Identifier] | None
     # Variables of the first server URL, substituted by their defaults in default_base_url.
     server_variables: list[ServerVariable] = field(default_factory=list)
     # Security scheme name -> the kind of credential it takes ("apiKey", "http:basic", ...).

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
@@ -136,23 +137,38 @@ def test_config_allow_insecure_http_reaches_the_client_and_the_auth(
 # -- 4. no redirects at the token and revocation endpoints ---------------------------------------
 
 
-def test_code_exchange_does_not_follow_a_redirect(redirecting: Loopback, evil: Loopback) -> None:
+def following(asynchronous: bool) -> dict[str, httpx.Client | httpx.AsyncClient]:
+    """An HTTP client for OAuth2PKCE that would follow redirects if asked to."""
+    if asynchronous:
+        return {"async_http_client": httpx.AsyncClient(follow_redirects=True)}
+    return {"http_client": httpx.Client(follow_redirects=True)}
+
+
+@pytest.mark.parametrize("asynchronous", [False, True], ids=["sync", "async"])
+def test_code_exchange_does_not_follow_a_redirect(
+    redirecting: Loopback, evil: Loopback, asynchronous: bool
+) -> None:
     auth = pkce(
         client_secret="client-secret-Wq3",
         token_url=redirecting.url + "/2/oauth2/token",
-        http_client=httpx.Client(follow_redirects=True),
+        **following(asynchronous),
     )
     state = parse_qs(urlsplit(auth.authorization_url()).query)["state"][0]
+    callback = f"{REDIRECT_URI}?code=code-Pz4&state={state}"
     with pytest.raises(OAuthError, match="redirect, which is not followed"):
-        auth.complete(f"{REDIRECT_URI}?code=code-Pz4&state={state}")
+        if asynchronous:
+            asyncio.run(auth.acomplete(callback))
+        else:
+            auth.complete(callback)
     [exchange] = redirecting.requests
     assert b"code=code-Pz4" in exchange.body
     assert evil.requests == []
     assert auth.token is None
 
 
+@pytest.mark.parametrize("asynchronous", [False, True], ids=["sync", "async"])
 def test_revocation_does_not_follow_a_redirect(
-    redirecting: Loopback, evil: Loopback, tmp_path: Path
+    redirecting: Loopback, evil: Loopback, tmp_path: Path, asynchronous: bool
 ) -> None:
     store = FileTokenStore(tmp_path / "token.json")
     store.save(Token(access_token=Secret("access-Hh5"), refresh_token=Secret("refresh-Zy9")))
@@ -160,10 +176,13 @@ def test_revocation_does_not_follow_a_redirect(
         client_secret="client-secret-Wq3",
         token_store=store,
         revoke_url=redirecting.url + "/2/oauth2/revoke",
-        http_client=httpx.Client(follow_redirects=True),
+        **following(asynchronous),
     )
     with pytest.raises(OAuthError, match="redirect") as caught:
-        auth.revoke()
+        if asynchronous:
+            asyncio.run(auth.arevoke())
+        else:
+            auth.revoke()
     assert "refresh-Zy9" not in str(caught.value)
     assert [r.path for r in redirecting.requests] == ["/2/oauth2/revoke"]
     assert evil.requests == []

@@ -134,11 +134,19 @@ def test_failed_refresh_async(echoing: FakeX, tmp_path: Path) -> None:
     assert_hidden(text, [access, refresh, CLIENT_SECRET, basic(echoing.client_id, CLIENT_SECRET)])
 
 
-def test_failed_code_exchange(echoing: FakeX) -> None:
-    wrong = "cs-LOCALS-WRONG-0002"
+def exchanging(auth: OAuth2PKCE, callback: str, asynchronous: bool) -> Callable[[], object]:
+    """`complete(callback)` or its async form, to call from `formatted`."""
+    if asynchronous:
+        return functools.partial(asyncio.run, auth.acomplete(callback))
+    return functools.partial(auth.complete, callback)
+
+
+@pytest.mark.parametrize("asynchronous", [False, True], ids=["sync", "async"])
+def test_failed_code_exchange(echoing: FakeX, asynchronous: bool) -> None:
+    wrong = f"cs-LOCALS-WRONG-0002-{asynchronous}"
     auth = pkce(echoing, None, client_secret=wrong)
     callback = approve_in_place_of_a_browser(auth.authorization_url())
-    text = formatted(functools.partial(auth.complete, callback), OAuthError)
+    text = formatted(exchanging(auth, callback, asynchronous), OAuthError)
     del callback
     assert "OAuthError: OAuth error 'invalid_client'" in text
     code_and_verifier = echoing.seen_secrets - {CLIENT_SECRET}
@@ -146,12 +154,13 @@ def test_failed_code_exchange(echoing: FakeX) -> None:
     assert_hidden(text, [*code_and_verifier, wrong, basic(echoing.client_id, wrong)])
 
 
-def test_failed_code_exchange_after_login(tmp_path: Path) -> None:
+@pytest.mark.parametrize("asynchronous", [False, True], ids=["sync", "async"])
+def test_failed_code_exchange_after_login(tmp_path: Path, asynchronous: bool) -> None:
     fake = FakeX(
         client_secret=CLIENT_SECRET, redirect_uri=f"http://127.0.0.1:{free_port()}/callback"
     ).start()
     fake.echo_in_errors = True
-    wrong = "cs-LOCALS-WRONG-0003"
+    wrong = f"cs-LOCALS-WRONG-0003-{asynchronous}"
     try:
         auth = pkce(fake, tmp_path / "bot.json", client_secret=wrong)
 
@@ -161,8 +170,13 @@ def test_failed_code_exchange_after_login(tmp_path: Path) -> None:
 
             threading.Thread(target=run, daemon=True).start()
 
-        login = functools.partial(auth.login, open_browser=False, timeout=30)
-        text = formatted(functools.partial(login, open_url=user_in_a_browser), OAuthError)
+        login: Callable[[], object] = functools.partial(
+            auth.login, open_browser=False, timeout=30, open_url=user_in_a_browser
+        )
+        if asynchronous:
+            coroutine = auth.alogin(open_browser=False, timeout=30, open_url=user_in_a_browser)
+            login = functools.partial(asyncio.run, coroutine)
+        text = formatted(login, OAuthError)
     finally:
         fake.stop()
     code_and_verifier = fake.seen_secrets - {CLIENT_SECRET}
@@ -170,17 +184,30 @@ def test_failed_code_exchange_after_login(tmp_path: Path) -> None:
     assert_hidden(text, [*code_and_verifier, wrong, basic(fake.client_id, wrong)])
 
 
-def test_unreachable_token_endpoint_during_the_exchange(echoing: FakeX) -> None:
+@pytest.mark.parametrize("asynchronous", [False, True], ids=["sync", "async"])
+def test_unreachable_token_endpoint_during_the_exchange(echoing: FakeX, asynchronous: bool) -> None:
     auth = pkce(echoing, None)
     auth.token_url = f"http://127.0.0.1:{free_port()}/2/oauth2/token"  # nobody listens
     callback = approve_in_place_of_a_browser(auth.authorization_url())
     [verifier] = [v.reveal() for v in auth._pending.values()]
-    text = formatted(functools.partial(auth.complete, callback), AuthError)
+    text = formatted(exchanging(auth, callback, asynchronous), AuthError)
     del callback
     assert "ConnectError" in text  # the httpx cause is kept, and printed
     assert "The above exception was the direct cause" in text
     [code] = echoing.seen_secrets - {CLIENT_SECRET}
     assert_hidden(text, [code, verifier, CLIENT_SECRET, basic(echoing.client_id, CLIENT_SECRET)])
+
+
+def test_failed_async_revocation(echoing: FakeX, tmp_path: Path) -> None:
+    wrong = "cs-LOCALS-WRONG-0014"
+    access, refresh = echoing.issue(SCOPE, expires_in=3600)
+    assert refresh is not None
+    store = FileTokenStore(tmp_path / "bot.json")
+    store.save(Token(Secret(access), Secret(refresh), expires_at=None, scope=None))
+    auth = pkce(echoing, tmp_path / "bot.json", client_secret=wrong)
+    text = formatted(functools.partial(asyncio.run, auth.arevoke()), OAuthError)
+    assert "OAuthError: OAuth error 'invalid_client'" in text
+    assert_hidden(text, [access, refresh, wrong, basic(echoing.client_id, wrong)])
 
 
 def test_failed_app_only_token(echoing: FakeX) -> None:

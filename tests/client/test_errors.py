@@ -124,3 +124,20 @@ def test_operation_not_allowed_for_auth_scheme(mini_api: ModuleType) -> None:
     assert sent == []
     user.get_item_by_id("1")
     assert len(sent) == 1
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"type": "about:blank", "title": "Unauthorized", "status": 401, "detail": "Unauthorized"},
+        {"errors": [{"message": "Could not authenticate you", "code": 32}]},
+    ],
+)
+def test_a_body_of_no_declared_kind_gives_no_problem(mini_api: ModuleType, body: Any) -> None:
+    # `.problem` is typed as the spec's union: a kind outside it is not passed off as one.
+    client = _client(mini_api, 401, body)
+    with pytest.raises(mini_api.AuthenticationError) as info:
+        client.get_item_by_id("1")
+    assert info.value.problem is None
+    assert info.value.response.json() == body
+    assert str(info.value).endswith(("Unauthorized", "Could not authenticate you"))

@@ -158,3 +158,72 @@ def test_validate_requires_an_untagged_oneof_to_fit_one_variant(mini_api: Module
     fine: list[str] = []
     EVENT.check({"data": {"id": "5", "name": "n"}}, "Event", fine)
     assert fine == []
+
+
+def test_to_dict_is_a_deep_copy(mini_api: ModuleType) -> None:
+    from mini_api.models import Item
+
+    item = Item.from_dict({"id": "1", "tags": ["a"], "owner": {"username": "u"}})
+    copy = item.to_dict()
+    copy["id"] = "2"
+    copy["tags"].append("b")
+    copy["owner"]["username"] = "changed"
+    assert item.id == "1" and item.tags == ["a"]
+    assert item.owner is not None and item.owner.username == "u"
+    assert item.to_dict() == {"id": "1", "tags": ["a"], "owner": {"username": "u"}}
+
+
+def test_to_json_is_compact_in_received_order(mini_api: ModuleType) -> None:
+    from mini_api.models import Item
+
+    item = Item.from_dict({"name": "é", "id": "1", "owner": {"verified": True, "username": "u"}})
+    assert item.to_json() == '{"name":"é","id":"1","owner":{"verified":true,"username":"u"}}'
+    assert item.to_json(indent=1) == (
+        '{\n "name": "é",\n "id": "1",\n "owner": {\n  "verified": true,\n  "username": "u"\n }\n}'
+    )
+
+
+def test_repr_is_bounded_and_keeps_the_first_fields(mini_api: ModuleType) -> None:
+    from mini_api.models import Item
+
+    big = Item.from_dict(
+        {
+            "id": "1",
+            "name": "n" * 100_000,
+            "tags": [str(i) for i in range(100_000)],
+            "scores": {str(i): i for i in range(100_000)},
+            **{f"extra{i}": i for i in range(1000)},
+        }
+    )
+    text = repr(big)
+    assert len(text) <= 200
+    assert text.startswith("Item(id='1', name='nnn")
+    assert text.endswith(", ...)")
+    assert "tags=['0', '1', '2', '3', ...]" in text
+    # Nested objects keep the order they came in (reprlib alone would sort their keys).
+    nested = Item.from_dict({"owner": {"username": "u", "display_name": "d"}})
+    assert repr(nested) == "Item(owner={'username': 'u', 'display_name': 'd'})"
+
+
+def test_help_shows_each_fields_type_and_description(mini_api: ModuleType) -> None:
+    import pydoc
+
+    from mini_api.models import Item
+
+    text = pydoc.render_doc(Item, renderer=pydoc.plaintext)
+    assert "name\n |      str: The name shown to users.\n" in text
+    assert "owner\n |      ItemOwner | None: Who owns the item.\n" in text
+    assert "id\n |      str\n" in text  # no description: the type alone
+    assert "kind\n |      Literal['fancy', 'plain'] | str | None\n" in text
+    assert Item.name.__doc__ == "str: The name shown to users."
+
+
+def test_required_narrows_or_names_the_missing_field(mini_api: ModuleType) -> None:
+    result = _get(mini_api, {"data": ITEM})
+    item = mini_api.required(result.data, "data")
+    assert item.name == "first"
+    empty = _get(mini_api, {"errors": [{"title": "gone"}]})
+    with pytest.raises(mini_api.ResponseValidationError) as info:
+        mini_api.required(empty.data, "data")
+    assert str(info.value) == "data: missing from the response"
+    assert mini_api.required(0, "count") == 0  # only None is missing, not a falsy value

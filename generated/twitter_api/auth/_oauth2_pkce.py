@@ -17,11 +17,12 @@ import threading
 import time
 import warnings
 import webbrowser
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import ClassVar, Final
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+import anyio
 import httpx
 
 from .. import _spec_info
@@ -59,8 +60,9 @@ class OAuth2PKCE(FlowAuth):
     Without `token_store` the token lives only in this object; a path, `"keyring:"` or a
     `redis://` URL names a store (see `auth.TokenStore`). `client_secret` makes this a
     confidential client (HTTP Basic at the token endpoint); without it, a public one.
-    `http_client` is used by `complete()` and `revoke()`; API calls refresh through the client
-    that sends them. Endpoint URLs must be https (or on a loopback host) unless
+    `http_client` is used by `complete()` and `revoke()`, `async_http_client` by their async
+    forms `acomplete()`, `alogin()` and `arevoke()`; API calls refresh through the client that
+    sends them. Endpoint URLs must be https (or on a loopback host) unless
     `allow_insecure_http`; token and revocation requests never follow redirects.
     """
 
@@ -83,6 +85,7 @@ class OAuth2PKCE(FlowAuth):
         allow_insecure_permissions: bool = False,
         allow_insecure_http: bool = False,
         http_client: httpx.Client | None = None,
+        async_http_client: httpx.AsyncClient | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.client_id = client_id
@@ -105,6 +108,7 @@ class OAuth2PKCE(FlowAuth):
         self.code_challenge_method: ChallengeMethod = code_challenge_method
         self.refresh_leeway = refresh_leeway
         self._http_client = http_client
+        self._async_http_client = async_http_client
         self._clock = clock
         self._lock: StoreLock = self.token_store.lock() if self.token_store else RefreshLock(None)
         self._guard = threading.Lock()  # protects _pending and the first store read
@@ -172,7 +176,36 @@ class OAuth2PKCE(FlowAuth):
         del callback_url  # it carries the authorization code: no plain copy in this frame
         return self._complete(callback)
 
+    async def acomplete(self, callback_url: str) -> Token:
+        """`complete()` for async code: the exchange does not block the event loop."""
+        callback = Secret(callback_url)
+        del callback_url  # it carries the authorization code: no plain copy in this frame
+        return await self._acomplete(callback)
+
     def _complete(self, url: Secret) -> Token:
+        form, redactions = self._exchange_form(url)
+        response = self._send_directly(self.token_url, form)
+        token = parse_token_response(response, self._clock(), redactions)
+        self._lock.acquire()
+        try:
+            self._save(token)
+        finally:
+            self._lock.release()
+        return _logged_in(token)
+
+    async def _acomplete(self, url: Secret) -> Token:
+        form, redactions = self._exchange_form(url)
+        response = await self._asend_directly(self.token_url, form)
+        token = parse_token_response(response, self._clock(), redactions)
+        await self._lock.acquire_async()
+        try:
+            self._save(token)
+        finally:
+            self._lock.release()
+        return _logged_in(token)
+
+    def _exchange_form(self, url: Secret) -> tuple[dict[str, str | Secret], list[Secret]]:
+        """The token request's form for a callback, and the values to redact from its errors."""
         callback = _Callback.parse(url)
         verifier = self._take_pending(callback.state) if callback.state else None
         # The state first: an error from a callback this client did not ask for means nothing.
@@ -196,15 +229,7 @@ class OAuth2PKCE(FlowAuth):
             "redirect_uri": self.redirect_uri,
             "code_verifier": verifier,
         }
-        response = self._send_directly(self.token_url, form)
-        token = parse_token_response(response, self._clock(), self._redactions(code, verifier))
-        self._lock.acquire()
-        try:
-            self._save(token)
-        finally:
-            self._lock.release()
-        logger.info("logged in; granted scopes: %s", " ".join(sorted(token.scope or ())))
-        return token
+        return form, self._redactions(code, verifier)
 
     def login(
         self,
@@ -219,44 +244,96 @@ class OAuth2PKCE(FlowAuth):
         and a display is available, or handed to `open_url` when given.
         """
         with LoopbackReceiver(self.redirect_uri) as receiver:
-            url, state = self._new_authorization()
-            receiver.expect_state(state)
-            print(f"Open this URL to authorize the app:\n\n  {url}\n", file=sys.stderr)
-            if open_url is not None:
-                open_url(url)
-            elif open_browser and _has_display():
-                webbrowser.open(url)
-            print(f"Waiting for the redirect to {self.redirect_uri} ...", file=sys.stderr)
+            self._send_user(receiver, open_browser, open_url)
             try:
                 callback = Secret(receiver.wait(timeout))
             except AuthError:
-                with self._guard:
-                    self._pending.clear()
+                self._forget_pending()
                 raise
         return self._complete(callback)
+
+    async def alogin(
+        self,
+        open_browser: bool = True,
+        timeout: float = 300.0,
+        *,
+        open_url: Callable[[str], object] | None = None,
+    ) -> Token:
+        """`login()` for async code: other tasks keep running while the user authorizes, and
+        cancelling the task ends the login and frees the port."""
+        receiver = LoopbackReceiver(self.redirect_uri)
+        try:
+            self._send_user(receiver, open_browser, open_url)
+            try:
+                callback = Secret(await receiver.wait_async(timeout))
+            except AuthError:
+                self._forget_pending()
+                raise
+        finally:
+            # Stopping the server thread takes up to one poll interval: not on the loop.
+            with anyio.CancelScope(shield=True):
+                await anyio.to_thread.run_sync(receiver.close)
+        return await self._acomplete(callback)
+
+    def _send_user(
+        self,
+        receiver: LoopbackReceiver,
+        open_browser: bool,
+        open_url: Callable[[str], object] | None,
+    ) -> None:
+        """Start an authorization whose callback `receiver` accepts, and show the user its URL."""
+        url, state = self._new_authorization()
+        receiver.expect_state(state)
+        print(f"Open this URL to authorize the app:\n\n  {url}\n", file=sys.stderr)
+        if open_url is not None:
+            open_url(url)
+        elif open_browser and _has_display():
+            webbrowser.open(url)
+        print(f"Waiting for the redirect to {self.redirect_uri} ...", file=sys.stderr)
+
+    def _forget_pending(self) -> None:
+        with self._guard:
+            self._pending.clear()
 
     def revoke(self) -> bool:
         """Revoke the tokens at X and forget them; False when there was nothing to revoke."""
         self._lock.acquire()
         try:
-            token = self.token_store.load() if self.token_store else self._token
+            token = self._stored_token()
             if token is None:
                 return False
-            pairs = [(token.refresh_token, "refresh_token"), (token.access_token, "access_token")]
-            for value, hint in pairs:
-                if value is None:
-                    continue
-                form: dict[str, str | Secret] = {"token": value, "token_type_hint": hint}
+            for form, redactions in _revocations(token):
                 response = self._send_directly(self.revoke_url, form)
-                raise_for_oauth_error(response, self._redactions(value))
-            if self.token_store:
-                self.token_store.delete()
-            with self._guard:
-                self._token, self._loaded = None, True
-            logger.info("revoked the tokens and cleared the token store")
+                raise_for_oauth_error(response, self._redactions(*redactions))
+            self._forget_token()
             return True
         finally:
             self._lock.release()
+
+    async def arevoke(self) -> bool:
+        """`revoke()` for async code: neither the lock nor the requests block the event loop."""
+        await self._lock.acquire_async()
+        try:
+            token = self._stored_token()
+            if token is None:
+                return False
+            for form, redactions in _revocations(token):
+                response = await self._asend_directly(self.revoke_url, form)
+                raise_for_oauth_error(response, self._redactions(*redactions))
+            self._forget_token()
+            return True
+        finally:
+            self._lock.release()
+
+    def _stored_token(self) -> Token | None:
+        return self.token_store.load() if self.token_store else self._token
+
+    def _forget_token(self) -> None:
+        if self.token_store:
+            self.token_store.delete()
+        with self._guard:
+            self._token, self._loaded = None, True
+        logger.info("revoked the tokens and cleared the token store")
 
     # -- the httpx.Auth flow ----------------------------------------------------------------
 
@@ -376,8 +453,47 @@ class OAuth2PKCE(FlowAuth):
             with httpx.Client(timeout=30.0) as client:
                 return _read(client.send(request, stream=True, follow_redirects=False))
         except HTTPX_ERRORS as exc:
-            where = url.split("?", 1)[0]
-            raise AuthError(f"cannot reach {where}: {type(exc).__name__}") from exc
+            raise _unreachable(url, exc) from exc
+
+    async def _asend_directly(self, url: str, form: dict[str, str | Secret]) -> httpx.Response:
+        """`_send_directly` with this object's async HTTP client."""
+        try:
+            request = token_endpoint_request(url, form, self.client_id, self._client_secret)
+            if self._async_http_client is not None:
+                sent = self._async_http_client.send(request, stream=True, follow_redirects=False)
+                return await _aread(await sent)
+            async with httpx.AsyncClient(timeout=30.0) as client:
+                sent = client.send(request, stream=True, follow_redirects=False)
+                return await _aread(await sent)
+        except HTTPX_ERRORS as exc:
+            raise _unreachable(url, exc) from exc
+
+
+def _unreachable(url: str, exc: Exception) -> AuthError:
+    return AuthError(f"cannot reach {url.split('?', 1)[0]}: {type(exc).__name__}")
+
+
+async def _aread(response: httpx.Response) -> httpx.Response:
+    try:
+        await response.aread()
+    except httpx.DecodingError as exc:
+        raise undecodable_response(response) from exc
+    finally:
+        await response.aclose()
+    return response
+
+
+def _logged_in(token: Token) -> Token:
+    logger.info("logged in; granted scopes: %s", " ".join(sorted(token.scope or ())))
+    return token
+
+
+def _revocations(token: Token) -> Iterator[tuple[dict[str, str | Secret], tuple[Secret]]]:
+    """The revocation requests' forms for a token (refresh token first), each with its secret."""
+    pairs = [(token.refresh_token, "refresh_token"), (token.access_token, "access_token")]
+    for value, hint in pairs:
+        if value is not None:
+            yield {"token": value, "token_type_hint": hint}, (value,)
 
 
 def _read(response: httpx.Response) -> httpx.Response:

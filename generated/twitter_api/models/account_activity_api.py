@@ -38,17 +38,27 @@ class GetAccountActivitySubscriptionCountResponseData(_m.Model):
 
     __slots__ = ()
 
-    account_name: _m.Field[str | None] = _m.Field("account_name", _m.STRING)
+    account_name: _m.Field[str | None] = _m.Field(
+        "account_name", _m.STRING, doc="Name of the subscribing account."
+    )
     """Name of the subscribing account."""
 
-    provisioned_count: _m.Field[str | None] = _m.Field("provisioned_count", _m.STRING)
+    provisioned_count: _m.Field[str | None] = _m.Field(
+        "provisioned_count", _m.STRING, doc="Number of subscriptions provisioned for the app."
+    )
     """Number of subscriptions provisioned for the app."""
 
-    subscriptions_count_all: _m.Field[str | None] = _m.Field("subscriptions_count_all", _m.STRING)
+    subscriptions_count_all: _m.Field[str | None] = _m.Field(
+        "subscriptions_count_all",
+        _m.STRING,
+        doc="Number of active subscriptions across all event types.",
+    )
     """Number of active subscriptions across all event types."""
 
     subscriptions_count_direct_messages: _m.Field[str | None] = _m.Field(
-        "subscriptions_count_direct_messages", _m.STRING
+        "subscriptions_count_direct_messages",
+        _m.STRING,
+        doc="Number of active Direct Message subscriptions.",
     )
     """Number of active Direct Message subscriptions."""
 
@@ -72,7 +82,9 @@ class ValidateAccountActivitySubscriptionResponseData(_m.Model):
 
     __slots__ = ()
 
-    subscribed: _m.Field[bool] = _m.Field("subscribed", _m.BOOLEAN, required=True)
+    subscribed: _m.Field[bool] = _m.Field(
+        "subscribed", _m.BOOLEAN, required=True, doc="Whether the user has an active subscription."
+    )
     """Whether the user has an active subscription."""
 
 
@@ -95,7 +107,9 @@ class CreateAccountActivitySubscriptionResponseData(_m.Model):
 
     __slots__ = ()
 
-    subscribed: _m.Field[bool] = _m.Field("subscribed", _m.BOOLEAN, required=True)
+    subscribed: _m.Field[bool] = _m.Field(
+        "subscribed", _m.BOOLEAN, required=True, doc="Whether the subscription is active."
+    )
     """Whether the subscription is active."""
 
 
@@ -118,7 +132,9 @@ class GetAccountActivitySubscriptionsResponseData(_m.Model):
 
     __slots__ = ()
 
-    application_id: _m.Field[str | None] = _m.Field("application_id", _m.STRING)
+    application_id: _m.Field[str | None] = _m.Field(
+        "application_id", _m.STRING, doc="App the subscriptions belong to."
+    )
     """App the subscriptions belong to."""
 
     subscriptions: _m.Field[
@@ -132,10 +148,14 @@ class GetAccountActivitySubscriptionsResponseData(_m.Model):
         ),
     )
 
-    webhook_id: _m.Field[str | None] = _m.Field("webhook_id", _m.STRING)
+    webhook_id: _m.Field[str | None] = _m.Field(
+        "webhook_id", _m.STRING, doc="Webhook receiving the subscription events."
+    )
     """Webhook receiving the subscription events."""
 
-    webhook_url: _m.Field[str | None] = _m.Field("webhook_url", _m.STRING)
+    webhook_url: _m.Field[str | None] = _m.Field(
+        "webhook_url", _m.STRING, doc="URL the webhook delivers events to."
+    )
     """URL the webhook delivers events to."""
 
 
@@ -144,7 +164,7 @@ class GetAccountActivitySubscriptionsResponseDataSubscriptions(_m.Model):
 
     __slots__ = ()
 
-    user_id: _m.Field[str | None] = _m.Field("user_id", _m.STRING)
+    user_id: _m.Field[str | None] = _m.Field("user_id", _m.STRING, doc="Subscribed user.")
     """Subscribed user."""
 
 
@@ -167,5 +187,7 @@ class DeleteAccountActivitySubscriptionResponseData(_m.Model):
 
     __slots__ = ()
 
-    subscribed: _m.Field[bool] = _m.Field("subscribed", _m.BOOLEAN, required=True)
+    subscribed: _m.Field[bool] = _m.Field(
+        "subscribed", _m.BOOLEAN, required=True, doc="Whether the user has an active subscription."
+    )
     """Whether the user has an active subscription."""

@@ -44,26 +44,36 @@ class GetActivitySubscriptionsResponseData(_m.Model):
 
     __slots__ = ()
 
-    created_at: _m.Field[str | None] = _m.Field("created_at", _m.STRING)
+    created_at: _m.Field[str | None] = _m.Field(
+        "created_at", _m.STRING, doc="Subscription creation time."
+    )
     """Subscription creation time."""
 
-    event_type: _m.Field[str | None] = _m.Field("event_type", _m.STRING)
+    event_type: _m.Field[str | None] = _m.Field(
+        "event_type", _m.STRING, doc="Activity event type in dot notation."
+    )
     """Activity event type in dot notation."""
 
     filter: _m.Field[GetActivitySubscriptionsResponseDataFilter | None] = _m.Field(
         "filter", _m.ref("activity_api", "GetActivitySubscriptionsResponseDataFilter")
     )
 
-    subscription_id: _m.Field[str | None] = _m.Field("subscription_id", _m.STRING)
+    subscription_id: _m.Field[str | None] = _m.Field(
+        "subscription_id", _m.STRING, doc="Unique identifier of the subscription."
+    )
     """Unique identifier of the subscription."""
 
-    tag: _m.Field[str | None] = _m.Field("tag", _m.STRING)
+    tag: _m.Field[str | None] = _m.Field("tag", _m.STRING, doc="Optional caller-defined tag.")
     """Optional caller-defined tag."""
 
-    updated_at: _m.Field[str | None] = _m.Field("updated_at", _m.STRING)
+    updated_at: _m.Field[str | None] = _m.Field(
+        "updated_at", _m.STRING, doc="Subscription last-update time."
+    )
     """Subscription last-update time."""
 
-    webhook_id: _m.Field[str | None] = _m.Field("webhook_id", _m.STRING)
+    webhook_id: _m.Field[str | None] = _m.Field(
+        "webhook_id", _m.STRING, doc="Webhook receiving the subscription events."
+    )
     """Webhook receiving the subscription events."""
 
 
@@ -72,13 +82,19 @@ class GetActivitySubscriptionsResponseDataFilter(_m.Model):
 
     __slots__ = ()
 
-    direction: _m.Field[str | None] = _m.Field("direction", _m.STRING)
+    direction: _m.Field[str | None] = _m.Field(
+        "direction",
+        _m.STRING,
+        doc="Optional direction filter for directional events. Not present for mute.* or block.* events.",
+    )
     """Optional direction filter for directional events. Not present for mute.* or block.* events."""
 
-    keyword: _m.Field[str | None] = _m.Field("keyword", _m.STRING)
+    keyword: _m.Field[str | None] = _m.Field("keyword", _m.STRING, doc="Optional keyword filter.")
     """Optional keyword filter."""
 
-    user_id: _m.Field[str | None] = _m.Field("user_id", _m.STRING)
+    user_id: _m.Field[str | None] = _m.Field(
+        "user_id", _m.STRING, doc="User the subscription is scoped to."
+    )
     """User the subscription is scoped to."""
 
 
@@ -120,18 +136,23 @@ class CreateActivitySubscriptionRequest(_m.Model):
             "spaces.start",
         ]
         | str
-    ] = _m.Field("event_type", _m.STRING, required=True)
+    ] = _m.Field("event_type", _m.STRING, required=True, doc="Activity event type in dot notation.")
     """Activity event type in dot notation."""
 
     filter: _m.Field[CreateActivitySubscriptionFilter] = _m.Field(
-        "filter", _m.ref("activity_api", "CreateActivitySubscriptionFilter"), required=True
+        "filter",
+        _m.ref("activity_api", "CreateActivitySubscriptionFilter"),
+        required=True,
+        doc="Subscription filter.",
     )
     """Subscription filter."""
 
-    tag: _m.Field[str | None] = _m.Field("tag", _m.STRING)
+    tag: _m.Field[str | None] = _m.Field("tag", _m.STRING, doc="Optional caller-defined tag.")
     """Optional caller-defined tag."""
 
-    webhook_id: _m.Field[str | None] = _m.Field("webhook_id", _m.STRING)
+    webhook_id: _m.Field[str | None] = _m.Field(
+        "webhook_id", _m.STRING, doc="Webhook to deliver the subscription events to."
+    )
     """Webhook to deliver the subscription events to."""
 
     def __init__(
@@ -159,16 +180,22 @@ class CreateActivitySubscriptionFilter(_m.Model):
     __slots__ = ()
 
     direction: _m.Field[Literal["inbound", "outbound"] | str | None] = _m.Field(
-        "direction", _m.STRING
+        "direction",
+        _m.STRING,
+        doc="Optional direction filter for directional events. Not supported for mute.* or block.* events.",
     )
     """Optional direction filter for directional events. Not supported for mute.* or block.*
     events.
     """
 
-    keyword: _m.Field[str | None] = _m.Field("keyword", _m.STRING)
+    keyword: _m.Field[str | None] = _m.Field("keyword", _m.STRING, doc="Optional keyword filter.")
     """Optional keyword filter."""
 
-    user_id: _m.Field[str | None] = _m.Field("user_id", _m.STRING)
+    user_id: _m.Field[str | None] = _m.Field(
+        "user_id",
+        _m.STRING,
+        doc="User the subscription is scoped to. For mute.* and block.* events, this must be the authenticated source user.",
+    )
     """User the subscription is scoped to. For mute.* and block.* events, this must be the
     authenticated source user.
     """
@@ -219,27 +246,39 @@ class CreateActivitySubscriptionResponseDataSubscription(_m.Model):
 
     __slots__ = ()
 
-    created_at: _m.Field[str | None] = _m.Field("created_at", _m.STRING)
+    created_at: _m.Field[str | None] = _m.Field(
+        "created_at", _m.STRING, doc="Subscription creation time."
+    )
     """Subscription creation time."""
 
-    event_type: _m.Field[str | None] = _m.Field("event_type", _m.STRING)
+    event_type: _m.Field[str | None] = _m.Field(
+        "event_type", _m.STRING, doc="Activity event type in dot notation."
+    )
     """Activity event type in dot notation."""
 
     filter: _m.Field[CreateActivitySubscriptionResponseDataSubscriptionFilter | None] = _m.Field(
-        "filter", _m.ref("activity_api", "CreateActivitySubscriptionResponseDataSubscriptionFilter")
+        "filter",
+        _m.ref("activity_api", "CreateActivitySubscriptionResponseDataSubscriptionFilter"),
+        doc="Subscription filter.",
     )
     """Subscription filter."""
 
-    subscription_id: _m.Field[str | None] = _m.Field("subscription_id", _m.STRING)
+    subscription_id: _m.Field[str | None] = _m.Field(
+        "subscription_id", _m.STRING, doc="Unique identifier of the subscription."
+    )
     """Unique identifier of the subscription."""
 
-    tag: _m.Field[str | None] = _m.Field("tag", _m.STRING)
+    tag: _m.Field[str | None] = _m.Field("tag", _m.STRING, doc="Optional caller-defined tag.")
     """Optional caller-defined tag."""
 
-    updated_at: _m.Field[str | None] = _m.Field("updated_at", _m.STRING)
+    updated_at: _m.Field[str | None] = _m.Field(
+        "updated_at", _m.STRING, doc="Subscription last-update time."
+    )
     """Subscription last-update time."""
 
-    webhook_id: _m.Field[str | None] = _m.Field("webhook_id", _m.STRING)
+    webhook_id: _m.Field[str | None] = _m.Field(
+        "webhook_id", _m.STRING, doc="Webhook receiving the subscription events."
+    )
     """Webhook receiving the subscription events."""
 
 
@@ -248,13 +287,19 @@ class CreateActivitySubscriptionResponseDataSubscriptionFilter(_m.Model):
 
     __slots__ = ()
 
-    direction: _m.Field[str | None] = _m.Field("direction", _m.STRING)
+    direction: _m.Field[str | None] = _m.Field(
+        "direction",
+        _m.STRING,
+        doc="Optional direction filter for directional events. Not present for mute.* or block.* events.",
+    )
     """Optional direction filter for directional events. Not present for mute.* or block.* events."""
 
-    keyword: _m.Field[str | None] = _m.Field("keyword", _m.STRING)
+    keyword: _m.Field[str | None] = _m.Field("keyword", _m.STRING, doc="Optional keyword filter.")
     """Optional keyword filter."""
 
-    user_id: _m.Field[str | None] = _m.Field("user_id", _m.STRING)
+    user_id: _m.Field[str | None] = _m.Field(
+        "user_id", _m.STRING, doc="User the subscription is scoped to."
+    )
     """User the subscription is scoped to."""
 
 
@@ -269,7 +314,9 @@ class DeleteActivitySubscriptionsByIdsResponse(_m.Model):
     )
 
     errors: _m.Field[list[DeleteActivitySubscriptionsByIdsResponseError] | None] = _m.Field(
-        "errors", _m.ListOf(_m.ref("activity_api", "DeleteActivitySubscriptionsByIdsResponseError"))
+        "errors",
+        _m.ListOf(_m.ref("activity_api", "DeleteActivitySubscriptionsByIdsResponseError")),
+        doc="Per-id failures; deletion continues for the remaining ids.",
     )
     """Per-id failures; deletion continues for the remaining ids."""
 
@@ -283,10 +330,14 @@ class DeleteActivitySubscriptionsByIdsResponseDataItem(_m.Model):
 
     __slots__ = ()
 
-    deleted: _m.Field[bool | None] = _m.Field("deleted", _m.BOOLEAN)
+    deleted: _m.Field[bool | None] = _m.Field(
+        "deleted", _m.BOOLEAN, doc="Whether the subscription was deleted."
+    )
     """Whether the subscription was deleted."""
 
-    subscription_id: _m.Field[str | None] = _m.Field("subscription_id", _m.STRING)
+    subscription_id: _m.Field[str | None] = _m.Field(
+        "subscription_id", _m.STRING, doc="Id of the deleted subscription."
+    )
     """Id of the deleted subscription."""
 
 
@@ -295,13 +346,19 @@ class DeleteActivitySubscriptionsByIdsResponseError(_m.Model):
 
     __slots__ = ()
 
-    message: _m.Field[str | None] = _m.Field("message", _m.STRING)
+    message: _m.Field[str | None] = _m.Field(
+        "message", _m.STRING, doc="Human-readable failure detail."
+    )
     """Human-readable failure detail."""
 
-    reason: _m.Field[str | None] = _m.Field("reason", _m.STRING)
+    reason: _m.Field[str | None] = _m.Field(
+        "reason", _m.STRING, doc="Machine-readable failure reason."
+    )
     """Machine-readable failure reason."""
 
-    subscription_id: _m.Field[str | None] = _m.Field("subscription_id", _m.STRING)
+    subscription_id: _m.Field[str | None] = _m.Field(
+        "subscription_id", _m.STRING, doc="Id the failure applies to."
+    )
     """Id the failure applies to."""
 
 
@@ -310,7 +367,9 @@ class DeleteActivitySubscriptionsByIdsResponseMeta(_m.Model):
 
     __slots__ = ()
 
-    total_subscriptions: _m.Field[int | None] = _m.Field("total_subscriptions", _m.INTEGER)
+    total_subscriptions: _m.Field[int | None] = _m.Field(
+        "total_subscriptions", _m.INTEGER, doc="Subscriptions remaining after deletion."
+    )
     """Subscriptions remaining after deletion."""
 
 
@@ -319,10 +378,12 @@ class UpdateActivitySubscriptionRequest(_m.Model):
 
     __slots__ = ()
 
-    tag: _m.Field[str | None] = _m.Field("tag", _m.STRING)
+    tag: _m.Field[str | None] = _m.Field("tag", _m.STRING, doc="Optional caller-defined tag.")
     """Optional caller-defined tag."""
 
-    webhook_id: _m.Field[str | None] = _m.Field("webhook_id", _m.STRING)
+    webhook_id: _m.Field[str | None] = _m.Field(
+        "webhook_id", _m.STRING, doc="Webhook to deliver the subscription events to."
+    )
     """Webhook to deliver the subscription events to."""
 
     def __init__(
@@ -363,7 +424,9 @@ class UpdateActivitySubscriptionResponseData(_m.Model):
         "subscription", _m.ref("activity_api", "UpdateActivitySubscriptionResponseDataSubscription")
     )
 
-    total_subscriptions: _m.Field[int | None] = _m.Field("total_subscriptions", _m.INTEGER)
+    total_subscriptions: _m.Field[int | None] = _m.Field(
+        "total_subscriptions", _m.INTEGER, doc="Total active subscriptions for the instance."
+    )
     """Total active subscriptions for the instance."""
 
 
@@ -372,27 +435,39 @@ class UpdateActivitySubscriptionResponseDataSubscription(_m.Model):
 
     __slots__ = ()
 
-    created_at: _m.Field[str | None] = _m.Field("created_at", _m.STRING)
+    created_at: _m.Field[str | None] = _m.Field(
+        "created_at", _m.STRING, doc="Subscription creation time."
+    )
     """Subscription creation time."""
 
-    event_type: _m.Field[str | None] = _m.Field("event_type", _m.STRING)
+    event_type: _m.Field[str | None] = _m.Field(
+        "event_type", _m.STRING, doc="Activity event type in dot notation."
+    )
     """Activity event type in dot notation."""
 
     filter: _m.Field[UpdateActivitySubscriptionResponseDataSubscriptionFilter | None] = _m.Field(
-        "filter", _m.ref("activity_api", "UpdateActivitySubscriptionResponseDataSubscriptionFilter")
+        "filter",
+        _m.ref("activity_api", "UpdateActivitySubscriptionResponseDataSubscriptionFilter"),
+        doc="Subscription filter.",
     )
     """Subscription filter."""
 
-    subscription_id: _m.Field[str | None] = _m.Field("subscription_id", _m.STRING)
+    subscription_id: _m.Field[str | None] = _m.Field(
+        "subscription_id", _m.STRING, doc="Unique identifier of the subscription."
+    )
     """Unique identifier of the subscription."""
 
-    tag: _m.Field[str | None] = _m.Field("tag", _m.STRING)
+    tag: _m.Field[str | None] = _m.Field("tag", _m.STRING, doc="Optional caller-defined tag.")
     """Optional caller-defined tag."""
 
-    updated_at: _m.Field[str | None] = _m.Field("updated_at", _m.STRING)
+    updated_at: _m.Field[str | None] = _m.Field(
+        "updated_at", _m.STRING, doc="Subscription last-update time."
+    )
     """Subscription last-update time."""
 
-    webhook_id: _m.Field[str | None] = _m.Field("webhook_id", _m.STRING)
+    webhook_id: _m.Field[str | None] = _m.Field(
+        "webhook_id", _m.STRING, doc="Webhook receiving the subscription events."
+    )
     """Webhook receiving the subscription events."""
 
 
@@ -401,13 +476,19 @@ class UpdateActivitySubscriptionResponseDataSubscriptionFilter(_m.Model):
 
     __slots__ = ()
 
-    direction: _m.Field[str | None] = _m.Field("direction", _m.STRING)
+    direction: _m.Field[str | None] = _m.Field(
+        "direction",
+        _m.STRING,
+        doc="Optional direction filter for directional events. Not present for mute.* or block.* events.",
+    )
     """Optional direction filter for directional events. Not present for mute.* or block.* events."""
 
-    keyword: _m.Field[str | None] = _m.Field("keyword", _m.STRING)
+    keyword: _m.Field[str | None] = _m.Field("keyword", _m.STRING, doc="Optional keyword filter.")
     """Optional keyword filter."""
 
-    user_id: _m.Field[str | None] = _m.Field("user_id", _m.STRING)
+    user_id: _m.Field[str | None] = _m.Field(
+        "user_id", _m.STRING, doc="User the subscription is scoped to."
+    )
     """User the subscription is scoped to."""
 
 
@@ -430,5 +511,7 @@ class DeleteActivitySubscriptionResponseData(_m.Model):
 
     __slots__ = ()
 
-    deleted: _m.Field[bool] = _m.Field("deleted", _m.BOOLEAN, required=True)
+    deleted: _m.Field[bool] = _m.Field(
+        "deleted", _m.BOOLEAN, required=True, doc="Whether the subscription was deleted."
+    )
     """Whether the subscription was deleted."""

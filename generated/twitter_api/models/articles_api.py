@@ -30,7 +30,10 @@ class ArticleCreateDraftRequest(_m.Model):
     __slots__ = ()
 
     content_state: _m.Field[ArticleCreateDraftContentState] = _m.Field(
-        "content_state", _m.ref("articles_api", "ArticleCreateDraftContentState"), required=True
+        "content_state",
+        _m.ref("articles_api", "ArticleCreateDraftContentState"),
+        required=True,
+        doc="DraftJS content state representing the article body. Special formatting          (markdown/code/tables, dividers, LaTeX, emoji, images, embedded posts) uses atomic          blocks with entity_ranges pointing into entities.",
     )
     """DraftJS content state representing the article body. Special formatting
     (markdown/code/tables, dividers, LaTeX, emoji, images, embedded posts) uses atomic blocks
@@ -38,11 +41,15 @@ class ArticleCreateDraftRequest(_m.Model):
     """
 
     cover_media: _m.Field[ArticleCreateDraftCoverMedia | None] = _m.Field(
-        "cover_media", _m.ref("articles_api", "ArticleCreateDraftCoverMedia")
+        "cover_media",
+        _m.ref("articles_api", "ArticleCreateDraftCoverMedia"),
+        doc="Optional cover media for the Article.",
     )
     """Optional cover media for the Article."""
 
-    title: _m.Field[str] = _m.Field("title", _m.STRING, required=True)
+    title: _m.Field[str] = _m.Field(
+        "title", _m.STRING, required=True, doc="The title of the Article."
+    )
     """The title of the Article."""
 
     def __init__(
@@ -71,6 +78,7 @@ class ArticleCreateDraftContentState(_m.Model):
         "blocks",
         _m.ListOf(_m.ref("articles_api", "ArticleCreateDraftContentStateBlocks")),
         required=True,
+        doc="The text blocks that make up the article body.",
     )
     """The text blocks that make up the article body."""
 
@@ -78,6 +86,7 @@ class ArticleCreateDraftContentState(_m.Model):
         "entities",
         _m.ListOf(_m.ref("articles_api", "ArticleCreateDraftContentStateEntities")),
         required=True,
+        doc="Non-text entities referenced by blocks (links, embedded posts, images, emoji,          markdown/code/tables, dividers, LaTeX). Full set matches article storage.",
     )
     """Non-text entities referenced by blocks (links, embedded posts, images, emoji,
     markdown/code/tables, dividers, LaTeX). Full set matches article storage.
@@ -104,7 +113,9 @@ class ArticleCreateDraftContentStateBlocks(_m.Model):
     __slots__ = ()
 
     data: _m.Field[ArticleCreateDraftContentStateBlocksData | None] = _m.Field(
-        "data", _m.ref("articles_api", "ArticleCreateDraftContentStateBlocksData")
+        "data",
+        _m.ref("articles_api", "ArticleCreateDraftContentStateBlocksData"),
+        doc="Block-level metadata for mentions, hashtags, cashtags, and URLs.",
     )
     """Block-level metadata for mentions, hashtags, cashtags, and URLs."""
 
@@ -112,6 +123,7 @@ class ArticleCreateDraftContentStateBlocks(_m.Model):
         _m.Field(
             "entity_ranges",
             _m.ListOf(_m.ref("articles_api", "ArticleCreateDraftContentStateBlocksEntityRanges")),
+            doc="References to entries in entities.",
         )
     )
     """References to entries in entities."""
@@ -121,13 +133,19 @@ class ArticleCreateDraftContentStateBlocks(_m.Model):
     ] = _m.Field(
         "inline_style_ranges",
         _m.ListOf(_m.ref("articles_api", "ArticleCreateDraftContentStateBlocksInlineStyleRanges")),
+        doc="Inline formatting ranges.",
     )
     """Inline formatting ranges."""
 
-    key: _m.Field[str | None] = _m.Field("key", _m.STRING)
+    key: _m.Field[str | None] = _m.Field("key", _m.STRING, doc="Optional block key.")
     """Optional block key."""
 
-    text: _m.Field[str] = _m.Field("text", _m.STRING, required=True)
+    text: _m.Field[str] = _m.Field(
+        "text",
+        _m.STRING,
+        required=True,
+        doc="The text content of this block. For latex entities, this holds the LaTeX source;          for divider/markdown/image/post atomic placeholders, typically a single space.",
+    )
     """The text content of this block. For latex entities, this holds the LaTeX source; for
     divider/markdown/image/post atomic placeholders, typically a single space.
     """
@@ -144,7 +162,12 @@ class ArticleCreateDraftContentStateBlocks(_m.Model):
             "unstyled",
         ]
         | str
-    ] = _m.Field("type", _m.STRING, required=True)
+    ] = _m.Field(
+        "type",
+        _m.STRING,
+        required=True,
+        doc="The block type. Use atomic for non-text embeds (image, post, markdown, divider, latex).",
+    )
     """The block type. Use atomic for non-text embeds (image, post, markdown, divider, latex)."""
 
     def __init__(
@@ -184,23 +207,28 @@ class ArticleCreateDraftContentStateBlocksData(_m.Model):
     cashtags: _m.Field[list[ArticleCreateDraftContentStateBlocksDataCashtags] | None] = _m.Field(
         "cashtags",
         _m.ListOf(_m.ref("articles_api", "ArticleCreateDraftContentStateBlocksDataCashtags")),
+        doc="Cashtag spans in this block.",
     )
     """Cashtag spans in this block."""
 
     hashtags: _m.Field[list[ArticleCreateDraftContentStateBlocksDataHashtags] | None] = _m.Field(
         "hashtags",
         _m.ListOf(_m.ref("articles_api", "ArticleCreateDraftContentStateBlocksDataHashtags")),
+        doc="Hashtag spans in this block.",
     )
     """Hashtag spans in this block."""
 
     mentions: _m.Field[list[ArticleCreateDraftContentStateBlocksDataMentions] | None] = _m.Field(
         "mentions",
         _m.ListOf(_m.ref("articles_api", "ArticleCreateDraftContentStateBlocksDataMentions")),
+        doc="Mention spans in this block.",
     )
     """Mention spans in this block."""
 
     urls: _m.Field[list[ArticleCreateDraftContentStateBlocksDataUrls] | None] = _m.Field(
-        "urls", _m.ListOf(_m.ref("articles_api", "ArticleCreateDraftContentStateBlocksDataUrls"))
+        "urls",
+        _m.ListOf(_m.ref("articles_api", "ArticleCreateDraftContentStateBlocksDataUrls")),
+        doc="URL spans in this block.",
     )
     """URL spans in this block."""
 
@@ -232,13 +260,17 @@ class ArticleCreateDraftContentStateBlocksDataCashtags(_m.Model):
 
     __slots__ = ()
 
-    from_index: _m.Field[int] = _m.Field("from_index", _m.INTEGER, required=True)
+    from_index: _m.Field[int] = _m.Field(
+        "from_index", _m.INTEGER, required=True, doc="Start index of the tagged span."
+    )
     """Start index of the tagged span."""
 
-    text: _m.Field[str] = _m.Field("text", _m.STRING, required=True)
+    text: _m.Field[str] = _m.Field("text", _m.STRING, required=True, doc="The tagged text.")
     """The tagged text."""
 
-    to_index: _m.Field[int] = _m.Field("to_index", _m.INTEGER, required=True)
+    to_index: _m.Field[int] = _m.Field(
+        "to_index", _m.INTEGER, required=True, doc="End index of the tagged span."
+    )
     """End index of the tagged span."""
 
     def __init__(
@@ -263,13 +295,17 @@ class ArticleCreateDraftContentStateBlocksDataHashtags(_m.Model):
 
     __slots__ = ()
 
-    from_index: _m.Field[int] = _m.Field("from_index", _m.INTEGER, required=True)
+    from_index: _m.Field[int] = _m.Field(
+        "from_index", _m.INTEGER, required=True, doc="Start index of the tagged span."
+    )
     """Start index of the tagged span."""
 
-    text: _m.Field[str] = _m.Field("text", _m.STRING, required=True)
+    text: _m.Field[str] = _m.Field("text", _m.STRING, required=True, doc="The tagged text.")
     """The tagged text."""
 
-    to_index: _m.Field[int] = _m.Field("to_index", _m.INTEGER, required=True)
+    to_index: _m.Field[int] = _m.Field(
+        "to_index", _m.INTEGER, required=True, doc="End index of the tagged span."
+    )
     """End index of the tagged span."""
 
     def __init__(
@@ -294,13 +330,17 @@ class ArticleCreateDraftContentStateBlocksDataMentions(_m.Model):
 
     __slots__ = ()
 
-    from_index: _m.Field[int] = _m.Field("from_index", _m.INTEGER, required=True)
+    from_index: _m.Field[int] = _m.Field(
+        "from_index", _m.INTEGER, required=True, doc="Start index of the tagged span."
+    )
     """Start index of the tagged span."""
 
-    text: _m.Field[str] = _m.Field("text", _m.STRING, required=True)
+    text: _m.Field[str] = _m.Field("text", _m.STRING, required=True, doc="The tagged text.")
     """The tagged text."""
 
-    to_index: _m.Field[int] = _m.Field("to_index", _m.INTEGER, required=True)
+    to_index: _m.Field[int] = _m.Field(
+        "to_index", _m.INTEGER, required=True, doc="End index of the tagged span."
+    )
     """End index of the tagged span."""
 
     def __init__(
@@ -325,13 +365,17 @@ class ArticleCreateDraftContentStateBlocksDataUrls(_m.Model):
 
     __slots__ = ()
 
-    from_index: _m.Field[int] = _m.Field("from_index", _m.INTEGER, required=True)
+    from_index: _m.Field[int] = _m.Field(
+        "from_index", _m.INTEGER, required=True, doc="Start index of the tagged span."
+    )
     """Start index of the tagged span."""
 
-    text: _m.Field[str] = _m.Field("text", _m.STRING, required=True)
+    text: _m.Field[str] = _m.Field("text", _m.STRING, required=True, doc="The tagged text.")
     """The tagged text."""
 
-    to_index: _m.Field[int] = _m.Field("to_index", _m.INTEGER, required=True)
+    to_index: _m.Field[int] = _m.Field(
+        "to_index", _m.INTEGER, required=True, doc="End index of the tagged span."
+    )
     """End index of the tagged span."""
 
     def __init__(
@@ -356,13 +400,19 @@ class ArticleCreateDraftContentStateBlocksEntityRanges(_m.Model):
 
     __slots__ = ()
 
-    key: _m.Field[int] = _m.Field("key", _m.INTEGER, required=True)
+    key: _m.Field[int] = _m.Field(
+        "key", _m.INTEGER, required=True, doc="Index into the entities array."
+    )
     """Index into the entities array."""
 
-    length: _m.Field[int] = _m.Field("length", _m.INTEGER, required=True)
+    length: _m.Field[int] = _m.Field(
+        "length", _m.INTEGER, required=True, doc="Length of the entity range."
+    )
     """Length of the entity range."""
 
-    offset: _m.Field[int] = _m.Field("offset", _m.INTEGER, required=True)
+    offset: _m.Field[int] = _m.Field(
+        "offset", _m.INTEGER, required=True, doc="Start offset in the text."
+    )
     """Start offset in the text."""
 
     def __init__(
@@ -387,14 +437,18 @@ class ArticleCreateDraftContentStateBlocksInlineStyleRanges(_m.Model):
 
     __slots__ = ()
 
-    length: _m.Field[int] = _m.Field("length", _m.INTEGER, required=True)
+    length: _m.Field[int] = _m.Field(
+        "length", _m.INTEGER, required=True, doc="Length of the styled range."
+    )
     """Length of the styled range."""
 
-    offset: _m.Field[int] = _m.Field("offset", _m.INTEGER, required=True)
+    offset: _m.Field[int] = _m.Field(
+        "offset", _m.INTEGER, required=True, doc="Start offset in the text."
+    )
     """Start offset in the text."""
 
     style: _m.Field[Literal["bold", "italic", "strikethrough"] | str] = _m.Field(
-        "style", _m.STRING, required=True
+        "style", _m.STRING, required=True, doc="The inline style."
     )
     """The inline style."""
 
@@ -420,7 +474,9 @@ class ArticleCreateDraftContentStateEntities(_m.Model):
 
     __slots__ = ()
 
-    key: _m.Field[str] = _m.Field("key", _m.STRING, required=True)
+    key: _m.Field[str] = _m.Field(
+        "key", _m.STRING, required=True, doc="The entity key referenced by entity_ranges."
+    )
     """The entity key referenced by entity_ranges."""
 
     value: _m.Field[ArticleCreateDraftContentStateEntitiesValue] = _m.Field(
@@ -453,6 +509,7 @@ class ArticleCreateDraftContentStateEntitiesValue(_m.Model):
         "data",
         _m.ref("articles_api", "ArticleCreateDraftContentStateEntitiesValueData"),
         required=True,
+        doc="Entity payload. Fields depend on the entity type: post_id (post), url (link),          media_items (image), entity_key (emoji and other opaque keys), markdown (markdown /          code blocks / GFM tables). divider and latex use an empty data object; latex source          is the block text; emoji uses block text for the character(s). There is no separate          table entity type in article storage; tables are markdown.",
     )
     """Entity payload. Fields depend on the entity type: post_id (post), url (link), media_items
     (image), entity_key (emoji and other opaque keys), markdown (markdown / code blocks / GFM
@@ -462,7 +519,10 @@ class ArticleCreateDraftContentStateEntitiesValue(_m.Model):
     """
 
     mutability: _m.Field[Literal["immutable", "mutable", "segmented"] | str] = _m.Field(
-        "mutability", _m.STRING, required=True
+        "mutability",
+        _m.STRING,
+        required=True,
+        doc="Whether the entity can be edited. Recommended: immutable for post, image, divider, latex; mutable for link and markdown (matches the in-app Articles composer).",
     )
     """Whether the entity can be edited. Recommended: immutable for post, image, divider, latex;
     mutable for link and markdown (matches the in-app Articles composer).
@@ -470,7 +530,12 @@ class ArticleCreateDraftContentStateEntitiesValue(_m.Model):
 
     type: _m.Field[
         Literal["divider", "emoji", "image", "latex", "link", "markdown", "post"] | str
-    ] = _m.Field("type", _m.STRING, required=True)
+    ] = _m.Field(
+        "type",
+        _m.STRING,
+        required=True,
+        doc="The entity type. markdown carries code blocks, GFM tables, and other Markdown;          emoji maps to backend TWEMOJI (Twemoji is internal); divider is a horizontal rule;          latex renders TeX from the block text. Tables are not a separate enum value — use          type markdown with a pipe table in data.markdown.",
+    )
     """The entity type. markdown carries code blocks, GFM tables, and other Markdown; emoji maps to
     backend TWEMOJI (Twemoji is internal); divider is a horizontal rule; latex renders TeX from
     the block text. Tables are not a separate enum value — use type markdown with a pipe table
@@ -499,15 +564,23 @@ class ArticleCreateDraftContentStateEntitiesValueData(_m.Model):
 
     __slots__ = ()
 
-    caption: _m.Field[str | None] = _m.Field("caption", _m.STRING)
+    caption: _m.Field[str | None] = _m.Field("caption", _m.STRING, doc="Caption text.")
     """Caption text."""
 
-    entity_key: _m.Field[str | None] = _m.Field("entity_key", _m.STRING)
+    entity_key: _m.Field[str | None] = _m.Field(
+        "entity_key",
+        _m.STRING,
+        doc="Opaque entity key. Used with type emoji (and reserved for other keyed embeds) to match in-app Articles composer payloads.",
+    )
     """Opaque entity key. Used with type emoji (and reserved for other keyed embeds) to match
     in-app Articles composer payloads.
     """
 
-    markdown: _m.Field[str | None] = _m.Field("markdown", _m.STRING)
+    markdown: _m.Field[str | None] = _m.Field(
+        "markdown",
+        _m.STRING,
+        doc="Markdown body for type markdown. Use fenced code blocks (```lang ... ```) for code. Max weighted length is enforced by the Articles backend (10,000 per article).",
+    )
     """Markdown body for type markdown. Use fenced code blocks (```lang ... ```) for code. Max
     weighted length is enforced by the Articles backend (10,000 per article).
     """
@@ -519,13 +592,16 @@ class ArticleCreateDraftContentStateEntitiesValueData(_m.Model):
         _m.ListOf(
             _m.ref("articles_api", "ArticleCreateDraftContentStateEntitiesValueDataMediaItems")
         ),
+        doc="Media keys. Used with type image.",
     )
     """Media keys. Used with type image."""
 
-    post_id: _m.Field[str | None] = _m.Field("post_id", _m.STRING)
+    post_id: _m.Field[str | None] = _m.Field(
+        "post_id", _m.STRING, doc="The ID of the post to embed. Used with type post."
+    )
     """The ID of the post to embed. Used with type post."""
 
-    url: _m.Field[str | None] = _m.Field("url", _m.STRING)
+    url: _m.Field[str | None] = _m.Field("url", _m.STRING, doc="The URL. Used with type link.")
     """The URL. Used with type link."""
 
     def __init__(
@@ -583,10 +659,14 @@ class ArticleCreateDraftCoverMedia(_m.Model):
 
     __slots__ = ()
 
-    media_category: _m.Field[str] = _m.Field("media_category", _m.STRING, required=True)
+    media_category: _m.Field[str] = _m.Field(
+        "media_category", _m.STRING, required=True, doc="The media category (e.g. tweet_image)."
+    )
     """The media category (e.g. tweet_image)."""
 
-    media_id: _m.Field[str] = _m.Field("media_id", _m.STRING, required=True)
+    media_id: _m.Field[str] = _m.Field(
+        "media_id", _m.STRING, required=True, doc="The media ID from the media upload endpoint."
+    )
     """The media ID from the media upload endpoint."""
 
     def __init__(
@@ -623,10 +703,14 @@ class ArticleCreateDraftResponseData(_m.Model):
 
     __slots__ = ()
 
-    id: _m.Field[str] = _m.Field("id", _m.STRING, required=True)
+    id: _m.Field[str] = _m.Field(
+        "id", _m.STRING, required=True, doc="Unique identifier of the created draft Article."
+    )
     """Unique identifier of the created draft Article."""
 
-    title: _m.Field[str] = _m.Field("title", _m.STRING, required=True)
+    title: _m.Field[str] = _m.Field(
+        "title", _m.STRING, required=True, doc="The title of the draft Article."
+    )
     """The title of the draft Article."""
 
 
@@ -649,5 +733,10 @@ class ArticlePublishResponseData(_m.Model):
 
     __slots__ = ()
 
-    post_id: _m.Field[str] = _m.Field("post_id", _m.STRING, required=True)
+    post_id: _m.Field[str] = _m.Field(
+        "post_id",
+        _m.STRING,
+        required=True,
+        doc="The ID of the post created for the published Article.",
+    )
     """The ID of the post created for the published Article."""

@@ -20,7 +20,9 @@ class CreateUsersBookmarkFolderRequest(_m.Model):
 
     __slots__ = ()
 
-    name: _m.Field[str] = _m.Field("name", _m.STRING, required=True)
+    name: _m.Field[str] = _m.Field(
+        "name", _m.STRING, required=True, doc="Name of the Bookmark folder (1-25 characters)."
+    )
     """Name of the Bookmark folder (1-25 characters)."""
 
     def __init__(
@@ -55,10 +57,14 @@ class CreateUsersBookmarkFolderResponseData(_m.Model):
 
     __slots__ = ()
 
-    id: _m.Field[str] = _m.Field("id", _m.STRING, required=True)
+    id: _m.Field[str] = _m.Field(
+        "id", _m.STRING, required=True, doc="Unique identifier of the created Bookmark folder."
+    )
     """Unique identifier of the created Bookmark folder."""
 
-    name: _m.Field[str] = _m.Field("name", _m.STRING, required=True)
+    name: _m.Field[str] = _m.Field(
+        "name", _m.STRING, required=True, doc="The name of the created Bookmark folder."
+    )
     """The name of the created Bookmark folder."""
 
 
@@ -81,5 +87,7 @@ class DeleteUsersBookmarkResponseData(_m.Model):
 
     __slots__ = ()
 
-    bookmarked: _m.Field[bool] = _m.Field("bookmarked", _m.BOOLEAN, required=True)
+    bookmarked: _m.Field[bool] = _m.Field(
+        "bookmarked", _m.BOOLEAN, required=True, doc="Whether the Post is bookmarked."
+    )
     """Whether the Post is bookmarked."""

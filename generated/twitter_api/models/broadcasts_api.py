@@ -41,49 +41,85 @@ class ListScheduledBroadcastsResponseData(_m.Model):
 
     __slots__ = ()
 
-    available_for_replay: _m.Field[bool | None] = _m.Field("available_for_replay", _m.BOOLEAN)
+    available_for_replay: _m.Field[bool | None] = _m.Field(
+        "available_for_replay", _m.BOOLEAN, doc="Whether replay is enabled."
+    )
     """Whether replay is enabled."""
 
-    broadcast_id: _m.Field[str | None] = _m.Field("broadcast_id", _m.STRING)
+    broadcast_id: _m.Field[str | None] = _m.Field(
+        "broadcast_id",
+        _m.STRING,
+        doc="Alphanumeric UBS broadcast id (path `:id` for get/update/delete/live).",
+    )
     """Alphanumeric UBS broadcast id (path `:id` for get/update/delete/live)."""
 
-    chat_option: _m.Field[str | None] = _m.Field("chat_option", _m.STRING)
+    chat_option: _m.Field[str | None] = _m.Field(
+        "chat_option", _m.STRING, doc="Optional chat permission option."
+    )
     """Optional chat permission option."""
 
-    description: _m.Field[str | None] = _m.Field("description", _m.STRING)
+    description: _m.Field[str | None] = _m.Field(
+        "description", _m.STRING, doc="Optional description."
+    )
     """Optional description."""
 
-    locale: _m.Field[str | None] = _m.Field("locale", _m.STRING)
+    locale: _m.Field[str | None] = _m.Field("locale", _m.STRING, doc="Optional locale.")
     """Optional locale."""
 
-    manual_publish: _m.Field[bool | None] = _m.Field("manual_publish", _m.BOOLEAN)
+    manual_publish: _m.Field[bool | None] = _m.Field(
+        "manual_publish",
+        _m.BOOLEAN,
+        doc="When true, coordinator will not auto-publish; call POST .../live when ready.",
+    )
     """When true, coordinator will not auto-publish; call POST .../live when ready."""
 
-    recurring_schedule_id: _m.Field[str | None] = _m.Field("recurring_schedule_id", _m.STRING)
+    recurring_schedule_id: _m.Field[str | None] = _m.Field(
+        "recurring_schedule_id", _m.STRING, doc="Set when this occurrence belongs to a recurrence."
+    )
     """Set when this occurrence belongs to a recurrence."""
 
-    scheduled_broadcast_id: _m.Field[str | None] = _m.Field("scheduled_broadcast_id", _m.STRING)
+    scheduled_broadcast_id: _m.Field[str | None] = _m.Field(
+        "scheduled_broadcast_id",
+        _m.STRING,
+        doc="Numeric scheduler id. Required in the update request body.",
+    )
     """Numeric scheduler id. Required in the update request body."""
 
-    scheduled_end_ms: _m.Field[str | None] = _m.Field("scheduled_end_ms", _m.STRING)
+    scheduled_end_ms: _m.Field[str | None] = _m.Field(
+        "scheduled_end_ms",
+        _m.STRING,
+        doc="Scheduled end, milliseconds since Unix epoch (decimal string).",
+    )
     """Scheduled end, milliseconds since Unix epoch (decimal string)."""
 
-    scheduled_start_ms: _m.Field[str | None] = _m.Field("scheduled_start_ms", _m.STRING)
+    scheduled_start_ms: _m.Field[str | None] = _m.Field(
+        "scheduled_start_ms",
+        _m.STRING,
+        doc="Scheduled start, milliseconds since Unix epoch (decimal string).",
+    )
     """Scheduled start, milliseconds since Unix epoch (decimal string)."""
 
-    source_id: _m.Field[str | None] = _m.Field("source_id", _m.STRING)
+    source_id: _m.Field[str | None] = _m.Field(
+        "source_id", _m.STRING, doc="Bound ingest / source id (`rtmp_stream_key`)."
+    )
     """Bound ingest / source id (`rtmp_stream_key`)."""
 
-    state: _m.Field[str | None] = _m.Field("state", _m.STRING)
+    state: _m.Field[str | None] = _m.Field(
+        "state", _m.STRING, doc="Scheduler state (Created, Scheduled, Running, …)."
+    )
     """Scheduler state (Created, Scheduled, Running, …)."""
 
-    telecast_id: _m.Field[str | None] = _m.Field("telecast_id", _m.STRING)
+    telecast_id: _m.Field[str | None] = _m.Field(
+        "telecast_id", _m.STRING, doc="Optional telecast association."
+    )
     """Optional telecast association."""
 
-    thumbnail_media_id: _m.Field[str | None] = _m.Field("thumbnail_media_id", _m.STRING)
+    thumbnail_media_id: _m.Field[str | None] = _m.Field(
+        "thumbnail_media_id", _m.STRING, doc="Optional pre-live slate media id."
+    )
     """Optional pre-live slate media id."""
 
-    title: _m.Field[str | None] = _m.Field("title", _m.STRING)
+    title: _m.Field[str | None] = _m.Field("title", _m.STRING, doc="Broadcast title / status text.")
     """Broadcast title / status text."""
 
 
@@ -92,45 +128,74 @@ class CreateScheduledBroadcastRequest(_m.Model):
 
     __slots__ = ()
 
-    available_for_replay: _m.Field[bool | None] = _m.Field("available_for_replay", _m.BOOLEAN)
+    available_for_replay: _m.Field[bool | None] = _m.Field(
+        "available_for_replay", _m.BOOLEAN, doc="Enable replay."
+    )
     """Enable replay."""
 
-    chat_option: _m.Field[str | None] = _m.Field("chat_option", _m.STRING)
+    chat_option: _m.Field[str | None] = _m.Field(
+        "chat_option", _m.STRING, doc="Chat permission option (numeric string)."
+    )
     """Chat permission option (numeric string)."""
 
-    description: _m.Field[str | None] = _m.Field("description", _m.STRING)
+    description: _m.Field[str | None] = _m.Field("description", _m.STRING, doc="Description.")
     """Description."""
 
-    is_locked: _m.Field[bool | None] = _m.Field("is_locked", _m.BOOLEAN)
+    is_locked: _m.Field[bool | None] = _m.Field("is_locked", _m.BOOLEAN, doc="Lock the broadcast.")
     """Lock the broadcast."""
 
-    locale: _m.Field[str | None] = _m.Field("locale", _m.STRING)
+    locale: _m.Field[str | None] = _m.Field("locale", _m.STRING, doc="Locale.")
     """Locale."""
 
-    manual_publish: _m.Field[bool | None] = _m.Field("manual_publish", _m.BOOLEAN)
+    manual_publish: _m.Field[bool | None] = _m.Field(
+        "manual_publish",
+        _m.BOOLEAN,
+        doc="If true, do not auto-publish at start; call POST .../live when ready.",
+    )
     """If true, do not auto-publish at start; call POST .../live when ready."""
 
     recurrence: _m.Field[CreateScheduledBroadcastRecurrence | None] = _m.Field(
-        "recurrence", _m.ref("broadcasts_api", "CreateScheduledBroadcastRecurrence")
+        "recurrence",
+        _m.ref("broadcasts_api", "CreateScheduledBroadcastRecurrence"),
+        doc="If set, creates a recurring series.",
     )
     """If set, creates a recurring series."""
 
-    scheduled_end_ms: _m.Field[str] = _m.Field("scheduled_end_ms", _m.STRING, required=True)
+    scheduled_end_ms: _m.Field[str] = _m.Field(
+        "scheduled_end_ms",
+        _m.STRING,
+        required=True,
+        doc="End time, ms since Unix epoch (decimal string).",
+    )
     """End time, ms since Unix epoch (decimal string)."""
 
-    scheduled_start_ms: _m.Field[str] = _m.Field("scheduled_start_ms", _m.STRING, required=True)
+    scheduled_start_ms: _m.Field[str] = _m.Field(
+        "scheduled_start_ms",
+        _m.STRING,
+        required=True,
+        doc="Start time, ms since Unix epoch (decimal string).",
+    )
     """Start time, ms since Unix epoch (decimal string)."""
 
-    source_id: _m.Field[str] = _m.Field("source_id", _m.STRING, required=True)
+    source_id: _m.Field[str] = _m.Field(
+        "source_id",
+        _m.STRING,
+        required=True,
+        doc="Ingest / source id to bind (same as sources `rtmp_stream_key`).",
+    )
     """Ingest / source id to bind (same as sources `rtmp_stream_key`)."""
 
-    telecast_id: _m.Field[str | None] = _m.Field("telecast_id", _m.STRING)
+    telecast_id: _m.Field[str | None] = _m.Field(
+        "telecast_id", _m.STRING, doc="Optional telecast id (numeric string)."
+    )
     """Optional telecast id (numeric string)."""
 
-    thumbnail_media_id: _m.Field[str | None] = _m.Field("thumbnail_media_id", _m.STRING)
+    thumbnail_media_id: _m.Field[str | None] = _m.Field(
+        "thumbnail_media_id", _m.STRING, doc="Pre-live slate media id (numeric string)."
+    )
     """Pre-live slate media id (numeric string)."""
 
-    title: _m.Field[str | None] = _m.Field("title", _m.STRING)
+    title: _m.Field[str | None] = _m.Field("title", _m.STRING, doc="Title / status text.")
     """Title / status text."""
 
     def __init__(
@@ -176,11 +241,13 @@ class CreateScheduledBroadcastRecurrence(_m.Model):
     __slots__ = ()
 
     frequency: _m.Field[Literal["Daily", "Weekly"] | str] = _m.Field(
-        "frequency", _m.STRING, required=True
+        "frequency", _m.STRING, required=True, doc="Recurrence frequency."
     )
     """Recurrence frequency."""
 
-    repeats: _m.Field[str] = _m.Field("repeats", _m.STRING, required=True)
+    repeats: _m.Field[str] = _m.Field(
+        "repeats", _m.STRING, required=True, doc="Number of repeats (numeric string)."
+    )
     """Number of repeats (numeric string)."""
 
     def __init__(
@@ -217,49 +284,85 @@ class CreateScheduledBroadcastResponseData(_m.Model):
 
     __slots__ = ()
 
-    available_for_replay: _m.Field[bool | None] = _m.Field("available_for_replay", _m.BOOLEAN)
+    available_for_replay: _m.Field[bool | None] = _m.Field(
+        "available_for_replay", _m.BOOLEAN, doc="Whether replay is enabled."
+    )
     """Whether replay is enabled."""
 
-    broadcast_id: _m.Field[str | None] = _m.Field("broadcast_id", _m.STRING)
+    broadcast_id: _m.Field[str | None] = _m.Field(
+        "broadcast_id",
+        _m.STRING,
+        doc="Alphanumeric UBS broadcast id (path `:id` for get/update/delete/live).",
+    )
     """Alphanumeric UBS broadcast id (path `:id` for get/update/delete/live)."""
 
-    chat_option: _m.Field[str | None] = _m.Field("chat_option", _m.STRING)
+    chat_option: _m.Field[str | None] = _m.Field(
+        "chat_option", _m.STRING, doc="Optional chat permission option."
+    )
     """Optional chat permission option."""
 
-    description: _m.Field[str | None] = _m.Field("description", _m.STRING)
+    description: _m.Field[str | None] = _m.Field(
+        "description", _m.STRING, doc="Optional description."
+    )
     """Optional description."""
 
-    locale: _m.Field[str | None] = _m.Field("locale", _m.STRING)
+    locale: _m.Field[str | None] = _m.Field("locale", _m.STRING, doc="Optional locale.")
     """Optional locale."""
 
-    manual_publish: _m.Field[bool | None] = _m.Field("manual_publish", _m.BOOLEAN)
+    manual_publish: _m.Field[bool | None] = _m.Field(
+        "manual_publish",
+        _m.BOOLEAN,
+        doc="When true, coordinator will not auto-publish; call POST .../live when ready.",
+    )
     """When true, coordinator will not auto-publish; call POST .../live when ready."""
 
-    recurring_schedule_id: _m.Field[str | None] = _m.Field("recurring_schedule_id", _m.STRING)
+    recurring_schedule_id: _m.Field[str | None] = _m.Field(
+        "recurring_schedule_id", _m.STRING, doc="Set when this occurrence belongs to a recurrence."
+    )
     """Set when this occurrence belongs to a recurrence."""
 
-    scheduled_broadcast_id: _m.Field[str | None] = _m.Field("scheduled_broadcast_id", _m.STRING)
+    scheduled_broadcast_id: _m.Field[str | None] = _m.Field(
+        "scheduled_broadcast_id",
+        _m.STRING,
+        doc="Numeric scheduler id. Required in the update request body.",
+    )
     """Numeric scheduler id. Required in the update request body."""
 
-    scheduled_end_ms: _m.Field[str | None] = _m.Field("scheduled_end_ms", _m.STRING)
+    scheduled_end_ms: _m.Field[str | None] = _m.Field(
+        "scheduled_end_ms",
+        _m.STRING,
+        doc="Scheduled end, milliseconds since Unix epoch (decimal string).",
+    )
     """Scheduled end, milliseconds since Unix epoch (decimal string)."""
 
-    scheduled_start_ms: _m.Field[str | None] = _m.Field("scheduled_start_ms", _m.STRING)
+    scheduled_start_ms: _m.Field[str | None] = _m.Field(
+        "scheduled_start_ms",
+        _m.STRING,
+        doc="Scheduled start, milliseconds since Unix epoch (decimal string).",
+    )
     """Scheduled start, milliseconds since Unix epoch (decimal string)."""
 
-    source_id: _m.Field[str | None] = _m.Field("source_id", _m.STRING)
+    source_id: _m.Field[str | None] = _m.Field(
+        "source_id", _m.STRING, doc="Bound ingest / source id (`rtmp_stream_key`)."
+    )
     """Bound ingest / source id (`rtmp_stream_key`)."""
 
-    state: _m.Field[str | None] = _m.Field("state", _m.STRING)
+    state: _m.Field[str | None] = _m.Field(
+        "state", _m.STRING, doc="Scheduler state (Created, Scheduled, Running, …)."
+    )
     """Scheduler state (Created, Scheduled, Running, …)."""
 
-    telecast_id: _m.Field[str | None] = _m.Field("telecast_id", _m.STRING)
+    telecast_id: _m.Field[str | None] = _m.Field(
+        "telecast_id", _m.STRING, doc="Optional telecast association."
+    )
     """Optional telecast association."""
 
-    thumbnail_media_id: _m.Field[str | None] = _m.Field("thumbnail_media_id", _m.STRING)
+    thumbnail_media_id: _m.Field[str | None] = _m.Field(
+        "thumbnail_media_id", _m.STRING, doc="Optional pre-live slate media id."
+    )
     """Optional pre-live slate media id."""
 
-    title: _m.Field[str | None] = _m.Field("title", _m.STRING)
+    title: _m.Field[str | None] = _m.Field("title", _m.STRING, doc="Broadcast title / status text.")
     """Broadcast title / status text."""
 
 
@@ -282,49 +385,85 @@ class GetScheduledBroadcastResponseData(_m.Model):
 
     __slots__ = ()
 
-    available_for_replay: _m.Field[bool | None] = _m.Field("available_for_replay", _m.BOOLEAN)
+    available_for_replay: _m.Field[bool | None] = _m.Field(
+        "available_for_replay", _m.BOOLEAN, doc="Whether replay is enabled."
+    )
     """Whether replay is enabled."""
 
-    broadcast_id: _m.Field[str | None] = _m.Field("broadcast_id", _m.STRING)
+    broadcast_id: _m.Field[str | None] = _m.Field(
+        "broadcast_id",
+        _m.STRING,
+        doc="Alphanumeric UBS broadcast id (path `:id` for get/update/delete/live).",
+    )
     """Alphanumeric UBS broadcast id (path `:id` for get/update/delete/live)."""
 
-    chat_option: _m.Field[str | None] = _m.Field("chat_option", _m.STRING)
+    chat_option: _m.Field[str | None] = _m.Field(
+        "chat_option", _m.STRING, doc="Optional chat permission option."
+    )
     """Optional chat permission option."""
 
-    description: _m.Field[str | None] = _m.Field("description", _m.STRING)
+    description: _m.Field[str | None] = _m.Field(
+        "description", _m.STRING, doc="Optional description."
+    )
     """Optional description."""
 
-    locale: _m.Field[str | None] = _m.Field("locale", _m.STRING)
+    locale: _m.Field[str | None] = _m.Field("locale", _m.STRING, doc="Optional locale.")
     """Optional locale."""
 
-    manual_publish: _m.Field[bool | None] = _m.Field("manual_publish", _m.BOOLEAN)
+    manual_publish: _m.Field[bool | None] = _m.Field(
+        "manual_publish",
+        _m.BOOLEAN,
+        doc="When true, coordinator will not auto-publish; call POST .../live when ready.",
+    )
     """When true, coordinator will not auto-publish; call POST .../live when ready."""
 
-    recurring_schedule_id: _m.Field[str | None] = _m.Field("recurring_schedule_id", _m.STRING)
+    recurring_schedule_id: _m.Field[str | None] = _m.Field(
+        "recurring_schedule_id", _m.STRING, doc="Set when this occurrence belongs to a recurrence."
+    )
     """Set when this occurrence belongs to a recurrence."""
 
-    scheduled_broadcast_id: _m.Field[str | None] = _m.Field("scheduled_broadcast_id", _m.STRING)
+    scheduled_broadcast_id: _m.Field[str | None] = _m.Field(
+        "scheduled_broadcast_id",
+        _m.STRING,
+        doc="Numeric scheduler id. Required in the update request body.",
+    )
     """Numeric scheduler id. Required in the update request body."""
 
-    scheduled_end_ms: _m.Field[str | None] = _m.Field("scheduled_end_ms", _m.STRING)
+    scheduled_end_ms: _m.Field[str | None] = _m.Field(
+        "scheduled_end_ms",
+        _m.STRING,
+        doc="Scheduled end, milliseconds since Unix epoch (decimal string).",
+    )
     """Scheduled end, milliseconds since Unix epoch (decimal string)."""
 
-    scheduled_start_ms: _m.Field[str | None] = _m.Field("scheduled_start_ms", _m.STRING)
+    scheduled_start_ms: _m.Field[str | None] = _m.Field(
+        "scheduled_start_ms",
+        _m.STRING,
+        doc="Scheduled start, milliseconds since Unix epoch (decimal string).",
+    )
     """Scheduled start, milliseconds since Unix epoch (decimal string)."""
 
-    source_id: _m.Field[str | None] = _m.Field("source_id", _m.STRING)
+    source_id: _m.Field[str | None] = _m.Field(
+        "source_id", _m.STRING, doc="Bound ingest / source id (`rtmp_stream_key`)."
+    )
     """Bound ingest / source id (`rtmp_stream_key`)."""
 
-    state: _m.Field[str | None] = _m.Field("state", _m.STRING)
+    state: _m.Field[str | None] = _m.Field(
+        "state", _m.STRING, doc="Scheduler state (Created, Scheduled, Running, …)."
+    )
     """Scheduler state (Created, Scheduled, Running, …)."""
 
-    telecast_id: _m.Field[str | None] = _m.Field("telecast_id", _m.STRING)
+    telecast_id: _m.Field[str | None] = _m.Field(
+        "telecast_id", _m.STRING, doc="Optional telecast association."
+    )
     """Optional telecast association."""
 
-    thumbnail_media_id: _m.Field[str | None] = _m.Field("thumbnail_media_id", _m.STRING)
+    thumbnail_media_id: _m.Field[str | None] = _m.Field(
+        "thumbnail_media_id", _m.STRING, doc="Optional pre-live slate media id."
+    )
     """Optional pre-live slate media id."""
 
-    title: _m.Field[str | None] = _m.Field("title", _m.STRING)
+    title: _m.Field[str | None] = _m.Field("title", _m.STRING, doc="Broadcast title / status text.")
     """Broadcast title / status text."""
 
 
@@ -333,45 +472,70 @@ class UpdateScheduledBroadcastRequest(_m.Model):
 
     __slots__ = ()
 
-    available_for_replay: _m.Field[bool | None] = _m.Field("available_for_replay", _m.BOOLEAN)
+    available_for_replay: _m.Field[bool | None] = _m.Field(
+        "available_for_replay", _m.BOOLEAN, doc="Enable replay."
+    )
     """Enable replay."""
 
-    chat_option: _m.Field[str | None] = _m.Field("chat_option", _m.STRING)
+    chat_option: _m.Field[str | None] = _m.Field(
+        "chat_option", _m.STRING, doc="Chat permission option (numeric string)."
+    )
     """Chat permission option (numeric string)."""
 
-    description: _m.Field[str | None] = _m.Field("description", _m.STRING)
+    description: _m.Field[str | None] = _m.Field("description", _m.STRING, doc="Description.")
     """Description."""
 
-    is_locked: _m.Field[bool | None] = _m.Field("is_locked", _m.BOOLEAN)
+    is_locked: _m.Field[bool | None] = _m.Field("is_locked", _m.BOOLEAN, doc="Lock the broadcast.")
     """Lock the broadcast."""
 
-    locale: _m.Field[str | None] = _m.Field("locale", _m.STRING)
+    locale: _m.Field[str | None] = _m.Field("locale", _m.STRING, doc="Locale.")
     """Locale."""
 
-    manual_publish: _m.Field[bool | None] = _m.Field("manual_publish", _m.BOOLEAN)
+    manual_publish: _m.Field[bool | None] = _m.Field(
+        "manual_publish",
+        _m.BOOLEAN,
+        doc="If true, do not auto-publish at start; call POST .../live when ready.",
+    )
     """If true, do not auto-publish at start; call POST .../live when ready."""
 
-    roll_forward: _m.Field[bool | None] = _m.Field("roll_forward", _m.BOOLEAN)
+    roll_forward: _m.Field[bool | None] = _m.Field(
+        "roll_forward", _m.BOOLEAN, doc="When true, shift the head of a recurring series."
+    )
     """When true, shift the head of a recurring series."""
 
     scheduled_broadcast_id: _m.Field[str] = _m.Field(
-        "scheduled_broadcast_id", _m.STRING, required=True
+        "scheduled_broadcast_id",
+        _m.STRING,
+        required=True,
+        doc="Numeric scheduler id from create/list/get.",
     )
     """Numeric scheduler id from create/list/get."""
 
-    scheduled_end_ms: _m.Field[str] = _m.Field("scheduled_end_ms", _m.STRING, required=True)
+    scheduled_end_ms: _m.Field[str] = _m.Field(
+        "scheduled_end_ms",
+        _m.STRING,
+        required=True,
+        doc="End time, ms since Unix epoch (decimal string).",
+    )
     """End time, ms since Unix epoch (decimal string)."""
 
-    scheduled_start_ms: _m.Field[str] = _m.Field("scheduled_start_ms", _m.STRING, required=True)
+    scheduled_start_ms: _m.Field[str] = _m.Field(
+        "scheduled_start_ms",
+        _m.STRING,
+        required=True,
+        doc="Start time, ms since Unix epoch (decimal string).",
+    )
     """Start time, ms since Unix epoch (decimal string)."""
 
-    source_id: _m.Field[str | None] = _m.Field("source_id", _m.STRING)
+    source_id: _m.Field[str | None] = _m.Field("source_id", _m.STRING, doc="Ingest / source id.")
     """Ingest / source id."""
 
-    thumbnail_media_id: _m.Field[str | None] = _m.Field("thumbnail_media_id", _m.STRING)
+    thumbnail_media_id: _m.Field[str | None] = _m.Field(
+        "thumbnail_media_id", _m.STRING, doc="Pre-live slate media id (numeric string)."
+    )
     """Pre-live slate media id (numeric string)."""
 
-    title: _m.Field[str | None] = _m.Field("title", _m.STRING)
+    title: _m.Field[str | None] = _m.Field("title", _m.STRING, doc="Title / status text.")
     """Title / status text."""
 
     def __init__(
@@ -430,49 +594,85 @@ class UpdateScheduledBroadcastResponseData(_m.Model):
 
     __slots__ = ()
 
-    available_for_replay: _m.Field[bool | None] = _m.Field("available_for_replay", _m.BOOLEAN)
+    available_for_replay: _m.Field[bool | None] = _m.Field(
+        "available_for_replay", _m.BOOLEAN, doc="Whether replay is enabled."
+    )
     """Whether replay is enabled."""
 
-    broadcast_id: _m.Field[str | None] = _m.Field("broadcast_id", _m.STRING)
+    broadcast_id: _m.Field[str | None] = _m.Field(
+        "broadcast_id",
+        _m.STRING,
+        doc="Alphanumeric UBS broadcast id (path `:id` for get/update/delete/live).",
+    )
     """Alphanumeric UBS broadcast id (path `:id` for get/update/delete/live)."""
 
-    chat_option: _m.Field[str | None] = _m.Field("chat_option", _m.STRING)
+    chat_option: _m.Field[str | None] = _m.Field(
+        "chat_option", _m.STRING, doc="Optional chat permission option."
+    )
     """Optional chat permission option."""
 
-    description: _m.Field[str | None] = _m.Field("description", _m.STRING)
+    description: _m.Field[str | None] = _m.Field(
+        "description", _m.STRING, doc="Optional description."
+    )
     """Optional description."""
 
-    locale: _m.Field[str | None] = _m.Field("locale", _m.STRING)
+    locale: _m.Field[str | None] = _m.Field("locale", _m.STRING, doc="Optional locale.")
     """Optional locale."""
 
-    manual_publish: _m.Field[bool | None] = _m.Field("manual_publish", _m.BOOLEAN)
+    manual_publish: _m.Field[bool | None] = _m.Field(
+        "manual_publish",
+        _m.BOOLEAN,
+        doc="When true, coordinator will not auto-publish; call POST .../live when ready.",
+    )
     """When true, coordinator will not auto-publish; call POST .../live when ready."""
 
-    recurring_schedule_id: _m.Field[str | None] = _m.Field("recurring_schedule_id", _m.STRING)
+    recurring_schedule_id: _m.Field[str | None] = _m.Field(
+        "recurring_schedule_id", _m.STRING, doc="Set when this occurrence belongs to a recurrence."
+    )
     """Set when this occurrence belongs to a recurrence."""
 
-    scheduled_broadcast_id: _m.Field[str | None] = _m.Field("scheduled_broadcast_id", _m.STRING)
+    scheduled_broadcast_id: _m.Field[str | None] = _m.Field(
+        "scheduled_broadcast_id",
+        _m.STRING,
+        doc="Numeric scheduler id. Required in the update request body.",
+    )
     """Numeric scheduler id. Required in the update request body."""
 
-    scheduled_end_ms: _m.Field[str | None] = _m.Field("scheduled_end_ms", _m.STRING)
+    scheduled_end_ms: _m.Field[str | None] = _m.Field(
+        "scheduled_end_ms",
+        _m.STRING,
+        doc="Scheduled end, milliseconds since Unix epoch (decimal string).",
+    )
     """Scheduled end, milliseconds since Unix epoch (decimal string)."""
 
-    scheduled_start_ms: _m.Field[str | None] = _m.Field("scheduled_start_ms", _m.STRING)
+    scheduled_start_ms: _m.Field[str | None] = _m.Field(
+        "scheduled_start_ms",
+        _m.STRING,
+        doc="Scheduled start, milliseconds since Unix epoch (decimal string).",
+    )
     """Scheduled start, milliseconds since Unix epoch (decimal string)."""
 
-    source_id: _m.Field[str | None] = _m.Field("source_id", _m.STRING)
+    source_id: _m.Field[str | None] = _m.Field(
+        "source_id", _m.STRING, doc="Bound ingest / source id (`rtmp_stream_key`)."
+    )
     """Bound ingest / source id (`rtmp_stream_key`)."""
 
-    state: _m.Field[str | None] = _m.Field("state", _m.STRING)
+    state: _m.Field[str | None] = _m.Field(
+        "state", _m.STRING, doc="Scheduler state (Created, Scheduled, Running, …)."
+    )
     """Scheduler state (Created, Scheduled, Running, …)."""
 
-    telecast_id: _m.Field[str | None] = _m.Field("telecast_id", _m.STRING)
+    telecast_id: _m.Field[str | None] = _m.Field(
+        "telecast_id", _m.STRING, doc="Optional telecast association."
+    )
     """Optional telecast association."""
 
-    thumbnail_media_id: _m.Field[str | None] = _m.Field("thumbnail_media_id", _m.STRING)
+    thumbnail_media_id: _m.Field[str | None] = _m.Field(
+        "thumbnail_media_id", _m.STRING, doc="Optional pre-live slate media id."
+    )
     """Optional pre-live slate media id."""
 
-    title: _m.Field[str | None] = _m.Field("title", _m.STRING)
+    title: _m.Field[str | None] = _m.Field("title", _m.STRING, doc="Broadcast title / status text.")
     """Broadcast title / status text."""
 
 
@@ -495,7 +695,9 @@ class DeleteScheduledBroadcastResponseData(_m.Model):
 
     __slots__ = ()
 
-    deleted: _m.Field[bool] = _m.Field("deleted", _m.BOOLEAN, required=True)
+    deleted: _m.Field[bool] = _m.Field(
+        "deleted", _m.BOOLEAN, required=True, doc="Whether the scheduled broadcast was deleted."
+    )
     """Whether the scheduled broadcast was deleted."""
 
 
@@ -518,49 +720,85 @@ class GoLiveScheduledBroadcastResponseData(_m.Model):
 
     __slots__ = ()
 
-    available_for_replay: _m.Field[bool | None] = _m.Field("available_for_replay", _m.BOOLEAN)
+    available_for_replay: _m.Field[bool | None] = _m.Field(
+        "available_for_replay", _m.BOOLEAN, doc="Whether replay is enabled."
+    )
     """Whether replay is enabled."""
 
-    broadcast_id: _m.Field[str | None] = _m.Field("broadcast_id", _m.STRING)
+    broadcast_id: _m.Field[str | None] = _m.Field(
+        "broadcast_id",
+        _m.STRING,
+        doc="Alphanumeric UBS broadcast id (path `:id` for get/update/delete/live).",
+    )
     """Alphanumeric UBS broadcast id (path `:id` for get/update/delete/live)."""
 
-    chat_option: _m.Field[str | None] = _m.Field("chat_option", _m.STRING)
+    chat_option: _m.Field[str | None] = _m.Field(
+        "chat_option", _m.STRING, doc="Optional chat permission option."
+    )
     """Optional chat permission option."""
 
-    description: _m.Field[str | None] = _m.Field("description", _m.STRING)
+    description: _m.Field[str | None] = _m.Field(
+        "description", _m.STRING, doc="Optional description."
+    )
     """Optional description."""
 
-    locale: _m.Field[str | None] = _m.Field("locale", _m.STRING)
+    locale: _m.Field[str | None] = _m.Field("locale", _m.STRING, doc="Optional locale.")
     """Optional locale."""
 
-    manual_publish: _m.Field[bool | None] = _m.Field("manual_publish", _m.BOOLEAN)
+    manual_publish: _m.Field[bool | None] = _m.Field(
+        "manual_publish",
+        _m.BOOLEAN,
+        doc="When true, coordinator will not auto-publish; call POST .../live when ready.",
+    )
     """When true, coordinator will not auto-publish; call POST .../live when ready."""
 
-    recurring_schedule_id: _m.Field[str | None] = _m.Field("recurring_schedule_id", _m.STRING)
+    recurring_schedule_id: _m.Field[str | None] = _m.Field(
+        "recurring_schedule_id", _m.STRING, doc="Set when this occurrence belongs to a recurrence."
+    )
     """Set when this occurrence belongs to a recurrence."""
 
-    scheduled_broadcast_id: _m.Field[str | None] = _m.Field("scheduled_broadcast_id", _m.STRING)
+    scheduled_broadcast_id: _m.Field[str | None] = _m.Field(
+        "scheduled_broadcast_id",
+        _m.STRING,
+        doc="Numeric scheduler id. Required in the update request body.",
+    )
     """Numeric scheduler id. Required in the update request body."""
 
-    scheduled_end_ms: _m.Field[str | None] = _m.Field("scheduled_end_ms", _m.STRING)
+    scheduled_end_ms: _m.Field[str | None] = _m.Field(
+        "scheduled_end_ms",
+        _m.STRING,
+        doc="Scheduled end, milliseconds since Unix epoch (decimal string).",
+    )
     """Scheduled end, milliseconds since Unix epoch (decimal string)."""
 
-    scheduled_start_ms: _m.Field[str | None] = _m.Field("scheduled_start_ms", _m.STRING)
+    scheduled_start_ms: _m.Field[str | None] = _m.Field(
+        "scheduled_start_ms",
+        _m.STRING,
+        doc="Scheduled start, milliseconds since Unix epoch (decimal string).",
+    )
     """Scheduled start, milliseconds since Unix epoch (decimal string)."""
 
-    source_id: _m.Field[str | None] = _m.Field("source_id", _m.STRING)
+    source_id: _m.Field[str | None] = _m.Field(
+        "source_id", _m.STRING, doc="Bound ingest / source id (`rtmp_stream_key`)."
+    )
     """Bound ingest / source id (`rtmp_stream_key`)."""
 
-    state: _m.Field[str | None] = _m.Field("state", _m.STRING)
+    state: _m.Field[str | None] = _m.Field(
+        "state", _m.STRING, doc="Scheduler state (Created, Scheduled, Running, …)."
+    )
     """Scheduler state (Created, Scheduled, Running, …)."""
 
-    telecast_id: _m.Field[str | None] = _m.Field("telecast_id", _m.STRING)
+    telecast_id: _m.Field[str | None] = _m.Field(
+        "telecast_id", _m.STRING, doc="Optional telecast association."
+    )
     """Optional telecast association."""
 
-    thumbnail_media_id: _m.Field[str | None] = _m.Field("thumbnail_media_id", _m.STRING)
+    thumbnail_media_id: _m.Field[str | None] = _m.Field(
+        "thumbnail_media_id", _m.STRING, doc="Optional pre-live slate media id."
+    )
     """Optional pre-live slate media id."""
 
-    title: _m.Field[str | None] = _m.Field("title", _m.STRING)
+    title: _m.Field[str | None] = _m.Field("title", _m.STRING, doc="Broadcast title / status text.")
     """Broadcast title / status text."""
 
 
@@ -569,7 +807,7 @@ class SendBroadcastChatRequest(_m.Model):
 
     __slots__ = ()
 
-    text: _m.Field[str] = _m.Field("text", _m.STRING, required=True)
+    text: _m.Field[str] = _m.Field("text", _m.STRING, required=True, doc="The chat message text.")
     """The chat message text."""
 
     def __init__(
@@ -604,8 +842,15 @@ class SendBroadcastChatResponseData(_m.Model):
 
     __slots__ = ()
 
-    success: _m.Field[bool] = _m.Field("success", _m.BOOLEAN, required=True)
+    success: _m.Field[bool] = _m.Field(
+        "success", _m.BOOLEAN, required=True, doc="Whether the chat message was sent."
+    )
     """Whether the chat message was sent."""
 
-    timestamp: _m.Field[str] = _m.Field("timestamp", _m.STRING, required=True)
+    timestamp: _m.Field[str] = _m.Field(
+        "timestamp",
+        _m.STRING,
+        required=True,
+        doc="Server timestamp of the message, in nanoseconds.",
+    )
     """Server timestamp of the message, in nanoseconds."""

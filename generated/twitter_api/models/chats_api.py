@@ -72,10 +72,14 @@ class GetChatConversationsResponseMeta(_m.Model):
 
     has_more: _m.Field[bool | None] = _m.Field("has_more", _m.BOOLEAN)
 
-    next_token: _m.Field[str | None] = _m.Field("next_token", _m.STRING)
+    next_token: _m.Field[str | None] = _m.Field(
+        "next_token", _m.STRING, doc="Pagination token for the next page of results."
+    )
     """Pagination token for the next page of results."""
 
-    result_count: _m.Field[int | None] = _m.Field("result_count", _m.INTEGER)
+    result_count: _m.Field[int | None] = _m.Field(
+        "result_count", _m.INTEGER, doc="Number of items in the data array."
+    )
     """Number of items in the data array."""
 
 
@@ -87,19 +91,25 @@ class CreateChatConversationRequest(_m.Model):
     action_signatures: _m.Field[list[CreateChatConversationActionSignatures] | None] = _m.Field(
         "action_signatures",
         _m.ListOf(_m.ref("chats_api", "CreateChatConversationActionSignatures")),
+        doc="Cryptographic signatures for the action.",
     )
     """Cryptographic signatures for the action."""
 
     base64_encoded_key_rotation: _m.Field[str | None] = _m.Field(
-        "base64_encoded_key_rotation", _m.STRING
+        "base64_encoded_key_rotation", _m.STRING, doc="Base64-encoded key rotation payload."
     )
     """Base64-encoded key rotation payload."""
 
-    conversation_id: _m.Field[str] = _m.Field("conversation_id", _m.STRING, required=True)
+    conversation_id: _m.Field[str] = _m.Field(
+        "conversation_id", _m.STRING, required=True, doc="Client-generated conversation ID."
+    )
     """Client-generated conversation ID."""
 
     conversation_key_version: _m.Field[str] = _m.Field(
-        "conversation_key_version", _m.STRING, required=True
+        "conversation_key_version",
+        _m.STRING,
+        required=True,
+        doc="Version of the conversation encryption key.",
     )
     """Version of the conversation encryption key."""
 
@@ -109,27 +119,45 @@ class CreateChatConversationRequest(_m.Model):
         "conversation_participant_keys",
         _m.ListOf(_m.ref("chats_api", "CreateChatConversationConversationParticipantKeys")),
         required=True,
+        doc="Encrypted conversation keys for each participant.",
     )
     """Encrypted conversation keys for each participant."""
 
-    group_admins: _m.Field[list[str] | None] = _m.Field("group_admins", _m.ListOf(_m.STRING))
+    group_admins: _m.Field[list[str] | None] = _m.Field(
+        "group_admins",
+        _m.ListOf(_m.STRING),
+        doc="User IDs of group admins. Defaults to the creator if omitted.",
+    )
     """User IDs of group admins. Defaults to the creator if omitted."""
 
-    group_avatar_url: _m.Field[str | None] = _m.Field("group_avatar_url", _m.STRING)
+    group_avatar_url: _m.Field[str | None] = _m.Field(
+        "group_avatar_url", _m.STRING, doc="URL of the avatar image for the group conversation."
+    )
     """URL of the avatar image for the group conversation."""
 
-    group_description: _m.Field[str | None] = _m.Field("group_description", _m.STRING)
+    group_description: _m.Field[str | None] = _m.Field(
+        "group_description", _m.STRING, doc="Description for the group conversation."
+    )
     """Description for the group conversation."""
 
     group_members: _m.Field[list[str]] = _m.Field(
-        "group_members", _m.ListOf(_m.STRING), required=True
+        "group_members",
+        _m.ListOf(_m.STRING),
+        required=True,
+        doc="User IDs of group members to include in the conversation.",
     )
     """User IDs of group members to include in the conversation."""
 
-    group_name: _m.Field[str | None] = _m.Field("group_name", _m.STRING)
+    group_name: _m.Field[str | None] = _m.Field(
+        "group_name", _m.STRING, doc="Display name for the group conversation."
+    )
     """Display name for the group conversation."""
 
-    ttl_msec: _m.Field[str | None] = _m.Field("ttl_msec", _m.STRING)
+    ttl_msec: _m.Field[str | None] = _m.Field(
+        "ttl_msec",
+        _m.STRING,
+        doc="Message time-to-live in milliseconds. Messages expire after this duration.",
+    )
     """Message time-to-live in milliseconds. Messages expire after this duration."""
 
     def __init__(
@@ -174,7 +202,10 @@ class CreateChatConversationActionSignatures(_m.Model):
     __slots__ = ()
 
     encoded_message_event_detail: _m.Field[str] = _m.Field(
-        "encoded_message_event_detail", _m.STRING, required=True
+        "encoded_message_event_detail",
+        _m.STRING,
+        required=True,
+        doc="Base64-encoded message event detail.",
     )
     """Base64-encoded message event detail."""
 
@@ -184,13 +215,23 @@ class CreateChatConversationActionSignatures(_m.Model):
         "message_event_signature",
         _m.ref("chats_api", "CreateChatConversationActionSignaturesMessageEventSignature"),
         required=True,
+        doc="Message event signature supplied with an action signature.",
     )
     """Message event signature supplied with an action signature."""
 
-    message_id: _m.Field[str] = _m.Field("message_id", _m.STRING, required=True)
+    message_id: _m.Field[str] = _m.Field(
+        "message_id",
+        _m.STRING,
+        required=True,
+        doc="Client-generated ID of the message being signed.",
+    )
     """Client-generated ID of the message being signed."""
 
-    signature_payload: _m.Field[str | None] = _m.Field("signature_payload", _m.STRING)
+    signature_payload: _m.Field[str | None] = _m.Field(
+        "signature_payload",
+        _m.STRING,
+        doc="Payload string the client signed; used only in server-side failure logs.",
+    )
     """Payload string the client signed; used only in server-side failure logs."""
 
     def __init__(
@@ -229,19 +270,31 @@ class CreateChatConversationActionSignaturesMessageEventSignature(_m.Model):
                 "CreateChatConversationActionSignaturesMessageEventSignatureMessageSigningKeyInfoList",
             )
         ),
+        doc="List of signing key information for message verification.",
     )
     """List of signing key information for message verification."""
 
-    public_key_version: _m.Field[str] = _m.Field("public_key_version", _m.STRING, required=True)
+    public_key_version: _m.Field[str] = _m.Field(
+        "public_key_version",
+        _m.STRING,
+        required=True,
+        doc="The version of the public key used for signing.",
+    )
     """The version of the public key used for signing."""
 
-    signature: _m.Field[str] = _m.Field("signature", _m.STRING, required=True)
+    signature: _m.Field[str] = _m.Field(
+        "signature", _m.STRING, required=True, doc="The signature of the message event."
+    )
     """The signature of the message event."""
 
-    signature_version: _m.Field[str] = _m.Field("signature_version", _m.STRING, required=True)
+    signature_version: _m.Field[str] = _m.Field(
+        "signature_version", _m.STRING, required=True, doc="The version of the signature algorithm."
+    )
     """The version of the signature algorithm."""
 
-    signing_public_key: _m.Field[str | None] = _m.Field("signing_public_key", _m.STRING)
+    signing_public_key: _m.Field[str | None] = _m.Field(
+        "signing_public_key", _m.STRING, doc="The public key used for signing."
+    )
     """The public key used for signing."""
 
     def __init__(
@@ -276,13 +329,19 @@ class CreateChatConversationActionSignaturesMessageEventSignatureMessageSigningK
 
     __slots__ = ()
 
-    member_id: _m.Field[str | None] = _m.Field("member_id", _m.STRING)
+    member_id: _m.Field[str | None] = _m.Field(
+        "member_id", _m.STRING, doc="The member ID associated with this signing key."
+    )
     """The member ID associated with this signing key."""
 
-    public_key_version: _m.Field[str | None] = _m.Field("public_key_version", _m.STRING)
+    public_key_version: _m.Field[str | None] = _m.Field(
+        "public_key_version", _m.STRING, doc="The version of the public key."
+    )
     """The version of the public key."""
 
-    signing_public_key: _m.Field[str | None] = _m.Field("signing_public_key", _m.STRING)
+    signing_public_key: _m.Field[str | None] = _m.Field(
+        "signing_public_key", _m.STRING, doc="The signing public key."
+    )
     """The signing public key."""
 
     def __init__(
@@ -308,14 +367,20 @@ class CreateChatConversationConversationParticipantKeys(_m.Model):
     __slots__ = ()
 
     encrypted_conversation_key: _m.Field[str | None] = _m.Field(
-        "encrypted_conversation_key", _m.STRING
+        "encrypted_conversation_key",
+        _m.STRING,
+        doc="Conversation key encrypted with this participant's public key.",
     )
     """Conversation key encrypted with this participant's public key."""
 
-    public_key_version: _m.Field[str | None] = _m.Field("public_key_version", _m.STRING)
+    public_key_version: _m.Field[str | None] = _m.Field(
+        "public_key_version",
+        _m.STRING,
+        doc="Version of the participant's public key used for encryption.",
+    )
     """Version of the participant's public key used for encryption."""
 
-    user_id: _m.Field[str | None] = _m.Field("user_id", _m.STRING)
+    user_id: _m.Field[str | None] = _m.Field("user_id", _m.STRING, doc="Participant user ID.")
     """Participant user ID."""
 
     def __init__(
@@ -354,11 +419,15 @@ class CreateChatConversationResponseData(_m.Model):
 
     __slots__ = ()
 
-    conversation_id: _m.Field[str] = _m.Field("conversation_id", _m.STRING, required=True)
+    conversation_id: _m.Field[str] = _m.Field(
+        "conversation_id", _m.STRING, required=True, doc="Canonical ID of the created conversation."
+    )
     """Canonical ID of the created conversation."""
 
     conversation_key_change_sequence_id: _m.Field[str | None] = _m.Field(
-        "conversation_key_change_sequence_id", _m.STRING
+        "conversation_key_change_sequence_id",
+        _m.STRING,
+        doc="Sequence ID of the conversation key change.",
     )
     """Sequence ID of the conversation key change."""
 
@@ -382,7 +451,9 @@ class InitializeChatGroupResponseData(_m.Model):
 
     __slots__ = ()
 
-    conversation_id: _m.Field[str] = _m.Field("conversation_id", _m.STRING, required=True)
+    conversation_id: _m.Field[str] = _m.Field(
+        "conversation_id", _m.STRING, required=True, doc="Unique ID for the new group conversation."
+    )
     """Unique ID for the new group conversation."""
 
 
@@ -457,10 +528,14 @@ class GetChatConversationEventsResponseMeta(_m.Model):
 
     has_more: _m.Field[bool | None] = _m.Field("has_more", _m.BOOLEAN)
 
-    next_token: _m.Field[str | None] = _m.Field("next_token", _m.STRING)
+    next_token: _m.Field[str | None] = _m.Field(
+        "next_token", _m.STRING, doc="Pagination token for the next page of results."
+    )
     """Pagination token for the next page of results."""
 
-    result_count: _m.Field[int | None] = _m.Field("result_count", _m.INTEGER)
+    result_count: _m.Field[int | None] = _m.Field(
+        "result_count", _m.INTEGER, doc="Number of items in the data array."
+    )
     """Number of items in the data array."""
 
 
@@ -470,17 +545,24 @@ class AddConversationKeysRequest(_m.Model):
     __slots__ = ()
 
     action_signatures: _m.Field[list[AddConversationKeysActionSignatures] | None] = _m.Field(
-        "action_signatures", _m.ListOf(_m.ref("chats_api", "AddConversationKeysActionSignatures"))
+        "action_signatures",
+        _m.ListOf(_m.ref("chats_api", "AddConversationKeysActionSignatures")),
+        doc="Cryptographic signatures for the action.",
     )
     """Cryptographic signatures for the action."""
 
     base64_encoded_key_rotation: _m.Field[str | None] = _m.Field(
-        "base64_encoded_key_rotation", _m.STRING
+        "base64_encoded_key_rotation",
+        _m.STRING,
+        doc="Base64-encoded key rotation payload for ratchet tree key management.",
     )
     """Base64-encoded key rotation payload for ratchet tree key management."""
 
     conversation_key_version: _m.Field[str] = _m.Field(
-        "conversation_key_version", _m.STRING, required=True
+        "conversation_key_version",
+        _m.STRING,
+        required=True,
+        doc="Version of the conversation encryption key (typically a timestamp in milliseconds).",
     )
     """Version of the conversation encryption key (typically a timestamp in milliseconds)."""
 
@@ -490,6 +572,7 @@ class AddConversationKeysRequest(_m.Model):
         "conversation_participant_keys",
         _m.ListOf(_m.ref("chats_api", "AddConversationKeysConversationParticipantKeys")),
         required=True,
+        doc="Encrypted conversation keys for each participant.",
     )
     """Encrypted conversation keys for each participant."""
 
@@ -521,7 +604,10 @@ class AddConversationKeysActionSignatures(_m.Model):
     __slots__ = ()
 
     encoded_message_event_detail: _m.Field[str] = _m.Field(
-        "encoded_message_event_detail", _m.STRING, required=True
+        "encoded_message_event_detail",
+        _m.STRING,
+        required=True,
+        doc="Base64-encoded message event detail.",
     )
     """Base64-encoded message event detail."""
 
@@ -530,14 +616,24 @@ class AddConversationKeysActionSignatures(_m.Model):
             "message_event_signature",
             _m.ref("chats_api", "AddConversationKeysActionSignaturesMessageEventSignature"),
             required=True,
+            doc="Message event signature supplied with an action signature.",
         )
     )
     """Message event signature supplied with an action signature."""
 
-    message_id: _m.Field[str] = _m.Field("message_id", _m.STRING, required=True)
+    message_id: _m.Field[str] = _m.Field(
+        "message_id",
+        _m.STRING,
+        required=True,
+        doc="Client-generated ID of the message being signed.",
+    )
     """Client-generated ID of the message being signed."""
 
-    signature_payload: _m.Field[str | None] = _m.Field("signature_payload", _m.STRING)
+    signature_payload: _m.Field[str | None] = _m.Field(
+        "signature_payload",
+        _m.STRING,
+        doc="Payload string the client signed; used only in server-side failure logs.",
+    )
     """Payload string the client signed; used only in server-side failure logs."""
 
     def __init__(
@@ -576,19 +672,31 @@ class AddConversationKeysActionSignaturesMessageEventSignature(_m.Model):
                 "AddConversationKeysActionSignaturesMessageEventSignatureMessageSigningKeyInfoList",
             )
         ),
+        doc="List of signing key information for message verification.",
     )
     """List of signing key information for message verification."""
 
-    public_key_version: _m.Field[str] = _m.Field("public_key_version", _m.STRING, required=True)
+    public_key_version: _m.Field[str] = _m.Field(
+        "public_key_version",
+        _m.STRING,
+        required=True,
+        doc="The version of the public key used for signing.",
+    )
     """The version of the public key used for signing."""
 
-    signature: _m.Field[str] = _m.Field("signature", _m.STRING, required=True)
+    signature: _m.Field[str] = _m.Field(
+        "signature", _m.STRING, required=True, doc="The signature of the message event."
+    )
     """The signature of the message event."""
 
-    signature_version: _m.Field[str] = _m.Field("signature_version", _m.STRING, required=True)
+    signature_version: _m.Field[str] = _m.Field(
+        "signature_version", _m.STRING, required=True, doc="The version of the signature algorithm."
+    )
     """The version of the signature algorithm."""
 
-    signing_public_key: _m.Field[str | None] = _m.Field("signing_public_key", _m.STRING)
+    signing_public_key: _m.Field[str | None] = _m.Field(
+        "signing_public_key", _m.STRING, doc="The public key used for signing."
+    )
     """The public key used for signing."""
 
     def __init__(
@@ -621,13 +729,19 @@ class AddConversationKeysActionSignaturesMessageEventSignatureMessageSigningKeyI
 
     __slots__ = ()
 
-    member_id: _m.Field[str | None] = _m.Field("member_id", _m.STRING)
+    member_id: _m.Field[str | None] = _m.Field(
+        "member_id", _m.STRING, doc="The member ID associated with this signing key."
+    )
     """The member ID associated with this signing key."""
 
-    public_key_version: _m.Field[str | None] = _m.Field("public_key_version", _m.STRING)
+    public_key_version: _m.Field[str | None] = _m.Field(
+        "public_key_version", _m.STRING, doc="The version of the public key."
+    )
     """The version of the public key."""
 
-    signing_public_key: _m.Field[str | None] = _m.Field("signing_public_key", _m.STRING)
+    signing_public_key: _m.Field[str | None] = _m.Field(
+        "signing_public_key", _m.STRING, doc="The signing public key."
+    )
     """The signing public key."""
 
     def __init__(
@@ -653,14 +767,20 @@ class AddConversationKeysConversationParticipantKeys(_m.Model):
     __slots__ = ()
 
     encrypted_conversation_key: _m.Field[str | None] = _m.Field(
-        "encrypted_conversation_key", _m.STRING
+        "encrypted_conversation_key",
+        _m.STRING,
+        doc="Conversation key encrypted with this participant's public key.",
     )
     """Conversation key encrypted with this participant's public key."""
 
-    public_key_version: _m.Field[str | None] = _m.Field("public_key_version", _m.STRING)
+    public_key_version: _m.Field[str | None] = _m.Field(
+        "public_key_version",
+        _m.STRING,
+        doc="Version of the participant's public key used for encryption.",
+    )
     """Version of the participant's public key used for encryption."""
 
-    user_id: _m.Field[str | None] = _m.Field("user_id", _m.STRING)
+    user_id: _m.Field[str | None] = _m.Field("user_id", _m.STRING, doc="Participant user ID.")
     """Participant user ID."""
 
     def __init__(
@@ -699,10 +819,14 @@ class AddConversationKeysResponseData(_m.Model):
 
     __slots__ = ()
 
-    conversation_id: _m.Field[str | None] = _m.Field("conversation_id", _m.STRING)
+    conversation_id: _m.Field[str | None] = _m.Field(
+        "conversation_id", _m.STRING, doc="Canonical ID of the conversation."
+    )
     """Canonical ID of the conversation."""
 
-    sequence_id: _m.Field[str | None] = _m.Field("sequence_id", _m.STRING)
+    sequence_id: _m.Field[str | None] = _m.Field(
+        "sequence_id", _m.STRING, doc="Sequence ID of the key change."
+    )
     """Sequence ID of the key change."""
 
 
@@ -712,11 +836,15 @@ class AddChatGroupMembersRequest(_m.Model):
     __slots__ = ()
 
     action_signatures: _m.Field[list[AddChatGroupMembersActionSignatures] | None] = _m.Field(
-        "action_signatures", _m.ListOf(_m.ref("chats_api", "AddChatGroupMembersActionSignatures"))
+        "action_signatures",
+        _m.ListOf(_m.ref("chats_api", "AddChatGroupMembersActionSignatures")),
+        doc="Cryptographic signatures for the action.",
     )
     """Cryptographic signatures for the action."""
 
-    conversation_key_version: _m.Field[str | None] = _m.Field("conversation_key_version", _m.STRING)
+    conversation_key_version: _m.Field[str | None] = _m.Field(
+        "conversation_key_version", _m.STRING, doc="Version of the new rotated conversation key."
+    )
     """Version of the new rotated conversation key."""
 
     conversation_participant_keys: _m.Field[
@@ -724,16 +852,28 @@ class AddChatGroupMembersRequest(_m.Model):
     ] = _m.Field(
         "conversation_participant_keys",
         _m.ListOf(_m.ref("chats_api", "AddChatGroupMembersConversationParticipantKeys")),
+        doc="Encrypted conversation keys for each participant.",
     )
     """Encrypted conversation keys for each participant."""
 
-    encrypted_avatar_url: _m.Field[str | None] = _m.Field("encrypted_avatar_url", _m.STRING)
+    encrypted_avatar_url: _m.Field[str | None] = _m.Field(
+        "encrypted_avatar_url",
+        _m.STRING,
+        doc="Re-encrypted group avatar URL with new conversation key.",
+    )
     """Re-encrypted group avatar URL with new conversation key."""
 
-    encrypted_title: _m.Field[str | None] = _m.Field("encrypted_title", _m.STRING)
+    encrypted_title: _m.Field[str | None] = _m.Field(
+        "encrypted_title", _m.STRING, doc="Re-encrypted group title with new conversation key."
+    )
     """Re-encrypted group title with new conversation key."""
 
-    user_ids: _m.Field[list[str]] = _m.Field("user_ids", _m.ListOf(_m.STRING), required=True)
+    user_ids: _m.Field[list[str]] = _m.Field(
+        "user_ids",
+        _m.ListOf(_m.STRING),
+        required=True,
+        doc="List of user IDs to add to the group conversation.",
+    )
     """List of user IDs to add to the group conversation."""
 
     def __init__(
@@ -769,7 +909,10 @@ class AddChatGroupMembersActionSignatures(_m.Model):
     __slots__ = ()
 
     encoded_message_event_detail: _m.Field[str] = _m.Field(
-        "encoded_message_event_detail", _m.STRING, required=True
+        "encoded_message_event_detail",
+        _m.STRING,
+        required=True,
+        doc="Base64-encoded message event detail.",
     )
     """Base64-encoded message event detail."""
 
@@ -778,14 +921,24 @@ class AddChatGroupMembersActionSignatures(_m.Model):
             "message_event_signature",
             _m.ref("chats_api", "AddChatGroupMembersActionSignaturesMessageEventSignature"),
             required=True,
+            doc="Message event signature supplied with an action signature.",
         )
     )
     """Message event signature supplied with an action signature."""
 
-    message_id: _m.Field[str] = _m.Field("message_id", _m.STRING, required=True)
+    message_id: _m.Field[str] = _m.Field(
+        "message_id",
+        _m.STRING,
+        required=True,
+        doc="Client-generated ID of the message being signed.",
+    )
     """Client-generated ID of the message being signed."""
 
-    signature_payload: _m.Field[str | None] = _m.Field("signature_payload", _m.STRING)
+    signature_payload: _m.Field[str | None] = _m.Field(
+        "signature_payload",
+        _m.STRING,
+        doc="Payload string the client signed; used only in server-side failure logs.",
+    )
     """Payload string the client signed; used only in server-side failure logs."""
 
     def __init__(
@@ -824,19 +977,31 @@ class AddChatGroupMembersActionSignaturesMessageEventSignature(_m.Model):
                 "AddChatGroupMembersActionSignaturesMessageEventSignatureMessageSigningKeyInfoList",
             )
         ),
+        doc="List of signing key information for message verification.",
     )
     """List of signing key information for message verification."""
 
-    public_key_version: _m.Field[str] = _m.Field("public_key_version", _m.STRING, required=True)
+    public_key_version: _m.Field[str] = _m.Field(
+        "public_key_version",
+        _m.STRING,
+        required=True,
+        doc="The version of the public key used for signing.",
+    )
     """The version of the public key used for signing."""
 
-    signature: _m.Field[str] = _m.Field("signature", _m.STRING, required=True)
+    signature: _m.Field[str] = _m.Field(
+        "signature", _m.STRING, required=True, doc="The signature of the message event."
+    )
     """The signature of the message event."""
 
-    signature_version: _m.Field[str] = _m.Field("signature_version", _m.STRING, required=True)
+    signature_version: _m.Field[str] = _m.Field(
+        "signature_version", _m.STRING, required=True, doc="The version of the signature algorithm."
+    )
     """The version of the signature algorithm."""
 
-    signing_public_key: _m.Field[str | None] = _m.Field("signing_public_key", _m.STRING)
+    signing_public_key: _m.Field[str | None] = _m.Field(
+        "signing_public_key", _m.STRING, doc="The public key used for signing."
+    )
     """The public key used for signing."""
 
     def __init__(
@@ -869,13 +1034,19 @@ class AddChatGroupMembersActionSignaturesMessageEventSignatureMessageSigningKeyI
 
     __slots__ = ()
 
-    member_id: _m.Field[str | None] = _m.Field("member_id", _m.STRING)
+    member_id: _m.Field[str | None] = _m.Field(
+        "member_id", _m.STRING, doc="The member ID associated with this signing key."
+    )
     """The member ID associated with this signing key."""
 
-    public_key_version: _m.Field[str | None] = _m.Field("public_key_version", _m.STRING)
+    public_key_version: _m.Field[str | None] = _m.Field(
+        "public_key_version", _m.STRING, doc="The version of the public key."
+    )
     """The version of the public key."""
 
-    signing_public_key: _m.Field[str | None] = _m.Field("signing_public_key", _m.STRING)
+    signing_public_key: _m.Field[str | None] = _m.Field(
+        "signing_public_key", _m.STRING, doc="The signing public key."
+    )
     """The signing public key."""
 
     def __init__(
@@ -901,14 +1072,20 @@ class AddChatGroupMembersConversationParticipantKeys(_m.Model):
     __slots__ = ()
 
     encrypted_conversation_key: _m.Field[str | None] = _m.Field(
-        "encrypted_conversation_key", _m.STRING
+        "encrypted_conversation_key",
+        _m.STRING,
+        doc="Conversation key encrypted with this participant's public key.",
     )
     """Conversation key encrypted with this participant's public key."""
 
-    public_key_version: _m.Field[str | None] = _m.Field("public_key_version", _m.STRING)
+    public_key_version: _m.Field[str | None] = _m.Field(
+        "public_key_version",
+        _m.STRING,
+        doc="Version of the participant's public key used for encryption.",
+    )
     """Version of the participant's public key used for encryption."""
 
-    user_id: _m.Field[str | None] = _m.Field("user_id", _m.STRING)
+    user_id: _m.Field[str | None] = _m.Field("user_id", _m.STRING, doc="Participant user ID.")
     """Participant user ID."""
 
     def __init__(
@@ -945,20 +1122,29 @@ class SendChatMessageRequest(_m.Model):
 
     __slots__ = ()
 
-    conversation_token: _m.Field[str | None] = _m.Field("conversation_token", _m.STRING)
+    conversation_token: _m.Field[str | None] = _m.Field(
+        "conversation_token", _m.STRING, doc="Optional conversation token."
+    )
     """Optional conversation token."""
 
     encoded_message_create_event: _m.Field[str] = _m.Field(
-        "encoded_message_create_event", _m.STRING, required=True
+        "encoded_message_create_event",
+        _m.STRING,
+        required=True,
+        doc="Base64-encoded Thrift MessageCreateEvent containing encrypted message contents.",
     )
     """Base64-encoded Thrift MessageCreateEvent containing encrypted message contents."""
 
     encoded_message_event_signature: _m.Field[str | None] = _m.Field(
-        "encoded_message_event_signature", _m.STRING
+        "encoded_message_event_signature",
+        _m.STRING,
+        doc="Base64-encoded Thrift MessageEventSignature for message verification.",
     )
     """Base64-encoded Thrift MessageEventSignature for message verification."""
 
-    message_id: _m.Field[str] = _m.Field("message_id", _m.STRING, required=True)
+    message_id: _m.Field[str] = _m.Field(
+        "message_id", _m.STRING, required=True, doc="Unique identifier for this message."
+    )
     """Unique identifier for this message."""
 
     def __init__(
@@ -1000,7 +1186,10 @@ class SendChatMessageResponseData(_m.Model):
     __slots__ = ()
 
     encoded_message_event: _m.Field[str] = _m.Field(
-        "encoded_message_event", _m.STRING, required=True
+        "encoded_message_event",
+        _m.STRING,
+        required=True,
+        doc="Base64-encoded Thrift message event for the sent message.",
     )
     """Base64-encoded Thrift message event for the sent message."""
 
@@ -1011,7 +1200,10 @@ class MarkChatConversationReadRequest(_m.Model):
     __slots__ = ()
 
     seen_until_sequence_id: _m.Field[str] = _m.Field(
-        "seen_until_sequence_id", _m.STRING, required=True
+        "seen_until_sequence_id",
+        _m.STRING,
+        required=True,
+        doc="The sequence ID of the last message to mark as read up to.",
     )
     """The sequence ID of the last message to mark as read up to."""
 
@@ -1047,7 +1239,9 @@ class MarkChatConversationReadResponseData(_m.Model):
 
     __slots__ = ()
 
-    success: _m.Field[bool] = _m.Field("success", _m.BOOLEAN, required=True)
+    success: _m.Field[bool] = _m.Field(
+        "success", _m.BOOLEAN, required=True, doc="Whether the conversation was marked read."
+    )
     """Whether the conversation was marked read."""
 
 
@@ -1070,7 +1264,9 @@ class SendChatTypingIndicatorResponseData(_m.Model):
 
     __slots__ = ()
 
-    success: _m.Field[bool] = _m.Field("success", _m.BOOLEAN, required=True)
+    success: _m.Field[bool] = _m.Field(
+        "success", _m.BOOLEAN, required=True, doc="Whether the typing indicator was sent."
+    )
     """Whether the typing indicator was sent."""
 
 
@@ -1079,10 +1275,17 @@ class ChatMediaUploadInitializeRequest(_m.Model):
 
     __slots__ = ()
 
-    conversation_id: _m.Field[str] = _m.Field("conversation_id", _m.STRING, required=True)
+    conversation_id: _m.Field[str] = _m.Field(
+        "conversation_id",
+        _m.STRING,
+        required=True,
+        doc="The XChat conversation the upload belongs to.",
+    )
     """The XChat conversation the upload belongs to."""
 
-    total_bytes: _m.Field[int] = _m.Field("total_bytes", _m.INTEGER, required=True)
+    total_bytes: _m.Field[int] = _m.Field(
+        "total_bytes", _m.INTEGER, required=True, doc="Total size of the media upload in bytes."
+    )
     """Total size of the media upload in bytes."""
 
     def __init__(
@@ -1119,13 +1322,19 @@ class ChatMediaUploadInitializeResponseData(_m.Model):
 
     __slots__ = ()
 
-    conversation_id: _m.Field[str] = _m.Field("conversation_id", _m.STRING, required=True)
+    conversation_id: _m.Field[str] = _m.Field(
+        "conversation_id", _m.STRING, required=True, doc="Canonical ID of the conversation."
+    )
     """Canonical ID of the conversation."""
 
-    media_hash_key: _m.Field[str] = _m.Field("media_hash_key", _m.STRING, required=True)
+    media_hash_key: _m.Field[str] = _m.Field(
+        "media_hash_key", _m.STRING, required=True, doc="Hash key addressing the uploaded media."
+    )
     """Hash key addressing the uploaded media."""
 
-    session_id: _m.Field[str] = _m.Field("session_id", _m.STRING, required=True)
+    session_id: _m.Field[str] = _m.Field(
+        "session_id", _m.STRING, required=True, doc="Upload session ID."
+    )
     """Upload session ID."""
 
 
@@ -1134,18 +1343,36 @@ class ChatMediaUploadAppendRequest(_m.Model):
 
     __slots__ = ()
 
-    conversation_id: _m.Field[str] = _m.Field("conversation_id", _m.STRING, required=True)
+    conversation_id: _m.Field[str] = _m.Field(
+        "conversation_id",
+        _m.STRING,
+        required=True,
+        doc="The XChat conversation the upload belongs to.",
+    )
     """The XChat conversation the upload belongs to."""
 
     media: _m.Field[bytes | str] = _m.Field(
-        "media", _m.one_of((_m.ANY, []), (_m.STRING, [])), required=True
+        "media",
+        _m.one_of((_m.ANY, []), (_m.STRING, [])),
+        required=True,
+        doc="The media segment bytes: base64-encoded in JSON bodies, raw bytes in multipart bodies.",
     )
     """The media segment bytes: base64-encoded in JSON bodies, raw bytes in multipart bodies."""
 
-    media_hash_key: _m.Field[str] = _m.Field("media_hash_key", _m.STRING, required=True)
+    media_hash_key: _m.Field[str] = _m.Field(
+        "media_hash_key",
+        _m.STRING,
+        required=True,
+        doc="The media hash key returned by the initialize step.",
+    )
     """The media hash key returned by the initialize step."""
 
-    segment_index: _m.Field[int] = _m.Field("segment_index", _m.INTEGER, required=True)
+    segment_index: _m.Field[int] = _m.Field(
+        "segment_index",
+        _m.INTEGER,
+        required=True,
+        doc="The index of this segment in the upload sequence.",
+    )
     """The index of this segment in the upload sequence."""
 
     def __init__(
@@ -1186,7 +1413,9 @@ class ChatMediaUploadAppendResponseData(_m.Model):
 
     __slots__ = ()
 
-    expires_at: _m.Field[int | None] = _m.Field("expires_at", _m.INTEGER)
+    expires_at: _m.Field[int | None] = _m.Field(
+        "expires_at", _m.INTEGER, doc="Epoch seconds when the upload session expires."
+    )
     """Epoch seconds when the upload session expires."""
 
 
@@ -1195,19 +1424,40 @@ class ChatMediaUploadFinalizeRequest(_m.Model):
 
     __slots__ = ()
 
-    conversation_id: _m.Field[str] = _m.Field("conversation_id", _m.STRING, required=True)
+    conversation_id: _m.Field[str] = _m.Field(
+        "conversation_id",
+        _m.STRING,
+        required=True,
+        doc="The XChat conversation the upload belongs to.",
+    )
     """The XChat conversation the upload belongs to."""
 
-    media_hash_key: _m.Field[str] = _m.Field("media_hash_key", _m.STRING, required=True)
+    media_hash_key: _m.Field[str] = _m.Field(
+        "media_hash_key",
+        _m.STRING,
+        required=True,
+        doc="The media hash key returned by the initialize step.",
+    )
     """The media hash key returned by the initialize step."""
 
-    message_id: _m.Field[str | None] = _m.Field("message_id", _m.STRING)
+    message_id: _m.Field[str | None] = _m.Field(
+        "message_id", _m.STRING, doc="Optional message identifier associated with the upload."
+    )
     """Optional message identifier associated with the upload."""
 
-    num_parts: _m.Field[str] = _m.Field("num_parts", _m.STRING, required=True)
+    num_parts: _m.Field[str] = _m.Field(
+        "num_parts",
+        _m.STRING,
+        required=True,
+        doc="Total number of uploaded parts, as a numeric string.",
+    )
     """Total number of uploaded parts, as a numeric string."""
 
-    ttl_msec: _m.Field[str | None] = _m.Field("ttl_msec", _m.STRING)
+    ttl_msec: _m.Field[str | None] = _m.Field(
+        "ttl_msec",
+        _m.STRING,
+        doc="Optional TTL for the media in milliseconds, as a numeric string.",
+    )
     """Optional TTL for the media in milliseconds, as a numeric string."""
 
     def __init__(
@@ -1250,7 +1500,9 @@ class ChatMediaUploadFinalizeResponseData(_m.Model):
 
     __slots__ = ()
 
-    success: _m.Field[bool] = _m.Field("success", _m.BOOLEAN, required=True)
+    success: _m.Field[bool] = _m.Field(
+        "success", _m.BOOLEAN, required=True, doc="Whether the upload was finalized."
+    )
     """Whether the upload was finalized."""
 
 
@@ -1287,15 +1539,22 @@ class AddUserPublicKeyRequest(_m.Model):
 
     __slots__ = ()
 
-    generate_version: _m.Field[bool | None] = _m.Field("generate_version", _m.BOOLEAN)
+    generate_version: _m.Field[bool | None] = _m.Field(
+        "generate_version", _m.BOOLEAN, doc="When true, the server generates a new version."
+    )
     """When true, the server generates a new version."""
 
     public_key: _m.Field[AddUserPublicKeyPublicKey] = _m.Field(
-        "public_key", _m.ref("chats_api", "AddUserPublicKeyPublicKey"), required=True
+        "public_key",
+        _m.ref("chats_api", "AddUserPublicKeyPublicKey"),
+        required=True,
+        doc="Public key registration payload.",
     )
     """Public key registration payload."""
 
-    version: _m.Field[str] = _m.Field("version", _m.STRING, required=True)
+    version: _m.Field[str] = _m.Field(
+        "version", _m.STRING, required=True, doc="Public key version."
+    )
     """Public key version."""
 
     def __init__(
@@ -1321,24 +1580,32 @@ class AddUserPublicKeyPublicKey(_m.Model):
     __slots__ = ()
 
     identity_public_key_signature: _m.Field[str | None] = _m.Field(
-        "identity_public_key_signature", _m.STRING
+        "identity_public_key_signature", _m.STRING, doc="Signature over the identity public key."
     )
     """Signature over the identity public key."""
 
-    public_key: _m.Field[str | None] = _m.Field("public_key", _m.STRING)
+    public_key: _m.Field[str | None] = _m.Field(
+        "public_key", _m.STRING, doc="Identity public key (base64 encoded)."
+    )
     """Identity public key (base64 encoded)."""
 
-    public_key_fingerprint: _m.Field[str | None] = _m.Field("public_key_fingerprint", _m.STRING)
+    public_key_fingerprint: _m.Field[str | None] = _m.Field(
+        "public_key_fingerprint", _m.STRING, doc="Fingerprint of the identity public key."
+    )
     """Fingerprint of the identity public key."""
 
-    registration_method: _m.Field[str | None] = _m.Field("registration_method", _m.STRING)
+    registration_method: _m.Field[str | None] = _m.Field(
+        "registration_method", _m.STRING, doc="Registration method for the public key."
+    )
     """Registration method for the public key."""
 
-    signing_public_key: _m.Field[str | None] = _m.Field("signing_public_key", _m.STRING)
+    signing_public_key: _m.Field[str | None] = _m.Field(
+        "signing_public_key", _m.STRING, doc="Signing public key (base64 encoded)."
+    )
     """Signing public key (base64 encoded)."""
 
     signing_public_key_signature: _m.Field[str | None] = _m.Field(
-        "signing_public_key_signature", _m.STRING
+        "signing_public_key_signature", _m.STRING, doc="Signature over the signing public key."
     )
     """Signature over the signing public key."""
 
@@ -1384,8 +1651,14 @@ class AddUserPublicKeyResponseData(_m.Model):
 
     __slots__ = ()
 
-    juicebox_config: _m.Field[dict[str, Any] | None] = _m.Field("juicebox_config", _m.MapOf(_m.ANY))
+    juicebox_config: _m.Field[dict[str, Any] | None] = _m.Field(
+        "juicebox_config",
+        _m.MapOf(_m.ANY),
+        doc="Juicebox recovery-service configuration for this key.",
+    )
     """Juicebox recovery-service configuration for this key."""
 
-    public_key_version: _m.Field[str | None] = _m.Field("public_key_version", _m.STRING)
+    public_key_version: _m.Field[str | None] = _m.Field(
+        "public_key_version", _m.STRING, doc="Version assigned to the registered public key."
+    )
     """Version assigned to the registered public key."""

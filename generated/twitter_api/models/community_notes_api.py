@@ -38,14 +38,24 @@ class CreateCommunityNotesRequest(_m.Model):
     __slots__ = ()
 
     info: _m.Field[CreateCommunityNotesInfo] = _m.Field(
-        "info", _m.ref("community_notes_api", "CreateCommunityNotesInfo"), required=True
+        "info",
+        _m.ref("community_notes_api", "CreateCommunityNotesInfo"),
+        required=True,
+        doc="The Community Note contents.",
     )
     """The Community Note contents."""
 
-    post_id: _m.Field[str] = _m.Field("post_id", _m.STRING, required=True)
+    post_id: _m.Field[str] = _m.Field(
+        "post_id", _m.STRING, required=True, doc="ID of the Post the note is about."
+    )
     """ID of the Post the note is about."""
 
-    test_mode: _m.Field[bool] = _m.Field("test_mode", _m.BOOLEAN, required=True)
+    test_mode: _m.Field[bool] = _m.Field(
+        "test_mode",
+        _m.BOOLEAN,
+        required=True,
+        doc="If true, the note is only for testing and is not publicly visible.",
+    )
     """If true, the note is only for testing and is not publicly visible."""
 
     def __init__(
@@ -72,10 +82,12 @@ class CreateCommunityNotesInfo(_m.Model):
 
     classification: _m.Field[
         Literal["misinformed_or_potentially_misleading", "not_misleading"] | str
-    ] = _m.Field("classification", _m.STRING, required=True)
+    ] = _m.Field("classification", _m.STRING, required=True, doc="Community Note classification.")
     """Community Note classification."""
 
-    is_media_note: _m.Field[bool | None] = _m.Field("is_media_note", _m.BOOLEAN)
+    is_media_note: _m.Field[bool | None] = _m.Field(
+        "is_media_note", _m.BOOLEAN, doc="Whether the note is a media note."
+    )
     """Whether the note is a media note."""
 
     misleading_tags: _m.Field[
@@ -91,13 +103,28 @@ class CreateCommunityNotesInfo(_m.Model):
             ]
             | str
         ]
-    ] = _m.Field("misleading_tags", _m.ListOf(_m.STRING), required=True)
+    ] = _m.Field(
+        "misleading_tags",
+        _m.ListOf(_m.STRING),
+        required=True,
+        doc="Tags describing why the Post is misleading.",
+    )
     """Tags describing why the Post is misleading."""
 
-    text: _m.Field[str] = _m.Field("text", _m.STRING, required=True)
+    text: _m.Field[str] = _m.Field(
+        "text",
+        _m.STRING,
+        required=True,
+        doc="The text summary of the Community Note (must contain a URL).",
+    )
     """The text summary of the Community Note (must contain a URL)."""
 
-    trustworthy_sources: _m.Field[bool] = _m.Field("trustworthy_sources", _m.BOOLEAN, required=True)
+    trustworthy_sources: _m.Field[bool] = _m.Field(
+        "trustworthy_sources",
+        _m.BOOLEAN,
+        required=True,
+        doc="Whether the note cites trustworthy sources.",
+    )
     """Whether the note cites trustworthy sources."""
 
     def __init__(
@@ -140,7 +167,9 @@ class CreateCommunityNotesResponseData(_m.Model):
 
     __slots__ = ()
 
-    id: _m.Field[str] = _m.Field("id", _m.STRING, required=True)
+    id: _m.Field[str] = _m.Field(
+        "id", _m.STRING, required=True, doc="Unique identifier of the created Community Note."
+    )
     """Unique identifier of the created Community Note."""
 
 
@@ -149,10 +178,14 @@ class EvaluateCommunityNotesRequest(_m.Model):
 
     __slots__ = ()
 
-    note_text: _m.Field[str] = _m.Field("note_text", _m.STRING, required=True)
+    note_text: _m.Field[str] = _m.Field(
+        "note_text", _m.STRING, required=True, doc="Text of the community note to evaluate."
+    )
     """Text of the community note to evaluate."""
 
-    post_id: _m.Field[str] = _m.Field("post_id", _m.STRING, required=True)
+    post_id: _m.Field[str] = _m.Field(
+        "post_id", _m.STRING, required=True, doc="ID of the Post the note evaluates."
+    )
     """ID of the Post the note evaluates."""
 
     def __init__(
@@ -189,7 +222,9 @@ class EvaluateCommunityNotesResponseData(_m.Model):
 
     __slots__ = ()
 
-    claim_opinion_score: _m.Field[float | None] = _m.Field("claim_opinion_score", _m.NUMBER)
+    claim_opinion_score: _m.Field[float | None] = _m.Field(
+        "claim_opinion_score", _m.NUMBER, doc="The evaluated claim-opinion score for the note."
+    )
     """The evaluated claim-opinion score for the note."""
 
 
@@ -218,18 +253,26 @@ class Note(_m.Model):
 
     id: _m.Field[str | None] = _m.Field("id", _m.STRING)
 
-    info: _m.Field[NoteInfo | None] = _m.Field("info", _m.ref("community_notes_api", "NoteInfo"))
+    info: _m.Field[NoteInfo | None] = _m.Field(
+        "info",
+        _m.ref("community_notes_api", "NoteInfo"),
+        doc="Details about the Community Note's content, classification and source.",
+    )
     """Details about the Community Note's content, classification and source."""
 
     scoring_status: _m.Field[NoteScoringStatus | None] = _m.Field(
-        "scoring_status", _m.ref("community_notes_api", "NoteScoringStatus")
+        "scoring_status",
+        _m.ref("community_notes_api", "NoteScoringStatus"),
+        doc="Per-model scoring breakdown for the Community Note.",
     )
     """Per-model scoring breakdown for the Community Note."""
 
     status: _m.Field[str | None] = _m.Field("status", _m.STRING)
 
     test_result: _m.Field[NoteTestResult | None] = _m.Field(
-        "test_result", _m.ref("community_notes_api", "NoteTestResult")
+        "test_result",
+        _m.ref("community_notes_api", "NoteTestResult"),
+        doc="AI evaluation results for the Community Note (returned in test mode).",
     )
     """AI evaluation results for the Community Note (returned in test mode)."""
 
@@ -239,22 +282,34 @@ class NoteInfo(_m.Model):
 
     __slots__ = ()
 
-    classification: _m.Field[str | None] = _m.Field("classification", _m.STRING)
+    classification: _m.Field[str | None] = _m.Field(
+        "classification", _m.STRING, doc="How the noted Post was classified (snake_case)."
+    )
     """How the noted Post was classified (snake_case)."""
 
-    misleading_tags: _m.Field[list[str] | None] = _m.Field("misleading_tags", _m.ListOf(_m.STRING))
+    misleading_tags: _m.Field[list[str] | None] = _m.Field(
+        "misleading_tags",
+        _m.ListOf(_m.STRING),
+        doc="Reasons the noted Post may be misleading (snake_case).",
+    )
     """Reasons the noted Post may be misleading (snake_case)."""
 
-    post_id: _m.Field[str | None] = _m.Field("post_id", _m.STRING)
+    post_id: _m.Field[str | None] = _m.Field(
+        "post_id", _m.STRING, doc="Unique identifier of the Post this note is about."
+    )
     """Unique identifier of the Post this note is about."""
 
-    rating_status: _m.Field[str | None] = _m.Field("rating_status", _m.STRING)
+    rating_status: _m.Field[str | None] = _m.Field(
+        "rating_status", _m.STRING, doc="Current rating status of the note."
+    )
     """Current rating status of the note."""
 
-    text: _m.Field[str | None] = _m.Field("text", _m.STRING)
+    text: _m.Field[str | None] = _m.Field("text", _m.STRING, doc="The text of the Community Note.")
     """The text of the Community Note."""
 
-    trustworthy_sources: _m.Field[bool | None] = _m.Field("trustworthy_sources", _m.BOOLEAN)
+    trustworthy_sources: _m.Field[bool | None] = _m.Field(
+        "trustworthy_sources", _m.BOOLEAN, doc="Whether the note cites trustworthy sources."
+    )
     """Whether the note cites trustworthy sources."""
 
 
@@ -263,13 +318,16 @@ class NoteScoringStatus(_m.Model):
 
     __slots__ = ()
 
-    has_access: _m.Field[bool | None] = _m.Field("has_access", _m.BOOLEAN)
+    has_access: _m.Field[bool | None] = _m.Field(
+        "has_access", _m.BOOLEAN, doc="Whether the caller has access to the scoring details."
+    )
     """Whether the caller has access to the scoring details."""
 
     rating_counts_per_model: _m.Field[list[NoteScoringStatusRatingCountsPerModelItem] | None] = (
         _m.Field(
             "rating_counts_per_model",
             _m.ListOf(_m.ref("community_notes_api", "NoteScoringStatusRatingCountsPerModelItem")),
+            doc="Rating counts broken down per scoring model.",
         )
     )
     """Rating counts broken down per scoring model."""
@@ -280,11 +338,15 @@ class NoteScoringStatusRatingCountsPerModelItem(_m.Model):
 
     __slots__ = ()
 
-    model_name: _m.Field[str | None] = _m.Field("model_name", _m.STRING)
+    model_name: _m.Field[str | None] = _m.Field(
+        "model_name", _m.STRING, doc="Name of the scoring model."
+    )
     """Name of the scoring model."""
 
     value: _m.Field[NoteScoringStatusRatingCountsPerModelItemValue | None] = _m.Field(
-        "value", _m.ref("community_notes_api", "NoteScoringStatusRatingCountsPerModelItemValue")
+        "value",
+        _m.ref("community_notes_api", "NoteScoringStatusRatingCountsPerModelItemValue"),
+        doc="Per-factor bucket counts for a scoring model.",
     )
     """Per-factor bucket counts for a scoring model."""
 
@@ -302,6 +364,7 @@ class NoteScoringStatusRatingCountsPerModelItemValue(_m.Model):
             "community_notes_api",
             "NoteScoringStatusRatingCountsPerModelItemValueNegativeFactorBucketCounts",
         ),
+        doc="Helpfulness counts for one rating factor bucket.",
     )
     """Helpfulness counts for one rating factor bucket."""
 
@@ -313,6 +376,7 @@ class NoteScoringStatusRatingCountsPerModelItemValue(_m.Model):
             "community_notes_api",
             "NoteScoringStatusRatingCountsPerModelItemValueNeutralFactorBucketCounts",
         ),
+        doc="Helpfulness counts for one rating factor bucket.",
     )
     """Helpfulness counts for one rating factor bucket."""
 
@@ -324,6 +388,7 @@ class NoteScoringStatusRatingCountsPerModelItemValue(_m.Model):
             "community_notes_api",
             "NoteScoringStatusRatingCountsPerModelItemValuePositiveFactorBucketCounts",
         ),
+        doc="Helpfulness counts for one rating factor bucket.",
     )
     """Helpfulness counts for one rating factor bucket."""
 
@@ -532,6 +597,7 @@ class NoteTestResult(_m.Model):
     evaluation_outcome: _m.Field[list[NoteTestResultEvaluationOutcomeItem] | None] = _m.Field(
         "evaluation_outcome",
         _m.ListOf(_m.ref("community_notes_api", "NoteTestResultEvaluationOutcomeItem")),
+        doc="Per-evaluator outcomes for the note.",
     )
     """Per-evaluator outcomes for the note."""
 
@@ -542,11 +608,19 @@ class NoteTestResultEvaluationOutcomeItem(_m.Model):
     __slots__ = ()
 
     evaluator_score_bucket: _m.Field[str] = _m.Field(
-        "evaluator_score_bucket", _m.STRING, required=True
+        "evaluator_score_bucket",
+        _m.STRING,
+        required=True,
+        doc="The score bucket the evaluator assigned.",
     )
     """The score bucket the evaluator assigned."""
 
-    evaluator_type: _m.Field[str] = _m.Field("evaluator_type", _m.STRING, required=True)
+    evaluator_type: _m.Field[str] = _m.Field(
+        "evaluator_type",
+        _m.STRING,
+        required=True,
+        doc="The type of evaluator that produced this outcome.",
+    )
     """The type of evaluator that produced this outcome."""
 
 
@@ -555,10 +629,14 @@ class SearchCommunityNotesWrittenResponseMeta(_m.Model):
 
     __slots__ = ()
 
-    next_token: _m.Field[str | None] = _m.Field("next_token", _m.STRING)
+    next_token: _m.Field[str | None] = _m.Field(
+        "next_token", _m.STRING, doc="Pagination token for the next page of results."
+    )
     """Pagination token for the next page of results."""
 
-    result_count: _m.Field[int | None] = _m.Field("result_count", _m.INTEGER)
+    result_count: _m.Field[int | None] = _m.Field(
+        "result_count", _m.INTEGER, doc="Number of items in the data array."
+    )
     """Number of items in the data array."""
 
 
@@ -585,10 +663,14 @@ class SearchEligiblePostsResponseMeta(_m.Model):
 
     __slots__ = ()
 
-    next_token: _m.Field[str | None] = _m.Field("next_token", _m.STRING)
+    next_token: _m.Field[str | None] = _m.Field(
+        "next_token", _m.STRING, doc="Pagination token for the next page of results."
+    )
     """Pagination token for the next page of results."""
 
-    result_count: _m.Field[int | None] = _m.Field("result_count", _m.INTEGER)
+    result_count: _m.Field[int | None] = _m.Field(
+        "result_count", _m.INTEGER, doc="Number of items in the data array."
+    )
     """Number of items in the data array."""
 
 
@@ -611,5 +693,10 @@ class DeleteCommunityNotesResponseData(_m.Model):
 
     __slots__ = ()
 
-    deleted: _m.Field[bool] = _m.Field("deleted", _m.BOOLEAN, required=True)
+    deleted: _m.Field[bool] = _m.Field(
+        "deleted",
+        _m.BOOLEAN,
+        required=True,
+        doc="Indicates whether the Community Note was deleted.",
+    )
     """Indicates whether the Community Note was deleted."""

@@ -38,7 +38,9 @@ class GetComplianceJobsResponseMeta(_m.Model):
 
     __slots__ = ()
 
-    result_count: _m.Field[int | None] = _m.Field("result_count", _m.INTEGER)
+    result_count: _m.Field[int | None] = _m.Field(
+        "result_count", _m.INTEGER, doc="Number of items in the data array."
+    )
     """Number of items in the data array."""
 
 
@@ -47,13 +49,21 @@ class CreateComplianceJobsRequest(_m.Model):
 
     __slots__ = ()
 
-    name: _m.Field[str | None] = _m.Field("name", _m.STRING)
+    name: _m.Field[str | None] = _m.Field(
+        "name", _m.STRING, doc="A user-provided name for this job."
+    )
     """A user-provided name for this job."""
 
-    resumable: _m.Field[bool | None] = _m.Field("resumable", _m.BOOLEAN)
+    resumable: _m.Field[bool | None] = _m.Field(
+        "resumable",
+        _m.BOOLEAN,
+        doc="Whether to enable the upload URL with support for resumable uploads.",
+    )
     """Whether to enable the upload URL with support for resumable uploads."""
 
-    type: _m.Field[Literal["tweets", "users"] | str] = _m.Field("type", _m.STRING, required=True)
+    type: _m.Field[Literal["tweets", "users"] | str] = _m.Field(
+        "type", _m.STRING, required=True, doc="Type of compliance job to list."
+    )
     """Type of compliance job to list."""
 
     def __init__(

@@ -62,10 +62,14 @@ class GetConnectionHistoryResponseMeta(_m.Model):
 
     __slots__ = ()
 
-    next_token: _m.Field[str | None] = _m.Field("next_token", _m.STRING)
+    next_token: _m.Field[str | None] = _m.Field(
+        "next_token", _m.STRING, doc="Pagination token for the next page of results."
+    )
     """Pagination token for the next page of results."""
 
-    result_count: _m.Field[int | None] = _m.Field("result_count", _m.INTEGER)
+    result_count: _m.Field[int | None] = _m.Field(
+        "result_count", _m.INTEGER, doc="Number of items in the data array."
+    )
     """Number of items in the data array."""
 
 
@@ -74,7 +78,9 @@ class DeleteConnectionsByUuidsRequest(_m.Model):
 
     __slots__ = ()
 
-    uuids: _m.Field[list[str]] = _m.Field("uuids", _m.ListOf(_m.STRING), required=True)
+    uuids: _m.Field[list[str]] = _m.Field(
+        "uuids", _m.ListOf(_m.STRING), required=True, doc="Connection UUIDs to terminate (1-100)."
+    )
     """Connection UUIDs to terminate (1-100)."""
 
     def __init__(
@@ -109,7 +115,12 @@ class DeleteConnectionsByUuidsResponseData(_m.Model):
 
     __slots__ = ()
 
-    failed_kills: _m.Field[int] = _m.Field("failed_kills", _m.INTEGER, required=True)
+    failed_kills: _m.Field[int] = _m.Field(
+        "failed_kills",
+        _m.INTEGER,
+        required=True,
+        doc="Number of connections that could not be terminated.",
+    )
     """Number of connections that could not be terminated."""
 
     results: _m.Field[list[DeleteConnectionsByUuidsResponseDataResults] | None] = _m.Field(
@@ -117,7 +128,12 @@ class DeleteConnectionsByUuidsResponseData(_m.Model):
         _m.ListOf(_m.ref("connections_api", "DeleteConnectionsByUuidsResponseDataResults")),
     )
 
-    successful_kills: _m.Field[int] = _m.Field("successful_kills", _m.INTEGER, required=True)
+    successful_kills: _m.Field[int] = _m.Field(
+        "successful_kills",
+        _m.INTEGER,
+        required=True,
+        doc="Number of connections successfully terminated.",
+    )
     """Number of connections successfully terminated."""
 
 
@@ -152,14 +168,24 @@ class DeleteAllConnectionsResponseData(_m.Model):
 
     __slots__ = ()
 
-    failed_kills: _m.Field[int] = _m.Field("failed_kills", _m.INTEGER, required=True)
+    failed_kills: _m.Field[int] = _m.Field(
+        "failed_kills",
+        _m.INTEGER,
+        required=True,
+        doc="Number of connections that could not be terminated.",
+    )
     """Number of connections that could not be terminated."""
 
     results: _m.Field[list[DeleteAllConnectionsResponseDataResults] | None] = _m.Field(
         "results", _m.ListOf(_m.ref("connections_api", "DeleteAllConnectionsResponseDataResults"))
     )
 
-    successful_kills: _m.Field[int] = _m.Field("successful_kills", _m.INTEGER, required=True)
+    successful_kills: _m.Field[int] = _m.Field(
+        "successful_kills",
+        _m.INTEGER,
+        required=True,
+        doc="Number of connections successfully terminated.",
+    )
     """Number of connections successfully terminated."""
 
 
@@ -194,7 +220,12 @@ class DeleteConnectionsByEndpointResponseData(_m.Model):
 
     __slots__ = ()
 
-    failed_kills: _m.Field[int] = _m.Field("failed_kills", _m.INTEGER, required=True)
+    failed_kills: _m.Field[int] = _m.Field(
+        "failed_kills",
+        _m.INTEGER,
+        required=True,
+        doc="Number of connections that could not be terminated.",
+    )
     """Number of connections that could not be terminated."""
 
     results: _m.Field[list[DeleteConnectionsByEndpointResponseDataResults] | None] = _m.Field(
@@ -202,7 +233,12 @@ class DeleteConnectionsByEndpointResponseData(_m.Model):
         _m.ListOf(_m.ref("connections_api", "DeleteConnectionsByEndpointResponseDataResults")),
     )
 
-    successful_kills: _m.Field[int] = _m.Field("successful_kills", _m.INTEGER, required=True)
+    successful_kills: _m.Field[int] = _m.Field(
+        "successful_kills",
+        _m.INTEGER,
+        required=True,
+        doc="Number of connections successfully terminated.",
+    )
     """Number of connections successfully terminated."""
 
 

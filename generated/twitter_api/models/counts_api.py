@@ -38,13 +38,19 @@ class GetPostsCountsAllResponseData(_m.Model):
 
     __slots__ = ()
 
-    end: _m.Field[str] = _m.Field("end", _m.STRING, required=True)
+    end: _m.Field[str] = _m.Field(
+        "end", _m.STRING, required=True, doc="End of the count bucket (exclusive), RFC 3339."
+    )
     """End of the count bucket (exclusive), RFC 3339."""
 
-    post_count: _m.Field[int] = _m.Field("post_count", _m.INTEGER, required=True)
+    post_count: _m.Field[int] = _m.Field(
+        "post_count", _m.INTEGER, required=True, doc="Number of Posts in the bucket."
+    )
     """Number of Posts in the bucket."""
 
-    start: _m.Field[str] = _m.Field("start", _m.STRING, required=True)
+    start: _m.Field[str] = _m.Field(
+        "start", _m.STRING, required=True, doc="Start of the count bucket (inclusive), RFC 3339."
+    )
     """Start of the count bucket (inclusive), RFC 3339."""
 
 
@@ -53,7 +59,9 @@ class GetPostsCountsAllResponseMeta(_m.Model):
 
     __slots__ = ()
 
-    next_token: _m.Field[str | None] = _m.Field("next_token", _m.STRING)
+    next_token: _m.Field[str | None] = _m.Field(
+        "next_token", _m.STRING, doc="Pagination token for the next page of results."
+    )
     """Pagination token for the next page of results."""
 
     total_post_count: _m.Field[int | None] = _m.Field("total_post_count", _m.INTEGER)
@@ -82,13 +90,19 @@ class GetPostsCountsRecentResponseData(_m.Model):
 
     __slots__ = ()
 
-    end: _m.Field[str] = _m.Field("end", _m.STRING, required=True)
+    end: _m.Field[str] = _m.Field(
+        "end", _m.STRING, required=True, doc="End of the count bucket (exclusive), RFC 3339."
+    )
     """End of the count bucket (exclusive), RFC 3339."""
 
-    post_count: _m.Field[int] = _m.Field("post_count", _m.INTEGER, required=True)
+    post_count: _m.Field[int] = _m.Field(
+        "post_count", _m.INTEGER, required=True, doc="Number of Posts in the bucket."
+    )
     """Number of Posts in the bucket."""
 
-    start: _m.Field[str] = _m.Field("start", _m.STRING, required=True)
+    start: _m.Field[str] = _m.Field(
+        "start", _m.STRING, required=True, doc="Start of the count bucket (inclusive), RFC 3339."
+    )
     """Start of the count bucket (inclusive), RFC 3339."""
 
 
@@ -97,7 +111,9 @@ class GetPostsCountsRecentResponseMeta(_m.Model):
 
     __slots__ = ()
 
-    next_token: _m.Field[str | None] = _m.Field("next_token", _m.STRING)
+    next_token: _m.Field[str | None] = _m.Field(
+        "next_token", _m.STRING, doc="Pagination token for the next page of results."
+    )
     """Pagination token for the next page of results."""
 
     total_post_count: _m.Field[int | None] = _m.Field("total_post_count", _m.INTEGER)

@@ -36,7 +36,10 @@ class CreateDirectMessagesConversationRequest(_m.Model):
     __slots__ = ()
 
     conversation_type: _m.Field[Literal["Group"] | str] = _m.Field(
-        "conversation_type", _m.STRING, required=True
+        "conversation_type",
+        _m.STRING,
+        required=True,
+        doc="The conversation type to create. Supports `Group` only.",
     )
     """The conversation type to create. Supports `Group` only."""
 
@@ -44,11 +47,15 @@ class CreateDirectMessagesConversationRequest(_m.Model):
         "message",
         _m.ref("direct_messages_api", "CreateDirectMessagesConversationMessage"),
         required=True,
+        doc="The initial Direct Message to send to the conversation.",
     )
     """The initial Direct Message to send to the conversation."""
 
     participant_ids: _m.Field[list[str]] = _m.Field(
-        "participant_ids", _m.ListOf(_m.STRING), required=True
+        "participant_ids",
+        _m.ListOf(_m.STRING),
+        required=True,
+        doc="Participants for the conversation.",
     )
     """Participants for the conversation."""
 
@@ -80,11 +87,12 @@ class CreateDirectMessagesConversationMessage(_m.Model):
             _m.ListOf(
                 _m.ref("direct_messages_api", "CreateDirectMessagesConversationMessageAttachments")
             ),
+            doc="Attachments to include with the message.",
         )
     )
     """Attachments to include with the message."""
 
-    text: _m.Field[str | None] = _m.Field("text", _m.STRING)
+    text: _m.Field[str | None] = _m.Field("text", _m.STRING, doc="Text of the Direct Message.")
     """Text of the Direct Message."""
 
     def __init__(
@@ -110,7 +118,9 @@ class CreateDirectMessagesConversationMessageAttachments(_m.Model):
 
     __slots__ = ()
 
-    media_id: _m.Field[str] = _m.Field("media_id", _m.STRING, required=True)
+    media_id: _m.Field[str] = _m.Field(
+        "media_id", _m.STRING, required=True, doc="A media id to attach to the message."
+    )
     """A media id to attach to the message."""
 
     def __init__(
@@ -145,10 +155,14 @@ class CreateDirectMessagesConversationResponseData(_m.Model):
 
     __slots__ = ()
 
-    dm_conversation_id: _m.Field[str] = _m.Field("dm_conversation_id", _m.STRING, required=True)
+    dm_conversation_id: _m.Field[str] = _m.Field(
+        "dm_conversation_id", _m.STRING, required=True, doc="The id of the created conversation."
+    )
     """The id of the created conversation."""
 
-    dm_event_id: _m.Field[str] = _m.Field("dm_event_id", _m.STRING, required=True)
+    dm_event_id: _m.Field[str] = _m.Field(
+        "dm_event_id", _m.STRING, required=True, doc="The id of the created DM event."
+    )
     """The id of the created DM event."""
 
 
@@ -177,13 +191,19 @@ class GetDirectMessagesEventsByParticipantIdResponseMeta(_m.Model):
 
     __slots__ = ()
 
-    next_token: _m.Field[str | None] = _m.Field("next_token", _m.STRING)
+    next_token: _m.Field[str | None] = _m.Field(
+        "next_token", _m.STRING, doc="Pagination token for the next page of results."
+    )
     """Pagination token for the next page of results."""
 
-    previous_token: _m.Field[str | None] = _m.Field("previous_token", _m.STRING)
+    previous_token: _m.Field[str | None] = _m.Field(
+        "previous_token", _m.STRING, doc="Pagination token for the previous page of results."
+    )
     """Pagination token for the previous page of results."""
 
-    result_count: _m.Field[int | None] = _m.Field("result_count", _m.INTEGER)
+    result_count: _m.Field[int | None] = _m.Field(
+        "result_count", _m.INTEGER, doc="Number of items in the data array."
+    )
     """Number of items in the data array."""
 
 
@@ -195,10 +215,11 @@ class CreateDirectMessagesByParticipantIdRequest(_m.Model):
     attachments: _m.Field[list[CreateDirectMessagesByParticipantIdAttachments] | None] = _m.Field(
         "attachments",
         _m.ListOf(_m.ref("direct_messages_api", "CreateDirectMessagesByParticipantIdAttachments")),
+        doc="Attachments to include with the message.",
     )
     """Attachments to include with the message."""
 
-    text: _m.Field[str | None] = _m.Field("text", _m.STRING)
+    text: _m.Field[str | None] = _m.Field("text", _m.STRING, doc="Text of the Direct Message.")
     """Text of the Direct Message."""
 
     def __init__(
@@ -222,7 +243,9 @@ class CreateDirectMessagesByParticipantIdAttachments(_m.Model):
 
     __slots__ = ()
 
-    media_id: _m.Field[str] = _m.Field("media_id", _m.STRING, required=True)
+    media_id: _m.Field[str] = _m.Field(
+        "media_id", _m.STRING, required=True, doc="A media id to attach to the message."
+    )
     """A media id to attach to the message."""
 
     def __init__(
@@ -257,10 +280,17 @@ class CreateDirectMessagesByParticipantIdResponseData(_m.Model):
 
     __slots__ = ()
 
-    dm_conversation_id: _m.Field[str] = _m.Field("dm_conversation_id", _m.STRING, required=True)
+    dm_conversation_id: _m.Field[str] = _m.Field(
+        "dm_conversation_id",
+        _m.STRING,
+        required=True,
+        doc="The conversation the message was sent to.",
+    )
     """The conversation the message was sent to."""
 
-    dm_event_id: _m.Field[str] = _m.Field("dm_event_id", _m.STRING, required=True)
+    dm_event_id: _m.Field[str] = _m.Field(
+        "dm_event_id", _m.STRING, required=True, doc="The id of the created DM event."
+    )
     """The id of the created DM event."""
 
 
@@ -272,10 +302,11 @@ class CreateDirectMessagesByConversationIdRequest(_m.Model):
     attachments: _m.Field[list[CreateDirectMessagesByConversationIdAttachments] | None] = _m.Field(
         "attachments",
         _m.ListOf(_m.ref("direct_messages_api", "CreateDirectMessagesByConversationIdAttachments")),
+        doc="Attachments to include with the message.",
     )
     """Attachments to include with the message."""
 
-    text: _m.Field[str | None] = _m.Field("text", _m.STRING)
+    text: _m.Field[str | None] = _m.Field("text", _m.STRING, doc="Text of the Direct Message.")
     """Text of the Direct Message."""
 
     def __init__(
@@ -299,7 +330,9 @@ class CreateDirectMessagesByConversationIdAttachments(_m.Model):
 
     __slots__ = ()
 
-    media_id: _m.Field[str] = _m.Field("media_id", _m.STRING, required=True)
+    media_id: _m.Field[str] = _m.Field(
+        "media_id", _m.STRING, required=True, doc="A media id to attach to the message."
+    )
     """A media id to attach to the message."""
 
     def __init__(
@@ -334,10 +367,17 @@ class CreateDirectMessagesByConversationIdResponseData(_m.Model):
 
     __slots__ = ()
 
-    dm_conversation_id: _m.Field[str] = _m.Field("dm_conversation_id", _m.STRING, required=True)
+    dm_conversation_id: _m.Field[str] = _m.Field(
+        "dm_conversation_id",
+        _m.STRING,
+        required=True,
+        doc="The conversation the message was sent to.",
+    )
     """The conversation the message was sent to."""
 
-    dm_event_id: _m.Field[str] = _m.Field("dm_event_id", _m.STRING, required=True)
+    dm_event_id: _m.Field[str] = _m.Field(
+        "dm_event_id", _m.STRING, required=True, doc="The id of the created DM event."
+    )
     """The id of the created DM event."""
 
 
@@ -366,13 +406,19 @@ class GetDirectMessagesEventsByConversationIdResponseMeta(_m.Model):
 
     __slots__ = ()
 
-    next_token: _m.Field[str | None] = _m.Field("next_token", _m.STRING)
+    next_token: _m.Field[str | None] = _m.Field(
+        "next_token", _m.STRING, doc="Pagination token for the next page of results."
+    )
     """Pagination token for the next page of results."""
 
-    previous_token: _m.Field[str | None] = _m.Field("previous_token", _m.STRING)
+    previous_token: _m.Field[str | None] = _m.Field(
+        "previous_token", _m.STRING, doc="Pagination token for the previous page of results."
+    )
     """Pagination token for the previous page of results."""
 
-    result_count: _m.Field[int | None] = _m.Field("result_count", _m.INTEGER)
+    result_count: _m.Field[int | None] = _m.Field(
+        "result_count", _m.INTEGER, doc="Number of items in the data array."
+    )
     """Number of items in the data array."""
 
 
@@ -401,13 +447,19 @@ class GetDirectMessagesEventsResponseMeta(_m.Model):
 
     __slots__ = ()
 
-    next_token: _m.Field[str | None] = _m.Field("next_token", _m.STRING)
+    next_token: _m.Field[str | None] = _m.Field(
+        "next_token", _m.STRING, doc="Pagination token for the next page of results."
+    )
     """Pagination token for the next page of results."""
 
-    previous_token: _m.Field[str | None] = _m.Field("previous_token", _m.STRING)
+    previous_token: _m.Field[str | None] = _m.Field(
+        "previous_token", _m.STRING, doc="Pagination token for the previous page of results."
+    )
     """Pagination token for the previous page of results."""
 
-    result_count: _m.Field[int | None] = _m.Field("result_count", _m.INTEGER)
+    result_count: _m.Field[int | None] = _m.Field(
+        "result_count", _m.INTEGER, doc="Number of items in the data array."
+    )
     """Number of items in the data array."""
 
 
@@ -444,7 +496,9 @@ class DeleteDirectMessagesEventsResponseData(_m.Model):
 
     __slots__ = ()
 
-    deleted: _m.Field[bool] = _m.Field("deleted", _m.BOOLEAN, required=True)
+    deleted: _m.Field[bool] = _m.Field(
+        "deleted", _m.BOOLEAN, required=True, doc="Whether the event was deleted."
+    )
     """Whether the event was deleted."""
 
 
@@ -467,7 +521,9 @@ class BlockUsersDmsResponseData(_m.Model):
 
     __slots__ = ()
 
-    blocked: _m.Field[bool] = _m.Field("blocked", _m.BOOLEAN, required=True)
+    blocked: _m.Field[bool] = _m.Field(
+        "blocked", _m.BOOLEAN, required=True, doc="Indicates whether the target user is DM-blocked."
+    )
     """Indicates whether the target user is DM-blocked."""
 
 
@@ -490,5 +546,7 @@ class UnblockUsersDmsResponseData(_m.Model):
 
     __slots__ = ()
 
-    blocked: _m.Field[bool] = _m.Field("blocked", _m.BOOLEAN, required=True)
+    blocked: _m.Field[bool] = _m.Field(
+        "blocked", _m.BOOLEAN, required=True, doc="Indicates whether the target user is DM-blocked."
+    )
     """Indicates whether the target user is DM-blocked."""

@@ -18,7 +18,9 @@ class DmEvent(_m.Model):
     __slots__ = ()
 
     attachments: _m.Field[DmEventAttachments | None] = _m.Field(
-        "attachments", _m.ref("dm_event", "DmEventAttachments")
+        "attachments",
+        _m.ref("dm_event", "DmEventAttachments"),
+        doc="Media and card attachments present in this Direct Message event.",
     )
     """Media and card attachments present in this Direct Message event."""
 
@@ -27,7 +29,9 @@ class DmEvent(_m.Model):
     dm_conversation_id: _m.Field[str | None] = _m.Field("dm_conversation_id", _m.STRING)
 
     entities: _m.Field[DmEventEntities | None] = _m.Field(
-        "entities", _m.ref("dm_event", "DmEventEntities")
+        "entities",
+        _m.ref("dm_event", "DmEventEntities"),
+        doc="A list of metadata entities (hashtags, cashtags, mentions, URLs) found in the Direct Message text.",
     )
     """A list of metadata entities (hashtags, cashtags, mentions, URLs) found in the Direct Message
     text.
@@ -53,10 +57,16 @@ class DmEventAttachments(_m.Model):
 
     __slots__ = ()
 
-    card_ids: _m.Field[list[str] | None] = _m.Field("card_ids", _m.ListOf(_m.STRING))
+    card_ids: _m.Field[list[str] | None] = _m.Field(
+        "card_ids", _m.ListOf(_m.STRING), doc="IDs of cards attached to this Direct Message."
+    )
     """IDs of cards attached to this Direct Message."""
 
-    media_keys: _m.Field[list[str] | None] = _m.Field("media_keys", _m.ListOf(_m.STRING))
+    media_keys: _m.Field[list[str] | None] = _m.Field(
+        "media_keys",
+        _m.ListOf(_m.STRING),
+        doc="Media keys of media (including audio) attached to this Direct Message.",
+    )
     """Media keys of media (including audio) attached to this Direct Message."""
 
 
@@ -89,10 +99,14 @@ class DmEventEntitiesCashtag(_m.Model):
 
     __slots__ = ()
 
-    end: _m.Field[int] = _m.Field("end", _m.INTEGER, required=True)
+    end: _m.Field[int] = _m.Field(
+        "end", _m.INTEGER, required=True, doc="End index in the text (exclusive)."
+    )
     """End index in the text (exclusive)."""
 
-    start: _m.Field[int] = _m.Field("start", _m.INTEGER, required=True)
+    start: _m.Field[int] = _m.Field(
+        "start", _m.INTEGER, required=True, doc="Start index in the text (inclusive)."
+    )
     """Start index in the text (inclusive)."""
 
     tag: _m.Field[str] = _m.Field("tag", _m.STRING, required=True)
@@ -103,10 +117,14 @@ class DmEventEntitiesHashtag(_m.Model):
 
     __slots__ = ()
 
-    end: _m.Field[int] = _m.Field("end", _m.INTEGER, required=True)
+    end: _m.Field[int] = _m.Field(
+        "end", _m.INTEGER, required=True, doc="End index in the text (exclusive)."
+    )
     """End index in the text (exclusive)."""
 
-    start: _m.Field[int] = _m.Field("start", _m.INTEGER, required=True)
+    start: _m.Field[int] = _m.Field(
+        "start", _m.INTEGER, required=True, doc="Start index in the text (inclusive)."
+    )
     """Start index in the text (inclusive)."""
 
     tag: _m.Field[str] = _m.Field("tag", _m.STRING, required=True)
@@ -131,17 +149,21 @@ class DmEventEntitiesUrl(_m.Model):
 
     __slots__ = ()
 
-    display_url: _m.Field[str | None] = _m.Field("display_url", _m.STRING)
+    display_url: _m.Field[str | None] = _m.Field(
+        "display_url", _m.STRING, doc="The URL as displayed in the Direct Message text."
+    )
     """The URL as displayed in the Direct Message text."""
 
     end: _m.Field[int] = _m.Field("end", _m.INTEGER, required=True)
 
-    expanded_url: _m.Field[str | None] = _m.Field("expanded_url", _m.STRING)
+    expanded_url: _m.Field[str | None] = _m.Field(
+        "expanded_url", _m.STRING, doc="The fully resolved URL."
+    )
     """The fully resolved URL."""
 
     start: _m.Field[int] = _m.Field("start", _m.INTEGER, required=True)
 
-    url: _m.Field[str] = _m.Field("url", _m.STRING, required=True)
+    url: _m.Field[str] = _m.Field("url", _m.STRING, required=True, doc="The t.co shortened URL.")
     """The t.co shortened URL."""
 
 
@@ -150,5 +172,7 @@ class DmEventReferencedPost(_m.Model):
 
     __slots__ = ()
 
-    id: _m.Field[str] = _m.Field("id", _m.STRING, required=True)
+    id: _m.Field[str] = _m.Field(
+        "id", _m.STRING, required=True, doc="Unique identifier of the referenced Post."
+    )
     """Unique identifier of the referenced Post."""

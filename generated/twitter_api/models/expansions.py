@@ -42,7 +42,9 @@ class Place(_m.Model):
     __slots__ = ()
 
     contained_within: _m.Field[list[str] | None] = _m.Field(
-        "contained_within", _m.ListOf(_m.STRING)
+        "contained_within",
+        _m.ListOf(_m.STRING),
+        doc="A list of unique identifiers of the Places that contain this place.",
     )
     """A list of unique identifiers of the Places that contain this place."""
 
@@ -52,7 +54,11 @@ class Place(_m.Model):
 
     full_name: _m.Field[str | None] = _m.Field("full_name", _m.STRING)
 
-    geo: _m.Field[PlaceGeo | None] = _m.Field("geo", _m.ref("expansions", "PlaceGeo"))
+    geo: _m.Field[PlaceGeo | None] = _m.Field(
+        "geo",
+        _m.ref("expansions", "PlaceGeo"),
+        doc="The geographic location of this place, expressed as a GeoJSON Feature.",
+    )
     """The geographic location of this place, expressed as a GeoJSON Feature."""
 
     id: _m.Field[str | None] = _m.Field("id", _m.STRING)
@@ -67,16 +73,23 @@ class PlaceGeo(_m.Model):
 
     __slots__ = ()
 
-    bbox: _m.Field[list[float]] = _m.Field("bbox", _m.ListOf(_m.NUMBER), required=True)
+    bbox: _m.Field[list[float]] = _m.Field(
+        "bbox",
+        _m.ListOf(_m.NUMBER),
+        required=True,
+        doc="The bounding box as [southwest_longitude, southwest_latitude, northeast_longitude, northeast_latitude].",
+    )
     """The bounding box as [southwest_longitude, southwest_latitude, northeast_longitude,
     northeast_latitude].
     """
 
-    properties: _m.Field[dict[str, Any]] = _m.Field("properties", _m.MapOf(_m.ANY), required=True)
+    properties: _m.Field[dict[str, Any]] = _m.Field(
+        "properties", _m.MapOf(_m.ANY), required=True, doc="Additional GeoJSON feature properties."
+    )
     """Additional GeoJSON feature properties."""
 
     type: _m.Field[Literal["Feature"] | str] = _m.Field(
-        "type", _m.one_of((_m.STRING, [])), required=True
+        "type", _m.one_of((_m.STRING, [])), required=True, doc="The GeoJSON feature type."
     )
     """The GeoJSON feature type."""
 
@@ -93,7 +106,9 @@ class Poll(_m.Model):
     id: _m.Field[str | None] = _m.Field("id", _m.STRING)
 
     options: _m.Field[list[PollOption] | None] = _m.Field(
-        "options", _m.ListOf(_m.ref("expansions", "PollOption"))
+        "options",
+        _m.ListOf(_m.ref("expansions", "PollOption")),
+        doc="The list of options (choices) available in this poll.",
     )
     """The list of options (choices) available in this poll."""
 
@@ -105,13 +120,22 @@ class PollOption(_m.Model):
 
     __slots__ = ()
 
-    label: _m.Field[str] = _m.Field("label", _m.STRING, required=True)
+    label: _m.Field[str] = _m.Field(
+        "label", _m.STRING, required=True, doc="The text label of this poll option."
+    )
     """The text label of this poll option."""
 
-    position: _m.Field[int] = _m.Field("position", _m.INTEGER, required=True)
+    position: _m.Field[int] = _m.Field(
+        "position",
+        _m.INTEGER,
+        required=True,
+        doc="The 1-based position of this option within the poll.",
+    )
     """The 1-based position of this option within the poll."""
 
-    votes: _m.Field[int] = _m.Field("votes", _m.INTEGER, required=True)
+    votes: _m.Field[int] = _m.Field(
+        "votes", _m.INTEGER, required=True, doc="The number of votes this option has received."
+    )
     """The number of votes this option has received."""
 
 

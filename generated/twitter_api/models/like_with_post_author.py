@@ -14,17 +14,25 @@ class LikeWithPostAuthor(_m.Model):
 
     __slots__ = ()
 
-    created_at: _m.Field[datetime | None] = _m.Field("created_at", _m.DATETIME)
+    created_at: _m.Field[datetime | None] = _m.Field(
+        "created_at", _m.DATETIME, doc="Creation time of the Tweet."
+    )
     """Creation time of the Tweet."""
 
-    id: _m.Field[str | None] = _m.Field("id", _m.STRING)
+    id: _m.Field[str | None] = _m.Field("id", _m.STRING, doc="The unique identifier of this Like.")
     """The unique identifier of this Like."""
 
-    liked_tweet_id: _m.Field[str | None] = _m.Field("liked_tweet_id", _m.STRING)
+    liked_tweet_id: _m.Field[str | None] = _m.Field(
+        "liked_tweet_id", _m.STRING, doc="Unique identifier of a Post"
+    )
     """Unique identifier of a Post"""
 
-    timestamp_ms: _m.Field[int | None] = _m.Field("timestamp_ms", _m.INTEGER)
+    timestamp_ms: _m.Field[int | None] = _m.Field(
+        "timestamp_ms", _m.INTEGER, doc="Timestamp in milliseconds of creation."
+    )
     """Timestamp in milliseconds of creation."""
 
-    tweet_author_id: _m.Field[str | None] = _m.Field("tweet_author_id", _m.STRING)
+    tweet_author_id: _m.Field[str | None] = _m.Field(
+        "tweet_author_id", _m.STRING, doc="Unique identifier of a User"
+    )
     """Unique identifier of a User"""

@@ -40,13 +40,19 @@ class GetPostsLikingUsersResponseMeta(_m.Model):
 
     __slots__ = ()
 
-    next_token: _m.Field[str | None] = _m.Field("next_token", _m.STRING)
+    next_token: _m.Field[str | None] = _m.Field(
+        "next_token", _m.STRING, doc="Pagination token for the next page of results."
+    )
     """Pagination token for the next page of results."""
 
-    previous_token: _m.Field[str | None] = _m.Field("previous_token", _m.STRING)
+    previous_token: _m.Field[str | None] = _m.Field(
+        "previous_token", _m.STRING, doc="Pagination token for the previous page of results."
+    )
     """Pagination token for the previous page of results."""
 
-    result_count: _m.Field[int | None] = _m.Field("result_count", _m.INTEGER)
+    result_count: _m.Field[int | None] = _m.Field(
+        "result_count", _m.INTEGER, doc="Number of items in the data array."
+    )
     """Number of items in the data array."""
 
 
@@ -89,7 +95,9 @@ class LikePostResponseData(_m.Model):
 
     __slots__ = ()
 
-    liked: _m.Field[bool] = _m.Field("liked", _m.BOOLEAN, required=True)
+    liked: _m.Field[bool] = _m.Field(
+        "liked", _m.BOOLEAN, required=True, doc="Whether the User likes the Post."
+    )
     """Whether the User likes the Post."""
 
 
@@ -112,5 +120,7 @@ class UnlikePostResponseData(_m.Model):
 
     __slots__ = ()
 
-    liked: _m.Field[bool] = _m.Field("liked", _m.BOOLEAN, required=True)
+    liked: _m.Field[bool] = _m.Field(
+        "liked", _m.BOOLEAN, required=True, doc="Whether the Post is liked."
+    )
     """Whether the Post is liked."""

@@ -17,12 +17,16 @@ class List(_m.Model):
 
     description: _m.Field[str | None] = _m.Field("description", _m.STRING)
 
-    follower_count: _m.Field[int | None] = _m.Field("follower_count", _m.INTEGER)
+    follower_count: _m.Field[int | None] = _m.Field(
+        "follower_count", _m.INTEGER, doc="The number of users who follow this List."
+    )
     """The number of users who follow this List."""
 
     id: _m.Field[str | None] = _m.Field("id", _m.STRING)
 
-    member_count: _m.Field[int | None] = _m.Field("member_count", _m.INTEGER)
+    member_count: _m.Field[int | None] = _m.Field(
+        "member_count", _m.INTEGER, doc="The number of members in this List."
+    )
     """The number of members in this List."""
 
     name: _m.Field[str | None] = _m.Field("name", _m.STRING)

@@ -29,13 +29,19 @@ class CreateListsRequest(_m.Model):
 
     __slots__ = ()
 
-    description: _m.Field[str | None] = _m.Field("description", _m.STRING)
+    description: _m.Field[str | None] = _m.Field(
+        "description", _m.STRING, doc="Description of the List (up to 100 characters)."
+    )
     """Description of the List (up to 100 characters)."""
 
-    name: _m.Field[str] = _m.Field("name", _m.STRING, required=True)
+    name: _m.Field[str] = _m.Field(
+        "name", _m.STRING, required=True, doc="Name of the List (1-25 characters)."
+    )
     """Name of the List (1-25 characters)."""
 
-    private: _m.Field[bool | None] = _m.Field("private", _m.BOOLEAN)
+    private: _m.Field[bool | None] = _m.Field(
+        "private", _m.BOOLEAN, doc="Whether the List is private."
+    )
     """Whether the List is private."""
 
     def __init__(
@@ -74,10 +80,14 @@ class CreateListsResponseData(_m.Model):
 
     __slots__ = ()
 
-    id: _m.Field[str] = _m.Field("id", _m.STRING, required=True)
+    id: _m.Field[str] = _m.Field(
+        "id", _m.STRING, required=True, doc="Unique identifier of the created List."
+    )
     """Unique identifier of the created List."""
 
-    name: _m.Field[str] = _m.Field("name", _m.STRING, required=True)
+    name: _m.Field[str] = _m.Field(
+        "name", _m.STRING, required=True, doc="The name of the created List."
+    )
     """The name of the created List."""
 
 
@@ -100,13 +110,19 @@ class UpdateListsRequest(_m.Model):
 
     __slots__ = ()
 
-    description: _m.Field[str | None] = _m.Field("description", _m.STRING)
+    description: _m.Field[str | None] = _m.Field(
+        "description", _m.STRING, doc="New description for the List (up to 100 characters)."
+    )
     """New description for the List (up to 100 characters)."""
 
-    name: _m.Field[str | None] = _m.Field("name", _m.STRING)
+    name: _m.Field[str | None] = _m.Field(
+        "name", _m.STRING, doc="New name for the List (1-25 characters)."
+    )
     """New name for the List (1-25 characters)."""
 
-    private: _m.Field[bool | None] = _m.Field("private", _m.BOOLEAN)
+    private: _m.Field[bool | None] = _m.Field(
+        "private", _m.BOOLEAN, doc="Whether the List is private."
+    )
     """Whether the List is private."""
 
     def __init__(
@@ -145,7 +161,9 @@ class UpdateListsResponseData(_m.Model):
 
     __slots__ = ()
 
-    updated: _m.Field[bool] = _m.Field("updated", _m.BOOLEAN, required=True)
+    updated: _m.Field[bool] = _m.Field(
+        "updated", _m.BOOLEAN, required=True, doc="Indicates whether the List was updated."
+    )
     """Indicates whether the List was updated."""
 
 
@@ -168,7 +186,9 @@ class DeleteListsResponseData(_m.Model):
 
     __slots__ = ()
 
-    deleted: _m.Field[bool] = _m.Field("deleted", _m.BOOLEAN, required=True)
+    deleted: _m.Field[bool] = _m.Field(
+        "deleted", _m.BOOLEAN, required=True, doc="Indicates whether the List was deleted."
+    )
     """Indicates whether the List was deleted."""
 
 
@@ -195,13 +215,19 @@ class GetListsFollowersResponseMeta(_m.Model):
 
     __slots__ = ()
 
-    next_token: _m.Field[str | None] = _m.Field("next_token", _m.STRING)
+    next_token: _m.Field[str | None] = _m.Field(
+        "next_token", _m.STRING, doc="Pagination token for the next page of results."
+    )
     """Pagination token for the next page of results."""
 
-    previous_token: _m.Field[str | None] = _m.Field("previous_token", _m.STRING)
+    previous_token: _m.Field[str | None] = _m.Field(
+        "previous_token", _m.STRING, doc="Pagination token for the previous page of results."
+    )
     """Pagination token for the previous page of results."""
 
-    result_count: _m.Field[int | None] = _m.Field("result_count", _m.INTEGER)
+    result_count: _m.Field[int | None] = _m.Field(
+        "result_count", _m.INTEGER, doc="Number of items in the data array."
+    )
     """Number of items in the data array."""
 
 
@@ -228,13 +254,19 @@ class GetListsMembersResponseMeta(_m.Model):
 
     __slots__ = ()
 
-    next_token: _m.Field[str | None] = _m.Field("next_token", _m.STRING)
+    next_token: _m.Field[str | None] = _m.Field(
+        "next_token", _m.STRING, doc="Pagination token for the next page of results."
+    )
     """Pagination token for the next page of results."""
 
-    previous_token: _m.Field[str | None] = _m.Field("previous_token", _m.STRING)
+    previous_token: _m.Field[str | None] = _m.Field(
+        "previous_token", _m.STRING, doc="Pagination token for the previous page of results."
+    )
     """Pagination token for the previous page of results."""
 
-    result_count: _m.Field[int | None] = _m.Field("result_count", _m.INTEGER)
+    result_count: _m.Field[int | None] = _m.Field(
+        "result_count", _m.INTEGER, doc="Number of items in the data array."
+    )
     """Number of items in the data array."""
 
 
@@ -277,7 +309,12 @@ class AddListsMemberResponseData(_m.Model):
 
     __slots__ = ()
 
-    is_member: _m.Field[bool] = _m.Field("is_member", _m.BOOLEAN, required=True)
+    is_member: _m.Field[bool] = _m.Field(
+        "is_member",
+        _m.BOOLEAN,
+        required=True,
+        doc="Indicates whether the user is a member of the List.",
+    )
     """Indicates whether the user is a member of the List."""
 
 
@@ -300,7 +337,12 @@ class RemoveListsMemberByUserIdResponseData(_m.Model):
 
     __slots__ = ()
 
-    is_member: _m.Field[bool] = _m.Field("is_member", _m.BOOLEAN, required=True)
+    is_member: _m.Field[bool] = _m.Field(
+        "is_member",
+        _m.BOOLEAN,
+        required=True,
+        doc="Indicates whether the user is a member of the List.",
+    )
     """Indicates whether the user is a member of the List."""
 
 
@@ -327,13 +369,19 @@ class GetListsPostsResponseMeta(_m.Model):
 
     __slots__ = ()
 
-    next_token: _m.Field[str | None] = _m.Field("next_token", _m.STRING)
+    next_token: _m.Field[str | None] = _m.Field(
+        "next_token", _m.STRING, doc="Pagination token for the next page of results."
+    )
     """Pagination token for the next page of results."""
 
-    previous_token: _m.Field[str | None] = _m.Field("previous_token", _m.STRING)
+    previous_token: _m.Field[str | None] = _m.Field(
+        "previous_token", _m.STRING, doc="Pagination token for the previous page of results."
+    )
     """Pagination token for the previous page of results."""
 
-    result_count: _m.Field[int | None] = _m.Field("result_count", _m.INTEGER)
+    result_count: _m.Field[int | None] = _m.Field(
+        "result_count", _m.INTEGER, doc="Number of items in the data array."
+    )
     """Number of items in the data array."""
 
 
@@ -356,7 +404,12 @@ class UnfollowListResponseData(_m.Model):
 
     __slots__ = ()
 
-    following: _m.Field[bool] = _m.Field("following", _m.BOOLEAN, required=True)
+    following: _m.Field[bool] = _m.Field(
+        "following",
+        _m.BOOLEAN,
+        required=True,
+        doc="Indicates whether the user is following the List.",
+    )
     """Indicates whether the user is following the List."""
 
 
@@ -399,7 +452,12 @@ class PinListResponseData(_m.Model):
 
     __slots__ = ()
 
-    pinned: _m.Field[bool] = _m.Field("pinned", _m.BOOLEAN, required=True)
+    pinned: _m.Field[bool] = _m.Field(
+        "pinned",
+        _m.BOOLEAN,
+        required=True,
+        doc="Indicates whether the List is pinned by the authenticated user.",
+    )
     """Indicates whether the List is pinned by the authenticated user."""
 
 
@@ -422,5 +480,10 @@ class UnpinListResponseData(_m.Model):
 
     __slots__ = ()
 
-    pinned: _m.Field[bool] = _m.Field("pinned", _m.BOOLEAN, required=True)
+    pinned: _m.Field[bool] = _m.Field(
+        "pinned",
+        _m.BOOLEAN,
+        required=True,
+        doc="Indicates whether the List is pinned by the authenticated user.",
+    )
     """Indicates whether the List is pinned by the authenticated user."""

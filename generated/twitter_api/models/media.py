@@ -24,24 +24,32 @@ class Media(_m.Model):
     media_key: _m.Field[str | None] = _m.Field("media_key", _m.STRING)
 
     non_public_metrics: _m.Field[MediaNonPublicMetrics | None] = _m.Field(
-        "non_public_metrics", _m.ref("media", "MediaNonPublicMetrics")
+        "non_public_metrics",
+        _m.ref("media", "MediaNonPublicMetrics"),
+        doc="Nonpublic engagement metrics for the media at the time of the request.",
     )
     """Nonpublic engagement metrics for the media at the time of the request."""
 
     organic_metrics: _m.Field[MediaOrganicMetrics | None] = _m.Field(
-        "organic_metrics", _m.ref("media", "MediaOrganicMetrics")
+        "organic_metrics",
+        _m.ref("media", "MediaOrganicMetrics"),
+        doc="Organic nonpublic engagement metrics for the media at the time of the request.",
     )
     """Organic nonpublic engagement metrics for the media at the time of the request."""
 
     preview_image_url: _m.Field[str | None] = _m.Field("preview_image_url", _m.STRING)
 
     promoted_metrics: _m.Field[MediaPromotedMetrics | None] = _m.Field(
-        "promoted_metrics", _m.ref("media", "MediaPromotedMetrics")
+        "promoted_metrics",
+        _m.ref("media", "MediaPromotedMetrics"),
+        doc="Promoted nonpublic engagement metrics for the media at the time of the request.",
     )
     """Promoted nonpublic engagement metrics for the media at the time of the request."""
 
     public_metrics: _m.Field[MediaPublicMetrics | None] = _m.Field(
-        "public_metrics", _m.ref("media", "MediaPublicMetrics")
+        "public_metrics",
+        _m.ref("media", "MediaPublicMetrics"),
+        doc="Public engagement metrics for the media at the time of the request.",
     )
     """Public engagement metrics for the media at the time of the request."""
 
@@ -50,7 +58,9 @@ class Media(_m.Model):
     url: _m.Field[str | None] = _m.Field("url", _m.STRING)
 
     variants: _m.Field[list[MediaVariant] | None] = _m.Field(
-        "variants", _m.ListOf(_m.ref("media", "MediaVariant"))
+        "variants",
+        _m.ListOf(_m.ref("media", "MediaVariant")),
+        doc="Each media object may have multiple display or playback variants, with different resolutions or formats.",
     )
     """Each media object may have multiple display or playback variants, with different resolutions
     or formats.
@@ -64,19 +74,39 @@ class MediaNonPublicMetrics(_m.Model):
 
     __slots__ = ()
 
-    playback_0_count: _m.Field[int | None] = _m.Field("playback_0_count", _m.INTEGER)
+    playback_0_count: _m.Field[int | None] = _m.Field(
+        "playback_0_count",
+        _m.INTEGER,
+        doc="Number of users who started playback (0% quartile) of this video.",
+    )
     """Number of users who started playback (0% quartile) of this video."""
 
-    playback_100_count: _m.Field[int | None] = _m.Field("playback_100_count", _m.INTEGER)
+    playback_100_count: _m.Field[int | None] = _m.Field(
+        "playback_100_count",
+        _m.INTEGER,
+        doc="Number of users who completed playback (100% quartile) of this video.",
+    )
     """Number of users who completed playback (100% quartile) of this video."""
 
-    playback_25_count: _m.Field[int | None] = _m.Field("playback_25_count", _m.INTEGER)
+    playback_25_count: _m.Field[int | None] = _m.Field(
+        "playback_25_count",
+        _m.INTEGER,
+        doc="Number of users who watched at least 25% of this video.",
+    )
     """Number of users who watched at least 25% of this video."""
 
-    playback_50_count: _m.Field[int | None] = _m.Field("playback_50_count", _m.INTEGER)
+    playback_50_count: _m.Field[int | None] = _m.Field(
+        "playback_50_count",
+        _m.INTEGER,
+        doc="Number of users who watched at least 50% of this video.",
+    )
     """Number of users who watched at least 50% of this video."""
 
-    playback_75_count: _m.Field[int | None] = _m.Field("playback_75_count", _m.INTEGER)
+    playback_75_count: _m.Field[int | None] = _m.Field(
+        "playback_75_count",
+        _m.INTEGER,
+        doc="Number of users who watched at least 75% of this video.",
+    )
     """Number of users who watched at least 75% of this video."""
 
 
@@ -85,22 +115,46 @@ class MediaOrganicMetrics(_m.Model):
 
     __slots__ = ()
 
-    playback_0_count: _m.Field[int | None] = _m.Field("playback_0_count", _m.INTEGER)
+    playback_0_count: _m.Field[int | None] = _m.Field(
+        "playback_0_count",
+        _m.INTEGER,
+        doc="Number of users who started playback (0% quartile) of this video.",
+    )
     """Number of users who started playback (0% quartile) of this video."""
 
-    playback_100_count: _m.Field[int | None] = _m.Field("playback_100_count", _m.INTEGER)
+    playback_100_count: _m.Field[int | None] = _m.Field(
+        "playback_100_count",
+        _m.INTEGER,
+        doc="Number of users who completed playback (100% quartile) of this video.",
+    )
     """Number of users who completed playback (100% quartile) of this video."""
 
-    playback_25_count: _m.Field[int | None] = _m.Field("playback_25_count", _m.INTEGER)
+    playback_25_count: _m.Field[int | None] = _m.Field(
+        "playback_25_count",
+        _m.INTEGER,
+        doc="Number of users who watched at least 25% of this video.",
+    )
     """Number of users who watched at least 25% of this video."""
 
-    playback_50_count: _m.Field[int | None] = _m.Field("playback_50_count", _m.INTEGER)
+    playback_50_count: _m.Field[int | None] = _m.Field(
+        "playback_50_count",
+        _m.INTEGER,
+        doc="Number of users who watched at least 50% of this video.",
+    )
     """Number of users who watched at least 50% of this video."""
 
-    playback_75_count: _m.Field[int | None] = _m.Field("playback_75_count", _m.INTEGER)
+    playback_75_count: _m.Field[int | None] = _m.Field(
+        "playback_75_count",
+        _m.INTEGER,
+        doc="Number of users who watched at least 75% of this video.",
+    )
     """Number of users who watched at least 75% of this video."""
 
-    view_count: _m.Field[int | None] = _m.Field("view_count", _m.INTEGER)
+    view_count: _m.Field[int | None] = _m.Field(
+        "view_count",
+        _m.INTEGER,
+        doc="The number of organic views of this video. Null when the backend returns quartile data without a view count.",
+    )
     """The number of organic views of this video. Null when the backend returns quartile data
     without a view count.
     """
@@ -111,22 +165,46 @@ class MediaPromotedMetrics(_m.Model):
 
     __slots__ = ()
 
-    playback_0_count: _m.Field[int | None] = _m.Field("playback_0_count", _m.INTEGER)
+    playback_0_count: _m.Field[int | None] = _m.Field(
+        "playback_0_count",
+        _m.INTEGER,
+        doc="Number of users who started playback (0% quartile) of this video.",
+    )
     """Number of users who started playback (0% quartile) of this video."""
 
-    playback_100_count: _m.Field[int | None] = _m.Field("playback_100_count", _m.INTEGER)
+    playback_100_count: _m.Field[int | None] = _m.Field(
+        "playback_100_count",
+        _m.INTEGER,
+        doc="Number of users who completed playback (100% quartile) of this video.",
+    )
     """Number of users who completed playback (100% quartile) of this video."""
 
-    playback_25_count: _m.Field[int | None] = _m.Field("playback_25_count", _m.INTEGER)
+    playback_25_count: _m.Field[int | None] = _m.Field(
+        "playback_25_count",
+        _m.INTEGER,
+        doc="Number of users who watched at least 25% of this video.",
+    )
     """Number of users who watched at least 25% of this video."""
 
-    playback_50_count: _m.Field[int | None] = _m.Field("playback_50_count", _m.INTEGER)
+    playback_50_count: _m.Field[int | None] = _m.Field(
+        "playback_50_count",
+        _m.INTEGER,
+        doc="Number of users who watched at least 50% of this video.",
+    )
     """Number of users who watched at least 50% of this video."""
 
-    playback_75_count: _m.Field[int | None] = _m.Field("playback_75_count", _m.INTEGER)
+    playback_75_count: _m.Field[int | None] = _m.Field(
+        "playback_75_count",
+        _m.INTEGER,
+        doc="Number of users who watched at least 75% of this video.",
+    )
     """Number of users who watched at least 75% of this video."""
 
-    view_count: _m.Field[int | None] = _m.Field("view_count", _m.INTEGER)
+    view_count: _m.Field[int | None] = _m.Field(
+        "view_count",
+        _m.INTEGER,
+        doc="The number of promoted views of this video. Null when the backend returns quartile data without a view count.",
+    )
     """The number of promoted views of this video. Null when the backend returns quartile data
     without a view count.
     """
@@ -137,7 +215,12 @@ class MediaPublicMetrics(_m.Model):
 
     __slots__ = ()
 
-    view_count: _m.Field[int] = _m.Field("view_count", _m.INTEGER, required=True)
+    view_count: _m.Field[int] = _m.Field(
+        "view_count",
+        _m.INTEGER,
+        required=True,
+        doc="The number of times this video has been viewed.",
+    )
     """The number of times this video has been viewed."""
 
 
@@ -146,11 +229,19 @@ class MediaVariant(_m.Model):
 
     __slots__ = ()
 
-    bit_rate: _m.Field[int | None] = _m.Field("bit_rate", _m.INTEGER)
+    bit_rate: _m.Field[int | None] = _m.Field(
+        "bit_rate",
+        _m.INTEGER,
+        doc="The bit rate of this variant, in bits per second. Absent for playlist variants.",
+    )
     """The bit rate of this variant, in bits per second. Absent for playlist variants."""
 
-    content_type: _m.Field[str | None] = _m.Field("content_type", _m.STRING)
+    content_type: _m.Field[str | None] = _m.Field(
+        "content_type",
+        _m.STRING,
+        doc='The MIME type of this variant, for example "video/mp4" or "application/x-mpegURL".',
+    )
     """The MIME type of this variant, for example "video/mp4" or "application/x-mpegURL"."""
 
-    url: _m.Field[str | None] = _m.Field("url", _m.STRING)
+    url: _m.Field[str | None] = _m.Field("url", _m.STRING, doc="The URL to this media variant.")
     """The URL to this media variant."""

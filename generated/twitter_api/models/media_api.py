@@ -86,7 +86,9 @@ class MediaAnalytics(_m.Model):
     timestamp: _m.Field[str | None] = _m.Field("timestamp", _m.STRING)
 
     timestamped_metrics: _m.Field[list[MediaAnalyticsTimestampedMetric] | None] = _m.Field(
-        "timestamped_metrics", _m.ListOf(_m.ref("media_api", "MediaAnalyticsTimestampedMetric"))
+        "timestamped_metrics",
+        _m.ListOf(_m.ref("media_api", "MediaAnalyticsTimestampedMetric")),
+        doc="Time-bucketed video metrics for the media, one entry per granularity bucket.",
     )
     """Time-bucketed video metrics for the media, one entry per granularity bucket."""
 
@@ -101,13 +103,17 @@ class MediaAnalyticsTimestampedMetric(_m.Model):
     __slots__ = ()
 
     metrics: _m.Field[MediaAnalyticsTimestampedMetricMetrics | None] = _m.Field(
-        "metrics", _m.ref("media_api", "MediaAnalyticsTimestampedMetricMetrics")
+        "metrics",
+        _m.ref("media_api", "MediaAnalyticsTimestampedMetricMetrics"),
+        doc="Video metric counts for this bucket. Counters are integers when the backend value parses as a number, otherwise the original string is preserved.",
     )
     """Video metric counts for this bucket. Counters are integers when the backend value parses as
     a number, otherwise the original string is preserved.
     """
 
-    timestamp: _m.Field[str | None] = _m.Field("timestamp", _m.STRING)
+    timestamp: _m.Field[str | None] = _m.Field(
+        "timestamp", _m.STRING, doc="Start of the metrics bucket, as an ISO 8601 date-time."
+    )
     """Start of the metrics bucket, as an ISO 8601 date-time."""
 
 
@@ -119,70 +125,90 @@ class MediaAnalyticsTimestampedMetricMetrics(_m.Model):
     __slots__ = ()
 
     cta_url_clicks: _m.Field[int | str | None] = _m.Field(
-        "cta_url_clicks", _m.one_of((_m.INTEGER, []), (_m.STRING, []))
+        "cta_url_clicks",
+        _m.one_of((_m.INTEGER, []), (_m.STRING, [])),
+        doc="A video metric counter: an integer when the backend value parses as a number, otherwise the original string.",
     )
     """A video metric counter: an integer when the backend value parses as a number, otherwise the
     original string.
     """
 
     cta_watch_clicks: _m.Field[int | str | None] = _m.Field(
-        "cta_watch_clicks", _m.one_of((_m.INTEGER, []), (_m.STRING, []))
+        "cta_watch_clicks",
+        _m.one_of((_m.INTEGER, []), (_m.STRING, [])),
+        doc="A video metric counter: an integer when the backend value parses as a number, otherwise the original string.",
     )
     """A video metric counter: an integer when the backend value parses as a number, otherwise the
     original string.
     """
 
     play_from_tap: _m.Field[int | str | None] = _m.Field(
-        "play_from_tap", _m.one_of((_m.INTEGER, []), (_m.STRING, []))
+        "play_from_tap",
+        _m.one_of((_m.INTEGER, []), (_m.STRING, [])),
+        doc="A video metric counter: an integer when the backend value parses as a number, otherwise the original string.",
     )
     """A video metric counter: an integer when the backend value parses as a number, otherwise the
     original string.
     """
 
     playback25: _m.Field[int | str | None] = _m.Field(
-        "playback25", _m.one_of((_m.INTEGER, []), (_m.STRING, []))
+        "playback25",
+        _m.one_of((_m.INTEGER, []), (_m.STRING, [])),
+        doc="A video metric counter: an integer when the backend value parses as a number, otherwise the original string.",
     )
     """A video metric counter: an integer when the backend value parses as a number, otherwise the
     original string.
     """
 
     playback50: _m.Field[int | str | None] = _m.Field(
-        "playback50", _m.one_of((_m.INTEGER, []), (_m.STRING, []))
+        "playback50",
+        _m.one_of((_m.INTEGER, []), (_m.STRING, [])),
+        doc="A video metric counter: an integer when the backend value parses as a number, otherwise the original string.",
     )
     """A video metric counter: an integer when the backend value parses as a number, otherwise the
     original string.
     """
 
     playback75: _m.Field[int | str | None] = _m.Field(
-        "playback75", _m.one_of((_m.INTEGER, []), (_m.STRING, []))
+        "playback75",
+        _m.one_of((_m.INTEGER, []), (_m.STRING, [])),
+        doc="A video metric counter: an integer when the backend value parses as a number, otherwise the original string.",
     )
     """A video metric counter: an integer when the backend value parses as a number, otherwise the
     original string.
     """
 
     playback_complete: _m.Field[int | str | None] = _m.Field(
-        "playback_complete", _m.one_of((_m.INTEGER, []), (_m.STRING, []))
+        "playback_complete",
+        _m.one_of((_m.INTEGER, []), (_m.STRING, [])),
+        doc="A video metric counter: an integer when the backend value parses as a number, otherwise the original string.",
     )
     """A video metric counter: an integer when the backend value parses as a number, otherwise the
     original string.
     """
 
     playback_start: _m.Field[int | str | None] = _m.Field(
-        "playback_start", _m.one_of((_m.INTEGER, []), (_m.STRING, []))
+        "playback_start",
+        _m.one_of((_m.INTEGER, []), (_m.STRING, [])),
+        doc="A video metric counter: an integer when the backend value parses as a number, otherwise the original string.",
     )
     """A video metric counter: an integer when the backend value parses as a number, otherwise the
     original string.
     """
 
     video_views: _m.Field[int | str | None] = _m.Field(
-        "video_views", _m.one_of((_m.INTEGER, []), (_m.STRING, []))
+        "video_views",
+        _m.one_of((_m.INTEGER, []), (_m.STRING, [])),
+        doc="A video metric counter: an integer when the backend value parses as a number, otherwise the original string.",
     )
     """A video metric counter: an integer when the backend value parses as a number, otherwise the
     original string.
     """
 
     watch_time_ms: _m.Field[int | str | None] = _m.Field(
-        "watch_time_ms", _m.one_of((_m.INTEGER, []), (_m.STRING, []))
+        "watch_time_ms",
+        _m.one_of((_m.INTEGER, []), (_m.STRING, [])),
+        doc="A video metric counter: an integer when the backend value parses as a number, otherwise the original string.",
     )
     """A video metric counter: an integer when the backend value parses as a number, otherwise the
     original string.
@@ -194,11 +220,15 @@ class CreateMediaMetadataRequest(_m.Model):
 
     __slots__ = ()
 
-    id: _m.Field[str] = _m.Field("id", _m.STRING, required=True)
+    id: _m.Field[str] = _m.Field(
+        "id", _m.STRING, required=True, doc="The media id the metadata is attached to."
+    )
     """The media id the metadata is attached to."""
 
     metadata: _m.Field[CreateMediaMetadataMetadata | None] = _m.Field(
-        "metadata", _m.ref("media_api", "CreateMediaMetadataMetadata")
+        "metadata",
+        _m.ref("media_api", "CreateMediaMetadataMetadata"),
+        doc="User-defined metadata to associate with the media.",
     )
     """User-defined metadata to associate with the media."""
 
@@ -548,11 +578,13 @@ class CreateMediaMetadataResponseData(_m.Model):
     __slots__ = ()
 
     associated_metadata: _m.Field[dict[str, Any] | None] = _m.Field(
-        "associated_metadata", _m.MapOf(_m.ANY)
+        "associated_metadata", _m.MapOf(_m.ANY), doc="The metadata now associated with the media."
     )
     """The metadata now associated with the media."""
 
-    id: _m.Field[str] = _m.Field("id", _m.STRING, required=True)
+    id: _m.Field[str] = _m.Field(
+        "id", _m.STRING, required=True, doc="The media id the metadata was attached to."
+    )
     """The media id the metadata was attached to."""
 
 
@@ -561,16 +593,20 @@ class CreateMediaSubtitlesRequest(_m.Model):
 
     __slots__ = ()
 
-    id: _m.Field[str | None] = _m.Field("id", _m.STRING)
+    id: _m.Field[str | None] = _m.Field(
+        "id", _m.STRING, doc="The media id of the video the subtitles belong to."
+    )
     """The media id of the video the subtitles belong to."""
 
     media_category: _m.Field[Literal["AmplifyVideo", "TweetVideo"] | str | None] = _m.Field(
-        "media_category", _m.STRING
+        "media_category", _m.STRING, doc="The media category of the target media."
     )
     """The media category of the target media."""
 
     subtitles: _m.Field[CreateMediaSubtitlesSubtitles | None] = _m.Field(
-        "subtitles", _m.ref("media_api", "CreateMediaSubtitlesSubtitles")
+        "subtitles",
+        _m.ref("media_api", "CreateMediaSubtitlesSubtitles"),
+        doc="The subtitle tracks to associate with the media.",
     )
     """The subtitle tracks to associate with the media."""
 
@@ -596,13 +632,17 @@ class CreateMediaSubtitlesSubtitles(_m.Model):
 
     __slots__ = ()
 
-    display_name: _m.Field[str | None] = _m.Field("display_name", _m.STRING)
+    display_name: _m.Field[str | None] = _m.Field(
+        "display_name", _m.STRING, doc="Language name in a human readable form."
+    )
     """Language name in a human readable form."""
 
-    id: _m.Field[str | None] = _m.Field("id", _m.STRING)
+    id: _m.Field[str | None] = _m.Field("id", _m.STRING, doc="The media id of the subtitle track.")
     """The media id of the subtitle track."""
 
-    language_code: _m.Field[str | None] = _m.Field("language_code", _m.STRING)
+    language_code: _m.Field[str | None] = _m.Field(
+        "language_code", _m.STRING, doc="BCP47 language code of the subtitle track."
+    )
     """BCP47 language code of the subtitle track."""
 
     def __init__(
@@ -642,14 +682,16 @@ class CreateMediaSubtitlesResponseData(_m.Model):
     __slots__ = ()
 
     associated_subtitles: _m.Field[dict[str, Any] | None] = _m.Field(
-        "associated_subtitles", _m.MapOf(_m.ANY)
+        "associated_subtitles", _m.MapOf(_m.ANY), doc="The subtitles now associated with the media."
     )
     """The subtitles now associated with the media."""
 
-    id: _m.Field[str | None] = _m.Field("id", _m.STRING)
+    id: _m.Field[str | None] = _m.Field("id", _m.STRING, doc="The media id.")
     """The media id."""
 
-    media_category: _m.Field[str | None] = _m.Field("media_category", _m.STRING)
+    media_category: _m.Field[str | None] = _m.Field(
+        "media_category", _m.STRING, doc="The media category."
+    )
     """The media category."""
 
 
@@ -658,13 +700,22 @@ class DeleteMediaSubtitlesRequest(_m.Model):
 
     __slots__ = ()
 
-    id: _m.Field[str] = _m.Field("id", _m.STRING, required=True)
+    id: _m.Field[str] = _m.Field(
+        "id", _m.STRING, required=True, doc="The media id of the video the subtitles belong to."
+    )
     """The media id of the video the subtitles belong to."""
 
-    language_code: _m.Field[str] = _m.Field("language_code", _m.STRING, required=True)
+    language_code: _m.Field[str] = _m.Field(
+        "language_code",
+        _m.STRING,
+        required=True,
+        doc="The language code of the subtitles to delete.",
+    )
     """The language code of the subtitles to delete."""
 
-    media_category: _m.Field[str] = _m.Field("media_category", _m.STRING, required=True)
+    media_category: _m.Field[str] = _m.Field(
+        "media_category", _m.STRING, required=True, doc="The media category of the target media."
+    )
     """The media category of the target media."""
 
     def __init__(
@@ -703,7 +754,9 @@ class DeleteMediaSubtitlesResponseData(_m.Model):
 
     __slots__ = ()
 
-    deleted: _m.Field[bool] = _m.Field("deleted", _m.BOOLEAN, required=True)
+    deleted: _m.Field[bool] = _m.Field(
+        "deleted", _m.BOOLEAN, required=True, doc="Indicates whether the subtitles were deleted."
+    )
     """Indicates whether the subtitles were deleted."""
 
 
@@ -726,24 +779,32 @@ class GetMediaUploadStatusResponseData(_m.Model):
 
     __slots__ = ()
 
-    expires_after_secs: _m.Field[int | None] = _m.Field("expires_after_secs", _m.INTEGER)
+    expires_after_secs: _m.Field[int | None] = _m.Field(
+        "expires_after_secs", _m.INTEGER, doc="Seconds until the upload session expires."
+    )
     """Seconds until the upload session expires."""
 
-    id: _m.Field[str] = _m.Field("id", _m.STRING, required=True)
+    id: _m.Field[str] = _m.Field(
+        "id", _m.STRING, required=True, doc="Unique identifier of the media."
+    )
     """Unique identifier of the media."""
 
     image: _m.Field[GetMediaUploadStatusResponseDataImage | None] = _m.Field(
         "image", _m.ref("media_api", "GetMediaUploadStatusResponseDataImage")
     )
 
-    media_key: _m.Field[str | None] = _m.Field("media_key", _m.STRING)
+    media_key: _m.Field[str | None] = _m.Field(
+        "media_key", _m.STRING, doc="The media key for the uploaded media."
+    )
     """The media key for the uploaded media."""
 
     processing_info: _m.Field[GetMediaUploadStatusResponseDataProcessingInfo | None] = _m.Field(
         "processing_info", _m.ref("media_api", "GetMediaUploadStatusResponseDataProcessingInfo")
     )
 
-    size: _m.Field[int | None] = _m.Field("size", _m.INTEGER)
+    size: _m.Field[int | None] = _m.Field(
+        "size", _m.INTEGER, doc="Total size of the media in bytes."
+    )
     """Total size of the media in bytes."""
 
     video: _m.Field[GetMediaUploadStatusResponseDataVideo | None] = _m.Field(
@@ -756,13 +817,15 @@ class GetMediaUploadStatusResponseDataImage(_m.Model):
 
     __slots__ = ()
 
-    h: _m.Field[int | None] = _m.Field("h", _m.INTEGER)
+    h: _m.Field[int | None] = _m.Field("h", _m.INTEGER, doc="Height in pixels.")
     """Height in pixels."""
 
-    image_type: _m.Field[str | None] = _m.Field("image_type", _m.STRING)
+    image_type: _m.Field[str | None] = _m.Field(
+        "image_type", _m.STRING, doc="MIME type of the uploaded image."
+    )
     """MIME type of the uploaded image."""
 
-    w: _m.Field[int | None] = _m.Field("w", _m.INTEGER)
+    w: _m.Field[int | None] = _m.Field("w", _m.INTEGER, doc="Width in pixels.")
     """Width in pixels."""
 
 
@@ -771,13 +834,19 @@ class GetMediaUploadStatusResponseDataProcessingInfo(_m.Model):
 
     __slots__ = ()
 
-    check_after_secs: _m.Field[int | None] = _m.Field("check_after_secs", _m.INTEGER)
+    check_after_secs: _m.Field[int | None] = _m.Field(
+        "check_after_secs", _m.INTEGER, doc="Seconds to wait before polling status again."
+    )
     """Seconds to wait before polling status again."""
 
-    progress_percent: _m.Field[int | None] = _m.Field("progress_percent", _m.INTEGER)
+    progress_percent: _m.Field[int | None] = _m.Field(
+        "progress_percent", _m.INTEGER, doc="Processing completion percentage."
+    )
     """Processing completion percentage."""
 
-    state: _m.Field[str | None] = _m.Field("state", _m.STRING)
+    state: _m.Field[str | None] = _m.Field(
+        "state", _m.STRING, doc="Processing state (pending, in_progress, failed, succeeded)."
+    )
     """Processing state (pending, in_progress, failed, succeeded)."""
 
 
@@ -786,7 +855,9 @@ class GetMediaUploadStatusResponseDataVideo(_m.Model):
 
     __slots__ = ()
 
-    video_type: _m.Field[str | None] = _m.Field("video_type", _m.STRING)
+    video_type: _m.Field[str | None] = _m.Field(
+        "video_type", _m.STRING, doc="MIME type of the processed video."
+    )
     """MIME type of the processed video."""
 
 
@@ -795,11 +866,18 @@ class MediaUploadRequest(_m.Model):
 
     __slots__ = ()
 
-    additional_owners: _m.Field[str | None] = _m.Field("additional_owners", _m.STRING)
+    additional_owners: _m.Field[str | None] = _m.Field(
+        "additional_owners",
+        _m.STRING,
+        doc="Comma-separated list of user IDs who can use this media.",
+    )
     """Comma-separated list of user IDs who can use this media."""
 
     media: _m.Field[bytes | str] = _m.Field(
-        "media", _m.one_of((_m.ANY, []), (_m.STRING, [])), required=True
+        "media",
+        _m.one_of((_m.ANY, []), (_m.STRING, [])),
+        required=True,
+        doc="The media file to upload: base64-encoded in JSON bodies, raw bytes in multipart bodies.",
     )
     """The media file to upload: base64-encoded in JSON bodies, raw bytes in multipart bodies."""
 
@@ -808,7 +886,9 @@ class MediaUploadRequest(_m.Model):
             "dm_gif", "dm_image", "dm_video", "subtitles", "tweet_gif", "tweet_image", "tweet_video"
         ]
         | str
-    ] = _m.Field("media_category", _m.STRING, required=True)
+    ] = _m.Field(
+        "media_category", _m.STRING, required=True, doc="The category of the media being uploaded."
+    )
     """The category of the media being uploaded."""
 
     def __init__(
@@ -847,24 +927,32 @@ class MediaUploadResponseData(_m.Model):
 
     __slots__ = ()
 
-    expires_after_secs: _m.Field[int | None] = _m.Field("expires_after_secs", _m.INTEGER)
+    expires_after_secs: _m.Field[int | None] = _m.Field(
+        "expires_after_secs", _m.INTEGER, doc="Seconds until the upload session expires."
+    )
     """Seconds until the upload session expires."""
 
-    id: _m.Field[str] = _m.Field("id", _m.STRING, required=True)
+    id: _m.Field[str] = _m.Field(
+        "id", _m.STRING, required=True, doc="Unique identifier of the media."
+    )
     """Unique identifier of the media."""
 
     image: _m.Field[MediaUploadResponseDataImage | None] = _m.Field(
         "image", _m.ref("media_api", "MediaUploadResponseDataImage")
     )
 
-    media_key: _m.Field[str | None] = _m.Field("media_key", _m.STRING)
+    media_key: _m.Field[str | None] = _m.Field(
+        "media_key", _m.STRING, doc="The media key for the uploaded media."
+    )
     """The media key for the uploaded media."""
 
     processing_info: _m.Field[MediaUploadResponseDataProcessingInfo | None] = _m.Field(
         "processing_info", _m.ref("media_api", "MediaUploadResponseDataProcessingInfo")
     )
 
-    size: _m.Field[int | None] = _m.Field("size", _m.INTEGER)
+    size: _m.Field[int | None] = _m.Field(
+        "size", _m.INTEGER, doc="Total size of the media in bytes."
+    )
     """Total size of the media in bytes."""
 
     video: _m.Field[MediaUploadResponseDataVideo | None] = _m.Field(
@@ -877,13 +965,15 @@ class MediaUploadResponseDataImage(_m.Model):
 
     __slots__ = ()
 
-    h: _m.Field[int | None] = _m.Field("h", _m.INTEGER)
+    h: _m.Field[int | None] = _m.Field("h", _m.INTEGER, doc="Height in pixels.")
     """Height in pixels."""
 
-    image_type: _m.Field[str | None] = _m.Field("image_type", _m.STRING)
+    image_type: _m.Field[str | None] = _m.Field(
+        "image_type", _m.STRING, doc="MIME type of the uploaded image."
+    )
     """MIME type of the uploaded image."""
 
-    w: _m.Field[int | None] = _m.Field("w", _m.INTEGER)
+    w: _m.Field[int | None] = _m.Field("w", _m.INTEGER, doc="Width in pixels.")
     """Width in pixels."""
 
 
@@ -892,13 +982,19 @@ class MediaUploadResponseDataProcessingInfo(_m.Model):
 
     __slots__ = ()
 
-    check_after_secs: _m.Field[int | None] = _m.Field("check_after_secs", _m.INTEGER)
+    check_after_secs: _m.Field[int | None] = _m.Field(
+        "check_after_secs", _m.INTEGER, doc="Seconds to wait before polling status again."
+    )
     """Seconds to wait before polling status again."""
 
-    progress_percent: _m.Field[int | None] = _m.Field("progress_percent", _m.INTEGER)
+    progress_percent: _m.Field[int | None] = _m.Field(
+        "progress_percent", _m.INTEGER, doc="Processing completion percentage."
+    )
     """Processing completion percentage."""
 
-    state: _m.Field[str | None] = _m.Field("state", _m.STRING)
+    state: _m.Field[str | None] = _m.Field(
+        "state", _m.STRING, doc="Processing state (pending, in_progress, failed, succeeded)."
+    )
     """Processing state (pending, in_progress, failed, succeeded)."""
 
 
@@ -907,7 +1003,9 @@ class MediaUploadResponseDataVideo(_m.Model):
 
     __slots__ = ()
 
-    video_type: _m.Field[str | None] = _m.Field("video_type", _m.STRING)
+    video_type: _m.Field[str | None] = _m.Field(
+        "video_type", _m.STRING, doc="MIME type of the processed video."
+    )
     """MIME type of the processed video."""
 
 
@@ -917,7 +1015,9 @@ class InitializeMediaUploadRequest(_m.Model):
     __slots__ = ()
 
     additional_owners: _m.Field[list[str] | None] = _m.Field(
-        "additional_owners", _m.ListOf(_m.STRING)
+        "additional_owners",
+        _m.ListOf(_m.STRING),
+        doc="User ids granted access to the uploaded media.",
     )
     """User ids granted access to the uploaded media."""
 
@@ -934,7 +1034,7 @@ class InitializeMediaUploadRequest(_m.Model):
         ]
         | str
         | None
-    ] = _m.Field("media_category", _m.STRING)
+    ] = _m.Field("media_category", _m.STRING, doc="The media category of the upload.")
     """The media category of the upload."""
 
     media_type: _m.Field[
@@ -957,13 +1057,17 @@ class InitializeMediaUploadRequest(_m.Model):
         ]
         | str
         | None
-    ] = _m.Field("media_type", _m.STRING)
+    ] = _m.Field("media_type", _m.STRING, doc="The type of media.")
     """The type of media."""
 
-    shared: _m.Field[bool | None] = _m.Field("shared", _m.BOOLEAN)
+    shared: _m.Field[bool | None] = _m.Field(
+        "shared", _m.BOOLEAN, doc="Whether this media is shared or not."
+    )
     """Whether this media is shared or not."""
 
-    total_bytes: _m.Field[int | None] = _m.Field("total_bytes", _m.INTEGER)
+    total_bytes: _m.Field[int | None] = _m.Field(
+        "total_bytes", _m.INTEGER, doc="The total size of the media upload in bytes."
+    )
     """The total size of the media upload in bytes."""
 
     def __init__(
@@ -1006,13 +1110,19 @@ class InitializeMediaUploadResponseData(_m.Model):
 
     __slots__ = ()
 
-    expires_after_secs: _m.Field[int | None] = _m.Field("expires_after_secs", _m.INTEGER)
+    expires_after_secs: _m.Field[int | None] = _m.Field(
+        "expires_after_secs", _m.INTEGER, doc="Seconds until the upload session expires."
+    )
     """Seconds until the upload session expires."""
 
-    id: _m.Field[str] = _m.Field("id", _m.STRING, required=True)
+    id: _m.Field[str] = _m.Field(
+        "id", _m.STRING, required=True, doc="Unique identifier of the upload session."
+    )
     """Unique identifier of the upload session."""
 
-    media_key: _m.Field[str | None] = _m.Field("media_key", _m.STRING)
+    media_key: _m.Field[str | None] = _m.Field(
+        "media_key", _m.STRING, doc="The media key for the uploaded media."
+    )
     """The media key for the uploaded media."""
 
 
@@ -1022,11 +1132,19 @@ class AppendMediaUploadRequest(_m.Model):
     __slots__ = ()
 
     media: _m.Field[bytes | str] = _m.Field(
-        "media", _m.one_of((_m.ANY, []), (_m.STRING, [])), required=True
+        "media",
+        _m.one_of((_m.ANY, []), (_m.STRING, [])),
+        required=True,
+        doc="The media chunk to upload.",
     )
     """The media chunk to upload."""
 
-    segment_index: _m.Field[int] = _m.Field("segment_index", _m.INTEGER, required=True)
+    segment_index: _m.Field[int] = _m.Field(
+        "segment_index",
+        _m.INTEGER,
+        required=True,
+        doc="The index of this segment in the upload sequence.",
+    )
     """The index of this segment in the upload sequence."""
 
     def __init__(
@@ -1063,7 +1181,9 @@ class AppendMediaUploadResponseData(_m.Model):
 
     __slots__ = ()
 
-    expires_at: _m.Field[int | None] = _m.Field("expires_at", _m.INTEGER)
+    expires_at: _m.Field[int | None] = _m.Field(
+        "expires_at", _m.INTEGER, doc="Epoch seconds when the upload session expires."
+    )
     """Epoch seconds when the upload session expires."""
 
 
@@ -1086,24 +1206,32 @@ class FinalizeMediaUploadResponseData(_m.Model):
 
     __slots__ = ()
 
-    expires_after_secs: _m.Field[int | None] = _m.Field("expires_after_secs", _m.INTEGER)
+    expires_after_secs: _m.Field[int | None] = _m.Field(
+        "expires_after_secs", _m.INTEGER, doc="Seconds until the upload session expires."
+    )
     """Seconds until the upload session expires."""
 
-    id: _m.Field[str] = _m.Field("id", _m.STRING, required=True)
+    id: _m.Field[str] = _m.Field(
+        "id", _m.STRING, required=True, doc="Unique identifier of the media."
+    )
     """Unique identifier of the media."""
 
     image: _m.Field[FinalizeMediaUploadResponseDataImage | None] = _m.Field(
         "image", _m.ref("media_api", "FinalizeMediaUploadResponseDataImage")
     )
 
-    media_key: _m.Field[str | None] = _m.Field("media_key", _m.STRING)
+    media_key: _m.Field[str | None] = _m.Field(
+        "media_key", _m.STRING, doc="The media key for the uploaded media."
+    )
     """The media key for the uploaded media."""
 
     processing_info: _m.Field[FinalizeMediaUploadResponseDataProcessingInfo | None] = _m.Field(
         "processing_info", _m.ref("media_api", "FinalizeMediaUploadResponseDataProcessingInfo")
     )
 
-    size: _m.Field[int | None] = _m.Field("size", _m.INTEGER)
+    size: _m.Field[int | None] = _m.Field(
+        "size", _m.INTEGER, doc="Total size of the media in bytes."
+    )
     """Total size of the media in bytes."""
 
     video: _m.Field[FinalizeMediaUploadResponseDataVideo | None] = _m.Field(
@@ -1116,13 +1244,15 @@ class FinalizeMediaUploadResponseDataImage(_m.Model):
 
     __slots__ = ()
 
-    h: _m.Field[int | None] = _m.Field("h", _m.INTEGER)
+    h: _m.Field[int | None] = _m.Field("h", _m.INTEGER, doc="Height in pixels.")
     """Height in pixels."""
 
-    image_type: _m.Field[str | None] = _m.Field("image_type", _m.STRING)
+    image_type: _m.Field[str | None] = _m.Field(
+        "image_type", _m.STRING, doc="MIME type of the uploaded image."
+    )
     """MIME type of the uploaded image."""
 
-    w: _m.Field[int | None] = _m.Field("w", _m.INTEGER)
+    w: _m.Field[int | None] = _m.Field("w", _m.INTEGER, doc="Width in pixels.")
     """Width in pixels."""
 
 
@@ -1131,13 +1261,19 @@ class FinalizeMediaUploadResponseDataProcessingInfo(_m.Model):
 
     __slots__ = ()
 
-    check_after_secs: _m.Field[int | None] = _m.Field("check_after_secs", _m.INTEGER)
+    check_after_secs: _m.Field[int | None] = _m.Field(
+        "check_after_secs", _m.INTEGER, doc="Seconds to wait before polling status again."
+    )
     """Seconds to wait before polling status again."""
 
-    progress_percent: _m.Field[int | None] = _m.Field("progress_percent", _m.INTEGER)
+    progress_percent: _m.Field[int | None] = _m.Field(
+        "progress_percent", _m.INTEGER, doc="Processing completion percentage."
+    )
     """Processing completion percentage."""
 
-    state: _m.Field[str | None] = _m.Field("state", _m.STRING)
+    state: _m.Field[str | None] = _m.Field(
+        "state", _m.STRING, doc="Processing state (pending, in_progress, failed, succeeded)."
+    )
     """Processing state (pending, in_progress, failed, succeeded)."""
 
 
@@ -1146,7 +1282,9 @@ class FinalizeMediaUploadResponseDataVideo(_m.Model):
 
     __slots__ = ()
 
-    video_type: _m.Field[str | None] = _m.Field("video_type", _m.STRING)
+    video_type: _m.Field[str | None] = _m.Field(
+        "video_type", _m.STRING, doc="MIME type of the processed video."
+    )
     """MIME type of the processed video."""
 
 

@@ -31,5 +31,7 @@ class UnmuteUserResponseData(_m.Model):
 
     __slots__ = ()
 
-    muting: _m.Field[bool] = _m.Field("muting", _m.BOOLEAN, required=True)
+    muting: _m.Field[bool] = _m.Field(
+        "muting", _m.BOOLEAN, required=True, doc="Whether the user is muted."
+    )
     """Whether the user is muted."""

@@ -42,5 +42,7 @@ class NewsClusterPostsResult(_m.Model):
 
     __slots__ = ()
 
-    post_id: _m.Field[str] = _m.Field("post_id", _m.STRING, required=True)
+    post_id: _m.Field[str] = _m.Field(
+        "post_id", _m.STRING, required=True, doc="Unique identifier of the Post."
+    )
     """Unique identifier of the Post."""

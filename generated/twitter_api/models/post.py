@@ -41,127 +41,207 @@ class Post(_m.Model):
 
     article: _m.Field[dict[str, Any] | None] = _m.Field("article", _m.MapOf(_m.ANY))
 
-    article_title: _m.Field[dict[str, Any] | None] = _m.Field("article_title", _m.MapOf(_m.ANY))
+    article_title: _m.Field[dict[str, Any] | None] = _m.Field(
+        "article_title",
+        _m.MapOf(_m.ANY),
+        doc="Metadata about the long-form Article attached to this Post, if any.",
+    )
     """Metadata about the long-form Article attached to this Post, if any."""
 
     attachments: _m.Field[PostAttachments | None] = _m.Field(
-        "attachments", _m.ref("post", "PostAttachments")
+        "attachments",
+        _m.ref("post", "PostAttachments"),
+        doc="Specifies the type of attachments (if any) present in this Post.",
     )
     """Specifies the type of attachments (if any) present in this Post."""
 
-    author_id: _m.Field[str | None] = _m.Field("author_id", _m.STRING)
+    author_id: _m.Field[str | None] = _m.Field(
+        "author_id", _m.STRING, doc="Unique identifier of the author of this Post."
+    )
     """Unique identifier of the author of this Post."""
 
     card_uri: _m.Field[str | None] = _m.Field("card_uri", _m.STRING)
 
-    community_id: _m.Field[str | None] = _m.Field("community_id", _m.STRING)
+    community_id: _m.Field[str | None] = _m.Field(
+        "community_id",
+        _m.STRING,
+        doc="The unique identifier of the Community this Post belongs to, if any.",
+    )
     """The unique identifier of the Community this Post belongs to, if any."""
 
     context_annotations: _m.Field[list[PostContextAnnotation] | None] = _m.Field(
-        "context_annotations", _m.ListOf(_m.ref("post", "PostContextAnnotation"))
+        "context_annotations",
+        _m.ListOf(_m.ref("post", "PostContextAnnotation")),
+        doc="Annotations inferred about the Post (domain and entity context).",
     )
     """Annotations inferred about the Post (domain and entity context)."""
 
-    conversation_id: _m.Field[str | None] = _m.Field("conversation_id", _m.STRING)
+    conversation_id: _m.Field[str | None] = _m.Field(
+        "conversation_id",
+        _m.STRING,
+        doc="The ID of the conversation this Post belongs to (matches the root Post's ID).",
+    )
     """The ID of the conversation this Post belongs to (matches the root Post's ID)."""
 
-    created_at: _m.Field[datetime | None] = _m.Field("created_at", _m.DATETIME)
+    created_at: _m.Field[datetime | None] = _m.Field(
+        "created_at", _m.DATETIME, doc="Creation time of the Post."
+    )
     """Creation time of the Post."""
 
     display_text_range: _m.Field[list[int] | None] = _m.Field(
-        "display_text_range", _m.ListOf(_m.INTEGER)
+        "display_text_range",
+        _m.ListOf(_m.INTEGER),
+        doc="The inclusive start and exclusive end indices of the displayable content of the Post.",
     )
     """The inclusive start and exclusive end indices of the displayable content of the Post."""
 
     edit_controls: _m.Field[PostEditControls | None] = _m.Field(
-        "edit_controls", _m.ref("post", "PostEditControls")
+        "edit_controls",
+        _m.ref("post", "PostEditControls"),
+        doc="Indicates how much longer (if at all) this Post can be edited.",
     )
     """Indicates how much longer (if at all) this Post can be edited."""
 
     edit_history_post_ids: _m.Field[list[str] | None] = _m.Field(
-        "edit_history_post_ids", _m.ListOf(_m.STRING)
+        "edit_history_post_ids",
+        _m.ListOf(_m.STRING),
+        doc="A list of Post IDs in this Post's edit history chain.",
     )
     """A list of Post IDs in this Post's edit history chain."""
 
-    entities: _m.Field[PostEntities | None] = _m.Field("entities", _m.ref("post", "PostEntities"))
+    entities: _m.Field[PostEntities | None] = _m.Field(
+        "entities",
+        _m.ref("post", "PostEntities"),
+        doc="A list of metadata entities (hashtags, mentions, URLs) found in the Post text.",
+    )
     """A list of metadata entities (hashtags, mentions, URLs) found in the Post text."""
 
-    geo: _m.Field[PostGeo | None] = _m.Field("geo", _m.ref("post", "PostGeo"))
+    geo: _m.Field[PostGeo | None] = _m.Field(
+        "geo",
+        _m.ref("post", "PostGeo"),
+        doc="The location tagged on the Post, if the user provided one.",
+    )
     """The location tagged on the Post, if the user provided one."""
 
-    id: _m.Field[str | None] = _m.Field("id", _m.STRING)
+    id: _m.Field[str | None] = _m.Field("id", _m.STRING, doc="Unique identifier of this Post.")
     """Unique identifier of this Post."""
 
-    in_reply_to_user_id: _m.Field[str | None] = _m.Field("in_reply_to_user_id", _m.STRING)
+    in_reply_to_user_id: _m.Field[str | None] = _m.Field(
+        "in_reply_to_user_id",
+        _m.STRING,
+        doc="Unique identifier of the User this Post is replying to.",
+    )
     """Unique identifier of the User this Post is replying to."""
 
-    lang: _m.Field[str | None] = _m.Field("lang", _m.STRING)
+    lang: _m.Field[str | None] = _m.Field(
+        "lang",
+        _m.STRING,
+        doc="Language of the Post, if detected by X. Returned as a BCP47 language tag.",
+    )
     """Language of the Post, if detected by X. Returned as a BCP47 language tag."""
 
     matched_media_notes: _m.Field[list[PostMatchedMediaNote] | None] = _m.Field(
-        "matched_media_notes", _m.ListOf(_m.ref("post", "PostMatchedMediaNote"))
+        "matched_media_notes",
+        _m.ListOf(_m.ref("post", "PostMatchedMediaNote")),
+        doc="Community-Notes media matches for this Post.",
     )
     """Community-Notes media matches for this Post."""
 
     media_metadata: _m.Field[list[PostMediaMetadataItem] | None] = _m.Field(
-        "media_metadata", _m.ListOf(_m.ref("post", "PostMediaMetadataItem"))
+        "media_metadata",
+        _m.ListOf(_m.ref("post", "PostMediaMetadataItem")),
+        doc="Metadata for media attached to this Post.",
     )
     """Metadata for media attached to this Post."""
 
     non_public_metrics: _m.Field[dict[str, Any] | None] = _m.Field(
-        "non_public_metrics", _m.MapOf(_m.ANY)
+        "non_public_metrics",
+        _m.MapOf(_m.ANY),
+        doc="Nonpublic engagement metrics for the Post at the time of the request.",
     )
     """Nonpublic engagement metrics for the Post at the time of the request."""
 
-    note_post: _m.Field[PostNotePost | None] = _m.Field("note_post", _m.ref("post", "PostNotePost"))
+    note_post: _m.Field[PostNotePost | None] = _m.Field(
+        "note_post",
+        _m.ref("post", "PostNotePost"),
+        doc="The full content of the Post, including text beyond 280 characters.",
+    )
     """The full content of the Post, including text beyond 280 characters."""
 
     note_request_suggestions: _m.Field[list[PostNoteRequestSuggestion] | None] = _m.Field(
-        "note_request_suggestions", _m.ListOf(_m.ref("post", "PostNoteRequestSuggestion"))
+        "note_request_suggestions",
+        _m.ListOf(_m.ref("post", "PostNoteRequestSuggestion")),
+        doc="Community-Notes request suggestions for this Post.",
     )
     """Community-Notes request suggestions for this Post."""
 
-    organic_metrics: _m.Field[dict[str, Any] | None] = _m.Field("organic_metrics", _m.MapOf(_m.ANY))
+    organic_metrics: _m.Field[dict[str, Any] | None] = _m.Field(
+        "organic_metrics",
+        _m.MapOf(_m.ANY),
+        doc="Organic nonpublic engagement metrics for the Post at the time of the request.",
+    )
     """Organic nonpublic engagement metrics for the Post at the time of the request."""
 
-    paid_partnership: _m.Field[bool | None] = _m.Field("paid_partnership", _m.BOOLEAN)
+    paid_partnership: _m.Field[bool | None] = _m.Field(
+        "paid_partnership",
+        _m.BOOLEAN,
+        doc="Indicates if this Post is a paid partnership, i.e. it has been disclosed by the author as containing paid promotion.",
+    )
     """Indicates if this Post is a paid partnership, i.e. it has been disclosed by the author as
     containing paid promotion.
     """
 
-    possibly_sensitive: _m.Field[bool | None] = _m.Field("possibly_sensitive", _m.BOOLEAN)
+    possibly_sensitive: _m.Field[bool | None] = _m.Field(
+        "possibly_sensitive",
+        _m.BOOLEAN,
+        doc="Indicates if this Post contains URLs marked as sensitive, for example content suitable for mature audiences.",
+    )
     """Indicates if this Post contains URLs marked as sensitive, for example content suitable for
     mature audiences.
     """
 
     promoted_metrics: _m.Field[dict[str, Any] | None] = _m.Field(
-        "promoted_metrics", _m.MapOf(_m.ANY)
+        "promoted_metrics",
+        _m.MapOf(_m.ANY),
+        doc="Promoted nonpublic engagement metrics for the Post at the time of the request.",
     )
     """Promoted nonpublic engagement metrics for the Post at the time of the request."""
 
     public_metrics: _m.Field[PostPublicMetrics | None] = _m.Field(
-        "public_metrics", _m.ref("post", "PostPublicMetrics")
+        "public_metrics",
+        _m.ref("post", "PostPublicMetrics"),
+        doc="Engagement metrics for the Post at the time of the request.",
     )
     """Engagement metrics for the Post at the time of the request."""
 
     referenced_posts: _m.Field[list[PostReferencedPost] | None] = _m.Field(
-        "referenced_posts", _m.ListOf(_m.ref("post", "PostReferencedPost"))
+        "referenced_posts",
+        _m.ListOf(_m.ref("post", "PostReferencedPost")),
+        doc="A list of Posts this Post refers to. If the Post is a Retweet, Quote or Reply, it includes the referenced Post's type and ID.",
     )
     """A list of Posts this Post refers to. If the Post is a Retweet, Quote or Reply, it includes
     the referenced Post's type and ID.
     """
 
-    reply_settings: _m.Field[str | None] = _m.Field("reply_settings", _m.STRING)
+    reply_settings: _m.Field[str | None] = _m.Field(
+        "reply_settings", _m.STRING, doc="Shows who can reply to this Post."
+    )
     """Shows who can reply to this Post."""
 
-    scopes: _m.Field[PostScopes | None] = _m.Field("scopes", _m.ref("post", "PostScopes"))
+    scopes: _m.Field[PostScopes | None] = _m.Field(
+        "scopes", _m.ref("post", "PostScopes"), doc="The scopes for this Post."
+    )
     """The scopes for this Post."""
 
-    source: _m.Field[str | None] = _m.Field("source", _m.STRING)
+    source: _m.Field[str | None] = _m.Field(
+        "source", _m.STRING, doc="The name of the app the user posted from. This is deprecated."
+    )
     """The name of the app the user posted from. This is deprecated."""
 
     suggested_source_links: _m.Field[list[str] | None] = _m.Field(
-        "suggested_source_links", _m.ListOf(_m.STRING)
+        "suggested_source_links",
+        _m.ListOf(_m.STRING),
+        doc="URLs suggested as sources for this Post.",
     )
     """URLs suggested as sources for this Post."""
 
@@ -169,16 +249,19 @@ class Post(_m.Model):
         _m.Field(
             "suggested_source_links_with_counts",
             _m.ListOf(_m.ref("post", "PostSuggestedSourceLinksWithCount")),
+            doc="Suggested source URLs for this Post, each with the number of times it was suggested.",
         )
     )
     """Suggested source URLs for this Post, each with the number of times it was suggested."""
 
-    text: _m.Field[str | None] = _m.Field("text", _m.STRING)
+    text: _m.Field[str | None] = _m.Field("text", _m.STRING, doc="The content of the Post.")
     """The content of the Post."""
 
     username: _m.Field[str | None] = _m.Field("username", _m.STRING)
 
-    withheld: _m.Field[PostWithheld | None] = _m.Field("withheld", _m.ref("post", "PostWithheld"))
+    withheld: _m.Field[PostWithheld | None] = _m.Field(
+        "withheld", _m.ref("post", "PostWithheld"), doc="Withholding details for withheld content."
+    )
     """Withholding details for withheld content."""
 
 
@@ -187,15 +270,21 @@ class PostAttachments(_m.Model):
 
     __slots__ = ()
 
-    media_keys: _m.Field[list[str] | None] = _m.Field("media_keys", _m.ListOf(_m.STRING))
+    media_keys: _m.Field[list[str] | None] = _m.Field(
+        "media_keys", _m.ListOf(_m.STRING), doc="Media keys of media attached to this Post."
+    )
     """Media keys of media attached to this Post."""
 
     media_source_tweet_id: _m.Field[list[str] | None] = _m.Field(
-        "media_source_tweet_id", _m.ListOf(_m.STRING)
+        "media_source_tweet_id",
+        _m.ListOf(_m.STRING),
+        doc="IDs of the source Posts the attached media originated from.",
     )
     """IDs of the source Posts the attached media originated from."""
 
-    poll_ids: _m.Field[list[str] | None] = _m.Field("poll_ids", _m.ListOf(_m.STRING))
+    poll_ids: _m.Field[list[str] | None] = _m.Field(
+        "poll_ids", _m.ListOf(_m.STRING), doc="IDs of polls attached to this Post."
+    )
     """IDs of polls attached to this Post."""
 
 
@@ -205,12 +294,18 @@ class PostContextAnnotation(_m.Model):
     __slots__ = ()
 
     domain: _m.Field[PostContextAnnotationDomain] = _m.Field(
-        "domain", _m.alias("post", "POST_CONTEXT_ANNOTATION_DOMAIN"), required=True
+        "domain",
+        _m.alias("post", "POST_CONTEXT_ANNOTATION_DOMAIN"),
+        required=True,
+        doc="The domain (broad category) this annotation belongs to.",
     )
     """The domain (broad category) this annotation belongs to."""
 
     entity: _m.Field[PostContextAnnotationEntity] = _m.Field(
-        "entity", _m.alias("post", "POST_CONTEXT_ANNOTATION_ENTITY"), required=True
+        "entity",
+        _m.alias("post", "POST_CONTEXT_ANNOTATION_ENTITY"),
+        required=True,
+        doc="The specific entity recognized within the domain.",
     )
     """The specific entity recognized within the domain."""
 
@@ -244,13 +339,19 @@ class PostEditControls(_m.Model):
 
     __slots__ = ()
 
-    editable_until: _m.Field[str | None] = _m.Field("editable_until", _m.STRING)
+    editable_until: _m.Field[str | None] = _m.Field(
+        "editable_until", _m.STRING, doc="The time until which this Post can be edited."
+    )
     """The time until which this Post can be edited."""
 
-    edits_remaining: _m.Field[int | None] = _m.Field("edits_remaining", _m.INTEGER)
+    edits_remaining: _m.Field[int | None] = _m.Field(
+        "edits_remaining", _m.INTEGER, doc="Number of edits still allowed for this Post."
+    )
     """Number of edits still allowed for this Post."""
 
-    is_edit_eligible: _m.Field[bool | None] = _m.Field("is_edit_eligible", _m.BOOLEAN)
+    is_edit_eligible: _m.Field[bool | None] = _m.Field(
+        "is_edit_eligible", _m.BOOLEAN, doc="Indicates whether this Post is eligible to be edited."
+    )
     """Indicates whether this Post is eligible to be edited."""
 
 
@@ -281,10 +382,14 @@ class PostEntitiesCashtag(_m.Model):
 
     __slots__ = ()
 
-    end: _m.Field[int] = _m.Field("end", _m.INTEGER, required=True)
+    end: _m.Field[int] = _m.Field(
+        "end", _m.INTEGER, required=True, doc="End index in the text (exclusive)."
+    )
     """End index in the text (exclusive)."""
 
-    start: _m.Field[int] = _m.Field("start", _m.INTEGER, required=True)
+    start: _m.Field[int] = _m.Field(
+        "start", _m.INTEGER, required=True, doc="Start index in the text (inclusive)."
+    )
     """Start index in the text (inclusive)."""
 
     tag: _m.Field[str] = _m.Field("tag", _m.STRING, required=True)
@@ -295,10 +400,14 @@ class PostEntitiesHashtag(_m.Model):
 
     __slots__ = ()
 
-    end: _m.Field[int] = _m.Field("end", _m.INTEGER, required=True)
+    end: _m.Field[int] = _m.Field(
+        "end", _m.INTEGER, required=True, doc="End index in the text (exclusive)."
+    )
     """End index in the text (exclusive)."""
 
-    start: _m.Field[int] = _m.Field("start", _m.INTEGER, required=True)
+    start: _m.Field[int] = _m.Field(
+        "start", _m.INTEGER, required=True, doc="Start index in the text (inclusive)."
+    )
     """Start index in the text (inclusive)."""
 
     tag: _m.Field[str] = _m.Field("tag", _m.STRING, required=True)
@@ -323,15 +432,21 @@ class PostEntitiesUrl(_m.Model):
 
     __slots__ = ()
 
-    description: _m.Field[str | None] = _m.Field("description", _m.STRING)
+    description: _m.Field[str | None] = _m.Field(
+        "description", _m.STRING, doc="Description of the linked page, when available."
+    )
     """Description of the linked page, when available."""
 
-    display_url: _m.Field[str | None] = _m.Field("display_url", _m.STRING)
+    display_url: _m.Field[str | None] = _m.Field(
+        "display_url", _m.STRING, doc="The URL as displayed in the Post text."
+    )
     """The URL as displayed in the Post text."""
 
     end: _m.Field[int] = _m.Field("end", _m.INTEGER, required=True)
 
-    expanded_url: _m.Field[str | None] = _m.Field("expanded_url", _m.STRING)
+    expanded_url: _m.Field[str | None] = _m.Field(
+        "expanded_url", _m.STRING, doc="The fully resolved URL."
+    )
     """The fully resolved URL."""
 
     images: _m.Field[list[PostEntitiesUrlImage] | None] = _m.Field(
@@ -342,16 +457,22 @@ class PostEntitiesUrl(_m.Model):
 
     start: _m.Field[int] = _m.Field("start", _m.INTEGER, required=True)
 
-    status: _m.Field[int | None] = _m.Field("status", _m.INTEGER)
+    status: _m.Field[int | None] = _m.Field(
+        "status", _m.INTEGER, doc="HTTP status from resolving the URL."
+    )
     """HTTP status from resolving the URL."""
 
-    title: _m.Field[str | None] = _m.Field("title", _m.STRING)
+    title: _m.Field[str | None] = _m.Field(
+        "title", _m.STRING, doc="Title of the linked page, when available."
+    )
     """Title of the linked page, when available."""
 
-    unwound_url: _m.Field[str | None] = _m.Field("unwound_url", _m.STRING)
+    unwound_url: _m.Field[str | None] = _m.Field(
+        "unwound_url", _m.STRING, doc="The final destination after following redirects."
+    )
     """The final destination after following redirects."""
 
-    url: _m.Field[str | None] = _m.Field("url", _m.STRING)
+    url: _m.Field[str | None] = _m.Field("url", _m.STRING, doc="The t.co shortened URL.")
     """The t.co shortened URL."""
 
 
@@ -373,11 +494,13 @@ class PostGeo(_m.Model):
     __slots__ = ()
 
     coordinates: _m.Field[PostGeoCoordinates | None] = _m.Field(
-        "coordinates", _m.ref("post", "PostGeoCoordinates")
+        "coordinates", _m.ref("post", "PostGeoCoordinates"), doc="A GeoJSON Point geometry."
     )
     """A GeoJSON Point geometry."""
 
-    place_id: _m.Field[str | None] = _m.Field("place_id", _m.STRING)
+    place_id: _m.Field[str | None] = _m.Field(
+        "place_id", _m.STRING, doc="The unique identifier of the tagged place."
+    )
     """The unique identifier of the tagged place."""
 
 
@@ -387,11 +510,13 @@ class PostGeoCoordinates(_m.Model):
     __slots__ = ()
 
     coordinates: _m.Field[list[float]] = _m.Field(
-        "coordinates", _m.ListOf(_m.NUMBER), required=True
+        "coordinates", _m.ListOf(_m.NUMBER), required=True, doc="[longitude, latitude]."
     )
     """[longitude, latitude]."""
 
-    type: _m.Field[Literal["Point"] | str] = _m.Field("type", _m.STRING, required=True)
+    type: _m.Field[Literal["Point"] | str] = _m.Field(
+        "type", _m.STRING, required=True, doc="The GeoJSON geometry type."
+    )
     """The GeoJSON geometry type."""
 
 
@@ -400,10 +525,14 @@ class PostMatchedMediaNote(_m.Model):
 
     __slots__ = ()
 
-    match_status: _m.Field[str | None] = _m.Field("match_status", _m.STRING)
+    match_status: _m.Field[str | None] = _m.Field(
+        "match_status", _m.STRING, doc="The status of the media note match."
+    )
     """The status of the media note match."""
 
-    note_id: _m.Field[str | None] = _m.Field("note_id", _m.STRING)
+    note_id: _m.Field[str | None] = _m.Field(
+        "note_id", _m.STRING, doc="The matched note's unique identifier."
+    )
     """The matched note's unique identifier."""
 
 
@@ -412,16 +541,22 @@ class PostMediaMetadataItem(_m.Model):
 
     __slots__ = ()
 
-    alt_text: _m.Field[str | None] = _m.Field("alt_text", _m.STRING)
+    alt_text: _m.Field[str | None] = _m.Field(
+        "alt_text", _m.STRING, doc="Alternative text describing the media for accessibility."
+    )
     """Alternative text describing the media for accessibility."""
 
-    description: _m.Field[str | None] = _m.Field("description", _m.STRING)
+    description: _m.Field[str | None] = _m.Field(
+        "description", _m.STRING, doc="Description of the media."
+    )
     """Description of the media."""
 
-    media_key: _m.Field[str | None] = _m.Field("media_key", _m.STRING)
+    media_key: _m.Field[str | None] = _m.Field(
+        "media_key", _m.STRING, doc="The unique identifier of the media."
+    )
     """The unique identifier of the media."""
 
-    title: _m.Field[str | None] = _m.Field("title", _m.STRING)
+    title: _m.Field[str | None] = _m.Field("title", _m.STRING, doc="Title of the media.")
     """Title of the media."""
 
 
@@ -431,11 +566,15 @@ class PostNotePost(_m.Model):
     __slots__ = ()
 
     entities: _m.Field[PostNotePostEntities | None] = _m.Field(
-        "entities", _m.ref("post", "PostNotePostEntities")
+        "entities",
+        _m.ref("post", "PostNotePostEntities"),
+        doc="Metadata entities (hashtags, cashtags, mentions, URLs) found in the note Post text.",
     )
     """Metadata entities (hashtags, cashtags, mentions, URLs) found in the note Post text."""
 
-    text: _m.Field[str] = _m.Field("text", _m.STRING, required=True)
+    text: _m.Field[str] = _m.Field(
+        "text", _m.STRING, required=True, doc="The full note text of the Post."
+    )
     """The full note text of the Post."""
 
 
@@ -466,10 +605,14 @@ class PostNotePostEntitiesCashtag(_m.Model):
 
     __slots__ = ()
 
-    end: _m.Field[int] = _m.Field("end", _m.INTEGER, required=True)
+    end: _m.Field[int] = _m.Field(
+        "end", _m.INTEGER, required=True, doc="End index in the text (exclusive)."
+    )
     """End index in the text (exclusive)."""
 
-    start: _m.Field[int] = _m.Field("start", _m.INTEGER, required=True)
+    start: _m.Field[int] = _m.Field(
+        "start", _m.INTEGER, required=True, doc="Start index in the text (inclusive)."
+    )
     """Start index in the text (inclusive)."""
 
     tag: _m.Field[str] = _m.Field("tag", _m.STRING, required=True)
@@ -480,10 +623,14 @@ class PostNotePostEntitiesHashtag(_m.Model):
 
     __slots__ = ()
 
-    end: _m.Field[int] = _m.Field("end", _m.INTEGER, required=True)
+    end: _m.Field[int] = _m.Field(
+        "end", _m.INTEGER, required=True, doc="End index in the text (exclusive)."
+    )
     """End index in the text (exclusive)."""
 
-    start: _m.Field[int] = _m.Field("start", _m.INTEGER, required=True)
+    start: _m.Field[int] = _m.Field(
+        "start", _m.INTEGER, required=True, doc="Start index in the text (inclusive)."
+    )
     """Start index in the text (inclusive)."""
 
     tag: _m.Field[str] = _m.Field("tag", _m.STRING, required=True)
@@ -524,13 +671,19 @@ class PostNoteRequestSuggestion(_m.Model):
 
     __slots__ = ()
 
-    source_link: _m.Field[str | None] = _m.Field("source_link", _m.STRING)
+    source_link: _m.Field[str | None] = _m.Field(
+        "source_link", _m.STRING, doc="A suggested source link supporting the note request."
+    )
     """A suggested source link supporting the note request."""
 
-    suggestion: _m.Field[str | None] = _m.Field("suggestion", _m.STRING)
+    suggestion: _m.Field[str | None] = _m.Field(
+        "suggestion", _m.STRING, doc="The text of the note request suggestion."
+    )
     """The text of the note request suggestion."""
 
-    suggestion_id: _m.Field[str | None] = _m.Field("suggestion_id", _m.STRING)
+    suggestion_id: _m.Field[str | None] = _m.Field(
+        "suggestion_id", _m.STRING, doc="The unique identifier of the note request suggestion."
+    )
     """The unique identifier of the note request suggestion."""
 
 
@@ -539,22 +692,43 @@ class PostPublicMetrics(_m.Model):
 
     __slots__ = ()
 
-    bookmark_count: _m.Field[int] = _m.Field("bookmark_count", _m.INTEGER, required=True)
+    bookmark_count: _m.Field[int] = _m.Field(
+        "bookmark_count",
+        _m.INTEGER,
+        required=True,
+        doc="Number of times this Post has been bookmarked.",
+    )
     """Number of times this Post has been bookmarked."""
 
-    impression_count: _m.Field[int] = _m.Field("impression_count", _m.INTEGER, required=True)
+    impression_count: _m.Field[int] = _m.Field(
+        "impression_count",
+        _m.INTEGER,
+        required=True,
+        doc="Number of times this Post has been viewed.",
+    )
     """Number of times this Post has been viewed."""
 
-    like_count: _m.Field[int] = _m.Field("like_count", _m.INTEGER, required=True)
+    like_count: _m.Field[int] = _m.Field(
+        "like_count", _m.INTEGER, required=True, doc="Number of likes on this Post."
+    )
     """Number of likes on this Post."""
 
-    quote_count: _m.Field[int] = _m.Field("quote_count", _m.INTEGER, required=True)
+    quote_count: _m.Field[int] = _m.Field(
+        "quote_count", _m.INTEGER, required=True, doc="Number of quote Posts of this Post."
+    )
     """Number of quote Posts of this Post."""
 
-    reply_count: _m.Field[int] = _m.Field("reply_count", _m.INTEGER, required=True)
+    reply_count: _m.Field[int] = _m.Field(
+        "reply_count", _m.INTEGER, required=True, doc="Number of replies to this Post."
+    )
     """Number of replies to this Post."""
 
-    repost_count: _m.Field[int] = _m.Field("repost_count", _m.INTEGER, required=True)
+    repost_count: _m.Field[int] = _m.Field(
+        "repost_count",
+        _m.INTEGER,
+        required=True,
+        doc="Number of times this Post has been reposted.",
+    )
     """Number of times this Post has been reposted."""
 
 
@@ -563,11 +737,16 @@ class PostReferencedPost(_m.Model):
 
     __slots__ = ()
 
-    id: _m.Field[str] = _m.Field("id", _m.STRING, required=True)
+    id: _m.Field[str] = _m.Field(
+        "id", _m.STRING, required=True, doc="Unique identifier of the referenced Post."
+    )
     """Unique identifier of the referenced Post."""
 
     type: _m.Field[Literal["quoted", "replied_to", "retweeted"] | str] = _m.Field(
-        "type", _m.one_of((_m.STRING, [])), required=True
+        "type",
+        _m.one_of((_m.STRING, [])),
+        required=True,
+        doc="How this Post references the other Post.",
     )
     """How this Post references the other Post."""
 
@@ -577,7 +756,12 @@ class PostScopes(_m.Model):
 
     __slots__ = ()
 
-    followers: _m.Field[bool] = _m.Field("followers", _m.BOOLEAN, required=True)
+    followers: _m.Field[bool] = _m.Field(
+        "followers",
+        _m.BOOLEAN,
+        required=True,
+        doc="Indicates whether visibility of this Post is limited to the author's followers.",
+    )
     """Indicates whether visibility of this Post is limited to the author's followers."""
 
 
@@ -586,10 +770,12 @@ class PostSuggestedSourceLinksWithCount(_m.Model):
 
     __slots__ = ()
 
-    count: _m.Field[int | None] = _m.Field("count", _m.INTEGER)
+    count: _m.Field[int | None] = _m.Field(
+        "count", _m.INTEGER, doc="Number of times this source link was suggested."
+    )
     """Number of times this source link was suggested."""
 
-    url: _m.Field[str | None] = _m.Field("url", _m.STRING)
+    url: _m.Field[str | None] = _m.Field("url", _m.STRING, doc="The suggested source URL.")
     """The suggested source URL."""
 
 
@@ -598,13 +784,23 @@ class PostWithheld(_m.Model):
 
     __slots__ = ()
 
-    copyright: _m.Field[bool] = _m.Field("copyright", _m.BOOLEAN, required=True)
+    copyright: _m.Field[bool] = _m.Field(
+        "copyright",
+        _m.BOOLEAN,
+        required=True,
+        doc="Indicates whether this content is withheld due to a copyright claim.",
+    )
     """Indicates whether this content is withheld due to a copyright claim."""
 
     country_codes: _m.Field[list[str]] = _m.Field(
-        "country_codes", _m.ListOf(_m.STRING), required=True
+        "country_codes",
+        _m.ListOf(_m.STRING),
+        required=True,
+        doc="Uppercase ISO 3166-1 alpha-2 country codes where this content is withheld.",
     )
     """Uppercase ISO 3166-1 alpha-2 country codes where this content is withheld."""
 
-    scope: _m.Field[Literal["post", "user"] | str | None] = _m.Field("scope", _m.STRING)
+    scope: _m.Field[Literal["post", "user"] | str | None] = _m.Field(
+        "scope", _m.STRING, doc="Whether the withholding applies to a Post or a User."
+    )
     """Whether the withholding applies to a Post or a User."""

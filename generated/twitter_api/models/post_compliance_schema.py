@@ -14,10 +14,14 @@ class PostComplianceSchema(_m.Model):
 
     __slots__ = ()
 
-    event_at: _m.Field[datetime] = _m.Field("event_at", _m.DATETIME, required=True)
+    event_at: _m.Field[datetime] = _m.Field(
+        "event_at", _m.DATETIME, required=True, doc="Event time."
+    )
     """Event time."""
 
-    quote_tweet_id: _m.Field[str | None] = _m.Field("quote_tweet_id", _m.STRING)
+    quote_tweet_id: _m.Field[str | None] = _m.Field(
+        "quote_tweet_id", _m.STRING, doc="Unique identifier of a Post"
+    )
     """Unique identifier of a Post"""
 
     tweet: _m.Field[PostComplianceSchemaTweet] = _m.Field(
@@ -30,8 +34,10 @@ class PostComplianceSchemaTweet(_m.Model):
 
     __slots__ = ()
 
-    author_id: _m.Field[str] = _m.Field("author_id", _m.STRING, required=True)
+    author_id: _m.Field[str] = _m.Field(
+        "author_id", _m.STRING, required=True, doc="Unique identifier of a User"
+    )
     """Unique identifier of a User"""
 
-    id: _m.Field[str] = _m.Field("id", _m.STRING, required=True)
+    id: _m.Field[str] = _m.Field("id", _m.STRING, required=True, doc="Unique identifier of a Post")
     """Unique identifier of a Post"""

@@ -79,7 +79,9 @@ class GetPostsByIdsResponseMeta(_m.Model):
 
     __slots__ = ()
 
-    result_count: _m.Field[int | None] = _m.Field("result_count", _m.INTEGER)
+    result_count: _m.Field[int | None] = _m.Field(
+        "result_count", _m.INTEGER, doc="Number of items in the data array."
+    )
     """Number of items in the data array."""
 
 
@@ -88,64 +90,88 @@ class CreatePostsRequest(_m.Model):
 
     __slots__ = ()
 
-    card_uri: _m.Field[str | None] = _m.Field("card_uri", _m.STRING)
+    card_uri: _m.Field[str | None] = _m.Field("card_uri", _m.STRING, doc="Card URI parameter.")
     """Card URI parameter."""
 
-    community_id: _m.Field[str | None] = _m.Field("community_id", _m.STRING)
+    community_id: _m.Field[str | None] = _m.Field(
+        "community_id", _m.STRING, doc="Community to post the tweet to."
+    )
     """Community to post the tweet to."""
 
-    direct_message_deep_link: _m.Field[str | None] = _m.Field("direct_message_deep_link", _m.STRING)
+    direct_message_deep_link: _m.Field[str | None] = _m.Field(
+        "direct_message_deep_link", _m.STRING, doc="Direct message deep link."
+    )
     """Direct message deep link."""
 
     edit_options: _m.Field[CreatePostsEditOptions | None] = _m.Field(
-        "edit_options", _m.ref("posts_api", "CreatePostsEditOptions")
+        "edit_options",
+        _m.ref("posts_api", "CreatePostsEditOptions"),
+        doc="Edit an existing tweet rather than creating a new one.",
     )
     """Edit an existing tweet rather than creating a new one."""
 
     for_super_followers_only: _m.Field[bool | None] = _m.Field(
-        "for_super_followers_only", _m.BOOLEAN
+        "for_super_followers_only", _m.BOOLEAN, doc="Restrict tweet to super followers."
     )
     """Restrict tweet to super followers."""
 
-    geo: _m.Field[CreatePostsGeo | None] = _m.Field("geo", _m.ref("posts_api", "CreatePostsGeo"))
+    geo: _m.Field[CreatePostsGeo | None] = _m.Field(
+        "geo", _m.ref("posts_api", "CreatePostsGeo"), doc="Geo location for the tweet."
+    )
     """Geo location for the tweet."""
 
-    made_with_ai: _m.Field[bool | None] = _m.Field("made_with_ai", _m.BOOLEAN)
+    made_with_ai: _m.Field[bool | None] = _m.Field(
+        "made_with_ai", _m.BOOLEAN, doc="Disclose that the tweet contains AI-generated media."
+    )
     """Disclose that the tweet contains AI-generated media."""
 
     media: _m.Field[CreatePostsMedia | None] = _m.Field(
-        "media", _m.ref("posts_api", "CreatePostsMedia")
+        "media", _m.ref("posts_api", "CreatePostsMedia"), doc="Media attachments."
     )
     """Media attachments."""
 
-    nullcast: _m.Field[bool | None] = _m.Field("nullcast", _m.BOOLEAN)
+    nullcast: _m.Field[bool | None] = _m.Field(
+        "nullcast", _m.BOOLEAN, doc="If true, the tweet is not shown in the public timeline."
+    )
     """If true, the tweet is not shown in the public timeline."""
 
-    paid_partnership: _m.Field[bool | None] = _m.Field("paid_partnership", _m.BOOLEAN)
+    paid_partnership: _m.Field[bool | None] = _m.Field(
+        "paid_partnership", _m.BOOLEAN, doc="Disclose that the tweet is a paid partnership."
+    )
     """Disclose that the tweet is a paid partnership."""
 
     poll: _m.Field[CreatePostsPoll | None] = _m.Field(
-        "poll", _m.ref("posts_api", "CreatePostsPoll")
+        "poll", _m.ref("posts_api", "CreatePostsPoll"), doc="Poll configuration."
     )
     """Poll configuration."""
 
-    quote_tweet_id: _m.Field[str | None] = _m.Field("quote_tweet_id", _m.STRING)
+    quote_tweet_id: _m.Field[str | None] = _m.Field(
+        "quote_tweet_id", _m.STRING, doc="Tweet ID to quote."
+    )
     """Tweet ID to quote."""
 
     reply: _m.Field[CreatePostsReply | None] = _m.Field(
-        "reply", _m.ref("posts_api", "CreatePostsReply")
+        "reply", _m.ref("posts_api", "CreatePostsReply"), doc="Tweet reply configuration."
     )
     """Tweet reply configuration."""
 
     reply_settings: _m.Field[
         Literal["following", "mentionedUsers", "subscribers", "verified"] | str | None
-    ] = _m.Field("reply_settings", _m.STRING)
+    ] = _m.Field("reply_settings", _m.STRING, doc="Who can reply to this tweet.")
     """Who can reply to this tweet."""
 
-    share_with_followers: _m.Field[bool | None] = _m.Field("share_with_followers", _m.BOOLEAN)
+    share_with_followers: _m.Field[bool | None] = _m.Field(
+        "share_with_followers",
+        _m.BOOLEAN,
+        doc="Share an exclusive (super-follower) tweet with all followers.",
+    )
     """Share an exclusive (super-follower) tweet with all followers."""
 
-    text: _m.Field[str | None] = _m.Field("text", _m.STRING)
+    text: _m.Field[str | None] = _m.Field(
+        "text",
+        _m.STRING,
+        doc="Text of the tweet. Required unless media is provided.  Defaulted to an empty string so it is always sent: the backend's `tweet_text` variable is non-null and rejects an absent value.",
+    )
     """Text of the tweet. Required unless media is provided. Defaulted to an empty string so it is
     always sent: the backend's `tweet_text` variable is non-null and rejects an absent value.
     """
@@ -198,7 +224,9 @@ class CreatePostsEditOptions(_m.Model):
 
     __slots__ = ()
 
-    previous_post_id: _m.Field[str] = _m.Field("previous_post_id", _m.STRING, required=True)
+    previous_post_id: _m.Field[str] = _m.Field(
+        "previous_post_id", _m.STRING, required=True, doc="The ID of the Post being edited."
+    )
     """The ID of the Post being edited."""
 
     def __init__(
@@ -219,7 +247,9 @@ class CreatePostsGeo(_m.Model):
 
     __slots__ = ()
 
-    place_id: _m.Field[str] = _m.Field("place_id", _m.STRING, required=True)
+    place_id: _m.Field[str] = _m.Field(
+        "place_id", _m.STRING, required=True, doc="Place ID for geo tagging."
+    )
     """Place ID for geo tagging."""
 
     def __init__(
@@ -241,26 +271,46 @@ class CreatePostsMedia(_m.Model):
     __slots__ = ()
 
     call_to_actions: _m.Field[CreatePostsMediaCallToActions | None] = _m.Field(
-        "call_to_actions", _m.ref("posts_api", "CreatePostsMediaCallToActions")
+        "call_to_actions",
+        _m.ref("posts_api", "CreatePostsMediaCallToActions"),
+        doc="Call-to-action button rendered on the media entity.",
     )
     """Call-to-action button rendered on the media entity."""
 
-    description: _m.Field[str | None] = _m.Field("description", _m.STRING)
+    description: _m.Field[str | None] = _m.Field(
+        "description",
+        _m.STRING,
+        doc="Description for the media, rendered on the Post card for video and Amplify content.",
+    )
     """Description for the media, rendered on the Post card for video and Amplify content."""
 
-    embeddable: _m.Field[bool | None] = _m.Field("embeddable", _m.BOOLEAN)
+    embeddable: _m.Field[bool | None] = _m.Field(
+        "embeddable",
+        _m.BOOLEAN,
+        doc="When true, the media's asset URLs do not expire and external syndicated playback is allowed.",
+    )
     """When true, the media's asset URLs do not expire and external syndicated playback is allowed."""
 
-    media_ids: _m.Field[list[str]] = _m.Field("media_ids", _m.ListOf(_m.STRING), required=True)
+    media_ids: _m.Field[list[str]] = _m.Field(
+        "media_ids", _m.ListOf(_m.STRING), required=True, doc="Media IDs to attach to the tweet."
+    )
     """Media IDs to attach to the tweet."""
 
-    preview_media_id: _m.Field[str | None] = _m.Field("preview_media_id", _m.STRING)
+    preview_media_id: _m.Field[str | None] = _m.Field(
+        "preview_media_id", _m.STRING, doc="Media id whose asset is used as the preview image."
+    )
     """Media id whose asset is used as the preview image."""
 
-    tagged_user_ids: _m.Field[list[str] | None] = _m.Field("tagged_user_ids", _m.ListOf(_m.STRING))
+    tagged_user_ids: _m.Field[list[str] | None] = _m.Field(
+        "tagged_user_ids", _m.ListOf(_m.STRING), doc="User IDs tagged in the media."
+    )
     """User IDs tagged in the media."""
 
-    title: _m.Field[str | None] = _m.Field("title", _m.STRING)
+    title: _m.Field[str | None] = _m.Field(
+        "title",
+        _m.STRING,
+        doc="Title for the media, rendered on the Post card for video and Amplify content.",
+    )
     """Title for the media, rendered on the Post card for video and Amplify content."""
 
     def __init__(
@@ -294,17 +344,23 @@ class CreatePostsMediaCallToActions(_m.Model):
     __slots__ = ()
 
     app_install: _m.Field[CreatePostsMediaCallToActionsAppInstall | None] = _m.Field(
-        "app_install", _m.ref("posts_api", "CreatePostsMediaCallToActionsAppInstall")
+        "app_install",
+        _m.ref("posts_api", "CreatePostsMediaCallToActionsAppInstall"),
+        doc="App Install CTA. At least one store id should be provided.",
     )
     """App Install CTA. At least one store id should be provided."""
 
     visit_site: _m.Field[CreatePostsMediaCallToActionsVisitSite | None] = _m.Field(
-        "visit_site", _m.ref("posts_api", "CreatePostsMediaCallToActionsVisitSite")
+        "visit_site",
+        _m.ref("posts_api", "CreatePostsMediaCallToActionsVisitSite"),
+        doc="Visit Site CTA.",
     )
     """Visit Site CTA."""
 
     watch_now: _m.Field[CreatePostsMediaCallToActionsWatchNow | None] = _m.Field(
-        "watch_now", _m.ref("posts_api", "CreatePostsMediaCallToActionsWatchNow")
+        "watch_now",
+        _m.ref("posts_api", "CreatePostsMediaCallToActionsWatchNow"),
+        doc="Watch Now CTA.",
     )
     """Watch Now CTA."""
 
@@ -330,13 +386,19 @@ class CreatePostsMediaCallToActionsAppInstall(_m.Model):
 
     __slots__ = ()
 
-    app_store_id: _m.Field[str | None] = _m.Field("app_store_id", _m.STRING)
+    app_store_id: _m.Field[str | None] = _m.Field(
+        "app_store_id", _m.STRING, doc="Apple App Store iPhone app id."
+    )
     """Apple App Store iPhone app id."""
 
-    ipad_app_store_id: _m.Field[str | None] = _m.Field("ipad_app_store_id", _m.STRING)
+    ipad_app_store_id: _m.Field[str | None] = _m.Field(
+        "ipad_app_store_id", _m.STRING, doc="Apple App Store iPad app id."
+    )
     """Apple App Store iPad app id."""
 
-    play_store_id: _m.Field[str | None] = _m.Field("play_store_id", _m.STRING)
+    play_store_id: _m.Field[str | None] = _m.Field(
+        "play_store_id", _m.STRING, doc="Google Play Store app id."
+    )
     """Google Play Store app id."""
 
     def __init__(
@@ -361,7 +423,9 @@ class CreatePostsMediaCallToActionsVisitSite(_m.Model):
 
     __slots__ = ()
 
-    url: _m.Field[str] = _m.Field("url", _m.STRING, required=True)
+    url: _m.Field[str] = _m.Field(
+        "url", _m.STRING, required=True, doc="HTTPS URL the CTA links to."
+    )
     """HTTPS URL the CTA links to."""
 
     def __init__(
@@ -382,7 +446,9 @@ class CreatePostsMediaCallToActionsWatchNow(_m.Model):
 
     __slots__ = ()
 
-    url: _m.Field[str] = _m.Field("url", _m.STRING, required=True)
+    url: _m.Field[str] = _m.Field(
+        "url", _m.STRING, required=True, doc="HTTPS URL the CTA links to."
+    )
     """HTTPS URL the CTA links to."""
 
     def __init__(
@@ -403,15 +469,26 @@ class CreatePostsPoll(_m.Model):
 
     __slots__ = ()
 
-    duration_minutes: _m.Field[int] = _m.Field("duration_minutes", _m.INTEGER, required=True)
+    duration_minutes: _m.Field[int] = _m.Field(
+        "duration_minutes", _m.INTEGER, required=True, doc="Duration of the poll in minutes."
+    )
     """Duration of the poll in minutes."""
 
-    options: _m.Field[list[str]] = _m.Field("options", _m.ListOf(_m.STRING), required=True)
+    options: _m.Field[list[str]] = _m.Field(
+        "options",
+        _m.ListOf(_m.STRING),
+        required=True,
+        doc="Poll options (2-4 choices, 1-25 characters each).",
+    )
     """Poll options (2-4 choices, 1-25 characters each)."""
 
     reply_settings: _m.Field[
         Literal["following", "mentionedUsers", "subscribers", "verified"] | str | None
-    ] = _m.Field("reply_settings", _m.STRING)
+    ] = _m.Field(
+        "reply_settings",
+        _m.STRING,
+        doc="Who can reply to the poll Tweet. Accepted for compatibility; it carries no backend argument and is dropped before the mutation is issued (see `translate_body`).",
+    )
     """Who can reply to the poll Tweet. Accepted for compatibility; it carries no backend argument
     and is dropped before the mutation is issued (see `translate_body`).
     """
@@ -439,18 +516,27 @@ class CreatePostsReply(_m.Model):
     __slots__ = ()
 
     auto_populate_reply_metadata: _m.Field[bool | None] = _m.Field(
-        "auto_populate_reply_metadata", _m.BOOLEAN
+        "auto_populate_reply_metadata",
+        _m.BOOLEAN,
+        doc="If true, reply metadata is automatically populated. Accepted for compatibility; it carries no backend argument and is dropped before the mutation is issued (see `translate_body`).",
     )
     """If true, reply metadata is automatically populated. Accepted for compatibility; it carries
     no backend argument and is dropped before the mutation is issued (see `translate_body`).
     """
 
     exclude_reply_user_ids: _m.Field[list[str] | None] = _m.Field(
-        "exclude_reply_user_ids", _m.ListOf(_m.STRING)
+        "exclude_reply_user_ids",
+        _m.ListOf(_m.STRING),
+        doc="User IDs to exclude from the reply thread.",
     )
     """User IDs to exclude from the reply thread."""
 
-    in_reply_to_tweet_id: _m.Field[str] = _m.Field("in_reply_to_tweet_id", _m.STRING, required=True)
+    in_reply_to_tweet_id: _m.Field[str] = _m.Field(
+        "in_reply_to_tweet_id",
+        _m.STRING,
+        required=True,
+        doc="The ID of the tweet being replied to.",
+    )
     """The ID of the tweet being replied to."""
 
     def __init__(
@@ -490,14 +576,20 @@ class CreatePostsResponseData(_m.Model):
     __slots__ = ()
 
     edit_history_post_ids: _m.Field[list[str] | None] = _m.Field(
-        "edit_history_post_ids", _m.ListOf(_m.STRING)
+        "edit_history_post_ids",
+        _m.ListOf(_m.STRING),
+        doc="Post IDs in this Post's edit history chain.",
     )
     """Post IDs in this Post's edit history chain."""
 
-    id: _m.Field[str] = _m.Field("id", _m.STRING, required=True)
+    id: _m.Field[str] = _m.Field(
+        "id", _m.STRING, required=True, doc="Unique identifier of the created Post."
+    )
     """Unique identifier of the created Post."""
 
-    text: _m.Field[str] = _m.Field("text", _m.STRING, required=True)
+    text: _m.Field[str] = _m.Field(
+        "text", _m.STRING, required=True, doc="The content of the created Post."
+    )
     """The content of the created Post."""
 
 
@@ -557,7 +649,9 @@ class Analytics(_m.Model):
     timestamp: _m.Field[str | None] = _m.Field("timestamp", _m.STRING)
 
     timestamped_metrics: _m.Field[list[AnalyticsTimestampedMetric] | None] = _m.Field(
-        "timestamped_metrics", _m.ListOf(_m.ref("posts_api", "AnalyticsTimestampedMetric"))
+        "timestamped_metrics",
+        _m.ListOf(_m.ref("posts_api", "AnalyticsTimestampedMetric")),
+        doc="Time-bucketed engagement metrics for the Post, one entry per granularity bucket.",
     )
     """Time-bucketed engagement metrics for the Post, one entry per granularity bucket."""
 
@@ -576,11 +670,15 @@ class AnalyticsTimestampedMetric(_m.Model):
     __slots__ = ()
 
     metrics: _m.Field[AnalyticsTimestampedMetricMetrics | None] = _m.Field(
-        "metrics", _m.ref("posts_api", "AnalyticsTimestampedMetricMetrics")
+        "metrics",
+        _m.ref("posts_api", "AnalyticsTimestampedMetricMetrics"),
+        doc="Engagement metric counts for this bucket.",
     )
     """Engagement metric counts for this bucket."""
 
-    timestamp: _m.Field[str | None] = _m.Field("timestamp", _m.STRING)
+    timestamp: _m.Field[str | None] = _m.Field(
+        "timestamp", _m.STRING, doc="Start of the metrics bucket, as an ISO 8601 date-time."
+    )
     """Start of the metrics bucket, as an ISO 8601 date-time."""
 
 
@@ -663,7 +761,9 @@ class DeletePostsResponseData(_m.Model):
 
     __slots__ = ()
 
-    deleted: _m.Field[bool] = _m.Field("deleted", _m.BOOLEAN, required=True)
+    deleted: _m.Field[bool] = _m.Field(
+        "deleted", _m.BOOLEAN, required=True, doc="Whether the Post was deleted."
+    )
     """Whether the Post was deleted."""
 
 
@@ -690,10 +790,14 @@ class GetPostsQuotedPostsResponseMeta(_m.Model):
 
     __slots__ = ()
 
-    next_token: _m.Field[str | None] = _m.Field("next_token", _m.STRING)
+    next_token: _m.Field[str | None] = _m.Field(
+        "next_token", _m.STRING, doc="Pagination token for the next page of results."
+    )
     """Pagination token for the next page of results."""
 
-    result_count: _m.Field[int | None] = _m.Field("result_count", _m.INTEGER)
+    result_count: _m.Field[int | None] = _m.Field(
+        "result_count", _m.INTEGER, doc="Number of items in the data array."
+    )
     """Number of items in the data array."""
 
 
@@ -720,13 +824,19 @@ class GetPostsRepostedByResponseMeta(_m.Model):
 
     __slots__ = ()
 
-    next_token: _m.Field[str | None] = _m.Field("next_token", _m.STRING)
+    next_token: _m.Field[str | None] = _m.Field(
+        "next_token", _m.STRING, doc="Pagination token for the next page of results."
+    )
     """Pagination token for the next page of results."""
 
-    previous_token: _m.Field[str | None] = _m.Field("previous_token", _m.STRING)
+    previous_token: _m.Field[str | None] = _m.Field(
+        "previous_token", _m.STRING, doc="Pagination token for the previous page of results."
+    )
     """Pagination token for the previous page of results."""
 
-    result_count: _m.Field[int | None] = _m.Field("result_count", _m.INTEGER)
+    result_count: _m.Field[int | None] = _m.Field(
+        "result_count", _m.INTEGER, doc="Number of items in the data array."
+    )
     """Number of items in the data array."""
 
 
@@ -753,13 +863,19 @@ class GetPostsRepostsResponseMeta(_m.Model):
 
     __slots__ = ()
 
-    next_token: _m.Field[str | None] = _m.Field("next_token", _m.STRING)
+    next_token: _m.Field[str | None] = _m.Field(
+        "next_token", _m.STRING, doc="Pagination token for the next page of results."
+    )
     """Pagination token for the next page of results."""
 
-    previous_token: _m.Field[str | None] = _m.Field("previous_token", _m.STRING)
+    previous_token: _m.Field[str | None] = _m.Field(
+        "previous_token", _m.STRING, doc="Pagination token for the previous page of results."
+    )
     """Pagination token for the previous page of results."""
 
-    result_count: _m.Field[int | None] = _m.Field("result_count", _m.INTEGER)
+    result_count: _m.Field[int | None] = _m.Field(
+        "result_count", _m.INTEGER, doc="Number of items in the data array."
+    )
     """Number of items in the data array."""
 
 
@@ -768,7 +884,9 @@ class HidePostsReplyRequest(_m.Model):
 
     __slots__ = ()
 
-    hidden: _m.Field[bool] = _m.Field("hidden", _m.BOOLEAN, required=True)
+    hidden: _m.Field[bool] = _m.Field(
+        "hidden", _m.BOOLEAN, required=True, doc="Whether the reply should be hidden."
+    )
     """Whether the reply should be hidden."""
 
     def __init__(
@@ -803,7 +921,9 @@ class HidePostsReplyResponseData(_m.Model):
 
     __slots__ = ()
 
-    hidden: _m.Field[bool | None] = _m.Field("hidden", _m.BOOLEAN)
+    hidden: _m.Field[bool | None] = _m.Field(
+        "hidden", _m.BOOLEAN, doc="Whether the reply is hidden."
+    )
     """Whether the reply is hidden."""
 
 
@@ -830,13 +950,19 @@ class GetUsersBookmarksResponseMeta(_m.Model):
 
     __slots__ = ()
 
-    next_token: _m.Field[str | None] = _m.Field("next_token", _m.STRING)
+    next_token: _m.Field[str | None] = _m.Field(
+        "next_token", _m.STRING, doc="Pagination token for the next page of results."
+    )
     """Pagination token for the next page of results."""
 
-    previous_token: _m.Field[str | None] = _m.Field("previous_token", _m.STRING)
+    previous_token: _m.Field[str | None] = _m.Field(
+        "previous_token", _m.STRING, doc="Pagination token for the previous page of results."
+    )
     """Pagination token for the previous page of results."""
 
-    result_count: _m.Field[int | None] = _m.Field("result_count", _m.INTEGER)
+    result_count: _m.Field[int | None] = _m.Field(
+        "result_count", _m.INTEGER, doc="Number of items in the data array."
+    )
     """Number of items in the data array."""
 
 
@@ -845,12 +971,21 @@ class CreateUsersBookmarkRequest(_m.Model):
 
     __slots__ = ()
 
-    folder_id: _m.Field[str | None] = _m.Field("folder_id", _m.STRING)
+    folder_id: _m.Field[str | None] = _m.Field(
+        "folder_id",
+        _m.STRING,
+        doc="Optional ID of the Bookmark folder to add the Post to. When omitted, the Post is added to the user's top-level Bookmarks only.",
+    )
     """Optional ID of the Bookmark folder to add the Post to. When omitted, the Post is added to
     the user's top-level Bookmarks only.
     """
 
-    tweet_id: _m.Field[str] = _m.Field("tweet_id", _m.STRING, required=True)
+    tweet_id: _m.Field[str] = _m.Field(
+        "tweet_id",
+        _m.STRING,
+        required=True,
+        doc="The ID of the Post to add to the user's Bookmarks.",
+    )
     """The ID of the Post to add to the user's Bookmarks."""
 
     def __init__(
@@ -887,7 +1022,12 @@ class CreateUsersBookmarkResponseData(_m.Model):
 
     __slots__ = ()
 
-    bookmarked: _m.Field[bool] = _m.Field("bookmarked", _m.BOOLEAN, required=True)
+    bookmarked: _m.Field[bool] = _m.Field(
+        "bookmarked",
+        _m.BOOLEAN,
+        required=True,
+        doc="Indicates whether the Post is bookmarked by the user.",
+    )
     """Indicates whether the Post is bookmarked by the user."""
 
 
@@ -910,10 +1050,14 @@ class GetUsersBookmarkFoldersResponseData(_m.Model):
 
     __slots__ = ()
 
-    id: _m.Field[str] = _m.Field("id", _m.STRING, required=True)
+    id: _m.Field[str] = _m.Field(
+        "id", _m.STRING, required=True, doc="Unique identifier of the bookmark folder."
+    )
     """Unique identifier of the bookmark folder."""
 
-    name: _m.Field[str] = _m.Field("name", _m.STRING, required=True)
+    name: _m.Field[str] = _m.Field(
+        "name", _m.STRING, required=True, doc="Display name of the bookmark folder."
+    )
     """Display name of the bookmark folder."""
 
 
@@ -923,7 +1067,9 @@ class GetUsersBookmarksByFolderIdResponse(_m.Model):
     __slots__ = ()
 
     data: _m.Field[list[GetUsersBookmarksByFolderIdResponseDataItem] | None] = _m.Field(
-        "data", _m.ListOf(_m.ref("posts_api", "GetUsersBookmarksByFolderIdResponseDataItem"))
+        "data",
+        _m.ListOf(_m.ref("posts_api", "GetUsersBookmarksByFolderIdResponseDataItem")),
+        doc="The Posts in this bookmark folder, by ID.",
     )
     """The Posts in this bookmark folder, by ID."""
 
@@ -937,7 +1083,7 @@ class GetUsersBookmarksByFolderIdResponseDataItem(_m.Model):
 
     __slots__ = ()
 
-    id: _m.Field[str] = _m.Field("id", _m.STRING, required=True)
+    id: _m.Field[str] = _m.Field("id", _m.STRING, required=True, doc="Unique identifier of a Post")
     """Unique identifier of a Post"""
 
 
@@ -964,13 +1110,19 @@ class GetUsersLikedPostsResponseMeta(_m.Model):
 
     __slots__ = ()
 
-    next_token: _m.Field[str | None] = _m.Field("next_token", _m.STRING)
+    next_token: _m.Field[str | None] = _m.Field(
+        "next_token", _m.STRING, doc="Pagination token for the next page of results."
+    )
     """Pagination token for the next page of results."""
 
-    previous_token: _m.Field[str | None] = _m.Field("previous_token", _m.STRING)
+    previous_token: _m.Field[str | None] = _m.Field(
+        "previous_token", _m.STRING, doc="Pagination token for the previous page of results."
+    )
     """Pagination token for the previous page of results."""
 
-    result_count: _m.Field[int | None] = _m.Field("result_count", _m.INTEGER)
+    result_count: _m.Field[int | None] = _m.Field(
+        "result_count", _m.INTEGER, doc="Number of items in the data array."
+    )
     """Number of items in the data array."""
 
 
@@ -997,19 +1149,29 @@ class GetUsersMentionsResponseMeta(_m.Model):
 
     __slots__ = ()
 
-    newest_id: _m.Field[str | None] = _m.Field("newest_id", _m.STRING)
+    newest_id: _m.Field[str | None] = _m.Field(
+        "newest_id", _m.STRING, doc="Most recent ID in the data array."
+    )
     """Most recent ID in the data array."""
 
-    next_token: _m.Field[str | None] = _m.Field("next_token", _m.STRING)
+    next_token: _m.Field[str | None] = _m.Field(
+        "next_token", _m.STRING, doc="Pagination token for the next page of results."
+    )
     """Pagination token for the next page of results."""
 
-    oldest_id: _m.Field[str | None] = _m.Field("oldest_id", _m.STRING)
+    oldest_id: _m.Field[str | None] = _m.Field(
+        "oldest_id", _m.STRING, doc="Oldest ID in the data array."
+    )
     """Oldest ID in the data array."""
 
-    previous_token: _m.Field[str | None] = _m.Field("previous_token", _m.STRING)
+    previous_token: _m.Field[str | None] = _m.Field(
+        "previous_token", _m.STRING, doc="Pagination token for the previous page of results."
+    )
     """Pagination token for the previous page of results."""
 
-    result_count: _m.Field[int | None] = _m.Field("result_count", _m.INTEGER)
+    result_count: _m.Field[int | None] = _m.Field(
+        "result_count", _m.INTEGER, doc="Number of items in the data array."
+    )
     """Number of items in the data array."""
 
 
@@ -1052,10 +1214,14 @@ class RepostPostResponseData(_m.Model):
 
     __slots__ = ()
 
-    rest_id: _m.Field[str] = _m.Field("rest_id", _m.STRING, required=True)
+    rest_id: _m.Field[str] = _m.Field(
+        "rest_id", _m.STRING, required=True, doc="The ID of the reposted Post."
+    )
     """The ID of the reposted Post."""
 
-    retweeted: _m.Field[bool] = _m.Field("retweeted", _m.BOOLEAN, required=True)
+    retweeted: _m.Field[bool] = _m.Field(
+        "retweeted", _m.BOOLEAN, required=True, doc="Indicates whether the user reposted the Post."
+    )
     """Indicates whether the user reposted the Post."""
 
 
@@ -1078,7 +1244,9 @@ class UnrepostPostResponseData(_m.Model):
 
     __slots__ = ()
 
-    retweeted: _m.Field[bool] = _m.Field("retweeted", _m.BOOLEAN, required=True)
+    retweeted: _m.Field[bool] = _m.Field(
+        "retweeted", _m.BOOLEAN, required=True, doc="Whether the Post is reposted."
+    )
     """Whether the Post is reposted."""
 
 
@@ -1105,19 +1273,29 @@ class GetUsersTimelineResponseMeta(_m.Model):
 
     __slots__ = ()
 
-    newest_id: _m.Field[str | None] = _m.Field("newest_id", _m.STRING)
+    newest_id: _m.Field[str | None] = _m.Field(
+        "newest_id", _m.STRING, doc="Most recent ID in the data array."
+    )
     """Most recent ID in the data array."""
 
-    next_token: _m.Field[str | None] = _m.Field("next_token", _m.STRING)
+    next_token: _m.Field[str | None] = _m.Field(
+        "next_token", _m.STRING, doc="Pagination token for the next page of results."
+    )
     """Pagination token for the next page of results."""
 
-    oldest_id: _m.Field[str | None] = _m.Field("oldest_id", _m.STRING)
+    oldest_id: _m.Field[str | None] = _m.Field(
+        "oldest_id", _m.STRING, doc="Oldest ID in the data array."
+    )
     """Oldest ID in the data array."""
 
-    previous_token: _m.Field[str | None] = _m.Field("previous_token", _m.STRING)
+    previous_token: _m.Field[str | None] = _m.Field(
+        "previous_token", _m.STRING, doc="Pagination token for the previous page of results."
+    )
     """Pagination token for the previous page of results."""
 
-    result_count: _m.Field[int | None] = _m.Field("result_count", _m.INTEGER)
+    result_count: _m.Field[int | None] = _m.Field(
+        "result_count", _m.INTEGER, doc="Number of items in the data array."
+    )
     """Number of items in the data array."""
 
 
@@ -1144,17 +1322,27 @@ class GetUsersPostsResponseMeta(_m.Model):
 
     __slots__ = ()
 
-    newest_id: _m.Field[str | None] = _m.Field("newest_id", _m.STRING)
+    newest_id: _m.Field[str | None] = _m.Field(
+        "newest_id", _m.STRING, doc="Most recent ID in the data array."
+    )
     """Most recent ID in the data array."""
 
-    next_token: _m.Field[str | None] = _m.Field("next_token", _m.STRING)
+    next_token: _m.Field[str | None] = _m.Field(
+        "next_token", _m.STRING, doc="Pagination token for the next page of results."
+    )
     """Pagination token for the next page of results."""
 
-    oldest_id: _m.Field[str | None] = _m.Field("oldest_id", _m.STRING)
+    oldest_id: _m.Field[str | None] = _m.Field(
+        "oldest_id", _m.STRING, doc="Oldest ID in the data array."
+    )
     """Oldest ID in the data array."""
 
-    previous_token: _m.Field[str | None] = _m.Field("previous_token", _m.STRING)
+    previous_token: _m.Field[str | None] = _m.Field(
+        "previous_token", _m.STRING, doc="Pagination token for the previous page of results."
+    )
     """Pagination token for the previous page of results."""
 
-    result_count: _m.Field[int | None] = _m.Field("result_count", _m.INTEGER)
+    result_count: _m.Field[int | None] = _m.Field(
+        "result_count", _m.INTEGER, doc="Number of items in the data array."
+    )
     """Number of items in the data array."""

@@ -24,7 +24,9 @@ class RulesCount(_m.Model):
     cap_per_project: _m.Field[str | None] = _m.Field("cap_per_project", _m.STRING)
 
     client_app_rules_count: _m.Field[RulesCountClientAppRulesCount | None] = _m.Field(
-        "client_app_rules_count", _m.ref("rules_count", "RulesCountClientAppRulesCount")
+        "client_app_rules_count",
+        _m.ref("rules_count", "RulesCountClientAppRulesCount"),
+        doc="A count of filtered-stream rules for a single client application.",
     )
     """A count of filtered-stream rules for a single client application."""
 
@@ -36,10 +38,17 @@ class RulesCountAllProjectClientApp(_m.Model):
 
     __slots__ = ()
 
-    client_app_id: _m.Field[str | None] = _m.Field("client_app_id", _m.STRING)
+    client_app_id: _m.Field[str | None] = _m.Field(
+        "client_app_id", _m.STRING, doc="Unique identifier of the client application."
+    )
     """Unique identifier of the client application."""
 
-    rule_count: _m.Field[int] = _m.Field("rule_count", _m.INTEGER, required=True)
+    rule_count: _m.Field[int] = _m.Field(
+        "rule_count",
+        _m.INTEGER,
+        required=True,
+        doc="Number of rules configured for the client application.",
+    )
     """Number of rules configured for the client application."""
 
 
@@ -48,8 +57,15 @@ class RulesCountClientAppRulesCount(_m.Model):
 
     __slots__ = ()
 
-    client_app_id: _m.Field[str | None] = _m.Field("client_app_id", _m.STRING)
+    client_app_id: _m.Field[str | None] = _m.Field(
+        "client_app_id", _m.STRING, doc="Unique identifier of the client application."
+    )
     """Unique identifier of the client application."""
 
-    rule_count: _m.Field[int] = _m.Field("rule_count", _m.INTEGER, required=True)
+    rule_count: _m.Field[int] = _m.Field(
+        "rule_count",
+        _m.INTEGER,
+        required=True,
+        doc="Number of rules configured for the client application.",
+    )
     """Number of rules configured for the client application."""

@@ -39,7 +39,9 @@ class SearchNewsResponseMeta(_m.Model):
 
     __slots__ = ()
 
-    result_count: _m.Field[int | None] = _m.Field("result_count", _m.INTEGER)
+    result_count: _m.Field[int | None] = _m.Field(
+        "result_count", _m.INTEGER, doc="Number of items in the data array."
+    )
     """Number of items in the data array."""
 
 
@@ -66,19 +68,29 @@ class SearchPostsAllResponseMeta(_m.Model):
 
     __slots__ = ()
 
-    newest_id: _m.Field[str | None] = _m.Field("newest_id", _m.STRING)
+    newest_id: _m.Field[str | None] = _m.Field(
+        "newest_id", _m.STRING, doc="Most recent ID in the data array."
+    )
     """Most recent ID in the data array."""
 
-    next_token: _m.Field[str | None] = _m.Field("next_token", _m.STRING)
+    next_token: _m.Field[str | None] = _m.Field(
+        "next_token", _m.STRING, doc="Pagination token for the next page of results."
+    )
     """Pagination token for the next page of results."""
 
-    oldest_id: _m.Field[str | None] = _m.Field("oldest_id", _m.STRING)
+    oldest_id: _m.Field[str | None] = _m.Field(
+        "oldest_id", _m.STRING, doc="Oldest ID in the data array."
+    )
     """Oldest ID in the data array."""
 
-    previous_token: _m.Field[str | None] = _m.Field("previous_token", _m.STRING)
+    previous_token: _m.Field[str | None] = _m.Field(
+        "previous_token", _m.STRING, doc="Pagination token for the previous page of results."
+    )
     """Pagination token for the previous page of results."""
 
-    result_count: _m.Field[int | None] = _m.Field("result_count", _m.INTEGER)
+    result_count: _m.Field[int | None] = _m.Field(
+        "result_count", _m.INTEGER, doc="Number of items in the data array."
+    )
     """Number of items in the data array."""
 
 
@@ -105,17 +117,27 @@ class SearchPostsRecentResponseMeta(_m.Model):
 
     __slots__ = ()
 
-    newest_id: _m.Field[str | None] = _m.Field("newest_id", _m.STRING)
+    newest_id: _m.Field[str | None] = _m.Field(
+        "newest_id", _m.STRING, doc="Most recent ID in the data array."
+    )
     """Most recent ID in the data array."""
 
-    next_token: _m.Field[str | None] = _m.Field("next_token", _m.STRING)
+    next_token: _m.Field[str | None] = _m.Field(
+        "next_token", _m.STRING, doc="Pagination token for the next page of results."
+    )
     """Pagination token for the next page of results."""
 
-    oldest_id: _m.Field[str | None] = _m.Field("oldest_id", _m.STRING)
+    oldest_id: _m.Field[str | None] = _m.Field(
+        "oldest_id", _m.STRING, doc="Oldest ID in the data array."
+    )
     """Oldest ID in the data array."""
 
-    previous_token: _m.Field[str | None] = _m.Field("previous_token", _m.STRING)
+    previous_token: _m.Field[str | None] = _m.Field(
+        "previous_token", _m.STRING, doc="Pagination token for the previous page of results."
+    )
     """Pagination token for the previous page of results."""
 
-    result_count: _m.Field[int | None] = _m.Field("result_count", _m.INTEGER)
+    result_count: _m.Field[int | None] = _m.Field(
+        "result_count", _m.INTEGER, doc="Number of items in the data array."
+    )
     """Number of items in the data array."""

@@ -20,13 +20,19 @@ class Space(_m.Model):
 
     ended_at: _m.Field[datetime | None] = _m.Field("ended_at", _m.DATETIME)
 
-    host_ids: _m.Field[list[str] | None] = _m.Field("host_ids", _m.ListOf(_m.STRING))
+    host_ids: _m.Field[list[str] | None] = _m.Field(
+        "host_ids",
+        _m.ListOf(_m.STRING),
+        doc="A list of unique identifiers of the Users who host this Space.",
+    )
     """A list of unique identifiers of the Users who host this Space."""
 
     id: _m.Field[str | None] = _m.Field("id", _m.STRING)
 
     invited_user_ids: _m.Field[list[str] | None] = _m.Field(
-        "invited_user_ids", _m.ListOf(_m.STRING)
+        "invited_user_ids",
+        _m.ListOf(_m.STRING),
+        doc="A list of unique identifiers of the Users invited to this Space.",
     )
     """A list of unique identifiers of the Users invited to this Space."""
 
@@ -38,7 +44,11 @@ class Space(_m.Model):
 
     scheduled_start: _m.Field[datetime | None] = _m.Field("scheduled_start", _m.DATETIME)
 
-    speaker_ids: _m.Field[list[str] | None] = _m.Field("speaker_ids", _m.ListOf(_m.STRING))
+    speaker_ids: _m.Field[list[str] | None] = _m.Field(
+        "speaker_ids",
+        _m.ListOf(_m.STRING),
+        doc="A list of unique identifiers of the Users who are speakers in this Space.",
+    )
     """A list of unique identifiers of the Users who are speakers in this Space."""
 
     started_at: _m.Field[datetime | None] = _m.Field("started_at", _m.DATETIME)
@@ -49,7 +59,11 @@ class Space(_m.Model):
 
     title: _m.Field[str | None] = _m.Field("title", _m.STRING)
 
-    topic_ids: _m.Field[list[str] | None] = _m.Field("topic_ids", _m.ListOf(_m.STRING))
+    topic_ids: _m.Field[list[str] | None] = _m.Field(
+        "topic_ids",
+        _m.ListOf(_m.STRING),
+        doc="A list of unique identifiers of the Topics associated with this Space.",
+    )
     """A list of unique identifiers of the Topics associated with this Space."""
 
     updated_at: _m.Field[datetime | None] = _m.Field("updated_at", _m.DATETIME)

@@ -57,7 +57,9 @@ class GetSpacesByCreatorIdsResponseMeta(_m.Model):
 
     __slots__ = ()
 
-    result_count: _m.Field[int | None] = _m.Field("result_count", _m.INTEGER)
+    result_count: _m.Field[int | None] = _m.Field(
+        "result_count", _m.INTEGER, doc="Number of items in the data array."
+    )
     """Number of items in the data array."""
 
 
@@ -84,7 +86,9 @@ class SearchSpacesResponseMeta(_m.Model):
 
     __slots__ = ()
 
-    result_count: _m.Field[int | None] = _m.Field("result_count", _m.INTEGER)
+    result_count: _m.Field[int | None] = _m.Field(
+        "result_count", _m.INTEGER, doc="Number of items in the data array."
+    )
     """Number of items in the data array."""
 
 
@@ -125,13 +129,19 @@ class GetSpacesBuyersResponseMeta(_m.Model):
 
     __slots__ = ()
 
-    next_token: _m.Field[str | None] = _m.Field("next_token", _m.STRING)
+    next_token: _m.Field[str | None] = _m.Field(
+        "next_token", _m.STRING, doc="Pagination token for the next page of results."
+    )
     """Pagination token for the next page of results."""
 
-    previous_token: _m.Field[str | None] = _m.Field("previous_token", _m.STRING)
+    previous_token: _m.Field[str | None] = _m.Field(
+        "previous_token", _m.STRING, doc="Pagination token for the previous page of results."
+    )
     """Pagination token for the previous page of results."""
 
-    result_count: _m.Field[int | None] = _m.Field("result_count", _m.INTEGER)
+    result_count: _m.Field[int | None] = _m.Field(
+        "result_count", _m.INTEGER, doc="Number of items in the data array."
+    )
     """Number of items in the data array."""
 
 
@@ -158,11 +168,17 @@ class GetSpacesPostsResponseMeta(_m.Model):
 
     __slots__ = ()
 
-    next_token: _m.Field[str | None] = _m.Field("next_token", _m.STRING)
+    next_token: _m.Field[str | None] = _m.Field(
+        "next_token", _m.STRING, doc="Pagination token for the next page of results."
+    )
     """Pagination token for the next page of results."""
 
-    previous_token: _m.Field[str | None] = _m.Field("previous_token", _m.STRING)
+    previous_token: _m.Field[str | None] = _m.Field(
+        "previous_token", _m.STRING, doc="Pagination token for the previous page of results."
+    )
     """Pagination token for the previous page of results."""
 
-    result_count: _m.Field[int | None] = _m.Field("result_count", _m.INTEGER)
+    result_count: _m.Field[int | None] = _m.Field(
+        "result_count", _m.INTEGER, doc="Number of items in the data array."
+    )
     """Number of items in the data array."""

@@ -189,11 +189,15 @@ class ActivityStreamResponseData(_m.Model):
 
     event_type: _m.Field[str | None] = _m.Field("event_type", _m.STRING)
 
-    event_uuid: _m.Field[str | None] = _m.Field("event_uuid", _m.STRING)
+    event_uuid: _m.Field[str | None] = _m.Field(
+        "event_uuid", _m.STRING, doc="The unique identifier of an Activity event."
+    )
     """The unique identifier of an Activity event."""
 
     filter: _m.Field[ActivitySubscriptionFilter | None] = _m.Field(
-        "filter", _m.ref("stream_api", "ActivitySubscriptionFilter")
+        "filter",
+        _m.ref("stream_api", "ActivitySubscriptionFilter"),
+        doc="An XAA subscription filter.",
     )
     """An XAA subscription filter."""
 
@@ -212,14 +216,16 @@ class ActivitySubscriptionFilter(_m.Model):
     __slots__ = ()
 
     direction: _m.Field[Literal["inbound", "outbound"] | str | None] = _m.Field(
-        "direction", _m.STRING
+        "direction", _m.STRING, doc="Optional direction filter for directional events."
     )
     """Optional direction filter for directional events."""
 
-    keyword: _m.Field[str | None] = _m.Field("keyword", _m.STRING)
+    keyword: _m.Field[str | None] = _m.Field("keyword", _m.STRING, doc="A keyword to filter on.")
     """A keyword to filter on."""
 
-    user_id: _m.Field[str | None] = _m.Field("user_id", _m.STRING)
+    user_id: _m.Field[str | None] = _m.Field(
+        "user_id", _m.STRING, doc="Unique identifier of a User"
+    )
     """Unique identifier of a User"""
 
 
@@ -262,10 +268,12 @@ class PostDeleteActivityResponsePayload(_m.Model):
 
     __slots__ = ()
 
-    author_id: _m.Field[str] = _m.Field("author_id", _m.STRING, required=True)
+    author_id: _m.Field[str] = _m.Field(
+        "author_id", _m.STRING, required=True, doc="Unique identifier of a User"
+    )
     """Unique identifier of a User"""
 
-    id: _m.Field[str] = _m.Field("id", _m.STRING, required=True)
+    id: _m.Field[str] = _m.Field("id", _m.STRING, required=True, doc="Unique identifier of a Post")
     """Unique identifier of a Post"""
 
 
@@ -294,7 +302,9 @@ class UnlikeComplianceSchema(_m.Model):
 
     __slots__ = ()
 
-    event_at: _m.Field[datetime] = _m.Field("event_at", _m.DATETIME, required=True)
+    event_at: _m.Field[datetime] = _m.Field(
+        "event_at", _m.DATETIME, required=True, doc="Event time."
+    )
     """Event time."""
 
     favorite: _m.Field[UnlikeComplianceSchemaFavorite] = _m.Field(
@@ -307,10 +317,12 @@ class UnlikeComplianceSchemaFavorite(_m.Model):
 
     __slots__ = ()
 
-    id: _m.Field[str] = _m.Field("id", _m.STRING, required=True)
+    id: _m.Field[str] = _m.Field("id", _m.STRING, required=True, doc="Unique identifier of a Post")
     """Unique identifier of a Post"""
 
-    user_id: _m.Field[str] = _m.Field("user_id", _m.STRING, required=True)
+    user_id: _m.Field[str] = _m.Field(
+        "user_id", _m.STRING, required=True, doc="Unique identifier of a User"
+    )
     """Unique identifier of a User"""
 
 
@@ -330,7 +342,9 @@ class StreamLikesFirehoseResponse(_m.Model):
     __slots__ = ()
 
     data: _m.Field[LikeWithPostAuthor | None] = _m.Field(
-        "data", _m.ref("like_with_post_author", "LikeWithPostAuthor")
+        "data",
+        _m.ref("like_with_post_author", "LikeWithPostAuthor"),
+        doc="A Like event, with the tweet author user and the tweet being liked",
     )
     """A Like event, with the tweet author user and the tweet being liked"""
 
@@ -347,7 +361,9 @@ class StreamLikesSample10Response(_m.Model):
     __slots__ = ()
 
     data: _m.Field[LikeWithPostAuthor | None] = _m.Field(
-        "data", _m.ref("like_with_post_author", "LikeWithPostAuthor")
+        "data",
+        _m.ref("like_with_post_author", "LikeWithPostAuthor"),
+        doc="A Like event, with the tweet author user and the tweet being liked",
     )
     """A Like event, with the tweet author user and the tweet being liked"""
 
@@ -364,7 +380,10 @@ class StreamPostsComplianceResponseVariant1(_m.Model):
     __slots__ = ()
 
     data: _m.Field[PostComplianceData] = _m.Field(
-        "data", _m.alias("stream_api", "POST_COMPLIANCE_DATA"), required=True
+        "data",
+        _m.alias("stream_api", "POST_COMPLIANCE_DATA"),
+        required=True,
+        doc="Tweet compliance data.",
     )
     """Tweet compliance data."""
 
@@ -394,10 +413,14 @@ class PostTakedownComplianceSchema(_m.Model):
 
     __slots__ = ()
 
-    event_at: _m.Field[datetime] = _m.Field("event_at", _m.DATETIME, required=True)
+    event_at: _m.Field[datetime] = _m.Field(
+        "event_at", _m.DATETIME, required=True, doc="Event time."
+    )
     """Event time."""
 
-    quote_tweet_id: _m.Field[str | None] = _m.Field("quote_tweet_id", _m.STRING)
+    quote_tweet_id: _m.Field[str | None] = _m.Field(
+        "quote_tweet_id", _m.STRING, doc="Unique identifier of a Post"
+    )
     """Unique identifier of a Post"""
 
     tweet: _m.Field[PostTakedownComplianceSchemaTweet] = _m.Field(
@@ -414,10 +437,12 @@ class PostTakedownComplianceSchemaTweet(_m.Model):
 
     __slots__ = ()
 
-    author_id: _m.Field[str] = _m.Field("author_id", _m.STRING, required=True)
+    author_id: _m.Field[str] = _m.Field(
+        "author_id", _m.STRING, required=True, doc="Unique identifier of a User"
+    )
     """Unique identifier of a User"""
 
-    id: _m.Field[str] = _m.Field("id", _m.STRING, required=True)
+    id: _m.Field[str] = _m.Field("id", _m.STRING, required=True, doc="Unique identifier of a Post")
     """Unique identifier of a Post"""
 
 
@@ -460,10 +485,14 @@ class PostEditComplianceObjectSchema(_m.Model):
         "edit_tweet_ids", _m.ListOf(_m.STRING), required=True
     )
 
-    event_at: _m.Field[datetime] = _m.Field("event_at", _m.DATETIME, required=True)
+    event_at: _m.Field[datetime] = _m.Field(
+        "event_at", _m.DATETIME, required=True, doc="Event time."
+    )
     """Event time."""
 
-    initial_tweet_id: _m.Field[str] = _m.Field("initial_tweet_id", _m.STRING, required=True)
+    initial_tweet_id: _m.Field[str] = _m.Field(
+        "initial_tweet_id", _m.STRING, required=True, doc="Unique identifier of a Post"
+    )
     """Unique identifier of a Post"""
 
     tweet: _m.Field[PostEditComplianceObjectSchemaTweet] = _m.Field(
@@ -476,7 +505,7 @@ class PostEditComplianceObjectSchemaTweet(_m.Model):
 
     __slots__ = ()
 
-    id: _m.Field[str] = _m.Field("id", _m.STRING, required=True)
+    id: _m.Field[str] = _m.Field("id", _m.STRING, required=True, doc="Unique identifier of a Post")
     """Unique identifier of a Post"""
 
 
@@ -566,7 +595,7 @@ class StreamLabelsComplianceResponseVariant1(_m.Model):
     __slots__ = ()
 
     data: _m.Field[PostLabelData] = _m.Field(
-        "data", _m.alias("stream_api", "POST_LABEL_DATA"), required=True
+        "data", _m.alias("stream_api", "POST_LABEL_DATA"), required=True, doc="Tweet label data."
     )
     """Tweet label data."""
 
@@ -586,22 +615,37 @@ class PostNotice(_m.Model):
 
     __slots__ = ()
 
-    application: _m.Field[str] = _m.Field("application", _m.STRING, required=True)
+    application: _m.Field[str] = _m.Field(
+        "application",
+        _m.STRING,
+        required=True,
+        doc="If the label is being applied or removed. Possible values are ‘apply’ or ‘remove’.",
+    )
     """If the label is being applied or removed. Possible values are ‘apply’ or ‘remove’."""
 
-    details: _m.Field[str | None] = _m.Field("details", _m.STRING)
+    details: _m.Field[str | None] = _m.Field(
+        "details", _m.STRING, doc="Information shown on the Tweet label"
+    )
     """Information shown on the Tweet label"""
 
-    event_at: _m.Field[datetime] = _m.Field("event_at", _m.DATETIME, required=True)
+    event_at: _m.Field[datetime] = _m.Field(
+        "event_at", _m.DATETIME, required=True, doc="Event time."
+    )
     """Event time."""
 
-    event_type: _m.Field[str] = _m.Field("event_type", _m.STRING, required=True)
+    event_type: _m.Field[str] = _m.Field(
+        "event_type", _m.STRING, required=True, doc="The type of label on the Tweet"
+    )
     """The type of label on the Tweet"""
 
-    extended_details_url: _m.Field[str | None] = _m.Field("extended_details_url", _m.STRING)
+    extended_details_url: _m.Field[str | None] = _m.Field(
+        "extended_details_url", _m.STRING, doc="Link to more information about this kind of label"
+    )
     """Link to more information about this kind of label"""
 
-    label_title: _m.Field[str | None] = _m.Field("label_title", _m.STRING)
+    label_title: _m.Field[str | None] = _m.Field(
+        "label_title", _m.STRING, doc="Title/header of the Tweet label"
+    )
     """Title/header of the Tweet label"""
 
     tweet: _m.Field[PostNoticeTweet] = _m.Field(
@@ -614,10 +658,12 @@ class PostNoticeTweet(_m.Model):
 
     __slots__ = ()
 
-    author_id: _m.Field[str] = _m.Field("author_id", _m.STRING, required=True)
+    author_id: _m.Field[str] = _m.Field(
+        "author_id", _m.STRING, required=True, doc="Unique identifier of a User"
+    )
     """Unique identifier of a User"""
 
-    id: _m.Field[str] = _m.Field("id", _m.STRING, required=True)
+    id: _m.Field[str] = _m.Field("id", _m.STRING, required=True, doc="Unique identifier of a Post")
     """Unique identifier of a Post"""
 
 
@@ -636,10 +682,17 @@ class PostUnviewable(_m.Model):
 
     __slots__ = ()
 
-    application: _m.Field[str] = _m.Field("application", _m.STRING, required=True)
+    application: _m.Field[str] = _m.Field(
+        "application",
+        _m.STRING,
+        required=True,
+        doc="If the label is being applied or removed. Possible values are ‘apply’ or ‘remove’.",
+    )
     """If the label is being applied or removed. Possible values are ‘apply’ or ‘remove’."""
 
-    event_at: _m.Field[datetime] = _m.Field("event_at", _m.DATETIME, required=True)
+    event_at: _m.Field[datetime] = _m.Field(
+        "event_at", _m.DATETIME, required=True, doc="Event time."
+    )
     """Event time."""
 
     tweet: _m.Field[PostUnviewableTweet] = _m.Field(
@@ -652,10 +705,12 @@ class PostUnviewableTweet(_m.Model):
 
     __slots__ = ()
 
-    author_id: _m.Field[str] = _m.Field("author_id", _m.STRING, required=True)
+    author_id: _m.Field[str] = _m.Field(
+        "author_id", _m.STRING, required=True, doc="Unique identifier of a User"
+    )
     """Unique identifier of a User"""
 
-    id: _m.Field[str] = _m.Field("id", _m.STRING, required=True)
+    id: _m.Field[str] = _m.Field("id", _m.STRING, required=True, doc="Unique identifier of a Post")
     """Unique identifier of a Post"""
 
 
@@ -713,7 +768,9 @@ class StreamPostsResponse(_m.Model):
     includes: _m.Field[Expansions | None] = _m.Field("includes", _m.ref("expansions", "Expansions"))
 
     matching_rules: _m.Field[list[StreamPostsResponseMatchingRule] | None] = _m.Field(
-        "matching_rules", _m.ListOf(_m.ref("stream_api", "StreamPostsResponseMatchingRule"))
+        "matching_rules",
+        _m.ListOf(_m.ref("stream_api", "StreamPostsResponseMatchingRule")),
+        doc="The list of rules which matched the Tweet",
     )
     """The list of rules which matched the Tweet"""
 
@@ -723,10 +780,14 @@ class StreamPostsResponseMatchingRule(_m.Model):
 
     __slots__ = ()
 
-    id: _m.Field[str] = _m.Field("id", _m.STRING, required=True)
+    id: _m.Field[str] = _m.Field(
+        "id", _m.STRING, required=True, doc="Unique identifier of this rule."
+    )
     """Unique identifier of this rule."""
 
-    tag: _m.Field[str | None] = _m.Field("tag", _m.STRING)
+    tag: _m.Field[str | None] = _m.Field(
+        "tag", _m.STRING, doc="A tag meant for the labeling of user provided rules."
+    )
     """A tag meant for the labeling of user provided rules."""
 
 
@@ -754,23 +815,40 @@ class GetRuleCountsResponseData(_m.Model):
     ] = _m.Field(
         "all_project_client_apps",
         _m.ListOf(_m.ref("stream_api", "GetRuleCountsResponseDataAllProjectClientApps")),
+        doc="Per-client-app rule counts across the project.",
     )
     """Per-client-app rule counts across the project."""
 
-    cap_per_client_app: _m.Field[str] = _m.Field("cap_per_client_app", _m.STRING, required=True)
+    cap_per_client_app: _m.Field[str] = _m.Field(
+        "cap_per_client_app",
+        _m.STRING,
+        required=True,
+        doc="Maximum number of rules allowed per client application.",
+    )
     """Maximum number of rules allowed per client application."""
 
-    cap_per_project: _m.Field[str] = _m.Field("cap_per_project", _m.STRING, required=True)
+    cap_per_project: _m.Field[str] = _m.Field(
+        "cap_per_project",
+        _m.STRING,
+        required=True,
+        doc="Maximum number of rules allowed across the project.",
+    )
     """Maximum number of rules allowed across the project."""
 
     client_app_rules_count: _m.Field[GetRuleCountsResponseDataClientAppRulesCount] = _m.Field(
         "client_app_rules_count",
         _m.ref("stream_api", "GetRuleCountsResponseDataClientAppRulesCount"),
         required=True,
+        doc="The calling client application's own rule count.",
     )
     """The calling client application's own rule count."""
 
-    project_rules_count: _m.Field[str] = _m.Field("project_rules_count", _m.STRING, required=True)
+    project_rules_count: _m.Field[str] = _m.Field(
+        "project_rules_count",
+        _m.STRING,
+        required=True,
+        doc="Number of rules across every client application in the project.",
+    )
     """Number of rules across every client application in the project."""
 
 
@@ -779,10 +857,17 @@ class GetRuleCountsResponseDataAllProjectClientApps(_m.Model):
 
     __slots__ = ()
 
-    client_app_id: _m.Field[str | None] = _m.Field("client_app_id", _m.STRING)
+    client_app_id: _m.Field[str | None] = _m.Field(
+        "client_app_id", _m.STRING, doc="Unique identifier of the client application."
+    )
     """Unique identifier of the client application."""
 
-    rule_count: _m.Field[int] = _m.Field("rule_count", _m.INTEGER, required=True)
+    rule_count: _m.Field[int] = _m.Field(
+        "rule_count",
+        _m.INTEGER,
+        required=True,
+        doc="Number of rules configured for the client application.",
+    )
     """Number of rules configured for the client application."""
 
 
@@ -791,10 +876,17 @@ class GetRuleCountsResponseDataClientAppRulesCount(_m.Model):
 
     __slots__ = ()
 
-    client_app_id: _m.Field[str | None] = _m.Field("client_app_id", _m.STRING)
+    client_app_id: _m.Field[str | None] = _m.Field(
+        "client_app_id", _m.STRING, doc="Unique identifier of the client application."
+    )
     """Unique identifier of the client application."""
 
-    rule_count: _m.Field[int] = _m.Field("rule_count", _m.INTEGER, required=True)
+    rule_count: _m.Field[int] = _m.Field(
+        "rule_count",
+        _m.INTEGER,
+        required=True,
+        doc="Number of rules configured for the client application.",
+    )
     """Number of rules configured for the client application."""
 
 
@@ -804,7 +896,10 @@ class StreamUsersComplianceResponseVariant1(_m.Model):
     __slots__ = ()
 
     data: _m.Field[UserComplianceData] = _m.Field(
-        "data", _m.alias("stream_api", "USER_COMPLIANCE_DATA"), required=True
+        "data",
+        _m.alias("stream_api", "USER_COMPLIANCE_DATA"),
+        required=True,
+        doc="User compliance data.",
     )
     """User compliance data."""
 
@@ -884,7 +979,9 @@ class UserTakedownComplianceSchema(_m.Model):
 
     __slots__ = ()
 
-    event_at: _m.Field[datetime] = _m.Field("event_at", _m.DATETIME, required=True)
+    event_at: _m.Field[datetime] = _m.Field(
+        "event_at", _m.DATETIME, required=True, doc="Event time."
+    )
     """Event time."""
 
     user: _m.Field[UserTakedownComplianceSchemaUser] = _m.Field(
@@ -901,7 +998,7 @@ class UserTakedownComplianceSchemaUser(_m.Model):
 
     __slots__ = ()
 
-    id: _m.Field[str] = _m.Field("id", _m.STRING, required=True)
+    id: _m.Field[str] = _m.Field("id", _m.STRING, required=True, doc="Unique identifier of a User")
     """Unique identifier of a User"""
 
 
@@ -920,10 +1017,14 @@ class UserScrubGeoObjectSchema(_m.Model):
 
     __slots__ = ()
 
-    event_at: _m.Field[datetime] = _m.Field("event_at", _m.DATETIME, required=True)
+    event_at: _m.Field[datetime] = _m.Field(
+        "event_at", _m.DATETIME, required=True, doc="Event time."
+    )
     """Event time."""
 
-    up_to_tweet_id: _m.Field[str] = _m.Field("up_to_tweet_id", _m.STRING, required=True)
+    up_to_tweet_id: _m.Field[str] = _m.Field(
+        "up_to_tweet_id", _m.STRING, required=True, doc="Unique identifier of a Post"
+    )
     """Unique identifier of a Post"""
 
     user: _m.Field[UserScrubGeoObjectSchemaUser] = _m.Field(
@@ -936,7 +1037,7 @@ class UserScrubGeoObjectSchemaUser(_m.Model):
 
     __slots__ = ()
 
-    id: _m.Field[str] = _m.Field("id", _m.STRING, required=True)
+    id: _m.Field[str] = _m.Field("id", _m.STRING, required=True, doc="Unique identifier of a User")
     """Unique identifier of a User"""
 
 
@@ -957,7 +1058,9 @@ class UserProfileModificationObjectSchema(_m.Model):
 
     __slots__ = ()
 
-    event_at: _m.Field[datetime] = _m.Field("event_at", _m.DATETIME, required=True)
+    event_at: _m.Field[datetime] = _m.Field(
+        "event_at", _m.DATETIME, required=True, doc="Event time."
+    )
     """Event time."""
 
     new_value: _m.Field[str] = _m.Field("new_value", _m.STRING, required=True)
@@ -974,7 +1077,7 @@ class UserProfileModificationObjectSchemaUser(_m.Model):
 
     __slots__ = ()
 
-    id: _m.Field[str] = _m.Field("id", _m.STRING, required=True)
+    id: _m.Field[str] = _m.Field("id", _m.STRING, required=True, doc="Unique identifier of a User")
     """Unique identifier of a User"""
 
 

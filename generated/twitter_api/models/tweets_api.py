@@ -39,13 +39,15 @@ class GetRulesResponseData(_m.Model):
 
     __slots__ = ()
 
-    id: _m.Field[str | None] = _m.Field("id", _m.STRING)
+    id: _m.Field[str | None] = _m.Field("id", _m.STRING, doc="Unique identifier of the rule.")
     """Unique identifier of the rule."""
 
-    tag: _m.Field[str | None] = _m.Field("tag", _m.STRING)
+    tag: _m.Field[str | None] = _m.Field(
+        "tag", _m.STRING, doc="Optional caller-defined label for the rule."
+    )
     """Optional caller-defined label for the rule."""
 
-    value: _m.Field[str | None] = _m.Field("value", _m.STRING)
+    value: _m.Field[str | None] = _m.Field("value", _m.STRING, doc="The rule's filter expression.")
     """The rule's filter expression."""
 
 
@@ -54,10 +56,14 @@ class GetRulesResponseMeta(_m.Model):
 
     __slots__ = ()
 
-    next_token: _m.Field[str | None] = _m.Field("next_token", _m.STRING)
+    next_token: _m.Field[str | None] = _m.Field(
+        "next_token", _m.STRING, doc="Pagination token for the next page of results."
+    )
     """Pagination token for the next page of results."""
 
-    result_count: _m.Field[int | None] = _m.Field("result_count", _m.INTEGER)
+    result_count: _m.Field[int | None] = _m.Field(
+        "result_count", _m.INTEGER, doc="Number of items in the data array."
+    )
     """Number of items in the data array."""
 
 
@@ -67,12 +73,14 @@ class UpdateRulesRequest(_m.Model):
     __slots__ = ()
 
     add: _m.Field[list[UpdateRulesAdd] | None] = _m.Field(
-        "add", _m.ListOf(_m.ref("tweets_api", "UpdateRulesAdd"))
+        "add", _m.ListOf(_m.ref("tweets_api", "UpdateRulesAdd")), doc="Rules to add."
     )
     """Rules to add."""
 
     delete: _m.Field[UpdateRulesDelete | None] = _m.Field(
-        "delete", _m.ref("tweets_api", "UpdateRulesDelete")
+        "delete",
+        _m.ref("tweets_api", "UpdateRulesDelete"),
+        doc="Rules to delete by id or by value.",
     )
     """Rules to delete by id or by value."""
 
@@ -96,10 +104,14 @@ class UpdateRulesAdd(_m.Model):
 
     __slots__ = ()
 
-    tag: _m.Field[str | None] = _m.Field("tag", _m.STRING)
+    tag: _m.Field[str | None] = _m.Field(
+        "tag", _m.STRING, doc="Optional caller-defined label for the rule."
+    )
     """Optional caller-defined label for the rule."""
 
-    value: _m.Field[str] = _m.Field("value", _m.STRING, required=True)
+    value: _m.Field[str] = _m.Field(
+        "value", _m.STRING, required=True, doc="Rule filter expression."
+    )
     """Rule filter expression."""
 
     def __init__(
@@ -122,10 +134,14 @@ class UpdateRulesDelete(_m.Model):
 
     __slots__ = ()
 
-    ids: _m.Field[list[str] | None] = _m.Field("ids", _m.ListOf(_m.STRING))
+    ids: _m.Field[list[str] | None] = _m.Field(
+        "ids", _m.ListOf(_m.STRING), doc="Rule ids (Snowflake external ids) to delete."
+    )
     """Rule ids (Snowflake external ids) to delete."""
 
-    values: _m.Field[list[str] | None] = _m.Field("values", _m.ListOf(_m.STRING))
+    values: _m.Field[list[str] | None] = _m.Field(
+        "values", _m.ListOf(_m.STRING), doc="Rule values to delete."
+    )
     """Rule values to delete."""
 
     def __init__(
@@ -166,13 +182,15 @@ class UpdateRulesResponseData(_m.Model):
 
     __slots__ = ()
 
-    id: _m.Field[str | None] = _m.Field("id", _m.STRING)
+    id: _m.Field[str | None] = _m.Field("id", _m.STRING, doc="Unique identifier of the rule.")
     """Unique identifier of the rule."""
 
-    tag: _m.Field[str | None] = _m.Field("tag", _m.STRING)
+    tag: _m.Field[str | None] = _m.Field(
+        "tag", _m.STRING, doc="Optional caller-defined label for the rule."
+    )
     """Optional caller-defined label for the rule."""
 
-    value: _m.Field[str | None] = _m.Field("value", _m.STRING)
+    value: _m.Field[str | None] = _m.Field("value", _m.STRING, doc="The rule's filter expression.")
     """The rule's filter expression."""
 
 

@@ -34,12 +34,16 @@ class Usage(_m.Model):
     cap_reset_day: _m.Field[int | None] = _m.Field("cap_reset_day", _m.INTEGER)
 
     daily_client_app_usage: _m.Field[list[UsageDailyClientAppUsageItem] | None] = _m.Field(
-        "daily_client_app_usage", _m.ListOf(_m.ref("usage_api", "UsageDailyClientAppUsageItem"))
+        "daily_client_app_usage",
+        _m.ListOf(_m.ref("usage_api", "UsageDailyClientAppUsageItem")),
+        doc="Per-client-app daily Post usage for the caller's project.",
     )
     """Per-client-app daily Post usage for the caller's project."""
 
     daily_project_usage: _m.Field[UsageDailyProjectUsage | None] = _m.Field(
-        "daily_project_usage", _m.ref("usage_api", "UsageDailyProjectUsage")
+        "daily_project_usage",
+        _m.ref("usage_api", "UsageDailyProjectUsage"),
+        doc="Project-level daily Post usage for the caller's project.",
     )
     """Project-level daily Post usage for the caller's project."""
 
@@ -55,15 +59,24 @@ class UsageDailyClientAppUsageItem(_m.Model):
 
     __slots__ = ()
 
-    client_app_id: _m.Field[str | None] = _m.Field("client_app_id", _m.STRING)
+    client_app_id: _m.Field[str | None] = _m.Field(
+        "client_app_id", _m.STRING, doc="Unique identifier of the client app."
+    )
     """Unique identifier of the client app."""
 
     usage: _m.Field[list[UsageDailyClientAppUsageItemUsageItem] | None] = _m.Field(
-        "usage", _m.ListOf(_m.ref("usage_api", "UsageDailyClientAppUsageItemUsageItem"))
+        "usage",
+        _m.ListOf(_m.ref("usage_api", "UsageDailyClientAppUsageItemUsageItem")),
+        doc="Daily usage entries for this client app.",
     )
     """Daily usage entries for this client app."""
 
-    usage_result_count: _m.Field[int] = _m.Field("usage_result_count", _m.INTEGER, required=True)
+    usage_result_count: _m.Field[int] = _m.Field(
+        "usage_result_count",
+        _m.INTEGER,
+        required=True,
+        doc="Number of daily usage entries returned for this client app.",
+    )
     """Number of daily usage entries returned for this client app."""
 
 
@@ -72,10 +85,17 @@ class UsageDailyClientAppUsageItemUsageItem(_m.Model):
 
     __slots__ = ()
 
-    date: _m.Field[str] = _m.Field("date", _m.STRING, required=True)
+    date: _m.Field[str] = _m.Field(
+        "date",
+        _m.STRING,
+        required=True,
+        doc="The day of the usage entry, as an ISO 8601 date-time.",
+    )
     """The day of the usage entry, as an ISO 8601 date-time."""
 
-    usage: _m.Field[str | None] = _m.Field("usage", _m.STRING)
+    usage: _m.Field[str | None] = _m.Field(
+        "usage", _m.STRING, doc="Number of Posts used on this day."
+    )
     """Number of Posts used on this day."""
 
 
@@ -84,11 +104,15 @@ class UsageDailyProjectUsage(_m.Model):
 
     __slots__ = ()
 
-    project_id: _m.Field[str | None] = _m.Field("project_id", _m.STRING)
+    project_id: _m.Field[str | None] = _m.Field(
+        "project_id", _m.STRING, doc="Unique identifier of the project."
+    )
     """Unique identifier of the project."""
 
     usage: _m.Field[list[UsageDailyProjectUsageUsageItem] | None] = _m.Field(
-        "usage", _m.ListOf(_m.ref("usage_api", "UsageDailyProjectUsageUsageItem"))
+        "usage",
+        _m.ListOf(_m.ref("usage_api", "UsageDailyProjectUsageUsageItem")),
+        doc="Daily usage entries for the project.",
     )
     """Daily usage entries for the project."""
 
@@ -98,8 +122,15 @@ class UsageDailyProjectUsageUsageItem(_m.Model):
 
     __slots__ = ()
 
-    date: _m.Field[str] = _m.Field("date", _m.STRING, required=True)
+    date: _m.Field[str] = _m.Field(
+        "date",
+        _m.STRING,
+        required=True,
+        doc="The day of the usage entry, as an ISO 8601 date-time.",
+    )
     """The day of the usage entry, as an ISO 8601 date-time."""
 
-    usage: _m.Field[str | None] = _m.Field("usage", _m.STRING)
+    usage: _m.Field[str | None] = _m.Field(
+        "usage", _m.STRING, doc="Number of Posts used on this day."
+    )
     """Number of Posts used on this day."""

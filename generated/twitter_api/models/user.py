@@ -20,7 +20,7 @@ class User(_m.Model):
     __slots__ = ()
 
     affiliation: _m.Field[UserAffiliation | None] = _m.Field(
-        "affiliation", _m.ref("user", "UserAffiliation")
+        "affiliation", _m.ref("user", "UserAffiliation"), doc="Metadata about a user's affiliation."
     )
     """Metadata about a user's affiliation."""
 
@@ -39,89 +39,151 @@ class User(_m.Model):
             | str
         ]
         | None
-    ] = _m.Field("connection_status", _m.ListOf(_m.STRING))
+    ] = _m.Field(
+        "connection_status",
+        _m.ListOf(_m.STRING),
+        doc="Returns detailed information about the relationship between two users.",
+    )
     """Returns detailed information about the relationship between two users."""
 
-    created_at: _m.Field[datetime | None] = _m.Field("created_at", _m.DATETIME)
+    created_at: _m.Field[datetime | None] = _m.Field(
+        "created_at", _m.DATETIME, doc="Creation time of this User."
+    )
     """Creation time of this User."""
 
-    description: _m.Field[str | None] = _m.Field("description", _m.STRING)
+    description: _m.Field[str | None] = _m.Field(
+        "description",
+        _m.STRING,
+        doc="The text of this User's profile description (also known as bio), if the User provided one.",
+    )
     """The text of this User's profile description (also known as bio), if the User provided one."""
 
-    entities: _m.Field[UserEntities | None] = _m.Field("entities", _m.ref("user", "UserEntities"))
+    entities: _m.Field[UserEntities | None] = _m.Field(
+        "entities",
+        _m.ref("user", "UserEntities"),
+        doc="A list of metadata found in the User's profile description.",
+    )
     """A list of metadata found in the User's profile description."""
 
-    id: _m.Field[str | None] = _m.Field("id", _m.STRING)
+    id: _m.Field[str | None] = _m.Field("id", _m.STRING, doc="Unique identifier of this User.")
     """Unique identifier of this User."""
 
-    is_identity_verified: _m.Field[bool | None] = _m.Field("is_identity_verified", _m.BOOLEAN)
+    is_identity_verified: _m.Field[bool | None] = _m.Field(
+        "is_identity_verified",
+        _m.BOOLEAN,
+        doc="Indicates if this User has completed identity verification.",
+    )
     """Indicates if this User has completed identity verification."""
 
-    location: _m.Field[str | None] = _m.Field("location", _m.STRING)
+    location: _m.Field[str | None] = _m.Field(
+        "location",
+        _m.STRING,
+        doc="The location specified in the User's profile, if the User provided one. As this is a freeform value, it may not indicate a valid location.",
+    )
     """The location specified in the User's profile, if the User provided one. As this is a
     freeform value, it may not indicate a valid location.
     """
 
-    most_recent_post_id: _m.Field[str | None] = _m.Field("most_recent_post_id", _m.STRING)
+    most_recent_post_id: _m.Field[str | None] = _m.Field(
+        "most_recent_post_id", _m.STRING, doc="Unique identifier of this User's most recent Post."
+    )
     """Unique identifier of this User's most recent Post."""
 
-    name: _m.Field[str | None] = _m.Field("name", _m.STRING)
+    name: _m.Field[str | None] = _m.Field(
+        "name", _m.STRING, doc="The friendly name of this User, as shown on their profile."
+    )
     """The friendly name of this User, as shown on their profile."""
 
-    parody: _m.Field[bool | None] = _m.Field("parody", _m.BOOLEAN)
+    parody: _m.Field[bool | None] = _m.Field(
+        "parody", _m.BOOLEAN, doc="Indicates if this User is a parody account."
+    )
     """Indicates if this User is a parody account."""
 
-    pinned_post_id: _m.Field[str | None] = _m.Field("pinned_post_id", _m.STRING)
+    pinned_post_id: _m.Field[str | None] = _m.Field(
+        "pinned_post_id", _m.STRING, doc="Unique identifier of this User's pinned Post."
+    )
     """Unique identifier of this User's pinned Post."""
 
-    profile_banner_url: _m.Field[str | None] = _m.Field("profile_banner_url", _m.STRING)
+    profile_banner_url: _m.Field[str | None] = _m.Field(
+        "profile_banner_url", _m.STRING, doc="The URL to the profile banner for this User."
+    )
     """The URL to the profile banner for this User."""
 
-    profile_image_url: _m.Field[str | None] = _m.Field("profile_image_url", _m.STRING)
+    profile_image_url: _m.Field[str | None] = _m.Field(
+        "profile_image_url", _m.STRING, doc="The URL to the profile image for this User."
+    )
     """The URL to the profile image for this User."""
 
-    protected: _m.Field[bool | None] = _m.Field("protected", _m.BOOLEAN)
+    protected: _m.Field[bool | None] = _m.Field(
+        "protected",
+        _m.BOOLEAN,
+        doc="Indicates if this User has chosen to protect their Posts (in other words, if this User's Posts are private).",
+    )
     """Indicates if this User has chosen to protect their Posts (in other words, if this User's
     Posts are private).
     """
 
     public_metrics: _m.Field[UserPublicMetrics | None] = _m.Field(
-        "public_metrics", _m.ref("user", "UserPublicMetrics")
+        "public_metrics",
+        _m.ref("user", "UserPublicMetrics"),
+        doc="A list of metrics for this User.",
     )
     """A list of metrics for this User."""
 
-    receives_your_dm: _m.Field[bool | None] = _m.Field("receives_your_dm", _m.BOOLEAN)
+    receives_your_dm: _m.Field[bool | None] = _m.Field(
+        "receives_your_dm", _m.BOOLEAN, doc="Indicates if you can send a DM to this User."
+    )
     """Indicates if you can send a DM to this User."""
 
-    subscribes_to_you: _m.Field[bool | None] = _m.Field("subscribes_to_you", _m.BOOLEAN)
+    subscribes_to_you: _m.Field[bool | None] = _m.Field(
+        "subscribes_to_you", _m.BOOLEAN, doc="Indicates if this User subscribes to you."
+    )
     """Indicates if this User subscribes to you."""
 
     subscription: _m.Field[UserSubscription | None] = _m.Field(
-        "subscription", _m.ref("user", "UserSubscription")
+        "subscription",
+        _m.ref("user", "UserSubscription"),
+        doc="The subscription relationship between this User and you.",
     )
     """The subscription relationship between this User and you."""
 
-    subscription_type: _m.Field[str | None] = _m.Field("subscription_type", _m.STRING)
+    subscription_type: _m.Field[str | None] = _m.Field(
+        "subscription_type",
+        _m.STRING,
+        doc="The X Blue subscription type of the user, e.g.: Basic, Premium, PremiumPlus or None.",
+    )
     """The X Blue subscription type of the user, e.g.: Basic, Premium, PremiumPlus or None."""
 
-    url: _m.Field[str | None] = _m.Field("url", _m.STRING)
+    url: _m.Field[str | None] = _m.Field(
+        "url", _m.STRING, doc="The URL specified in the User's profile."
+    )
     """The URL specified in the User's profile."""
 
-    username: _m.Field[str | None] = _m.Field("username", _m.STRING)
+    username: _m.Field[str | None] = _m.Field(
+        "username", _m.STRING, doc="The X handle (screen name) of this User."
+    )
     """The X handle (screen name) of this User."""
 
-    verified: _m.Field[bool | None] = _m.Field("verified", _m.BOOLEAN)
+    verified: _m.Field[bool | None] = _m.Field(
+        "verified", _m.BOOLEAN, doc="Indicates if this User is a verified X User."
+    )
     """Indicates if this User is a verified X User."""
 
     verified_followers_count: _m.Field[int | None] = _m.Field(
-        "verified_followers_count", _m.INTEGER
+        "verified_followers_count", _m.INTEGER, doc="The number of verified followers of this User."
     )
     """The number of verified followers of this User."""
 
-    verified_type: _m.Field[str | None] = _m.Field("verified_type", _m.STRING)
+    verified_type: _m.Field[str | None] = _m.Field(
+        "verified_type",
+        _m.STRING,
+        doc="The X Blue verified type of the user, e.g.: blue, government, business or none.",
+    )
     """The X Blue verified type of the user, e.g.: blue, government, business or none."""
 
-    withheld: _m.Field[UserWithheld | None] = _m.Field("withheld", _m.ref("user", "UserWithheld"))
+    withheld: _m.Field[UserWithheld | None] = _m.Field(
+        "withheld", _m.ref("user", "UserWithheld"), doc="Withholding details for withheld content."
+    )
     """Withholding details for withheld content."""
 
 
@@ -130,16 +192,28 @@ class UserAffiliation(_m.Model):
 
     __slots__ = ()
 
-    badge_url: _m.Field[str | None] = _m.Field("badge_url", _m.STRING)
+    badge_url: _m.Field[str | None] = _m.Field(
+        "badge_url",
+        _m.STRING,
+        doc="URL of the affiliation badge image shown on the User's profile.",
+    )
     """URL of the affiliation badge image shown on the User's profile."""
 
-    description: _m.Field[str | None] = _m.Field("description", _m.STRING)
+    description: _m.Field[str | None] = _m.Field(
+        "description", _m.STRING, doc="Description of the affiliation."
+    )
     """Description of the affiliation."""
 
-    url: _m.Field[str | None] = _m.Field("url", _m.STRING)
+    url: _m.Field[str | None] = _m.Field(
+        "url", _m.STRING, doc="URL associated with the affiliation."
+    )
     """URL associated with the affiliation."""
 
-    user_id: _m.Field[list[str] | None] = _m.Field("user_id", _m.ListOf(_m.STRING))
+    user_id: _m.Field[list[str] | None] = _m.Field(
+        "user_id",
+        _m.ListOf(_m.STRING),
+        doc="A list of unique identifiers of the accounts this User is affiliated with.",
+    )
     """A list of unique identifiers of the accounts this User is affiliated with."""
 
 
@@ -149,11 +223,15 @@ class UserEntities(_m.Model):
     __slots__ = ()
 
     description: _m.Field[UserEntitiesDescription | None] = _m.Field(
-        "description", _m.ref("user", "UserEntitiesDescription")
+        "description",
+        _m.ref("user", "UserEntitiesDescription"),
+        doc="Entities found in the User's bio.",
     )
     """Entities found in the User's bio."""
 
-    url: _m.Field[UserEntitiesUrl | None] = _m.Field("url", _m.ref("user", "UserEntitiesUrl"))
+    url: _m.Field[UserEntitiesUrl | None] = _m.Field(
+        "url", _m.ref("user", "UserEntitiesUrl"), doc="Entities for the User's profile website URL."
+    )
     """Entities for the User's profile website URL."""
 
 
@@ -184,10 +262,14 @@ class UserEntitiesDescriptionCashtag(_m.Model):
 
     __slots__ = ()
 
-    end: _m.Field[int] = _m.Field("end", _m.INTEGER, required=True)
+    end: _m.Field[int] = _m.Field(
+        "end", _m.INTEGER, required=True, doc="End index in the text (exclusive)."
+    )
     """End index in the text (exclusive)."""
 
-    start: _m.Field[int] = _m.Field("start", _m.INTEGER, required=True)
+    start: _m.Field[int] = _m.Field(
+        "start", _m.INTEGER, required=True, doc="Start index in the text (inclusive)."
+    )
     """Start index in the text (inclusive)."""
 
     tag: _m.Field[str] = _m.Field("tag", _m.STRING, required=True)
@@ -198,10 +280,14 @@ class UserEntitiesDescriptionHashtag(_m.Model):
 
     __slots__ = ()
 
-    end: _m.Field[int] = _m.Field("end", _m.INTEGER, required=True)
+    end: _m.Field[int] = _m.Field(
+        "end", _m.INTEGER, required=True, doc="End index in the text (exclusive)."
+    )
     """End index in the text (exclusive)."""
 
-    start: _m.Field[int] = _m.Field("start", _m.INTEGER, required=True)
+    start: _m.Field[int] = _m.Field(
+        "start", _m.INTEGER, required=True, doc="Start index in the text (inclusive)."
+    )
     """Start index in the text (inclusive)."""
 
     tag: _m.Field[str] = _m.Field("tag", _m.STRING, required=True)
@@ -226,15 +312,21 @@ class UserEntitiesDescriptionUrl(_m.Model):
 
     __slots__ = ()
 
-    description: _m.Field[str | None] = _m.Field("description", _m.STRING)
+    description: _m.Field[str | None] = _m.Field(
+        "description", _m.STRING, doc="Description of the linked page, when available."
+    )
     """Description of the linked page, when available."""
 
-    display_url: _m.Field[str | None] = _m.Field("display_url", _m.STRING)
+    display_url: _m.Field[str | None] = _m.Field(
+        "display_url", _m.STRING, doc="The URL as displayed in the Post text."
+    )
     """The URL as displayed in the Post text."""
 
     end: _m.Field[int] = _m.Field("end", _m.INTEGER, required=True)
 
-    expanded_url: _m.Field[str | None] = _m.Field("expanded_url", _m.STRING)
+    expanded_url: _m.Field[str | None] = _m.Field(
+        "expanded_url", _m.STRING, doc="The fully resolved URL."
+    )
     """The fully resolved URL."""
 
     images: _m.Field[list[UserEntitiesDescriptionUrlImage] | None] = _m.Field(
@@ -245,16 +337,22 @@ class UserEntitiesDescriptionUrl(_m.Model):
 
     start: _m.Field[int] = _m.Field("start", _m.INTEGER, required=True)
 
-    status: _m.Field[int | None] = _m.Field("status", _m.INTEGER)
+    status: _m.Field[int | None] = _m.Field(
+        "status", _m.INTEGER, doc="HTTP status from resolving the URL."
+    )
     """HTTP status from resolving the URL."""
 
-    title: _m.Field[str | None] = _m.Field("title", _m.STRING)
+    title: _m.Field[str | None] = _m.Field(
+        "title", _m.STRING, doc="Title of the linked page, when available."
+    )
     """Title of the linked page, when available."""
 
-    unwound_url: _m.Field[str | None] = _m.Field("unwound_url", _m.STRING)
+    unwound_url: _m.Field[str | None] = _m.Field(
+        "unwound_url", _m.STRING, doc="The final destination after following redirects."
+    )
     """The final destination after following redirects."""
 
-    url: _m.Field[str] = _m.Field("url", _m.STRING, required=True)
+    url: _m.Field[str] = _m.Field("url", _m.STRING, required=True, doc="The t.co shortened URL.")
     """The t.co shortened URL."""
 
 
@@ -285,15 +383,21 @@ class UserEntitiesUrlUrl(_m.Model):
 
     __slots__ = ()
 
-    description: _m.Field[str | None] = _m.Field("description", _m.STRING)
+    description: _m.Field[str | None] = _m.Field(
+        "description", _m.STRING, doc="Description of the linked page, when available."
+    )
     """Description of the linked page, when available."""
 
-    display_url: _m.Field[str | None] = _m.Field("display_url", _m.STRING)
+    display_url: _m.Field[str | None] = _m.Field(
+        "display_url", _m.STRING, doc="The URL as displayed in the Post text."
+    )
     """The URL as displayed in the Post text."""
 
     end: _m.Field[int] = _m.Field("end", _m.INTEGER, required=True)
 
-    expanded_url: _m.Field[str | None] = _m.Field("expanded_url", _m.STRING)
+    expanded_url: _m.Field[str | None] = _m.Field(
+        "expanded_url", _m.STRING, doc="The fully resolved URL."
+    )
     """The fully resolved URL."""
 
     images: _m.Field[list[UserEntitiesUrlUrlImage] | None] = _m.Field(
@@ -304,16 +408,22 @@ class UserEntitiesUrlUrl(_m.Model):
 
     start: _m.Field[int] = _m.Field("start", _m.INTEGER, required=True)
 
-    status: _m.Field[int | None] = _m.Field("status", _m.INTEGER)
+    status: _m.Field[int | None] = _m.Field(
+        "status", _m.INTEGER, doc="HTTP status from resolving the URL."
+    )
     """HTTP status from resolving the URL."""
 
-    title: _m.Field[str | None] = _m.Field("title", _m.STRING)
+    title: _m.Field[str | None] = _m.Field(
+        "title", _m.STRING, doc="Title of the linked page, when available."
+    )
     """Title of the linked page, when available."""
 
-    unwound_url: _m.Field[str | None] = _m.Field("unwound_url", _m.STRING)
+    unwound_url: _m.Field[str | None] = _m.Field(
+        "unwound_url", _m.STRING, doc="The final destination after following redirects."
+    )
     """The final destination after following redirects."""
 
-    url: _m.Field[str] = _m.Field("url", _m.STRING, required=True)
+    url: _m.Field[str] = _m.Field("url", _m.STRING, required=True, doc="The t.co shortened URL.")
     """The t.co shortened URL."""
 
 
@@ -334,22 +444,37 @@ class UserPublicMetrics(_m.Model):
 
     __slots__ = ()
 
-    followers_count: _m.Field[int] = _m.Field("followers_count", _m.INTEGER, required=True)
+    followers_count: _m.Field[int] = _m.Field(
+        "followers_count", _m.INTEGER, required=True, doc="Number of Users who follow this User."
+    )
     """Number of Users who follow this User."""
 
-    following_count: _m.Field[int] = _m.Field("following_count", _m.INTEGER, required=True)
+    following_count: _m.Field[int] = _m.Field(
+        "following_count", _m.INTEGER, required=True, doc="Number of Users this User follows."
+    )
     """Number of Users this User follows."""
 
-    like_count: _m.Field[int | None] = _m.Field("like_count", _m.INTEGER)
+    like_count: _m.Field[int | None] = _m.Field(
+        "like_count", _m.INTEGER, doc="Number of Posts this User has liked."
+    )
     """Number of Posts this User has liked."""
 
-    listed_count: _m.Field[int] = _m.Field("listed_count", _m.INTEGER, required=True)
+    listed_count: _m.Field[int] = _m.Field(
+        "listed_count", _m.INTEGER, required=True, doc="Number of Lists that include this User."
+    )
     """Number of Lists that include this User."""
 
-    media_count: _m.Field[int | None] = _m.Field("media_count", _m.INTEGER)
+    media_count: _m.Field[int | None] = _m.Field(
+        "media_count", _m.INTEGER, doc="Number of media items posted by this User."
+    )
     """Number of media items posted by this User."""
 
-    post_count: _m.Field[int] = _m.Field("post_count", _m.INTEGER, required=True)
+    post_count: _m.Field[int] = _m.Field(
+        "post_count",
+        _m.INTEGER,
+        required=True,
+        doc="Number of Posts (including Reposts) created by this User.",
+    )
     """Number of Posts (including Reposts) created by this User."""
 
 
@@ -358,7 +483,12 @@ class UserSubscription(_m.Model):
 
     __slots__ = ()
 
-    subscribes_to_you: _m.Field[bool] = _m.Field("subscribes_to_you", _m.BOOLEAN, required=True)
+    subscribes_to_you: _m.Field[bool] = _m.Field(
+        "subscribes_to_you",
+        _m.BOOLEAN,
+        required=True,
+        doc="Indicates if this User subscribes to you.",
+    )
     """Indicates if this User subscribes to you."""
 
 
@@ -367,10 +497,18 @@ class UserWithheld(_m.Model):
 
     __slots__ = ()
 
-    country_codes: _m.Field[list[str] | None] = _m.Field("country_codes", _m.ListOf(_m.STRING))
+    country_codes: _m.Field[list[str] | None] = _m.Field(
+        "country_codes",
+        _m.ListOf(_m.STRING),
+        doc="A list of countries (as ISO 3166-1 alpha-2 codes) where this content is withheld.",
+    )
     """A list of countries (as ISO 3166-1 alpha-2 codes) where this content is withheld."""
 
-    scope: _m.Field[Literal["user"] | str | None] = _m.Field("scope", _m.STRING)
+    scope: _m.Field[Literal["user"] | str | None] = _m.Field(
+        "scope",
+        _m.STRING,
+        doc='The scope of the withholding. Only present, with the value "user", when the entire User is withheld.',
+    )
     """The scope of the withholding. Only present, with the value "user", when the entire User is
     withheld.
     """

@@ -14,7 +14,9 @@ class UserComplianceSchema(_m.Model):
 
     __slots__ = ()
 
-    event_at: _m.Field[datetime] = _m.Field("event_at", _m.DATETIME, required=True)
+    event_at: _m.Field[datetime] = _m.Field(
+        "event_at", _m.DATETIME, required=True, doc="Event time."
+    )
     """Event time."""
 
     user: _m.Field[UserComplianceSchemaUser] = _m.Field(
@@ -27,5 +29,5 @@ class UserComplianceSchemaUser(_m.Model):
 
     __slots__ = ()
 
-    id: _m.Field[str] = _m.Field("id", _m.STRING, required=True)
+    id: _m.Field[str] = _m.Field("id", _m.STRING, required=True, doc="Unique identifier of a User")
     """Unique identifier of a User"""

@@ -108,13 +108,19 @@ class GetUsersRepostsOfMeResponseMeta(_m.Model):
 
     __slots__ = ()
 
-    next_token: _m.Field[str | None] = _m.Field("next_token", _m.STRING)
+    next_token: _m.Field[str | None] = _m.Field(
+        "next_token", _m.STRING, doc="Pagination token for the next page of results."
+    )
     """Pagination token for the next page of results."""
 
-    previous_token: _m.Field[str | None] = _m.Field("previous_token", _m.STRING)
+    previous_token: _m.Field[str | None] = _m.Field(
+        "previous_token", _m.STRING, doc="Pagination token for the previous page of results."
+    )
     """Pagination token for the previous page of results."""
 
-    result_count: _m.Field[int | None] = _m.Field("result_count", _m.INTEGER)
+    result_count: _m.Field[int | None] = _m.Field(
+        "result_count", _m.INTEGER, doc="Number of items in the data array."
+    )
     """Number of items in the data array."""
 
 
@@ -141,10 +147,14 @@ class SearchUsersResponseMeta(_m.Model):
 
     __slots__ = ()
 
-    next_token: _m.Field[str | None] = _m.Field("next_token", _m.STRING)
+    next_token: _m.Field[str | None] = _m.Field(
+        "next_token", _m.STRING, doc="Pagination token for the next page of results."
+    )
     """Pagination token for the next page of results."""
 
-    previous_token: _m.Field[str | None] = _m.Field("previous_token", _m.STRING)
+    previous_token: _m.Field[str | None] = _m.Field(
+        "previous_token", _m.STRING, doc="Pagination token for the previous page of results."
+    )
     """Pagination token for the previous page of results."""
 
 
@@ -185,13 +195,19 @@ class GetUsersAffiliatesResponseMeta(_m.Model):
 
     __slots__ = ()
 
-    next_token: _m.Field[str | None] = _m.Field("next_token", _m.STRING)
+    next_token: _m.Field[str | None] = _m.Field(
+        "next_token", _m.STRING, doc="Pagination token for the next page of results."
+    )
     """Pagination token for the next page of results."""
 
-    previous_token: _m.Field[str | None] = _m.Field("previous_token", _m.STRING)
+    previous_token: _m.Field[str | None] = _m.Field(
+        "previous_token", _m.STRING, doc="Pagination token for the previous page of results."
+    )
     """Pagination token for the previous page of results."""
 
-    result_count: _m.Field[int | None] = _m.Field("result_count", _m.INTEGER)
+    result_count: _m.Field[int | None] = _m.Field(
+        "result_count", _m.INTEGER, doc="Number of items in the data array."
+    )
     """Number of items in the data array."""
 
 
@@ -218,13 +234,19 @@ class GetUsersBlockingResponseMeta(_m.Model):
 
     __slots__ = ()
 
-    next_token: _m.Field[str | None] = _m.Field("next_token", _m.STRING)
+    next_token: _m.Field[str | None] = _m.Field(
+        "next_token", _m.STRING, doc="Pagination token for the next page of results."
+    )
     """Pagination token for the next page of results."""
 
-    previous_token: _m.Field[str | None] = _m.Field("previous_token", _m.STRING)
+    previous_token: _m.Field[str | None] = _m.Field(
+        "previous_token", _m.STRING, doc="Pagination token for the previous page of results."
+    )
     """Pagination token for the previous page of results."""
 
-    result_count: _m.Field[int | None] = _m.Field("result_count", _m.INTEGER)
+    result_count: _m.Field[int | None] = _m.Field(
+        "result_count", _m.INTEGER, doc="Number of items in the data array."
+    )
     """Number of items in the data array."""
 
 
@@ -251,13 +273,19 @@ class GetUsersFollowedListsResponseMeta(_m.Model):
 
     __slots__ = ()
 
-    next_token: _m.Field[str | None] = _m.Field("next_token", _m.STRING)
+    next_token: _m.Field[str | None] = _m.Field(
+        "next_token", _m.STRING, doc="Pagination token for the next page of results."
+    )
     """Pagination token for the next page of results."""
 
-    previous_token: _m.Field[str | None] = _m.Field("previous_token", _m.STRING)
+    previous_token: _m.Field[str | None] = _m.Field(
+        "previous_token", _m.STRING, doc="Pagination token for the previous page of results."
+    )
     """Pagination token for the previous page of results."""
 
-    result_count: _m.Field[int | None] = _m.Field("result_count", _m.INTEGER)
+    result_count: _m.Field[int | None] = _m.Field(
+        "result_count", _m.INTEGER, doc="Number of items in the data array."
+    )
     """Number of items in the data array."""
 
 
@@ -300,7 +328,9 @@ class FollowListResponseData(_m.Model):
 
     __slots__ = ()
 
-    following: _m.Field[bool] = _m.Field("following", _m.BOOLEAN, required=True)
+    following: _m.Field[bool] = _m.Field(
+        "following", _m.BOOLEAN, required=True, doc="Whether the user is following the List."
+    )
     """Whether the user is following the List."""
 
 
@@ -327,13 +357,19 @@ class GetUsersFollowersResponseMeta(_m.Model):
 
     __slots__ = ()
 
-    next_token: _m.Field[str | None] = _m.Field("next_token", _m.STRING)
+    next_token: _m.Field[str | None] = _m.Field(
+        "next_token", _m.STRING, doc="Pagination token for the next page of results."
+    )
     """Pagination token for the next page of results."""
 
-    previous_token: _m.Field[str | None] = _m.Field("previous_token", _m.STRING)
+    previous_token: _m.Field[str | None] = _m.Field(
+        "previous_token", _m.STRING, doc="Pagination token for the previous page of results."
+    )
     """Pagination token for the previous page of results."""
 
-    result_count: _m.Field[int | None] = _m.Field("result_count", _m.INTEGER)
+    result_count: _m.Field[int | None] = _m.Field(
+        "result_count", _m.INTEGER, doc="Number of items in the data array."
+    )
     """Number of items in the data array."""
 
 
@@ -360,13 +396,19 @@ class GetUsersFollowingResponseMeta(_m.Model):
 
     __slots__ = ()
 
-    next_token: _m.Field[str | None] = _m.Field("next_token", _m.STRING)
+    next_token: _m.Field[str | None] = _m.Field(
+        "next_token", _m.STRING, doc="Pagination token for the next page of results."
+    )
     """Pagination token for the next page of results."""
 
-    previous_token: _m.Field[str | None] = _m.Field("previous_token", _m.STRING)
+    previous_token: _m.Field[str | None] = _m.Field(
+        "previous_token", _m.STRING, doc="Pagination token for the previous page of results."
+    )
     """Pagination token for the previous page of results."""
 
-    result_count: _m.Field[int | None] = _m.Field("result_count", _m.INTEGER)
+    result_count: _m.Field[int | None] = _m.Field(
+        "result_count", _m.INTEGER, doc="Number of items in the data array."
+    )
     """Number of items in the data array."""
 
 
@@ -409,10 +451,20 @@ class FollowUserResponseData(_m.Model):
 
     __slots__ = ()
 
-    following: _m.Field[bool] = _m.Field("following", _m.BOOLEAN, required=True)
+    following: _m.Field[bool] = _m.Field(
+        "following",
+        _m.BOOLEAN,
+        required=True,
+        doc="Whether the source User is following the target User.",
+    )
     """Whether the source User is following the target User."""
 
-    pending_follow: _m.Field[bool] = _m.Field("pending_follow", _m.BOOLEAN, required=True)
+    pending_follow: _m.Field[bool] = _m.Field(
+        "pending_follow",
+        _m.BOOLEAN,
+        required=True,
+        doc="Whether the follow request is pending the target User's approval.",
+    )
     """Whether the follow request is pending the target User's approval."""
 
 
@@ -439,13 +491,19 @@ class GetUsersListMembershipsResponseMeta(_m.Model):
 
     __slots__ = ()
 
-    next_token: _m.Field[str | None] = _m.Field("next_token", _m.STRING)
+    next_token: _m.Field[str | None] = _m.Field(
+        "next_token", _m.STRING, doc="Pagination token for the next page of results."
+    )
     """Pagination token for the next page of results."""
 
-    previous_token: _m.Field[str | None] = _m.Field("previous_token", _m.STRING)
+    previous_token: _m.Field[str | None] = _m.Field(
+        "previous_token", _m.STRING, doc="Pagination token for the previous page of results."
+    )
     """Pagination token for the previous page of results."""
 
-    result_count: _m.Field[int | None] = _m.Field("result_count", _m.INTEGER)
+    result_count: _m.Field[int | None] = _m.Field(
+        "result_count", _m.INTEGER, doc="Number of items in the data array."
+    )
     """Number of items in the data array."""
 
 
@@ -472,13 +530,19 @@ class GetUsersMutingResponseMeta(_m.Model):
 
     __slots__ = ()
 
-    next_token: _m.Field[str | None] = _m.Field("next_token", _m.STRING)
+    next_token: _m.Field[str | None] = _m.Field(
+        "next_token", _m.STRING, doc="Pagination token for the next page of results."
+    )
     """Pagination token for the next page of results."""
 
-    previous_token: _m.Field[str | None] = _m.Field("previous_token", _m.STRING)
+    previous_token: _m.Field[str | None] = _m.Field(
+        "previous_token", _m.STRING, doc="Pagination token for the previous page of results."
+    )
     """Pagination token for the previous page of results."""
 
-    result_count: _m.Field[int | None] = _m.Field("result_count", _m.INTEGER)
+    result_count: _m.Field[int | None] = _m.Field(
+        "result_count", _m.INTEGER, doc="Number of items in the data array."
+    )
     """Number of items in the data array."""
 
 
@@ -521,7 +585,12 @@ class MuteUserResponseData(_m.Model):
 
     __slots__ = ()
 
-    muting: _m.Field[bool] = _m.Field("muting", _m.BOOLEAN, required=True)
+    muting: _m.Field[bool] = _m.Field(
+        "muting",
+        _m.BOOLEAN,
+        required=True,
+        doc="Whether the source User is muting the target User.",
+    )
     """Whether the source User is muting the target User."""
 
 
@@ -548,13 +617,19 @@ class GetUsersOwnedListsResponseMeta(_m.Model):
 
     __slots__ = ()
 
-    next_token: _m.Field[str | None] = _m.Field("next_token", _m.STRING)
+    next_token: _m.Field[str | None] = _m.Field(
+        "next_token", _m.STRING, doc="Pagination token for the next page of results."
+    )
     """Pagination token for the next page of results."""
 
-    previous_token: _m.Field[str | None] = _m.Field("previous_token", _m.STRING)
+    previous_token: _m.Field[str | None] = _m.Field(
+        "previous_token", _m.STRING, doc="Pagination token for the previous page of results."
+    )
     """Pagination token for the previous page of results."""
 
-    result_count: _m.Field[int | None] = _m.Field("result_count", _m.INTEGER)
+    result_count: _m.Field[int | None] = _m.Field(
+        "result_count", _m.INTEGER, doc="Number of items in the data array."
+    )
     """Number of items in the data array."""
 
 
@@ -581,7 +656,9 @@ class GetUsersPinnedListsResponseMeta(_m.Model):
 
     __slots__ = ()
 
-    result_count: _m.Field[int | None] = _m.Field("result_count", _m.INTEGER)
+    result_count: _m.Field[int | None] = _m.Field(
+        "result_count", _m.INTEGER, doc="Number of items in the data array."
+    )
     """Number of items in the data array."""
 
 
@@ -604,5 +681,7 @@ class UnfollowUserResponseData(_m.Model):
 
     __slots__ = ()
 
-    following: _m.Field[bool] = _m.Field("following", _m.BOOLEAN, required=True)
+    following: _m.Field[bool] = _m.Field(
+        "following", _m.BOOLEAN, required=True, doc="Whether the user is followed."
+    )
     """Whether the user is followed."""

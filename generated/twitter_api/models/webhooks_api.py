@@ -39,22 +39,34 @@ class GetWebhooksStreamLinksResponseData(_m.Model):
 
     __slots__ = ()
 
-    application_id: _m.Field[str | None] = _m.Field("application_id", _m.STRING)
+    application_id: _m.Field[str | None] = _m.Field(
+        "application_id", _m.STRING, doc="The application ID"
+    )
     """The application ID"""
 
-    business_user_id: _m.Field[str | None] = _m.Field("business_user_id", _m.STRING)
+    business_user_id: _m.Field[str | None] = _m.Field(
+        "business_user_id", _m.STRING, doc="The user ID"
+    )
     """The user ID"""
 
-    created_at: _m.Field[str | None] = _m.Field("created_at", _m.STRING)
+    created_at: _m.Field[str | None] = _m.Field(
+        "created_at", _m.STRING, doc="The datetime the webhook was linked to the stream"
+    )
     """The datetime the webhook was linked to the stream"""
 
-    fields: _m.Field[list[str] | None] = _m.Field("fields", _m.ListOf(_m.STRING))
+    fields: _m.Field[list[str] | None] = _m.Field(
+        "fields", _m.ListOf(_m.STRING), doc="Requested fields to be rendered"
+    )
     """Requested fields to be rendered"""
 
-    instance_id: _m.Field[str | None] = _m.Field("instance_id", _m.STRING)
+    instance_id: _m.Field[str | None] = _m.Field(
+        "instance_id", _m.STRING, doc="The stream ID associated with the FilteredStream instance"
+    )
     """The stream ID associated with the FilteredStream instance"""
 
-    webhook_id: _m.Field[str | None] = _m.Field("webhook_id", _m.STRING)
+    webhook_id: _m.Field[str | None] = _m.Field(
+        "webhook_id", _m.STRING, doc="The unique identifier for the webhook"
+    )
     """The unique identifier for the webhook"""
 
 
@@ -77,7 +89,12 @@ class CreateWebhooksStreamLinkResponseData(_m.Model):
 
     __slots__ = ()
 
-    provisioned: _m.Field[bool] = _m.Field("provisioned", _m.BOOLEAN, required=True)
+    provisioned: _m.Field[bool] = _m.Field(
+        "provisioned",
+        _m.BOOLEAN,
+        required=True,
+        doc="Indicates whether the stream link was provisioned.",
+    )
     """Indicates whether the stream link was provisioned."""
 
 
@@ -100,7 +117,9 @@ class DeleteWebhooksStreamLinkResponseData(_m.Model):
 
     __slots__ = ()
 
-    deleted: _m.Field[bool] = _m.Field("deleted", _m.BOOLEAN, required=True)
+    deleted: _m.Field[bool] = _m.Field(
+        "deleted", _m.BOOLEAN, required=True, doc="Indicates whether the stream link was deleted."
+    )
     """Indicates whether the stream link was deleted."""
 
 
@@ -141,7 +160,9 @@ class GetWebhooksResponseMeta(_m.Model):
 
     __slots__ = ()
 
-    result_count: _m.Field[int | None] = _m.Field("result_count", _m.INTEGER)
+    result_count: _m.Field[int | None] = _m.Field(
+        "result_count", _m.INTEGER, doc="Number of items in the data array."
+    )
     """Number of items in the data array."""
 
 
@@ -150,7 +171,9 @@ class CreateWebhooksRequest(_m.Model):
 
     __slots__ = ()
 
-    url: _m.Field[str] = _m.Field("url", _m.STRING, required=True)
+    url: _m.Field[str] = _m.Field(
+        "url", _m.STRING, required=True, doc="The URL the webhook delivers events to."
+    )
     """The URL the webhook delivers events to."""
 
     def __init__(
@@ -185,16 +208,27 @@ class CreateWebhooksResponseData(_m.Model):
 
     __slots__ = ()
 
-    created_at: _m.Field[str] = _m.Field("created_at", _m.STRING, required=True)
+    created_at: _m.Field[str] = _m.Field(
+        "created_at", _m.STRING, required=True, doc="Creation time of the webhook configuration."
+    )
     """Creation time of the webhook configuration."""
 
-    id: _m.Field[str] = _m.Field("id", _m.STRING, required=True)
+    id: _m.Field[str] = _m.Field(
+        "id", _m.STRING, required=True, doc="Unique identifier of the webhook configuration."
+    )
     """Unique identifier of the webhook configuration."""
 
-    url: _m.Field[str] = _m.Field("url", _m.STRING, required=True)
+    url: _m.Field[str] = _m.Field(
+        "url", _m.STRING, required=True, doc="The URL the webhook delivers events to."
+    )
     """The URL the webhook delivers events to."""
 
-    valid: _m.Field[bool] = _m.Field("valid", _m.BOOLEAN, required=True)
+    valid: _m.Field[bool] = _m.Field(
+        "valid",
+        _m.BOOLEAN,
+        required=True,
+        doc="Indicates whether the webhook URL passed validation.",
+    )
     """Indicates whether the webhook URL passed validation."""
 
 
@@ -203,15 +237,27 @@ class CreateWebhookReplayJobRequest(_m.Model):
 
     __slots__ = ()
 
-    from_date: _m.Field[str] = _m.Field("from_date", _m.STRING, required=True)
+    from_date: _m.Field[str] = _m.Field(
+        "from_date",
+        _m.STRING,
+        required=True,
+        doc="The oldest (inclusive) UTC timestamp from which events are replayed, in yyyymmddhhmm format.",
+    )
     """The oldest (inclusive) UTC timestamp from which events are replayed, in yyyymmddhhmm format."""
 
-    to_date: _m.Field[str] = _m.Field("to_date", _m.STRING, required=True)
+    to_date: _m.Field[str] = _m.Field(
+        "to_date",
+        _m.STRING,
+        required=True,
+        doc="The newest (inclusive) UTC timestamp up to which events are replayed, in yyyymmddhhmm format.",
+    )
     """The newest (inclusive) UTC timestamp up to which events are replayed, in yyyymmddhhmm
     format.
     """
 
-    webhook_id: _m.Field[str] = _m.Field("webhook_id", _m.STRING, required=True)
+    webhook_id: _m.Field[str] = _m.Field(
+        "webhook_id", _m.STRING, required=True, doc="The ID of the webhook to replay events to."
+    )
     """The ID of the webhook to replay events to."""
 
     def __init__(
@@ -250,10 +296,20 @@ class CreateWebhookReplayJobResponseData(_m.Model):
 
     __slots__ = ()
 
-    created_at: _m.Field[str] = _m.Field("created_at", _m.STRING, required=True)
+    created_at: _m.Field[str] = _m.Field(
+        "created_at",
+        _m.STRING,
+        required=True,
+        doc="The UTC timestamp when the replay job was created.",
+    )
     """The UTC timestamp when the replay job was created."""
 
-    job_id: _m.Field[str] = _m.Field("job_id", _m.STRING, required=True)
+    job_id: _m.Field[str] = _m.Field(
+        "job_id",
+        _m.STRING,
+        required=True,
+        doc="The unique identifier for the initiated replay job.",
+    )
     """The unique identifier for the initiated replay job."""
 
 
@@ -276,7 +332,12 @@ class ValidateWebhooksResponseData(_m.Model):
 
     __slots__ = ()
 
-    valid: _m.Field[bool] = _m.Field("valid", _m.BOOLEAN, required=True)
+    valid: _m.Field[bool] = _m.Field(
+        "valid",
+        _m.BOOLEAN,
+        required=True,
+        doc="Indicates whether the CRC validation check was triggered.",
+    )
     """Indicates whether the CRC validation check was triggered."""
 
 
@@ -299,5 +360,10 @@ class DeleteWebhooksResponseData(_m.Model):
 
     __slots__ = ()
 
-    deleted: _m.Field[bool] = _m.Field("deleted", _m.BOOLEAN, required=True)
+    deleted: _m.Field[bool] = _m.Field(
+        "deleted",
+        _m.BOOLEAN,
+        required=True,
+        doc="Indicates whether the webhook configuration was deleted.",
+    )
     """Indicates whether the webhook configuration was deleted."""

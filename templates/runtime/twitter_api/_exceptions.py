@@ -32,12 +32,14 @@ import os
 import socket
 import ssl
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, cast
 
 import httpx
 
+from ._models import Model
+
 if TYPE_CHECKING:
-    from ._models import Model
+    from .types import Problem
 
 __all__ = [
     "HTTPX_ERRORS",
@@ -89,7 +91,13 @@ class OperationNotAllowedError(APIError):
 
 
 class APIStatusError(APIError):
-    def __init__(self, message: str, *, response: httpx.Response, problem: Model | None) -> None:
+    """An error response. `problem` is the body parsed as the spec's Problem union
+    (`twitter_api.types.Problem`), or None when the body is not one of its kinds (X's
+    `about:blank` problems, v1.1-style errors): `response.json()` still has it."""
+
+    problem: Problem | None
+
+    def __init__(self, message: str, *, response: httpx.Response, problem: Problem | None) -> None:
         super().__init__(message)
         self.response = response
         self.status_code = response.status_code
@@ -121,7 +129,7 @@ class ServerError(APIStatusError):
 
 
 class RateLimitError(APIStatusError):
-    def __init__(self, message: str, *, response: httpx.Response, problem: Model | None) -> None:
+    def __init__(self, message: str, *, response: httpx.Response, problem: Problem | None) -> None:
         super().__init__(message, response=response, problem=problem)
         limits = RateLimit.from_headers(response.headers)
         self.limit = limits.limit
@@ -181,7 +189,7 @@ def status_error(response: httpx.Response, parse_problem: Any) -> APIStatusError
         body = json.loads(response.content) if response.content else None
     except ValueError:
         body = None
-    problem: Model | None = None
+    problem: Problem | None = None
     detail = ""
     if isinstance(body, dict):
         # X answers errors either as a Problem (title/detail/type) or as {"errors": [Problem...]}.
@@ -194,7 +202,10 @@ def status_error(response: httpx.Response, parse_problem: Any) -> APIStatusError
             and isinstance(errors[0], dict)
         ):
             source = errors[0]
-        problem = parse_problem(source)
+        parsed = parse_problem(source)
+        # A plain Model is a kind the spec does not list: `problem` holds only the union's kinds.
+        if isinstance(parsed, Model) and type(parsed) is not Model:
+            problem = cast("Problem", parsed)
         detail = str(source.get("detail") or source.get("title") or source.get("message") or "")
     reason = response.reason_phrase or "error"
     message = f"{status} {reason} for {response.request.method} {response.request.url.path}"

@@ -10,9 +10,12 @@ as-is instead of failing the parse. `validate()` walks the whole structure on de
 from __future__ import annotations
 
 import importlib
+import itertools
+import json
+import reprlib
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast, overload
+from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar, cast, overload
 
 if TYPE_CHECKING:
     import httpx
@@ -42,6 +45,7 @@ __all__ = [
     "dump",
     "one_of",
     "ref",
+    "required",
 ]
 
 T = TypeVar("T")
@@ -370,19 +374,32 @@ def _uri_path(value: str) -> str:
 
 
 class Field(Generic[T]):
-    """A declared field of a model: reads the wire key and converts the value on access."""
+    # A declared field of a model: reads the wire key and converts the value on access. The
+    # class has no docstring so that each field's own `__doc__` (its type and description)
+    # is what `help(Model)` shows.
 
-    __slots__ = ("convert", "name", "required", "wire")
+    __slots__ = ("__doc__", "convert", "name", "required", "wire")
 
-    def __init__(self, wire: str, convert: Converter = ANY, *, required: bool = False) -> None:
+    def __init__(
+        self, wire: str, convert: Converter = ANY, *, required: bool = False, doc: str = ""
+    ) -> None:
         self.wire = wire
         self.convert = convert
         self.required = required
         self.name = wire
+        self.__doc__ = doc or None
 
     def __set_name__(self, owner: type[Model], name: str) -> None:
         self.name = name
         self.convert.bind(owner.__module__.rpartition(".")[0])
+        # `from __future__ import annotations` keeps the declaration as text: "_m.Field[str]".
+        declared = getattr(owner, "__annotations__", {}).get(name)
+        if isinstance(declared, str) and declared.endswith("]") and "Field[" in declared:
+            shown = declared.partition("Field[")[2][:-1]
+            self.__doc__ = f"{shown}: {self.__doc__}" if self.__doc__ else shown
+
+    def __repr__(self) -> str:
+        return f"Field({self.wire!r})"
 
     @overload
     def __get__(self, obj: None, owner: type[Model]) -> Field[T]: ...
@@ -450,8 +467,14 @@ class Model:
         return cls._wrap(dict(data))
 
     def to_dict(self) -> dict[str, Any]:
-        """The wire form: wire names, unknown fields included."""
-        return self._raw
+        """The wire form (wire names, unknown fields included), as a copy: changing it leaves
+        the model as it was."""
+        return cast("dict[str, Any]", _copy(self._raw))
+
+    def to_json(self, *, indent: int | None = None) -> str:
+        """The wire form as JSON text, keys in the order they came in (compact by default)."""
+        separators = (",", ":") if indent is None else (",", ": ")
+        return json.dumps(self._raw, ensure_ascii=False, indent=indent, separators=separators)
 
     def validate(self: M) -> M:
         """Check the whole structure against the spec; raise ResponseValidationError if off."""
@@ -517,8 +540,64 @@ class Model:
     __hash__ = None  # type: ignore[assignment]  # mutable view, like the dict it wraps
 
     def __repr__(self) -> str:
-        shown = ", ".join(f"{k}={v!r}" for k, v in self._raw.items())
-        return f"{type(self).__name__}({shown})"
+        # Bounded: a response can hold megabytes, and reprs land in logs and tracebacks.
+        name = type(self).__name__
+        parts: list[str] = []
+        size = len(name) + 2
+        for key, value in self._raw.items():
+            part = f"{key}={_REPR.repr(value)}"
+            size += len(part) + 2
+            if size + len(", ...") > _REPR_MAX:
+                parts.append("...")
+                break
+            parts.append(part)
+        return f"{name}({', '.join(parts)})"
+
+
+_REPR_MAX: Final = 200
+
+
+class _BoundedRepr(reprlib.Repr):
+    def repr_dict(self, x: dict[Any, Any], level: int) -> str:
+        # reprlib sorts keys; the order the data came in is the one users recognise.
+        if not x:
+            return "{}"
+        if level <= 0:
+            return "{...}"
+        items = [
+            f"{self.repr1(k, level - 1)}: {self.repr1(v, level - 1)}"
+            for k, v in itertools.islice(x.items(), self.maxdict)
+        ]
+        more = ", ..." if len(x) > self.maxdict else ""
+        return "{" + ", ".join(items) + more + "}"
+
+
+_REPR = _BoundedRepr()
+_REPR.maxstring = 60
+_REPR.maxother = 60
+_REPR.maxlevel = 2
+_REPR.maxlist = _REPR.maxdict = 4
+
+
+def _copy(value: Any) -> Any:
+    """A copy of decoded JSON down to its leaves (which are immutable, or file content)."""
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copy(v) for v in value]
+    return value
+
+
+def required(value: T | None, what: str) -> T:
+    """`value`, which must not be None: narrows an optional field for the type checker.
+
+    X omits fields it was not asked for, and a response with `errors` may lack `data`; this
+    turns that into a `ResponseValidationError` naming `what` (say "post.data.text") instead
+    of an `AttributeError` on None further on.
+    """
+    if value is None:
+        raise ResponseValidationError(what, ["missing from the response"])
+    return value
 
 
 def dump(value: Any) -> Any:

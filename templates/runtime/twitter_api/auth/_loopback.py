@@ -21,6 +21,8 @@ from types import TracebackType
 from typing import Final
 from urllib.parse import parse_qs, urlsplit
 
+import anyio
+
 from ._errors import AuthError, LoginTimeoutError
 
 __all__ = ["LoopbackReceiver"]
@@ -139,7 +141,19 @@ class LoopbackReceiver:
 
     def wait(self, timeout: float) -> str:
         """The callback URL the browser was redirected to; LoginTimeoutError after `timeout`."""
-        if not self._server.received.wait(timeout) or self._server.callback_url is None:
+        self._server.received.wait(timeout)
+        return self._callback(timeout)
+
+    async def wait_async(self, timeout: float) -> str:
+        """`wait()` for async code: polls the flag the server thread sets, so the event loop
+        keeps running other tasks and a cancelled login stops waiting at once."""
+        with anyio.move_on_after(timeout):
+            while not self._server.received.is_set():
+                await anyio.sleep(_POLL_SECONDS)
+        return self._callback(timeout)
+
+    def _callback(self, timeout: float) -> str:
+        if not self._server.received.is_set() or self._server.callback_url is None:
             raise LoginTimeoutError(
                 f"no authorization callback reached {self._server.base_url}"
                 f"{self._server.expected_path} within {timeout:g} s; run the login again"
