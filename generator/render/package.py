@@ -502,8 +502,13 @@ def render_package(api: Api, options: RenderOptions, origin: str = "spec") -> di
             derived = f"# The sync twin of {rel}, derived by generator/unasync.py."
             files[f"{pkg}/{twin}"] = f"{header}\n{derived}\n{unasync.unasync(text, rel)}"
     python_files = {k: v for k, v in files.items() if k.endswith(".py")}
-    _check_parses(api, python_files, origin)
-    files.update(format_python(python_files))
+    try:
+        files.update(format_python(python_files))
+    except GeneratorError:
+        # ruff parses everything anyway; only when it refuses is each file parsed here, to
+        # name the file, the line and the spec place that produced it.
+        _check_parses(api, python_files, origin)
+        raise
     render(
         "pyproject.toml.jinja",
         "pyproject.toml",
