@@ -24,7 +24,7 @@ from ._base_client import (
 )
 from ._exceptions import HTTPX_ERRORS, from_httpx_error
 from ._raw_response import RawResponse, capture_responses, record_response, stop_capture
-from ._wire import Operation, check_security, parse_response
+from ._wire import Operation, RequestOptions, Timeout, check_security, parse_response
 
 if TYPE_CHECKING:
     from ._sync_pagination import Paginator
@@ -42,10 +42,11 @@ class SyncAPIClient(_ClientBase[httpx.Client]):
         auth: httpx.Auth | None = None,
         base_url: str | None = None,
         http_client: httpx.Client | None = None,
-        timeout: float | None = DEFAULT_TIMEOUT,
+        timeout: Timeout = DEFAULT_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
         wait_on_rate_limit: bool = False,
         allow_insecure_http: bool = False,
+        headers: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(
             http_client,
@@ -56,6 +57,7 @@ class SyncAPIClient(_ClientBase[httpx.Client]):
             max_retries=max_retries,
             wait_on_rate_limit=wait_on_rate_limit,
             allow_insecure_http=allow_insecure_http,
+            headers=headers,
         )
 
     def close(self) -> None:
@@ -118,9 +120,10 @@ class SyncAPIClient(_ClientBase[httpx.Client]):
         path: Mapping[str, Any] | None = None,
         query: Mapping[str, Any] | None = None,
         body: Any = None,
+        options: RequestOptions | None = None,
     ) -> Any:
         check_security(op, self._settings.auth)
-        response = self._send(self._build(op, path, query, body))
+        response = self._send(self._build(op, path, query, body, options))
         self._raise_for_status(response)
         return parse_response(op, response)
 
@@ -129,11 +132,12 @@ class SyncAPIClient(_ClientBase[httpx.Client]):
         op: Operation,
         path: Mapping[str, Any] | None = None,
         query: Mapping[str, Any] | None = None,
+        options: RequestOptions | None = None,
     ) -> Stream[Any]:
         from ._sync_streaming import Stream
 
         check_security(op, self._settings.auth)
-        return Stream(self, op, self._build(op, path, query, None))
+        return Stream(self, op, self._build(op, path, query, None, options))
 
     def paginate(
         self, method: Callable[..., P], /, *, limit: int | None = None, **kwargs: Any
