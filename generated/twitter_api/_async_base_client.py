@@ -29,7 +29,6 @@ if TYPE_CHECKING:
     from ._async_pagination import AsyncPaginator
     from ._async_streaming import AsyncStream
 
-P = TypeVar("P")
 T = TypeVar("T")
 Params = ParamSpec("Params")
 
@@ -139,12 +138,22 @@ class AsyncAPIClient(_ClientBase[httpx.AsyncClient]):
         return AsyncStream(self, op, self._build(op, path, query, None, options))
 
     def paginate(
-        self, method: Callable[..., Awaitable[P]], /, *, limit: int | None = None, **kwargs: Any
-    ) -> AsyncPaginator[P]:
-        """Iterate the pages of a paginated operation: `client.paginate(client.op, **kwargs)`."""
+        self,
+        method: Callable[Params, Awaitable[T]],
+        /,
+        limit: int | None = None,
+        max_items: int | None = None,
+        *args: Params.args,
+        **kwargs: Params.kwargs,
+    ) -> AsyncPaginator[T]:
+        """Iterate the pages of a paginated operation: `client.paginate(client.op, **kwargs)`.
+
+        The keyword arguments are checked against `client.op`'s own; `limit=` bounds the pages,
+        `max_items=` the `data` elements of `.items()`.
+        """
         from ._async_pagination import AsyncPaginator  # loaded on first use, as streams are
 
-        return AsyncPaginator(method, self._operations, kwargs, limit)
+        return AsyncPaginator(method, self._operations, args, dict(kwargs), limit, max_items)
 
     async def with_raw_response(
         self,

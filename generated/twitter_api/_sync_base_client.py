@@ -30,7 +30,6 @@ if TYPE_CHECKING:
     from ._sync_pagination import Paginator
     from ._sync_streaming import Stream
 
-P = TypeVar("P")
 T = TypeVar("T")
 Params = ParamSpec("Params")
 
@@ -140,12 +139,22 @@ class SyncAPIClient(_ClientBase[httpx.Client]):
         return Stream(self, op, self._build(op, path, query, None, options))
 
     def paginate(
-        self, method: Callable[..., P], /, *, limit: int | None = None, **kwargs: Any
-    ) -> Paginator[P]:
-        """Iterate the pages of a paginated operation: `client.paginate(client.op, **kwargs)`."""
+        self,
+        method: Callable[Params, T],
+        /,
+        limit: int | None = None,
+        max_items: int | None = None,
+        *args: Params.args,
+        **kwargs: Params.kwargs,
+    ) -> Paginator[T]:
+        """Iterate the pages of a paginated operation: `client.paginate(client.op, **kwargs)`.
+
+        The keyword arguments are checked against `client.op`'s own; `limit=` bounds the pages,
+        `max_items=` the `data` elements of `.items()`.
+        """
         from ._sync_pagination import Paginator  # loaded on first use, as streams are
 
-        return Paginator(method, self._operations, kwargs, limit)
+        return Paginator(method, self._operations, args, dict(kwargs), limit, max_items)
 
     def with_raw_response(
         self,
