@@ -430,10 +430,14 @@ class SchemaRegistry:
         if not values:
             return TypeInfo(annotation, annotation, converter)
         literals = _literal_values(values, self.origin, where)
-        # Responses may carry values added after this client was generated.
-        if response or len(values) < len(distinct):
+        # Responses may carry values added after this client was generated, so a value read
+        # stays open; a value passed in (a model built to be sent) must be one the spec lists.
+        if len(values) < len(distinct):
             widened = fragment("{} | {}", _literal(literals), annotation)
             return TypeInfo(widened, widened if not response else annotation, converter)
+        if response:
+            widened = fragment("{} | {}", _literal(literals), annotation)
+            return TypeInfo(widened, _literal(literals), converter)
         alias = self.literal_alias(hint, values, literals)
         return TypeInfo(alias, alias, converter, frozenset(), frozenset({alias}))
 

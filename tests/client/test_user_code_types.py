@@ -17,7 +17,12 @@ ACCEPTED = textwrap.dedent(
     import httpx
 
     from twitter_api import AsyncClient, Client
-    from twitter_api.models import CreatePostsResponse, GetUsersPostsResponse, Post
+    from twitter_api.models import (
+        CreatePostsRequest,
+        CreatePostsResponse,
+        GetUsersPostsResponse,
+        Post,
+    )
 
     client = Client(headers={"X-Trace": "1"}, timeout=httpx.Timeout(10.0, connect=2.0))
     slow = client.with_options(timeout=60.0, max_retries=0, wait_on_rate_limit=True)
@@ -35,6 +40,9 @@ ACCEPTED = textwrap.dedent(
         extra_body={"made_with": "x"},
     )
     assert_type(created, CreatePostsResponse)
+    # Request enums are closed; a value read back stays open to values added later.
+    request = CreatePostsRequest(text="hi", reply_settings="following")
+    setting: str | None = request.reply_settings
 
 
     async def main() -> None:
@@ -49,6 +57,7 @@ ACCEPTED = textwrap.dedent(
 MISTAKES = textwrap.dedent(
     """\
     from twitter_api import AsyncClient, Client
+    from twitter_api.models import CreatePostsRequest
 
     client = Client()
     client.paginate(client.get_users_posts, idd="1")  # error
@@ -63,6 +72,7 @@ MISTAKES = textwrap.dedent(
     client.get_users_posts("1", extra_query=["a"])  # error
     client.with_options(max_retries="2")  # error
     Client(headers=["a"])  # error
+    CreatePostsRequest(reply_settings="anyone")  # error
 
 
     async def main() -> None:
