@@ -9,6 +9,7 @@ import httpx
 import pytest
 import twitter_api
 from twitter_api import AsyncClient, Client
+from twitter_api.models import CreatePostsRequest
 
 
 class Recorder:
@@ -143,3 +144,13 @@ def test_async_per_call_options() -> None:
     assert json.loads(request.content) == {"text": "a", "b": 2}
     assert [request.headers[h] for h in ("X-D", "X-W", "X-E")] == ["d", "w", "e"]
     assert request.extensions["timeout"]["read"] == 1.5
+
+
+def test_a_built_request_model_sends_the_spec_default() -> None:
+    # The spec defaults CreatePostsRequest.text to "" because the server rejects it absent.
+    rec = Recorder()
+    client = _client(rec)
+    client.create_posts(body=CreatePostsRequest(media={"media_ids": ["5"]}))
+    assert json.loads(rec.last.content) == {"media": {"media_ids": ["5"]}, "text": ""}
+    client.create_posts(body=CreatePostsRequest(text="hi"))
+    assert json.loads(rec.last.content) == {"text": "hi"}

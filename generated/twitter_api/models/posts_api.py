@@ -195,7 +195,7 @@ class CreatePostsRequest(_m.Model):
         reply_settings: Literal["following", "mentionedUsers", "subscribers", "verified"]
         | None = None,
         share_with_followers: bool | None = None,
-        text: str | None = None,
+        text: str | None = "",
     ) -> None:
         # The generic constructor, not a parent's typed one: it maps names to wire keys.
         _m.Model.__init__(
