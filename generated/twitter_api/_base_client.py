@@ -34,7 +34,15 @@ from ._logging import configure_from_env, package_logger
 from ._models import Converter
 from ._raw_response import RawResponse
 from ._shared_limits import publish, shared_reset
-from ._wire import Operation, build_request, request_url
+from ._wire import (
+    NOT_GIVEN,
+    NotGiven,
+    Operation,
+    RequestOptions,
+    Timeout,
+    build_request,
+    request_url,
+)
 
 log = package_logger()
 configure_from_env()
@@ -60,7 +68,7 @@ class _Settings:
         self,
         auth: httpx.Auth | None,
         base_url: str,
-        timeout: float | None,
+        timeout: Timeout,
         max_retries: int,
         wait_on_rate_limit: bool,
     ) -> None:
@@ -178,10 +186,11 @@ class _ClientBase(Generic[H]):
         *,
         auth: httpx.Auth | None,
         base_url: str | None,
-        timeout: float | None,
+        timeout: Timeout,
         max_retries: int,
         wait_on_rate_limit: bool,
         allow_insecure_http: bool,
+        headers: Mapping[str, str] | None = None,
     ) -> None:
         if auth is not None:
             check_credential_url(
@@ -198,7 +207,7 @@ class _ClientBase(Generic[H]):
             max_retries,
             wait_on_rate_limit,
         )
-        self._headers: dict[str, str] = {}
+        self._headers: dict[str, str] = dict(headers or {})
         # Made on first use: constructing a client stays cheap (httpx.Client() builds a TLS
         # context), which matters for clients created at import time.
         self._http_client: H | None = http_client
@@ -225,18 +234,26 @@ class _ClientBase(Generic[H]):
         return self._settings.auth
 
     def with_options(
-        self, *, timeout: float | None = None, headers: Mapping[str, str] | None = None
+        self,
+        *,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
+        headers: Mapping[str, str] | None = None,
+        wait_on_rate_limit: bool | None = None,
     ) -> Self:
-        """A client sharing this one's connections, with another timeout or extra headers."""
+        """A client sharing this one's connections, with other settings or extra headers."""
         clone = object.__new__(type(self))
         clone.__dict__.update(self.__dict__)
         clone._http_client = self._http  # the copy shares this client's connections...
         clone._owns_http = False  # ...and closing it must not close them
-        if timeout is not None:
-            s = self._settings
-            clone._settings = _Settings(
-                s.auth, s.base_url, timeout, s.max_retries, s.wait_on_rate_limit
-            )
+        s = self._settings
+        clone._settings = _Settings(
+            s.auth,
+            s.base_url,
+            s.timeout if isinstance(timeout, NotGiven) else timeout,
+            s.max_retries if max_retries is None else max_retries,
+            s.wait_on_rate_limit if wait_on_rate_limit is None else wait_on_rate_limit,
+        )
         clone._headers = {**self._headers, **(headers or {})}
         return clone
 
@@ -246,11 +263,30 @@ class _ClientBase(Generic[H]):
         path: Mapping[str, Any] | None,
         query: Mapping[str, Any] | None,
         body: Any,
+        options: RequestOptions | None = None,
     ) -> httpx.Request:
         s = self._settings
+        timeout = s.timeout
+        headers = self._headers
+        extra_query = extra_body = None
+        if options is not None:
+            if not isinstance(options.timeout, NotGiven):
+                timeout = options.timeout
+            if options.extra_headers:
+                headers = {**headers, **options.extra_headers}
+            extra_query, extra_body = options.extra_query, options.extra_body
         try:
             return build_request(
-                self._http, s.base_url, op, path, query, body, self._headers, s.timeout
+                self._http,
+                s.base_url,
+                op,
+                path,
+                query,
+                body,
+                headers,
+                timeout,
+                extra_query=extra_query,
+                extra_body=extra_body,
             )
         except httpx.InvalidURL as exc:
             raise from_httpx_error(exc, op.name, None) from exc

@@ -15,6 +15,7 @@ from . import _operations as _ops
 from ._async_base_client import AsyncAPIClient
 from ._models import alias
 from ._sync_base_client import SyncAPIClient
+from ._wire import NOT_GIVEN, NotGiven, RequestOptions
 
 if TYPE_CHECKING:
     from ._media import MediaFile, Progress
@@ -293,13 +294,18 @@ class Client(SyncAPIClient):
         auth: an `httpx.Auth`, usually one of `twitter_api.auth` (secrets stay out of reprs).
         base_url: defaults to https://api.x.com.
         http_client: your own `httpx.Client` (transport, proxies, HTTP/2).
-        timeout: seconds per request (None: no timeout).
+        timeout: seconds per request, or an `httpx.Timeout` (None: no timeout).
         max_retries: retries of connection errors, timeouts and 5xx (idempotent requests only,
             or requests that surely never reached the server).
         wait_on_rate_limit: on 429, sleep until the limit resets and try again (each wait
             1 s to 15 min; at most 5 waits and 30 min per call, then RateLimitError).
         allow_insecure_http: accept a plain-http base_url other than a loopback host (the
             credentials then cross the network unencrypted).
+        headers: sent with every request.
+
+    Every operation method also takes `timeout=`, `extra_headers=`, `extra_query=` and
+    `extra_body=` (fields added to a JSON object body) for that call alone;
+    `with_options(...)` gives a client with other settings sharing this one's connections.
     """
 
     _problem = _PROBLEM
@@ -311,10 +317,11 @@ class Client(SyncAPIClient):
         auth: httpx.Auth | None = None,
         base_url: str | None = None,
         http_client: httpx.Client | None = None,
-        timeout: float | None = 30.0,
+        timeout: float | httpx.Timeout | None = 30.0,
         max_retries: int = 2,
         wait_on_rate_limit: bool = False,
         allow_insecure_http: bool = False,
+        headers: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(
             auth=auth,
@@ -324,6 +331,7 @@ class Client(SyncAPIClient):
             max_retries=max_retries,
             wait_on_rate_limit=wait_on_rate_limit,
             allow_insecure_http=allow_insecure_http,
+            headers=headers,
         )
 
     @classmethod
@@ -391,6 +399,10 @@ class Client(SyncAPIClient):
         backfill_minutes: int | None = None,
         end_time: datetime | str | None = None,
         start_time: datetime | str | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> Stream[ActivityStreamResponse]:
         """Activity Stream
 
@@ -407,10 +419,12 @@ class Client(SyncAPIClient):
 
         Docs: https://docs.x.com/x-api/activity/activity-stream
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return self._stream(
             _ops.ACTIVITY_STREAM,
             None,
             {"backfill_minutes": backfill_minutes, "end_time": end_time, "start_time": start_time},
+            options,
         )
 
     def add_chat_group_members(
@@ -418,6 +432,10 @@ class Client(SyncAPIClient):
         id: str,
         *,
         body: AddChatGroupMembersRequest | Mapping[str, Any],
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> AddChatGroupMembersResponse:
         """Add members to a Chat group conversation
 
@@ -433,9 +451,10 @@ class Client(SyncAPIClient):
 
         Docs: https://developer.x.com/
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "AddChatGroupMembersResponse",
-            self._call(_ops.ADD_CHAT_GROUP_MEMBERS, {"id": id}, None, body),
+            self._call(_ops.ADD_CHAT_GROUP_MEMBERS, {"id": id}, None, body, options),
         )
 
     def add_conversation_keys(
@@ -443,6 +462,10 @@ class Client(SyncAPIClient):
         id: str,
         *,
         body: AddConversationKeysRequest | Mapping[str, Any],
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> AddConversationKeysResponse:
         """Add Conversation Keys
 
@@ -463,9 +486,10 @@ class Client(SyncAPIClient):
 
         Docs: https://developer.x.com/
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "AddConversationKeysResponse",
-            self._call(_ops.ADD_CONVERSATION_KEYS, {"id": id}, None, body),
+            self._call(_ops.ADD_CONVERSATION_KEYS, {"id": id}, None, body, options),
         )
 
     def add_lists_member(
@@ -473,6 +497,10 @@ class Client(SyncAPIClient):
         id: str,
         *,
         body: AddListsMemberRequest | Mapping[str, Any],
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> AddListsMemberResponse:
         """Add Lists Member
 
@@ -483,9 +511,10 @@ class Client(SyncAPIClient):
             id: the `id` path parameter.
             body: the request body (a model or a mapping with wire names).
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "AddListsMemberResponse",
-            self._call(_ops.ADD_LISTS_MEMBER, {"id": id}, None, body),
+            self._call(_ops.ADD_LISTS_MEMBER, {"id": id}, None, body, options),
         )
 
     def add_user_public_key(
@@ -493,6 +522,10 @@ class Client(SyncAPIClient):
         id: str,
         *,
         body: AddUserPublicKeyRequest | Mapping[str, Any],
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> AddUserPublicKeyResponse:
         """Add public key
 
@@ -507,9 +540,10 @@ class Client(SyncAPIClient):
 
         Docs: https://developer.x.com/
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "AddUserPublicKeyResponse",
-            self._call(_ops.ADD_USER_PUBLIC_KEY, {"id": id}, None, body),
+            self._call(_ops.ADD_USER_PUBLIC_KEY, {"id": id}, None, body, options),
         )
 
     def append_media_upload(
@@ -517,6 +551,10 @@ class Client(SyncAPIClient):
         id: str,
         *,
         body: AppendMediaUploadRequest | Mapping[str, Any],
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> AppendMediaUploadResponse:
         """Append Media Upload
 
@@ -526,15 +564,20 @@ class Client(SyncAPIClient):
             id: the `id` path parameter.
             body: the request body (a model or a mapping with wire names).
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "AppendMediaUploadResponse",
-            self._call(_ops.APPEND_MEDIA_UPLOAD, {"id": id}, None, body),
+            self._call(_ops.APPEND_MEDIA_UPLOAD, {"id": id}, None, body, options),
         )
 
     def article_create_draft(
         self,
         *,
         body: ArticleCreateDraftRequest | Mapping[str, Any],
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> ArticleCreateDraftResponse:
         """Create draft Article
 
@@ -545,14 +588,20 @@ class Client(SyncAPIClient):
         Args:
             body: the request body (a model or a mapping with wire names).
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "ArticleCreateDraftResponse",
-            self._call(_ops.ARTICLE_CREATE_DRAFT, None, None, body),
+            self._call(_ops.ARTICLE_CREATE_DRAFT, None, None, body, options),
         )
 
     def article_publish(
         self,
         article_id: str,
+        *,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> ArticlePublishResponse:
         """Publish Article
 
@@ -563,14 +612,20 @@ class Client(SyncAPIClient):
         Args:
             article_id: the `article_id` path parameter.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "ArticlePublishResponse",
-            self._call(_ops.ARTICLE_PUBLISH, {"article_id": article_id}, None),
+            self._call(_ops.ARTICLE_PUBLISH, {"article_id": article_id}, None, None, options),
         )
 
     def block_users_dms(
         self,
         id: str,
+        *,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> BlockUsersDmsResponse:
         """Block Users Dms
 
@@ -580,15 +635,21 @@ class Client(SyncAPIClient):
         Args:
             id: the `id` path parameter.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "BlockUsersDmsResponse",
-            self._call(_ops.BLOCK_USERS_DMS, {"id": id}, None),
+            self._call(_ops.BLOCK_USERS_DMS, {"id": id}, None, None, options),
         )
 
     def chat_media_download(
         self,
         id: str,
         media_hash_key: str,
+        *,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> bytes:
         """Download Chat Media
 
@@ -601,10 +662,15 @@ class Client(SyncAPIClient):
             id: the `id` path parameter.
             media_hash_key: the `media_hash_key` path parameter.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "bytes",
             self._call(
-                _ops.CHAT_MEDIA_DOWNLOAD, {"id": id, "media_hash_key": media_hash_key}, None
+                _ops.CHAT_MEDIA_DOWNLOAD,
+                {"id": id, "media_hash_key": media_hash_key},
+                None,
+                None,
+                options,
             ),
         )
 
@@ -613,6 +679,10 @@ class Client(SyncAPIClient):
         id: str,
         *,
         body: ChatMediaUploadAppendRequest | Mapping[str, Any],
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> ChatMediaUploadAppendResponse:
         """Append Chat Media Upload
 
@@ -626,9 +696,10 @@ class Client(SyncAPIClient):
 
         Docs: https://docs.x.com/x-api/media/media-upload
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "ChatMediaUploadAppendResponse",
-            self._call(_ops.CHAT_MEDIA_UPLOAD_APPEND, {"id": id}, None, body),
+            self._call(_ops.CHAT_MEDIA_UPLOAD_APPEND, {"id": id}, None, body, options),
         )
 
     def chat_media_upload_finalize(
@@ -636,6 +707,10 @@ class Client(SyncAPIClient):
         id: str,
         *,
         body: ChatMediaUploadFinalizeRequest | Mapping[str, Any],
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> ChatMediaUploadFinalizeResponse:
         """Finalize Chat Media Upload
 
@@ -649,15 +724,20 @@ class Client(SyncAPIClient):
 
         Docs: https://docs.x.com/x-api/media/media-upload
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "ChatMediaUploadFinalizeResponse",
-            self._call(_ops.CHAT_MEDIA_UPLOAD_FINALIZE, {"id": id}, None, body),
+            self._call(_ops.CHAT_MEDIA_UPLOAD_FINALIZE, {"id": id}, None, body, options),
         )
 
     def chat_media_upload_initialize(
         self,
         *,
         body: ChatMediaUploadInitializeRequest | Mapping[str, Any],
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> ChatMediaUploadInitializeResponse:
         """Initialize Chat Media Upload
 
@@ -670,9 +750,10 @@ class Client(SyncAPIClient):
 
         Docs: https://docs.x.com/x-api/media/media-upload
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "ChatMediaUploadInitializeResponse",
-            self._call(_ops.CHAT_MEDIA_UPLOAD_INITIALIZE, None, None, body),
+            self._call(_ops.CHAT_MEDIA_UPLOAD_INITIALIZE, None, None, body, options),
         )
 
     def create_account_activity_subscription(
@@ -680,6 +761,10 @@ class Client(SyncAPIClient):
         webhook_id: str,
         *,
         body: Mapping[str, Any],
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> CreateAccountActivitySubscriptionResponse:
         """Create subscription
 
@@ -694,10 +779,15 @@ class Client(SyncAPIClient):
 
         Docs: https://docs.x.com/x-api/account-activity/introduction
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "CreateAccountActivitySubscriptionResponse",
             self._call(
-                _ops.CREATE_ACCOUNT_ACTIVITY_SUBSCRIPTION, {"webhook_id": webhook_id}, None, body
+                _ops.CREATE_ACCOUNT_ACTIVITY_SUBSCRIPTION,
+                {"webhook_id": webhook_id},
+                None,
+                body,
+                options,
             ),
         )
 
@@ -705,6 +795,10 @@ class Client(SyncAPIClient):
         self,
         *,
         body: CreateActivitySubscriptionRequest | Mapping[str, Any],
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> CreateActivitySubscriptionResponse:
         """Create X activity subscription
 
@@ -721,15 +815,20 @@ class Client(SyncAPIClient):
 
         Docs: https://docs.x.com/x-api/activity/create-x-activity-subscription
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "CreateActivitySubscriptionResponse",
-            self._call(_ops.CREATE_ACTIVITY_SUBSCRIPTION, None, None, body),
+            self._call(_ops.CREATE_ACTIVITY_SUBSCRIPTION, None, None, body, options),
         )
 
     def create_chat_conversation(
         self,
         *,
         body: CreateChatConversationRequest | Mapping[str, Any],
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> CreateChatConversationResponse:
         """Create Chat Group Conversation
 
@@ -743,15 +842,20 @@ class Client(SyncAPIClient):
 
         Docs: https://developer.x.com/
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "CreateChatConversationResponse",
-            self._call(_ops.CREATE_CHAT_CONVERSATION, None, None, body),
+            self._call(_ops.CREATE_CHAT_CONVERSATION, None, None, body, options),
         )
 
     def create_community_notes(
         self,
         *,
         body: CreateCommunityNotesRequest | Mapping[str, Any],
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> CreateCommunityNotesResponse:
         """Create Community Notes
 
@@ -760,9 +864,10 @@ class Client(SyncAPIClient):
         Args:
             body: the request body (a model or a mapping with wire names).
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "CreateCommunityNotesResponse",
-            self._call(_ops.CREATE_COMMUNITY_NOTES, None, None, body),
+            self._call(_ops.CREATE_COMMUNITY_NOTES, None, None, body, options),
         )
 
     def create_compliance_jobs(
@@ -770,6 +875,10 @@ class Client(SyncAPIClient):
         *,
         body: CreateComplianceJobsRequest | Mapping[str, Any],
         compliance_job_fields: Sequence[ComplianceJobField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> CreateComplianceJobsResponse:
         """Create Compliance Job
 
@@ -783,6 +892,7 @@ class Client(SyncAPIClient):
 
         Docs: https://developer.twitter.com/en/docs/twitter-api/compliance/batch-compliance/api-reference/post-compliance-jobs
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "CreateComplianceJobsResponse",
             self._call(
@@ -790,6 +900,7 @@ class Client(SyncAPIClient):
                 None,
                 {"compliance_job.fields": compliance_job_fields},
                 body,
+                options,
             ),
         )
 
@@ -798,6 +909,10 @@ class Client(SyncAPIClient):
         dm_conversation_id: str,
         *,
         body: CreateDirectMessagesByConversationIdRequest | Mapping[str, Any],
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> CreateDirectMessagesByConversationIdResponse:
         """Create Direct Messages by Conversation ID
 
@@ -808,6 +923,7 @@ class Client(SyncAPIClient):
             dm_conversation_id: the `dm_conversation_id` path parameter.
             body: the request body (a model or a mapping with wire names).
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "CreateDirectMessagesByConversationIdResponse",
             self._call(
@@ -815,6 +931,7 @@ class Client(SyncAPIClient):
                 {"dm_conversation_id": dm_conversation_id},
                 None,
                 body,
+                options,
             ),
         )
 
@@ -823,6 +940,10 @@ class Client(SyncAPIClient):
         participant_id: str,
         *,
         body: CreateDirectMessagesByParticipantIdRequest | Mapping[str, Any],
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> CreateDirectMessagesByParticipantIdResponse:
         """Create DM message by participant ID
 
@@ -835,6 +956,7 @@ class Client(SyncAPIClient):
             participant_id: the `participant_id` path parameter.
             body: the request body (a model or a mapping with wire names).
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "CreateDirectMessagesByParticipantIdResponse",
             self._call(
@@ -842,6 +964,7 @@ class Client(SyncAPIClient):
                 {"participant_id": participant_id},
                 None,
                 body,
+                options,
             ),
         )
 
@@ -849,6 +972,10 @@ class Client(SyncAPIClient):
         self,
         *,
         body: CreateDirectMessagesConversationRequest | Mapping[str, Any],
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> CreateDirectMessagesConversationResponse:
         """Create DM conversation
 
@@ -860,15 +987,20 @@ class Client(SyncAPIClient):
         Args:
             body: the request body (a model or a mapping with wire names).
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "CreateDirectMessagesConversationResponse",
-            self._call(_ops.CREATE_DIRECT_MESSAGES_CONVERSATION, None, None, body),
+            self._call(_ops.CREATE_DIRECT_MESSAGES_CONVERSATION, None, None, body, options),
         )
 
     def create_lists(
         self,
         *,
         body: CreateListsRequest | Mapping[str, Any],
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> CreateListsResponse:
         """Create Lists
 
@@ -878,15 +1010,20 @@ class Client(SyncAPIClient):
         Args:
             body: the request body (a model or a mapping with wire names).
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "CreateListsResponse",
-            self._call(_ops.CREATE_LISTS, None, None, body),
+            self._call(_ops.CREATE_LISTS, None, None, body, options),
         )
 
     def create_media_metadata(
         self,
         *,
         body: CreateMediaMetadataRequest | Mapping[str, Any],
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> CreateMediaMetadataResponse:
         """Create Media metadata
 
@@ -899,15 +1036,20 @@ class Client(SyncAPIClient):
 
         Docs: https://docs.x.com/x-api/media/media-metadata-create#metadata-create
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "CreateMediaMetadataResponse",
-            self._call(_ops.CREATE_MEDIA_METADATA, None, None, body),
+            self._call(_ops.CREATE_MEDIA_METADATA, None, None, body, options),
         )
 
     def create_media_subtitles(
         self,
         *,
         body: CreateMediaSubtitlesRequest | Mapping[str, Any],
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> CreateMediaSubtitlesResponse:
         """Create Media subtitles
 
@@ -920,15 +1062,20 @@ class Client(SyncAPIClient):
 
         Docs: https://docs.x.com/x-api/media/media-subtitles-create
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "CreateMediaSubtitlesResponse",
-            self._call(_ops.CREATE_MEDIA_SUBTITLES, None, None, body),
+            self._call(_ops.CREATE_MEDIA_SUBTITLES, None, None, body, options),
         )
 
     def create_posts(
         self,
         *,
         body: CreatePostsRequest | Mapping[str, Any],
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> CreatePostsResponse:
         """Create Posts
 
@@ -938,15 +1085,20 @@ class Client(SyncAPIClient):
         Args:
             body: the request body (a model or a mapping with wire names).
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "CreatePostsResponse",
-            self._call(_ops.CREATE_POSTS, None, None, body),
+            self._call(_ops.CREATE_POSTS, None, None, body, options),
         )
 
     def create_scheduled_broadcast(
         self,
         *,
         body: CreateScheduledBroadcastRequest | Mapping[str, Any],
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> CreateScheduledBroadcastResponse:
         """Create a scheduled broadcast
 
@@ -959,9 +1111,10 @@ class Client(SyncAPIClient):
         Args:
             body: the request body (a model or a mapping with wire names).
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "CreateScheduledBroadcastResponse",
-            self._call(_ops.CREATE_SCHEDULED_BROADCAST, None, None, body),
+            self._call(_ops.CREATE_SCHEDULED_BROADCAST, None, None, body, options),
         )
 
     def create_users_bookmark(
@@ -969,6 +1122,10 @@ class Client(SyncAPIClient):
         id: str,
         *,
         body: CreateUsersBookmarkRequest | Mapping[str, Any],
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> CreateUsersBookmarkResponse:
         """Create Users Bookmark
 
@@ -978,9 +1135,10 @@ class Client(SyncAPIClient):
             id: the `id` path parameter.
             body: the request body (a model or a mapping with wire names).
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "CreateUsersBookmarkResponse",
-            self._call(_ops.CREATE_USERS_BOOKMARK, {"id": id}, None, body),
+            self._call(_ops.CREATE_USERS_BOOKMARK, {"id": id}, None, body, options),
         )
 
     def create_users_bookmark_folder(
@@ -988,6 +1146,10 @@ class Client(SyncAPIClient):
         id: str,
         *,
         body: CreateUsersBookmarkFolderRequest | Mapping[str, Any],
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> CreateUsersBookmarkFolderResponse:
         """Create Bookmark Folder
 
@@ -999,15 +1161,20 @@ class Client(SyncAPIClient):
             id: the `id` path parameter.
             body: the request body (a model or a mapping with wire names).
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "CreateUsersBookmarkFolderResponse",
-            self._call(_ops.CREATE_USERS_BOOKMARK_FOLDER, {"id": id}, None, body),
+            self._call(_ops.CREATE_USERS_BOOKMARK_FOLDER, {"id": id}, None, body, options),
         )
 
     def create_webhook_replay_job(
         self,
         *,
         body: CreateWebhookReplayJobRequest | Mapping[str, Any],
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> CreateWebhookReplayJobResponse:
         """Create replay job for webhook
 
@@ -1021,15 +1188,20 @@ class Client(SyncAPIClient):
 
         Docs: https://docs.x.com/x-api/webhooks/introduction
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "CreateWebhookReplayJobResponse",
-            self._call(_ops.CREATE_WEBHOOK_REPLAY_JOB, None, None, body),
+            self._call(_ops.CREATE_WEBHOOK_REPLAY_JOB, None, None, body, options),
         )
 
     def create_webhooks(
         self,
         *,
         body: CreateWebhooksRequest | Mapping[str, Any],
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> CreateWebhooksResponse:
         """Create webhook
 
@@ -1042,14 +1214,20 @@ class Client(SyncAPIClient):
 
         Docs: https://docs.x.com/x-api/webhooks/introduction
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "CreateWebhooksResponse",
-            self._call(_ops.CREATE_WEBHOOKS, None, None, body),
+            self._call(_ops.CREATE_WEBHOOKS, None, None, body, options),
         )
 
     def create_webhooks_stream_link(
         self,
         webhook_id: str,
+        *,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> CreateWebhooksStreamLinkResponse:
         """Create stream link
 
@@ -1062,15 +1240,23 @@ class Client(SyncAPIClient):
 
         Docs: https://docs.x.com/x-api/webhooks/introduction
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "CreateWebhooksStreamLinkResponse",
-            self._call(_ops.CREATE_WEBHOOKS_STREAM_LINK, {"webhook_id": webhook_id}, None),
+            self._call(
+                _ops.CREATE_WEBHOOKS_STREAM_LINK, {"webhook_id": webhook_id}, None, None, options
+            ),
         )
 
     def delete_account_activity_subscription(
         self,
         webhook_id: str,
         user_id: str,
+        *,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> DeleteAccountActivitySubscriptionResponse:
         """Delete subscription
 
@@ -1084,18 +1270,26 @@ class Client(SyncAPIClient):
 
         Docs: https://docs.x.com/x-api/account-activity/introduction
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "DeleteAccountActivitySubscriptionResponse",
             self._call(
                 _ops.DELETE_ACCOUNT_ACTIVITY_SUBSCRIPTION,
                 {"webhook_id": webhook_id, "user_id": user_id},
                 None,
+                None,
+                options,
             ),
         )
 
     def delete_activity_subscription(
         self,
         subscription_id: str,
+        *,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> DeleteActivitySubscriptionResponse:
         """Deletes X activity subscription
 
@@ -1108,10 +1302,15 @@ class Client(SyncAPIClient):
 
         Docs: https://docs.x.com/x-api/activity/deletes-x-activity-subscription
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "DeleteActivitySubscriptionResponse",
             self._call(
-                _ops.DELETE_ACTIVITY_SUBSCRIPTION, {"subscription_id": subscription_id}, None
+                _ops.DELETE_ACTIVITY_SUBSCRIPTION,
+                {"subscription_id": subscription_id},
+                None,
+                None,
+                options,
             ),
         )
 
@@ -1119,6 +1318,10 @@ class Client(SyncAPIClient):
         self,
         *,
         ids: Sequence[str],
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> DeleteActivitySubscriptionsByIdsResponse:
         """Delete X activity subscriptions by IDs
 
@@ -1131,13 +1334,21 @@ class Client(SyncAPIClient):
 
         Docs: https://docs.x.com/x-api/activity/delete-x-activity-subscriptions-by-ids
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "DeleteActivitySubscriptionsByIdsResponse",
-            self._call(_ops.DELETE_ACTIVITY_SUBSCRIPTIONS_BY_IDS, None, {"ids": ids}),
+            self._call(
+                _ops.DELETE_ACTIVITY_SUBSCRIPTIONS_BY_IDS, None, {"ids": ids}, None, options
+            ),
         )
 
     def delete_all_connections(
         self,
+        *,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> DeleteAllConnectionsResponse:
         """Terminate all connections
 
@@ -1147,14 +1358,20 @@ class Client(SyncAPIClient):
 
         Docs: https://docs.x.com/x-api/connections/terminate-all-connections
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "DeleteAllConnectionsResponse",
-            self._call(_ops.DELETE_ALL_CONNECTIONS, None, None),
+            self._call(_ops.DELETE_ALL_CONNECTIONS, None, None, None, options),
         )
 
     def delete_community_notes(
         self,
         id: str,
+        *,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> DeleteCommunityNotesResponse:
         """Delete a Community Note
 
@@ -1167,14 +1384,20 @@ class Client(SyncAPIClient):
 
         Docs: https://communitynotes.x.com/guide/api/overview
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "DeleteCommunityNotesResponse",
-            self._call(_ops.DELETE_COMMUNITY_NOTES, {"id": id}, None),
+            self._call(_ops.DELETE_COMMUNITY_NOTES, {"id": id}, None, None, options),
         )
 
     def delete_connections_by_endpoint(
         self,
         endpoint_id: GetConnectionHistoryEndpoint,
+        *,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> DeleteConnectionsByEndpointResponse:
         """Terminate connections by endpoint
 
@@ -1186,15 +1409,26 @@ class Client(SyncAPIClient):
         Args:
             endpoint_id: the `endpoint_id` path parameter.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "DeleteConnectionsByEndpointResponse",
-            self._call(_ops.DELETE_CONNECTIONS_BY_ENDPOINT, {"endpoint_id": endpoint_id}, None),
+            self._call(
+                _ops.DELETE_CONNECTIONS_BY_ENDPOINT,
+                {"endpoint_id": endpoint_id},
+                None,
+                None,
+                options,
+            ),
         )
 
     def delete_connections_by_uuids(
         self,
         *,
         body: DeleteConnectionsByUuidsRequest | Mapping[str, Any],
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> DeleteConnectionsByUuidsResponse:
         """Terminate multiple connections
 
@@ -1206,14 +1440,20 @@ class Client(SyncAPIClient):
         Args:
             body: the request body (a model or a mapping with wire names).
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "DeleteConnectionsByUuidsResponse",
-            self._call(_ops.DELETE_CONNECTIONS_BY_UUIDS, None, None, body),
+            self._call(_ops.DELETE_CONNECTIONS_BY_UUIDS, None, None, body, options),
         )
 
     def delete_direct_messages_events(
         self,
         event_id: str,
+        *,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> DeleteDirectMessagesEventsResponse:
         """Delete DM event
 
@@ -1224,14 +1464,22 @@ class Client(SyncAPIClient):
         Args:
             event_id: the `event_id` path parameter.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "DeleteDirectMessagesEventsResponse",
-            self._call(_ops.DELETE_DIRECT_MESSAGES_EVENTS, {"event_id": event_id}, None),
+            self._call(
+                _ops.DELETE_DIRECT_MESSAGES_EVENTS, {"event_id": event_id}, None, None, options
+            ),
         )
 
     def delete_lists(
         self,
         id: str,
+        *,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> DeleteListsResponse:
         """Delete List
 
@@ -1245,15 +1493,20 @@ class Client(SyncAPIClient):
 
         Docs: https://developer.twitter.com/en/docs/twitter-api/lists/manage-lists/api-reference/delete-lists-id
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "DeleteListsResponse",
-            self._call(_ops.DELETE_LISTS, {"id": id}, None),
+            self._call(_ops.DELETE_LISTS, {"id": id}, None, None, options),
         )
 
     def delete_media_subtitles(
         self,
         *,
         body: DeleteMediaSubtitlesRequest | Mapping[str, Any],
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> DeleteMediaSubtitlesResponse:
         """Delete Media subtitles
 
@@ -1266,14 +1519,20 @@ class Client(SyncAPIClient):
 
         Docs: https://docs.x.com/x-api/media/media-subtitles-delete
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "DeleteMediaSubtitlesResponse",
-            self._call(_ops.DELETE_MEDIA_SUBTITLES, None, None, body),
+            self._call(_ops.DELETE_MEDIA_SUBTITLES, None, None, body, options),
         )
 
     def delete_posts(
         self,
         id: str,
+        *,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> DeletePostsResponse:
         """Delete Posts
 
@@ -1283,9 +1542,10 @@ class Client(SyncAPIClient):
         Args:
             id: the `id` path parameter.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "DeletePostsResponse",
-            self._call(_ops.DELETE_POSTS, {"id": id}, None),
+            self._call(_ops.DELETE_POSTS, {"id": id}, None, None, options),
         )
 
     def delete_scheduled_broadcast(
@@ -1293,6 +1553,10 @@ class Client(SyncAPIClient):
         id: str,
         *,
         roll_forward: bool | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> DeleteScheduledBroadcastResponse:
         """Delete a scheduled broadcast
 
@@ -1305,15 +1569,27 @@ class Client(SyncAPIClient):
             id: the `id` path parameter.
             roll_forward: the `roll_forward` query parameter.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "DeleteScheduledBroadcastResponse",
-            self._call(_ops.DELETE_SCHEDULED_BROADCAST, {"id": id}, {"roll_forward": roll_forward}),
+            self._call(
+                _ops.DELETE_SCHEDULED_BROADCAST,
+                {"id": id},
+                {"roll_forward": roll_forward},
+                None,
+                options,
+            ),
         )
 
     def delete_users_bookmark(
         self,
         id: str,
         tweet_id: str,
+        *,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> DeleteUsersBookmarkResponse:
         """Delete Bookmark
 
@@ -1327,14 +1603,22 @@ class Client(SyncAPIClient):
 
         Docs: https://developer.twitter.com/en/docs/twitter-api/tweets/bookmarks/api-reference/delete-users-id-bookmarks-tweet_id
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "DeleteUsersBookmarkResponse",
-            self._call(_ops.DELETE_USERS_BOOKMARK, {"id": id, "tweet_id": tweet_id}, None),
+            self._call(
+                _ops.DELETE_USERS_BOOKMARK, {"id": id, "tweet_id": tweet_id}, None, None, options
+            ),
         )
 
     def delete_webhooks(
         self,
         webhook_id: str,
+        *,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> DeleteWebhooksResponse:
         """Delete webhook
 
@@ -1347,14 +1631,20 @@ class Client(SyncAPIClient):
 
         Docs: https://docs.x.com/x-api/webhooks/introduction
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "DeleteWebhooksResponse",
-            self._call(_ops.DELETE_WEBHOOKS, {"webhook_id": webhook_id}, None),
+            self._call(_ops.DELETE_WEBHOOKS, {"webhook_id": webhook_id}, None, None, options),
         )
 
     def delete_webhooks_stream_link(
         self,
         webhook_id: str,
+        *,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> DeleteWebhooksStreamLinkResponse:
         """Delete stream link
 
@@ -1367,9 +1657,12 @@ class Client(SyncAPIClient):
 
         Docs: https://docs.x.com/x-api/webhooks/introduction
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "DeleteWebhooksStreamLinkResponse",
-            self._call(_ops.DELETE_WEBHOOKS_STREAM_LINK, {"webhook_id": webhook_id}, None),
+            self._call(
+                _ops.DELETE_WEBHOOKS_STREAM_LINK, {"webhook_id": webhook_id}, None, None, options
+            ),
         )
 
     def dm_conversations_media_download(
@@ -1377,6 +1670,11 @@ class Client(SyncAPIClient):
         dm_id: str,
         media_id: str,
         resource_id: str,
+        *,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> bytes:
         """Download DM Media
 
@@ -1391,12 +1689,15 @@ class Client(SyncAPIClient):
             media_id: the `media_id` path parameter.
             resource_id: the `resource_id` path parameter.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "bytes",
             self._call(
                 _ops.DM_CONVERSATIONS_MEDIA_DOWNLOAD,
                 {"dm_id": dm_id, "media_id": media_id, "resource_id": resource_id},
                 None,
+                None,
+                options,
             ),
         )
 
@@ -1404,6 +1705,10 @@ class Client(SyncAPIClient):
         self,
         *,
         body: EvaluateCommunityNotesRequest | Mapping[str, Any],
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> EvaluateCommunityNotesResponse:
         """Evaluate Community Notes
 
@@ -1412,14 +1717,20 @@ class Client(SyncAPIClient):
         Args:
             body: the request body (a model or a mapping with wire names).
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "EvaluateCommunityNotesResponse",
-            self._call(_ops.EVALUATE_COMMUNITY_NOTES, None, None, body),
+            self._call(_ops.EVALUATE_COMMUNITY_NOTES, None, None, body, options),
         )
 
     def finalize_media_upload(
         self,
         id: str,
+        *,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> FinalizeMediaUploadResponse:
         """Finalize Media upload
 
@@ -1432,9 +1743,10 @@ class Client(SyncAPIClient):
 
         Docs: https://docs.x.com/x-api/media/media-upload
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "FinalizeMediaUploadResponse",
-            self._call(_ops.FINALIZE_MEDIA_UPLOAD, {"id": id}, None),
+            self._call(_ops.FINALIZE_MEDIA_UPLOAD, {"id": id}, None, None, options),
         )
 
     def follow_list(
@@ -1442,6 +1754,10 @@ class Client(SyncAPIClient):
         id: str,
         *,
         body: FollowListRequest | Mapping[str, Any],
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> FollowListResponse:
         """Follow List
 
@@ -1452,9 +1768,10 @@ class Client(SyncAPIClient):
             id: the `id` path parameter.
             body: the request body (a model or a mapping with wire names).
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "FollowListResponse",
-            self._call(_ops.FOLLOW_LIST, {"id": id}, None, body),
+            self._call(_ops.FOLLOW_LIST, {"id": id}, None, body, options),
         )
 
     def follow_user(
@@ -1462,6 +1779,10 @@ class Client(SyncAPIClient):
         id: str,
         *,
         body: FollowUserRequest | Mapping[str, Any],
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> FollowUserResponse:
         """Follow User
 
@@ -1472,26 +1793,38 @@ class Client(SyncAPIClient):
             id: the `id` path parameter.
             body: the request body (a model or a mapping with wire names).
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "FollowUserResponse",
-            self._call(_ops.FOLLOW_USER, {"id": id}, None, body),
+            self._call(_ops.FOLLOW_USER, {"id": id}, None, body, options),
         )
 
     def get_account_activity_subscription_count(
         self,
+        *,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetAccountActivitySubscriptionCountResponse:
         """Get Account Activity Subscription Count
 
         Auth: app-only bearer token.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetAccountActivitySubscriptionCountResponse",
-            self._call(_ops.GET_ACCOUNT_ACTIVITY_SUBSCRIPTION_COUNT, None, None),
+            self._call(_ops.GET_ACCOUNT_ACTIVITY_SUBSCRIPTION_COUNT, None, None, None, options),
         )
 
     def get_account_activity_subscriptions(
         self,
         webhook_id: str,
+        *,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetAccountActivitySubscriptionsResponse:
         """Get Account Activity Subscriptions
 
@@ -1500,9 +1833,16 @@ class Client(SyncAPIClient):
         Args:
             webhook_id: the `webhook_id` path parameter.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetAccountActivitySubscriptionsResponse",
-            self._call(_ops.GET_ACCOUNT_ACTIVITY_SUBSCRIPTIONS, {"webhook_id": webhook_id}, None),
+            self._call(
+                _ops.GET_ACCOUNT_ACTIVITY_SUBSCRIPTIONS,
+                {"webhook_id": webhook_id},
+                None,
+                None,
+                options,
+            ),
         )
 
     def get_activity_subscriptions(
@@ -1510,6 +1850,10 @@ class Client(SyncAPIClient):
         *,
         max_results: int | None = None,
         pagination_token: str | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetActivitySubscriptionsResponse:
         """Get X activity subscriptions
 
@@ -1524,12 +1868,15 @@ class Client(SyncAPIClient):
 
         Docs: https://docs.x.com/x-api/activity/get-x-activity-subscriptions
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetActivitySubscriptionsResponse",
             self._call(
                 _ops.GET_ACTIVITY_SUBSCRIPTIONS,
                 None,
                 {"max_results": max_results, "pagination_token": pagination_token},
+                None,
+                options,
             ),
         )
 
@@ -1540,6 +1887,10 @@ class Client(SyncAPIClient):
         chat_conversation_fields: Sequence[ChatConversationField] | None = None,
         expansions: Sequence[ChatConversationExpansion] | None = None,
         user_fields: Sequence[UserField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetChatConversationResponse:
         """Get Chat Conversation
 
@@ -1560,6 +1911,7 @@ class Client(SyncAPIClient):
 
         Docs: https://developer.x.com/
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetChatConversationResponse",
             self._call(
@@ -1570,6 +1922,8 @@ class Client(SyncAPIClient):
                     "expansions": expansions,
                     "user.fields": user_fields,
                 },
+                None,
+                options,
             ),
         )
 
@@ -1580,6 +1934,10 @@ class Client(SyncAPIClient):
         chat_message_event_fields: Sequence[ChatMessageEventField] | None = None,
         max_results: int | None = None,
         pagination_token: str | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetChatConversationEventsResponse:
         """Get Chat Conversation Events
 
@@ -1599,6 +1957,7 @@ class Client(SyncAPIClient):
 
         Docs: https://developer.x.com/
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetChatConversationEventsResponse",
             self._call(
@@ -1609,6 +1968,8 @@ class Client(SyncAPIClient):
                     "max_results": max_results,
                     "pagination_token": pagination_token,
                 },
+                None,
+                options,
             ),
         )
 
@@ -1620,6 +1981,10 @@ class Client(SyncAPIClient):
         max_results: int | None = None,
         pagination_token: str | None = None,
         user_fields: Sequence[UserField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetChatConversationsResponse:
         """Get Chat Conversations
 
@@ -1637,6 +2002,7 @@ class Client(SyncAPIClient):
 
         Docs: https://developer.x.com/
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetChatConversationsResponse",
             self._call(
@@ -1649,6 +2015,8 @@ class Client(SyncAPIClient):
                     "pagination_token": pagination_token,
                     "user.fields": user_fields,
                 },
+                None,
+                options,
             ),
         )
 
@@ -1657,6 +2025,10 @@ class Client(SyncAPIClient):
         id: str,
         *,
         community_fields: Sequence[CommunityField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetCommunitiesByIdResponse:
         """Get Communities by ID
 
@@ -1667,10 +2039,15 @@ class Client(SyncAPIClient):
             id: the `id` path parameter.
             community_fields: A comma separated list of Community fields to display.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetCommunitiesByIdResponse",
             self._call(
-                _ops.GET_COMMUNITIES_BY_ID, {"id": id}, {"community.fields": community_fields}
+                _ops.GET_COMMUNITIES_BY_ID,
+                {"id": id},
+                {"community.fields": community_fields},
+                None,
+                options,
             ),
         )
 
@@ -1680,6 +2057,10 @@ class Client(SyncAPIClient):
         type: GetComplianceJobsType,
         compliance_job_fields: Sequence[ComplianceJobField] | None = None,
         status: GetComplianceJobsStatus | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetComplianceJobsResponse:
         """Get Compliance Jobs
 
@@ -1694,12 +2075,15 @@ class Client(SyncAPIClient):
 
         Docs: https://developer.twitter.com/en/docs/twitter-api/compliance/batch-compliance/api-reference/get-compliance-jobs
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetComplianceJobsResponse",
             self._call(
                 _ops.GET_COMPLIANCE_JOBS,
                 None,
                 {"type": type, "compliance_job.fields": compliance_job_fields, "status": status},
+                None,
+                options,
             ),
         )
 
@@ -1708,6 +2092,10 @@ class Client(SyncAPIClient):
         id: str,
         *,
         compliance_job_fields: Sequence[ComplianceJobField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetComplianceJobsByIdResponse:
         """Get Compliance Job by ID
 
@@ -1721,12 +2109,15 @@ class Client(SyncAPIClient):
 
         Docs: https://developer.twitter.com/en/docs/twitter-api/compliance/batch-compliance/api-reference/get-compliance-jobs-id
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetComplianceJobsByIdResponse",
             self._call(
                 _ops.GET_COMPLIANCE_JOBS_BY_ID,
                 {"id": id},
                 {"compliance_job.fields": compliance_job_fields},
+                None,
+                options,
             ),
         )
 
@@ -1738,6 +2129,10 @@ class Client(SyncAPIClient):
         max_results: int | None = None,
         pagination_token: str | None = None,
         status: GetConnectionHistoryStatus | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetConnectionHistoryResponse:
         """Get Connection History
 
@@ -1753,6 +2148,7 @@ class Client(SyncAPIClient):
             pagination_token: the `pagination_token` query parameter.
             status: the `status` query parameter.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetConnectionHistoryResponse",
             self._call(
@@ -1765,6 +2161,8 @@ class Client(SyncAPIClient):
                     "pagination_token": pagination_token,
                     "status": status,
                 },
+                None,
+                options,
             ),
         )
 
@@ -1779,6 +2177,10 @@ class Client(SyncAPIClient):
         pagination_token: str | None = None,
         post_fields: Sequence[PostField] | None = None,
         user_fields: Sequence[UserField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetDirectMessagesEventsResponse:
         """Get Direct Messages Events
 
@@ -1795,6 +2197,7 @@ class Client(SyncAPIClient):
             post_fields: A comma separated list of Post fields to display.
             user_fields: A comma separated list of User fields to display.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetDirectMessagesEventsResponse",
             self._call(
@@ -1810,6 +2213,8 @@ class Client(SyncAPIClient):
                     "post.fields": post_fields,
                     "user.fields": user_fields,
                 },
+                None,
+                options,
             ),
         )
 
@@ -1825,6 +2230,10 @@ class Client(SyncAPIClient):
         pagination_token: str | None = None,
         post_fields: Sequence[PostField] | None = None,
         user_fields: Sequence[UserField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetDirectMessagesEventsByConversationIdResponse:
         """Get Direct Messages Events by Conversation ID
 
@@ -1842,6 +2251,7 @@ class Client(SyncAPIClient):
             post_fields: A comma separated list of Post fields to display.
             user_fields: A comma separated list of User fields to display.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetDirectMessagesEventsByConversationIdResponse",
             self._call(
@@ -1857,6 +2267,8 @@ class Client(SyncAPIClient):
                     "post.fields": post_fields,
                     "user.fields": user_fields,
                 },
+                None,
+                options,
             ),
         )
 
@@ -1869,6 +2281,10 @@ class Client(SyncAPIClient):
         media_fields: Sequence[MediaField] | None = None,
         post_fields: Sequence[PostField] | None = None,
         user_fields: Sequence[UserField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetDirectMessagesEventsByIdResponse:
         """Get Direct Messages Events by ID
 
@@ -1883,6 +2299,7 @@ class Client(SyncAPIClient):
             post_fields: A comma separated list of Post fields to display.
             user_fields: A comma separated list of User fields to display.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetDirectMessagesEventsByIdResponse",
             self._call(
@@ -1895,6 +2312,8 @@ class Client(SyncAPIClient):
                     "post.fields": post_fields,
                     "user.fields": user_fields,
                 },
+                None,
+                options,
             ),
         )
 
@@ -1910,6 +2329,10 @@ class Client(SyncAPIClient):
         pagination_token: str | None = None,
         post_fields: Sequence[PostField] | None = None,
         user_fields: Sequence[UserField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetDirectMessagesEventsByParticipantIdResponse:
         """Get Direct Messages Events by Participant ID
 
@@ -1927,6 +2350,7 @@ class Client(SyncAPIClient):
             post_fields: A comma separated list of Post fields to display.
             user_fields: A comma separated list of User fields to display.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetDirectMessagesEventsByParticipantIdResponse",
             self._call(
@@ -1942,6 +2366,8 @@ class Client(SyncAPIClient):
                     "post.fields": post_fields,
                     "user.fields": user_fields,
                 },
+                None,
+                options,
             ),
         )
 
@@ -1952,6 +2378,10 @@ class Client(SyncAPIClient):
         expansions: Sequence[ListExpansion] | None = None,
         list_fields: Sequence[ListField] | None = None,
         user_fields: Sequence[UserField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetListsByIdResponse:
         """Get Lists by ID
 
@@ -1964,12 +2394,15 @@ class Client(SyncAPIClient):
             list_fields: A comma separated list of List fields to display.
             user_fields: A comma separated list of User fields to display.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetListsByIdResponse",
             self._call(
                 _ops.GET_LISTS_BY_ID,
                 {"id": id},
                 {"expansions": expansions, "list.fields": list_fields, "user.fields": user_fields},
+                None,
+                options,
             ),
         )
 
@@ -1982,6 +2415,10 @@ class Client(SyncAPIClient):
         pagination_token: str | None = None,
         post_fields: Sequence[PostField] | None = None,
         user_fields: Sequence[UserField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetListsFollowersResponse:
         """Get Lists Followers
 
@@ -1996,6 +2433,7 @@ class Client(SyncAPIClient):
             post_fields: A comma separated list of Post fields to display.
             user_fields: A comma separated list of User fields to display.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetListsFollowersResponse",
             self._call(
@@ -2008,6 +2446,8 @@ class Client(SyncAPIClient):
                     "post.fields": post_fields,
                     "user.fields": user_fields,
                 },
+                None,
+                options,
             ),
         )
 
@@ -2020,6 +2460,10 @@ class Client(SyncAPIClient):
         pagination_token: str | None = None,
         post_fields: Sequence[PostField] | None = None,
         user_fields: Sequence[UserField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetListsMembersResponse:
         """Get Lists Members
 
@@ -2034,6 +2478,7 @@ class Client(SyncAPIClient):
             post_fields: A comma separated list of Post fields to display.
             user_fields: A comma separated list of User fields to display.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetListsMembersResponse",
             self._call(
@@ -2046,6 +2491,8 @@ class Client(SyncAPIClient):
                     "post.fields": post_fields,
                     "user.fields": user_fields,
                 },
+                None,
+                options,
             ),
         )
 
@@ -2061,6 +2508,10 @@ class Client(SyncAPIClient):
         poll_fields: Sequence[PollField] | None = None,
         post_fields: Sequence[PostField] | None = None,
         user_fields: Sequence[UserField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetListsPostsResponse:
         """Get Lists Posts
 
@@ -2078,6 +2529,7 @@ class Client(SyncAPIClient):
             post_fields: A comma separated list of Post fields to display.
             user_fields: A comma separated list of User fields to display.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetListsPostsResponse",
             self._call(
@@ -2093,6 +2545,8 @@ class Client(SyncAPIClient):
                     "post.fields": post_fields,
                     "user.fields": user_fields,
                 },
+                None,
+                options,
             ),
         )
 
@@ -2104,6 +2558,10 @@ class Client(SyncAPIClient):
         start_time: datetime | str,
         granularity: GetMediaAnalyticsGranularity | None = None,
         media_analytics_fields: Sequence[MediaAnalyticsField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetMediaAnalyticsResponse:
         """Get Media analytics
 
@@ -2116,6 +2574,7 @@ class Client(SyncAPIClient):
             granularity: the `granularity` query parameter.
             media_analytics_fields: A comma separated list of MediaAnalytics fields to display.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetMediaAnalyticsResponse",
             self._call(
@@ -2128,6 +2587,8 @@ class Client(SyncAPIClient):
                     "granularity": granularity,
                     "media_analytics.fields": media_analytics_fields,
                 },
+                None,
+                options,
             ),
         )
 
@@ -2136,6 +2597,10 @@ class Client(SyncAPIClient):
         media_key: str,
         *,
         media_fields: Sequence[MediaField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetMediaByMediaKeyResponse:
         """Get Media by media key
 
@@ -2146,12 +2611,15 @@ class Client(SyncAPIClient):
             media_key: the `media_key` path parameter.
             media_fields: A comma separated list of Media fields to display.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetMediaByMediaKeyResponse",
             self._call(
                 _ops.GET_MEDIA_BY_MEDIA_KEY,
                 {"media_key": media_key},
                 {"media.fields": media_fields},
+                None,
+                options,
             ),
         )
 
@@ -2160,6 +2628,10 @@ class Client(SyncAPIClient):
         *,
         media_keys: Sequence[str],
         media_fields: Sequence[MediaField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetMediaByMediaKeysResponse:
         """Get Media by media keys
 
@@ -2170,12 +2642,15 @@ class Client(SyncAPIClient):
             media_keys: the `media_keys` query parameter.
             media_fields: A comma separated list of Media fields to display.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetMediaByMediaKeysResponse",
             self._call(
                 _ops.GET_MEDIA_BY_MEDIA_KEYS,
                 None,
                 {"media_keys": media_keys, "media.fields": media_fields},
+                None,
+                options,
             ),
         )
 
@@ -2184,6 +2659,10 @@ class Client(SyncAPIClient):
         *,
         media_id: str,
         command: GetMediaUploadStatusCommand | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetMediaUploadStatusResponse:
         """Get Media upload status
 
@@ -2197,10 +2676,15 @@ class Client(SyncAPIClient):
 
         Docs: https://docs.x.com/x-api/media/media-upload-status#media-upload-status
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetMediaUploadStatusResponse",
             self._call(
-                _ops.GET_MEDIA_UPLOAD_STATUS, None, {"media_id": media_id, "command": command}
+                _ops.GET_MEDIA_UPLOAD_STATUS,
+                None,
+                {"media_id": media_id, "command": command},
+                None,
+                options,
             ),
         )
 
@@ -2209,6 +2693,10 @@ class Client(SyncAPIClient):
         id: str,
         *,
         news_fields: Sequence[NewsField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetNewsResponse:
         """Get news stories by ID
 
@@ -2223,22 +2711,29 @@ class Client(SyncAPIClient):
 
         Docs: https://docs.x.com/x-api/news/introduction
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetNewsResponse",
-            self._call(_ops.GET_NEWS, {"id": id}, {"news.fields": news_fields}),
+            self._call(_ops.GET_NEWS, {"id": id}, {"news.fields": news_fields}, None, options),
         )
 
     def get_open_api_spec(
         self,
+        *,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
         """Get OpenAPI Spec.
 
         Retrieves the full OpenAPI Specification in JSON format. (See
         https://github.com/OAI/OpenAPI-Specification/blob/master/README.md)
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "dict[str, Any]",
-            self._call(_ops.GET_OPEN_API_SPEC, None, None),
+            self._call(_ops.GET_OPEN_API_SPEC, None, None, None, options),
         )
 
     def get_posts_analytics(
@@ -2249,6 +2744,10 @@ class Client(SyncAPIClient):
         start_time: datetime | str,
         analytics_fields: Sequence[AnalyticsField] | None = None,
         granularity: GetPostsAnalyticsGranularity | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetPostsAnalyticsResponse:
         """Get Posts Analytics
 
@@ -2261,6 +2760,7 @@ class Client(SyncAPIClient):
             analytics_fields: A comma separated list of Analytics fields to display.
             granularity: the `granularity` query parameter.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetPostsAnalyticsResponse",
             self._call(
@@ -2273,6 +2773,8 @@ class Client(SyncAPIClient):
                     "analytics.fields": analytics_fields,
                     "granularity": granularity,
                 },
+                None,
+                options,
             ),
         )
 
@@ -2286,6 +2788,10 @@ class Client(SyncAPIClient):
         poll_fields: Sequence[PollField] | None = None,
         post_fields: Sequence[PostField] | None = None,
         user_fields: Sequence[UserField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetPostsByIdResponse:
         """Get Posts by ID
 
@@ -2301,6 +2807,7 @@ class Client(SyncAPIClient):
             post_fields: A comma separated list of Post fields to display.
             user_fields: A comma separated list of User fields to display.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetPostsByIdResponse",
             self._call(
@@ -2314,6 +2821,8 @@ class Client(SyncAPIClient):
                     "post.fields": post_fields,
                     "user.fields": user_fields,
                 },
+                None,
+                options,
             ),
         )
 
@@ -2327,6 +2836,10 @@ class Client(SyncAPIClient):
         poll_fields: Sequence[PollField] | None = None,
         post_fields: Sequence[PostField] | None = None,
         user_fields: Sequence[UserField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetPostsByIdsResponse:
         """Get Posts by IDs
 
@@ -2342,6 +2855,7 @@ class Client(SyncAPIClient):
             post_fields: A comma separated list of Post fields to display.
             user_fields: A comma separated list of User fields to display.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetPostsByIdsResponse",
             self._call(
@@ -2356,6 +2870,8 @@ class Client(SyncAPIClient):
                     "post.fields": post_fields,
                     "user.fields": user_fields,
                 },
+                None,
+                options,
             ),
         )
 
@@ -2371,6 +2887,10 @@ class Client(SyncAPIClient):
         since_id: str | None = None,
         start_time: datetime | str | None = None,
         until_id: str | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetPostsCountsAllResponse:
         """Get Posts Counts All
 
@@ -2389,6 +2909,7 @@ class Client(SyncAPIClient):
             start_time: the `start_time` query parameter.
             until_id: the `until_id` query parameter.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetPostsCountsAllResponse",
             self._call(
@@ -2405,6 +2926,8 @@ class Client(SyncAPIClient):
                     "start_time": start_time,
                     "until_id": until_id,
                 },
+                None,
+                options,
             ),
         )
 
@@ -2420,6 +2943,10 @@ class Client(SyncAPIClient):
         since_id: str | None = None,
         start_time: datetime | str | None = None,
         until_id: str | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetPostsCountsRecentResponse:
         """Get Posts Counts Recent
 
@@ -2438,6 +2965,7 @@ class Client(SyncAPIClient):
             start_time: Must be within the last 7 days.
             until_id: the `until_id` query parameter.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetPostsCountsRecentResponse",
             self._call(
@@ -2454,6 +2982,8 @@ class Client(SyncAPIClient):
                     "start_time": start_time,
                     "until_id": until_id,
                 },
+                None,
+                options,
             ),
         )
 
@@ -2466,6 +2996,10 @@ class Client(SyncAPIClient):
         pagination_token: str | None = None,
         post_fields: Sequence[PostField] | None = None,
         user_fields: Sequence[UserField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetPostsLikingUsersResponse:
         """Get Posts Liking Users
 
@@ -2480,6 +3014,7 @@ class Client(SyncAPIClient):
             post_fields: A comma separated list of Post fields to display.
             user_fields: A comma separated list of User fields to display.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetPostsLikingUsersResponse",
             self._call(
@@ -2492,6 +3027,8 @@ class Client(SyncAPIClient):
                     "post.fields": post_fields,
                     "user.fields": user_fields,
                 },
+                None,
+                options,
             ),
         )
 
@@ -2508,6 +3045,10 @@ class Client(SyncAPIClient):
         poll_fields: Sequence[PollField] | None = None,
         post_fields: Sequence[PostField] | None = None,
         user_fields: Sequence[UserField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetPostsQuotedPostsResponse:
         """Get Posts Quoted Posts
 
@@ -2526,6 +3067,7 @@ class Client(SyncAPIClient):
             post_fields: A comma separated list of Post fields to display.
             user_fields: A comma separated list of User fields to display.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetPostsQuotedPostsResponse",
             self._call(
@@ -2542,6 +3084,8 @@ class Client(SyncAPIClient):
                     "post.fields": post_fields,
                     "user.fields": user_fields,
                 },
+                None,
+                options,
             ),
         )
 
@@ -2554,6 +3098,10 @@ class Client(SyncAPIClient):
         pagination_token: str | None = None,
         post_fields: Sequence[PostField] | None = None,
         user_fields: Sequence[UserField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetPostsRepostedByResponse:
         """Get Posts Reposted by
 
@@ -2568,6 +3116,7 @@ class Client(SyncAPIClient):
             post_fields: A comma separated list of Post fields to display.
             user_fields: A comma separated list of User fields to display.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetPostsRepostedByResponse",
             self._call(
@@ -2580,6 +3129,8 @@ class Client(SyncAPIClient):
                     "post.fields": post_fields,
                     "user.fields": user_fields,
                 },
+                None,
+                options,
             ),
         )
 
@@ -2595,6 +3146,10 @@ class Client(SyncAPIClient):
         poll_fields: Sequence[PollField] | None = None,
         post_fields: Sequence[PostField] | None = None,
         user_fields: Sequence[UserField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetPostsRepostsResponse:
         """Get Posts Reposts
 
@@ -2612,6 +3167,7 @@ class Client(SyncAPIClient):
             post_fields: A comma separated list of Post fields to display.
             user_fields: A comma separated list of User fields to display.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetPostsRepostsResponse",
             self._call(
@@ -2627,6 +3183,8 @@ class Client(SyncAPIClient):
                     "post.fields": post_fields,
                     "user.fields": user_fields,
                 },
+                None,
+                options,
             ),
         )
 
@@ -2634,6 +3192,10 @@ class Client(SyncAPIClient):
         self,
         *,
         rules_count_fields: Sequence[GetRuleCountsRulesCountField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetRuleCountsResponse:
         """Get Rule Counts
 
@@ -2642,9 +3204,16 @@ class Client(SyncAPIClient):
         Args:
             rules_count_fields: the `rules_count.fields` query parameter.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetRuleCountsResponse",
-            self._call(_ops.GET_RULE_COUNTS, None, {"rules_count.fields": rules_count_fields}),
+            self._call(
+                _ops.GET_RULE_COUNTS,
+                None,
+                {"rules_count.fields": rules_count_fields},
+                None,
+                options,
+            ),
         )
 
     def get_rules(
@@ -2653,6 +3222,10 @@ class Client(SyncAPIClient):
         ids: Sequence[str] | None = None,
         max_results: int | None = None,
         pagination_token: str | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetRulesResponse:
         """Get filtered-stream rules
 
@@ -2668,18 +3241,26 @@ class Client(SyncAPIClient):
 
         Docs: https://docs.x.com/x-api/posts/rules-lookup
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetRulesResponse",
             self._call(
                 _ops.GET_RULES,
                 None,
                 {"ids": ids, "max_results": max_results, "pagination_token": pagination_token},
+                None,
+                options,
             ),
         )
 
     def get_scheduled_broadcast(
         self,
         id: str,
+        *,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetScheduledBroadcastResponse:
         """Get a scheduled broadcast
 
@@ -2690,9 +3271,10 @@ class Client(SyncAPIClient):
         Args:
             id: the `id` path parameter.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetScheduledBroadcastResponse",
-            self._call(_ops.GET_SCHEDULED_BROADCAST, {"id": id}, None),
+            self._call(_ops.GET_SCHEDULED_BROADCAST, {"id": id}, None, None, options),
         )
 
     def get_spaces_buyers(
@@ -2704,6 +3286,10 @@ class Client(SyncAPIClient):
         pagination_token: str | None = None,
         post_fields: Sequence[PostField] | None = None,
         user_fields: Sequence[UserField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetSpacesBuyersResponse:
         """Get Space ticket buyers
 
@@ -2721,6 +3307,7 @@ class Client(SyncAPIClient):
 
         Docs: https://developer.twitter.com/en/docs/twitter-api/spaces/lookup/api-reference/get-spaces-id-buyers
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetSpacesBuyersResponse",
             self._call(
@@ -2733,6 +3320,8 @@ class Client(SyncAPIClient):
                     "post.fields": post_fields,
                     "user.fields": user_fields,
                 },
+                None,
+                options,
             ),
         )
 
@@ -2744,6 +3333,10 @@ class Client(SyncAPIClient):
         space_fields: Sequence[SpaceField] | None = None,
         topic_fields: Sequence[TopicField] | None = None,
         user_fields: Sequence[UserField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetSpacesByCreatorIdsResponse:
         """Get Spaces by Creator IDs
 
@@ -2757,6 +3350,7 @@ class Client(SyncAPIClient):
             topic_fields: A comma separated list of Topic fields to display.
             user_fields: A comma separated list of User fields to display.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetSpacesByCreatorIdsResponse",
             self._call(
@@ -2769,6 +3363,8 @@ class Client(SyncAPIClient):
                     "topic.fields": topic_fields,
                     "user.fields": user_fields,
                 },
+                None,
+                options,
             ),
         )
 
@@ -2780,6 +3376,10 @@ class Client(SyncAPIClient):
         space_fields: Sequence[SpaceField] | None = None,
         topic_fields: Sequence[TopicField] | None = None,
         user_fields: Sequence[UserField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetSpacesByIdResponse:
         """Get Spaces by ID
 
@@ -2793,6 +3393,7 @@ class Client(SyncAPIClient):
             topic_fields: A comma separated list of Topic fields to display.
             user_fields: A comma separated list of User fields to display.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetSpacesByIdResponse",
             self._call(
@@ -2804,6 +3405,8 @@ class Client(SyncAPIClient):
                     "topic.fields": topic_fields,
                     "user.fields": user_fields,
                 },
+                None,
+                options,
             ),
         )
 
@@ -2815,6 +3418,10 @@ class Client(SyncAPIClient):
         space_fields: Sequence[SpaceField] | None = None,
         topic_fields: Sequence[TopicField] | None = None,
         user_fields: Sequence[UserField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetSpacesByIdsResponse:
         """Get Spaces by IDs
 
@@ -2828,6 +3435,7 @@ class Client(SyncAPIClient):
             topic_fields: A comma separated list of Topic fields to display.
             user_fields: A comma separated list of User fields to display.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetSpacesByIdsResponse",
             self._call(
@@ -2840,6 +3448,8 @@ class Client(SyncAPIClient):
                     "topic.fields": topic_fields,
                     "user.fields": user_fields,
                 },
+                None,
+                options,
             ),
         )
 
@@ -2855,6 +3465,10 @@ class Client(SyncAPIClient):
         poll_fields: Sequence[PollField] | None = None,
         post_fields: Sequence[PostField] | None = None,
         user_fields: Sequence[UserField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetSpacesPostsResponse:
         """Get Space Posts
 
@@ -2876,6 +3490,7 @@ class Client(SyncAPIClient):
 
         Docs: https://developer.twitter.com/en/docs/twitter-api/spaces/lookup/api-reference/get-spaces-id-tweets
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetSpacesPostsResponse",
             self._call(
@@ -2891,6 +3506,8 @@ class Client(SyncAPIClient):
                     "post.fields": post_fields,
                     "user.fields": user_fields,
                 },
+                None,
+                options,
             ),
         )
 
@@ -2900,6 +3517,10 @@ class Client(SyncAPIClient):
         *,
         max_trends: int | None = None,
         trend_fields: Sequence[TrendField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetTrendsByWoeidResponse:
         """Get Trends by Woeid
 
@@ -2910,12 +3531,15 @@ class Client(SyncAPIClient):
             max_trends: the `max_trends` query parameter.
             trend_fields: A comma separated list of Trend fields to display.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetTrendsByWoeidResponse",
             self._call(
                 _ops.GET_TRENDS_BY_WOEID,
                 {"woeid": woeid},
                 {"max_trends": max_trends, "trend.fields": trend_fields},
+                None,
+                options,
             ),
         )
 
@@ -2923,6 +3547,10 @@ class Client(SyncAPIClient):
         self,
         *,
         personalized_trend_fields: Sequence[PersonalizedTrendField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetTrendsPersonalizedTrendsResponse:
         """Get Trends Personalized Trends
 
@@ -2932,12 +3560,15 @@ class Client(SyncAPIClient):
             personalized_trend_fields: A comma separated list of PersonalizedTrend fields to
                 display.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetTrendsPersonalizedTrendsResponse",
             self._call(
                 _ops.GET_TRENDS_PERSONALIZED_TRENDS,
                 None,
                 {"personalized_trend.fields": personalized_trend_fields},
+                None,
+                options,
             ),
         )
 
@@ -2946,6 +3577,10 @@ class Client(SyncAPIClient):
         *,
         days: int | None = None,
         usage_fields: Sequence[UsageField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetUsageResponse:
         """Get Usage
 
@@ -2955,9 +3590,12 @@ class Client(SyncAPIClient):
             days: the `days` query parameter.
             usage_fields: A comma separated list of Usage fields to display.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetUsageResponse",
-            self._call(_ops.GET_USAGE, None, {"days": days, "usage.fields": usage_fields}),
+            self._call(
+                _ops.GET_USAGE, None, {"days": days, "usage.fields": usage_fields}, None, options
+            ),
         )
 
     def get_users_affiliates(
@@ -2969,6 +3607,10 @@ class Client(SyncAPIClient):
         pagination_token: str | None = None,
         post_fields: Sequence[PostField] | None = None,
         user_fields: Sequence[UserField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetUsersAffiliatesResponse:
         """Get Users Affiliates
 
@@ -2983,6 +3625,7 @@ class Client(SyncAPIClient):
             post_fields: A comma separated list of Post fields to display.
             user_fields: A comma separated list of User fields to display.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetUsersAffiliatesResponse",
             self._call(
@@ -2995,6 +3638,8 @@ class Client(SyncAPIClient):
                     "post.fields": post_fields,
                     "user.fields": user_fields,
                 },
+                None,
+                options,
             ),
         )
 
@@ -3007,6 +3652,10 @@ class Client(SyncAPIClient):
         pagination_token: str | None = None,
         post_fields: Sequence[PostField] | None = None,
         user_fields: Sequence[UserField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetUsersBlockingResponse:
         """Get Users Blocking
 
@@ -3021,6 +3670,7 @@ class Client(SyncAPIClient):
             post_fields: A comma separated list of Post fields to display.
             user_fields: A comma separated list of User fields to display.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetUsersBlockingResponse",
             self._call(
@@ -3033,6 +3683,8 @@ class Client(SyncAPIClient):
                     "post.fields": post_fields,
                     "user.fields": user_fields,
                 },
+                None,
+                options,
             ),
         )
 
@@ -3042,6 +3694,10 @@ class Client(SyncAPIClient):
         *,
         max_results: int | None = None,
         pagination_token: str | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetUsersBookmarkFoldersResponse:
         """Get Users Bookmark Folders
 
@@ -3053,12 +3709,15 @@ class Client(SyncAPIClient):
             max_results: the `max_results` query parameter.
             pagination_token: A base32hex-encoded pagination token.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetUsersBookmarkFoldersResponse",
             self._call(
                 _ops.GET_USERS_BOOKMARK_FOLDERS,
                 {"id": id},
                 {"max_results": max_results, "pagination_token": pagination_token},
+                None,
+                options,
             ),
         )
 
@@ -3074,6 +3733,10 @@ class Client(SyncAPIClient):
         poll_fields: Sequence[PollField] | None = None,
         post_fields: Sequence[PostField] | None = None,
         user_fields: Sequence[UserField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetUsersBookmarksResponse:
         """Get Users Bookmarks
 
@@ -3091,6 +3754,7 @@ class Client(SyncAPIClient):
             post_fields: A comma separated list of Post fields to display.
             user_fields: A comma separated list of User fields to display.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetUsersBookmarksResponse",
             self._call(
@@ -3106,6 +3770,8 @@ class Client(SyncAPIClient):
                     "post.fields": post_fields,
                     "user.fields": user_fields,
                 },
+                None,
+                options,
             ),
         )
 
@@ -3116,6 +3782,10 @@ class Client(SyncAPIClient):
         *,
         max_results: int | None = None,
         pagination_token: str | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetUsersBookmarksByFolderIdResponse:
         """Get Users Bookmarks by Folder ID
 
@@ -3128,12 +3798,15 @@ class Client(SyncAPIClient):
             max_results: the `max_results` query parameter.
             pagination_token: A base32hex-encoded pagination token.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetUsersBookmarksByFolderIdResponse",
             self._call(
                 _ops.GET_USERS_BOOKMARKS_BY_FOLDER_ID,
                 {"id": id, "folder_id": folder_id},
                 {"max_results": max_results, "pagination_token": pagination_token},
+                None,
+                options,
             ),
         )
 
@@ -3144,6 +3817,10 @@ class Client(SyncAPIClient):
         expansions: Sequence[UserExpansion] | None = None,
         post_fields: Sequence[PostField] | None = None,
         user_fields: Sequence[UserField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetUsersByIdResponse:
         """Get Users by ID
 
@@ -3156,12 +3833,15 @@ class Client(SyncAPIClient):
             post_fields: A comma separated list of Post fields to display.
             user_fields: A comma separated list of User fields to display.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetUsersByIdResponse",
             self._call(
                 _ops.GET_USERS_BY_ID,
                 {"id": id},
                 {"expansions": expansions, "post.fields": post_fields, "user.fields": user_fields},
+                None,
+                options,
             ),
         )
 
@@ -3172,6 +3852,10 @@ class Client(SyncAPIClient):
         expansions: Sequence[UserExpansion] | None = None,
         post_fields: Sequence[PostField] | None = None,
         user_fields: Sequence[UserField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetUsersByIdsResponse:
         """Get Users by IDs
 
@@ -3184,6 +3868,7 @@ class Client(SyncAPIClient):
             post_fields: A comma separated list of Post fields to display.
             user_fields: A comma separated list of User fields to display.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetUsersByIdsResponse",
             self._call(
@@ -3195,6 +3880,8 @@ class Client(SyncAPIClient):
                     "post.fields": post_fields,
                     "user.fields": user_fields,
                 },
+                None,
+                options,
             ),
         )
 
@@ -3205,6 +3892,10 @@ class Client(SyncAPIClient):
         expansions: Sequence[UserExpansion] | None = None,
         post_fields: Sequence[PostField] | None = None,
         user_fields: Sequence[UserField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetUsersByUsernameResponse:
         """Get Users by Username
 
@@ -3217,12 +3908,15 @@ class Client(SyncAPIClient):
             post_fields: A comma separated list of Post fields to display.
             user_fields: A comma separated list of User fields to display.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetUsersByUsernameResponse",
             self._call(
                 _ops.GET_USERS_BY_USERNAME,
                 {"username": username},
                 {"expansions": expansions, "post.fields": post_fields, "user.fields": user_fields},
+                None,
+                options,
             ),
         )
 
@@ -3233,6 +3927,10 @@ class Client(SyncAPIClient):
         expansions: Sequence[UserExpansion] | None = None,
         post_fields: Sequence[PostField] | None = None,
         user_fields: Sequence[UserField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetUsersByUsernamesResponse:
         """Get Users by Usernames
 
@@ -3245,6 +3943,7 @@ class Client(SyncAPIClient):
             post_fields: A comma separated list of Post fields to display.
             user_fields: A comma separated list of User fields to display.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetUsersByUsernamesResponse",
             self._call(
@@ -3256,6 +3955,8 @@ class Client(SyncAPIClient):
                     "post.fields": post_fields,
                     "user.fields": user_fields,
                 },
+                None,
+                options,
             ),
         )
 
@@ -3268,6 +3969,10 @@ class Client(SyncAPIClient):
         max_results: int | None = None,
         pagination_token: str | None = None,
         user_fields: Sequence[UserField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetUsersFollowedListsResponse:
         """Get Users Followed Lists
 
@@ -3282,6 +3987,7 @@ class Client(SyncAPIClient):
             pagination_token: A 64-bit signed integer.
             user_fields: A comma separated list of User fields to display.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetUsersFollowedListsResponse",
             self._call(
@@ -3294,6 +4000,8 @@ class Client(SyncAPIClient):
                     "pagination_token": pagination_token,
                     "user.fields": user_fields,
                 },
+                None,
+                options,
             ),
         )
 
@@ -3306,6 +4014,10 @@ class Client(SyncAPIClient):
         pagination_token: str | None = None,
         post_fields: Sequence[PostField] | None = None,
         user_fields: Sequence[UserField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetUsersFollowersResponse:
         """Get Users Followers
 
@@ -3320,6 +4032,7 @@ class Client(SyncAPIClient):
             post_fields: A comma separated list of Post fields to display.
             user_fields: A comma separated list of User fields to display.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetUsersFollowersResponse",
             self._call(
@@ -3332,6 +4045,8 @@ class Client(SyncAPIClient):
                     "post.fields": post_fields,
                     "user.fields": user_fields,
                 },
+                None,
+                options,
             ),
         )
 
@@ -3344,6 +4059,10 @@ class Client(SyncAPIClient):
         pagination_token: str | None = None,
         post_fields: Sequence[PostField] | None = None,
         user_fields: Sequence[UserField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetUsersFollowingResponse:
         """Get Users Following
 
@@ -3358,6 +4077,7 @@ class Client(SyncAPIClient):
             post_fields: A comma separated list of Post fields to display.
             user_fields: A comma separated list of User fields to display.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetUsersFollowingResponse",
             self._call(
@@ -3370,6 +4090,8 @@ class Client(SyncAPIClient):
                     "post.fields": post_fields,
                     "user.fields": user_fields,
                 },
+                None,
+                options,
             ),
         )
 
@@ -3385,6 +4107,10 @@ class Client(SyncAPIClient):
         poll_fields: Sequence[PollField] | None = None,
         post_fields: Sequence[PostField] | None = None,
         user_fields: Sequence[UserField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetUsersLikedPostsResponse:
         """Get Users Liked Posts
 
@@ -3402,6 +4128,7 @@ class Client(SyncAPIClient):
             post_fields: A comma separated list of Post fields to display.
             user_fields: A comma separated list of User fields to display.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetUsersLikedPostsResponse",
             self._call(
@@ -3417,6 +4144,8 @@ class Client(SyncAPIClient):
                     "post.fields": post_fields,
                     "user.fields": user_fields,
                 },
+                None,
+                options,
             ),
         )
 
@@ -3429,6 +4158,10 @@ class Client(SyncAPIClient):
         max_results: int | None = None,
         pagination_token: str | None = None,
         user_fields: Sequence[UserField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetUsersListMembershipsResponse:
         """Get Users List Memberships
 
@@ -3443,6 +4176,7 @@ class Client(SyncAPIClient):
             pagination_token: the `pagination_token` query parameter.
             user_fields: A comma separated list of User fields to display.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetUsersListMembershipsResponse",
             self._call(
@@ -3455,6 +4189,8 @@ class Client(SyncAPIClient):
                     "pagination_token": pagination_token,
                     "user.fields": user_fields,
                 },
+                None,
+                options,
             ),
         )
 
@@ -3464,6 +4200,10 @@ class Client(SyncAPIClient):
         expansions: Sequence[UserExpansion] | None = None,
         post_fields: Sequence[PostField] | None = None,
         user_fields: Sequence[UserField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetUsersMeResponse:
         """Get Users Me
 
@@ -3474,12 +4214,15 @@ class Client(SyncAPIClient):
             post_fields: A comma separated list of Post fields to display.
             user_fields: A comma separated list of User fields to display.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetUsersMeResponse",
             self._call(
                 _ops.GET_USERS_ME,
                 None,
                 {"expansions": expansions, "post.fields": post_fields, "user.fields": user_fields},
+                None,
+                options,
             ),
         )
 
@@ -3499,6 +4242,10 @@ class Client(SyncAPIClient):
         start_time: datetime | str | None = None,
         until_id: str | None = None,
         user_fields: Sequence[UserField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetUsersMentionsResponse:
         """Get Users Mentions
 
@@ -3523,6 +4270,7 @@ class Client(SyncAPIClient):
             until_id: the `until_id` query parameter.
             user_fields: A comma separated list of User fields to display.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetUsersMentionsResponse",
             self._call(
@@ -3542,6 +4290,8 @@ class Client(SyncAPIClient):
                     "until_id": until_id,
                     "user.fields": user_fields,
                 },
+                None,
+                options,
             ),
         )
 
@@ -3554,6 +4304,10 @@ class Client(SyncAPIClient):
         pagination_token: str | None = None,
         post_fields: Sequence[PostField] | None = None,
         user_fields: Sequence[UserField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetUsersMutingResponse:
         """Get Users Muting
 
@@ -3568,6 +4322,7 @@ class Client(SyncAPIClient):
             post_fields: A comma separated list of Post fields to display.
             user_fields: A comma separated list of User fields to display.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetUsersMutingResponse",
             self._call(
@@ -3580,6 +4335,8 @@ class Client(SyncAPIClient):
                     "post.fields": post_fields,
                     "user.fields": user_fields,
                 },
+                None,
+                options,
             ),
         )
 
@@ -3592,6 +4349,10 @@ class Client(SyncAPIClient):
         max_results: int | None = None,
         pagination_token: str | None = None,
         user_fields: Sequence[UserField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetUsersOwnedListsResponse:
         """Get Users Owned Lists
 
@@ -3606,6 +4367,7 @@ class Client(SyncAPIClient):
             pagination_token: A 64-bit signed integer.
             user_fields: A comma separated list of User fields to display.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetUsersOwnedListsResponse",
             self._call(
@@ -3618,6 +4380,8 @@ class Client(SyncAPIClient):
                     "pagination_token": pagination_token,
                     "user.fields": user_fields,
                 },
+                None,
+                options,
             ),
         )
 
@@ -3628,6 +4392,10 @@ class Client(SyncAPIClient):
         expansions: Sequence[ListExpansion] | None = None,
         list_fields: Sequence[ListField] | None = None,
         user_fields: Sequence[UserField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetUsersPinnedListsResponse:
         """Get Users Pinned Lists
 
@@ -3640,12 +4408,15 @@ class Client(SyncAPIClient):
             list_fields: A comma separated list of List fields to display.
             user_fields: A comma separated list of User fields to display.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetUsersPinnedListsResponse",
             self._call(
                 _ops.GET_USERS_PINNED_LISTS,
                 {"id": id},
                 {"expansions": expansions, "list.fields": list_fields, "user.fields": user_fields},
+                None,
+                options,
             ),
         )
 
@@ -3666,6 +4437,10 @@ class Client(SyncAPIClient):
         start_time: datetime | str | None = None,
         until_id: str | None = None,
         user_fields: Sequence[UserField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetUsersPostsResponse:
         """Get Users Posts
 
@@ -3691,6 +4466,7 @@ class Client(SyncAPIClient):
             until_id: the `until_id` query parameter.
             user_fields: A comma separated list of User fields to display.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetUsersPostsResponse",
             self._call(
@@ -3711,6 +4487,8 @@ class Client(SyncAPIClient):
                     "until_id": until_id,
                     "user.fields": user_fields,
                 },
+                None,
+                options,
             ),
         )
 
@@ -3719,6 +4497,10 @@ class Client(SyncAPIClient):
         id: str,
         *,
         public_key_fields: Sequence[PublicKeyField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetUsersPublicKeyResponse:
         """Get public keys
 
@@ -3733,10 +4515,15 @@ class Client(SyncAPIClient):
 
         Docs: https://developer.x.com/
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetUsersPublicKeyResponse",
             self._call(
-                _ops.GET_USERS_PUBLIC_KEY, {"id": id}, {"public_key.fields": public_key_fields}
+                _ops.GET_USERS_PUBLIC_KEY,
+                {"id": id},
+                {"public_key.fields": public_key_fields},
+                None,
+                options,
             ),
         )
 
@@ -3745,6 +4532,10 @@ class Client(SyncAPIClient):
         *,
         ids: Sequence[str],
         public_key_fields: Sequence[PublicKeyField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetUsersPublicKeysResponse:
         """Get public keys
 
@@ -3759,12 +4550,15 @@ class Client(SyncAPIClient):
 
         Docs: https://developer.x.com/
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetUsersPublicKeysResponse",
             self._call(
                 _ops.GET_USERS_PUBLIC_KEYS,
                 None,
                 {"ids": ids, "public_key.fields": public_key_fields},
+                None,
+                options,
             ),
         )
 
@@ -3779,6 +4573,10 @@ class Client(SyncAPIClient):
         poll_fields: Sequence[PollField] | None = None,
         post_fields: Sequence[PostField] | None = None,
         user_fields: Sequence[UserField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetUsersRepostsOfMeResponse:
         """Get Users Reposts of Me
 
@@ -3795,6 +4593,7 @@ class Client(SyncAPIClient):
             post_fields: A comma separated list of Post fields to display.
             user_fields: A comma separated list of User fields to display.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetUsersRepostsOfMeResponse",
             self._call(
@@ -3810,6 +4609,8 @@ class Client(SyncAPIClient):
                     "post.fields": post_fields,
                     "user.fields": user_fields,
                 },
+                None,
+                options,
             ),
         )
 
@@ -3830,6 +4631,10 @@ class Client(SyncAPIClient):
         start_time: datetime | str | None = None,
         until_id: str | None = None,
         user_fields: Sequence[UserField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetUsersTimelineResponse:
         """Get Users Timeline
 
@@ -3854,6 +4659,7 @@ class Client(SyncAPIClient):
             until_id: the `until_id` query parameter.
             user_fields: A comma separated list of User fields to display.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetUsersTimelineResponse",
             self._call(
@@ -3874,6 +4680,8 @@ class Client(SyncAPIClient):
                     "until_id": until_id,
                     "user.fields": user_fields,
                 },
+                None,
+                options,
             ),
         )
 
@@ -3881,6 +4689,10 @@ class Client(SyncAPIClient):
         self,
         *,
         webhook_config_fields: Sequence[WebhookConfigField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetWebhooksResponse:
         """Get webhook
 
@@ -3893,13 +4705,25 @@ class Client(SyncAPIClient):
 
         Docs: https://docs.x.com/x-api/webhooks/introduction
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetWebhooksResponse",
-            self._call(_ops.GET_WEBHOOKS, None, {"webhook_config.fields": webhook_config_fields}),
+            self._call(
+                _ops.GET_WEBHOOKS,
+                None,
+                {"webhook_config.fields": webhook_config_fields},
+                None,
+                options,
+            ),
         )
 
     def get_webhooks_stream_links(
         self,
+        *,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetWebhooksStreamLinksResponse:
         """Get stream links
 
@@ -3909,14 +4733,20 @@ class Client(SyncAPIClient):
 
         Docs: https://docs.x.com/x-api/webhooks/introduction
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetWebhooksStreamLinksResponse",
-            self._call(_ops.GET_WEBHOOKS_STREAM_LINKS, None, None),
+            self._call(_ops.GET_WEBHOOKS_STREAM_LINKS, None, None, None, options),
         )
 
     def go_live_scheduled_broadcast(
         self,
         id: str,
+        *,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GoLiveScheduledBroadcastResponse:
         """Go live on a scheduled broadcast
 
@@ -3929,9 +4759,10 @@ class Client(SyncAPIClient):
         Args:
             id: the `id` path parameter.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GoLiveScheduledBroadcastResponse",
-            self._call(_ops.GO_LIVE_SCHEDULED_BROADCAST, {"id": id}, None),
+            self._call(_ops.GO_LIVE_SCHEDULED_BROADCAST, {"id": id}, None, None, options),
         )
 
     def hide_posts_reply(
@@ -3939,6 +4770,10 @@ class Client(SyncAPIClient):
         tweet_id: str,
         *,
         body: HidePostsReplyRequest | Mapping[str, Any],
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> HidePostsReplyResponse:
         """Hide reply
 
@@ -3953,13 +4788,19 @@ class Client(SyncAPIClient):
 
         Docs: https://developer.twitter.com/en/docs/twitter-api/tweets/hide-replies/api-reference/put-tweets-id-hidden
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "HidePostsReplyResponse",
-            self._call(_ops.HIDE_POSTS_REPLY, {"tweet_id": tweet_id}, None, body),
+            self._call(_ops.HIDE_POSTS_REPLY, {"tweet_id": tweet_id}, None, body, options),
         )
 
     def initialize_chat_group(
         self,
+        *,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> InitializeChatGroupResponse:
         """Initialize Chat Group
 
@@ -3971,15 +4812,20 @@ class Client(SyncAPIClient):
 
         Docs: https://developer.x.com/
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "InitializeChatGroupResponse",
-            self._call(_ops.INITIALIZE_CHAT_GROUP, None, None),
+            self._call(_ops.INITIALIZE_CHAT_GROUP, None, None, None, options),
         )
 
     def initialize_media_upload(
         self,
         *,
         body: InitializeMediaUploadRequest | Mapping[str, Any],
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> InitializeMediaUploadResponse:
         """Initialize media upload
 
@@ -3992,9 +4838,10 @@ class Client(SyncAPIClient):
 
         Docs: https://docs.x.com/x-api/media/media-upload
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "InitializeMediaUploadResponse",
-            self._call(_ops.INITIALIZE_MEDIA_UPLOAD, None, None, body),
+            self._call(_ops.INITIALIZE_MEDIA_UPLOAD, None, None, body, options),
         )
 
     def like_post(
@@ -4002,6 +4849,10 @@ class Client(SyncAPIClient):
         id: str,
         *,
         body: LikePostRequest | Mapping[str, Any],
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> LikePostResponse:
         """Like Post
 
@@ -4012,9 +4863,10 @@ class Client(SyncAPIClient):
             id: the `id` path parameter.
             body: the request body (a model or a mapping with wire names).
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "LikePostResponse",
-            self._call(_ops.LIKE_POST, {"id": id}, None, body),
+            self._call(_ops.LIKE_POST, {"id": id}, None, body, options),
         )
 
     def list_scheduled_broadcasts(
@@ -4024,6 +4876,10 @@ class Client(SyncAPIClient):
         newest_start_time: str | None = None,
         oldest_start_time: str | None = None,
         pagination_token: str | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> ListScheduledBroadcastsResponse:
         """List scheduled broadcasts
 
@@ -4037,6 +4893,7 @@ class Client(SyncAPIClient):
             oldest_start_time: the `oldest_start_time` query parameter.
             pagination_token: the `pagination_token` query parameter.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "ListScheduledBroadcastsResponse",
             self._call(
@@ -4048,6 +4905,8 @@ class Client(SyncAPIClient):
                     "oldest_start_time": oldest_start_time,
                     "pagination_token": pagination_token,
                 },
+                None,
+                options,
             ),
         )
 
@@ -4056,6 +4915,10 @@ class Client(SyncAPIClient):
         id: str,
         *,
         body: MarkChatConversationReadRequest | Mapping[str, Any],
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> MarkChatConversationReadResponse:
         """Mark Conversation as Read
 
@@ -4072,15 +4935,20 @@ class Client(SyncAPIClient):
 
         Docs: https://developer.x.com/
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "MarkChatConversationReadResponse",
-            self._call(_ops.MARK_CHAT_CONVERSATION_READ, {"id": id}, None, body),
+            self._call(_ops.MARK_CHAT_CONVERSATION_READ, {"id": id}, None, body, options),
         )
 
     def media_upload(
         self,
         *,
         body: MediaUploadRequest | Mapping[str, Any],
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> MediaUploadResponse:
         """Upload media
 
@@ -4093,9 +4961,10 @@ class Client(SyncAPIClient):
 
         Docs: https://docs.x.com/x-api/media/media-upload
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "MediaUploadResponse",
-            self._call(_ops.MEDIA_UPLOAD, None, None, body),
+            self._call(_ops.MEDIA_UPLOAD, None, None, body, options),
         )
 
     def mute_user(
@@ -4103,6 +4972,10 @@ class Client(SyncAPIClient):
         id: str,
         *,
         body: MuteUserRequest | Mapping[str, Any],
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> MuteUserResponse:
         """Mute User
 
@@ -4113,9 +4986,10 @@ class Client(SyncAPIClient):
             id: the `id` path parameter.
             body: the request body (a model or a mapping with wire names).
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "MuteUserResponse",
-            self._call(_ops.MUTE_USER, {"id": id}, None, body),
+            self._call(_ops.MUTE_USER, {"id": id}, None, body, options),
         )
 
     def pin_list(
@@ -4123,6 +4997,10 @@ class Client(SyncAPIClient):
         id: str,
         *,
         body: PinListRequest | Mapping[str, Any],
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> PinListResponse:
         """Pin List
 
@@ -4137,15 +5015,21 @@ class Client(SyncAPIClient):
 
         Docs: https://developer.twitter.com/en/docs/twitter-api/lists/pinned-lists/api-reference/post-users-id-pinned-lists
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "PinListResponse",
-            self._call(_ops.PIN_LIST, {"id": id}, None, body),
+            self._call(_ops.PIN_LIST, {"id": id}, None, body, options),
         )
 
     def remove_lists_member_by_user_id(
         self,
         id: str,
         user_id: str,
+        *,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> RemoveListsMemberByUserIdResponse:
         """Remove a List member
 
@@ -4160,9 +5044,16 @@ class Client(SyncAPIClient):
 
         Docs: https://developer.twitter.com/en/docs/twitter-api/lists/list-members/api-reference/delete-lists-id-members-user_id
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "RemoveListsMemberByUserIdResponse",
-            self._call(_ops.REMOVE_LISTS_MEMBER_BY_USER_ID, {"id": id, "user_id": user_id}, None),
+            self._call(
+                _ops.REMOVE_LISTS_MEMBER_BY_USER_ID,
+                {"id": id, "user_id": user_id},
+                None,
+                None,
+                options,
+            ),
         )
 
     def repost_post(
@@ -4170,6 +5061,10 @@ class Client(SyncAPIClient):
         id: str,
         *,
         body: RepostPostRequest | Mapping[str, Any],
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> RepostPostResponse:
         """Repost Post
 
@@ -4184,9 +5079,10 @@ class Client(SyncAPIClient):
 
         Docs: https://developer.twitter.com/en/docs/twitter-api/tweets/retweets/api-reference/post-users-id-retweets
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "RepostPostResponse",
-            self._call(_ops.REPOST_POST, {"id": id}, None, body),
+            self._call(_ops.REPOST_POST, {"id": id}, None, body, options),
         )
 
     def search_communities(
@@ -4197,6 +5093,10 @@ class Client(SyncAPIClient):
         max_results: int | None = None,
         next_token: str | None = None,
         pagination_token: str | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> SearchCommunitiesResponse:
         """Search Communities
 
@@ -4209,6 +5109,7 @@ class Client(SyncAPIClient):
             next_token: the `next_token` query parameter.
             pagination_token: the `pagination_token` query parameter.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "SearchCommunitiesResponse",
             self._call(
@@ -4221,6 +5122,8 @@ class Client(SyncAPIClient):
                     "next_token": next_token,
                     "pagination_token": pagination_token,
                 },
+                None,
+                options,
             ),
         )
 
@@ -4231,6 +5134,10 @@ class Client(SyncAPIClient):
         max_results: int | None = None,
         note_fields: Sequence[NoteField] | None = None,
         pagination_token: str | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> SearchCommunityNotesWrittenResponse:
         """Search Community Notes Written
 
@@ -4242,6 +5149,7 @@ class Client(SyncAPIClient):
             note_fields: A comma separated list of Note fields to display.
             pagination_token: the `pagination_token` query parameter.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "SearchCommunityNotesWrittenResponse",
             self._call(
@@ -4253,6 +5161,8 @@ class Client(SyncAPIClient):
                     "note.fields": note_fields,
                     "pagination_token": pagination_token,
                 },
+                None,
+                options,
             ),
         )
 
@@ -4269,6 +5179,10 @@ class Client(SyncAPIClient):
         post_fields: Sequence[PostField] | None = None,
         post_selection: str | None = None,
         user_fields: Sequence[UserField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> SearchEligiblePostsResponse:
         """Search Eligible Posts
 
@@ -4286,6 +5200,7 @@ class Client(SyncAPIClient):
             post_selection: the `post_selection` query parameter.
             user_fields: A comma separated list of User fields to display.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "SearchEligiblePostsResponse",
             self._call(
@@ -4303,6 +5218,8 @@ class Client(SyncAPIClient):
                     "post_selection": post_selection,
                     "user.fields": user_fields,
                 },
+                None,
+                options,
             ),
         )
 
@@ -4313,6 +5230,10 @@ class Client(SyncAPIClient):
         max_age_hours: int | None = None,
         max_results: int | None = None,
         news_fields: Sequence[NewsField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> SearchNewsResponse:
         """Search News
 
@@ -4325,6 +5246,7 @@ class Client(SyncAPIClient):
             max_results: the `max_results` query parameter.
             news_fields: A comma separated list of News fields to display.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "SearchNewsResponse",
             self._call(
@@ -4336,6 +5258,8 @@ class Client(SyncAPIClient):
                     "max_results": max_results,
                     "news.fields": news_fields,
                 },
+                None,
+                options,
             ),
         )
 
@@ -4357,6 +5281,10 @@ class Client(SyncAPIClient):
         start_time: datetime | str | None = None,
         until_id: str | None = None,
         user_fields: Sequence[UserField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> SearchPostsAllResponse:
         """Search Posts All
 
@@ -4383,6 +5311,7 @@ class Client(SyncAPIClient):
             until_id: the `until_id` query parameter.
             user_fields: A comma separated list of User fields to display.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "SearchPostsAllResponse",
             self._call(
@@ -4405,6 +5334,8 @@ class Client(SyncAPIClient):
                     "until_id": until_id,
                     "user.fields": user_fields,
                 },
+                None,
+                options,
             ),
         )
 
@@ -4426,6 +5357,10 @@ class Client(SyncAPIClient):
         start_time: datetime | str | None = None,
         until_id: str | None = None,
         user_fields: Sequence[UserField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> SearchPostsRecentResponse:
         """Search Posts Recent
 
@@ -4453,6 +5388,7 @@ class Client(SyncAPIClient):
             until_id: the `until_id` query parameter.
             user_fields: A comma separated list of User fields to display.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "SearchPostsRecentResponse",
             self._call(
@@ -4475,6 +5411,8 @@ class Client(SyncAPIClient):
                     "until_id": until_id,
                     "user.fields": user_fields,
                 },
+                None,
+                options,
             ),
         )
 
@@ -4488,6 +5426,10 @@ class Client(SyncAPIClient):
         state: SearchSpacesState | None = None,
         topic_fields: Sequence[TopicField] | None = None,
         user_fields: Sequence[UserField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> SearchSpacesResponse:
         """Search Spaces
 
@@ -4507,6 +5449,7 @@ class Client(SyncAPIClient):
 
         Docs: https://developer.twitter.com/en/docs/twitter-api/spaces/search/api-reference/get-spaces-search
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "SearchSpacesResponse",
             self._call(
@@ -4521,6 +5464,8 @@ class Client(SyncAPIClient):
                     "topic.fields": topic_fields,
                     "user.fields": user_fields,
                 },
+                None,
+                options,
             ),
         )
 
@@ -4533,6 +5478,10 @@ class Client(SyncAPIClient):
         next_token: str | None = None,
         post_fields: Sequence[PostField] | None = None,
         user_fields: Sequence[UserField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> SearchUsersResponse:
         """Search Users
 
@@ -4546,6 +5495,7 @@ class Client(SyncAPIClient):
             post_fields: A comma separated list of Post fields to display.
             user_fields: A comma separated list of User fields to display.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "SearchUsersResponse",
             self._call(
@@ -4559,6 +5509,8 @@ class Client(SyncAPIClient):
                     "post.fields": post_fields,
                     "user.fields": user_fields,
                 },
+                None,
+                options,
             ),
         )
 
@@ -4567,6 +5519,10 @@ class Client(SyncAPIClient):
         id: str,
         *,
         body: SendBroadcastChatRequest | Mapping[str, Any],
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> SendBroadcastChatResponse:
         """Send a chat message to a live broadcast
 
@@ -4579,9 +5535,10 @@ class Client(SyncAPIClient):
             id: the `id` path parameter.
             body: the request body (a model or a mapping with wire names).
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "SendBroadcastChatResponse",
-            self._call(_ops.SEND_BROADCAST_CHAT, {"id": id}, None, body),
+            self._call(_ops.SEND_BROADCAST_CHAT, {"id": id}, None, body, options),
         )
 
     def send_chat_message(
@@ -4589,6 +5546,10 @@ class Client(SyncAPIClient):
         id: str,
         *,
         body: SendChatMessageRequest | Mapping[str, Any],
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> SendChatMessageResponse:
         """Send Chat Message
 
@@ -4605,14 +5566,20 @@ class Client(SyncAPIClient):
 
         Docs: https://developer.x.com/
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "SendChatMessageResponse",
-            self._call(_ops.SEND_CHAT_MESSAGE, {"id": id}, None, body),
+            self._call(_ops.SEND_CHAT_MESSAGE, {"id": id}, None, body, options),
         )
 
     def send_chat_typing_indicator(
         self,
         id: str,
+        *,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> SendChatTypingIndicatorResponse:
         """Send Typing Indicator
 
@@ -4628,9 +5595,10 @@ class Client(SyncAPIClient):
 
         Docs: https://developer.x.com/
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "SendChatTypingIndicatorResponse",
-            self._call(_ops.SEND_CHAT_TYPING_INDICATOR, {"id": id}, None),
+            self._call(_ops.SEND_CHAT_TYPING_INDICATOR, {"id": id}, None, None, options),
         )
 
     def stream_labels_compliance(
@@ -4639,6 +5607,10 @@ class Client(SyncAPIClient):
         backfill_minutes: int | None = None,
         end_time: datetime | str | None = None,
         start_time: datetime | str | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> Stream[StreamLabelsComplianceResponse]:
         """Stream Post labels
 
@@ -4653,10 +5625,12 @@ class Client(SyncAPIClient):
             start_time: YYYY-MM-DDTHH:mm:ssZ. The earliest UTC timestamp from which the Post
                 labels will be provided.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return self._stream(
             _ops.STREAM_LABELS_COMPLIANCE,
             None,
             {"backfill_minutes": backfill_minutes, "end_time": end_time, "start_time": start_time},
+            options,
         )
 
     def stream_likes_compliance(
@@ -4665,6 +5639,10 @@ class Client(SyncAPIClient):
         backfill_minutes: int | None = None,
         end_time: datetime | str | None = None,
         start_time: datetime | str | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> Stream[StreamLikesComplianceResponse]:
         """Stream Likes compliance data
 
@@ -4679,10 +5657,12 @@ class Client(SyncAPIClient):
             start_time: YYYY-MM-DDTHH:mm:ssZ. The earliest UTC timestamp from which the Likes
                 Compliance events will be provided.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return self._stream(
             _ops.STREAM_LIKES_COMPLIANCE,
             None,
             {"backfill_minutes": backfill_minutes, "end_time": end_time, "start_time": start_time},
+            options,
         )
 
     def stream_likes_firehose(
@@ -4698,6 +5678,10 @@ class Client(SyncAPIClient):
         start_time: datetime | str | None = None,
         tweet_fields: Sequence[StreamLikesFirehoseTweetField] | None = None,
         user_fields: Sequence[StreamLikesFirehoseUserField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> Stream[StreamLikesFirehoseResponse]:
         """Stream all Likes
 
@@ -4719,6 +5703,7 @@ class Client(SyncAPIClient):
             tweet_fields: A comma separated list of Tweet fields to display.
             user_fields: A comma separated list of User fields to display.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return self._stream(
             _ops.STREAM_LIKES_FIREHOSE,
             None,
@@ -4733,6 +5718,7 @@ class Client(SyncAPIClient):
                 "tweet.fields": tweet_fields,
                 "user.fields": user_fields,
             },
+            options,
         )
 
     def stream_likes_sample_10(
@@ -4748,6 +5734,10 @@ class Client(SyncAPIClient):
         start_time: datetime | str | None = None,
         tweet_fields: Sequence[StreamLikesFirehoseTweetField] | None = None,
         user_fields: Sequence[StreamLikesFirehoseUserField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> Stream[StreamLikesSample10Response]:
         """Stream sampled Likes
 
@@ -4769,6 +5759,7 @@ class Client(SyncAPIClient):
             tweet_fields: A comma separated list of Tweet fields to display.
             user_fields: A comma separated list of User fields to display.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return self._stream(
             _ops.STREAM_LIKES_SAMPLE_10,
             None,
@@ -4783,6 +5774,7 @@ class Client(SyncAPIClient):
                 "tweet.fields": tweet_fields,
                 "user.fields": user_fields,
             },
+            options,
         )
 
     def stream_posts(
@@ -4797,6 +5789,10 @@ class Client(SyncAPIClient):
         start_time: datetime | str | None = None,
         tweet_fields: Sequence[StreamLikesFirehoseTweetField] | None = None,
         user_fields: Sequence[StreamLikesFirehoseUserField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> Stream[StreamPostsResponse]:
         """Stream filtered Posts
 
@@ -4819,6 +5815,7 @@ class Client(SyncAPIClient):
 
         Docs: https://docs.x.com/x-api/posts/filtered-stream/introduction
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return self._stream(
             _ops.STREAM_POSTS,
             None,
@@ -4833,6 +5830,7 @@ class Client(SyncAPIClient):
                 "tweet.fields": tweet_fields,
                 "user.fields": user_fields,
             },
+            options,
         )
 
     def stream_posts_compliance(
@@ -4842,6 +5840,10 @@ class Client(SyncAPIClient):
         backfill_minutes: int | None = None,
         end_time: datetime | str | None = None,
         start_time: datetime | str | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> Stream[StreamPostsComplianceResponse]:
         """Stream Posts compliance data
 
@@ -4857,6 +5859,7 @@ class Client(SyncAPIClient):
             start_time: YYYY-MM-DDTHH:mm:ssZ. The earliest UTC timestamp from which the Post
                 Compliance events will be provided.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return self._stream(
             _ops.STREAM_POSTS_COMPLIANCE,
             None,
@@ -4866,6 +5869,7 @@ class Client(SyncAPIClient):
                 "end_time": end_time,
                 "start_time": start_time,
             },
+            options,
         )
 
     def stream_posts_firehose(
@@ -4881,6 +5885,10 @@ class Client(SyncAPIClient):
         start_time: datetime | str | None = None,
         tweet_fields: Sequence[StreamLikesFirehoseTweetField] | None = None,
         user_fields: Sequence[StreamLikesFirehoseUserField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> Stream[StreamPostsFirehoseResponse]:
         """Stream all Posts
 
@@ -4902,6 +5910,7 @@ class Client(SyncAPIClient):
             tweet_fields: A comma separated list of Tweet fields to display.
             user_fields: A comma separated list of User fields to display.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return self._stream(
             _ops.STREAM_POSTS_FIREHOSE,
             None,
@@ -4917,6 +5926,7 @@ class Client(SyncAPIClient):
                 "tweet.fields": tweet_fields,
                 "user.fields": user_fields,
             },
+            options,
         )
 
     def stream_posts_firehose_en(
@@ -4932,6 +5942,10 @@ class Client(SyncAPIClient):
         start_time: datetime | str | None = None,
         tweet_fields: Sequence[StreamLikesFirehoseTweetField] | None = None,
         user_fields: Sequence[StreamLikesFirehoseUserField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> Stream[StreamPostsFirehoseEnResponse]:
         """Stream English Posts
 
@@ -4953,6 +5967,7 @@ class Client(SyncAPIClient):
             tweet_fields: A comma separated list of Tweet fields to display.
             user_fields: A comma separated list of User fields to display.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return self._stream(
             _ops.STREAM_POSTS_FIREHOSE_EN,
             None,
@@ -4968,6 +5983,7 @@ class Client(SyncAPIClient):
                 "tweet.fields": tweet_fields,
                 "user.fields": user_fields,
             },
+            options,
         )
 
     def stream_posts_firehose_ja(
@@ -4983,6 +5999,10 @@ class Client(SyncAPIClient):
         start_time: datetime | str | None = None,
         tweet_fields: Sequence[StreamLikesFirehoseTweetField] | None = None,
         user_fields: Sequence[StreamLikesFirehoseUserField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> Stream[StreamPostsFirehoseJaResponse]:
         """Stream Japanese Posts
 
@@ -5004,6 +6024,7 @@ class Client(SyncAPIClient):
             tweet_fields: A comma separated list of Tweet fields to display.
             user_fields: A comma separated list of User fields to display.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return self._stream(
             _ops.STREAM_POSTS_FIREHOSE_JA,
             None,
@@ -5019,6 +6040,7 @@ class Client(SyncAPIClient):
                 "tweet.fields": tweet_fields,
                 "user.fields": user_fields,
             },
+            options,
         )
 
     def stream_posts_firehose_ko(
@@ -5034,6 +6056,10 @@ class Client(SyncAPIClient):
         start_time: datetime | str | None = None,
         tweet_fields: Sequence[StreamLikesFirehoseTweetField] | None = None,
         user_fields: Sequence[StreamLikesFirehoseUserField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> Stream[StreamPostsFirehoseKoResponse]:
         """Stream Korean Posts
 
@@ -5055,6 +6081,7 @@ class Client(SyncAPIClient):
             tweet_fields: A comma separated list of Tweet fields to display.
             user_fields: A comma separated list of User fields to display.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return self._stream(
             _ops.STREAM_POSTS_FIREHOSE_KO,
             None,
@@ -5070,6 +6097,7 @@ class Client(SyncAPIClient):
                 "tweet.fields": tweet_fields,
                 "user.fields": user_fields,
             },
+            options,
         )
 
     def stream_posts_firehose_pt(
@@ -5085,6 +6113,10 @@ class Client(SyncAPIClient):
         start_time: datetime | str | None = None,
         tweet_fields: Sequence[StreamLikesFirehoseTweetField] | None = None,
         user_fields: Sequence[StreamLikesFirehoseUserField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> Stream[StreamPostsFirehosePtResponse]:
         """Stream Portuguese Posts
 
@@ -5106,6 +6138,7 @@ class Client(SyncAPIClient):
             tweet_fields: A comma separated list of Tweet fields to display.
             user_fields: A comma separated list of User fields to display.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return self._stream(
             _ops.STREAM_POSTS_FIREHOSE_PT,
             None,
@@ -5121,6 +6154,7 @@ class Client(SyncAPIClient):
                 "tweet.fields": tweet_fields,
                 "user.fields": user_fields,
             },
+            options,
         )
 
     def stream_posts_sample(
@@ -5133,6 +6167,10 @@ class Client(SyncAPIClient):
         poll_fields: Sequence[PollField] | None = None,
         tweet_fields: Sequence[StreamLikesFirehoseTweetField] | None = None,
         user_fields: Sequence[StreamLikesFirehoseUserField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> Stream[StreamPostsSampleResponse]:
         """Stream sampled Posts
 
@@ -5151,6 +6189,7 @@ class Client(SyncAPIClient):
 
         Docs: https://docs.x.com/x-api/posts/volume-streams/introduction
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return self._stream(
             _ops.STREAM_POSTS_SAMPLE,
             None,
@@ -5163,6 +6202,7 @@ class Client(SyncAPIClient):
                 "tweet.fields": tweet_fields,
                 "user.fields": user_fields,
             },
+            options,
         )
 
     def stream_posts_sample_10(
@@ -5178,6 +6218,10 @@ class Client(SyncAPIClient):
         start_time: datetime | str | None = None,
         tweet_fields: Sequence[StreamLikesFirehoseTweetField] | None = None,
         user_fields: Sequence[StreamLikesFirehoseUserField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> Stream[StreamPostsSample10Response]:
         """Stream 10% sampled Posts
 
@@ -5199,6 +6243,7 @@ class Client(SyncAPIClient):
             tweet_fields: A comma separated list of Tweet fields to display.
             user_fields: A comma separated list of User fields to display.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return self._stream(
             _ops.STREAM_POSTS_SAMPLE_10,
             None,
@@ -5214,6 +6259,7 @@ class Client(SyncAPIClient):
                 "tweet.fields": tweet_fields,
                 "user.fields": user_fields,
             },
+            options,
         )
 
     def stream_users_compliance(
@@ -5223,6 +6269,10 @@ class Client(SyncAPIClient):
         backfill_minutes: int | None = None,
         end_time: datetime | str | None = None,
         start_time: datetime | str | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> Stream[StreamUsersComplianceResponse]:
         """Stream Users compliance data
 
@@ -5238,6 +6288,7 @@ class Client(SyncAPIClient):
             start_time: YYYY-MM-DDTHH:mm:ssZ. The earliest UTC timestamp from which the User
                 Compliance events will be provided.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return self._stream(
             _ops.STREAM_USERS_COMPLIANCE,
             None,
@@ -5247,11 +6298,17 @@ class Client(SyncAPIClient):
                 "end_time": end_time,
                 "start_time": start_time,
             },
+            options,
         )
 
     def unblock_users_dms(
         self,
         id: str,
+        *,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> UnblockUsersDmsResponse:
         """Unblock Users Dms
 
@@ -5261,15 +6318,21 @@ class Client(SyncAPIClient):
         Args:
             id: the `id` path parameter.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "UnblockUsersDmsResponse",
-            self._call(_ops.UNBLOCK_USERS_DMS, {"id": id}, None),
+            self._call(_ops.UNBLOCK_USERS_DMS, {"id": id}, None, None, options),
         )
 
     def unfollow_list(
         self,
         id: str,
         list_id: str,
+        *,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> UnfollowListResponse:
         """Unfollow a List
 
@@ -5284,15 +6347,21 @@ class Client(SyncAPIClient):
 
         Docs: https://developer.twitter.com/en/docs/twitter-api/lists/list-follows/api-reference/delete-users-id-followed-lists-list_id
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "UnfollowListResponse",
-            self._call(_ops.UNFOLLOW_LIST, {"id": id, "list_id": list_id}, None),
+            self._call(_ops.UNFOLLOW_LIST, {"id": id, "list_id": list_id}, None, None, options),
         )
 
     def unfollow_user(
         self,
         source_user_id: str,
         target_user_id: str,
+        *,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> UnfollowUserResponse:
         """Unfollow User
 
@@ -5307,12 +6376,15 @@ class Client(SyncAPIClient):
 
         Docs: https://developer.twitter.com/en/docs/twitter-api/users/follows/api-reference/delete-users-source_id-following
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "UnfollowUserResponse",
             self._call(
                 _ops.UNFOLLOW_USER,
                 {"source_user_id": source_user_id, "target_user_id": target_user_id},
                 None,
+                None,
+                options,
             ),
         )
 
@@ -5320,6 +6392,11 @@ class Client(SyncAPIClient):
         self,
         id: str,
         tweet_id: str,
+        *,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> UnlikePostResponse:
         """Unlike Post
 
@@ -5330,15 +6407,21 @@ class Client(SyncAPIClient):
             id: the `id` path parameter.
             tweet_id: the `tweet_id` path parameter.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "UnlikePostResponse",
-            self._call(_ops.UNLIKE_POST, {"id": id, "tweet_id": tweet_id}, None),
+            self._call(_ops.UNLIKE_POST, {"id": id, "tweet_id": tweet_id}, None, None, options),
         )
 
     def unmute_user(
         self,
         source_user_id: str,
         target_user_id: str,
+        *,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> UnmuteUserResponse:
         """Unmute User
 
@@ -5353,12 +6436,15 @@ class Client(SyncAPIClient):
 
         Docs: https://developer.twitter.com/en/docs/twitter-api/users/mutes/api-reference/delete-users-user_id-muting
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "UnmuteUserResponse",
             self._call(
                 _ops.UNMUTE_USER,
                 {"source_user_id": source_user_id, "target_user_id": target_user_id},
                 None,
+                None,
+                options,
             ),
         )
 
@@ -5366,6 +6452,11 @@ class Client(SyncAPIClient):
         self,
         id: str,
         list_id: str,
+        *,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> UnpinListResponse:
         """Unpin a List
 
@@ -5380,15 +6471,21 @@ class Client(SyncAPIClient):
 
         Docs: https://developer.twitter.com/en/docs/twitter-api/lists/pinned-lists/api-reference/delete-users-id-pinned-lists-list_id
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "UnpinListResponse",
-            self._call(_ops.UNPIN_LIST, {"id": id, "list_id": list_id}, None),
+            self._call(_ops.UNPIN_LIST, {"id": id, "list_id": list_id}, None, None, options),
         )
 
     def unrepost_post(
         self,
         id: str,
         source_tweet_id: str,
+        *,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> UnrepostPostResponse:
         """Unrepost Post
 
@@ -5403,9 +6500,16 @@ class Client(SyncAPIClient):
 
         Docs: https://developer.twitter.com/en/docs/twitter-api/tweets/retweets/api-reference/delete-users-id-retweets-tweet_id
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "UnrepostPostResponse",
-            self._call(_ops.UNREPOST_POST, {"id": id, "source_tweet_id": source_tweet_id}, None),
+            self._call(
+                _ops.UNREPOST_POST,
+                {"id": id, "source_tweet_id": source_tweet_id},
+                None,
+                None,
+                options,
+            ),
         )
 
     def update_activity_subscription(
@@ -5413,6 +6517,10 @@ class Client(SyncAPIClient):
         subscription_id: str,
         *,
         body: UpdateActivitySubscriptionRequest | Mapping[str, Any],
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> UpdateActivitySubscriptionResponse:
         """Update X activity subscription
 
@@ -5426,10 +6534,15 @@ class Client(SyncAPIClient):
 
         Docs: https://docs.x.com/x-api/activity/update-x-activity-subscription
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "UpdateActivitySubscriptionResponse",
             self._call(
-                _ops.UPDATE_ACTIVITY_SUBSCRIPTION, {"subscription_id": subscription_id}, None, body
+                _ops.UPDATE_ACTIVITY_SUBSCRIPTION,
+                {"subscription_id": subscription_id},
+                None,
+                body,
+                options,
             ),
         )
 
@@ -5438,6 +6551,10 @@ class Client(SyncAPIClient):
         id: str,
         *,
         body: UpdateListsRequest | Mapping[str, Any],
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> UpdateListsResponse:
         """Update List
 
@@ -5452,9 +6569,10 @@ class Client(SyncAPIClient):
 
         Docs: https://developer.twitter.com/en/docs/twitter-api/lists/manage-lists/api-reference/put-lists-id
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "UpdateListsResponse",
-            self._call(_ops.UPDATE_LISTS, {"id": id}, None, body),
+            self._call(_ops.UPDATE_LISTS, {"id": id}, None, body, options),
         )
 
     def update_rules(
@@ -5463,6 +6581,10 @@ class Client(SyncAPIClient):
         body: UpdateRulesRequest | Mapping[str, Any],
         delete_all: bool | None = None,
         dry_run: bool | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> UpdateRulesResponse:
         """Update stream rules
 
@@ -5479,10 +6601,15 @@ class Client(SyncAPIClient):
 
         Docs: https://docs.x.com/x-api/posts/filtered-stream/integrate/add-or-delete-rules
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "UpdateRulesResponse",
             self._call(
-                _ops.UPDATE_RULES, None, {"delete_all": delete_all, "dry_run": dry_run}, body
+                _ops.UPDATE_RULES,
+                None,
+                {"delete_all": delete_all, "dry_run": dry_run},
+                body,
+                options,
             ),
         )
 
@@ -5491,6 +6618,10 @@ class Client(SyncAPIClient):
         id: str,
         *,
         body: UpdateScheduledBroadcastRequest | Mapping[str, Any],
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> UpdateScheduledBroadcastResponse:
         """Update a scheduled broadcast
 
@@ -5504,14 +6635,20 @@ class Client(SyncAPIClient):
             id: the `id` path parameter.
             body: the request body (a model or a mapping with wire names).
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "UpdateScheduledBroadcastResponse",
-            self._call(_ops.UPDATE_SCHEDULED_BROADCAST, {"id": id}, None, body),
+            self._call(_ops.UPDATE_SCHEDULED_BROADCAST, {"id": id}, None, body, options),
         )
 
     def validate_account_activity_subscription(
         self,
         webhook_id: str,
+        *,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> ValidateAccountActivitySubscriptionResponse:
         """Validate Account Activity Subscription
 
@@ -5521,16 +6658,26 @@ class Client(SyncAPIClient):
         Args:
             webhook_id: the `webhook_id` path parameter.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "ValidateAccountActivitySubscriptionResponse",
             self._call(
-                _ops.VALIDATE_ACCOUNT_ACTIVITY_SUBSCRIPTION, {"webhook_id": webhook_id}, None
+                _ops.VALIDATE_ACCOUNT_ACTIVITY_SUBSCRIPTION,
+                {"webhook_id": webhook_id},
+                None,
+                None,
+                options,
             ),
         )
 
     def validate_webhooks(
         self,
         webhook_id: str,
+        *,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> ValidateWebhooksResponse:
         """Validate webhook
 
@@ -5543,9 +6690,10 @@ class Client(SyncAPIClient):
 
         Docs: https://docs.x.com/x-api/webhooks/introduction
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "ValidateWebhooksResponse",
-            self._call(_ops.VALIDATE_WEBHOOKS, {"webhook_id": webhook_id}, None),
+            self._call(_ops.VALIDATE_WEBHOOKS, {"webhook_id": webhook_id}, None, None, options),
         )
 
 
@@ -5556,13 +6704,18 @@ class AsyncClient(AsyncAPIClient):
         auth: an `httpx.Auth`, usually one of `twitter_api.auth` (secrets stay out of reprs).
         base_url: defaults to https://api.x.com.
         http_client: your own `httpx.AsyncClient` (transport, proxies, HTTP/2).
-        timeout: seconds per request (None: no timeout).
+        timeout: seconds per request, or an `httpx.Timeout` (None: no timeout).
         max_retries: retries of connection errors, timeouts and 5xx (idempotent requests only,
             or requests that surely never reached the server).
         wait_on_rate_limit: on 429, sleep until the limit resets and try again (each wait
             1 s to 15 min; at most 5 waits and 30 min per call, then RateLimitError).
         allow_insecure_http: accept a plain-http base_url other than a loopback host (the
             credentials then cross the network unencrypted).
+        headers: sent with every request.
+
+    Every operation method also takes `timeout=`, `extra_headers=`, `extra_query=` and
+    `extra_body=` (fields added to a JSON object body) for that call alone;
+    `with_options(...)` gives a client with other settings sharing this one's connections.
     """
 
     _problem = _PROBLEM
@@ -5574,10 +6727,11 @@ class AsyncClient(AsyncAPIClient):
         auth: httpx.Auth | None = None,
         base_url: str | None = None,
         http_client: httpx.AsyncClient | None = None,
-        timeout: float | None = 30.0,
+        timeout: float | httpx.Timeout | None = 30.0,
         max_retries: int = 2,
         wait_on_rate_limit: bool = False,
         allow_insecure_http: bool = False,
+        headers: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(
             auth=auth,
@@ -5587,6 +6741,7 @@ class AsyncClient(AsyncAPIClient):
             max_retries=max_retries,
             wait_on_rate_limit=wait_on_rate_limit,
             allow_insecure_http=allow_insecure_http,
+            headers=headers,
         )
 
     @classmethod
@@ -5654,6 +6809,10 @@ class AsyncClient(AsyncAPIClient):
         backfill_minutes: int | None = None,
         end_time: datetime | str | None = None,
         start_time: datetime | str | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> AsyncStream[ActivityStreamResponse]:
         """Activity Stream
 
@@ -5670,10 +6829,12 @@ class AsyncClient(AsyncAPIClient):
 
         Docs: https://docs.x.com/x-api/activity/activity-stream
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return self._stream(
             _ops.ACTIVITY_STREAM,
             None,
             {"backfill_minutes": backfill_minutes, "end_time": end_time, "start_time": start_time},
+            options,
         )
 
     async def add_chat_group_members(
@@ -5681,6 +6842,10 @@ class AsyncClient(AsyncAPIClient):
         id: str,
         *,
         body: AddChatGroupMembersRequest | Mapping[str, Any],
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> AddChatGroupMembersResponse:
         """Add members to a Chat group conversation
 
@@ -5696,9 +6861,10 @@ class AsyncClient(AsyncAPIClient):
 
         Docs: https://developer.x.com/
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "AddChatGroupMembersResponse",
-            await self._call(_ops.ADD_CHAT_GROUP_MEMBERS, {"id": id}, None, body),
+            await self._call(_ops.ADD_CHAT_GROUP_MEMBERS, {"id": id}, None, body, options),
         )
 
     async def add_conversation_keys(
@@ -5706,6 +6872,10 @@ class AsyncClient(AsyncAPIClient):
         id: str,
         *,
         body: AddConversationKeysRequest | Mapping[str, Any],
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> AddConversationKeysResponse:
         """Add Conversation Keys
 
@@ -5726,9 +6896,10 @@ class AsyncClient(AsyncAPIClient):
 
         Docs: https://developer.x.com/
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "AddConversationKeysResponse",
-            await self._call(_ops.ADD_CONVERSATION_KEYS, {"id": id}, None, body),
+            await self._call(_ops.ADD_CONVERSATION_KEYS, {"id": id}, None, body, options),
         )
 
     async def add_lists_member(
@@ -5736,6 +6907,10 @@ class AsyncClient(AsyncAPIClient):
         id: str,
         *,
         body: AddListsMemberRequest | Mapping[str, Any],
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> AddListsMemberResponse:
         """Add Lists Member
 
@@ -5746,9 +6921,10 @@ class AsyncClient(AsyncAPIClient):
             id: the `id` path parameter.
             body: the request body (a model or a mapping with wire names).
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "AddListsMemberResponse",
-            await self._call(_ops.ADD_LISTS_MEMBER, {"id": id}, None, body),
+            await self._call(_ops.ADD_LISTS_MEMBER, {"id": id}, None, body, options),
         )
 
     async def add_user_public_key(
@@ -5756,6 +6932,10 @@ class AsyncClient(AsyncAPIClient):
         id: str,
         *,
         body: AddUserPublicKeyRequest | Mapping[str, Any],
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> AddUserPublicKeyResponse:
         """Add public key
 
@@ -5770,9 +6950,10 @@ class AsyncClient(AsyncAPIClient):
 
         Docs: https://developer.x.com/
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "AddUserPublicKeyResponse",
-            await self._call(_ops.ADD_USER_PUBLIC_KEY, {"id": id}, None, body),
+            await self._call(_ops.ADD_USER_PUBLIC_KEY, {"id": id}, None, body, options),
         )
 
     async def append_media_upload(
@@ -5780,6 +6961,10 @@ class AsyncClient(AsyncAPIClient):
         id: str,
         *,
         body: AppendMediaUploadRequest | Mapping[str, Any],
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> AppendMediaUploadResponse:
         """Append Media Upload
 
@@ -5789,15 +6974,20 @@ class AsyncClient(AsyncAPIClient):
             id: the `id` path parameter.
             body: the request body (a model or a mapping with wire names).
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "AppendMediaUploadResponse",
-            await self._call(_ops.APPEND_MEDIA_UPLOAD, {"id": id}, None, body),
+            await self._call(_ops.APPEND_MEDIA_UPLOAD, {"id": id}, None, body, options),
         )
 
     async def article_create_draft(
         self,
         *,
         body: ArticleCreateDraftRequest | Mapping[str, Any],
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> ArticleCreateDraftResponse:
         """Create draft Article
 
@@ -5808,14 +6998,20 @@ class AsyncClient(AsyncAPIClient):
         Args:
             body: the request body (a model or a mapping with wire names).
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "ArticleCreateDraftResponse",
-            await self._call(_ops.ARTICLE_CREATE_DRAFT, None, None, body),
+            await self._call(_ops.ARTICLE_CREATE_DRAFT, None, None, body, options),
         )
 
     async def article_publish(
         self,
         article_id: str,
+        *,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> ArticlePublishResponse:
         """Publish Article
 
@@ -5826,14 +7022,20 @@ class AsyncClient(AsyncAPIClient):
         Args:
             article_id: the `article_id` path parameter.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "ArticlePublishResponse",
-            await self._call(_ops.ARTICLE_PUBLISH, {"article_id": article_id}, None),
+            await self._call(_ops.ARTICLE_PUBLISH, {"article_id": article_id}, None, None, options),
         )
 
     async def block_users_dms(
         self,
         id: str,
+        *,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> BlockUsersDmsResponse:
         """Block Users Dms
 
@@ -5843,15 +7045,21 @@ class AsyncClient(AsyncAPIClient):
         Args:
             id: the `id` path parameter.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "BlockUsersDmsResponse",
-            await self._call(_ops.BLOCK_USERS_DMS, {"id": id}, None),
+            await self._call(_ops.BLOCK_USERS_DMS, {"id": id}, None, None, options),
         )
 
     async def chat_media_download(
         self,
         id: str,
         media_hash_key: str,
+        *,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> bytes:
         """Download Chat Media
 
@@ -5864,10 +7072,15 @@ class AsyncClient(AsyncAPIClient):
             id: the `id` path parameter.
             media_hash_key: the `media_hash_key` path parameter.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "bytes",
             await self._call(
-                _ops.CHAT_MEDIA_DOWNLOAD, {"id": id, "media_hash_key": media_hash_key}, None
+                _ops.CHAT_MEDIA_DOWNLOAD,
+                {"id": id, "media_hash_key": media_hash_key},
+                None,
+                None,
+                options,
             ),
         )
 
@@ -5876,6 +7089,10 @@ class AsyncClient(AsyncAPIClient):
         id: str,
         *,
         body: ChatMediaUploadAppendRequest | Mapping[str, Any],
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> ChatMediaUploadAppendResponse:
         """Append Chat Media Upload
 
@@ -5889,9 +7106,10 @@ class AsyncClient(AsyncAPIClient):
 
         Docs: https://docs.x.com/x-api/media/media-upload
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "ChatMediaUploadAppendResponse",
-            await self._call(_ops.CHAT_MEDIA_UPLOAD_APPEND, {"id": id}, None, body),
+            await self._call(_ops.CHAT_MEDIA_UPLOAD_APPEND, {"id": id}, None, body, options),
         )
 
     async def chat_media_upload_finalize(
@@ -5899,6 +7117,10 @@ class AsyncClient(AsyncAPIClient):
         id: str,
         *,
         body: ChatMediaUploadFinalizeRequest | Mapping[str, Any],
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> ChatMediaUploadFinalizeResponse:
         """Finalize Chat Media Upload
 
@@ -5912,15 +7134,20 @@ class AsyncClient(AsyncAPIClient):
 
         Docs: https://docs.x.com/x-api/media/media-upload
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "ChatMediaUploadFinalizeResponse",
-            await self._call(_ops.CHAT_MEDIA_UPLOAD_FINALIZE, {"id": id}, None, body),
+            await self._call(_ops.CHAT_MEDIA_UPLOAD_FINALIZE, {"id": id}, None, body, options),
         )
 
     async def chat_media_upload_initialize(
         self,
         *,
         body: ChatMediaUploadInitializeRequest | Mapping[str, Any],
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> ChatMediaUploadInitializeResponse:
         """Initialize Chat Media Upload
 
@@ -5933,9 +7160,10 @@ class AsyncClient(AsyncAPIClient):
 
         Docs: https://docs.x.com/x-api/media/media-upload
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "ChatMediaUploadInitializeResponse",
-            await self._call(_ops.CHAT_MEDIA_UPLOAD_INITIALIZE, None, None, body),
+            await self._call(_ops.CHAT_MEDIA_UPLOAD_INITIALIZE, None, None, body, options),
         )
 
     async def create_account_activity_subscription(
@@ -5943,6 +7171,10 @@ class AsyncClient(AsyncAPIClient):
         webhook_id: str,
         *,
         body: Mapping[str, Any],
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> CreateAccountActivitySubscriptionResponse:
         """Create subscription
 
@@ -5957,10 +7189,15 @@ class AsyncClient(AsyncAPIClient):
 
         Docs: https://docs.x.com/x-api/account-activity/introduction
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "CreateAccountActivitySubscriptionResponse",
             await self._call(
-                _ops.CREATE_ACCOUNT_ACTIVITY_SUBSCRIPTION, {"webhook_id": webhook_id}, None, body
+                _ops.CREATE_ACCOUNT_ACTIVITY_SUBSCRIPTION,
+                {"webhook_id": webhook_id},
+                None,
+                body,
+                options,
             ),
         )
 
@@ -5968,6 +7205,10 @@ class AsyncClient(AsyncAPIClient):
         self,
         *,
         body: CreateActivitySubscriptionRequest | Mapping[str, Any],
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> CreateActivitySubscriptionResponse:
         """Create X activity subscription
 
@@ -5984,15 +7225,20 @@ class AsyncClient(AsyncAPIClient):
 
         Docs: https://docs.x.com/x-api/activity/create-x-activity-subscription
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "CreateActivitySubscriptionResponse",
-            await self._call(_ops.CREATE_ACTIVITY_SUBSCRIPTION, None, None, body),
+            await self._call(_ops.CREATE_ACTIVITY_SUBSCRIPTION, None, None, body, options),
         )
 
     async def create_chat_conversation(
         self,
         *,
         body: CreateChatConversationRequest | Mapping[str, Any],
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> CreateChatConversationResponse:
         """Create Chat Group Conversation
 
@@ -6006,15 +7252,20 @@ class AsyncClient(AsyncAPIClient):
 
         Docs: https://developer.x.com/
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "CreateChatConversationResponse",
-            await self._call(_ops.CREATE_CHAT_CONVERSATION, None, None, body),
+            await self._call(_ops.CREATE_CHAT_CONVERSATION, None, None, body, options),
         )
 
     async def create_community_notes(
         self,
         *,
         body: CreateCommunityNotesRequest | Mapping[str, Any],
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> CreateCommunityNotesResponse:
         """Create Community Notes
 
@@ -6023,9 +7274,10 @@ class AsyncClient(AsyncAPIClient):
         Args:
             body: the request body (a model or a mapping with wire names).
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "CreateCommunityNotesResponse",
-            await self._call(_ops.CREATE_COMMUNITY_NOTES, None, None, body),
+            await self._call(_ops.CREATE_COMMUNITY_NOTES, None, None, body, options),
         )
 
     async def create_compliance_jobs(
@@ -6033,6 +7285,10 @@ class AsyncClient(AsyncAPIClient):
         *,
         body: CreateComplianceJobsRequest | Mapping[str, Any],
         compliance_job_fields: Sequence[ComplianceJobField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> CreateComplianceJobsResponse:
         """Create Compliance Job
 
@@ -6046,6 +7302,7 @@ class AsyncClient(AsyncAPIClient):
 
         Docs: https://developer.twitter.com/en/docs/twitter-api/compliance/batch-compliance/api-reference/post-compliance-jobs
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "CreateComplianceJobsResponse",
             await self._call(
@@ -6053,6 +7310,7 @@ class AsyncClient(AsyncAPIClient):
                 None,
                 {"compliance_job.fields": compliance_job_fields},
                 body,
+                options,
             ),
         )
 
@@ -6061,6 +7319,10 @@ class AsyncClient(AsyncAPIClient):
         dm_conversation_id: str,
         *,
         body: CreateDirectMessagesByConversationIdRequest | Mapping[str, Any],
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> CreateDirectMessagesByConversationIdResponse:
         """Create Direct Messages by Conversation ID
 
@@ -6071,6 +7333,7 @@ class AsyncClient(AsyncAPIClient):
             dm_conversation_id: the `dm_conversation_id` path parameter.
             body: the request body (a model or a mapping with wire names).
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "CreateDirectMessagesByConversationIdResponse",
             await self._call(
@@ -6078,6 +7341,7 @@ class AsyncClient(AsyncAPIClient):
                 {"dm_conversation_id": dm_conversation_id},
                 None,
                 body,
+                options,
             ),
         )
 
@@ -6086,6 +7350,10 @@ class AsyncClient(AsyncAPIClient):
         participant_id: str,
         *,
         body: CreateDirectMessagesByParticipantIdRequest | Mapping[str, Any],
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> CreateDirectMessagesByParticipantIdResponse:
         """Create DM message by participant ID
 
@@ -6098,6 +7366,7 @@ class AsyncClient(AsyncAPIClient):
             participant_id: the `participant_id` path parameter.
             body: the request body (a model or a mapping with wire names).
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "CreateDirectMessagesByParticipantIdResponse",
             await self._call(
@@ -6105,6 +7374,7 @@ class AsyncClient(AsyncAPIClient):
                 {"participant_id": participant_id},
                 None,
                 body,
+                options,
             ),
         )
 
@@ -6112,6 +7382,10 @@ class AsyncClient(AsyncAPIClient):
         self,
         *,
         body: CreateDirectMessagesConversationRequest | Mapping[str, Any],
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> CreateDirectMessagesConversationResponse:
         """Create DM conversation
 
@@ -6123,15 +7397,20 @@ class AsyncClient(AsyncAPIClient):
         Args:
             body: the request body (a model or a mapping with wire names).
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "CreateDirectMessagesConversationResponse",
-            await self._call(_ops.CREATE_DIRECT_MESSAGES_CONVERSATION, None, None, body),
+            await self._call(_ops.CREATE_DIRECT_MESSAGES_CONVERSATION, None, None, body, options),
         )
 
     async def create_lists(
         self,
         *,
         body: CreateListsRequest | Mapping[str, Any],
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> CreateListsResponse:
         """Create Lists
 
@@ -6141,15 +7420,20 @@ class AsyncClient(AsyncAPIClient):
         Args:
             body: the request body (a model or a mapping with wire names).
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "CreateListsResponse",
-            await self._call(_ops.CREATE_LISTS, None, None, body),
+            await self._call(_ops.CREATE_LISTS, None, None, body, options),
         )
 
     async def create_media_metadata(
         self,
         *,
         body: CreateMediaMetadataRequest | Mapping[str, Any],
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> CreateMediaMetadataResponse:
         """Create Media metadata
 
@@ -6162,15 +7446,20 @@ class AsyncClient(AsyncAPIClient):
 
         Docs: https://docs.x.com/x-api/media/media-metadata-create#metadata-create
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "CreateMediaMetadataResponse",
-            await self._call(_ops.CREATE_MEDIA_METADATA, None, None, body),
+            await self._call(_ops.CREATE_MEDIA_METADATA, None, None, body, options),
         )
 
     async def create_media_subtitles(
         self,
         *,
         body: CreateMediaSubtitlesRequest | Mapping[str, Any],
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> CreateMediaSubtitlesResponse:
         """Create Media subtitles
 
@@ -6183,15 +7472,20 @@ class AsyncClient(AsyncAPIClient):
 
         Docs: https://docs.x.com/x-api/media/media-subtitles-create
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "CreateMediaSubtitlesResponse",
-            await self._call(_ops.CREATE_MEDIA_SUBTITLES, None, None, body),
+            await self._call(_ops.CREATE_MEDIA_SUBTITLES, None, None, body, options),
         )
 
     async def create_posts(
         self,
         *,
         body: CreatePostsRequest | Mapping[str, Any],
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> CreatePostsResponse:
         """Create Posts
 
@@ -6201,15 +7495,20 @@ class AsyncClient(AsyncAPIClient):
         Args:
             body: the request body (a model or a mapping with wire names).
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "CreatePostsResponse",
-            await self._call(_ops.CREATE_POSTS, None, None, body),
+            await self._call(_ops.CREATE_POSTS, None, None, body, options),
         )
 
     async def create_scheduled_broadcast(
         self,
         *,
         body: CreateScheduledBroadcastRequest | Mapping[str, Any],
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> CreateScheduledBroadcastResponse:
         """Create a scheduled broadcast
 
@@ -6222,9 +7521,10 @@ class AsyncClient(AsyncAPIClient):
         Args:
             body: the request body (a model or a mapping with wire names).
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "CreateScheduledBroadcastResponse",
-            await self._call(_ops.CREATE_SCHEDULED_BROADCAST, None, None, body),
+            await self._call(_ops.CREATE_SCHEDULED_BROADCAST, None, None, body, options),
         )
 
     async def create_users_bookmark(
@@ -6232,6 +7532,10 @@ class AsyncClient(AsyncAPIClient):
         id: str,
         *,
         body: CreateUsersBookmarkRequest | Mapping[str, Any],
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> CreateUsersBookmarkResponse:
         """Create Users Bookmark
 
@@ -6241,9 +7545,10 @@ class AsyncClient(AsyncAPIClient):
             id: the `id` path parameter.
             body: the request body (a model or a mapping with wire names).
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "CreateUsersBookmarkResponse",
-            await self._call(_ops.CREATE_USERS_BOOKMARK, {"id": id}, None, body),
+            await self._call(_ops.CREATE_USERS_BOOKMARK, {"id": id}, None, body, options),
         )
 
     async def create_users_bookmark_folder(
@@ -6251,6 +7556,10 @@ class AsyncClient(AsyncAPIClient):
         id: str,
         *,
         body: CreateUsersBookmarkFolderRequest | Mapping[str, Any],
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> CreateUsersBookmarkFolderResponse:
         """Create Bookmark Folder
 
@@ -6262,15 +7571,20 @@ class AsyncClient(AsyncAPIClient):
             id: the `id` path parameter.
             body: the request body (a model or a mapping with wire names).
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "CreateUsersBookmarkFolderResponse",
-            await self._call(_ops.CREATE_USERS_BOOKMARK_FOLDER, {"id": id}, None, body),
+            await self._call(_ops.CREATE_USERS_BOOKMARK_FOLDER, {"id": id}, None, body, options),
         )
 
     async def create_webhook_replay_job(
         self,
         *,
         body: CreateWebhookReplayJobRequest | Mapping[str, Any],
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> CreateWebhookReplayJobResponse:
         """Create replay job for webhook
 
@@ -6284,15 +7598,20 @@ class AsyncClient(AsyncAPIClient):
 
         Docs: https://docs.x.com/x-api/webhooks/introduction
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "CreateWebhookReplayJobResponse",
-            await self._call(_ops.CREATE_WEBHOOK_REPLAY_JOB, None, None, body),
+            await self._call(_ops.CREATE_WEBHOOK_REPLAY_JOB, None, None, body, options),
         )
 
     async def create_webhooks(
         self,
         *,
         body: CreateWebhooksRequest | Mapping[str, Any],
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> CreateWebhooksResponse:
         """Create webhook
 
@@ -6305,14 +7624,20 @@ class AsyncClient(AsyncAPIClient):
 
         Docs: https://docs.x.com/x-api/webhooks/introduction
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "CreateWebhooksResponse",
-            await self._call(_ops.CREATE_WEBHOOKS, None, None, body),
+            await self._call(_ops.CREATE_WEBHOOKS, None, None, body, options),
         )
 
     async def create_webhooks_stream_link(
         self,
         webhook_id: str,
+        *,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> CreateWebhooksStreamLinkResponse:
         """Create stream link
 
@@ -6325,15 +7650,23 @@ class AsyncClient(AsyncAPIClient):
 
         Docs: https://docs.x.com/x-api/webhooks/introduction
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "CreateWebhooksStreamLinkResponse",
-            await self._call(_ops.CREATE_WEBHOOKS_STREAM_LINK, {"webhook_id": webhook_id}, None),
+            await self._call(
+                _ops.CREATE_WEBHOOKS_STREAM_LINK, {"webhook_id": webhook_id}, None, None, options
+            ),
         )
 
     async def delete_account_activity_subscription(
         self,
         webhook_id: str,
         user_id: str,
+        *,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> DeleteAccountActivitySubscriptionResponse:
         """Delete subscription
 
@@ -6347,18 +7680,26 @@ class AsyncClient(AsyncAPIClient):
 
         Docs: https://docs.x.com/x-api/account-activity/introduction
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "DeleteAccountActivitySubscriptionResponse",
             await self._call(
                 _ops.DELETE_ACCOUNT_ACTIVITY_SUBSCRIPTION,
                 {"webhook_id": webhook_id, "user_id": user_id},
                 None,
+                None,
+                options,
             ),
         )
 
     async def delete_activity_subscription(
         self,
         subscription_id: str,
+        *,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> DeleteActivitySubscriptionResponse:
         """Deletes X activity subscription
 
@@ -6371,10 +7712,15 @@ class AsyncClient(AsyncAPIClient):
 
         Docs: https://docs.x.com/x-api/activity/deletes-x-activity-subscription
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "DeleteActivitySubscriptionResponse",
             await self._call(
-                _ops.DELETE_ACTIVITY_SUBSCRIPTION, {"subscription_id": subscription_id}, None
+                _ops.DELETE_ACTIVITY_SUBSCRIPTION,
+                {"subscription_id": subscription_id},
+                None,
+                None,
+                options,
             ),
         )
 
@@ -6382,6 +7728,10 @@ class AsyncClient(AsyncAPIClient):
         self,
         *,
         ids: Sequence[str],
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> DeleteActivitySubscriptionsByIdsResponse:
         """Delete X activity subscriptions by IDs
 
@@ -6394,13 +7744,21 @@ class AsyncClient(AsyncAPIClient):
 
         Docs: https://docs.x.com/x-api/activity/delete-x-activity-subscriptions-by-ids
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "DeleteActivitySubscriptionsByIdsResponse",
-            await self._call(_ops.DELETE_ACTIVITY_SUBSCRIPTIONS_BY_IDS, None, {"ids": ids}),
+            await self._call(
+                _ops.DELETE_ACTIVITY_SUBSCRIPTIONS_BY_IDS, None, {"ids": ids}, None, options
+            ),
         )
 
     async def delete_all_connections(
         self,
+        *,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> DeleteAllConnectionsResponse:
         """Terminate all connections
 
@@ -6410,14 +7768,20 @@ class AsyncClient(AsyncAPIClient):
 
         Docs: https://docs.x.com/x-api/connections/terminate-all-connections
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "DeleteAllConnectionsResponse",
-            await self._call(_ops.DELETE_ALL_CONNECTIONS, None, None),
+            await self._call(_ops.DELETE_ALL_CONNECTIONS, None, None, None, options),
         )
 
     async def delete_community_notes(
         self,
         id: str,
+        *,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> DeleteCommunityNotesResponse:
         """Delete a Community Note
 
@@ -6430,14 +7794,20 @@ class AsyncClient(AsyncAPIClient):
 
         Docs: https://communitynotes.x.com/guide/api/overview
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "DeleteCommunityNotesResponse",
-            await self._call(_ops.DELETE_COMMUNITY_NOTES, {"id": id}, None),
+            await self._call(_ops.DELETE_COMMUNITY_NOTES, {"id": id}, None, None, options),
         )
 
     async def delete_connections_by_endpoint(
         self,
         endpoint_id: GetConnectionHistoryEndpoint,
+        *,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> DeleteConnectionsByEndpointResponse:
         """Terminate connections by endpoint
 
@@ -6449,10 +7819,15 @@ class AsyncClient(AsyncAPIClient):
         Args:
             endpoint_id: the `endpoint_id` path parameter.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "DeleteConnectionsByEndpointResponse",
             await self._call(
-                _ops.DELETE_CONNECTIONS_BY_ENDPOINT, {"endpoint_id": endpoint_id}, None
+                _ops.DELETE_CONNECTIONS_BY_ENDPOINT,
+                {"endpoint_id": endpoint_id},
+                None,
+                None,
+                options,
             ),
         )
 
@@ -6460,6 +7835,10 @@ class AsyncClient(AsyncAPIClient):
         self,
         *,
         body: DeleteConnectionsByUuidsRequest | Mapping[str, Any],
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> DeleteConnectionsByUuidsResponse:
         """Terminate multiple connections
 
@@ -6471,14 +7850,20 @@ class AsyncClient(AsyncAPIClient):
         Args:
             body: the request body (a model or a mapping with wire names).
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "DeleteConnectionsByUuidsResponse",
-            await self._call(_ops.DELETE_CONNECTIONS_BY_UUIDS, None, None, body),
+            await self._call(_ops.DELETE_CONNECTIONS_BY_UUIDS, None, None, body, options),
         )
 
     async def delete_direct_messages_events(
         self,
         event_id: str,
+        *,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> DeleteDirectMessagesEventsResponse:
         """Delete DM event
 
@@ -6489,14 +7874,22 @@ class AsyncClient(AsyncAPIClient):
         Args:
             event_id: the `event_id` path parameter.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "DeleteDirectMessagesEventsResponse",
-            await self._call(_ops.DELETE_DIRECT_MESSAGES_EVENTS, {"event_id": event_id}, None),
+            await self._call(
+                _ops.DELETE_DIRECT_MESSAGES_EVENTS, {"event_id": event_id}, None, None, options
+            ),
         )
 
     async def delete_lists(
         self,
         id: str,
+        *,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> DeleteListsResponse:
         """Delete List
 
@@ -6510,15 +7903,20 @@ class AsyncClient(AsyncAPIClient):
 
         Docs: https://developer.twitter.com/en/docs/twitter-api/lists/manage-lists/api-reference/delete-lists-id
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "DeleteListsResponse",
-            await self._call(_ops.DELETE_LISTS, {"id": id}, None),
+            await self._call(_ops.DELETE_LISTS, {"id": id}, None, None, options),
         )
 
     async def delete_media_subtitles(
         self,
         *,
         body: DeleteMediaSubtitlesRequest | Mapping[str, Any],
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> DeleteMediaSubtitlesResponse:
         """Delete Media subtitles
 
@@ -6531,14 +7929,20 @@ class AsyncClient(AsyncAPIClient):
 
         Docs: https://docs.x.com/x-api/media/media-subtitles-delete
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "DeleteMediaSubtitlesResponse",
-            await self._call(_ops.DELETE_MEDIA_SUBTITLES, None, None, body),
+            await self._call(_ops.DELETE_MEDIA_SUBTITLES, None, None, body, options),
         )
 
     async def delete_posts(
         self,
         id: str,
+        *,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> DeletePostsResponse:
         """Delete Posts
 
@@ -6548,9 +7952,10 @@ class AsyncClient(AsyncAPIClient):
         Args:
             id: the `id` path parameter.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "DeletePostsResponse",
-            await self._call(_ops.DELETE_POSTS, {"id": id}, None),
+            await self._call(_ops.DELETE_POSTS, {"id": id}, None, None, options),
         )
 
     async def delete_scheduled_broadcast(
@@ -6558,6 +7963,10 @@ class AsyncClient(AsyncAPIClient):
         id: str,
         *,
         roll_forward: bool | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> DeleteScheduledBroadcastResponse:
         """Delete a scheduled broadcast
 
@@ -6570,10 +7979,15 @@ class AsyncClient(AsyncAPIClient):
             id: the `id` path parameter.
             roll_forward: the `roll_forward` query parameter.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "DeleteScheduledBroadcastResponse",
             await self._call(
-                _ops.DELETE_SCHEDULED_BROADCAST, {"id": id}, {"roll_forward": roll_forward}
+                _ops.DELETE_SCHEDULED_BROADCAST,
+                {"id": id},
+                {"roll_forward": roll_forward},
+                None,
+                options,
             ),
         )
 
@@ -6581,6 +7995,11 @@ class AsyncClient(AsyncAPIClient):
         self,
         id: str,
         tweet_id: str,
+        *,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> DeleteUsersBookmarkResponse:
         """Delete Bookmark
 
@@ -6594,14 +8013,22 @@ class AsyncClient(AsyncAPIClient):
 
         Docs: https://developer.twitter.com/en/docs/twitter-api/tweets/bookmarks/api-reference/delete-users-id-bookmarks-tweet_id
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "DeleteUsersBookmarkResponse",
-            await self._call(_ops.DELETE_USERS_BOOKMARK, {"id": id, "tweet_id": tweet_id}, None),
+            await self._call(
+                _ops.DELETE_USERS_BOOKMARK, {"id": id, "tweet_id": tweet_id}, None, None, options
+            ),
         )
 
     async def delete_webhooks(
         self,
         webhook_id: str,
+        *,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> DeleteWebhooksResponse:
         """Delete webhook
 
@@ -6614,14 +8041,20 @@ class AsyncClient(AsyncAPIClient):
 
         Docs: https://docs.x.com/x-api/webhooks/introduction
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "DeleteWebhooksResponse",
-            await self._call(_ops.DELETE_WEBHOOKS, {"webhook_id": webhook_id}, None),
+            await self._call(_ops.DELETE_WEBHOOKS, {"webhook_id": webhook_id}, None, None, options),
         )
 
     async def delete_webhooks_stream_link(
         self,
         webhook_id: str,
+        *,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> DeleteWebhooksStreamLinkResponse:
         """Delete stream link
 
@@ -6634,9 +8067,12 @@ class AsyncClient(AsyncAPIClient):
 
         Docs: https://docs.x.com/x-api/webhooks/introduction
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "DeleteWebhooksStreamLinkResponse",
-            await self._call(_ops.DELETE_WEBHOOKS_STREAM_LINK, {"webhook_id": webhook_id}, None),
+            await self._call(
+                _ops.DELETE_WEBHOOKS_STREAM_LINK, {"webhook_id": webhook_id}, None, None, options
+            ),
         )
 
     async def dm_conversations_media_download(
@@ -6644,6 +8080,11 @@ class AsyncClient(AsyncAPIClient):
         dm_id: str,
         media_id: str,
         resource_id: str,
+        *,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> bytes:
         """Download DM Media
 
@@ -6658,12 +8099,15 @@ class AsyncClient(AsyncAPIClient):
             media_id: the `media_id` path parameter.
             resource_id: the `resource_id` path parameter.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "bytes",
             await self._call(
                 _ops.DM_CONVERSATIONS_MEDIA_DOWNLOAD,
                 {"dm_id": dm_id, "media_id": media_id, "resource_id": resource_id},
                 None,
+                None,
+                options,
             ),
         )
 
@@ -6671,6 +8115,10 @@ class AsyncClient(AsyncAPIClient):
         self,
         *,
         body: EvaluateCommunityNotesRequest | Mapping[str, Any],
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> EvaluateCommunityNotesResponse:
         """Evaluate Community Notes
 
@@ -6679,14 +8127,20 @@ class AsyncClient(AsyncAPIClient):
         Args:
             body: the request body (a model or a mapping with wire names).
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "EvaluateCommunityNotesResponse",
-            await self._call(_ops.EVALUATE_COMMUNITY_NOTES, None, None, body),
+            await self._call(_ops.EVALUATE_COMMUNITY_NOTES, None, None, body, options),
         )
 
     async def finalize_media_upload(
         self,
         id: str,
+        *,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> FinalizeMediaUploadResponse:
         """Finalize Media upload
 
@@ -6699,9 +8153,10 @@ class AsyncClient(AsyncAPIClient):
 
         Docs: https://docs.x.com/x-api/media/media-upload
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "FinalizeMediaUploadResponse",
-            await self._call(_ops.FINALIZE_MEDIA_UPLOAD, {"id": id}, None),
+            await self._call(_ops.FINALIZE_MEDIA_UPLOAD, {"id": id}, None, None, options),
         )
 
     async def follow_list(
@@ -6709,6 +8164,10 @@ class AsyncClient(AsyncAPIClient):
         id: str,
         *,
         body: FollowListRequest | Mapping[str, Any],
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> FollowListResponse:
         """Follow List
 
@@ -6719,9 +8178,10 @@ class AsyncClient(AsyncAPIClient):
             id: the `id` path parameter.
             body: the request body (a model or a mapping with wire names).
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "FollowListResponse",
-            await self._call(_ops.FOLLOW_LIST, {"id": id}, None, body),
+            await self._call(_ops.FOLLOW_LIST, {"id": id}, None, body, options),
         )
 
     async def follow_user(
@@ -6729,6 +8189,10 @@ class AsyncClient(AsyncAPIClient):
         id: str,
         *,
         body: FollowUserRequest | Mapping[str, Any],
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> FollowUserResponse:
         """Follow User
 
@@ -6739,26 +8203,40 @@ class AsyncClient(AsyncAPIClient):
             id: the `id` path parameter.
             body: the request body (a model or a mapping with wire names).
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "FollowUserResponse",
-            await self._call(_ops.FOLLOW_USER, {"id": id}, None, body),
+            await self._call(_ops.FOLLOW_USER, {"id": id}, None, body, options),
         )
 
     async def get_account_activity_subscription_count(
         self,
+        *,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetAccountActivitySubscriptionCountResponse:
         """Get Account Activity Subscription Count
 
         Auth: app-only bearer token.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetAccountActivitySubscriptionCountResponse",
-            await self._call(_ops.GET_ACCOUNT_ACTIVITY_SUBSCRIPTION_COUNT, None, None),
+            await self._call(
+                _ops.GET_ACCOUNT_ACTIVITY_SUBSCRIPTION_COUNT, None, None, None, options
+            ),
         )
 
     async def get_account_activity_subscriptions(
         self,
         webhook_id: str,
+        *,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetAccountActivitySubscriptionsResponse:
         """Get Account Activity Subscriptions
 
@@ -6767,10 +8245,15 @@ class AsyncClient(AsyncAPIClient):
         Args:
             webhook_id: the `webhook_id` path parameter.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetAccountActivitySubscriptionsResponse",
             await self._call(
-                _ops.GET_ACCOUNT_ACTIVITY_SUBSCRIPTIONS, {"webhook_id": webhook_id}, None
+                _ops.GET_ACCOUNT_ACTIVITY_SUBSCRIPTIONS,
+                {"webhook_id": webhook_id},
+                None,
+                None,
+                options,
             ),
         )
 
@@ -6779,6 +8262,10 @@ class AsyncClient(AsyncAPIClient):
         *,
         max_results: int | None = None,
         pagination_token: str | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetActivitySubscriptionsResponse:
         """Get X activity subscriptions
 
@@ -6793,12 +8280,15 @@ class AsyncClient(AsyncAPIClient):
 
         Docs: https://docs.x.com/x-api/activity/get-x-activity-subscriptions
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetActivitySubscriptionsResponse",
             await self._call(
                 _ops.GET_ACTIVITY_SUBSCRIPTIONS,
                 None,
                 {"max_results": max_results, "pagination_token": pagination_token},
+                None,
+                options,
             ),
         )
 
@@ -6809,6 +8299,10 @@ class AsyncClient(AsyncAPIClient):
         chat_conversation_fields: Sequence[ChatConversationField] | None = None,
         expansions: Sequence[ChatConversationExpansion] | None = None,
         user_fields: Sequence[UserField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetChatConversationResponse:
         """Get Chat Conversation
 
@@ -6829,6 +8323,7 @@ class AsyncClient(AsyncAPIClient):
 
         Docs: https://developer.x.com/
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetChatConversationResponse",
             await self._call(
@@ -6839,6 +8334,8 @@ class AsyncClient(AsyncAPIClient):
                     "expansions": expansions,
                     "user.fields": user_fields,
                 },
+                None,
+                options,
             ),
         )
 
@@ -6849,6 +8346,10 @@ class AsyncClient(AsyncAPIClient):
         chat_message_event_fields: Sequence[ChatMessageEventField] | None = None,
         max_results: int | None = None,
         pagination_token: str | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetChatConversationEventsResponse:
         """Get Chat Conversation Events
 
@@ -6868,6 +8369,7 @@ class AsyncClient(AsyncAPIClient):
 
         Docs: https://developer.x.com/
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetChatConversationEventsResponse",
             await self._call(
@@ -6878,6 +8380,8 @@ class AsyncClient(AsyncAPIClient):
                     "max_results": max_results,
                     "pagination_token": pagination_token,
                 },
+                None,
+                options,
             ),
         )
 
@@ -6889,6 +8393,10 @@ class AsyncClient(AsyncAPIClient):
         max_results: int | None = None,
         pagination_token: str | None = None,
         user_fields: Sequence[UserField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetChatConversationsResponse:
         """Get Chat Conversations
 
@@ -6906,6 +8414,7 @@ class AsyncClient(AsyncAPIClient):
 
         Docs: https://developer.x.com/
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetChatConversationsResponse",
             await self._call(
@@ -6918,6 +8427,8 @@ class AsyncClient(AsyncAPIClient):
                     "pagination_token": pagination_token,
                     "user.fields": user_fields,
                 },
+                None,
+                options,
             ),
         )
 
@@ -6926,6 +8437,10 @@ class AsyncClient(AsyncAPIClient):
         id: str,
         *,
         community_fields: Sequence[CommunityField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetCommunitiesByIdResponse:
         """Get Communities by ID
 
@@ -6936,10 +8451,15 @@ class AsyncClient(AsyncAPIClient):
             id: the `id` path parameter.
             community_fields: A comma separated list of Community fields to display.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetCommunitiesByIdResponse",
             await self._call(
-                _ops.GET_COMMUNITIES_BY_ID, {"id": id}, {"community.fields": community_fields}
+                _ops.GET_COMMUNITIES_BY_ID,
+                {"id": id},
+                {"community.fields": community_fields},
+                None,
+                options,
             ),
         )
 
@@ -6949,6 +8469,10 @@ class AsyncClient(AsyncAPIClient):
         type: GetComplianceJobsType,
         compliance_job_fields: Sequence[ComplianceJobField] | None = None,
         status: GetComplianceJobsStatus | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetComplianceJobsResponse:
         """Get Compliance Jobs
 
@@ -6963,12 +8487,15 @@ class AsyncClient(AsyncAPIClient):
 
         Docs: https://developer.twitter.com/en/docs/twitter-api/compliance/batch-compliance/api-reference/get-compliance-jobs
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetComplianceJobsResponse",
             await self._call(
                 _ops.GET_COMPLIANCE_JOBS,
                 None,
                 {"type": type, "compliance_job.fields": compliance_job_fields, "status": status},
+                None,
+                options,
             ),
         )
 
@@ -6977,6 +8504,10 @@ class AsyncClient(AsyncAPIClient):
         id: str,
         *,
         compliance_job_fields: Sequence[ComplianceJobField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetComplianceJobsByIdResponse:
         """Get Compliance Job by ID
 
@@ -6990,12 +8521,15 @@ class AsyncClient(AsyncAPIClient):
 
         Docs: https://developer.twitter.com/en/docs/twitter-api/compliance/batch-compliance/api-reference/get-compliance-jobs-id
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetComplianceJobsByIdResponse",
             await self._call(
                 _ops.GET_COMPLIANCE_JOBS_BY_ID,
                 {"id": id},
                 {"compliance_job.fields": compliance_job_fields},
+                None,
+                options,
             ),
         )
 
@@ -7007,6 +8541,10 @@ class AsyncClient(AsyncAPIClient):
         max_results: int | None = None,
         pagination_token: str | None = None,
         status: GetConnectionHistoryStatus | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetConnectionHistoryResponse:
         """Get Connection History
 
@@ -7022,6 +8560,7 @@ class AsyncClient(AsyncAPIClient):
             pagination_token: the `pagination_token` query parameter.
             status: the `status` query parameter.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetConnectionHistoryResponse",
             await self._call(
@@ -7034,6 +8573,8 @@ class AsyncClient(AsyncAPIClient):
                     "pagination_token": pagination_token,
                     "status": status,
                 },
+                None,
+                options,
             ),
         )
 
@@ -7048,6 +8589,10 @@ class AsyncClient(AsyncAPIClient):
         pagination_token: str | None = None,
         post_fields: Sequence[PostField] | None = None,
         user_fields: Sequence[UserField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetDirectMessagesEventsResponse:
         """Get Direct Messages Events
 
@@ -7064,6 +8609,7 @@ class AsyncClient(AsyncAPIClient):
             post_fields: A comma separated list of Post fields to display.
             user_fields: A comma separated list of User fields to display.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetDirectMessagesEventsResponse",
             await self._call(
@@ -7079,6 +8625,8 @@ class AsyncClient(AsyncAPIClient):
                     "post.fields": post_fields,
                     "user.fields": user_fields,
                 },
+                None,
+                options,
             ),
         )
 
@@ -7094,6 +8642,10 @@ class AsyncClient(AsyncAPIClient):
         pagination_token: str | None = None,
         post_fields: Sequence[PostField] | None = None,
         user_fields: Sequence[UserField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetDirectMessagesEventsByConversationIdResponse:
         """Get Direct Messages Events by Conversation ID
 
@@ -7111,6 +8663,7 @@ class AsyncClient(AsyncAPIClient):
             post_fields: A comma separated list of Post fields to display.
             user_fields: A comma separated list of User fields to display.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetDirectMessagesEventsByConversationIdResponse",
             await self._call(
@@ -7126,6 +8679,8 @@ class AsyncClient(AsyncAPIClient):
                     "post.fields": post_fields,
                     "user.fields": user_fields,
                 },
+                None,
+                options,
             ),
         )
 
@@ -7138,6 +8693,10 @@ class AsyncClient(AsyncAPIClient):
         media_fields: Sequence[MediaField] | None = None,
         post_fields: Sequence[PostField] | None = None,
         user_fields: Sequence[UserField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetDirectMessagesEventsByIdResponse:
         """Get Direct Messages Events by ID
 
@@ -7152,6 +8711,7 @@ class AsyncClient(AsyncAPIClient):
             post_fields: A comma separated list of Post fields to display.
             user_fields: A comma separated list of User fields to display.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetDirectMessagesEventsByIdResponse",
             await self._call(
@@ -7164,6 +8724,8 @@ class AsyncClient(AsyncAPIClient):
                     "post.fields": post_fields,
                     "user.fields": user_fields,
                 },
+                None,
+                options,
             ),
         )
 
@@ -7179,6 +8741,10 @@ class AsyncClient(AsyncAPIClient):
         pagination_token: str | None = None,
         post_fields: Sequence[PostField] | None = None,
         user_fields: Sequence[UserField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetDirectMessagesEventsByParticipantIdResponse:
         """Get Direct Messages Events by Participant ID
 
@@ -7196,6 +8762,7 @@ class AsyncClient(AsyncAPIClient):
             post_fields: A comma separated list of Post fields to display.
             user_fields: A comma separated list of User fields to display.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetDirectMessagesEventsByParticipantIdResponse",
             await self._call(
@@ -7211,6 +8778,8 @@ class AsyncClient(AsyncAPIClient):
                     "post.fields": post_fields,
                     "user.fields": user_fields,
                 },
+                None,
+                options,
             ),
         )
 
@@ -7221,6 +8790,10 @@ class AsyncClient(AsyncAPIClient):
         expansions: Sequence[ListExpansion] | None = None,
         list_fields: Sequence[ListField] | None = None,
         user_fields: Sequence[UserField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetListsByIdResponse:
         """Get Lists by ID
 
@@ -7233,12 +8806,15 @@ class AsyncClient(AsyncAPIClient):
             list_fields: A comma separated list of List fields to display.
             user_fields: A comma separated list of User fields to display.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetListsByIdResponse",
             await self._call(
                 _ops.GET_LISTS_BY_ID,
                 {"id": id},
                 {"expansions": expansions, "list.fields": list_fields, "user.fields": user_fields},
+                None,
+                options,
             ),
         )
 
@@ -7251,6 +8827,10 @@ class AsyncClient(AsyncAPIClient):
         pagination_token: str | None = None,
         post_fields: Sequence[PostField] | None = None,
         user_fields: Sequence[UserField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetListsFollowersResponse:
         """Get Lists Followers
 
@@ -7265,6 +8845,7 @@ class AsyncClient(AsyncAPIClient):
             post_fields: A comma separated list of Post fields to display.
             user_fields: A comma separated list of User fields to display.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetListsFollowersResponse",
             await self._call(
@@ -7277,6 +8858,8 @@ class AsyncClient(AsyncAPIClient):
                     "post.fields": post_fields,
                     "user.fields": user_fields,
                 },
+                None,
+                options,
             ),
         )
 
@@ -7289,6 +8872,10 @@ class AsyncClient(AsyncAPIClient):
         pagination_token: str | None = None,
         post_fields: Sequence[PostField] | None = None,
         user_fields: Sequence[UserField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetListsMembersResponse:
         """Get Lists Members
 
@@ -7303,6 +8890,7 @@ class AsyncClient(AsyncAPIClient):
             post_fields: A comma separated list of Post fields to display.
             user_fields: A comma separated list of User fields to display.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetListsMembersResponse",
             await self._call(
@@ -7315,6 +8903,8 @@ class AsyncClient(AsyncAPIClient):
                     "post.fields": post_fields,
                     "user.fields": user_fields,
                 },
+                None,
+                options,
             ),
         )
 
@@ -7330,6 +8920,10 @@ class AsyncClient(AsyncAPIClient):
         poll_fields: Sequence[PollField] | None = None,
         post_fields: Sequence[PostField] | None = None,
         user_fields: Sequence[UserField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetListsPostsResponse:
         """Get Lists Posts
 
@@ -7347,6 +8941,7 @@ class AsyncClient(AsyncAPIClient):
             post_fields: A comma separated list of Post fields to display.
             user_fields: A comma separated list of User fields to display.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetListsPostsResponse",
             await self._call(
@@ -7362,6 +8957,8 @@ class AsyncClient(AsyncAPIClient):
                     "post.fields": post_fields,
                     "user.fields": user_fields,
                 },
+                None,
+                options,
             ),
         )
 
@@ -7373,6 +8970,10 @@ class AsyncClient(AsyncAPIClient):
         start_time: datetime | str,
         granularity: GetMediaAnalyticsGranularity | None = None,
         media_analytics_fields: Sequence[MediaAnalyticsField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetMediaAnalyticsResponse:
         """Get Media analytics
 
@@ -7385,6 +8986,7 @@ class AsyncClient(AsyncAPIClient):
             granularity: the `granularity` query parameter.
             media_analytics_fields: A comma separated list of MediaAnalytics fields to display.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetMediaAnalyticsResponse",
             await self._call(
@@ -7397,6 +8999,8 @@ class AsyncClient(AsyncAPIClient):
                     "granularity": granularity,
                     "media_analytics.fields": media_analytics_fields,
                 },
+                None,
+                options,
             ),
         )
 
@@ -7405,6 +9009,10 @@ class AsyncClient(AsyncAPIClient):
         media_key: str,
         *,
         media_fields: Sequence[MediaField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetMediaByMediaKeyResponse:
         """Get Media by media key
 
@@ -7415,12 +9023,15 @@ class AsyncClient(AsyncAPIClient):
             media_key: the `media_key` path parameter.
             media_fields: A comma separated list of Media fields to display.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetMediaByMediaKeyResponse",
             await self._call(
                 _ops.GET_MEDIA_BY_MEDIA_KEY,
                 {"media_key": media_key},
                 {"media.fields": media_fields},
+                None,
+                options,
             ),
         )
 
@@ -7429,6 +9040,10 @@ class AsyncClient(AsyncAPIClient):
         *,
         media_keys: Sequence[str],
         media_fields: Sequence[MediaField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetMediaByMediaKeysResponse:
         """Get Media by media keys
 
@@ -7439,12 +9054,15 @@ class AsyncClient(AsyncAPIClient):
             media_keys: the `media_keys` query parameter.
             media_fields: A comma separated list of Media fields to display.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetMediaByMediaKeysResponse",
             await self._call(
                 _ops.GET_MEDIA_BY_MEDIA_KEYS,
                 None,
                 {"media_keys": media_keys, "media.fields": media_fields},
+                None,
+                options,
             ),
         )
 
@@ -7453,6 +9071,10 @@ class AsyncClient(AsyncAPIClient):
         *,
         media_id: str,
         command: GetMediaUploadStatusCommand | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetMediaUploadStatusResponse:
         """Get Media upload status
 
@@ -7466,10 +9088,15 @@ class AsyncClient(AsyncAPIClient):
 
         Docs: https://docs.x.com/x-api/media/media-upload-status#media-upload-status
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetMediaUploadStatusResponse",
             await self._call(
-                _ops.GET_MEDIA_UPLOAD_STATUS, None, {"media_id": media_id, "command": command}
+                _ops.GET_MEDIA_UPLOAD_STATUS,
+                None,
+                {"media_id": media_id, "command": command},
+                None,
+                options,
             ),
         )
 
@@ -7478,6 +9105,10 @@ class AsyncClient(AsyncAPIClient):
         id: str,
         *,
         news_fields: Sequence[NewsField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetNewsResponse:
         """Get news stories by ID
 
@@ -7492,22 +9123,31 @@ class AsyncClient(AsyncAPIClient):
 
         Docs: https://docs.x.com/x-api/news/introduction
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetNewsResponse",
-            await self._call(_ops.GET_NEWS, {"id": id}, {"news.fields": news_fields}),
+            await self._call(
+                _ops.GET_NEWS, {"id": id}, {"news.fields": news_fields}, None, options
+            ),
         )
 
     async def get_open_api_spec(
         self,
+        *,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
         """Get OpenAPI Spec.
 
         Retrieves the full OpenAPI Specification in JSON format. (See
         https://github.com/OAI/OpenAPI-Specification/blob/master/README.md)
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "dict[str, Any]",
-            await self._call(_ops.GET_OPEN_API_SPEC, None, None),
+            await self._call(_ops.GET_OPEN_API_SPEC, None, None, None, options),
         )
 
     async def get_posts_analytics(
@@ -7518,6 +9158,10 @@ class AsyncClient(AsyncAPIClient):
         start_time: datetime | str,
         analytics_fields: Sequence[AnalyticsField] | None = None,
         granularity: GetPostsAnalyticsGranularity | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetPostsAnalyticsResponse:
         """Get Posts Analytics
 
@@ -7530,6 +9174,7 @@ class AsyncClient(AsyncAPIClient):
             analytics_fields: A comma separated list of Analytics fields to display.
             granularity: the `granularity` query parameter.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetPostsAnalyticsResponse",
             await self._call(
@@ -7542,6 +9187,8 @@ class AsyncClient(AsyncAPIClient):
                     "analytics.fields": analytics_fields,
                     "granularity": granularity,
                 },
+                None,
+                options,
             ),
         )
 
@@ -7555,6 +9202,10 @@ class AsyncClient(AsyncAPIClient):
         poll_fields: Sequence[PollField] | None = None,
         post_fields: Sequence[PostField] | None = None,
         user_fields: Sequence[UserField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetPostsByIdResponse:
         """Get Posts by ID
 
@@ -7570,6 +9221,7 @@ class AsyncClient(AsyncAPIClient):
             post_fields: A comma separated list of Post fields to display.
             user_fields: A comma separated list of User fields to display.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetPostsByIdResponse",
             await self._call(
@@ -7583,6 +9235,8 @@ class AsyncClient(AsyncAPIClient):
                     "post.fields": post_fields,
                     "user.fields": user_fields,
                 },
+                None,
+                options,
             ),
         )
 
@@ -7596,6 +9250,10 @@ class AsyncClient(AsyncAPIClient):
         poll_fields: Sequence[PollField] | None = None,
         post_fields: Sequence[PostField] | None = None,
         user_fields: Sequence[UserField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetPostsByIdsResponse:
         """Get Posts by IDs
 
@@ -7611,6 +9269,7 @@ class AsyncClient(AsyncAPIClient):
             post_fields: A comma separated list of Post fields to display.
             user_fields: A comma separated list of User fields to display.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetPostsByIdsResponse",
             await self._call(
@@ -7625,6 +9284,8 @@ class AsyncClient(AsyncAPIClient):
                     "post.fields": post_fields,
                     "user.fields": user_fields,
                 },
+                None,
+                options,
             ),
         )
 
@@ -7640,6 +9301,10 @@ class AsyncClient(AsyncAPIClient):
         since_id: str | None = None,
         start_time: datetime | str | None = None,
         until_id: str | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetPostsCountsAllResponse:
         """Get Posts Counts All
 
@@ -7658,6 +9323,7 @@ class AsyncClient(AsyncAPIClient):
             start_time: the `start_time` query parameter.
             until_id: the `until_id` query parameter.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetPostsCountsAllResponse",
             await self._call(
@@ -7674,6 +9340,8 @@ class AsyncClient(AsyncAPIClient):
                     "start_time": start_time,
                     "until_id": until_id,
                 },
+                None,
+                options,
             ),
         )
 
@@ -7689,6 +9357,10 @@ class AsyncClient(AsyncAPIClient):
         since_id: str | None = None,
         start_time: datetime | str | None = None,
         until_id: str | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetPostsCountsRecentResponse:
         """Get Posts Counts Recent
 
@@ -7707,6 +9379,7 @@ class AsyncClient(AsyncAPIClient):
             start_time: Must be within the last 7 days.
             until_id: the `until_id` query parameter.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetPostsCountsRecentResponse",
             await self._call(
@@ -7723,6 +9396,8 @@ class AsyncClient(AsyncAPIClient):
                     "start_time": start_time,
                     "until_id": until_id,
                 },
+                None,
+                options,
             ),
         )
 
@@ -7735,6 +9410,10 @@ class AsyncClient(AsyncAPIClient):
         pagination_token: str | None = None,
         post_fields: Sequence[PostField] | None = None,
         user_fields: Sequence[UserField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetPostsLikingUsersResponse:
         """Get Posts Liking Users
 
@@ -7749,6 +9428,7 @@ class AsyncClient(AsyncAPIClient):
             post_fields: A comma separated list of Post fields to display.
             user_fields: A comma separated list of User fields to display.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetPostsLikingUsersResponse",
             await self._call(
@@ -7761,6 +9441,8 @@ class AsyncClient(AsyncAPIClient):
                     "post.fields": post_fields,
                     "user.fields": user_fields,
                 },
+                None,
+                options,
             ),
         )
 
@@ -7777,6 +9459,10 @@ class AsyncClient(AsyncAPIClient):
         poll_fields: Sequence[PollField] | None = None,
         post_fields: Sequence[PostField] | None = None,
         user_fields: Sequence[UserField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetPostsQuotedPostsResponse:
         """Get Posts Quoted Posts
 
@@ -7795,6 +9481,7 @@ class AsyncClient(AsyncAPIClient):
             post_fields: A comma separated list of Post fields to display.
             user_fields: A comma separated list of User fields to display.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetPostsQuotedPostsResponse",
             await self._call(
@@ -7811,6 +9498,8 @@ class AsyncClient(AsyncAPIClient):
                     "post.fields": post_fields,
                     "user.fields": user_fields,
                 },
+                None,
+                options,
             ),
         )
 
@@ -7823,6 +9512,10 @@ class AsyncClient(AsyncAPIClient):
         pagination_token: str | None = None,
         post_fields: Sequence[PostField] | None = None,
         user_fields: Sequence[UserField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetPostsRepostedByResponse:
         """Get Posts Reposted by
 
@@ -7837,6 +9530,7 @@ class AsyncClient(AsyncAPIClient):
             post_fields: A comma separated list of Post fields to display.
             user_fields: A comma separated list of User fields to display.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetPostsRepostedByResponse",
             await self._call(
@@ -7849,6 +9543,8 @@ class AsyncClient(AsyncAPIClient):
                     "post.fields": post_fields,
                     "user.fields": user_fields,
                 },
+                None,
+                options,
             ),
         )
 
@@ -7864,6 +9560,10 @@ class AsyncClient(AsyncAPIClient):
         poll_fields: Sequence[PollField] | None = None,
         post_fields: Sequence[PostField] | None = None,
         user_fields: Sequence[UserField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetPostsRepostsResponse:
         """Get Posts Reposts
 
@@ -7881,6 +9581,7 @@ class AsyncClient(AsyncAPIClient):
             post_fields: A comma separated list of Post fields to display.
             user_fields: A comma separated list of User fields to display.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetPostsRepostsResponse",
             await self._call(
@@ -7896,6 +9597,8 @@ class AsyncClient(AsyncAPIClient):
                     "post.fields": post_fields,
                     "user.fields": user_fields,
                 },
+                None,
+                options,
             ),
         )
 
@@ -7903,6 +9606,10 @@ class AsyncClient(AsyncAPIClient):
         self,
         *,
         rules_count_fields: Sequence[GetRuleCountsRulesCountField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetRuleCountsResponse:
         """Get Rule Counts
 
@@ -7911,10 +9618,15 @@ class AsyncClient(AsyncAPIClient):
         Args:
             rules_count_fields: the `rules_count.fields` query parameter.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetRuleCountsResponse",
             await self._call(
-                _ops.GET_RULE_COUNTS, None, {"rules_count.fields": rules_count_fields}
+                _ops.GET_RULE_COUNTS,
+                None,
+                {"rules_count.fields": rules_count_fields},
+                None,
+                options,
             ),
         )
 
@@ -7924,6 +9636,10 @@ class AsyncClient(AsyncAPIClient):
         ids: Sequence[str] | None = None,
         max_results: int | None = None,
         pagination_token: str | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetRulesResponse:
         """Get filtered-stream rules
 
@@ -7939,18 +9655,26 @@ class AsyncClient(AsyncAPIClient):
 
         Docs: https://docs.x.com/x-api/posts/rules-lookup
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetRulesResponse",
             await self._call(
                 _ops.GET_RULES,
                 None,
                 {"ids": ids, "max_results": max_results, "pagination_token": pagination_token},
+                None,
+                options,
             ),
         )
 
     async def get_scheduled_broadcast(
         self,
         id: str,
+        *,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetScheduledBroadcastResponse:
         """Get a scheduled broadcast
 
@@ -7961,9 +9685,10 @@ class AsyncClient(AsyncAPIClient):
         Args:
             id: the `id` path parameter.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetScheduledBroadcastResponse",
-            await self._call(_ops.GET_SCHEDULED_BROADCAST, {"id": id}, None),
+            await self._call(_ops.GET_SCHEDULED_BROADCAST, {"id": id}, None, None, options),
         )
 
     async def get_spaces_buyers(
@@ -7975,6 +9700,10 @@ class AsyncClient(AsyncAPIClient):
         pagination_token: str | None = None,
         post_fields: Sequence[PostField] | None = None,
         user_fields: Sequence[UserField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetSpacesBuyersResponse:
         """Get Space ticket buyers
 
@@ -7992,6 +9721,7 @@ class AsyncClient(AsyncAPIClient):
 
         Docs: https://developer.twitter.com/en/docs/twitter-api/spaces/lookup/api-reference/get-spaces-id-buyers
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetSpacesBuyersResponse",
             await self._call(
@@ -8004,6 +9734,8 @@ class AsyncClient(AsyncAPIClient):
                     "post.fields": post_fields,
                     "user.fields": user_fields,
                 },
+                None,
+                options,
             ),
         )
 
@@ -8015,6 +9747,10 @@ class AsyncClient(AsyncAPIClient):
         space_fields: Sequence[SpaceField] | None = None,
         topic_fields: Sequence[TopicField] | None = None,
         user_fields: Sequence[UserField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetSpacesByCreatorIdsResponse:
         """Get Spaces by Creator IDs
 
@@ -8028,6 +9764,7 @@ class AsyncClient(AsyncAPIClient):
             topic_fields: A comma separated list of Topic fields to display.
             user_fields: A comma separated list of User fields to display.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetSpacesByCreatorIdsResponse",
             await self._call(
@@ -8040,6 +9777,8 @@ class AsyncClient(AsyncAPIClient):
                     "topic.fields": topic_fields,
                     "user.fields": user_fields,
                 },
+                None,
+                options,
             ),
         )
 
@@ -8051,6 +9790,10 @@ class AsyncClient(AsyncAPIClient):
         space_fields: Sequence[SpaceField] | None = None,
         topic_fields: Sequence[TopicField] | None = None,
         user_fields: Sequence[UserField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetSpacesByIdResponse:
         """Get Spaces by ID
 
@@ -8064,6 +9807,7 @@ class AsyncClient(AsyncAPIClient):
             topic_fields: A comma separated list of Topic fields to display.
             user_fields: A comma separated list of User fields to display.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetSpacesByIdResponse",
             await self._call(
@@ -8075,6 +9819,8 @@ class AsyncClient(AsyncAPIClient):
                     "topic.fields": topic_fields,
                     "user.fields": user_fields,
                 },
+                None,
+                options,
             ),
         )
 
@@ -8086,6 +9832,10 @@ class AsyncClient(AsyncAPIClient):
         space_fields: Sequence[SpaceField] | None = None,
         topic_fields: Sequence[TopicField] | None = None,
         user_fields: Sequence[UserField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetSpacesByIdsResponse:
         """Get Spaces by IDs
 
@@ -8099,6 +9849,7 @@ class AsyncClient(AsyncAPIClient):
             topic_fields: A comma separated list of Topic fields to display.
             user_fields: A comma separated list of User fields to display.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetSpacesByIdsResponse",
             await self._call(
@@ -8111,6 +9862,8 @@ class AsyncClient(AsyncAPIClient):
                     "topic.fields": topic_fields,
                     "user.fields": user_fields,
                 },
+                None,
+                options,
             ),
         )
 
@@ -8126,6 +9879,10 @@ class AsyncClient(AsyncAPIClient):
         poll_fields: Sequence[PollField] | None = None,
         post_fields: Sequence[PostField] | None = None,
         user_fields: Sequence[UserField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetSpacesPostsResponse:
         """Get Space Posts
 
@@ -8147,6 +9904,7 @@ class AsyncClient(AsyncAPIClient):
 
         Docs: https://developer.twitter.com/en/docs/twitter-api/spaces/lookup/api-reference/get-spaces-id-tweets
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetSpacesPostsResponse",
             await self._call(
@@ -8162,6 +9920,8 @@ class AsyncClient(AsyncAPIClient):
                     "post.fields": post_fields,
                     "user.fields": user_fields,
                 },
+                None,
+                options,
             ),
         )
 
@@ -8171,6 +9931,10 @@ class AsyncClient(AsyncAPIClient):
         *,
         max_trends: int | None = None,
         trend_fields: Sequence[TrendField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetTrendsByWoeidResponse:
         """Get Trends by Woeid
 
@@ -8181,12 +9945,15 @@ class AsyncClient(AsyncAPIClient):
             max_trends: the `max_trends` query parameter.
             trend_fields: A comma separated list of Trend fields to display.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetTrendsByWoeidResponse",
             await self._call(
                 _ops.GET_TRENDS_BY_WOEID,
                 {"woeid": woeid},
                 {"max_trends": max_trends, "trend.fields": trend_fields},
+                None,
+                options,
             ),
         )
 
@@ -8194,6 +9961,10 @@ class AsyncClient(AsyncAPIClient):
         self,
         *,
         personalized_trend_fields: Sequence[PersonalizedTrendField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetTrendsPersonalizedTrendsResponse:
         """Get Trends Personalized Trends
 
@@ -8203,12 +9974,15 @@ class AsyncClient(AsyncAPIClient):
             personalized_trend_fields: A comma separated list of PersonalizedTrend fields to
                 display.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetTrendsPersonalizedTrendsResponse",
             await self._call(
                 _ops.GET_TRENDS_PERSONALIZED_TRENDS,
                 None,
                 {"personalized_trend.fields": personalized_trend_fields},
+                None,
+                options,
             ),
         )
 
@@ -8217,6 +9991,10 @@ class AsyncClient(AsyncAPIClient):
         *,
         days: int | None = None,
         usage_fields: Sequence[UsageField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetUsageResponse:
         """Get Usage
 
@@ -8226,9 +10004,12 @@ class AsyncClient(AsyncAPIClient):
             days: the `days` query parameter.
             usage_fields: A comma separated list of Usage fields to display.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetUsageResponse",
-            await self._call(_ops.GET_USAGE, None, {"days": days, "usage.fields": usage_fields}),
+            await self._call(
+                _ops.GET_USAGE, None, {"days": days, "usage.fields": usage_fields}, None, options
+            ),
         )
 
     async def get_users_affiliates(
@@ -8240,6 +10021,10 @@ class AsyncClient(AsyncAPIClient):
         pagination_token: str | None = None,
         post_fields: Sequence[PostField] | None = None,
         user_fields: Sequence[UserField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetUsersAffiliatesResponse:
         """Get Users Affiliates
 
@@ -8254,6 +10039,7 @@ class AsyncClient(AsyncAPIClient):
             post_fields: A comma separated list of Post fields to display.
             user_fields: A comma separated list of User fields to display.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetUsersAffiliatesResponse",
             await self._call(
@@ -8266,6 +10052,8 @@ class AsyncClient(AsyncAPIClient):
                     "post.fields": post_fields,
                     "user.fields": user_fields,
                 },
+                None,
+                options,
             ),
         )
 
@@ -8278,6 +10066,10 @@ class AsyncClient(AsyncAPIClient):
         pagination_token: str | None = None,
         post_fields: Sequence[PostField] | None = None,
         user_fields: Sequence[UserField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetUsersBlockingResponse:
         """Get Users Blocking
 
@@ -8292,6 +10084,7 @@ class AsyncClient(AsyncAPIClient):
             post_fields: A comma separated list of Post fields to display.
             user_fields: A comma separated list of User fields to display.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetUsersBlockingResponse",
             await self._call(
@@ -8304,6 +10097,8 @@ class AsyncClient(AsyncAPIClient):
                     "post.fields": post_fields,
                     "user.fields": user_fields,
                 },
+                None,
+                options,
             ),
         )
 
@@ -8313,6 +10108,10 @@ class AsyncClient(AsyncAPIClient):
         *,
         max_results: int | None = None,
         pagination_token: str | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetUsersBookmarkFoldersResponse:
         """Get Users Bookmark Folders
 
@@ -8324,12 +10123,15 @@ class AsyncClient(AsyncAPIClient):
             max_results: the `max_results` query parameter.
             pagination_token: A base32hex-encoded pagination token.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetUsersBookmarkFoldersResponse",
             await self._call(
                 _ops.GET_USERS_BOOKMARK_FOLDERS,
                 {"id": id},
                 {"max_results": max_results, "pagination_token": pagination_token},
+                None,
+                options,
             ),
         )
 
@@ -8345,6 +10147,10 @@ class AsyncClient(AsyncAPIClient):
         poll_fields: Sequence[PollField] | None = None,
         post_fields: Sequence[PostField] | None = None,
         user_fields: Sequence[UserField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetUsersBookmarksResponse:
         """Get Users Bookmarks
 
@@ -8362,6 +10168,7 @@ class AsyncClient(AsyncAPIClient):
             post_fields: A comma separated list of Post fields to display.
             user_fields: A comma separated list of User fields to display.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetUsersBookmarksResponse",
             await self._call(
@@ -8377,6 +10184,8 @@ class AsyncClient(AsyncAPIClient):
                     "post.fields": post_fields,
                     "user.fields": user_fields,
                 },
+                None,
+                options,
             ),
         )
 
@@ -8387,6 +10196,10 @@ class AsyncClient(AsyncAPIClient):
         *,
         max_results: int | None = None,
         pagination_token: str | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetUsersBookmarksByFolderIdResponse:
         """Get Users Bookmarks by Folder ID
 
@@ -8399,12 +10212,15 @@ class AsyncClient(AsyncAPIClient):
             max_results: the `max_results` query parameter.
             pagination_token: A base32hex-encoded pagination token.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetUsersBookmarksByFolderIdResponse",
             await self._call(
                 _ops.GET_USERS_BOOKMARKS_BY_FOLDER_ID,
                 {"id": id, "folder_id": folder_id},
                 {"max_results": max_results, "pagination_token": pagination_token},
+                None,
+                options,
             ),
         )
 
@@ -8415,6 +10231,10 @@ class AsyncClient(AsyncAPIClient):
         expansions: Sequence[UserExpansion] | None = None,
         post_fields: Sequence[PostField] | None = None,
         user_fields: Sequence[UserField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetUsersByIdResponse:
         """Get Users by ID
 
@@ -8427,12 +10247,15 @@ class AsyncClient(AsyncAPIClient):
             post_fields: A comma separated list of Post fields to display.
             user_fields: A comma separated list of User fields to display.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetUsersByIdResponse",
             await self._call(
                 _ops.GET_USERS_BY_ID,
                 {"id": id},
                 {"expansions": expansions, "post.fields": post_fields, "user.fields": user_fields},
+                None,
+                options,
             ),
         )
 
@@ -8443,6 +10266,10 @@ class AsyncClient(AsyncAPIClient):
         expansions: Sequence[UserExpansion] | None = None,
         post_fields: Sequence[PostField] | None = None,
         user_fields: Sequence[UserField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetUsersByIdsResponse:
         """Get Users by IDs
 
@@ -8455,6 +10282,7 @@ class AsyncClient(AsyncAPIClient):
             post_fields: A comma separated list of Post fields to display.
             user_fields: A comma separated list of User fields to display.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetUsersByIdsResponse",
             await self._call(
@@ -8466,6 +10294,8 @@ class AsyncClient(AsyncAPIClient):
                     "post.fields": post_fields,
                     "user.fields": user_fields,
                 },
+                None,
+                options,
             ),
         )
 
@@ -8476,6 +10306,10 @@ class AsyncClient(AsyncAPIClient):
         expansions: Sequence[UserExpansion] | None = None,
         post_fields: Sequence[PostField] | None = None,
         user_fields: Sequence[UserField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetUsersByUsernameResponse:
         """Get Users by Username
 
@@ -8488,12 +10322,15 @@ class AsyncClient(AsyncAPIClient):
             post_fields: A comma separated list of Post fields to display.
             user_fields: A comma separated list of User fields to display.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetUsersByUsernameResponse",
             await self._call(
                 _ops.GET_USERS_BY_USERNAME,
                 {"username": username},
                 {"expansions": expansions, "post.fields": post_fields, "user.fields": user_fields},
+                None,
+                options,
             ),
         )
 
@@ -8504,6 +10341,10 @@ class AsyncClient(AsyncAPIClient):
         expansions: Sequence[UserExpansion] | None = None,
         post_fields: Sequence[PostField] | None = None,
         user_fields: Sequence[UserField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetUsersByUsernamesResponse:
         """Get Users by Usernames
 
@@ -8516,6 +10357,7 @@ class AsyncClient(AsyncAPIClient):
             post_fields: A comma separated list of Post fields to display.
             user_fields: A comma separated list of User fields to display.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetUsersByUsernamesResponse",
             await self._call(
@@ -8527,6 +10369,8 @@ class AsyncClient(AsyncAPIClient):
                     "post.fields": post_fields,
                     "user.fields": user_fields,
                 },
+                None,
+                options,
             ),
         )
 
@@ -8539,6 +10383,10 @@ class AsyncClient(AsyncAPIClient):
         max_results: int | None = None,
         pagination_token: str | None = None,
         user_fields: Sequence[UserField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetUsersFollowedListsResponse:
         """Get Users Followed Lists
 
@@ -8553,6 +10401,7 @@ class AsyncClient(AsyncAPIClient):
             pagination_token: A 64-bit signed integer.
             user_fields: A comma separated list of User fields to display.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetUsersFollowedListsResponse",
             await self._call(
@@ -8565,6 +10414,8 @@ class AsyncClient(AsyncAPIClient):
                     "pagination_token": pagination_token,
                     "user.fields": user_fields,
                 },
+                None,
+                options,
             ),
         )
 
@@ -8577,6 +10428,10 @@ class AsyncClient(AsyncAPIClient):
         pagination_token: str | None = None,
         post_fields: Sequence[PostField] | None = None,
         user_fields: Sequence[UserField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetUsersFollowersResponse:
         """Get Users Followers
 
@@ -8591,6 +10446,7 @@ class AsyncClient(AsyncAPIClient):
             post_fields: A comma separated list of Post fields to display.
             user_fields: A comma separated list of User fields to display.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetUsersFollowersResponse",
             await self._call(
@@ -8603,6 +10459,8 @@ class AsyncClient(AsyncAPIClient):
                     "post.fields": post_fields,
                     "user.fields": user_fields,
                 },
+                None,
+                options,
             ),
         )
 
@@ -8615,6 +10473,10 @@ class AsyncClient(AsyncAPIClient):
         pagination_token: str | None = None,
         post_fields: Sequence[PostField] | None = None,
         user_fields: Sequence[UserField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetUsersFollowingResponse:
         """Get Users Following
 
@@ -8629,6 +10491,7 @@ class AsyncClient(AsyncAPIClient):
             post_fields: A comma separated list of Post fields to display.
             user_fields: A comma separated list of User fields to display.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetUsersFollowingResponse",
             await self._call(
@@ -8641,6 +10504,8 @@ class AsyncClient(AsyncAPIClient):
                     "post.fields": post_fields,
                     "user.fields": user_fields,
                 },
+                None,
+                options,
             ),
         )
 
@@ -8656,6 +10521,10 @@ class AsyncClient(AsyncAPIClient):
         poll_fields: Sequence[PollField] | None = None,
         post_fields: Sequence[PostField] | None = None,
         user_fields: Sequence[UserField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetUsersLikedPostsResponse:
         """Get Users Liked Posts
 
@@ -8673,6 +10542,7 @@ class AsyncClient(AsyncAPIClient):
             post_fields: A comma separated list of Post fields to display.
             user_fields: A comma separated list of User fields to display.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetUsersLikedPostsResponse",
             await self._call(
@@ -8688,6 +10558,8 @@ class AsyncClient(AsyncAPIClient):
                     "post.fields": post_fields,
                     "user.fields": user_fields,
                 },
+                None,
+                options,
             ),
         )
 
@@ -8700,6 +10572,10 @@ class AsyncClient(AsyncAPIClient):
         max_results: int | None = None,
         pagination_token: str | None = None,
         user_fields: Sequence[UserField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetUsersListMembershipsResponse:
         """Get Users List Memberships
 
@@ -8714,6 +10590,7 @@ class AsyncClient(AsyncAPIClient):
             pagination_token: the `pagination_token` query parameter.
             user_fields: A comma separated list of User fields to display.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetUsersListMembershipsResponse",
             await self._call(
@@ -8726,6 +10603,8 @@ class AsyncClient(AsyncAPIClient):
                     "pagination_token": pagination_token,
                     "user.fields": user_fields,
                 },
+                None,
+                options,
             ),
         )
 
@@ -8735,6 +10614,10 @@ class AsyncClient(AsyncAPIClient):
         expansions: Sequence[UserExpansion] | None = None,
         post_fields: Sequence[PostField] | None = None,
         user_fields: Sequence[UserField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetUsersMeResponse:
         """Get Users Me
 
@@ -8745,12 +10628,15 @@ class AsyncClient(AsyncAPIClient):
             post_fields: A comma separated list of Post fields to display.
             user_fields: A comma separated list of User fields to display.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetUsersMeResponse",
             await self._call(
                 _ops.GET_USERS_ME,
                 None,
                 {"expansions": expansions, "post.fields": post_fields, "user.fields": user_fields},
+                None,
+                options,
             ),
         )
 
@@ -8770,6 +10656,10 @@ class AsyncClient(AsyncAPIClient):
         start_time: datetime | str | None = None,
         until_id: str | None = None,
         user_fields: Sequence[UserField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetUsersMentionsResponse:
         """Get Users Mentions
 
@@ -8794,6 +10684,7 @@ class AsyncClient(AsyncAPIClient):
             until_id: the `until_id` query parameter.
             user_fields: A comma separated list of User fields to display.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetUsersMentionsResponse",
             await self._call(
@@ -8813,6 +10704,8 @@ class AsyncClient(AsyncAPIClient):
                     "until_id": until_id,
                     "user.fields": user_fields,
                 },
+                None,
+                options,
             ),
         )
 
@@ -8825,6 +10718,10 @@ class AsyncClient(AsyncAPIClient):
         pagination_token: str | None = None,
         post_fields: Sequence[PostField] | None = None,
         user_fields: Sequence[UserField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetUsersMutingResponse:
         """Get Users Muting
 
@@ -8839,6 +10736,7 @@ class AsyncClient(AsyncAPIClient):
             post_fields: A comma separated list of Post fields to display.
             user_fields: A comma separated list of User fields to display.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetUsersMutingResponse",
             await self._call(
@@ -8851,6 +10749,8 @@ class AsyncClient(AsyncAPIClient):
                     "post.fields": post_fields,
                     "user.fields": user_fields,
                 },
+                None,
+                options,
             ),
         )
 
@@ -8863,6 +10763,10 @@ class AsyncClient(AsyncAPIClient):
         max_results: int | None = None,
         pagination_token: str | None = None,
         user_fields: Sequence[UserField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetUsersOwnedListsResponse:
         """Get Users Owned Lists
 
@@ -8877,6 +10781,7 @@ class AsyncClient(AsyncAPIClient):
             pagination_token: A 64-bit signed integer.
             user_fields: A comma separated list of User fields to display.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetUsersOwnedListsResponse",
             await self._call(
@@ -8889,6 +10794,8 @@ class AsyncClient(AsyncAPIClient):
                     "pagination_token": pagination_token,
                     "user.fields": user_fields,
                 },
+                None,
+                options,
             ),
         )
 
@@ -8899,6 +10806,10 @@ class AsyncClient(AsyncAPIClient):
         expansions: Sequence[ListExpansion] | None = None,
         list_fields: Sequence[ListField] | None = None,
         user_fields: Sequence[UserField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetUsersPinnedListsResponse:
         """Get Users Pinned Lists
 
@@ -8911,12 +10822,15 @@ class AsyncClient(AsyncAPIClient):
             list_fields: A comma separated list of List fields to display.
             user_fields: A comma separated list of User fields to display.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetUsersPinnedListsResponse",
             await self._call(
                 _ops.GET_USERS_PINNED_LISTS,
                 {"id": id},
                 {"expansions": expansions, "list.fields": list_fields, "user.fields": user_fields},
+                None,
+                options,
             ),
         )
 
@@ -8937,6 +10851,10 @@ class AsyncClient(AsyncAPIClient):
         start_time: datetime | str | None = None,
         until_id: str | None = None,
         user_fields: Sequence[UserField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetUsersPostsResponse:
         """Get Users Posts
 
@@ -8962,6 +10880,7 @@ class AsyncClient(AsyncAPIClient):
             until_id: the `until_id` query parameter.
             user_fields: A comma separated list of User fields to display.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetUsersPostsResponse",
             await self._call(
@@ -8982,6 +10901,8 @@ class AsyncClient(AsyncAPIClient):
                     "until_id": until_id,
                     "user.fields": user_fields,
                 },
+                None,
+                options,
             ),
         )
 
@@ -8990,6 +10911,10 @@ class AsyncClient(AsyncAPIClient):
         id: str,
         *,
         public_key_fields: Sequence[PublicKeyField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetUsersPublicKeyResponse:
         """Get public keys
 
@@ -9004,10 +10929,15 @@ class AsyncClient(AsyncAPIClient):
 
         Docs: https://developer.x.com/
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetUsersPublicKeyResponse",
             await self._call(
-                _ops.GET_USERS_PUBLIC_KEY, {"id": id}, {"public_key.fields": public_key_fields}
+                _ops.GET_USERS_PUBLIC_KEY,
+                {"id": id},
+                {"public_key.fields": public_key_fields},
+                None,
+                options,
             ),
         )
 
@@ -9016,6 +10946,10 @@ class AsyncClient(AsyncAPIClient):
         *,
         ids: Sequence[str],
         public_key_fields: Sequence[PublicKeyField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetUsersPublicKeysResponse:
         """Get public keys
 
@@ -9030,12 +10964,15 @@ class AsyncClient(AsyncAPIClient):
 
         Docs: https://developer.x.com/
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetUsersPublicKeysResponse",
             await self._call(
                 _ops.GET_USERS_PUBLIC_KEYS,
                 None,
                 {"ids": ids, "public_key.fields": public_key_fields},
+                None,
+                options,
             ),
         )
 
@@ -9050,6 +10987,10 @@ class AsyncClient(AsyncAPIClient):
         poll_fields: Sequence[PollField] | None = None,
         post_fields: Sequence[PostField] | None = None,
         user_fields: Sequence[UserField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetUsersRepostsOfMeResponse:
         """Get Users Reposts of Me
 
@@ -9066,6 +11007,7 @@ class AsyncClient(AsyncAPIClient):
             post_fields: A comma separated list of Post fields to display.
             user_fields: A comma separated list of User fields to display.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetUsersRepostsOfMeResponse",
             await self._call(
@@ -9081,6 +11023,8 @@ class AsyncClient(AsyncAPIClient):
                     "post.fields": post_fields,
                     "user.fields": user_fields,
                 },
+                None,
+                options,
             ),
         )
 
@@ -9101,6 +11045,10 @@ class AsyncClient(AsyncAPIClient):
         start_time: datetime | str | None = None,
         until_id: str | None = None,
         user_fields: Sequence[UserField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetUsersTimelineResponse:
         """Get Users Timeline
 
@@ -9125,6 +11073,7 @@ class AsyncClient(AsyncAPIClient):
             until_id: the `until_id` query parameter.
             user_fields: A comma separated list of User fields to display.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetUsersTimelineResponse",
             await self._call(
@@ -9145,6 +11094,8 @@ class AsyncClient(AsyncAPIClient):
                     "until_id": until_id,
                     "user.fields": user_fields,
                 },
+                None,
+                options,
             ),
         )
 
@@ -9152,6 +11103,10 @@ class AsyncClient(AsyncAPIClient):
         self,
         *,
         webhook_config_fields: Sequence[WebhookConfigField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetWebhooksResponse:
         """Get webhook
 
@@ -9164,15 +11119,25 @@ class AsyncClient(AsyncAPIClient):
 
         Docs: https://docs.x.com/x-api/webhooks/introduction
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetWebhooksResponse",
             await self._call(
-                _ops.GET_WEBHOOKS, None, {"webhook_config.fields": webhook_config_fields}
+                _ops.GET_WEBHOOKS,
+                None,
+                {"webhook_config.fields": webhook_config_fields},
+                None,
+                options,
             ),
         )
 
     async def get_webhooks_stream_links(
         self,
+        *,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GetWebhooksStreamLinksResponse:
         """Get stream links
 
@@ -9182,14 +11147,20 @@ class AsyncClient(AsyncAPIClient):
 
         Docs: https://docs.x.com/x-api/webhooks/introduction
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GetWebhooksStreamLinksResponse",
-            await self._call(_ops.GET_WEBHOOKS_STREAM_LINKS, None, None),
+            await self._call(_ops.GET_WEBHOOKS_STREAM_LINKS, None, None, None, options),
         )
 
     async def go_live_scheduled_broadcast(
         self,
         id: str,
+        *,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> GoLiveScheduledBroadcastResponse:
         """Go live on a scheduled broadcast
 
@@ -9202,9 +11173,10 @@ class AsyncClient(AsyncAPIClient):
         Args:
             id: the `id` path parameter.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "GoLiveScheduledBroadcastResponse",
-            await self._call(_ops.GO_LIVE_SCHEDULED_BROADCAST, {"id": id}, None),
+            await self._call(_ops.GO_LIVE_SCHEDULED_BROADCAST, {"id": id}, None, None, options),
         )
 
     async def hide_posts_reply(
@@ -9212,6 +11184,10 @@ class AsyncClient(AsyncAPIClient):
         tweet_id: str,
         *,
         body: HidePostsReplyRequest | Mapping[str, Any],
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> HidePostsReplyResponse:
         """Hide reply
 
@@ -9226,13 +11202,19 @@ class AsyncClient(AsyncAPIClient):
 
         Docs: https://developer.twitter.com/en/docs/twitter-api/tweets/hide-replies/api-reference/put-tweets-id-hidden
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "HidePostsReplyResponse",
-            await self._call(_ops.HIDE_POSTS_REPLY, {"tweet_id": tweet_id}, None, body),
+            await self._call(_ops.HIDE_POSTS_REPLY, {"tweet_id": tweet_id}, None, body, options),
         )
 
     async def initialize_chat_group(
         self,
+        *,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> InitializeChatGroupResponse:
         """Initialize Chat Group
 
@@ -9244,15 +11226,20 @@ class AsyncClient(AsyncAPIClient):
 
         Docs: https://developer.x.com/
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "InitializeChatGroupResponse",
-            await self._call(_ops.INITIALIZE_CHAT_GROUP, None, None),
+            await self._call(_ops.INITIALIZE_CHAT_GROUP, None, None, None, options),
         )
 
     async def initialize_media_upload(
         self,
         *,
         body: InitializeMediaUploadRequest | Mapping[str, Any],
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> InitializeMediaUploadResponse:
         """Initialize media upload
 
@@ -9265,9 +11252,10 @@ class AsyncClient(AsyncAPIClient):
 
         Docs: https://docs.x.com/x-api/media/media-upload
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "InitializeMediaUploadResponse",
-            await self._call(_ops.INITIALIZE_MEDIA_UPLOAD, None, None, body),
+            await self._call(_ops.INITIALIZE_MEDIA_UPLOAD, None, None, body, options),
         )
 
     async def like_post(
@@ -9275,6 +11263,10 @@ class AsyncClient(AsyncAPIClient):
         id: str,
         *,
         body: LikePostRequest | Mapping[str, Any],
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> LikePostResponse:
         """Like Post
 
@@ -9285,9 +11277,10 @@ class AsyncClient(AsyncAPIClient):
             id: the `id` path parameter.
             body: the request body (a model or a mapping with wire names).
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "LikePostResponse",
-            await self._call(_ops.LIKE_POST, {"id": id}, None, body),
+            await self._call(_ops.LIKE_POST, {"id": id}, None, body, options),
         )
 
     async def list_scheduled_broadcasts(
@@ -9297,6 +11290,10 @@ class AsyncClient(AsyncAPIClient):
         newest_start_time: str | None = None,
         oldest_start_time: str | None = None,
         pagination_token: str | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> ListScheduledBroadcastsResponse:
         """List scheduled broadcasts
 
@@ -9310,6 +11307,7 @@ class AsyncClient(AsyncAPIClient):
             oldest_start_time: the `oldest_start_time` query parameter.
             pagination_token: the `pagination_token` query parameter.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "ListScheduledBroadcastsResponse",
             await self._call(
@@ -9321,6 +11319,8 @@ class AsyncClient(AsyncAPIClient):
                     "oldest_start_time": oldest_start_time,
                     "pagination_token": pagination_token,
                 },
+                None,
+                options,
             ),
         )
 
@@ -9329,6 +11329,10 @@ class AsyncClient(AsyncAPIClient):
         id: str,
         *,
         body: MarkChatConversationReadRequest | Mapping[str, Any],
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> MarkChatConversationReadResponse:
         """Mark Conversation as Read
 
@@ -9345,15 +11349,20 @@ class AsyncClient(AsyncAPIClient):
 
         Docs: https://developer.x.com/
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "MarkChatConversationReadResponse",
-            await self._call(_ops.MARK_CHAT_CONVERSATION_READ, {"id": id}, None, body),
+            await self._call(_ops.MARK_CHAT_CONVERSATION_READ, {"id": id}, None, body, options),
         )
 
     async def media_upload(
         self,
         *,
         body: MediaUploadRequest | Mapping[str, Any],
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> MediaUploadResponse:
         """Upload media
 
@@ -9366,9 +11375,10 @@ class AsyncClient(AsyncAPIClient):
 
         Docs: https://docs.x.com/x-api/media/media-upload
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "MediaUploadResponse",
-            await self._call(_ops.MEDIA_UPLOAD, None, None, body),
+            await self._call(_ops.MEDIA_UPLOAD, None, None, body, options),
         )
 
     async def mute_user(
@@ -9376,6 +11386,10 @@ class AsyncClient(AsyncAPIClient):
         id: str,
         *,
         body: MuteUserRequest | Mapping[str, Any],
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> MuteUserResponse:
         """Mute User
 
@@ -9386,9 +11400,10 @@ class AsyncClient(AsyncAPIClient):
             id: the `id` path parameter.
             body: the request body (a model or a mapping with wire names).
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "MuteUserResponse",
-            await self._call(_ops.MUTE_USER, {"id": id}, None, body),
+            await self._call(_ops.MUTE_USER, {"id": id}, None, body, options),
         )
 
     async def pin_list(
@@ -9396,6 +11411,10 @@ class AsyncClient(AsyncAPIClient):
         id: str,
         *,
         body: PinListRequest | Mapping[str, Any],
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> PinListResponse:
         """Pin List
 
@@ -9410,15 +11429,21 @@ class AsyncClient(AsyncAPIClient):
 
         Docs: https://developer.twitter.com/en/docs/twitter-api/lists/pinned-lists/api-reference/post-users-id-pinned-lists
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "PinListResponse",
-            await self._call(_ops.PIN_LIST, {"id": id}, None, body),
+            await self._call(_ops.PIN_LIST, {"id": id}, None, body, options),
         )
 
     async def remove_lists_member_by_user_id(
         self,
         id: str,
         user_id: str,
+        *,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> RemoveListsMemberByUserIdResponse:
         """Remove a List member
 
@@ -9433,10 +11458,15 @@ class AsyncClient(AsyncAPIClient):
 
         Docs: https://developer.twitter.com/en/docs/twitter-api/lists/list-members/api-reference/delete-lists-id-members-user_id
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "RemoveListsMemberByUserIdResponse",
             await self._call(
-                _ops.REMOVE_LISTS_MEMBER_BY_USER_ID, {"id": id, "user_id": user_id}, None
+                _ops.REMOVE_LISTS_MEMBER_BY_USER_ID,
+                {"id": id, "user_id": user_id},
+                None,
+                None,
+                options,
             ),
         )
 
@@ -9445,6 +11475,10 @@ class AsyncClient(AsyncAPIClient):
         id: str,
         *,
         body: RepostPostRequest | Mapping[str, Any],
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> RepostPostResponse:
         """Repost Post
 
@@ -9459,9 +11493,10 @@ class AsyncClient(AsyncAPIClient):
 
         Docs: https://developer.twitter.com/en/docs/twitter-api/tweets/retweets/api-reference/post-users-id-retweets
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "RepostPostResponse",
-            await self._call(_ops.REPOST_POST, {"id": id}, None, body),
+            await self._call(_ops.REPOST_POST, {"id": id}, None, body, options),
         )
 
     async def search_communities(
@@ -9472,6 +11507,10 @@ class AsyncClient(AsyncAPIClient):
         max_results: int | None = None,
         next_token: str | None = None,
         pagination_token: str | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> SearchCommunitiesResponse:
         """Search Communities
 
@@ -9484,6 +11523,7 @@ class AsyncClient(AsyncAPIClient):
             next_token: the `next_token` query parameter.
             pagination_token: the `pagination_token` query parameter.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "SearchCommunitiesResponse",
             await self._call(
@@ -9496,6 +11536,8 @@ class AsyncClient(AsyncAPIClient):
                     "next_token": next_token,
                     "pagination_token": pagination_token,
                 },
+                None,
+                options,
             ),
         )
 
@@ -9506,6 +11548,10 @@ class AsyncClient(AsyncAPIClient):
         max_results: int | None = None,
         note_fields: Sequence[NoteField] | None = None,
         pagination_token: str | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> SearchCommunityNotesWrittenResponse:
         """Search Community Notes Written
 
@@ -9517,6 +11563,7 @@ class AsyncClient(AsyncAPIClient):
             note_fields: A comma separated list of Note fields to display.
             pagination_token: the `pagination_token` query parameter.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "SearchCommunityNotesWrittenResponse",
             await self._call(
@@ -9528,6 +11575,8 @@ class AsyncClient(AsyncAPIClient):
                     "note.fields": note_fields,
                     "pagination_token": pagination_token,
                 },
+                None,
+                options,
             ),
         )
 
@@ -9544,6 +11593,10 @@ class AsyncClient(AsyncAPIClient):
         post_fields: Sequence[PostField] | None = None,
         post_selection: str | None = None,
         user_fields: Sequence[UserField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> SearchEligiblePostsResponse:
         """Search Eligible Posts
 
@@ -9561,6 +11614,7 @@ class AsyncClient(AsyncAPIClient):
             post_selection: the `post_selection` query parameter.
             user_fields: A comma separated list of User fields to display.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "SearchEligiblePostsResponse",
             await self._call(
@@ -9578,6 +11632,8 @@ class AsyncClient(AsyncAPIClient):
                     "post_selection": post_selection,
                     "user.fields": user_fields,
                 },
+                None,
+                options,
             ),
         )
 
@@ -9588,6 +11644,10 @@ class AsyncClient(AsyncAPIClient):
         max_age_hours: int | None = None,
         max_results: int | None = None,
         news_fields: Sequence[NewsField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> SearchNewsResponse:
         """Search News
 
@@ -9600,6 +11660,7 @@ class AsyncClient(AsyncAPIClient):
             max_results: the `max_results` query parameter.
             news_fields: A comma separated list of News fields to display.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "SearchNewsResponse",
             await self._call(
@@ -9611,6 +11672,8 @@ class AsyncClient(AsyncAPIClient):
                     "max_results": max_results,
                     "news.fields": news_fields,
                 },
+                None,
+                options,
             ),
         )
 
@@ -9632,6 +11695,10 @@ class AsyncClient(AsyncAPIClient):
         start_time: datetime | str | None = None,
         until_id: str | None = None,
         user_fields: Sequence[UserField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> SearchPostsAllResponse:
         """Search Posts All
 
@@ -9658,6 +11725,7 @@ class AsyncClient(AsyncAPIClient):
             until_id: the `until_id` query parameter.
             user_fields: A comma separated list of User fields to display.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "SearchPostsAllResponse",
             await self._call(
@@ -9680,6 +11748,8 @@ class AsyncClient(AsyncAPIClient):
                     "until_id": until_id,
                     "user.fields": user_fields,
                 },
+                None,
+                options,
             ),
         )
 
@@ -9701,6 +11771,10 @@ class AsyncClient(AsyncAPIClient):
         start_time: datetime | str | None = None,
         until_id: str | None = None,
         user_fields: Sequence[UserField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> SearchPostsRecentResponse:
         """Search Posts Recent
 
@@ -9728,6 +11802,7 @@ class AsyncClient(AsyncAPIClient):
             until_id: the `until_id` query parameter.
             user_fields: A comma separated list of User fields to display.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "SearchPostsRecentResponse",
             await self._call(
@@ -9750,6 +11825,8 @@ class AsyncClient(AsyncAPIClient):
                     "until_id": until_id,
                     "user.fields": user_fields,
                 },
+                None,
+                options,
             ),
         )
 
@@ -9763,6 +11840,10 @@ class AsyncClient(AsyncAPIClient):
         state: SearchSpacesState | None = None,
         topic_fields: Sequence[TopicField] | None = None,
         user_fields: Sequence[UserField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> SearchSpacesResponse:
         """Search Spaces
 
@@ -9782,6 +11863,7 @@ class AsyncClient(AsyncAPIClient):
 
         Docs: https://developer.twitter.com/en/docs/twitter-api/spaces/search/api-reference/get-spaces-search
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "SearchSpacesResponse",
             await self._call(
@@ -9796,6 +11878,8 @@ class AsyncClient(AsyncAPIClient):
                     "topic.fields": topic_fields,
                     "user.fields": user_fields,
                 },
+                None,
+                options,
             ),
         )
 
@@ -9808,6 +11892,10 @@ class AsyncClient(AsyncAPIClient):
         next_token: str | None = None,
         post_fields: Sequence[PostField] | None = None,
         user_fields: Sequence[UserField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> SearchUsersResponse:
         """Search Users
 
@@ -9821,6 +11909,7 @@ class AsyncClient(AsyncAPIClient):
             post_fields: A comma separated list of Post fields to display.
             user_fields: A comma separated list of User fields to display.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "SearchUsersResponse",
             await self._call(
@@ -9834,6 +11923,8 @@ class AsyncClient(AsyncAPIClient):
                     "post.fields": post_fields,
                     "user.fields": user_fields,
                 },
+                None,
+                options,
             ),
         )
 
@@ -9842,6 +11933,10 @@ class AsyncClient(AsyncAPIClient):
         id: str,
         *,
         body: SendBroadcastChatRequest | Mapping[str, Any],
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> SendBroadcastChatResponse:
         """Send a chat message to a live broadcast
 
@@ -9854,9 +11949,10 @@ class AsyncClient(AsyncAPIClient):
             id: the `id` path parameter.
             body: the request body (a model or a mapping with wire names).
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "SendBroadcastChatResponse",
-            await self._call(_ops.SEND_BROADCAST_CHAT, {"id": id}, None, body),
+            await self._call(_ops.SEND_BROADCAST_CHAT, {"id": id}, None, body, options),
         )
 
     async def send_chat_message(
@@ -9864,6 +11960,10 @@ class AsyncClient(AsyncAPIClient):
         id: str,
         *,
         body: SendChatMessageRequest | Mapping[str, Any],
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> SendChatMessageResponse:
         """Send Chat Message
 
@@ -9880,14 +11980,20 @@ class AsyncClient(AsyncAPIClient):
 
         Docs: https://developer.x.com/
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "SendChatMessageResponse",
-            await self._call(_ops.SEND_CHAT_MESSAGE, {"id": id}, None, body),
+            await self._call(_ops.SEND_CHAT_MESSAGE, {"id": id}, None, body, options),
         )
 
     async def send_chat_typing_indicator(
         self,
         id: str,
+        *,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> SendChatTypingIndicatorResponse:
         """Send Typing Indicator
 
@@ -9903,9 +12009,10 @@ class AsyncClient(AsyncAPIClient):
 
         Docs: https://developer.x.com/
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "SendChatTypingIndicatorResponse",
-            await self._call(_ops.SEND_CHAT_TYPING_INDICATOR, {"id": id}, None),
+            await self._call(_ops.SEND_CHAT_TYPING_INDICATOR, {"id": id}, None, None, options),
         )
 
     def stream_labels_compliance(
@@ -9914,6 +12021,10 @@ class AsyncClient(AsyncAPIClient):
         backfill_minutes: int | None = None,
         end_time: datetime | str | None = None,
         start_time: datetime | str | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> AsyncStream[StreamLabelsComplianceResponse]:
         """Stream Post labels
 
@@ -9928,10 +12039,12 @@ class AsyncClient(AsyncAPIClient):
             start_time: YYYY-MM-DDTHH:mm:ssZ. The earliest UTC timestamp from which the Post
                 labels will be provided.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return self._stream(
             _ops.STREAM_LABELS_COMPLIANCE,
             None,
             {"backfill_minutes": backfill_minutes, "end_time": end_time, "start_time": start_time},
+            options,
         )
 
     def stream_likes_compliance(
@@ -9940,6 +12053,10 @@ class AsyncClient(AsyncAPIClient):
         backfill_minutes: int | None = None,
         end_time: datetime | str | None = None,
         start_time: datetime | str | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> AsyncStream[StreamLikesComplianceResponse]:
         """Stream Likes compliance data
 
@@ -9954,10 +12071,12 @@ class AsyncClient(AsyncAPIClient):
             start_time: YYYY-MM-DDTHH:mm:ssZ. The earliest UTC timestamp from which the Likes
                 Compliance events will be provided.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return self._stream(
             _ops.STREAM_LIKES_COMPLIANCE,
             None,
             {"backfill_minutes": backfill_minutes, "end_time": end_time, "start_time": start_time},
+            options,
         )
 
     def stream_likes_firehose(
@@ -9973,6 +12092,10 @@ class AsyncClient(AsyncAPIClient):
         start_time: datetime | str | None = None,
         tweet_fields: Sequence[StreamLikesFirehoseTweetField] | None = None,
         user_fields: Sequence[StreamLikesFirehoseUserField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> AsyncStream[StreamLikesFirehoseResponse]:
         """Stream all Likes
 
@@ -9994,6 +12117,7 @@ class AsyncClient(AsyncAPIClient):
             tweet_fields: A comma separated list of Tweet fields to display.
             user_fields: A comma separated list of User fields to display.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return self._stream(
             _ops.STREAM_LIKES_FIREHOSE,
             None,
@@ -10008,6 +12132,7 @@ class AsyncClient(AsyncAPIClient):
                 "tweet.fields": tweet_fields,
                 "user.fields": user_fields,
             },
+            options,
         )
 
     def stream_likes_sample_10(
@@ -10023,6 +12148,10 @@ class AsyncClient(AsyncAPIClient):
         start_time: datetime | str | None = None,
         tweet_fields: Sequence[StreamLikesFirehoseTweetField] | None = None,
         user_fields: Sequence[StreamLikesFirehoseUserField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> AsyncStream[StreamLikesSample10Response]:
         """Stream sampled Likes
 
@@ -10044,6 +12173,7 @@ class AsyncClient(AsyncAPIClient):
             tweet_fields: A comma separated list of Tweet fields to display.
             user_fields: A comma separated list of User fields to display.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return self._stream(
             _ops.STREAM_LIKES_SAMPLE_10,
             None,
@@ -10058,6 +12188,7 @@ class AsyncClient(AsyncAPIClient):
                 "tweet.fields": tweet_fields,
                 "user.fields": user_fields,
             },
+            options,
         )
 
     def stream_posts(
@@ -10072,6 +12203,10 @@ class AsyncClient(AsyncAPIClient):
         start_time: datetime | str | None = None,
         tweet_fields: Sequence[StreamLikesFirehoseTweetField] | None = None,
         user_fields: Sequence[StreamLikesFirehoseUserField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> AsyncStream[StreamPostsResponse]:
         """Stream filtered Posts
 
@@ -10094,6 +12229,7 @@ class AsyncClient(AsyncAPIClient):
 
         Docs: https://docs.x.com/x-api/posts/filtered-stream/introduction
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return self._stream(
             _ops.STREAM_POSTS,
             None,
@@ -10108,6 +12244,7 @@ class AsyncClient(AsyncAPIClient):
                 "tweet.fields": tweet_fields,
                 "user.fields": user_fields,
             },
+            options,
         )
 
     def stream_posts_compliance(
@@ -10117,6 +12254,10 @@ class AsyncClient(AsyncAPIClient):
         backfill_minutes: int | None = None,
         end_time: datetime | str | None = None,
         start_time: datetime | str | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> AsyncStream[StreamPostsComplianceResponse]:
         """Stream Posts compliance data
 
@@ -10132,6 +12273,7 @@ class AsyncClient(AsyncAPIClient):
             start_time: YYYY-MM-DDTHH:mm:ssZ. The earliest UTC timestamp from which the Post
                 Compliance events will be provided.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return self._stream(
             _ops.STREAM_POSTS_COMPLIANCE,
             None,
@@ -10141,6 +12283,7 @@ class AsyncClient(AsyncAPIClient):
                 "end_time": end_time,
                 "start_time": start_time,
             },
+            options,
         )
 
     def stream_posts_firehose(
@@ -10156,6 +12299,10 @@ class AsyncClient(AsyncAPIClient):
         start_time: datetime | str | None = None,
         tweet_fields: Sequence[StreamLikesFirehoseTweetField] | None = None,
         user_fields: Sequence[StreamLikesFirehoseUserField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> AsyncStream[StreamPostsFirehoseResponse]:
         """Stream all Posts
 
@@ -10177,6 +12324,7 @@ class AsyncClient(AsyncAPIClient):
             tweet_fields: A comma separated list of Tweet fields to display.
             user_fields: A comma separated list of User fields to display.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return self._stream(
             _ops.STREAM_POSTS_FIREHOSE,
             None,
@@ -10192,6 +12340,7 @@ class AsyncClient(AsyncAPIClient):
                 "tweet.fields": tweet_fields,
                 "user.fields": user_fields,
             },
+            options,
         )
 
     def stream_posts_firehose_en(
@@ -10207,6 +12356,10 @@ class AsyncClient(AsyncAPIClient):
         start_time: datetime | str | None = None,
         tweet_fields: Sequence[StreamLikesFirehoseTweetField] | None = None,
         user_fields: Sequence[StreamLikesFirehoseUserField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> AsyncStream[StreamPostsFirehoseEnResponse]:
         """Stream English Posts
 
@@ -10228,6 +12381,7 @@ class AsyncClient(AsyncAPIClient):
             tweet_fields: A comma separated list of Tweet fields to display.
             user_fields: A comma separated list of User fields to display.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return self._stream(
             _ops.STREAM_POSTS_FIREHOSE_EN,
             None,
@@ -10243,6 +12397,7 @@ class AsyncClient(AsyncAPIClient):
                 "tweet.fields": tweet_fields,
                 "user.fields": user_fields,
             },
+            options,
         )
 
     def stream_posts_firehose_ja(
@@ -10258,6 +12413,10 @@ class AsyncClient(AsyncAPIClient):
         start_time: datetime | str | None = None,
         tweet_fields: Sequence[StreamLikesFirehoseTweetField] | None = None,
         user_fields: Sequence[StreamLikesFirehoseUserField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> AsyncStream[StreamPostsFirehoseJaResponse]:
         """Stream Japanese Posts
 
@@ -10279,6 +12438,7 @@ class AsyncClient(AsyncAPIClient):
             tweet_fields: A comma separated list of Tweet fields to display.
             user_fields: A comma separated list of User fields to display.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return self._stream(
             _ops.STREAM_POSTS_FIREHOSE_JA,
             None,
@@ -10294,6 +12454,7 @@ class AsyncClient(AsyncAPIClient):
                 "tweet.fields": tweet_fields,
                 "user.fields": user_fields,
             },
+            options,
         )
 
     def stream_posts_firehose_ko(
@@ -10309,6 +12470,10 @@ class AsyncClient(AsyncAPIClient):
         start_time: datetime | str | None = None,
         tweet_fields: Sequence[StreamLikesFirehoseTweetField] | None = None,
         user_fields: Sequence[StreamLikesFirehoseUserField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> AsyncStream[StreamPostsFirehoseKoResponse]:
         """Stream Korean Posts
 
@@ -10330,6 +12495,7 @@ class AsyncClient(AsyncAPIClient):
             tweet_fields: A comma separated list of Tweet fields to display.
             user_fields: A comma separated list of User fields to display.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return self._stream(
             _ops.STREAM_POSTS_FIREHOSE_KO,
             None,
@@ -10345,6 +12511,7 @@ class AsyncClient(AsyncAPIClient):
                 "tweet.fields": tweet_fields,
                 "user.fields": user_fields,
             },
+            options,
         )
 
     def stream_posts_firehose_pt(
@@ -10360,6 +12527,10 @@ class AsyncClient(AsyncAPIClient):
         start_time: datetime | str | None = None,
         tweet_fields: Sequence[StreamLikesFirehoseTweetField] | None = None,
         user_fields: Sequence[StreamLikesFirehoseUserField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> AsyncStream[StreamPostsFirehosePtResponse]:
         """Stream Portuguese Posts
 
@@ -10381,6 +12552,7 @@ class AsyncClient(AsyncAPIClient):
             tweet_fields: A comma separated list of Tweet fields to display.
             user_fields: A comma separated list of User fields to display.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return self._stream(
             _ops.STREAM_POSTS_FIREHOSE_PT,
             None,
@@ -10396,6 +12568,7 @@ class AsyncClient(AsyncAPIClient):
                 "tweet.fields": tweet_fields,
                 "user.fields": user_fields,
             },
+            options,
         )
 
     def stream_posts_sample(
@@ -10408,6 +12581,10 @@ class AsyncClient(AsyncAPIClient):
         poll_fields: Sequence[PollField] | None = None,
         tweet_fields: Sequence[StreamLikesFirehoseTweetField] | None = None,
         user_fields: Sequence[StreamLikesFirehoseUserField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> AsyncStream[StreamPostsSampleResponse]:
         """Stream sampled Posts
 
@@ -10426,6 +12603,7 @@ class AsyncClient(AsyncAPIClient):
 
         Docs: https://docs.x.com/x-api/posts/volume-streams/introduction
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return self._stream(
             _ops.STREAM_POSTS_SAMPLE,
             None,
@@ -10438,6 +12616,7 @@ class AsyncClient(AsyncAPIClient):
                 "tweet.fields": tweet_fields,
                 "user.fields": user_fields,
             },
+            options,
         )
 
     def stream_posts_sample_10(
@@ -10453,6 +12632,10 @@ class AsyncClient(AsyncAPIClient):
         start_time: datetime | str | None = None,
         tweet_fields: Sequence[StreamLikesFirehoseTweetField] | None = None,
         user_fields: Sequence[StreamLikesFirehoseUserField] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> AsyncStream[StreamPostsSample10Response]:
         """Stream 10% sampled Posts
 
@@ -10474,6 +12657,7 @@ class AsyncClient(AsyncAPIClient):
             tweet_fields: A comma separated list of Tweet fields to display.
             user_fields: A comma separated list of User fields to display.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return self._stream(
             _ops.STREAM_POSTS_SAMPLE_10,
             None,
@@ -10489,6 +12673,7 @@ class AsyncClient(AsyncAPIClient):
                 "tweet.fields": tweet_fields,
                 "user.fields": user_fields,
             },
+            options,
         )
 
     def stream_users_compliance(
@@ -10498,6 +12683,10 @@ class AsyncClient(AsyncAPIClient):
         backfill_minutes: int | None = None,
         end_time: datetime | str | None = None,
         start_time: datetime | str | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> AsyncStream[StreamUsersComplianceResponse]:
         """Stream Users compliance data
 
@@ -10513,6 +12702,7 @@ class AsyncClient(AsyncAPIClient):
             start_time: YYYY-MM-DDTHH:mm:ssZ. The earliest UTC timestamp from which the User
                 Compliance events will be provided.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return self._stream(
             _ops.STREAM_USERS_COMPLIANCE,
             None,
@@ -10522,11 +12712,17 @@ class AsyncClient(AsyncAPIClient):
                 "end_time": end_time,
                 "start_time": start_time,
             },
+            options,
         )
 
     async def unblock_users_dms(
         self,
         id: str,
+        *,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> UnblockUsersDmsResponse:
         """Unblock Users Dms
 
@@ -10536,15 +12732,21 @@ class AsyncClient(AsyncAPIClient):
         Args:
             id: the `id` path parameter.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "UnblockUsersDmsResponse",
-            await self._call(_ops.UNBLOCK_USERS_DMS, {"id": id}, None),
+            await self._call(_ops.UNBLOCK_USERS_DMS, {"id": id}, None, None, options),
         )
 
     async def unfollow_list(
         self,
         id: str,
         list_id: str,
+        *,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> UnfollowListResponse:
         """Unfollow a List
 
@@ -10559,15 +12761,23 @@ class AsyncClient(AsyncAPIClient):
 
         Docs: https://developer.twitter.com/en/docs/twitter-api/lists/list-follows/api-reference/delete-users-id-followed-lists-list_id
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "UnfollowListResponse",
-            await self._call(_ops.UNFOLLOW_LIST, {"id": id, "list_id": list_id}, None),
+            await self._call(
+                _ops.UNFOLLOW_LIST, {"id": id, "list_id": list_id}, None, None, options
+            ),
         )
 
     async def unfollow_user(
         self,
         source_user_id: str,
         target_user_id: str,
+        *,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> UnfollowUserResponse:
         """Unfollow User
 
@@ -10582,12 +12792,15 @@ class AsyncClient(AsyncAPIClient):
 
         Docs: https://developer.twitter.com/en/docs/twitter-api/users/follows/api-reference/delete-users-source_id-following
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "UnfollowUserResponse",
             await self._call(
                 _ops.UNFOLLOW_USER,
                 {"source_user_id": source_user_id, "target_user_id": target_user_id},
                 None,
+                None,
+                options,
             ),
         )
 
@@ -10595,6 +12808,11 @@ class AsyncClient(AsyncAPIClient):
         self,
         id: str,
         tweet_id: str,
+        *,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> UnlikePostResponse:
         """Unlike Post
 
@@ -10605,15 +12823,23 @@ class AsyncClient(AsyncAPIClient):
             id: the `id` path parameter.
             tweet_id: the `tweet_id` path parameter.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "UnlikePostResponse",
-            await self._call(_ops.UNLIKE_POST, {"id": id, "tweet_id": tweet_id}, None),
+            await self._call(
+                _ops.UNLIKE_POST, {"id": id, "tweet_id": tweet_id}, None, None, options
+            ),
         )
 
     async def unmute_user(
         self,
         source_user_id: str,
         target_user_id: str,
+        *,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> UnmuteUserResponse:
         """Unmute User
 
@@ -10628,12 +12854,15 @@ class AsyncClient(AsyncAPIClient):
 
         Docs: https://developer.twitter.com/en/docs/twitter-api/users/mutes/api-reference/delete-users-user_id-muting
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "UnmuteUserResponse",
             await self._call(
                 _ops.UNMUTE_USER,
                 {"source_user_id": source_user_id, "target_user_id": target_user_id},
                 None,
+                None,
+                options,
             ),
         )
 
@@ -10641,6 +12870,11 @@ class AsyncClient(AsyncAPIClient):
         self,
         id: str,
         list_id: str,
+        *,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> UnpinListResponse:
         """Unpin a List
 
@@ -10655,15 +12889,21 @@ class AsyncClient(AsyncAPIClient):
 
         Docs: https://developer.twitter.com/en/docs/twitter-api/lists/pinned-lists/api-reference/delete-users-id-pinned-lists-list_id
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "UnpinListResponse",
-            await self._call(_ops.UNPIN_LIST, {"id": id, "list_id": list_id}, None),
+            await self._call(_ops.UNPIN_LIST, {"id": id, "list_id": list_id}, None, None, options),
         )
 
     async def unrepost_post(
         self,
         id: str,
         source_tweet_id: str,
+        *,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> UnrepostPostResponse:
         """Unrepost Post
 
@@ -10678,10 +12918,15 @@ class AsyncClient(AsyncAPIClient):
 
         Docs: https://developer.twitter.com/en/docs/twitter-api/tweets/retweets/api-reference/delete-users-id-retweets-tweet_id
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "UnrepostPostResponse",
             await self._call(
-                _ops.UNREPOST_POST, {"id": id, "source_tweet_id": source_tweet_id}, None
+                _ops.UNREPOST_POST,
+                {"id": id, "source_tweet_id": source_tweet_id},
+                None,
+                None,
+                options,
             ),
         )
 
@@ -10690,6 +12935,10 @@ class AsyncClient(AsyncAPIClient):
         subscription_id: str,
         *,
         body: UpdateActivitySubscriptionRequest | Mapping[str, Any],
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> UpdateActivitySubscriptionResponse:
         """Update X activity subscription
 
@@ -10703,10 +12952,15 @@ class AsyncClient(AsyncAPIClient):
 
         Docs: https://docs.x.com/x-api/activity/update-x-activity-subscription
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "UpdateActivitySubscriptionResponse",
             await self._call(
-                _ops.UPDATE_ACTIVITY_SUBSCRIPTION, {"subscription_id": subscription_id}, None, body
+                _ops.UPDATE_ACTIVITY_SUBSCRIPTION,
+                {"subscription_id": subscription_id},
+                None,
+                body,
+                options,
             ),
         )
 
@@ -10715,6 +12969,10 @@ class AsyncClient(AsyncAPIClient):
         id: str,
         *,
         body: UpdateListsRequest | Mapping[str, Any],
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> UpdateListsResponse:
         """Update List
 
@@ -10729,9 +12987,10 @@ class AsyncClient(AsyncAPIClient):
 
         Docs: https://developer.twitter.com/en/docs/twitter-api/lists/manage-lists/api-reference/put-lists-id
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "UpdateListsResponse",
-            await self._call(_ops.UPDATE_LISTS, {"id": id}, None, body),
+            await self._call(_ops.UPDATE_LISTS, {"id": id}, None, body, options),
         )
 
     async def update_rules(
@@ -10740,6 +12999,10 @@ class AsyncClient(AsyncAPIClient):
         body: UpdateRulesRequest | Mapping[str, Any],
         delete_all: bool | None = None,
         dry_run: bool | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> UpdateRulesResponse:
         """Update stream rules
 
@@ -10756,10 +13019,15 @@ class AsyncClient(AsyncAPIClient):
 
         Docs: https://docs.x.com/x-api/posts/filtered-stream/integrate/add-or-delete-rules
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "UpdateRulesResponse",
             await self._call(
-                _ops.UPDATE_RULES, None, {"delete_all": delete_all, "dry_run": dry_run}, body
+                _ops.UPDATE_RULES,
+                None,
+                {"delete_all": delete_all, "dry_run": dry_run},
+                body,
+                options,
             ),
         )
 
@@ -10768,6 +13036,10 @@ class AsyncClient(AsyncAPIClient):
         id: str,
         *,
         body: UpdateScheduledBroadcastRequest | Mapping[str, Any],
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> UpdateScheduledBroadcastResponse:
         """Update a scheduled broadcast
 
@@ -10781,14 +13053,20 @@ class AsyncClient(AsyncAPIClient):
             id: the `id` path parameter.
             body: the request body (a model or a mapping with wire names).
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "UpdateScheduledBroadcastResponse",
-            await self._call(_ops.UPDATE_SCHEDULED_BROADCAST, {"id": id}, None, body),
+            await self._call(_ops.UPDATE_SCHEDULED_BROADCAST, {"id": id}, None, body, options),
         )
 
     async def validate_account_activity_subscription(
         self,
         webhook_id: str,
+        *,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> ValidateAccountActivitySubscriptionResponse:
         """Validate Account Activity Subscription
 
@@ -10798,16 +13076,26 @@ class AsyncClient(AsyncAPIClient):
         Args:
             webhook_id: the `webhook_id` path parameter.
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "ValidateAccountActivitySubscriptionResponse",
             await self._call(
-                _ops.VALIDATE_ACCOUNT_ACTIVITY_SUBSCRIPTION, {"webhook_id": webhook_id}, None
+                _ops.VALIDATE_ACCOUNT_ACTIVITY_SUBSCRIPTION,
+                {"webhook_id": webhook_id},
+                None,
+                None,
+                options,
             ),
         )
 
     async def validate_webhooks(
         self,
         webhook_id: str,
+        *,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> ValidateWebhooksResponse:
         """Validate webhook
 
@@ -10820,7 +13108,10 @@ class AsyncClient(AsyncAPIClient):
 
         Docs: https://docs.x.com/x-api/webhooks/introduction
         """
+        options = RequestOptions(timeout, extra_headers, extra_query, extra_body)
         return cast(
             "ValidateWebhooksResponse",
-            await self._call(_ops.VALIDATE_WEBHOOKS, {"webhook_id": webhook_id}, None),
+            await self._call(
+                _ops.VALIDATE_WEBHOOKS, {"webhook_id": webhook_id}, None, None, options
+            ),
         )

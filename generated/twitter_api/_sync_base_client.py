@@ -24,13 +24,12 @@ from ._base_client import (
 )
 from ._exceptions import HTTPX_ERRORS, from_httpx_error
 from ._raw_response import RawResponse, capture_responses, record_response, stop_capture
-from ._wire import Operation, check_security, parse_response
+from ._wire import Operation, RequestOptions, Timeout, check_security, parse_response
 
 if TYPE_CHECKING:
     from ._sync_pagination import Paginator
     from ._sync_streaming import Stream
 
-P = TypeVar("P")
 T = TypeVar("T")
 Params = ParamSpec("Params")
 
@@ -42,10 +41,11 @@ class SyncAPIClient(_ClientBase[httpx.Client]):
         auth: httpx.Auth | None = None,
         base_url: str | None = None,
         http_client: httpx.Client | None = None,
-        timeout: float | None = DEFAULT_TIMEOUT,
+        timeout: Timeout = DEFAULT_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
         wait_on_rate_limit: bool = False,
         allow_insecure_http: bool = False,
+        headers: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(
             http_client,
@@ -56,6 +56,7 @@ class SyncAPIClient(_ClientBase[httpx.Client]):
             max_retries=max_retries,
             wait_on_rate_limit=wait_on_rate_limit,
             allow_insecure_http=allow_insecure_http,
+            headers=headers,
         )
 
     def close(self) -> None:
@@ -118,9 +119,10 @@ class SyncAPIClient(_ClientBase[httpx.Client]):
         path: Mapping[str, Any] | None = None,
         query: Mapping[str, Any] | None = None,
         body: Any = None,
+        options: RequestOptions | None = None,
     ) -> Any:
         check_security(op, self._settings.auth)
-        response = self._send(self._build(op, path, query, body))
+        response = self._send(self._build(op, path, query, body, options))
         self._raise_for_status(response)
         return parse_response(op, response)
 
@@ -129,19 +131,30 @@ class SyncAPIClient(_ClientBase[httpx.Client]):
         op: Operation,
         path: Mapping[str, Any] | None = None,
         query: Mapping[str, Any] | None = None,
+        options: RequestOptions | None = None,
     ) -> Stream[Any]:
         from ._sync_streaming import Stream
 
         check_security(op, self._settings.auth)
-        return Stream(self, op, self._build(op, path, query, None))
+        return Stream(self, op, self._build(op, path, query, None, options))
 
     def paginate(
-        self, method: Callable[..., P], /, *, limit: int | None = None, **kwargs: Any
-    ) -> Paginator[P]:
-        """Iterate the pages of a paginated operation: `client.paginate(client.op, **kwargs)`."""
+        self,
+        method: Callable[Params, T],
+        /,
+        limit: int | None = None,
+        max_items: int | None = None,
+        *args: Params.args,
+        **kwargs: Params.kwargs,
+    ) -> Paginator[T]:
+        """Iterate the pages of a paginated operation: `client.paginate(client.op, **kwargs)`.
+
+        The keyword arguments are checked against `client.op`'s own; `limit=` bounds the pages,
+        `max_items=` the `data` elements of `.items()`.
+        """
         from ._sync_pagination import Paginator  # loaded on first use, as streams are
 
-        return Paginator(method, self._operations, kwargs, limit)
+        return Paginator(method, self._operations, args, dict(kwargs), limit, max_items)
 
     def with_raw_response(
         self,

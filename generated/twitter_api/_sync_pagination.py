@@ -8,42 +8,57 @@ from __future__ import annotations
 from collections.abc import Iterator, Callable
 from typing import Any, Generic, TypeVar
 
-from ._pagination import _items, _next_token, _page_param, _Tokens
+from ._pagination import Paged, _check_bound, _items, _next_token, _page_param, _Tokens
 from ._wire import Operation
 
-P = TypeVar("P")
+R_co = TypeVar("R_co", covariant=True)
+T = TypeVar("T")
 
 
-class Paginator(Generic[P]):
-    """Pages of one operation: `(async) for page in ...`, or `.items()` for the `data` elements."""
+class Paginator(Generic[R_co]):
+    """Pages of one operation: `(async) for page in ...`, or `.items()` for the `data` elements.
+
+    `limit` bounds the pages requested, `max_items` the `data` elements: no page is requested
+    once that many have arrived, and `.items()` stops there.
+    """
 
     def __init__(
         self,
-        method: Callable[..., P],
+        method: Callable[..., R_co],
         operations: dict[str, Operation],
+        args: tuple[Any, ...],
         kwargs: dict[str, Any],
         limit: int | None,
+        max_items: int | None = None,
     ) -> None:
         self._method = method
         self._param = _page_param(method, operations)
+        self._args = args
         self._kwargs = kwargs
-        self._limit = limit
+        self._limit = _check_bound("limit", limit)
+        self._max_items = _check_bound("max_items", max_items)
 
-    def __iter__(self) -> Iterator[P]:
+    def __iter__(self) -> Iterator[R_co]:
         kwargs = dict(self._kwargs)
         tokens = _Tokens(self._method, kwargs.get(self._param))
-        pages = 0
+        pages = items = 0
         while self._limit is None or pages < self._limit:
-            page = self._method(**kwargs)
+            page = self._method(*self._args, **kwargs)
             pages += 1
+            items += len(_items(page))
             yield page
             token = _next_token(page)
-            if token is None:
+            if token is None or (self._max_items is not None and items >= self._max_items):
                 return
             tokens.check(token, page, pages)
             kwargs[self._param] = token
 
-    def items(self) -> Iterator[Any]:
+    def items(self: Paginator[Paged[T]]) -> Iterator[T]:
+        left = self._max_items
         for page in self:
             for item in _items(page):
+                if left is not None and left <= 0:
+                    return
                 yield item
+                if left is not None:
+                    left -= 1

@@ -11,7 +11,7 @@ import json
 import os
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any, Final
+from typing import IO, Any, Final, TypeAlias
 from urllib.parse import quote, unquote, urlencode
 
 import httpx
@@ -22,8 +22,12 @@ from ._models import Converter, Model, dump
 from ._spec_info import PACKAGE_NAME, PACKAGE_VERSION, SPEC_VERSION
 
 __all__ = [
+    "NOT_GIVEN",
+    "NotGiven",
     "Operation",
     "Payload",
+    "RequestOptions",
+    "Timeout",
     "build_request",
     "check_security",
     "parse_response",
@@ -39,6 +43,42 @@ CSV: Final = "csv"  # query form, explode: false -> a=1,2,3
 MULTI: Final = "multi"  # query form, explode: true -> a=1&a=2
 JSON_STYLE: Final = "json"  # a parameter described by `content`: its value as JSON text
 USER_AGENT: Final = f"{PACKAGE_NAME}/{PACKAGE_VERSION} (spec {SPEC_VERSION})"
+
+
+class NotGiven:
+    """The default of a per-call option left out (None is a value: `timeout=None` waits forever)."""
+
+    __slots__ = ()
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __repr__(self) -> str:
+        return "NOT_GIVEN"
+
+
+NOT_GIVEN: Final = NotGiven()
+
+# What httpx takes as a timeout: seconds for every phase, per-phase, or None for no limit.
+Timeout: TypeAlias = float | httpx.Timeout | None
+
+
+class RequestOptions:
+    """The per-call options of one operation call, applied over the client's settings."""
+
+    __slots__ = ("extra_body", "extra_headers", "extra_query", "timeout")
+
+    def __init__(
+        self,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.timeout = timeout
+        self.extra_headers = extra_headers
+        self.extra_query = extra_query
+        self.extra_body = extra_body
 
 
 class Operation:
@@ -390,17 +430,27 @@ def build_request(
     query: Mapping[str, Any] | None,
     body: Any,
     headers: Mapping[str, str] | None,
-    timeout: float | None,
+    timeout: Timeout,
+    *,
+    extra_query: Mapping[str, Any] | None = None,
+    extra_body: Mapping[str, Any] | None = None,
 ) -> httpx.Request:
     url = base_url + (encode_path(op, path) if path else op.path)
     outside: dict[str, Any] = {}
     if query and op.outside_query:
         outside = {k: v for k, v in query.items() if k in op.outside_query}
         query = {k: v for k, v in query.items() if k not in op.outside_query}
-    if query:
-        encoded = encode_query(op.styles, query)
-        if encoded:
-            url = f"{url}{'&' if '?' in url else '?'}{encoded}"
+    if extra_query and query:
+        # An extra query parameter replaces the spec's one of the same name, never doubles it.
+        query = {k: v for k, v in query.items() if k not in extra_query}
+    parts = [encode_query(op.styles, query) if query else ""]
+    if extra_query:
+        parts.append(str(httpx.QueryParams(extra_query)))
+    encoded = "&".join(part for part in parts if part)
+    if encoded:
+        url = f"{url}{'&' if '?' in url else '?'}{encoded}"
+    if extra_body:
+        body = _with_extra_body(op, body, extra_body)
     all_headers = {"Accept": op.accept, "User-Agent": USER_AGENT}
     params_headers, cookie = encode_headers(op, outside)
     all_headers.update(params_headers)
@@ -431,6 +481,17 @@ def build_request(
         files=files,
         timeout=timeout,
     )
+
+
+def _with_extra_body(op: Operation, body: Any, extra: Mapping[str, Any]) -> Any:
+    """The body with `extra_body`'s fields added (over the body's own of the same name)."""
+    payload = body if isinstance(body, Payload) else None
+    value = payload.value if payload is not None else body
+    pairs = [] if value is None else _pairs(value)
+    if pairs is None:
+        raise TypeError(f"{op.name}: extra_body needs a body that is an object, not {value!r:.40}")
+    merged = {**dict(pairs), **extra}
+    return Payload(merged, payload.content_type) if payload is not None else merged
 
 
 def _encode_body(

@@ -44,6 +44,7 @@ class FieldDef:
     description: str
     read_only: bool = False  # sent by the server only: not a constructor parameter
     write_only: bool = False  # sent by the client only: may be absent from responses
+    default: Code | None = None  # the spec's `default`, the constructor's when not given
 
     @property
     def required_in_response(self) -> bool:

@@ -95,6 +95,25 @@ def _literal(values: tuple[Code, ...]) -> Code:
     return fragment("Literal[{}]", join(", ", values))
 
 
+def _default(
+    own: Mapping[str, Any], resolved: Mapping[str, Any], where: str, origin: str
+) -> Code | None:
+    """A property's scalar `default`, which a built model sends when the caller gives none.
+
+    OpenAPI's `default` is the value the server assumes for an absent field, so sending it
+    never changes a request's meaning; and X's spec uses it where the server does not assume
+    it (CreatePostsRequest.text: "Defaulted to an empty string so it is always sent: the
+    backend's `tweet_text` variable is non-null and rejects an absent value").
+    """
+    value = own["default"] if "default" in own else resolved.get("default")
+    if value is None or not isinstance(value, str | bool | int | float):
+        return None
+    try:
+        return py_literal(value)
+    except ValueError as exc:
+        raise GeneratorError(origin, f"{where}/default", str(exc)) from None
+
+
 def _literal_values(values: list[Any], origin: str, where: str) -> tuple[Code, ...]:
     try:
         return tuple(py_literal(v) for v in values)
@@ -430,10 +449,14 @@ class SchemaRegistry:
         if not values:
             return TypeInfo(annotation, annotation, converter)
         literals = _literal_values(values, self.origin, where)
-        # Responses may carry values added after this client was generated.
-        if response or len(values) < len(distinct):
+        # Responses may carry values added after this client was generated, so a value read
+        # stays open; a value passed in (a model built to be sent) must be one the spec lists.
+        if len(values) < len(distinct):
             widened = fragment("{} | {}", _literal(literals), annotation)
             return TypeInfo(widened, widened if not response else annotation, converter)
+        if response:
+            widened = fragment("{} | {}", _literal(literals), annotation)
+            return TypeInfo(widened, _literal(literals), converter)
         alias = self.literal_alias(hint, values, literals)
         return TypeInfo(alias, alias, converter, frozenset(), frozenset({alias}))
 
@@ -541,6 +564,7 @@ class SchemaRegistry:
                     _description(own if own.get("description") else resolved),
                     read_only=flag("readOnly"),
                     write_only=flag("writeOnly"),
+                    default=_default(own, resolved, f"{where}/properties/{wire}", self.origin),
                 )
             )
         extra = schema.get("additionalProperties")

@@ -339,14 +339,19 @@ def _client_docstring(api: Api, package: str, is_async: bool) -> Code:
         "reprs).\n"
         f"    base_url: defaults to {' '.join(api.default_base_url.split())}.\n"
         f"    http_client: your own `{http}` (transport, proxies, HTTP/2).\n"
-        "    timeout: seconds per request (None: no timeout).\n"
+        "    timeout: seconds per request, or an `httpx.Timeout` (None: no timeout).\n"
         "    max_retries: retries of connection errors, timeouts and 5xx (idempotent requests "
         "only,\n"
         "        or requests that surely never reached the server).\n"
         "    wait_on_rate_limit: on 429, sleep until the limit resets and try again (each wait\n"
         "        1 s to 15 min; at most 5 waits and 30 min per call, then RateLimitError).\n"
         "    allow_insecure_http: accept a plain-http base_url other than a loopback host (the\n"
-        "        credentials then cross the network unencrypted)."
+        "        credentials then cross the network unencrypted).\n"
+        "    headers: sent with every request.\n"
+        "\n"
+        "Every operation method also takes `timeout=`, `extra_headers=`, `extra_query=` and\n"
+        "`extra_body=` (fields added to a JSON object body) for that call alone;\n"
+        "`with_options(...)` gives a client with other settings sharing this one's connections."
     )
     if api.server_variables:
         lines = ["", "", "The default base_url takes the server variables at their defaults:"]
@@ -439,6 +444,8 @@ def render_package(api: Api, options: RenderOptions, origin: str = "spec") -> di
     client_texts += [p.type.input_annotation for op in api.operations for p in op.params]
     client_texts += [op.body.input_annotation for op in api.operations if op.body]
     client_texts += [content_type_literal(op) for op in api.operations if len(op.content_types) > 1]
+    # The per-call options and the constructor's default headers.
+    client_texts.append("Mapping[str, Any]")
     media_upload = _media_upload_result(api)
     if media_upload:
         client_texts.append("Sequence[str]")

@@ -157,6 +157,26 @@ def test_paginate_walks_every_page_and_stops() -> None:
     assert server.requests[1].query == {"max_results": ["2"], "pagination_token": ["t2"]}
 
 
+def test_paginate_max_items_stops_items_and_requests() -> None:
+    with Loopback(_pages) as server, _client(server.url) as client:
+        ids = [p.id for p in client.paginate(client.get_users_posts, id="42", max_items=3).items()]
+        # The second page brings the count to 4 >= 3: no third page is requested.
+        assert len(server.requests) == 2
+        pages = list(client.paginate(client.get_users_posts, id="42", max_items=2))
+        none = list(client.paginate(client.get_users_posts, id="42", max_items=0).items())
+    assert ids == ["10", "11", "20"]
+    assert len(pages) == 1
+    assert none == []
+
+
+def test_paginate_refuses_a_bad_bound() -> None:
+    client = twitter_api.Client()
+    with pytest.raises(ValueError, match="paginate: max_items must be a whole number"):
+        client.paginate(client.get_users_posts, id="1", max_items=-1)
+    with pytest.raises(ValueError, match="paginate: limit must be a whole number"):
+        client.paginate(client.get_users_posts, id="1", limit="2")  # type: ignore[arg-type]
+
+
 def _pages_looping_back(ex: Exchange) -> None:
     """Page 3 hands out page 2's token again, as a misbehaving server might."""
     token = ex.request.query.get("pagination_token", [None])[0]

@@ -97,6 +97,8 @@ def mypy(files: list[Path], cwd: Path) -> dict[str, set[int]]:
     assert result.returncode in (0, 1), result.stdout + result.stderr
     errors: dict[str, set[int]] = {f.name: set() for f in files}
     for line in result.stdout.splitlines():
+        if re.match(r"[^:]+\.py:\d+: note:", line):
+            continue  # mypy's hint under an error ("defined here"), not an error itself
         found = re.match(r"([^:]+\.py):(\d+): error:", line)
         assert found, f"unexpected mypy output: {line}"
         errors[found[1]].add(int(found[2]))

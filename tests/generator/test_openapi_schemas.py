@@ -210,6 +210,26 @@ def test_read_only_fields_are_not_constructor_parameters_and_write_only_are_opti
             models.Result.from_dict({"name": "n"}).validate()
 
 
+def test_request_enums_are_closed_and_defaults_are_sent(tmp_path: Path) -> None:
+    body = {
+        "type": "object",
+        "properties": {
+            "mode": {"type": "string", "enum": ["a", "b"]},
+            "text": {"type": "string", "default": ""},
+            "count": {"type": "integer", "default": 3},
+        },
+    }
+    out, package = _models(tmp_path, _spec({"Body": body, "Result": body}))
+    with imported(out, package) as modules:
+        models = modules[f"{package}.models"]
+        parameters = inspect.signature(models.Body.__init__).parameters
+        assert str(parameters["mode"].annotation) == "Literal['a', 'b'] | None"
+        assert models.Body().to_dict() == {"text": "", "count": 3}
+        assert models.Body(text="t", count=None).to_dict() == {"text": "t"}
+        # A value read back stays open to values added after generation.
+        assert models.Result.from_dict({"mode": "c"}).mode == "c"
+
+
 def test_discriminators_pick_the_subtype_the_data_names(tmp_path: Path) -> None:
     spec = _spec(
         {

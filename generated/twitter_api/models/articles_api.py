@@ -174,7 +174,16 @@ class ArticleCreateDraftContentStateBlocks(_m.Model):
         self,
         *,
         text: str,
-        type: str,
+        type: Literal[
+            "atomic",
+            "blockquote",
+            "header-one",
+            "header-three",
+            "header-two",
+            "ordered-list-item",
+            "unordered-list-item",
+            "unstyled",
+        ],
         data: ArticleCreateDraftContentStateBlocksData | Mapping[str, Any] | None = None,
         entity_ranges: Sequence[
             ArticleCreateDraftContentStateBlocksEntityRanges | Mapping[str, Any]
@@ -457,7 +466,7 @@ class ArticleCreateDraftContentStateBlocksInlineStyleRanges(_m.Model):
         *,
         length: int,
         offset: int,
-        style: str,
+        style: Literal["bold", "italic", "strikethrough"],
     ) -> None:
         # The generic constructor, not a parent's typed one: it maps names to wire keys.
         _m.Model.__init__(
@@ -546,8 +555,8 @@ class ArticleCreateDraftContentStateEntitiesValue(_m.Model):
         self,
         *,
         data: ArticleCreateDraftContentStateEntitiesValueData | Mapping[str, Any],
-        mutability: str,
-        type: str,
+        mutability: Literal["immutable", "mutable", "segmented"],
+        type: Literal["divider", "emoji", "image", "latex", "link", "markdown", "post"],
     ) -> None:
         # The generic constructor, not a parent's typed one: it maps names to wire keys.
         _m.Model.__init__(

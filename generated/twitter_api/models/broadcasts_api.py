@@ -253,7 +253,7 @@ class CreateScheduledBroadcastRecurrence(_m.Model):
     def __init__(
         self,
         *,
-        frequency: str,
+        frequency: Literal["Daily", "Weekly"],
         repeats: str,
     ) -> None:
         # The generic constructor, not a parent's typed one: it maps names to wire keys.

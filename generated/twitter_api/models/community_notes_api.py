@@ -130,8 +130,18 @@ class CreateCommunityNotesInfo(_m.Model):
     def __init__(
         self,
         *,
-        classification: str,
-        misleading_tags: Sequence[str],
+        classification: Literal["misinformed_or_potentially_misleading", "not_misleading"],
+        misleading_tags: Sequence[
+            Literal[
+                "disputed_claim_as_fact",
+                "factual_error",
+                "manipulated_media",
+                "misinterpreted_satire",
+                "missing_important_context",
+                "other",
+                "outdated_information",
+            ]
+        ],
         text: str,
         trustworthy_sources: bool,
         is_media_note: bool | None = None,

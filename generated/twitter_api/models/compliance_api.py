@@ -69,7 +69,7 @@ class CreateComplianceJobsRequest(_m.Model):
     def __init__(
         self,
         *,
-        type: str,
+        type: Literal["tweets", "users"],
         name: str | None = None,
         resumable: bool | None = None,
     ) -> None:

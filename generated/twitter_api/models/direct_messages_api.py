@@ -62,7 +62,7 @@ class CreateDirectMessagesConversationRequest(_m.Model):
     def __init__(
         self,
         *,
-        conversation_type: str,
+        conversation_type: Literal["Group"],
         message: CreateDirectMessagesConversationMessage | Mapping[str, Any],
         participant_ids: Sequence[str],
     ) -> None:

@@ -614,7 +614,7 @@ class CreateMediaSubtitlesRequest(_m.Model):
         self,
         *,
         id: str | None = None,
-        media_category: str | None = None,
+        media_category: Literal["AmplifyVideo", "TweetVideo"] | None = None,
         subtitles: CreateMediaSubtitlesSubtitles | Mapping[str, Any] | None = None,
     ) -> None:
         # The generic constructor, not a parent's typed one: it maps names to wire keys.
@@ -895,7 +895,9 @@ class MediaUploadRequest(_m.Model):
         self,
         *,
         media: bytes | IO[bytes] | str,
-        media_category: str,
+        media_category: Literal[
+            "dm_gif", "dm_image", "dm_video", "subtitles", "tweet_gif", "tweet_image", "tweet_video"
+        ],
         additional_owners: str | None = None,
     ) -> None:
         # The generic constructor, not a parent's typed one: it maps names to wire keys.
@@ -1074,8 +1076,35 @@ class InitializeMediaUploadRequest(_m.Model):
         self,
         *,
         additional_owners: Sequence[str] | None = None,
-        media_category: str | None = None,
-        media_type: str | None = None,
+        media_category: Literal[
+            "amplify_video",
+            "dm_gif",
+            "dm_image",
+            "dm_video",
+            "subtitles",
+            "tweet_gif",
+            "tweet_image",
+            "tweet_video",
+        ]
+        | None = None,
+        media_type: Literal[
+            "image/bmp",
+            "image/gif",
+            "image/jpeg",
+            "image/pjpeg",
+            "image/png",
+            "image/tiff",
+            "image/webp",
+            "model/gltf-binary",
+            "model/vnd.usdz+zip",
+            "text/srt",
+            "text/vtt",
+            "video/mp2t",
+            "video/mp4",
+            "video/quicktime",
+            "video/webm",
+        ]
+        | None = None,
         shared: bool | None = None,
         total_bytes: int | None = None,
     ) -> None:

@@ -192,9 +192,10 @@ class CreatePostsRequest(_m.Model):
         poll: CreatePostsPoll | Mapping[str, Any] | None = None,
         quote_tweet_id: str | None = None,
         reply: CreatePostsReply | Mapping[str, Any] | None = None,
-        reply_settings: str | None = None,
+        reply_settings: Literal["following", "mentionedUsers", "subscribers", "verified"]
+        | None = None,
         share_with_followers: bool | None = None,
-        text: str | None = None,
+        text: str | None = "",
     ) -> None:
         # The generic constructor, not a parent's typed one: it maps names to wire keys.
         _m.Model.__init__(
@@ -498,7 +499,8 @@ class CreatePostsPoll(_m.Model):
         *,
         duration_minutes: int,
         options: Sequence[str],
-        reply_settings: str | None = None,
+        reply_settings: Literal["following", "mentionedUsers", "subscribers", "verified"]
+        | None = None,
     ) -> None:
         # The generic constructor, not a parent's typed one: it maps names to wire keys.
         _m.Model.__init__(

@@ -21,13 +21,12 @@ from ._base_client import (
 )
 from ._exceptions import HTTPX_ERRORS, from_httpx_error
 from ._raw_response import RawResponse, capture_responses, record_response, stop_capture
-from ._wire import Operation, check_security, parse_response
+from ._wire import Operation, RequestOptions, Timeout, check_security, parse_response
 
 if TYPE_CHECKING:
     from ._async_pagination import AsyncPaginator
     from ._async_streaming import AsyncStream
 
-P = TypeVar("P")
 T = TypeVar("T")
 Params = ParamSpec("Params")
 
@@ -39,10 +38,11 @@ class AsyncAPIClient(_ClientBase[httpx.AsyncClient]):
         auth: httpx.Auth | None = None,
         base_url: str | None = None,
         http_client: httpx.AsyncClient | None = None,
-        timeout: float | None = DEFAULT_TIMEOUT,
+        timeout: Timeout = DEFAULT_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
         wait_on_rate_limit: bool = False,
         allow_insecure_http: bool = False,
+        headers: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(
             http_client,
@@ -53,6 +53,7 @@ class AsyncAPIClient(_ClientBase[httpx.AsyncClient]):
             max_retries=max_retries,
             wait_on_rate_limit=wait_on_rate_limit,
             allow_insecure_http=allow_insecure_http,
+            headers=headers,
         )
 
     async def aclose(self) -> None:
@@ -115,9 +116,10 @@ class AsyncAPIClient(_ClientBase[httpx.AsyncClient]):
         path: Mapping[str, Any] | None = None,
         query: Mapping[str, Any] | None = None,
         body: Any = None,
+        options: RequestOptions | None = None,
     ) -> Any:
         check_security(op, self._settings.auth)
-        response = await self._send(self._build(op, path, query, body))
+        response = await self._send(self._build(op, path, query, body, options))
         self._raise_for_status(response)
         return parse_response(op, response)
 
@@ -126,19 +128,30 @@ class AsyncAPIClient(_ClientBase[httpx.AsyncClient]):
         op: Operation,
         path: Mapping[str, Any] | None = None,
         query: Mapping[str, Any] | None = None,
+        options: RequestOptions | None = None,
     ) -> AsyncStream[Any]:
         from ._async_streaming import AsyncStream
 
         check_security(op, self._settings.auth)
-        return AsyncStream(self, op, self._build(op, path, query, None))
+        return AsyncStream(self, op, self._build(op, path, query, None, options))
 
     def paginate(
-        self, method: Callable[..., Awaitable[P]], /, *, limit: int | None = None, **kwargs: Any
-    ) -> AsyncPaginator[P]:
-        """Iterate the pages of a paginated operation: `client.paginate(client.op, **kwargs)`."""
+        self,
+        method: Callable[Params, Awaitable[T]],
+        /,
+        limit: int | None = None,
+        max_items: int | None = None,
+        *args: Params.args,
+        **kwargs: Params.kwargs,
+    ) -> AsyncPaginator[T]:
+        """Iterate the pages of a paginated operation: `client.paginate(client.op, **kwargs)`.
+
+        The keyword arguments are checked against `client.op`'s own; `limit=` bounds the pages,
+        `max_items=` the `data` elements of `.items()`.
+        """
         from ._async_pagination import AsyncPaginator  # loaded on first use, as streams are
 
-        return AsyncPaginator(method, self._operations, kwargs, limit)
+        return AsyncPaginator(method, self._operations, args, dict(kwargs), limit, max_items)
 
     async def with_raw_response(
         self,

@@ -7,11 +7,26 @@ sync twin.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol, TypeVar
 
 from ._exceptions import APIError, APIResponseError
 from ._wire import Operation
+
+T_co = TypeVar("T_co", covariant=True)
+
+
+class Paged(Protocol[T_co]):
+    """A page of results: what `.items()` of a paginator reads its elements from."""
+
+    @property
+    def data(self) -> Sequence[T_co] | None: ...
+
+
+def _check_bound(name: str, value: int | None) -> int | None:
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+        raise ValueError(f"paginate: {name} must be a whole number of 0 or more, not {value!r}")
+    return value
 
 
 def _page_param(method: Callable[..., Any], operations: dict[str, Operation]) -> str:
