@@ -115,7 +115,8 @@ def test_operation_not_allowed_for_auth_scheme(mini_api: ModuleType) -> None:
     app = mini_api.Client(auth=AppBearer(), http_client=http)
     with pytest.raises(
         mini_api.OperationNotAllowedError,
-        match="createItem cannot be called with BearerToken auth; it needs OAuth2UserToken",
+        match=r"create_item\(\) cannot be called with AppBearer auth; it needs OAuth2PKCE or "
+        r"OAuth2UserToken \(spec schemes: OAuth2UserToken\)",
     ):
         app.create_item(body={"name": "x"})
     user = mini_api.Client(auth=UserToken(), http_client=http)

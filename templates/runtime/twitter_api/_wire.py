@@ -173,10 +173,17 @@ def check_security(op: Operation, auth: object) -> None:
         )
     ]
     if not accepted:
-        wanted = " or ".join(name for name, _ in op.security)
-        label = scheme if isinstance(scheme, str) else type(auth).__name__
+        usable = sorted(
+            {
+                cls
+                for name, _ in op.security
+                for cls in _AUTH_CLASSES.get(SECURITY_TYPES.get(name, ""), ())
+            }
+        )
+        wanted = " or ".join(usable) if usable else " or ".join(n for n, _ in op.security)
         raise OperationNotAllowedError(
-            f"{op.name} cannot be called with {label} auth; it needs {wanted}"
+            f"{_method_name(op)}() cannot be called with {type(auth).__name__} auth; "
+            f"it needs {wanted} (spec schemes: {', '.join(n for n, _ in op.security)})"
         )
     granted = getattr(auth, "granted_scopes", None)
     if granted is None:
@@ -184,9 +191,27 @@ def check_security(op: Operation, auth: object) -> None:
     missing = [s for s in accepted[0] if s not in granted]
     if missing:
         raise OperationNotAllowedError(
-            f"{op.name} needs the scopes {', '.join(sorted(missing))}, "
-            "which the token was not granted; log in again with them"
+            f"{_method_name(op)}() needs the scopes {', '.join(sorted(missing))}, "
+            "which the token was not granted; add them to the profile's scopes and log in again"
         )
+
+
+# The auth classes of `auth` that satisfy each kind of security scheme, for error messages.
+_AUTH_CLASSES: Final[Mapping[str, tuple[str, ...]]] = {
+    "http:bearer": ("AppOnly", "BearerToken"),
+    "oauth2": ("OAuth2PKCE", "OAuth2UserToken"),
+    "openIdConnect": ("OAuth2UserToken",),
+    "http:oauth": ("OAuth1",),
+    "apiKey": ("APIKey",),
+    "http:basic": ("HTTPBasic",),
+}
+
+
+def _method_name(op: Operation) -> str:
+    """The client method that calls `op` (what the user typed), else the operationId."""
+    from ._operations import BY_METHOD
+
+    return next((name for name, found in BY_METHOD.items() if found is op), op.name)
 
 
 def encode_path(op: Operation, params: Mapping[str, Any]) -> str:
