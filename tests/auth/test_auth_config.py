@@ -470,3 +470,20 @@ def test_a_misspelt_flow_or_module_key_gets_a_suggestion(tmp_path: Path) -> None
         f"{config}:4:1: `flow` in profile `a` must be one of 'pkce', 'app', 'bearer', "
         "'oauth1', not 'pcke'; did you mean `pkce`?",
     ]
+
+
+@pytest.mark.parametrize("broken", ["missing", "malformed"])
+def test_a_file_that_cannot_be_read_is_the_only_problem(tmp_path: Path, broken: str) -> None:
+    config = tmp_path / "Config.toml"
+    if broken == "malformed":
+        write(config, '[twitter_api.profiles.bot]\nflow = "bearer\n')
+    with pytest.raises(ConfigError) as caught:
+        load_settings(config, environ={})
+    (only,) = problems(caught)
+    assert only.startswith(str(config))
+    assert "no auth profile" not in only
+    # Readable but without a profile: that is the problem then.
+    write(config, "[twitter_api]\ntimeout = 3\n")
+    with pytest.raises(ConfigError) as caught:
+        load_settings(config, environ={})
+    assert ["no auth profile is defined" in p for p in problems(caught)] == [True]

@@ -41,6 +41,8 @@ def choose_profile(
     if requested is None:
         if names:
             return names[0]
+        if any(p.key is None and p.profile is None for p in problems):
+            return None  # a source could not be read: the missing profile follows from that
         problems.add(
             Location("configuration"),
             f"no auth profile is defined; add a [{MODULE}.profiles.NAME] table "
