@@ -307,7 +307,7 @@ def test_config_error_is_named_after_the_module_users_import_it_from(tmp_path: P
     with pytest.raises(ConfigError) as caught:
         load_settings(tmp_path / "missing.toml", environ={})
     [line, *_] = traceback.format_exception_only(caught.value)
-    assert line.startswith("twitter_api._config.ConfigError: 2 configuration problems:")
+    assert line.startswith("twitter_api._config.ConfigError: 1 configuration problem:")
 
 
 def test_inline_data_and_environment_locations(tmp_path: Path) -> None:
