@@ -208,10 +208,21 @@ class ListOf(Converter):
         self.item.bind(package)
 
     def load(self, raw: Any) -> Any:
-        if not isinstance(raw, list) or type(self.item) is Scalar or self.item is ANY:
+        item = self.item
+        if not isinstance(raw, list) or type(item) is Scalar or item is ANY:
             return raw
-        load = self.item.load
-        return [load(x) for x in raw]
+        if type(item) is ModelRef:  # the common list of objects: ModelRef.load, inlined
+            cls = item._cls or item.cls
+            out: list[Any] = []
+            for x in raw:
+                if isinstance(x, dict):
+                    model = cls.__new__(cls)
+                    model._raw = x
+                    out.append(model)
+                else:
+                    out.append(x)
+            return out
+        return list(map(item.load, raw))
 
     def check(self, raw: Any, where: str, out: list[str]) -> None:
         if not isinstance(raw, list):
@@ -386,7 +397,7 @@ class Field(Generic[T]):
     # class has no docstring so that each field's own `__doc__` (its type and description)
     # is what `help(Model)` shows.
 
-    __slots__ = ("__doc__", "_load", "_load_in", "convert", "name", "required", "wire")
+    __slots__ = ("__doc__", "_load", "_load_in", "_ref", "convert", "name", "required", "wire")
 
     def __init__(
         self, wire: str, convert: Converter = ANY, *, required: bool = False, doc: str = ""
@@ -398,6 +409,7 @@ class Field(Generic[T]):
         self.__doc__ = doc or None
         # Reads are the hot path of a stream: resolve once how this field converts. Plain
         # scalars come back as decoded; only converters that look at the parent get it.
+        self._ref = convert if type(convert) is ModelRef else None
         plain = convert is ANY or type(convert) is Scalar
         self._load: Callable[[Any], T] | None = None if plain else convert.load
         uses_parent = type(convert).load_in is not Converter.load_in
@@ -433,6 +445,12 @@ class Field(Generic[T]):
                     "is missing from the data"
                 ) from None
             return cast("T", None)
+        ref = self._ref
+        if ref is not None and type(raw) is dict:  # a nested model: ModelRef.load, inlined
+            cls = ref._cls or ref.cls
+            model = cls.__new__(cls)
+            model._raw = raw
+            return model  # type: ignore[return-value]
         load = self._load
         if load is None or raw is None:
             return raw  # type: ignore[no-any-return]

@@ -56,17 +56,6 @@ _NOT_CURED_BY_RECONNECTING: Final = (httpx.LocalProtocolError, httpx.Unsupported
 _scan_once: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
 
 
-def _loads(line: str) -> Any:
-    """`json.loads` without its per-call set-up; anything unusual goes to `json.loads`."""
-    try:
-        value, end = _scan_once(line, 0)
-    except StopIteration:
-        return json.loads(line)  # leading whitespace, or not JSON: its error message
-    if end != len(line):
-        return json.loads(line)  # trailing whitespace or garbage
-    return value
-
-
 class StreamStallError(APITimeoutError):
     """A stream sent nothing, not even a keep-alive, for longer than its `stall_timeout`."""
 
@@ -173,7 +162,13 @@ class _StreamCore(Generic[T]):
 
     def _parse(self, line: str, response: httpx.Response) -> T:
         try:
-            raw = _loads(line)
+            # `json.loads` without its per-call set-up; anything unusual goes through it.
+            try:
+                raw, end = _scan_once(line, 0)
+            except StopIteration:
+                end = -1
+            if end != len(line):  # surrounding whitespace, trailing data, not JSON
+                raw = json.loads(line)
         except ValueError as exc:
             # A garbled line is not a network fault: reconnecting would not make it valid.
             raise APIResponseError(
