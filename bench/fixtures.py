@@ -145,6 +145,18 @@ def post_page() -> dict[str, Any]:
     }
 
 
+def stream_lines() -> list[bytes]:
+    """200 distinct sample-stream lines: a post with its author expanded, one per line."""
+    rng = random.Random(1)
+    authors = [str(200000 + 41 * i) for i in range(50)]
+    lines = []
+    for i in range(200):
+        author = rng.choice(authors)
+        post = _post(rng, str(1346889436626259968 + 104729 * i), author, rich=i % 10 == 0)
+        lines.append(encode({"data": post, "includes": {"users": [_user(rng, author)]}}))
+    return lines
+
+
 def encode(body: dict[str, Any]) -> bytes:
     """Compact JSON, as the API sends it."""
     return json.dumps(body, separators=(",", ":")).encode()

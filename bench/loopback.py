@@ -12,10 +12,10 @@ HERE = Path(__file__).resolve().parent
 
 
 @contextmanager
-def running_server() -> Iterator[str]:
+def running_server(*args: str) -> Iterator[str]:
     """Yield the server's base URL; stop the process (and only it) on exit."""
     proc = subprocess.Popen(
-        [sys.executable, str(HERE / "server.py")],
+        [sys.executable, str(HERE / "server.py"), *args],
         cwd=HERE,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,

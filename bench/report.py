@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import streaming
+
 OURS = "ours (twitter_api)"
 OURS_ENDPOINT = "ours, to first endpoint (no request)"
 SIZE_LIMIT = 2_000_000  # "2 MB", read strictly as decimal megabytes of disk usage
@@ -186,6 +188,16 @@ def targets(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
                 verdict(scale["ratio"], 1.3),
             )
         )
+    streamed = (results.get("streaming") or {}).get("rows", {}).get(streaming.OURS, {})
+    sr = streamed.get("ratio")
+    out.append(
+        (
+            "streaming throughput",
+            ">= 0.90x raw httpx + json.loads",
+            _x(sr),
+            "n/a" if sr is None else ("met" if sr >= 0.9 else "MISSED"),
+        )
+    )
     size = results["sizes"].get("generated/twitter_api")
     disk = size["disk"] if size else None
     shown = f"{_mb(size['disk'])} du ({_mb(size['apparent'])} in files)" if size else "n/a"
@@ -234,6 +246,8 @@ def render(results: dict[str, Any]) -> str:
     lines += ["", *_size_lines(results["sizes"])]
     if results.get("scale"):
         lines += ["", *_scale_lines(results["scale"])]
+    if results.get("streaming"):
+        lines += ["", *streaming.table(results["streaming"])]
     notes = results.get("notes", [])
     if notes:
         lines += ["", "Notes:", "", *(f"- {n}" for n in notes)]

@@ -6,6 +6,7 @@
 4. Per-call cost against raw httpx over a keep-alive loopback server.
 5. Package sizes.
 6. Scale: a synthetic spec ten times the X spec, generated and cold-started.
+7. Streaming throughput against raw httpx `iter_lines` + `json.loads` (bench/streaming.py).
 
 Prints the markdown and writes bench/results.md (`--quick` writes bench/.work/results-quick.md
 instead, for smoke runs).
@@ -31,6 +32,7 @@ import gen_time  # noqa: E402
 import report  # noqa: E402
 import scale  # noqa: E402
 import startup  # noqa: E402
+import streaming  # noqa: E402
 from contenders import STOCK_PACKAGE  # noqa: E402
 from fixtures import encode, post_page, single_post  # noqa: E402
 from loopback import running_server  # noqa: E402
@@ -69,9 +71,12 @@ def main() -> None:
     ap.add_argument("--single-batch", type=int, default=25, help="single-post calls per batch")
     ap.add_argument("--page-batch", type=int, default=5, help="100-post page calls per batch")
     ap.add_argument("--scale-runs", type=int, default=3, help="generations of the scale spec")
+    ap.add_argument("--stream-lines", type=int, default=20000, help="posts per streaming run")
+    ap.add_argument("--stream-rounds", type=int, default=5, help="alternated streaming rounds")
     args = ap.parse_args()
     if args.quick:
         args.pairs, args.start_rounds, args.call_rounds, args.scale_runs = 1, 2, 10, 1
+        args.stream_lines, args.stream_rounds = 5000, 1
 
     started = time.perf_counter()
     machine = benchenv.machine()
@@ -112,6 +117,9 @@ def main() -> None:
             python, [str(python.parent / "sdkgen")], WORK, args.scale_runs, args.start_rounds
         )
 
+    log(f"streaming: {args.stream_rounds} rounds of {args.stream_lines} posts")
+    streamed = streaming.measure(python, args.stream_lines, args.stream_rounds, log)
+
     sizes = {
         "generated/twitter_api": benchenv.tree_size(REPO / "generated" / "twitter_api")
         if have_ours
@@ -147,6 +155,7 @@ def main() -> None:
         "percall": percall,
         "sizes": sizes,
         "scale": scaled,
+        "streaming": streamed,
         "notes": notes,
         "elapsed_s": time.perf_counter() - started,
     }

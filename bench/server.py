@@ -5,7 +5,11 @@ Connections are kept alive (one thread per connection), so the benchmarks measur
 not TCP set-up. Responses are pre-encoded: the server's own cost per request is a few
 microseconds of parsing the request head and one `sendall`.
 
-Usage: `python server.py` prints `PORT <n>` on stdout, then serves until stdin closes.
+`/2/tweets/sample/stream` answers with `--stream-lines` sample-stream lines (chunked, with
+X's blank keep-alive lines between them) and then ends the body.
+
+Usage: `python server.py [--stream-lines N]` prints `PORT <n>` on stdout, then serves until
+stdin closes.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ import sys
 import threading
 import time
 
-from fixtures import encode, post_page, single_post
+from fixtures import encode, post_page, single_post, stream_lines
 
 _MAX_HEAD = 64 * 1024
 
@@ -43,6 +47,39 @@ _NOT_FOUND = _response(
 )
 
 
+_STREAM_PATH = b"/2/tweets/sample/stream"
+_STREAM_HEAD = (
+    b"HTTP/1.1 200 OK\r\nContent-Type: application/json; charset=utf-8\r\n"
+    b"Transfer-Encoding: chunked\r\n\r\n"
+)
+_CHUNK = 16 * 1024  # TCP-sized pieces: lines straddle chunk boundaries, as they do from X
+
+
+def _chunked(data: bytes) -> list[bytes]:
+    return [
+        b"%x\r\n%s\r\n" % (len(piece), piece)
+        for piece in (data[i : i + _CHUNK] for i in range(0, len(data), _CHUNK))
+    ]
+
+
+def send_stream(conn: socket.socket, lines: int) -> None:
+    """`lines` posts, a keep-alive blank line after every tenth, then the end of the body."""
+    cycle = stream_lines()
+    body = b"".join(
+        line + (b"\r\n\r\n" if i % 10 == 9 else b"\r\n") for i, line in enumerate(cycle)
+    )
+    whole, rest = divmod(lines, len(cycle))
+    frames = _chunked(body)
+    conn.sendall(_STREAM_HEAD)
+    for _ in range(whole):
+        for frame in frames:
+            conn.sendall(frame)
+    if rest:
+        for frame in _chunked(b"".join(line + b"\r\n" for line in cycle[:rest])):
+            conn.sendall(frame)
+    conn.sendall(b"0\r\n\r\n")
+
+
 def route(target: bytes) -> bytes:
     """Pick the canned response for a request target (path plus query)."""
     path = target.split(b"?", 1)[0]
@@ -61,7 +98,7 @@ def _content_length(head: bytes) -> int:
     return 0
 
 
-def _serve_connection(conn: socket.socket) -> None:
+def _serve_connection(conn: socket.socket, stream_lines: int) -> None:
     conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     buf = b""
     with conn:
@@ -85,23 +122,32 @@ def _serve_connection(conn: socket.socket) -> None:
                 buf += chunk
             buf = buf[need:]
             target = head.split(b" ", 2)[1] if head.count(b" ") >= 2 else b"/"
+            if target.split(b"?", 1)[0] == _STREAM_PATH:
+                try:
+                    send_stream(conn, stream_lines)
+                except OSError:
+                    return  # the client had read enough and hung up
+                continue
             conn.sendall(route(target))
             if b"\r\nconnection: close" in head.lower():
                 return
 
 
-def serve(listener: socket.socket) -> None:
+def serve(listener: socket.socket, stream_lines: int) -> None:
     while True:
         try:
             conn, _ = listener.accept()
         except OSError:
             return
-        threading.Thread(target=_serve_connection, args=(conn,), daemon=True).start()
+        threading.Thread(target=_serve_connection, args=(conn, stream_lines), daemon=True).start()
 
 
 def main() -> None:
+    stream_lines = 1000
+    if sys.argv[1:2] == ["--stream-lines"]:
+        stream_lines = int(sys.argv[2])
     listener = socket.create_server(("127.0.0.1", 0), backlog=128)
-    threading.Thread(target=serve, args=(listener,), daemon=True).start()
+    threading.Thread(target=serve, args=(listener, stream_lines), daemon=True).start()
     print(f"PORT {listener.getsockname()[1]}", flush=True)
     # The parent closes our stdin (or dies) to stop us.
     sys.stdin.read()

@@ -15,7 +15,7 @@ import importlib
 import itertools
 import json
 import reprlib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar, cast, overload
 
@@ -150,7 +150,13 @@ class ModelRef(Converter):
         return cls
 
     def load(self, raw: Any) -> Any:
-        return self.cls._wrap(raw) if isinstance(raw, dict) else raw
+        # The hot path of every nested read: `_wrap`, inlined.
+        if not isinstance(raw, dict):
+            return raw
+        cls = self._cls or self.cls
+        obj = cls.__new__(cls)
+        obj._raw = raw
+        return obj
 
     def check(self, raw: Any, where: str, out: list[str]) -> None:
         if not isinstance(raw, dict):
@@ -202,10 +208,21 @@ class ListOf(Converter):
         self.item.bind(package)
 
     def load(self, raw: Any) -> Any:
-        if not isinstance(raw, list) or type(self.item) is Scalar or self.item is ANY:
+        item = self.item
+        if not isinstance(raw, list) or type(item) is Scalar or item is ANY:
             return raw
-        load = self.item.load
-        return [load(x) for x in raw]
+        if type(item) is ModelRef:  # the common list of objects: ModelRef.load, inlined
+            cls = item._cls or item.cls
+            out: list[Any] = []
+            for x in raw:
+                if isinstance(x, dict):
+                    model = cls.__new__(cls)
+                    model._raw = x
+                    out.append(model)
+                else:
+                    out.append(x)
+            return out
+        return list(map(item.load, raw))
 
     def check(self, raw: Any, where: str, out: list[str]) -> None:
         if not isinstance(raw, list):
@@ -380,7 +397,7 @@ class Field(Generic[T]):
     # class has no docstring so that each field's own `__doc__` (its type and description)
     # is what `help(Model)` shows.
 
-    __slots__ = ("__doc__", "convert", "name", "required", "wire")
+    __slots__ = ("__doc__", "_load", "_load_in", "_ref", "convert", "name", "required", "wire")
 
     def __init__(
         self, wire: str, convert: Converter = ANY, *, required: bool = False, doc: str = ""
@@ -390,6 +407,15 @@ class Field(Generic[T]):
         self.required = required
         self.name = wire
         self.__doc__ = doc or None
+        # Reads are the hot path of a stream: resolve once how this field converts. Plain
+        # scalars come back as decoded; only converters that look at the parent get it.
+        self._ref = convert if type(convert) is ModelRef else None
+        plain = convert is ANY or type(convert) is Scalar
+        self._load: Callable[[Any], T] | None = None if plain else convert.load
+        uses_parent = type(convert).load_in is not Converter.load_in
+        self._load_in: Callable[[Any, Mapping[str, Any]], T] | None = (
+            convert.load_in if uses_parent else None
+        )
 
     def __set_name__(self, owner: type[Model], name: str) -> None:
         self.name = name
@@ -419,9 +445,19 @@ class Field(Generic[T]):
                     "is missing from the data"
                 ) from None
             return cast("T", None)
-        if raw is None:
-            return cast("T", None)
-        return cast("T", self.convert.load_in(raw, obj._raw))
+        ref = self._ref
+        if ref is not None and type(raw) is dict:  # a nested model: ModelRef.load, inlined
+            cls = ref._cls or ref.cls
+            model = cls.__new__(cls)
+            model._raw = raw
+            return model  # type: ignore[return-value]
+        load = self._load
+        if load is None or raw is None:
+            return raw  # type: ignore[no-any-return]
+        load_in = self._load_in
+        if load_in is not None:
+            return load_in(raw, obj._raw)
+        return load(raw)
 
     def __set__(self, obj: Model, value: T) -> None:
         obj._raw[self.wire] = dump(value)

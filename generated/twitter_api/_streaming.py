@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, Generic, Literal, TypeVar, cast
 
@@ -52,6 +53,9 @@ STALL_SLACK: Final = 1.1
 _Kind = Literal["network", "http", "rate_limit"]
 # Transport errors of the request itself: the same request would fail the same way again.
 _NOT_CURED_BY_RECONNECTING: Final = (httpx.LocalProtocolError, httpx.UnsupportedProtocol)
+
+
+_scan_once: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
 
 
 class StreamStallError(APITimeoutError):
@@ -139,6 +143,7 @@ class _StreamCore(Generic[T]):
         self._request = _with_read_timeout(request, self._options.stall_timeout)
         self._backoff = _Backoff(self._options)
         self._response: httpx.Response | None = None
+        self._load = op.response.load if op.response is not None else None
         self._opened = False
         self._closed = False
         self.connections = 0  # how many connections were opened, reconnects included
@@ -159,14 +164,20 @@ class _StreamCore(Generic[T]):
 
     def _parse(self, line: str, response: httpx.Response) -> T:
         try:
-            raw = json.loads(line)
+            # `json.loads` without its per-call set-up; anything unusual goes through it.
+            try:
+                raw, end = _scan_once(line, 0)
+            except StopIteration:
+                end = -1
+            if end != len(line):  # surrounding whitespace, trailing data, not JSON
+                raw = json.loads(line)
         except ValueError as exc:
             # A garbled line is not a network fault: reconnecting would not make it valid.
             raise APIResponseError(
                 f"{self._op.name}: a stream line is not valid JSON ({exc})", response=response
             ) from None
-        op_response = self._op.response
-        return cast("T", op_response.load(raw) if op_response is not None else raw)
+        load = self._load
+        return cast("T", raw if load is None else load(raw))
 
     def _network_error(self, exc: httpx.TransportError) -> APIConnectionError:
         path = self._request.url.path

@@ -298,6 +298,23 @@ def test_invalid_json_line_is_a_clear_error_without_reconnect() -> None:
         assert len(server.requests) == 1
 
 
+def test_line_with_trailing_data_is_an_error_and_padded_line_parses() -> None:
+    def padded_then_trailing(ex: Exchange) -> None:
+        ex.start_stream()
+        ex.chunk(b' {"data": {"id": "1", "text": "a"}} \r\n')
+        ex.chunk(b'{"data": {"id": "2", "text": "b"}}{"data": {}}\r\n')
+        ex.wait_until_client_hangs_up()
+
+    with Loopback(padded_then_trailing) as server:
+        client = twitter_api.Client(auth=BearerToken("t"), base_url=server.url)
+        items: list[Any] = []
+        with pytest.raises(twitter_api.APIResponseError, match=r"not valid JSON.*Extra data"):
+            with client.stream_posts().with_options(FAST, max_reconnects=0) as s:
+                for item in s:
+                    items.append(item)
+        assert [(i.data.id, i.data.text) for i in items] == [("1", "a")]
+
+
 def test_stream_must_be_opened_and_configured_before() -> None:
     client = twitter_api.Client(auth=BearerToken("t"), base_url="http://127.0.0.1:9")
     stream = client.stream_posts()
