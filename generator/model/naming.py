@@ -147,7 +147,9 @@ def identifier(
     name: str, reserved: Iterable[str] = frozenset(), fallback: str = "value"
 ) -> Identifier:
     """A snake_case Python name for a spec name; keywords and reserved names get `_`."""
-    result = _sanitised(snake_case(ascii_words(name))).lower() or fallback
+    # Every run of other characters is a word break (`repos/get` is `repos_get`, not `reposget`).
+    words = _NOT_NAME.sub(" ", ascii_words(name))
+    result = _sanitised(snake_case(words)).lower() or fallback
     if result[0].isdigit():
         result = f"n{result}"
     # Soft keywords (match, case, type, _) are valid names; treating them as reserved would make

@@ -199,6 +199,10 @@ SPEC: dict[str, Any] = {
             }
         },
         "/notes": {
+            "get": {
+                "operationId": "notes/list-for-repo",
+                "responses": NO_CONTENT,
+            },
             "post": {
                 "operationId": "postNote",
                 "requestBody": {
@@ -558,6 +562,14 @@ def test_operations_without_operation_id_get_derived_names(api: ModuleType) -> N
         "post_users_by_id_posts",
         "get_users_by_id_posts_2",
     }
+
+
+def test_operation_id_separators_become_word_breaks(api: ModuleType) -> None:
+    # GitHub-style ids (`notes/list-for-repo`): the slash separates words like `-` does.
+    rec = Recorder()
+    _client(api, rec).notes_list_for_repo()
+    assert (rec.last.method, str(rec.last.url)) == ("GET", f"{BASE}/notes")
+    assert hasattr(api.AsyncClient, "notes_list_for_repo")
 
 
 def test_deprecated_operations_warn_sync_and_async(api: ModuleType) -> None:
