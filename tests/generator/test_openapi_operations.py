@@ -213,7 +213,7 @@ SPEC: dict[str, Any] = {
                     },
                 },
                 "responses": NO_CONTENT,
-            }
+            },
         },
         "/users/{id}/posts": {
             "parameters": [
