@@ -52,7 +52,8 @@ def _needs_bundling(node: Any) -> bool:
         item = stack.pop()
         if isinstance(item, dict):
             ref = item.get("$ref")
-            if isinstance(ref, str) and not _is_component_ref(ref):
+            # A percent-encoded reference is bundled: the later stages read names literally.
+            if isinstance(ref, str) and (not _is_component_ref(ref) or "%" in ref):
                 return True
             stack.extend(v for k, v in item.items() if k not in _DATA_KEYS)
         elif isinstance(item, list):
@@ -61,7 +62,7 @@ def _needs_bundling(node: Any) -> bool:
 
 
 def _is_component_ref(ref: str) -> bool:
-    """A reference the later stages follow as it is: a component (schema, parameter, ...)."""
+    """A reference to a component (schema, parameter, ...), which the later stages follow."""
     parts = ref.split("/")
     return ref.startswith("#/components/") and len(parts) == 4
 
@@ -72,6 +73,12 @@ def _parts(ref_pointer: str) -> list[str]:
     if not fragment:
         return []
     return [p.replace("~1", "/").replace("~0", "~") for p in fragment[1:].split("/")]
+
+
+def _canonical(ref_pointer: str) -> str:
+    """A `$ref`'s pointer as this step and the later ones read it: a URI fragment is
+    percent-encoded (`%7Bid%7D` is `{id}`), so it is decoded once, here."""
+    return "#" + "".join("/" + _escape(p) for p in _parts(unquote(ref_pointer)))
 
 
 class _Bundler:
@@ -126,7 +133,12 @@ class _Bundler:
             followed = self._follow(node, ref, key, path, in_schema)
             if followed is not None:
                 return followed
-            node = {**node, "$ref": ref}
+        return self._members(node, key, path, in_schema)
+
+    def _members(
+        self, node: dict[str, Any], key: str, path: tuple[str, ...], in_schema: bool
+    ) -> dict[str, Any]:
+        """`node` with its members rewritten (data, extensions and `$ref` kept as they are)."""
         return {
             k: v
             if k in _DATA_KEYS or k.startswith("x-") or k == "$ref"
@@ -150,12 +162,16 @@ class _Bundler:
             raise GeneratorError(
                 where[0], where[1], f"only JSON pointer references are followed: {ref!r}"
             )
+        ref_pointer = _canonical(ref_pointer)
         schema_context = in_schema or "/schemas/" in ref_pointer or "/$defs/" in ref_pointer
-        if target_key == self.main_key and (_is_component_ref(ref_pointer) or not schema_context):
-            return None  # followed by the model stage as it is
+        if target_key == self.main_key and _is_component_ref(ref_pointer):
+            if ref_pointer == ref:
+                return None  # followed by the model stage as it is
+            return {**self._members(node, key, path, in_schema), "$ref": ref_pointer}
         if not schema_context:
-            # A parameter, response, ... of another file: copied in place, its own
-            # references rewritten relative to that file.
+            # A parameter, response, ... of another file, or of this one outside its
+            # components (`#/paths/~1a/get/parameters/0`): copied in place, its own
+            # references rewritten relative to its file.
             target = self._resolve(target_key, ref_pointer, where)
             siblings = {k: v for k, v in node.items() if k != "$ref"}
             if (target_key, ref_pointer) in self.inlining:

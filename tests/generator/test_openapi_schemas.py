@@ -393,6 +393,67 @@ def test_references_to_other_files_of_the_spec_are_bundled(tmp_path: Path) -> No
         assert owners.return_annotation == "Owner"
 
 
+def test_references_anywhere_in_the_document_are_followed(tmp_path: Path) -> None:
+    # `$ref` is a URI: its fragment may be percent-encoded (`%7Bid%7D` is `{id}`, `%20` a
+    # space), and it may point outside the components: into another operation's response
+    # schema or parameter.
+    spec = _spec({"Pet Kind": {"type": "object", "properties": {"k": {"type": "string"}}}})
+    item_schema = {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer"},
+            "kind": {"$ref": "#/components/schemas/Pet%20Kind"},
+        },
+    }
+    spec["paths"]["/items/{item_id}"] = {
+        "get": {
+            "operationId": "getItem",
+            "parameters": [
+                {"name": "item_id", "in": "path", "required": True, "schema": {"type": "string"}},
+                {"name": "verbose", "in": "query", "schema": {"type": "boolean"}},
+            ],
+            "responses": {
+                "200": {
+                    "description": "ok",
+                    "content": {"application/json": {"schema": item_schema}},
+                }
+            },
+        }
+    }
+    spec["paths"]["/items/{item_id}/copy"] = {
+        "post": {
+            "operationId": "copyItem",
+            "parameters": [
+                {"$ref": "#/paths/~1items~1%7Bitem_id%7D/get/parameters/0"},
+                {"$ref": "#/paths/~1items~1{item_id}/get/parameters/1"},
+            ],
+            "responses": {
+                "200": {
+                    "description": "ok",
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "$ref": "#/paths/~1items~1%7Bitem_id%7D/get/responses/200"
+                                "/content/application~1json/schema"
+                            }
+                        }
+                    },
+                }
+            },
+        }
+    }
+    out, package = _models(tmp_path, spec)
+    with imported(out, package) as modules:
+        client = modules[package].Client
+        copy = inspect.signature(client.copy_item).parameters
+        assert list(copy)[1:3] == ["item_id", "verbose"]
+        get_return = inspect.signature(client.get_item).return_annotation
+        assert inspect.signature(client.copy_item).return_annotation == get_return
+        model = getattr(modules[f"{package}.models"], get_return)
+        item = model.from_dict({"id": 3, "kind": {"k": "cat"}})
+        assert item.id == 3 and type(item.kind).__name__ == "PetKind" and item.kind.k == "cat"
+
+
 @pytest.mark.parametrize(
     ("ref", "message"),
     [
@@ -533,6 +594,23 @@ def test_a_reference_cycle_between_files_is_refused_in_one_line(tmp_path: Path) 
     assert code == 2 and not out.exists()
     assert err.count("\n") == 1 and "a reference cycle through" in err, err
     assert "loop.yaml:#/components/parameters/Loop:" in err
+
+
+def test_a_reference_cycle_outside_the_components_is_refused_in_one_line(
+    tmp_path: Path,
+) -> None:
+    spec = _spec({})
+    spec["paths"]["/things"]["post"]["parameters"] = [{"$ref": "#/paths/~1other/get/parameters/0"}]
+    spec["paths"]["/other"] = {
+        "get": {
+            "parameters": [{"$ref": "#/paths/~1things/post/parameters/0"}],
+            "responses": {"204": {"description": "done"}},
+        }
+    }
+    code, err, out, _ = generate(spec, tmp_path)
+    assert code == 2 and not out.exists()
+    assert err.count("\n") == 1 and "a reference cycle through" in err, err
+    assert ":#/paths/~1things/post/parameters/0:" in err
 
 
 def test_the_number_of_spec_files_is_bounded(
