@@ -132,6 +132,7 @@ def render_for(settings: Settings) -> Rendered:
     )
     api = build_api(spec.origin, sanitized.document, spec.sha256, selection)
     warnings = [f"stale overlay action: {action}" for action in sanitized.stale]
+    warnings += api.warnings
     if not settings.overlays:
         warnings += _unapplied_sanitations(spec)
     auth_flow = ""

@@ -28,6 +28,7 @@ MAX_FILES: Final = 500
 _DATA_KEYS: Final = frozenset({"example", "examples", "enum", "const", "default"})
 # Path segments after which every object is a schema.
 _SCHEMA_KEYS: Final = frozenset({"schema", "schemas", "$defs", "definitions"})
+_FILE_SUFFIXES: Final = (".json", ".yaml", ".yml")
 # Keywords of a pointer into a schema that do not name anything.
 _KEYWORDS: Final = frozenset(
     {"properties", "items", "allOf", "oneOf", "anyOf", "not", "prefixItems", "$defs",
@@ -55,6 +56,8 @@ def _needs_bundling(node: Any) -> bool:
             # A percent-encoded reference is bundled: the later stages read names literally.
             if isinstance(ref, str) and (not _is_component_ref(ref) or "%" in ref):
                 return True
+            if any(_mapping_ref(v) for v in _mapping_values(item)):
+                return True
             stack.extend(v for k, v in item.items() if k not in _DATA_KEYS)
         elif isinstance(item, list):
             stack.extend(item)
@@ -65,6 +68,20 @@ def _is_component_ref(ref: str) -> bool:
     """A reference to a component (schema, parameter, ...), which the later stages follow."""
     parts = ref.split("/")
     return ref.startswith("#/components/") and len(parts) == 4
+
+
+def _mapping_values(node: dict[str, Any]) -> list[Any]:
+    """The values of `node`'s mapping when it is a discriminator object."""
+    mapping = node.get("mapping") if isinstance(node.get("propertyName"), str) else None
+    return list(mapping.values()) if isinstance(mapping, dict) else []
+
+
+def _mapping_ref(value: Any) -> bool:
+    """A discriminator mapping value that is a reference this step rewrites (not a bare
+    schema name, nor a reference the later stages read as it is)."""
+    if not isinstance(value, str) or not ("#" in value or value.endswith(_FILE_SUFFIXES)):
+        return False
+    return not _is_component_ref(value) or "%" in value
 
 
 def _parts(ref_pointer: str) -> list[str]:
@@ -139,12 +156,39 @@ class _Bundler:
         self, node: dict[str, Any], key: str, path: tuple[str, ...], in_schema: bool
     ) -> dict[str, Any]:
         """`node` with its members rewritten (data, extensions and `$ref` kept as they are)."""
-        return {
+        members = {
             k: v
             if k in _DATA_KEYS or k.startswith("x-") or k == "$ref"
             else self._rewrite(v, key, (*path, k), in_schema)
             for k, v in node.items()
         }
+        if in_schema and isinstance(members.get("discriminator"), dict):
+            members["discriminator"] = self._discriminator(
+                members["discriminator"], key, (*path, "discriminator")
+            )
+        return members
+
+    def _discriminator(
+        self, node: dict[str, Any], key: str, path: tuple[str, ...]
+    ) -> dict[str, Any]:
+        """A discriminator whose mapping references (`cat.yaml`, a nested or percent-encoded
+        pointer) are made component references. A value that cannot be followed stays as
+        it is: the mapping is a hint, and the model stage reports it and decodes by shape."""
+        mapping = node.get("mapping")
+        if not any(_mapping_ref(v) for v in _mapping_values(node)) or not isinstance(mapping, dict):
+            return node
+        rewritten: dict[Any, Any] = {}
+        for tag, value in mapping.items():
+            if _mapping_ref(value):
+                where = (*path, "mapping", str(tag))
+                try:
+                    followed = self._follow({"$ref": value}, value, key, where, True)
+                except GeneratorError:
+                    followed = None
+                if isinstance(followed, dict) and isinstance(followed.get("$ref"), str):
+                    value = followed["$ref"]
+            rewritten[tag] = value
+        return {**node, "mapping": rewritten}
 
     def _follow(
         self, node: dict[str, Any], ref: str, key: str, path: tuple[str, ...], in_schema: bool

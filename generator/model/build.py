@@ -103,6 +103,7 @@ def build_api(origin: str, document: dict[str, Any], sha256: str, selection: Sel
         modules=registry.ordered_modules(),
         aliases=sorted(registry.aliases, key=lambda a: a.name),
         problem=problem,
+        warnings=registry.warnings,
     )
 
 

@@ -246,3 +246,5 @@ class Api:
     server_variables: list[ServerVariable] = field(default_factory=list)
     # Security scheme name -> the kind of credential it takes ("apiKey", "http:basic", ...).
     security_types: dict[str, str] = field(default_factory=dict)
+    # What the spec says that the client cannot use (the run still succeeds).
+    warnings: list[str] = field(default_factory=list)

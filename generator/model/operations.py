@@ -375,7 +375,7 @@ def _body(
                 media.get("schema") or {},
                 hint=f"{cls}Body",
                 module=module,
-                where=f"{b_where}/content/{_escape(ct)}",
+                where=f"{b_where}/content/{_escape(ct)}/schema",
             )
             registry.mark_constructible(info)
         if info not in types:
@@ -431,10 +431,16 @@ def _response(
         document, responses[success[0]], "responses", registry.origin, r_where
     )
     content = _mapping(response.get("content"))
+    raw = _mapping(responses[success[0]])
+    # Schema places for messages: in the components when the response is a reference.
+    c_where = f"{raw['$ref'] if isinstance(raw.get('$ref'), str) else r_where}/content"
     if op.get("x-twitter-streaming"):
         media = _mapping(content.get("application/json"))
         info = registry.type_of(
-            media.get("schema") or {}, hint=f"{cls}Item", module=module, where=r_where
+            media.get("schema") or {},
+            hint=f"{cls}Item",
+            module=module,
+            where=f"{c_where}/application~1json/schema",
         )
         return _Response(info, "stream", "")
     if not content:
@@ -449,7 +455,7 @@ def _response(
             _mapping(content[ct]).get("schema") or {},
             hint=f"{cls}Response",
             module=module,
-            where=r_where,
+            where=f"{c_where}/{_escape(ct)}/schema",
         )
         accept = "" if json_types == ["application/json"] else ", ".join(json_types)
         return _Response(info, "json", accept)

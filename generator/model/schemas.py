@@ -153,6 +153,8 @@ class SchemaRegistry:
         components = document.get("components") or {}
         self.components: Mapping[str, Any] = components.get("schemas") or {}
         self.modules: dict[str, ModuleDef] = {}
+        # What the spec says that the client cannot use, reported without failing the run.
+        self.warnings: list[str] = []
         self._component_types: dict[str, TypeInfo] = {}
         self._models_by_name: dict[str, ModelDef] = {}
         # Component classes are named first, in name order, so their names do not depend on
@@ -175,7 +177,7 @@ class SchemaRegistry:
         """(component name, schema) of a `$ref`; a dangling ref is an error at `where`."""
         if not ref.startswith(SCHEMA_PREFIX):
             raise GeneratorError(self.origin, where, f"unsupported $ref {ref!r}")
-        name = ref[len(SCHEMA_PREFIX) :].replace("~1", "/").replace("~0", "~")
+        name = _component_name(ref)
         schema = self.components.get(name)
         if not isinstance(schema, dict):
             raise GeneratorError(self.origin, where, f"dangling $ref {ref!r}")
@@ -594,7 +596,17 @@ class SchemaRegistry:
             ref = str(ref)
             if "#" not in ref and ref in self.components:
                 ref = SCHEMA_PREFIX + ref.replace("~", "~0").replace("/", "~1")  # a bare name
-            target, _ = self.resolve(ref, f"{where}/discriminator/mapping")
+            place = f"{where}/discriminator/mapping"
+            if not ref.startswith(SCHEMA_PREFIX) or not isinstance(
+                self.components.get(_component_name(ref)), dict
+            ):
+                # A hint that points nowhere is dropped, not a reason to fail the run.
+                self.warnings.append(
+                    f"{self.origin}:{place}: {str(value)!r:.40} maps to {ref!r:.80}, "
+                    "which is not a component schema; ignored"
+                )
+                continue
+            target, _ = self.resolve(ref, place)
             self.component_type(target)
             target_ref = _ref(self.module_of(target), self.class_of(target))
             parts.append(fragment("{}: {}", py_str(str(value)), target_ref))
@@ -645,11 +657,11 @@ class SchemaRegistry:
                 for m in members
                 if isinstance(m, dict) and str(m.get("$ref", "")).startswith(SCHEMA_PREFIX)
             }
-            extra = fragment(
-                ", discriminator={}, mapping={{{}}}",
-                py_str(prop_name),
-                join(", ", self._mapping_parts(mapping, where)),
-            )
+            parts = self._mapping_parts(mapping, where)
+            if parts:  # else every entry pointed nowhere: members are told apart by shape
+                extra = fragment(
+                    ", discriminator={}, mapping={{{}}}", py_str(prop_name), join(", ", parts)
+                )
         converter = fragment("_m.one_of({}{})", join(", ", converters), extra)
         self._module(module).unions.append(
             UnionDef(cls, module, _description(schema), variants, converter, const_name(cls), where)
@@ -732,6 +744,11 @@ def _union_in_place(parts: list[TypeInfo]) -> TypeInfo:
         imports,
         aliases,
     )
+
+
+def _component_name(ref: str) -> str:
+    """The component name a `#/components/schemas/<name>` reference names."""
+    return ref[len(SCHEMA_PREFIX) :].replace("~1", "/").replace("~0", "~")
 
 
 def _discriminator(schema: Mapping[str, Any]) -> tuple[str, Mapping[str, Any]] | None:

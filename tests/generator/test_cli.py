@@ -134,7 +134,8 @@ def test_dangling_ref_names_json_pointer(tmp_path: Path) -> None:
     _assert_bad_input(
         ["generate", "--spec", str(spec)],
         tmp_path,
-        f"{spec}:#/paths/~12~1tweets~1{{id}}/get/responses/200: dangling $ref "
+        f"{spec}:#/paths/~12~1tweets~1{{id}}/get/responses/200/content/application~1json/schema:"
+        " dangling $ref "
         "'#/components/schemas/NoSuchThing'",
     )
 

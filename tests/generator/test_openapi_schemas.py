@@ -393,6 +393,83 @@ def test_references_to_other_files_of_the_spec_are_bundled(tmp_path: Path) -> No
         assert owners.return_annotation == "Owner"
 
 
+def test_discriminator_mappings_may_reference_other_files_and_nested_schemas(
+    tmp_path: Path,
+) -> None:
+    spec = _spec(
+        {
+            "Zoo": {
+                "type": "object",
+                "properties": {"cage": {"type": "object", "properties": {"lion": {}}}},
+            },
+            "Pet": {
+                "oneOf": [
+                    {"$ref": "pets/cat.yaml"},
+                    {"$ref": "#/components/schemas/Zoo/properties/cage"},
+                ],
+                "discriminator": {
+                    "propertyName": "kind",
+                    "mapping": {
+                        "cat": "pets/cat.yaml",
+                        "big": "#/components/schemas/Zoo/properties/cage",
+                    },
+                },
+            },
+            "Owner": {
+                "type": "object",
+                "properties": {"pet": {"$ref": "#/components/schemas/Pet"}},
+            },
+        }
+    )
+    _write(tmp_path / "api" / "openapi.yaml", spec)
+    cat = {"type": "object", "properties": {"kind": {"type": "string"}, "lion": {}}}
+    _write(tmp_path / "api" / "pets" / "cat.yaml", cat)
+    code, err, out, package = generate_from(tmp_path / "api" / "openapi.yaml", tmp_path)
+    assert code == 0 and "warning" not in err, err
+    with imported(out, package) as modules:
+        models = modules[f"{package}.models"]
+        # Both variants have the same shape: only the mapping can tell them apart.
+        cat_owner = models.Owner.from_dict({"pet": {"kind": "cat", "lion": 1}})
+        big_owner = models.Owner.from_dict({"pet": {"kind": "big", "lion": 1}})
+        assert type(cat_owner.pet) is models.Cat
+        assert type(big_owner.pet) is not models.Cat and big_owner.pet.lion == 1
+        assert type(big_owner.pet) is type(models.Zoo.from_dict({"cage": {}}).cage)
+
+
+def test_a_discriminator_mapping_that_points_nowhere_is_a_warning(tmp_path: Path) -> None:
+    spec = _spec(
+        {
+            "Cat": {"type": "object", "required": ["meows"], "properties": {"meows": {}}},
+            "Dog": {"type": "object", "required": ["barks"], "properties": {"barks": {}}},
+            "Pet": {
+                "anyOf": [
+                    {"$ref": "#/components/schemas/Cat"},
+                    {"$ref": "#/components/schemas/Dog"},
+                ],
+                "discriminator": {
+                    "propertyName": "kind",
+                    "mapping": {"cat": "gone/cat.yaml", "dog": "#/components/schemas/Gone"},
+                },
+            },
+            "Owner": {
+                "type": "object",
+                "properties": {"pet": {"$ref": "#/components/schemas/Pet"}},
+            },
+        }
+    )
+    code, err, out, package = generate(spec, tmp_path)
+    assert code == 0, err
+    lines = err.splitlines()
+    assert len(lines) == 2 and all(line.startswith("sdkgen: warning: ") for line in lines), err
+    assert ":#/components/schemas/Pet/discriminator/mapping: 'cat' maps to" in lines[0]
+    assert "'dog' maps to '#/components/schemas/Gone'" in lines[1]
+    with imported(out, package) as modules:
+        models = modules[f"{package}.models"]
+        # No usable mapping: the members are told apart by their required properties.
+        owner = models.Owner.from_dict({"pet": {"kind": "dog", "barks": True}})
+        assert type(owner.pet) is models.Dog and owner.pet.barks is True
+
+
 def test_references_anywhere_in_the_document_are_followed(tmp_path: Path) -> None:
     # `$ref` is a URI: its fragment may be percent-encoded (`%7Bid%7D` is `{id}`, `%20` a
     # space), and it may point outside the components: into another operation's response
