@@ -99,9 +99,12 @@ def _docstring_text(text: str) -> str:
     """
     text = _printable(text.replace("\\", "\\\\"), keep="\n")
     text = text.replace('"""', '\\"\\"\\"')
-    # A quote at the very end would run into the closing quotes.
-    if text.endswith('"') and not text.endswith('\\"'):
-        text = text[:-1] + '\\"'
+    # A quote at the very end would run into the closing quotes, unless an odd run of
+    # backslashes before it escapes it already (`\\"` is an escaped backslash, then a quote).
+    if text.endswith('"'):
+        before = text[:-1]
+        if (len(before) - len(before.rstrip("\\"))) % 2 == 0:
+            text = before + '\\"'
     return text
 
 

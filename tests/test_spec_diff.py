@@ -286,6 +286,14 @@ def test_operations_added_removed_and_moved_by_operation_id() -> None:
     assert moved.changes[0].message == "moved from 'GET /a' to 'POST /a2'"
 
 
+def test_extensions_of_the_paths_object_are_not_routes() -> None:
+    old = spec({"/a": {"get": get_op("keep")}, "x-root": "/v1"})
+    new = spec({"/a": {"get": get_op("keep")}, "x-root": "/v2", "x-new": {"a": 1}})
+    diff = diff_specs(old, new)
+    assert not diff.operations_added and not diff.operations_removed
+    assert not diff.operations_changed
+
+
 def test_operations_without_operation_id_are_matched_by_route() -> None:
     old = spec({"/a": {"get": {"responses": {"200": {"description": "x"}}}}})
     new = spec({"/a": {"get": {"responses": {"200": {"description": "x"}}, "deprecated": True}}})
@@ -1231,5 +1239,5 @@ def test_cli_reports_a_ref_cycle_in_one_line(tmp_path: Path) -> None:
     code, out, err = _run(str(good), str(bad))
     assert (code, out) == (2, "")
     assert err == (
-        f"sdkgen: error: {bad}:#/paths/~1a/$ref: circular $ref chain through '#/paths/~1a'\n"
+        f"sdkgen: error: {bad}:#/paths/~1a: a reference cycle through '#/paths/~1a'\n"
     )

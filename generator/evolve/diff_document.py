@@ -129,6 +129,8 @@ class Document:
         operations: dict[str, Operation] = {}
         paths = _mapping_at(self.origin, self.raw, "paths", top=True)
         for route, item in paths.items():
+            if str(route).startswith("x-"):
+                continue  # an extension of the Paths object, not a path
             if not is_map(item):
                 raise GeneratorError(self.origin, pointer("paths", route), "not an object")
             item = self.deref(item)

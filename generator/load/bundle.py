@@ -29,6 +29,12 @@ _DATA_KEYS: Final = frozenset({"example", "examples", "enum", "const", "default"
 # Path segments after which every object is a schema.
 _SCHEMA_KEYS: Final = frozenset({"schema", "schemas", "$defs", "definitions"})
 _FILE_SUFFIXES: Final = (".json", ".yaml", ".yml")
+# Maps whose keys are names (a property called `default`, the `default` response), never
+# keywords: every value is an object to walk.
+_NAME_MAPS: Final = frozenset(
+    {"properties", "patternProperties", "$defs", "definitions", "dependentSchemas", "schemas",
+     "responses"}
+)  # fmt: skip
 # Keywords of a pointer into a schema that do not name anything.
 _KEYWORDS: Final = frozenset(
     {"properties", "items", "allOf", "oneOf", "anyOf", "not", "prefixItems", "$defs",
@@ -48,19 +54,25 @@ def bundle(origin: str, document: dict[str, Any], *, local: bool) -> dict[str, A
 
 
 def _needs_bundling(node: Any) -> bool:
-    stack = [node]
+    stack: list[tuple[Any, bool]] = [(node, False)]  # (part, whether its keys are names)
     while stack:
-        item = stack.pop()
-        if isinstance(item, dict):
+        item, names = stack.pop()
+        if isinstance(item, dict) and names:
+            stack.extend((v, False) for v in item.values())
+        elif isinstance(item, dict):
             ref = item.get("$ref")
             # A percent-encoded reference is bundled: the later stages read names literally.
             if isinstance(ref, str) and (not _is_component_ref(ref) or "%" in ref):
                 return True
             if any(_mapping_ref(v) for v in _mapping_values(item)):
                 return True
-            stack.extend(v for k, v in item.items() if k not in _DATA_KEYS)
+            stack.extend(
+                (v, k in _NAME_MAPS and isinstance(v, dict))
+                for k, v in item.items()
+                if k not in _DATA_KEYS and not k.startswith("x-")
+            )
         elif isinstance(item, list):
-            stack.extend(item)
+            stack.extend((v, False) for v in item)
     return False
 
 
@@ -156,12 +168,19 @@ class _Bundler:
         self, node: dict[str, Any], key: str, path: tuple[str, ...], in_schema: bool
     ) -> dict[str, Any]:
         """`node` with its members rewritten (data, extensions and `$ref` kept as they are)."""
-        members = {
-            k: v
-            if k in _DATA_KEYS or k.startswith("x-") or k == "$ref"
-            else self._rewrite(v, key, (*path, k), in_schema)
-            for k, v in node.items()
-        }
+        members: dict[str, Any] = {}
+        for k, v in node.items():
+            if k in _DATA_KEYS or k.startswith("x-") or k == "$ref":
+                members[k] = v
+            elif k in _NAME_MAPS and isinstance(v, dict):
+                names_path = (*path, k)
+                inner = in_schema or k in _SCHEMA_KEYS
+                members[k] = {
+                    name: self._rewrite(value, key, (*names_path, name), inner)
+                    for name, value in v.items()
+                }
+            else:
+                members[k] = self._rewrite(v, key, (*path, k), in_schema)
         if in_schema and isinstance(members.get("discriminator"), dict):
             members["discriminator"] = self._discriminator(
                 members["discriminator"], key, (*path, "discriminator")

@@ -23,10 +23,9 @@ def validate_document(origin: str, document: dict[str, Any]) -> None:
         )
     from openapi_python_client.schema import OpenAPI
 
+    checked = _without_path_extensions(document)
     try:
-        OpenAPI.model_validate(
-            _with_31_defaults(document) if version.startswith("3.1") else document
-        )
+        OpenAPI.model_validate(_with_31_defaults(checked) if version.startswith("3.1") else checked)
     except ValidationError as exc:
         first = exc.errors()[0]
         # pydantic's location holds model-internal names for union branches; keep the keys
@@ -45,6 +44,15 @@ def _document_path(document: Any, loc: tuple[Any, ...]) -> list[str | int]:
             node = node[part]
             path.append(part)
     return path
+
+
+def _without_path_extensions(document: dict[str, Any]) -> dict[str, Any]:
+    """A copy without the Paths object's `x-` keys, which the validator takes for paths."""
+    paths = document.get("paths")
+    if not isinstance(paths, dict) or not any(str(k).startswith("x-") for k in paths):
+        return document
+    kept = {k: v for k, v in paths.items() if not str(k).startswith("x-")}
+    return {**document, "paths": kept}
 
 
 _METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -66,4 +74,47 @@ def _with_31_defaults(document: dict[str, Any]) -> dict[str, Any]:
                 for m, op in item.items()
             }
         filled[key] = item
-    return {**document, "paths": filled}
+    checked: dict[str, Any] = _boolean_schemas_as_objects({**document, "paths": filled})
+    return checked
+
+
+# Places that hold a schema, a map of schemas or a list of them (JSON Schema 2020-12).
+_SCHEMA_VALUES = frozenset(
+    {"schema", "items", "not", "contains", "if", "then", "else", "propertyNames",
+     "unevaluatedItems", "unevaluatedProperties", "additionalItems"}
+)  # fmt: skip
+_SCHEMA_MAPS = frozenset(
+    {"properties", "patternProperties", "$defs", "dependentSchemas", "schemas"}
+)
+_SCHEMA_LISTS = frozenset({"allOf", "anyOf", "oneOf", "prefixItems"})
+_DATA_KEYS = frozenset({"example", "examples", "enum", "const", "default"})
+
+
+def _boolean_schemas_as_objects(node: Any) -> Any:
+    """A copy in which every boolean schema (3.1: `true` accepts anything, `false` nothing)
+    is the equivalent object, which the 3.0-shaped validator understands."""
+
+    def schema(value: Any) -> Any:
+        if isinstance(value, bool):
+            return {} if value else {"not": {}}
+        return _boolean_schemas_as_objects(value)
+
+    if isinstance(node, list):
+        return [_boolean_schemas_as_objects(v) for v in node]
+    if not isinstance(node, dict):
+        return node
+    out: dict[Any, Any] = {}
+    for key, value in node.items():
+        if key in _DATA_KEYS or (isinstance(key, str) and key.startswith("x-")):
+            out[key] = value
+        elif key in _SCHEMA_VALUES:
+            out[key] = schema(value)
+        elif key in _SCHEMA_MAPS and isinstance(value, dict):
+            out[key] = {k: schema(v) for k, v in value.items()}
+        elif key in _SCHEMA_LISTS and isinstance(value, list):
+            out[key] = [schema(v) for v in value]
+        elif key == "responses" and isinstance(value, dict):  # `default` is a status here
+            out[key] = {k: _boolean_schemas_as_objects(v) for k, v in value.items()}
+        else:
+            out[key] = _boolean_schemas_as_objects(value)
+    return out

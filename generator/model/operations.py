@@ -44,6 +44,8 @@ def parse_operations(
     methods = Namespace(METHOD_RESERVED)
     method_names: dict[str, Identifier] = {}
     for path, item in paths.items():
+        if str(path).startswith("x-"):
+            continue  # an extension of the Paths object, not a path
         if not isinstance(item, dict):
             raise GeneratorError(origin, pointer("paths", path), "a path item must be an object")
         shared_params = item.get("parameters") or []

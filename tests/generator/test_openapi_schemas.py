@@ -393,6 +393,63 @@ def test_references_to_other_files_of_the_spec_are_bundled(tmp_path: Path) -> No
         assert owners.return_annotation == "Owner"
 
 
+def test_boolean_schemas_and_path_extensions_are_valid_openapi(tmp_path: Path) -> None:
+    # 3.1 schemas may be `true` (anything) or `false`; the Paths object may carry `x-` keys.
+    spec = _spec(
+        {
+            "Result": {
+                "type": "object",
+                "properties": {
+                    "anything": True,
+                    "never": False,
+                    "tags": {"type": "array", "items": True},
+                    "n": {"type": "integer"},
+                },
+            }
+        }
+    )
+    spec["paths"]["x-context-root"] = "/v2"
+    spec["paths"]["/things"]["post"]["responses"]["default"] = {
+        "description": "error",
+        "content": {"application/json": {"schema": {"properties": {"detail": True}}}},
+    }
+    out, package = _models(tmp_path, spec)
+    with imported(out, package) as modules:
+        models = modules[f"{package}.models"]
+        result = models.Result.from_dict({"anything": {"a": [1]}, "tags": [1, "x"], "n": 2})
+        assert result.anything == {"a": [1]} and result.tags == [1, "x"] and result.n == 2
+        assert [m for m in dir(modules[package].Client) if not m.startswith("_")].count(
+            "create_thing"
+        ) == 1
+
+
+def test_properties_named_like_keywords_are_walked_for_references(tmp_path: Path) -> None:
+    # `default` and `example` are property names here, and `default` a response status.
+    spec = _spec(
+        {
+            "Result": {
+                "type": "object",
+                "properties": {
+                    "default": {"$ref": "parts.yaml#/Setting"},
+                    "example": {"$ref": "#/components/schemas/Body/properties/x"},
+                },
+            }
+        }
+    )
+    spec["paths"]["/things"]["post"]["responses"]["default"] = {"$ref": "parts.yaml#/ErrorResponse"}
+    _write(tmp_path / "api" / "openapi.yaml", spec)
+    setting = {"type": "object", "properties": {"level": {"type": "integer"}}}
+    error = {"description": "error", "content": {"application/json": {"schema": setting}}}
+    _write(tmp_path / "api" / "parts.yaml", {"Setting": setting, "ErrorResponse": error})
+    code, err, out, package = generate_from(tmp_path / "api" / "openapi.yaml", tmp_path)
+    assert code == 0, err
+    with imported(out, package) as modules:
+        models = modules[f"{package}.models"]
+        result = models.Result.from_dict({"default": {"level": 3}, "example": "e"})
+        assert type(result.default).__name__ == "Setting" and result.default.level == 3
+        assert result.example == "e"
+
+
 def test_discriminator_mappings_may_reference_other_files_and_nested_schemas(
     tmp_path: Path,
 ) -> None:

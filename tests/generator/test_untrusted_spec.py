@@ -40,6 +40,7 @@ BREAK_OUTS = [
     f"'''\n{CODE}\n'''",
     f'e.g. "photo"\\" + {CODE} #',
     'ends in a quote "',
+    'ends in a backslash and a quote \\"',
     "ends in a backslash \\",
     "{{ 7 * 7 }}{% raw %}{#",
     '"\n[evil]\nx = 1\n"',
@@ -338,7 +339,8 @@ def test_every_slot_holding_a_break_out_at_once(tmp_path: Path, text: str) -> No
 
 
 def test_a_description_ending_in_a_quote_reads_as_written(tmp_path: Path) -> None:
-    slots = Slots(property_description='The media kind, e.g. "photo"', description='x "y"')
+    # The second: a backslash before the last quote must not be read as escaping it.
+    slots = Slots(property_description='e.g. \\"photo\\"', description='x "y"')
     code, err, out, package = _generate(spec_for(slots), tmp_path)
     assert code == 0, err
     with imported(out, package) as modules:
