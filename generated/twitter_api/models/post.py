@@ -20,7 +20,7 @@ from .. import _models as _m
 
 PostContextAnnotationDomain: TypeAlias = "PostContextAnnotationDomainVariant1"
 """The domain (broad category) this annotation belongs to."""
-POST_CONTEXT_ANNOTATION_DOMAIN: _m.OneOf = _m.one_of(
+POST_CONTEXT_ANNOTATION_DOMAIN = _m.one_of(
     (_m.ref("post", "PostContextAnnotationDomainVariant1"), [])
 )
 POST_CONTEXT_ANNOTATION_DOMAIN.bind(__package__ or "")
@@ -28,7 +28,7 @@ POST_CONTEXT_ANNOTATION_DOMAIN.bind(__package__ or "")
 
 PostContextAnnotationEntity: TypeAlias = "PostContextAnnotationEntityVariant1"
 """The specific entity recognized within the domain."""
-POST_CONTEXT_ANNOTATION_ENTITY: _m.OneOf = _m.one_of(
+POST_CONTEXT_ANNOTATION_ENTITY = _m.one_of(
     (_m.ref("post", "PostContextAnnotationEntityVariant1"), [])
 )
 POST_CONTEXT_ANNOTATION_ENTITY.bind(__package__ or "")

@@ -14,7 +14,7 @@ from .. import _models as _m
 
 
 Problem: TypeAlias = "ResourceNotFoundProblem | InvalidRequestProblem | NotAuthorizedForResourceProblem | NotAuthorizedForFieldProblem | FieldUnauthorizedProblem | FieldHydrationFailureProblem | ResourceUnavailableProblem | DisallowedResourceProblem | InternalErrorProblem"
-PROBLEM: _m.OneOf = _m.one_of(
+PROBLEM = _m.one_of(
     (_m.ref("problem", "ResourceNotFoundProblem"), ["detail", "resource_type", "title", "type"]),
     (_m.ref("problem", "InvalidRequestProblem"), ["detail", "title", "type"]),
     (

@@ -46,7 +46,7 @@ if TYPE_CHECKING:
 
 
 ActivityStreamingResponsePayload: TypeAlias = "ProfileUpdateActivityResponsePayload | NewsActivityResponsePayload | FollowActivityResponsePayload | Post | PostDeleteActivityResponsePayload | LikeWithPostAuthor"
-ACTIVITY_STREAMING_RESPONSE_PAYLOAD: _m.OneOf = _m.one_of(
+ACTIVITY_STREAMING_RESPONSE_PAYLOAD = _m.one_of(
     (_m.ref("stream_api", "ProfileUpdateActivityResponsePayload"), []),
     (_m.ref("stream_api", "NewsActivityResponsePayload"), []),
     (_m.ref("stream_api", "FollowActivityResponsePayload"), []),
@@ -88,7 +88,7 @@ StreamLikesComplianceResponse: TypeAlias = (
     "StreamLikesComplianceResponseVariant1 | StreamLikesComplianceResponseVariant2"
 )
 """Likes compliance stream events."""
-STREAM_LIKES_COMPLIANCE_RESPONSE: _m.OneOf = _m.one_of(
+STREAM_LIKES_COMPLIANCE_RESPONSE = _m.one_of(
     (_m.ref("stream_api", "StreamLikesComplianceResponseVariant1"), ["data"]),
     (_m.ref("stream_api", "StreamLikesComplianceResponseVariant2"), ["errors"]),
 )
@@ -97,7 +97,7 @@ STREAM_LIKES_COMPLIANCE_RESPONSE.bind(__package__ or "")
 
 PostComplianceData: TypeAlias = "PostDeleteComplianceSchema | PostWithheldComplianceSchema | PostDropComplianceSchema | PostUndropComplianceSchema | PostEditComplianceSchema"
 """Tweet compliance data."""
-POST_COMPLIANCE_DATA: _m.OneOf = _m.one_of(
+POST_COMPLIANCE_DATA = _m.one_of(
     (_m.ref("stream_api", "PostDeleteComplianceSchema"), ["delete"]),
     (_m.ref("stream_api", "PostWithheldComplianceSchema"), ["withheld"]),
     (_m.ref("stream_api", "PostDropComplianceSchema"), ["drop"]),
@@ -111,7 +111,7 @@ StreamPostsComplianceResponse: TypeAlias = (
     "StreamPostsComplianceResponseVariant1 | StreamPostsComplianceResponseVariant2"
 )
 """Tweet compliance stream events."""
-STREAM_POSTS_COMPLIANCE_RESPONSE: _m.OneOf = _m.one_of(
+STREAM_POSTS_COMPLIANCE_RESPONSE = _m.one_of(
     (_m.ref("stream_api", "StreamPostsComplianceResponseVariant1"), ["data"]),
     (_m.ref("stream_api", "StreamPostsComplianceResponseVariant2"), ["errors"]),
 )
@@ -120,7 +120,7 @@ STREAM_POSTS_COMPLIANCE_RESPONSE.bind(__package__ or "")
 
 PostLabelData: TypeAlias = "PostNoticeSchema | PostUnviewableSchema"
 """Tweet label data."""
-POST_LABEL_DATA: _m.OneOf = _m.one_of(
+POST_LABEL_DATA = _m.one_of(
     (_m.ref("stream_api", "PostNoticeSchema"), ["public_tweet_notice"]),
     (_m.ref("stream_api", "PostUnviewableSchema"), ["public_tweet_unviewable"]),
 )
@@ -131,7 +131,7 @@ StreamLabelsComplianceResponse: TypeAlias = (
     "StreamLabelsComplianceResponseVariant1 | StreamLabelsComplianceResponseVariant2"
 )
 """Tweet label stream events."""
-STREAM_LABELS_COMPLIANCE_RESPONSE: _m.OneOf = _m.one_of(
+STREAM_LABELS_COMPLIANCE_RESPONSE = _m.one_of(
     (_m.ref("stream_api", "StreamLabelsComplianceResponseVariant1"), ["data"]),
     (_m.ref("stream_api", "StreamLabelsComplianceResponseVariant2"), ["errors"]),
 )
@@ -140,7 +140,7 @@ STREAM_LABELS_COMPLIANCE_RESPONSE.bind(__package__ or "")
 
 UserComplianceData: TypeAlias = "UserProtectComplianceSchema | UserUnprotectComplianceSchema | UserDeleteComplianceSchema | UserUndeleteComplianceSchema | UserSuspendComplianceSchema | UserUnsuspendComplianceSchema | UserWithheldComplianceSchema | UserScrubGeoSchema | UserProfileModificationComplianceSchema"
 """User compliance data."""
-USER_COMPLIANCE_DATA: _m.OneOf = _m.one_of(
+USER_COMPLIANCE_DATA = _m.one_of(
     (_m.ref("stream_api", "UserProtectComplianceSchema"), ["user_protect"]),
     (_m.ref("stream_api", "UserUnprotectComplianceSchema"), ["user_unprotect"]),
     (_m.ref("stream_api", "UserDeleteComplianceSchema"), ["user_delete"]),
@@ -161,7 +161,7 @@ StreamUsersComplianceResponse: TypeAlias = (
     "StreamUsersComplianceResponseVariant1 | StreamUsersComplianceResponseVariant2"
 )
 """User compliance stream events."""
-STREAM_USERS_COMPLIANCE_RESPONSE: _m.OneOf = _m.one_of(
+STREAM_USERS_COMPLIANCE_RESPONSE = _m.one_of(
     (_m.ref("stream_api", "StreamUsersComplianceResponseVariant1"), ["data"]),
     (_m.ref("stream_api", "StreamUsersComplianceResponseVariant2"), ["errors"]),
 )
