@@ -58,9 +58,13 @@ ACCEPTED = textwrap.dedent(
 # Each line marked `# error` must be reported, and no other.
 MISTAKES = textwrap.dedent(
     """\
+    import twitter_api.auth
     from twitter_api import AsyncClient, Client
     from twitter_api.models import CreatePostsRequest
 
+    # A misspelt name is an error, not an Any (the lazy module __getattr__ is not typed).
+    typo: int = twitter_api.Clinet  # error
+    typo_too: int = twitter_api.auth.BearerTokn  # error
     client = Client()
     client.paginate(client.get_users_posts, idd="1")  # error
     client.paginate(client.get_users_posts, id=1)  # error
