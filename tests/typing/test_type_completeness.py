@@ -7,6 +7,7 @@ takes that class, "ambiguous": one missing annotation in the runtime costs thous
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 from typing import Any
 
@@ -71,6 +72,24 @@ def test_every_exported_symbol_of_twitter_api_has_a_known_type(
     twitter_api_completeness: dict[str, Any],
 ) -> None:
     assert _counts(twitter_api_completeness)[1:] == (0, 0), _incomplete(twitter_api_completeness)
+
+
+@pytest.mark.parametrize(
+    "module", ["twitter_api", "twitter_api.auth", "twitter_api.models", "twitter_api.webhooks"]
+)
+def test_type_checkers_see_exactly_what_all_exports(
+    twitter_api_completeness: dict[str, Any], module: str
+) -> None:
+    # Names a module imports for itself (importlib, Any, ...) are not part of it; a dynamic
+    # `__all__` would make pyright export them.
+    exported = {
+        symbol["name"].removeprefix(f"{module}.")
+        for symbol in twitter_api_completeness["symbols"]
+        if symbol["isExported"] and symbol["category"] != "module"
+    }
+    exported = {name for name in exported if "." not in name and not name.startswith("_")}
+    listed = importlib.import_module(module).__all__
+    assert exported == {name for name in listed if name != "webhooks" and not name.startswith("_")}
 
 
 @pytest.mark.parametrize(
