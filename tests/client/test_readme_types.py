@@ -1,4 +1,5 @@
-"""The READMEs' code type-checks under mypy --strict, and so does typical user code.
+"""The READMEs' code type-checks under mypy --strict and pyright's strict mode, and so does
+typical user code.
 
 The repository README's Python blocks whose first line says "mypy --strict accepts this block"
 and every Python block of the generated package's README are checked against `generated/`.
