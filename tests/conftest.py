@@ -73,3 +73,12 @@ def mini_api(mini_dir: Path) -> Iterator[ModuleType]:
         yield importlib.import_module("mini_api")
     finally:
         sys.path.remove(str(mini_dir))
+
+
+@pytest.fixture(scope="session")
+def generated_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A scratch venv with generated/twitter_api installed as a plain folder, for pyright."""
+    from tests.pyright_support import install_copy
+
+    venv_dir = tmp_path_factory.mktemp("pyright") / "venv"
+    return install_copy(ROOT / "generated" / "twitter_api", venv_dir)

@@ -102,7 +102,7 @@ class APIStatusError(APIError):
     def __init__(self, message: str, *, response: httpx.Response, problem: Problem | None) -> None:
         super().__init__(message)
         self.response = response
-        self.status_code = response.status_code
+        self.status_code: int = response.status_code
         self.problem = problem
 
 
@@ -134,9 +134,9 @@ class RateLimitError(APIStatusError):
     def __init__(self, message: str, *, response: httpx.Response, problem: Problem | None) -> None:
         super().__init__(message, response=response, problem=problem)
         limits = RateLimit.from_headers(response.headers)
-        self.limit = limits.limit
-        self.remaining = limits.remaining
-        self.reset_at = limits.reset_at
+        self.limit: int | None = limits.limit
+        self.remaining: int | None = limits.remaining
+        self.reset_at: datetime | None = limits.reset_at
 
 
 class RateLimit:
@@ -145,9 +145,9 @@ class RateLimit:
     __slots__ = ("limit", "remaining", "reset_at")
 
     def __init__(self, limit: int | None, remaining: int | None, reset_at: datetime | None) -> None:
-        self.limit = limit
-        self.remaining = remaining
-        self.reset_at = reset_at
+        self.limit: int | None = limit
+        self.remaining: int | None = remaining
+        self.reset_at: datetime | None = reset_at
 
     @classmethod
     def from_headers(cls, headers: httpx.Headers) -> RateLimit:

@@ -170,8 +170,8 @@ class ExpandedPost:
     __slots__ = ("includes", "post")
 
     def __init__(self, post: Post, includes: Includes) -> None:
-        self.post = post
-        self.includes = includes
+        self.post: Post = post
+        self.includes: Includes = includes
 
     @property
     def _raw(self) -> dict[str, Any]:
@@ -254,8 +254,8 @@ class ExpandedUser:
     __slots__ = ("includes", "user")
 
     def __init__(self, user: User, includes: Includes) -> None:
-        self.user = user
-        self.includes = includes
+        self.user: User = user
+        self.includes: Includes = includes
 
     @property
     def pinned_post(self) -> Post | None:
@@ -276,7 +276,7 @@ class Expanded:
     __slots__ = ("includes", "posts", "users")
 
     def __init__(self, data: Sequence[dict[str, Any]], includes: Includes) -> None:
-        self.includes = includes
+        self.includes: Includes = includes
         # Posts always carry `text` and users a `username` (a post may carry one too).
         self.posts: list[ExpandedPost] = [
             ExpandedPost(includes._load_as("posts", raw), includes) for raw in data if "text" in raw

@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from .models import ActivityStreamResponse  # type: ignore[attr-defined,unused-ignore]
 
 __all__ = [
+    "MAX_CRC_TOKEN",
     "SIGNATURE_HEADER",
     "crc_response",
     "parse_event",

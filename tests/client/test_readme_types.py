@@ -1,4 +1,5 @@
-"""The READMEs' code type-checks under mypy --strict, and so does typical user code.
+"""The READMEs' code type-checks under mypy --strict and pyright's strict mode, and so does
+typical user code.
 
 The repository README's Python blocks whose first line says "mypy --strict accepts this block"
 and every Python block of the generated package's README are checked against `generated/`.
@@ -16,6 +17,7 @@ import textwrap
 from pathlib import Path
 
 from tests.conftest import ROOT
+from tests.pyright_support import strict_errors
 
 MARKER = "# mypy --strict accepts this block"
 # README -> whether only its marked blocks are checked.
@@ -105,7 +107,7 @@ def mypy(files: list[Path], cwd: Path) -> dict[str, set[int]]:
     return errors
 
 
-def test_readme_code_and_user_code_pass_and_mistakes_are_reported(tmp_path: Path) -> None:
+def _write_checked_code(tmp_path: Path) -> list[Path]:
     blocks = readme_blocks()
     # Both READMEs lead with a checked example; losing the marker must not skip the check.
     assert {name.split("_readme_")[0] for name, _ in blocks} == {ROOT.name, "generated"}
@@ -114,8 +116,25 @@ def test_readme_code_and_user_code_pass_and_mistakes_are_reported(tmp_path: Path
         path = tmp_path / f"{re.sub(r'[^a-z0-9_]', '_', name.lower())}.py"
         path.write_text(code, encoding="utf-8")
         files.append(path)
+    return files
+
+
+MISTAKE_LINES = {n for n, line in enumerate(MISTAKES.splitlines(), 1) if line.endswith("# error")}
+
+
+def test_readme_code_and_user_code_pass_and_mistakes_are_reported(tmp_path: Path) -> None:
+    files = _write_checked_code(tmp_path)
     errors = mypy(files, tmp_path)
     mistakes = errors.pop("mistakes.py")
     assert errors == {f.name: set() for f in files if f.name != "mistakes.py"}
-    expected = {n for n, line in enumerate(MISTAKES.splitlines(), 1) if line.endswith("# error")}
-    assert mistakes == expected
+    assert mistakes == MISTAKE_LINES
+
+
+def test_pyright_strict_accepts_the_same_code_and_reports_the_same_mistakes(
+    tmp_path: Path, generated_site: Path
+) -> None:
+    files = _write_checked_code(tmp_path)
+    errors = strict_errors(generated_site, files, tmp_path)
+    mistakes = errors.pop("mistakes.py")
+    assert errors == {f.name: {} for f in files if f.name != "mistakes.py"}
+    assert set(mistakes) == MISTAKE_LINES, mistakes

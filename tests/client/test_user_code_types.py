@@ -1,4 +1,5 @@
-"""User code of per-call options and typed pagination checked with mypy --strict.
+"""User code of per-call options and typed pagination checked with mypy --strict and with
+pyright in strict mode.
 
 What users write is accepted; each deliberate mistake is reported on its own line.
 """
@@ -9,6 +10,7 @@ import textwrap
 from pathlib import Path
 
 from tests.client.test_readme_types import mypy
+from tests.pyright_support import strict_errors
 
 ACCEPTED = textwrap.dedent(
     """\
@@ -56,9 +58,13 @@ ACCEPTED = textwrap.dedent(
 # Each line marked `# error` must be reported, and no other.
 MISTAKES = textwrap.dedent(
     """\
+    import twitter_api.auth
     from twitter_api import AsyncClient, Client
     from twitter_api.models import CreatePostsRequest
 
+    # A misspelt name is an error, not an Any (the lazy module __getattr__ is not typed).
+    typo: int = twitter_api.Clinet  # error
+    typo_too: int = twitter_api.auth.BearerTokn  # error
     client = Client()
     client.paginate(client.get_users_posts, idd="1")  # error
     client.paginate(client.get_users_posts, id=1)  # error
@@ -83,13 +89,27 @@ MISTAKES = textwrap.dedent(
 )
 
 
-def test_typed_options_and_pagination_user_code(tmp_path: Path) -> None:
+MARKED = {i for i, line in enumerate(MISTAKES.splitlines(), 1) if line.endswith("# error")}
+
+
+def _write(tmp_path: Path) -> list[Path]:
     files = []
     for name, code in (("accepted", ACCEPTED), ("mistakes", MISTAKES)):
         path = tmp_path / f"{name}.py"
         path.write_text(code, encoding="utf-8")
         files.append(path)
-    errors = mypy(files, tmp_path)
+    return files
+
+
+def test_typed_options_and_pagination_user_code(tmp_path: Path) -> None:
+    errors = mypy(_write(tmp_path), tmp_path)
     assert errors["accepted.py"] == set()
-    marked = {i for i, line in enumerate(MISTAKES.splitlines(), 1) if line.endswith("# error")}
-    assert errors["mistakes.py"] == marked
+    assert errors["mistakes.py"] == MARKED
+
+
+def test_typed_options_and_pagination_user_code_under_pyright(
+    tmp_path: Path, generated_site: Path
+) -> None:
+    errors = strict_errors(generated_site, _write(tmp_path), tmp_path)
+    assert errors["accepted.py"] == {}
+    assert set(errors["mistakes.py"]) == MARKED, errors["mistakes.py"]

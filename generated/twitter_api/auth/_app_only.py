@@ -44,7 +44,7 @@ class AppOnly(FlowAuth):
     ) -> None:
         self.client_id = client_id
         self._client_secret = Secret(client_secret)
-        self.token_url = token_url or DEFAULT_TOKEN_URL
+        self.token_url: str = token_url or DEFAULT_TOKEN_URL
         check_credential_url(self.token_url, "token_url", allow_insecure_http=allow_insecure_http)
         self._lock = RefreshLock(None)
         self._bearer: Secret | None = None

@@ -98,9 +98,9 @@ class OAuth2PKCE(FlowAuth):
             )
         else:
             self.token_store = token_store
-        self.authorize_url = authorize_url or _spec_info.OAUTH2_AUTHORIZE_URL
-        self.token_url = token_url or _spec_info.OAUTH2_TOKEN_URL
-        self.revoke_url = revoke_url or _spec_info.OAUTH2_REVOKE_URL
+        self.authorize_url: str = authorize_url or _spec_info.OAUTH2_AUTHORIZE_URL
+        self.token_url: str = token_url or _spec_info.OAUTH2_TOKEN_URL
+        self.revoke_url: str = revoke_url or _spec_info.OAUTH2_REVOKE_URL
         for setting in ("authorize_url", "token_url", "revoke_url"):
             check_credential_url(
                 getattr(self, setting), setting, allow_insecure_http=allow_insecure_http

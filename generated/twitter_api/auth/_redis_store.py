@@ -114,16 +114,19 @@ class RedisTokenStore:
                 "the token store URL is not a valid redis:// or rediss:// URL "
                 "(redis://[:password@]host[:port][/db])"
             )
-        self.location, settings, connect = split
+        location, settings, connect = split
+        self.location: str = location
         prefix = key_prefix if key_prefix is not None else settings.get("key_prefix")
         self.key_prefix = prefix if prefix is not None else DEFAULT_KEY_PREFIX
         self.name = name
-        self.lease = lease if lease is not None else self._lease(settings.get("lease"))
+        self.lease: float = lease if lease is not None else self._lease(settings.get("lease"))
         if not (math.isfinite(self.lease) and self.lease > 0):
             raise TokenStoreError(f"the lease of the token store {self.location} must be > 0")
         base = f"{self.key_prefix}{name}:"
-        self.token_key, self.token_fence_key = base + "token", base + "token-fence"
-        self.lock_key, self.lock_fence_key = base + "lock", base + "lock-fence"
+        self.token_key: str = base + "token"
+        self.token_fence_key: str = base + "token-fence"
+        self.lock_key: str = base + "lock"
+        self.lock_fence_key: str = base + "lock-fence"
         try:
             self._redis: redis.Redis = redis.Redis.from_url(
                 connect.reveal(),

@@ -15,7 +15,7 @@ import json
 import reprlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar, cast, overload
+from typing import TYPE_CHECKING, Any, ClassVar, Final, Generic, TypeVar, cast, overload
 
 if TYPE_CHECKING:
     import httpx
@@ -56,7 +56,7 @@ class ResponseValidationError(ValueError):
     """A response does not match the shape the spec declares (raised by `validate()`)."""
 
     def __init__(self, model: str, problems: Sequence[str]) -> None:
-        self.problems = list(problems)
+        self.problems: list[str] = list(problems)
         shown = "; ".join(self.problems[:5])
         more = f" (+{len(self.problems) - 5} more)" if len(self.problems) > 5 else ""
         super().__init__(f"{model}: {shown}{more}")
@@ -87,8 +87,8 @@ class Scalar(Converter):
     __slots__ = ("kinds", "label")
 
     def __init__(self, label: str, *kinds: type) -> None:
-        self.label = label
-        self.kinds = kinds
+        self.label: str = label
+        self.kinds: tuple[type, ...] = kinds
 
     def check(self, raw: Any, where: str, out: list[str]) -> None:
         # bool is an int subclass; a JSON true is never a valid integer here.
@@ -130,9 +130,9 @@ class ModelRef(Converter):
     __slots__ = ("_cls", "module", "name", "package")
 
     def __init__(self, module: str, name: str) -> None:
-        self.module = module
-        self.name = name
-        self.package = ""
+        self.module: str = module
+        self.name: str = name
+        self.package: str = ""
         self._cls: type[Model] | None = None
 
     def bind(self, package: str) -> None:
@@ -169,9 +169,9 @@ class AliasRef(Converter):
     __slots__ = ("_target", "const", "module", "package")
 
     def __init__(self, module: str, const: str) -> None:
-        self.module = module
-        self.const = const
-        self.package = ""
+        self.module: str = module
+        self.const: str = const
+        self.package: str = ""
         self._target: Converter | None = None
 
     def bind(self, package: str) -> None:
@@ -200,7 +200,7 @@ class ListOf(Converter):
     __slots__ = ("item",)
 
     def __init__(self, item: Converter) -> None:
-        self.item = item
+        self.item: Converter = item
 
     def bind(self, package: str) -> None:
         self.item.bind(package)
@@ -236,7 +236,7 @@ class MapOf(Converter):
     __slots__ = ("value",)
 
     def __init__(self, value: Converter) -> None:
-        self.value = value
+        self.value: Converter = value
 
     def bind(self, package: str) -> None:
         self.value.bind(package)
@@ -261,7 +261,7 @@ class Nullable(Converter):
     __slots__ = ("inner",)
 
     def __init__(self, inner: Converter) -> None:
-        self.inner = inner
+        self.inner: Converter = inner
 
     def bind(self, package: str) -> None:
         self.inner.bind(package)
@@ -280,7 +280,7 @@ class TupleOf(Converter):
     __slots__ = ("items",)
 
     def __init__(self, *items: Converter) -> None:
-        self.items = items
+        self.items: tuple[Converter, ...] = items
 
     def bind(self, package: str) -> None:
         for item in self.items:
@@ -318,11 +318,11 @@ class OneOf(Converter):
         mapping: Mapping[str, ModelRef] | None = None,
         fallback: ModelRef | None = None,
     ) -> None:
-        self.variants = tuple(variants)
-        self.prop = discriminator
+        self.variants: tuple[tuple[Converter, Sequence[str]], ...] = tuple(variants)
+        self.prop: str | None = discriminator
         self.by_value: dict[str, ModelRef] = dict(mapping or {})
-        self.by_path = {_uri_path(k): v for k, v in self.by_value.items()}
-        self.fallback = fallback  # the base class, when the schema has one
+        self.by_path: dict[str, ModelRef] = {_uri_path(k): v for k, v in self.by_value.items()}
+        self.fallback: ModelRef | None = fallback  # the base class, when the schema has one
 
     def bind(self, package: str) -> None:
         for conv, _ in self.variants:
@@ -400,10 +400,10 @@ class Field(Generic[T]):
     def __init__(
         self, wire: str, convert: Converter = ANY, *, required: bool = False, doc: str = ""
     ) -> None:
-        self.wire = wire
-        self.convert = convert
-        self.required = required
-        self.name = wire
+        self.wire: str = wire
+        self.convert: Converter = convert
+        self.required: bool = required
+        self.name: str = wire
         self.__doc__ = doc or None
         # Reads are the hot path of a stream: resolve once how this field converts. Plain
         # scalars come back as decoded; only converters that look at the parent get it.
@@ -573,7 +573,7 @@ class Model:
             return NotImplemented
         return type(self) is type(other) and self._raw == other._raw
 
-    __hash__ = None  # type: ignore[assignment]  # mutable view, like the dict it wraps
+    __hash__: ClassVar[None] = None  # type: ignore[assignment]  # mutable view, like the dict it wraps
 
     def __repr__(self) -> str:
         # Bounded: a response can hold megabytes, and reprs land in logs and tracebacks.

@@ -11,16 +11,25 @@ from collections.abc import Callable, Sequence
 from typing import Any, Protocol, TypeVar
 
 from ._exceptions import APIError, APIResponseError
+from ._models import Model
 from ._wire import Operation
 
 T_co = TypeVar("T_co", covariant=True)
 
 
+class _Reads(Protocol[T_co]):
+    """A descriptor that reads a `T_co` from a model: a model's declared `Field`."""
+
+    def __get__(self, obj: Model, owner: Any, /) -> T_co: ...
+
+
 class Paged(Protocol[T_co]):
     """A page of results: what `.items()` of a paginator reads its elements from."""
 
+    # mypy matches a model against this with its fields read (a list); pyright with their
+    # declared descriptor type (a Field), which only `_Reads` describes.
     @property
-    def data(self) -> Sequence[T_co] | None: ...
+    def data(self) -> Sequence[T_co] | _Reads[Sequence[T_co] | None] | None: ...
 
 
 def _check_bound(name: str, value: int | None) -> int | None:

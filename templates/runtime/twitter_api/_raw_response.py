@@ -39,8 +39,8 @@ class RawResponse(Generic[T]):
     __slots__ = ("http_response", "parsed")
 
     def __init__(self, http_response: httpx.Response, parsed: T) -> None:
-        self.http_response = http_response
-        self.parsed = parsed
+        self.http_response: httpx.Response = http_response
+        self.parsed: T = parsed
 
     @property
     def status_code(self) -> int:

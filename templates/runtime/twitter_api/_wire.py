@@ -113,24 +113,26 @@ class Operation:
         outside_query: Sequence[str] = (),
         content_types: Mapping[str, str] | None = None,
     ) -> None:
-        self.name = name
-        self.method = method
-        self.path = path
-        self.response = response
+        self.name: str = name
+        self.method: str = method
+        self.path: str = path
+        self.response: Converter | None = response
         if response is not None:
             response.bind(MODELS_PACKAGE)
         # "json" | "text" | "bytes" | "stream" | "empty" | "auto" (whatever the server sends)
-        self.response_kind = response_kind
-        self.security = tuple((scheme, tuple(scopes)) for scheme, scopes in security)
-        self.styles = dict(styles or {})
-        self.multipart = multipart
-        self.paginated_by = paginated_by
+        self.response_kind: str = response_kind
+        self.security: tuple[tuple[str, tuple[str, ...]], ...] = tuple(
+            (scheme, tuple(scopes)) for scheme, scopes in security
+        )
+        self.styles: dict[str, str] = dict(styles or {})
+        self.multipart: bool = multipart
+        self.paginated_by: str | None = paginated_by
         # Keys (`header:<name>`, `cookie:<name>`) of parameters sent outside the query string.
-        self.outside_query = frozenset(outside_query)
+        self.outside_query: frozenset[str] = frozenset(outside_query)
         # Media type -> how the body is encoded (json, form, multipart, text, binary); the
         # first is the default. Empty: a JSON body (or multipart when it holds files).
-        self.content_types = dict(content_types or {})
-        self.accept = accept or _ACCEPT.get(
+        self.content_types: dict[str, str] = dict(content_types or {})
+        self.accept: str = accept or _ACCEPT.get(
             response_kind, "application/json, application/problem+json"
         )
 

@@ -39,9 +39,9 @@ class KeyringTokenStore:
 
     def __init__(self, *, name: str = "default", service: str | None = None) -> None:
         _require_keyring()
-        self.service = service or DEFAULT_SERVICE
+        self.service: str = service or DEFAULT_SERVICE
         self.name = name
-        self.location = f"keyring:{self.service}/{name}"
+        self.location: str = f"keyring:{self.service}/{name}"
 
     def __repr__(self) -> str:
         return f"KeyringTokenStore({self.location!r})"

@@ -29,7 +29,7 @@ class FileTokenStore:
     def __init__(
         self, path: str | os.PathLike[str], *, allow_insecure_permissions: bool = False
     ) -> None:
-        self.path = Path(path).expanduser()
+        self.path: Path = Path(path).expanduser()
         self.allow_insecure_permissions = allow_insecure_permissions
 
     def __repr__(self) -> str:
