@@ -198,6 +198,21 @@ SPEC: dict[str, Any] = {
                 },
             }
         },
+        "/channels/{channel}": {
+            "post": {
+                "operationId": "subscribeChannel",
+                "parameters": [
+                    {
+                        "name": "channel",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "string"},
+                    }
+                ],
+                "requestBody": {"content": {}, "required": False},
+                "responses": NO_CONTENT,
+            }
+        },
         "/notes": {
             "get": {
                 "operationId": "notes/list-for-repo",
@@ -570,6 +585,14 @@ def test_operation_id_separators_become_word_breaks(api: ModuleType) -> None:
     _client(api, rec).notes_list_for_repo()
     assert (rec.last.method, str(rec.last.url)) == ("GET", f"{BASE}/notes")
     assert hasattr(api.AsyncClient, "notes_list_for_repo")
+
+
+def test_a_request_body_without_media_types_sends_no_body(api: ModuleType) -> None:
+    rec = Recorder()
+    assert "body" not in inspect.signature(api.Client.subscribe_channel).parameters
+    _client(api, rec).subscribe_channel("email")
+    assert (rec.last.method, str(rec.last.url)) == ("POST", f"{BASE}/channels/email")
+    assert rec.last.content == b"" and "content-type" not in rec.last.headers
 
 
 def test_deprecated_operations_warn_sync_and_async(api: ModuleType) -> None:
