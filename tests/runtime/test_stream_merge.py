@@ -150,6 +150,39 @@ async def test_async_error_in_one_partition_reaches_the_reader_and_closes_all() 
         await client.aclose()
 
 
+def test_each_partition_reconnects_with_its_own_backfill() -> None:
+    def handle(ex: Exchange) -> None:
+        p = partition_of(ex)
+        ex.start_stream()
+        ex.line({"data": {"id": f"{p}-1", "text": "x"}})
+        if p == 2 and ex.request.query.get("backfill_minutes") is None:
+            ex.cut()  # partition 2's first connection drops; its reconnect re-sends 2-1
+        else:
+            ex.line({"data": {"id": f"{p}-2", "text": "x"}})
+            ex.wait_until_client_hangs_up()
+
+    recover = StreamOptions(stall_timeout=60.0, network_backoff=0.01, backfill_minutes=5)
+    with Loopback(handle) as server:
+        client = twitter_api.Client(auth=BearerToken("t"), base_url=server.url)
+        clock = [1_700_000_000.0]
+        client._now = lambda: clock[0]  # type: ignore[method-assign]
+        client._sleep = lambda seconds: clock.__setitem__(0, clock[0] + 90.0)  # type: ignore[method-assign]
+        streams = [client.stream_posts_firehose(partition=p).with_options(recover) for p in (1, 2)]
+        got: list[str] = []
+        with merge_streams(streams) as merged:
+            for item in merged:
+                got.append(item.data.id)
+                if len(got) == 4:
+                    break
+        client.close()
+    assert sorted(got) == ["1-1", "1-2", "2-1", "2-2"]  # 2-1 once: the re-sent copy dropped
+    assert sorted(r.target.partition("?")[2] for r in server.requests) == [
+        "partition=1",
+        "partition=2",
+        "partition=2&backfill_minutes=2",
+    ]
+
+
 def test_a_partition_waiting_to_reconnect_does_not_once_closed() -> None:
     def cut(ex: Exchange) -> None:
         ex.start_stream()

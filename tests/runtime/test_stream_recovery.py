@@ -180,6 +180,25 @@ async def test_async_short_disconnect_backfills_and_drops_resent_posts() -> None
     assert targets(server) == [SAMPLE, f"{SAMPLE}?backfill_minutes=1"]
 
 
+@pytest.mark.anyio
+async def test_async_long_disconnect_reconnects_without_backfill() -> None:
+    handler = scripted(sends("1", "2"), sends("2", "3", then="wait"))
+    fake = FakeTime(gap=600.0)
+    with Loopback(handler) as server:
+        client = twitter_api.AsyncClient(auth=BearerToken("t"), base_url=server.url)
+        client._now = fake.time  # type: ignore[method-assign]
+        client._sleep = fake.async_sleep  # type: ignore[method-assign]
+        got: list[str] = []
+        async with client.stream_posts_sample(backfill_minutes=1).with_options(RECOVER) as s:
+            async for item in s:
+                got.append(item.data.id)
+                if len(got) == 4:
+                    break
+        await client.aclose()
+    assert got == ["1", "2", "2", "3"]
+    assert targets(server) == [f"{SAMPLE}?backfill_minutes=1", SAMPLE]
+
+
 class Clock:
     def __init__(self) -> None:
         self.now = 0.0
