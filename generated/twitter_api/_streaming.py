@@ -64,6 +64,10 @@ _NOT_CURED_BY_RECONNECTING: Final = (httpx.LocalProtocolError, httpx.Unsupported
 _scan_once: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
 
 
+def _as_is(raw: Any) -> Any:
+    return raw
+
+
 class StreamStallError(APITimeoutError):
     """A stream sent nothing, not even a keep-alive, for longer than its `stall_timeout`."""
 
@@ -237,7 +241,8 @@ class _StreamCore(Generic[T]):
             _Recovery(o.backfill_minutes, o.recent_ids_max, now) if o.backfill_minutes else None
         )
         self._response: httpx.Response | None = None
-        self._load = op.response.load if op.response is not None else None
+        # Each line's object is handed to this as decoded (a stream without a model: as is).
+        self._load = cast("Callable[[Any], T]", op.response.load if op.response else _as_is)
         self._opened = False
         self._closed = False
         self.connections = 0  # how many connections were opened, reconnects included
@@ -271,13 +276,6 @@ class _StreamCore(Generic[T]):
         if self._recovery is not None:
             stalled = isinstance(error, StreamStallError)
             self._recovery.lost(self._options.stall_timeout * STALL_SLACK if stalled else 0.0)
-
-    def _parse(self, line: str, response: httpx.Response) -> T:
-        return self._loaded(self._decode(line, response))
-
-    def _loaded(self, raw: Any) -> T:
-        load = self._load
-        return cast("T", raw if load is None else load(raw))
 
     def _decode(self, line: str, response: httpx.Response) -> Any:
         try:

@@ -108,7 +108,7 @@ class Stream(_StreamCore[T]):
 
     def __iter__(self) -> Iterator[T]:
         self._check_open()
-        recovery = self._recovery
+        recovery, decode, load = self._recovery, self._decode, self._load
         while not self._closed and self._response is not None:
             response = self._response
             error: APIConnectionError
@@ -120,10 +120,9 @@ class Stream(_StreamCore[T]):
                         delivered = True
                     if not line.strip():
                         continue  # blank lines are X's keep-alives
-                    if recovery is None:
-                        yield self._parse(line, response)
-                    elif recovery.is_new(raw := self._decode(line, response)):
-                        yield self._loaded(raw)
+                    raw = decode(line, response)
+                    if recovery is None or recovery.is_new(raw):
+                        yield load(raw)
                 error = self._ended_error()
             except httpx.TransportError as exc:
                 error = self._network_error(exc)
