@@ -49,7 +49,9 @@ class AsyncMergedStream(Generic[T]):
         queue: asyncio.Queue[T | _Done] = asyncio.Queue(self._buffer)
         self._queue = queue
         self._tasks = [
-            asyncio.create_task(self._read(stream, queue), name=f"twitter_api stream {i}")
+            asyncio.create_task(
+                self._read(stream, queue), name=f"{__package__} stream {i}/{len(self._streams)}"
+            )
             for i, stream in enumerate(self._streams, 1)
         ]
         self._running = len(self._tasks)

@@ -149,7 +149,7 @@ class MergedStream(Generic[T]):
             self.close()
             raise
         for i, stream in enumerate(self._streams, 1):
-            name = f"twitter_api stream {i}/{len(self._streams)}"
+            name = f"{__package__} stream {i}/{len(self._streams)}"
             threading.Thread(target=self._read, args=(stream,), name=name, daemon=True).start()
             self._running += 1
         return self
