@@ -4,6 +4,7 @@ one close for all, and the first error of any partition raised to the reader."""
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 
 import pytest
@@ -229,6 +230,26 @@ def test_a_full_buffer_holds_writers_until_read_or_closed() -> None:
     assert results == [True, False]
     buffer.done(_Done(None))  # a stopping stream never waits for room
     assert isinstance(buffer.get(), _Done)
+
+
+def test_writers_waiting_for_room_get_in_in_the_order_they_came() -> None:
+    # No stream can starve another: the writers of a full buffer are let in first come,
+    # first served.
+    buffer: _Buffer[str] = _Buffer(1)
+    assert buffer.put("first")
+    writers = []
+    for name in ("a", "b", "c"):
+        writer = threading.Thread(target=buffer.put, args=(name,))
+        writer.start()
+        writers.append(writer)
+        waiting = buffer._not_full._waiters  # type: ignore[attr-defined]
+        deadline = time.monotonic() + WAIT
+        while len(waiting) < len(writers) and time.monotonic() < deadline:
+            time.sleep(0.001)  # until this writer waits for room
+        assert len(waiting) == len(writers)
+    assert [buffer.get() for _ in range(4)] == ["first", "a", "b", "c"]
+    for writer in writers:
+        writer.join(WAIT)
 
 
 def test_merge_streams_refuses_what_it_cannot_merge() -> None:
