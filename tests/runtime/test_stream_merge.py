@@ -25,28 +25,34 @@ def partition_of(ex: Exchange) -> int:
     return int(ex.request.query["partition"][0])
 
 
-def firehose(ex: Exchange) -> None:
+def firehose(ex: Exchange, sent: threading.Semaphore | None = None) -> None:
     """Partition p sends LINES posts with ids "p-1" .. "p-LINES", then waits for the hang-up."""
     p = partition_of(ex)
     ex.start_stream()
     for n in range(1, LINES + 1):
         ex.line({"data": {"id": f"{p}-{n}", "text": "x"}})
-        if n % 10 == 0:
+        if n % 10 == 0 and n < LINES:  # none after the last: the client may be gone
             ex.keep_alive()
+    if sent is not None:
+        sent.release()
     ex.wait_until_client_hangs_up()
 
 
-def failing_partition(bad: int, status: int | None = None) -> Any:
-    """Like `firehose`, but partition `bad` answers `status`, or sends a garbled line."""
+def failing_partition(bad: int, status: int | None = None, others: int = 2) -> Any:
+    """Like `firehose`, but partition `bad` answers `status`, or sends a garbled line once the
+    `others` have sent all theirs (so each of them sees the client hang up, not a write fail)."""
+    sent = threading.Semaphore(0)
 
     def handle(ex: Exchange) -> None:
         if partition_of(ex) != bad:
-            firehose(ex)
+            firehose(ex, sent)
         elif status is not None:
             ex.respond(status, {"title": "Forbidden", "detail": "partition refused"})
         else:
             ex.start_stream()
             ex.line({"data": {"id": f"{bad}-1", "text": "x"}})
+            for _ in range(others):
+                assert sent.acquire(timeout=WAIT)
             ex.chunk(b"{garbled\r\n")
             ex.wait_until_client_hangs_up()
 

@@ -46,9 +46,9 @@ def post(post_id: str) -> dict[str, Any]:
 def sends(*ids: str, then: str = "cut") -> Handler:
     def handle(ex: Exchange) -> None:
         ex.start_stream()
+        ex.keep_alive()
         for post_id in ids:
             ex.line(post(post_id) if post_id else {"meta": {"sent": "no id"}})
-        ex.keep_alive()
         if then == "cut":
             ex.cut()
         else:
