@@ -33,6 +33,7 @@ class Recorded:
     headers: dict[str, str]
     body: bytes
     at: float = field(default_factory=time.time)  # arrival, seconds since the epoch
+    target: str = ""  # the request target exactly as sent: path and query
 
     def json(self) -> Any:
         return json.loads(self.body)
@@ -195,7 +196,9 @@ class Loopback:
         split = urlsplit(handler.path)
         headers = {k.lower(): v for k, v in handler.headers.items()}
         body = _read_body(handler, headers)
-        recorded = Recorded(handler.command, split.path, parse_qs(split.query), headers, body)
+        recorded = Recorded(
+            handler.command, split.path, parse_qs(split.query), headers, body, target=handler.path
+        )
         with self._lock:
             self.requests.append(recorded)
             exchange = Exchange(recorded, len(self.requests), handler)

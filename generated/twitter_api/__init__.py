@@ -35,6 +35,8 @@ if TYPE_CHECKING:
     from ._expansions import Expanded, ExpandedPost, ExpandedUser, Includes, ReferencedPost, expand
     from ._media import MediaUploadError
     from ._raw_response import RawResponse
+    from ._stream_merge import MergedStream, merge_streams
+    from ._stream_merge_async import AsyncMergedStream
     from ._streaming import StreamOptions, StreamStallError
     from . import webhooks
 
@@ -48,6 +50,9 @@ _LAZY = {
     "expand": "._expansions",
     "MediaUploadError": "._media",
     "RawResponse": "._raw_response",
+    "AsyncMergedStream": "._stream_merge_async",
+    "MergedStream": "._stream_merge",
+    "merge_streams": "._stream_merge",
     "StreamOptions": "._streaming",
     "StreamStallError": "._streaming",
 }
@@ -78,6 +83,7 @@ __all__ = [
     "APIStatusError",
     "APITimeoutError",
     "AsyncClient",
+    "AsyncMergedStream",
     "AuthenticationError",
     "BadRequestError",
     "Client",
@@ -87,6 +93,7 @@ __all__ = [
     "ExpandedUser",
     "Includes",
     "MediaUploadError",
+    "MergedStream",
     "Model",
     "NotFoundError",
     "OperationNotAllowedError",
@@ -101,6 +108,7 @@ __all__ = [
     "StreamStallError",
     "__version__",
     "expand",
+    "merge_streams",
     "required",
     "webhooks",
 ]

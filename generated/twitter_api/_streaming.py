@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, Generic, Literal, TypeVar, cast
@@ -50,12 +52,20 @@ T = TypeVar("T")
 # schedule (X sends one every 20 s) is never mistaken for a stall.
 STALL_SLACK: Final = 1.1
 
+# The most a stream can recover: the maximum of its `backfill_minutes` in the spec.
+MAX_BACKFILL_MINUTES: Final = 5
+_BACKFILL: Final = b"backfill_minutes"
+
 _Kind = Literal["network", "http", "rate_limit"]
 # Transport errors of the request itself: the same request would fail the same way again.
 _NOT_CURED_BY_RECONNECTING: Final = (httpx.LocalProtocolError, httpx.UnsupportedProtocol)
 
 
 _scan_once: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+
+
+def _as_is(raw: Any) -> Any:
+    return raw
 
 
 class StreamStallError(APITimeoutError):
@@ -68,6 +78,11 @@ class StreamOptions:
 
     `max_reconnects` bounds the reconnects in a row that deliver no data (None: no bound);
     when it is reached the last error is raised.
+
+    `backfill_minutes` (1-5; 0, the default, is off) turns recovery on: a reconnect after a
+    disconnect shorter than that many minutes sends `backfill_minutes` to get back what it
+    missed, and posts delivered again within the window are dropped by id. At most
+    `recent_ids_max` ids are remembered for that.
     """
 
     stall_timeout: float = 20.0
@@ -78,6 +93,8 @@ class StreamOptions:
     rate_limit_backoff: float = 60.0
     rate_limit_backoff_max: float = 960.0
     max_reconnects: int | None = None
+    backfill_minutes: int = 0
+    recent_ids_max: int = 1_000_000
 
     def __post_init__(self) -> None:
         for field in dataclasses.fields(self):
@@ -86,6 +103,13 @@ class StreamOptions:
                 raise ValueError(f"StreamOptions.{field.name} must not be negative")
         if self.stall_timeout <= 0:
             raise ValueError("StreamOptions.stall_timeout must be positive")
+        if self.backfill_minutes > MAX_BACKFILL_MINUTES:
+            raise ValueError(
+                f"StreamOptions.backfill_minutes must be at most {MAX_BACKFILL_MINUTES}"
+                f" (X keeps {MAX_BACKFILL_MINUTES} minutes), not {self.backfill_minutes}"
+            )
+        if self.recent_ids_max < 1:
+            raise ValueError("StreamOptions.recent_ids_max must be at least 1")
 
 
 class _Backoff:
@@ -116,6 +140,73 @@ class _Backoff:
         return min(o.rate_limit_backoff * 2.0 ** (n - 1), o.rate_limit_backoff_max)
 
 
+class _Recovery:
+    """Backfill for reconnects, and dropping the posts a backfill delivers a second time."""
+
+    __slots__ = ("_cap", "_ids", "_lost_at", "_now", "_order", "_window")
+
+    def __init__(self, minutes: int, cap: int, now: Callable[[], float]) -> None:
+        self._window = minutes * 60.0
+        self._cap = cap
+        self._now = now
+        self._lost_at: float | None = None
+        self._ids: set[str] = set()
+        self._order: deque[tuple[float, str]] = deque()  # (seen at, id), oldest first
+
+    def lost(self, quiet_for: float) -> None:
+        """The connection is gone, and nothing arrived on it for `quiet_for` seconds before."""
+        if self._lost_at is None:  # failed reconnects do not move the start of the gap
+            self._lost_at = self._now() - quiet_for
+
+    def delivered(self) -> None:
+        self._lost_at = None
+
+    def backfill(self) -> int | None:
+        """The minutes a reconnect asks for now; None once the gap outgrew the window."""
+        if self._lost_at is None:
+            return None
+        gap = self._now() - self._lost_at
+        if gap >= self._window:
+            return None
+        return max(math.ceil(gap / 60.0), 1)  # at most the window's minutes, as gap < window
+
+    def is_new(self, raw: Any) -> bool:
+        """False for a post whose id was seen within the window; others are remembered."""
+        data = raw.get("data") if type(raw) is dict else None
+        post_id = data.get("id") if type(data) is dict else None
+        if type(post_id) is not str:
+            return True  # no post id: nothing to compare
+        now = self._now()
+        order, ids = self._order, self._ids
+        horizon = now - self._window
+        while order and order[0][0] <= horizon:
+            ids.discard(order.popleft()[1])
+        if post_id in ids:
+            return False
+        if len(order) >= self._cap:
+            ids.discard(order.popleft()[1])
+        ids.add(post_id)
+        order.append((now, post_id))
+        return True
+
+
+def _with_backfill(request: httpx.Request, minutes: int | None) -> httpx.Request:
+    """`request` with its `backfill_minutes` set to `minutes`, or without it (None)."""
+    url = request.url
+    kept = [p for p in url.query.split(b"&") if p and p.partition(b"=")[0] != _BACKFILL]
+    if minutes is not None:
+        kept.append(b"%s=%d" % (_BACKFILL, minutes))
+    query = b"&".join(kept) or None
+    if query == (url.query or None):
+        return request
+    return httpx.Request(
+        request.method,
+        url.copy_with(query=query),
+        headers=request.headers,
+        extensions=request.extensions,
+    )
+
+
 def _status_kind(status: int) -> _Kind | None:
     if status in (420, 429):  # 420 is the rate limit status of X's older streams
         return "rate_limit"
@@ -136,14 +227,22 @@ class _StreamCore(Generic[T]):
     """State and decisions shared by Stream and AsyncStream."""
 
     def __init__(
-        self, op: Operation, request: httpx.Request, options: StreamOptions | None
+        self,
+        op: Operation,
+        request: httpx.Request,
+        options: StreamOptions | None,
+        now: Callable[[], float],
     ) -> None:
         self._op = op
-        self._options = options or StreamOptions()
-        self._request = _with_read_timeout(request, self._options.stall_timeout)
-        self._backoff = _Backoff(self._options)
+        self._options = o = options or StreamOptions()
+        self._request = _with_read_timeout(request, o.stall_timeout)
+        self._backoff = _Backoff(o)
+        self._recovery = (
+            _Recovery(o.backfill_minutes, o.recent_ids_max, now) if o.backfill_minutes else None
+        )
         self._response: httpx.Response | None = None
-        self._load = op.response.load if op.response is not None else None
+        # Each line's object is handed to this as decoded (a stream without a model: as is).
+        self._load = cast("Callable[[Any], T]", op.response.load if op.response else _as_is)
         self._opened = False
         self._closed = False
         self.connections = 0  # how many connections were opened, reconnects included
@@ -162,7 +261,23 @@ class _StreamCore(Generic[T]):
             hint = "async with" if hasattr(self, "__aenter__") else "with"
             raise RuntimeError(f"use the stream as a context manager: `{hint} client.op() as s:`")
 
-    def _parse(self, line: str, response: httpx.Response) -> T:
+    def _reconnect_request(self) -> httpx.Request:
+        """The request of a reconnect: with the backfill recovery asks for, if any."""
+        recovery = self._recovery
+        return _with_backfill(self._request, None if recovery is None else recovery.backfill())
+
+    def _delivering(self) -> None:
+        """A connection delivers: restart the backoff schedule; the gap, if any, is over."""
+        self._backoff.reset()
+        if self._recovery is not None:
+            self._recovery.delivered()
+
+    def _lost(self, error: APIConnectionError) -> None:
+        if self._recovery is not None:
+            stalled = isinstance(error, StreamStallError)
+            self._recovery.lost(self._options.stall_timeout * STALL_SLACK if stalled else 0.0)
+
+    def _decode(self, line: str, response: httpx.Response) -> Any:
         try:
             # `json.loads` without its per-call set-up; anything unusual goes through it.
             try:
@@ -176,8 +291,7 @@ class _StreamCore(Generic[T]):
             raise APIResponseError(
                 f"{self._op.name}: a stream line is not valid JSON ({exc})", response=response
             ) from None
-        load = self._load
-        return cast("T", raw if load is None else load(raw))
+        return raw
 
     def _network_error(self, exc: httpx.TransportError) -> APIConnectionError:
         path = self._request.url.path

@@ -44,7 +44,7 @@ class Stream(_StreamCore[T]):
         request: httpx.Request,
         options: StreamOptions | None = None,
     ) -> None:
-        super().__init__(op, request, options)
+        super().__init__(op, request, options, client._now)
         self._client = client
 
     def with_options(self, options: StreamOptions | None = None, /, **changes: Any) -> Self:
@@ -70,15 +70,17 @@ class Stream(_StreamCore[T]):
         if response is not None:
             response.close()
 
-    def _connect(self) -> httpx.Response:
+    def _connect(self, reconnect: bool = False) -> httpx.Response | None:
+        """A streaming response, or None when the stream was closed meanwhile."""
         client = self._client
-        while True:
+        while not self._closed:
             kind: _Kind
             error: Exception
+            request = self._reconnect_request() if reconnect else self._request
             try:
                 # No redirects: a token refresh may ride on this send (see _base_client).
                 response = client._http.send(
-                    self._request, auth=client._settings.auth, stream=True, follow_redirects=False
+                    request, auth=client._settings.auth, stream=True, follow_redirects=False
                 )
             except _NOT_CURED_BY_RECONNECTING as exc:
                 raise self._fatal_error(exc) from exc
@@ -102,9 +104,11 @@ class Stream(_StreamCore[T]):
                     raise error
                 kind = status_kind
             self._client._sleep(self._delay_or_raise(kind, error))
+        return None
 
     def __iter__(self) -> Iterator[T]:
         self._check_open()
+        recovery, decode, load = self._recovery, self._decode, self._load
         while not self._closed and self._response is not None:
             response = self._response
             error: APIConnectionError
@@ -112,10 +116,13 @@ class Stream(_StreamCore[T]):
                 delivered = False
                 for line in response.iter_lines():
                     if not delivered:
-                        self._backoff.reset()  # this connection works: restart the schedule
+                        self._delivering()
                         delivered = True
-                    if line.strip():  # blank lines are X's keep-alives
-                        yield self._parse(line, response)
+                    if not line.strip():
+                        continue  # blank lines are X's keep-alives
+                    raw = decode(line, response)
+                    if recovery is None or recovery.is_new(raw):
+                        yield load(raw)
                 error = self._ended_error()
             except httpx.TransportError as exc:
                 error = self._network_error(exc)
@@ -125,6 +132,7 @@ class Stream(_StreamCore[T]):
                 raise self._fatal_error(exc, response) from exc
             if self._closed:
                 return
+            self._lost(error)
             self._drop()
             self._client._sleep(self._delay_or_raise("network", error))
-            self._response = self._connect()
+            self._response = self._connect(reconnect=True)

@@ -594,6 +594,12 @@ def _readme_examples(api: Api) -> dict[str, Any]:
     )
     page = _example_op(api, "getUsersPosts", lambda op: op.paginated_by is not None)
     stream = _example_op(api, "streamPostsSample", lambda op: op.response_kind == "stream")
+
+    def partitioned(op: OperationDef) -> bool:
+        required = [p.wire_name for p in op.params if p.required]
+        return op.response_kind == "stream" and required == ["partition"]
+
+    firehose = _example_op(api, "streamPostsFirehose", partitioned)
     by_tag: dict[str, list[OperationDef]] = {}
     for op in api.operations:
         by_tag.setdefault(op.tag, []).append(op)
@@ -606,6 +612,7 @@ def _readme_examples(api: Api) -> dict[str, Any]:
             else Code("")
         ),
         "stream_call": call(stream),
+        "partitioned_stream": fragment("{}", firehose.method_name) if firehose else Code(""),
         "operations_by_tag": sorted(by_tag.items()),
         "flow_labels": _FLOW_LABELS,
     }

@@ -41,7 +41,7 @@ class AsyncStream(_StreamCore[T]):
         request: httpx.Request,
         options: StreamOptions | None = None,
     ) -> None:
-        super().__init__(op, request, options)
+        super().__init__(op, request, options, client._now)
         self._client = client
 
     def with_options(self, options: StreamOptions | None = None, /, **changes: Any) -> Self:
@@ -67,15 +67,17 @@ class AsyncStream(_StreamCore[T]):
         if response is not None:
             await response.aclose()
 
-    async def _connect(self) -> httpx.Response:
+    async def _connect(self, reconnect: bool = False) -> httpx.Response | None:
+        """A streaming response, or None when the stream was closed meanwhile."""
         client = self._client
-        while True:
+        while not self._closed:
             kind: _Kind
             error: Exception
+            request = self._reconnect_request() if reconnect else self._request
             try:
                 # No redirects: a token refresh may ride on this send (see _base_client).
                 response = await client._http.send(
-                    self._request, auth=client._settings.auth, stream=True, follow_redirects=False
+                    request, auth=client._settings.auth, stream=True, follow_redirects=False
                 )
             except _NOT_CURED_BY_RECONNECTING as exc:
                 raise self._fatal_error(exc) from exc
@@ -99,9 +101,11 @@ class AsyncStream(_StreamCore[T]):
                     raise error
                 kind = status_kind
             await self._client._sleep(self._delay_or_raise(kind, error))
+        return None
 
     async def __aiter__(self) -> AsyncIterator[T]:
         self._check_open()
+        recovery, decode, load = self._recovery, self._decode, self._load
         while not self._closed and self._response is not None:
             response = self._response
             error: APIConnectionError
@@ -109,10 +113,13 @@ class AsyncStream(_StreamCore[T]):
                 delivered = False
                 async for line in response.aiter_lines():
                     if not delivered:
-                        self._backoff.reset()  # this connection works: restart the schedule
+                        self._delivering()
                         delivered = True
-                    if line.strip():  # blank lines are X's keep-alives
-                        yield self._parse(line, response)
+                    if not line.strip():
+                        continue  # blank lines are X's keep-alives
+                    raw = decode(line, response)
+                    if recovery is None or recovery.is_new(raw):
+                        yield load(raw)
                 error = self._ended_error()
             except httpx.TransportError as exc:
                 error = self._network_error(exc)
@@ -122,6 +129,7 @@ class AsyncStream(_StreamCore[T]):
                 raise self._fatal_error(exc, response) from exc
             if self._closed:
                 return
+            self._lost(error)
             await self._drop()
             await self._client._sleep(self._delay_or_raise("network", error))
-            self._response = await self._connect()
+            self._response = await self._connect(reconnect=True)
