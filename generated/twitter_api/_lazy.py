@@ -48,6 +48,16 @@ def _install(cls: type, name: str, obj: object) -> FunctionType:
 class LazyMethods(type):
     """Metaclass of the generated clients: operation methods come from their group module."""
 
+    def __init__(cls, name: str, bases: tuple[type, ...], namespace: dict[str, Any]) -> None:
+        super().__init__(name, bases, namespace)
+        # A subclass overriding an operation may call `super().<op>()`, which looks in the
+        # client's own namespace only: the groups of overridden operations load now.
+        owner = _owner(cls)
+        if owner is not None and owner is not cls:
+            for key in namespace:
+                if key in owner._method_groups and key not in owner.__dict__:
+                    _install(owner, key, owner)
+
     # Hidden from type checkers: they see every method through the group classes, and a name
     # that is not there stays an error rather than a silent Any.
     if not TYPE_CHECKING:

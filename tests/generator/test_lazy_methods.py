@@ -347,3 +347,41 @@ def test_mypy_strict_types_lazily_loaded_methods(
         in (errors[0])
     )
     assert ':17: error: "Client" has no attribute "get_beta_item_9"' in errors[1]
+
+
+def test_a_subclass_override_can_call_the_lazy_method_through_super(
+    lazy_package: tuple[Path, str],
+) -> None:
+    out, package = lazy_package
+    result = _run(
+        out,
+        _LOADED.format(package=package)
+        + """
+import httpx
+from importlib import import_module
+root = import_module(PKG)
+
+class Mine(root.Client):
+    def get_beta_item_0(self, id, **kw):
+        item = super().get_beta_item_0(id + 1, **kw)
+        return ("mine", item.id)
+
+after_class = loaded()
+http = httpx.Client(transport=httpx.MockTransport(
+    lambda request: httpx.Response(200, json={"id": int(request.url.path.rsplit("/", 1)[1])})
+))
+client = Mine(base_url="https://api.example.test", http_client=http)
+print(json.dumps({
+    "after_class": after_class,
+    "call": client.get_beta_item_0(41),
+    "other": client.get_gamma_item_0(3).id,
+    "loaded": loaded(),
+}))
+""",
+    )
+    assert result == {
+        "after_class": ["beta"],
+        "call": ["mine", 42],
+        "other": 3,
+        "loaded": ["beta", "gamma"],
+    }
