@@ -146,7 +146,6 @@ class Client(_SyncMethods, LazyClient):
     _problem = _PROBLEM
     _operations = _ops.BY_METHOD
     _method_groups = _ops.METHOD_GROUPS
-    _methods_package = __package__ + "._api"
     _methods_class = "SyncMethods"
 
     def __init__(
@@ -256,7 +255,6 @@ class AsyncClient(_AsyncMethods, LazyClient):
     _problem = _PROBLEM
     _operations = _ops.BY_METHOD
     _method_groups = _ops.METHOD_GROUPS
-    _methods_package = __package__ + "._api"
     _methods_class = "AsyncMethods"
 
     def __init__(

@@ -188,4 +188,4 @@ METHOD_GROUPS: dict[str, str] = {
     "validate_webhooks": "webhooks",
 }
 
-BY_METHOD = OperationTable(__package__ + "._api", METHOD_GROUPS)
+BY_METHOD = OperationTable(METHOD_GROUPS)

@@ -14,9 +14,12 @@ import importlib
 import sys
 from collections.abc import Iterator, Mapping
 from types import FunctionType
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, Final, cast
 
 from ._wire import Operation
+
+# The generated package of operation groups, one module each.
+API_PACKAGE: Final = __name__.rpartition(".")[0] + "._api"
 
 
 def _owner(cls: type) -> type[LazyClient] | None:
@@ -32,8 +35,8 @@ def _install(cls: type, name: str, obj: object) -> FunctionType:
     if owner is None or group is None:
         shown = f"type object {cls.__name__!r}" if obj is cls else f"{cls.__name__!r} object"
         raise AttributeError(f"{shown} has no attribute {name!r}", name=name, obj=obj)
-    module = importlib.import_module(f"{owner._methods_package}.{group}")
-    home = getattr(module, owner._methods_class)
+    module = importlib.import_module(f"{API_PACKAGE}.{group}")
+    home: type = getattr(module, owner._methods_class)
     for key, value in vars(home).items():
         if isinstance(value, FunctionType) and key not in owner.__dict__:
             value.__qualname__ = f"{owner.__qualname__}.{key}"
@@ -51,7 +54,7 @@ class LazyMethods(type):
         # A subclass overriding an operation may call `super().<op>()`, which looks in the
         # client's own namespace only: the groups of overridden operations load now.
         owner = _owner(cls)
-        if owner is not None and owner is not cls:
+        if owner is not None and "_method_groups" not in namespace:
             for key in namespace:
                 if key in owner._method_groups and key not in owner.__dict__:
                     _install(owner, key, owner)
@@ -73,10 +76,9 @@ class LazyClient(metaclass=LazyMethods):
 
     __slots__ = ()
 
-    # Set by the generated client: method name -> its group module in `_methods_package`,
-    # and the class of that module holding the methods ("SyncMethods" or "AsyncMethods").
+    # Set by the generated client: method name -> its group module in `API_PACKAGE`, and the
+    # class of that module holding the methods ("SyncMethods" or "AsyncMethods").
     _method_groups: ClassVar[Mapping[str, str]]
-    _methods_package: ClassVar[str]
     _methods_class: ClassVar[str]
 
     if not TYPE_CHECKING:
@@ -91,17 +93,14 @@ class LazyClient(metaclass=LazyMethods):
 class OperationTable(Mapping[str, Operation]):
     """Method name -> `Operation`, importing a group's module only when one of it is read."""
 
-    __slots__ = ("_groups", "_package")
+    __slots__ = ("_groups",)
 
-    def __init__(self, package: str, groups: Mapping[str, str]) -> None:
-        self._package = package
+    def __init__(self, groups: Mapping[str, str]) -> None:
         self._groups = groups
 
     def __getitem__(self, name: str) -> Operation:
         group = self._groups[name]
-        table: Mapping[str, Operation] = importlib.import_module(
-            f"{self._package}.{group}"
-        ).by_method
+        table: Mapping[str, Operation] = importlib.import_module(f"{API_PACKAGE}.{group}").by_method
         return table[name]
 
     def __iter__(self) -> Iterator[str]:
@@ -113,7 +112,7 @@ class OperationTable(Mapping[str, Operation]):
     def method_of(self, op: Operation) -> str | None:
         """The method name of `op`, looked up in the groups already loaded (its own is)."""
         for group in sorted(set(self._groups.values())):
-            module = sys.modules.get(f"{self._package}.{group}")
+            module = sys.modules.get(f"{API_PACKAGE}.{group}")
             table: Mapping[str, Operation] = getattr(module, "by_method", {})
             for name, found in table.items():
                 if found is op:
