@@ -28,7 +28,7 @@ def _owner(cls: type) -> type[LazyClient] | None:
     return cast("type[LazyClient] | None", found)
 
 
-def _install(cls: type, name: str, obj: object) -> FunctionType:
+def _install(cls: type, name: str, obj: object) -> Any:
     """Load the group defining method `name` onto its client class, and return the function."""
     owner = _owner(cls)
     group = owner._method_groups.get(name) if owner is not None else None
@@ -41,16 +41,16 @@ def _install(cls: type, name: str, obj: object) -> FunctionType:
         if isinstance(value, FunctionType) and key not in owner.__dict__:
             value.__qualname__ = f"{owner.__qualname__}.{key}"
             setattr(owner, key, value)
-    found = owner.__dict__[name]
-    assert isinstance(found, FunctionType)
-    return found
+    return owner.__dict__[name]
 
 
 class LazyMethods(type):
     """Metaclass of the generated clients: operation methods come from their group module."""
 
-    def __init__(cls, name: str, bases: tuple[type, ...], namespace: dict[str, Any]) -> None:
-        super().__init__(name, bases, namespace)
+    def __init__(
+        cls, name: str, bases: tuple[type, ...], namespace: dict[str, Any], **kwargs: Any
+    ) -> None:
+        super().__init__(name, bases, namespace, **kwargs)
         # A subclass overriding an operation may call `super().<op>()`, which looks in the
         # client's own namespace only: the groups of overridden operations load now.
         owner = _owner(cls)
