@@ -444,6 +444,7 @@ def render_package(api: Api, options: RenderOptions, origin: str = "spec") -> di
         key=lambda item: item[1],
     )
     render("models_init.py.jinja", f"{pkg}/models/__init__.py", exports=exports)
+    render("models_init.pyi.jinja", f"{pkg}/models/__init__.pyi", exports=exports)
     groups = group_operations(api.operations)
     for group in groups:
         _render_group(api, group, render, pkg)
@@ -506,7 +507,7 @@ def render_package(api: Api, options: RenderOptions, origin: str = "spec") -> di
             twin = path.with_name(unasync.sync_name(path.name)).relative_to(RUNTIME).as_posix()
             derived = f"# The sync twin of {rel}, derived by generator/unasync.py."
             files[f"{pkg}/{twin}"] = f"{header}\n{derived}\n{unasync.unasync(text, rel)}"
-    python_files = {k: v for k, v in files.items() if k.endswith(".py")}
+    python_files = {k: v for k, v in files.items() if k.endswith((".py", ".pyi"))}
     try:
         files.update(format_python(python_files))
     except GeneratorError:

@@ -129,8 +129,10 @@ def test_a_300_character_schema_name_gets_a_bounded_module_name(tmp_path: Path) 
     assert result.returncode == 0, result.stderr
     modules = [p.name for p in (out / "twitter_api" / "models").iterdir()]
     assert all(len(m) <= 67 for m in modules), modules
-    exported = (out / "twitter_api" / "models" / "__init__.py").read_text()
+    exported = (out / "twitter_api" / "models" / "__init__.pyi").read_text()
     assert f"{name} as {name}" in " ".join(exported.split())
+    index = (out / "twitter_api" / "models" / "__init__.py").read_text()
+    assert f'" {name}:' in index
 
 
 def test_lone_surrogates_and_controls_in_spec_text_are_escaped(tmp_path: Path) -> None:

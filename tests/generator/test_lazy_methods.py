@@ -317,9 +317,10 @@ def test_mypy_strict_types_lazily_loaded_methods(
                 return (await client.get_gamma_item_1(1)).name
 
 
-            def bad(client: Client) -> None:
+            def bad(client: Client, item: Item) -> None:
                 client.get_beta_item_2("five")
                 client.get_beta_item_9(1)
+                item.nam
             """
         )
     )
@@ -341,12 +342,14 @@ def test_mypy_strict_types_lazily_loaded_methods(
         check=False,
     )
     errors = [line for line in done.stdout.splitlines() if ": error:" in line]
-    assert len(errors) == 2, done.stdout
+    assert len(errors) == 3, done.stdout
     assert (
         ':16: error: Argument 1 to "get_beta_item_2" of "SyncMethods" has incompatible type'
         in (errors[0])
     )
     assert ':17: error: "Client" has no attribute "get_beta_item_9"' in errors[1]
+    # The model came through `models/__init__.pyi`: a real class, not Any.
+    assert ':18: error: "Item" has no attribute "nam"' in errors[2]
 
 
 def test_a_subclass_override_can_call_the_lazy_method_through_super(
@@ -385,3 +388,45 @@ print(json.dumps({
         "other": 3,
         "loaded": ["beta", "gamma"],
     }
+
+
+def test_models_load_one_module_per_name_from_the_index(lazy_package: tuple[Path, str]) -> None:
+    out, package = lazy_package
+    result = _run(
+        out,
+        _LOADED.format(package=package)
+        + """
+from importlib import import_module
+models = import_module(PKG + ".models")
+def loaded_models():
+    return sorted(m for m in sys.modules if m.startswith(PKG + ".models."))
+before = loaded_models()
+from_import = {}
+exec(f"from {PKG}.models import Page", from_import)
+after = loaded_models()
+names = list(models.__all__)
+values = [getattr(models, n) for n in names]
+try:
+    getattr(models, "Pag")
+    missing = "found"
+except AttributeError as exc:
+    missing = str(exc)
+print(json.dumps({
+    "before": before,
+    "after": after,
+    "page": from_import["Page"].__name__,
+    "names": names,
+    "dir": sorted(n for n in dir(models) if not n.startswith("_")),
+    "classes": [v.__name__ for v in values],
+    "missing": missing,
+}))
+""",
+    )
+    module = f"{package}.models.gamma_api"  # the module of the one tag using it
+    assert result["before"] == []
+    assert result["after"] == [module]
+    assert result["page"] == "Page"
+    assert result["names"] == ["Item", "Page", "PageMeta"]
+    assert result["dir"] == ["Item", "Page", "PageMeta"]
+    assert result["classes"] == ["Item", "Page", "PageMeta"]
+    assert result["missing"] == f"module '{package}.models' has no attribute 'Pag'"
