@@ -5,7 +5,8 @@
 3. Import + construct + first call in fresh processes.
 4. Per-call cost against raw httpx over a keep-alive loopback server.
 5. Package sizes.
-6. Scale: a synthetic spec ten times the X spec, generated and cold-started.
+6. Scale: GitHub's REST API description (npm, pinned in bench/github/) and a synthetic spec
+   ten times the X spec, each generated and cold-started.
 7. Streaming throughput against raw httpx `iter_lines` + `json.loads` (bench/streaming.py).
 
 Prints the markdown and writes bench/results.md (`--quick` writes bench/.work/results-quick.md
@@ -70,7 +71,7 @@ def main() -> None:
     ap.add_argument("--call-rounds", type=int, default=150, help="interleaved per-call rounds")
     ap.add_argument("--single-batch", type=int, default=25, help="single-post calls per batch")
     ap.add_argument("--page-batch", type=int, default=5, help="100-post page calls per batch")
-    ap.add_argument("--scale-runs", type=int, default=3, help="generations of the scale spec")
+    ap.add_argument("--scale-runs", type=int, default=3, help="generations of each scale spec")
     ap.add_argument("--stream-lines", type=int, default=20000, help="posts per streaming run")
     ap.add_argument("--stream-rounds", type=int, default=5, help="alternated streaming rounds")
     args = ap.parse_args()
@@ -112,9 +113,8 @@ def main() -> None:
 
     scaled = None
     if has_sdkgen:
-        log(f"scale: {args.scale_runs} generations of a synthetic spec, {args.start_rounds} rounds")
         scaled = scale.measure(
-            python, [str(python.parent / "sdkgen")], WORK, args.scale_runs, args.start_rounds
+            python, [str(python.parent / "sdkgen")], WORK, args.scale_runs, args.start_rounds, log
         )
 
     log(f"streaming: {args.stream_rounds} rounds of {args.stream_lines} posts")

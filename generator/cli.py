@@ -24,6 +24,7 @@ from generator.load import (
     load_locked_spec,
     load_settings,
     load_spec,
+    would_apply,
 )
 from generator.model import Selection, build_api, check_profile, minimal_scopes, read_profile
 from generator.render import RenderOptions, render_package
@@ -154,11 +155,7 @@ def _unapplied_sanitations(spec: LoadedSpec) -> list[str]:
     shipped = sorted(OVERLAYS.glob("*.yaml"))
     if not shipped:
         return []
-    fixes = [
-        path.name
-        for path in shipped
-        if apply_overlays(spec.document, [path]).applied  # the document itself is not changed
-    ]
+    fixes = [path.name for path in shipped if would_apply(spec.document, path)]
     if not fixes:
         return []
     return [

@@ -63,6 +63,9 @@ def _escaped(char: str) -> str:
 def _printable(text: str, keep: str = "") -> str:
     """Every character that is not printable (line breaks, controls, surrogates, private use,
     unassigned) written as its escape, so it shows instead of acting."""
+    rest = text.translate(dict.fromkeys(map(ord, keep))) if keep else text
+    if rest.isprintable():
+        return text  # the usual case, decided without a loop over each character
     return "".join(c if c.isprintable() or c in keep else _escaped(c) for c in text)
 
 

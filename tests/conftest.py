@@ -44,6 +44,11 @@ def generate_in_process(spec: Path, out: Path, package: str) -> tuple[int, str]:
     return code, err.getvalue()
 
 
+def methods_source(package_dir: Path) -> str:
+    """The source of every operation method: the group modules of `_api`, in name order."""
+    return "".join(p.read_text() for p in sorted((package_dir / "_api").glob("*.py")))
+
+
 def run_sdkgen(*args: str, cwd: Path = NEUTRAL) -> subprocess.CompletedProcess[str]:
     """Run the real command line, as a user would (from `cwd`)."""
     return subprocess.run(

@@ -19,6 +19,7 @@ from generator.load.overlays import (
     apply_overlay,
     apply_overlays,
     load_overlay,
+    would_apply,
 )
 from generator.load.spec_source import MAX_DEPTH, parse_document
 
@@ -505,3 +506,15 @@ def test_shipped_overlays_keep_the_rest_of_2167_intact() -> None:
         "/2/tweets/counts/recent",
         "/2/tweets/search/stream/rules/counts",
     }
+
+
+@pytest.mark.parametrize("version", ["2.152", "2.167"])
+def test_would_apply_agrees_with_applying_each_shipped_overlay(version: str) -> None:
+    document = _load(version)
+    before = json.dumps(document, sort_keys=True)
+    found = {p.name: would_apply(document, p) for p in SHIPPED}
+    assert found == {p.name: bool(apply_overlays(document, [p]).applied) for p in SHIPPED}
+    assert any(found.values())
+    stripped = copy.deepcopy(DOC)
+    assert not any(would_apply(stripped, p) for p in SHIPPED)
+    assert json.dumps(document, sort_keys=True) == before  # looked at, never changed

@@ -1238,6 +1238,4 @@ def test_cli_reports_a_ref_cycle_in_one_line(tmp_path: Path) -> None:
     )
     code, out, err = _run(str(good), str(bad))
     assert (code, out) == (2, "")
-    assert err == (
-        f"sdkgen: error: {bad}:#/paths/~1a: a reference cycle through '#/paths/~1a'\n"
-    )
+    assert err == (f"sdkgen: error: {bad}:#/paths/~1a: a reference cycle through '#/paths/~1a'\n")

@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Callable
+from collections.abc import Iterator, Callable, Mapping
 from typing import Any, Generic, TypeVar
 
 from ._pagination import Paged, _check_bound, _items, _next_token, _page_param, _Tokens
@@ -25,7 +25,7 @@ class Paginator(Generic[R_co]):
     def __init__(
         self,
         method: Callable[..., R_co],
-        operations: dict[str, Operation],
+        operations: Mapping[str, Operation],
         args: tuple[Any, ...],
         kwargs: dict[str, Any],
         limit: int | None,

@@ -215,7 +215,7 @@ def _method_name(op: Operation) -> str:
     """The client method that calls `op` (what the user typed), else the operationId."""
     from ._operations import BY_METHOD
 
-    return next((name for name, found in BY_METHOD.items() if found is op), op.name)
+    return BY_METHOD.method_of(op) or op.name
 
 
 def encode_path(op: Operation, params: Mapping[str, Any]) -> str:

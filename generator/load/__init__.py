@@ -7,7 +7,7 @@ and the `Settings`; `validate_document` is the check `model.build_api` starts wi
 """
 
 from generator.load.document import validate_document
-from generator.load.overlays import apply_overlays
+from generator.load.overlays import apply_overlays, would_apply
 from generator.load.settings import Settings, check_package_name, find_project, load_settings
 from generator.load.spec_source import (
     LoadedSpec,
@@ -35,4 +35,5 @@ __all__ = [
     "read_toml",
     "store_in_cache",
     "validate_document",
+    "would_apply",
 ]

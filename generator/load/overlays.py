@@ -362,6 +362,16 @@ def apply_overlays(document: dict[str, Any], overlay_paths: Sequence[Path]) -> O
     return _apply_all(document, [load_overlay(path) for path in overlay_paths])
 
 
+def would_apply(document: dict[str, Any], overlay_path: Path) -> bool:
+    """Whether applying the overlay would apply an action, found without copying `document`.
+
+    Until an action matches, none has changed the document; so some action matches in
+    sequence exactly when one matches the document as it is.
+    """
+    overlay = load_overlay(overlay_path)
+    return any(action.target.select(document) for action in overlay.actions)
+
+
 def _apply_all(document: dict[str, Any], overlays: Sequence[Overlay]) -> OverlayResult:
     result = copy.deepcopy(document)
     stale: list[StaleAction] = []

@@ -11,6 +11,7 @@ still sent exactly. Collisions get stable numeric suffixes from `Namespace`, in 
 from __future__ import annotations
 
 import ast
+import functools
 import hashlib
 import keyword
 import re
@@ -143,15 +144,20 @@ def _sanitised(text: str) -> str:
     return re.sub(r"_+", "_", text).strip("_")
 
 
+# Cached: a large spec asks for the same names tens of thousands of times.
+@functools.cache
+def _snake(name: str, fallback: str) -> str:
+    # Every run of other characters is a word break (`repos/get` is `repos_get`, not `reposget`).
+    words = _NOT_NAME.sub(" ", ascii_words(name))
+    result = _sanitised(snake_case(words)).lower() or fallback
+    return f"n{result}" if result[0].isdigit() else result
+
+
 def identifier(
     name: str, reserved: Iterable[str] = frozenset(), fallback: str = "value"
 ) -> Identifier:
     """A snake_case Python name for a spec name; keywords and reserved names get `_`."""
-    # Every run of other characters is a word break (`repos/get` is `repos_get`, not `reposget`).
-    words = _NOT_NAME.sub(" ", ascii_words(name))
-    result = _sanitised(snake_case(words)).lower() or fallback
-    if result[0].isdigit():
-        result = f"n{result}"
+    result = _snake(name, fallback)
     # Soft keywords (match, case, type, _) are valid names; treating them as reserved would make
     # the output depend on the Python version generating it.
     reserved = frozenset(reserved)
@@ -160,6 +166,7 @@ def identifier(
     return Identifier(result)
 
 
+@functools.cache
 def class_name(name: str, fallback: str = "Schema") -> Identifier:
     result = _sanitised(pascal_case(_sanitised(ascii_words(name)).replace("_", " ")))
     if not result:

@@ -37,6 +37,7 @@ from generator.encode import (
 )
 from generator.errors import GeneratorError, pointer
 from generator.model import Api, ModuleDef, OperationDef, ParamDef, UnionDef, minimal_scopes
+from generator.model.groups import OperationGroup, group_operations
 from generator.resources import RUNTIME, TEMPLATES
 
 _TYPING_NAMES = ("IO", "TYPE_CHECKING", "Any", "Literal", "Self", "TypeAlias", "cast")
@@ -282,10 +283,12 @@ def _styled(op: OperationDef) -> list[tuple[Code, Code]]:
     return found
 
 
-def _client_type_imports(api: Api) -> tuple[list[tuple[str, str]], list[str]]:
+def _type_imports(
+    operations: Iterable[OperationDef],
+) -> tuple[list[tuple[str, str]], list[str]]:
     imports: set[tuple[str, str]] = set()
     aliases: set[str] = set()
-    for op in api.operations:
+    for op in operations:
         for p in op.params:
             imports |= p.type.imports
             aliases |= p.type.type_aliases
@@ -316,6 +319,8 @@ def _client_variants() -> list[dict[str, Code | bool]]:
             "aw": Code(""),
             "define": Code("def"),
             "upload": Code("upload_media"),
+            "methods": Code("SyncMethods"),
+            "methods_base": Code("_SyncMethods"),
         },
         {
             "is_async": True,
@@ -325,6 +330,8 @@ def _client_variants() -> list[dict[str, Code | bool]]:
             "aw": Code("await "),
             "define": Code("async def"),
             "upload": Code("upload_media_async"),
+            "methods": Code("AsyncMethods"),
+            "methods_base": Code("_AsyncMethods"),
         },
     ]
 
@@ -373,7 +380,7 @@ def _spec_location(api: Api, text: str, line: int) -> str:
         sources.update({u.const_name: u.source for u in module.unions})
     for op in api.operations:
         sources[op.method_name] = op.source
-        sources[op.const_name] = op.source
+        sources[f"_{op.const_name}"] = op.source
     definition = re.compile(r"^\s*(?:class|def|async def)\s+(\w+)|^(\w+)\s*[:=]")
     for candidate in reversed(text.splitlines()[:line]):
         match = definition.match(candidate)
@@ -437,18 +444,22 @@ def render_package(api: Api, options: RenderOptions, origin: str = "spec") -> di
         key=lambda item: item[1],
     )
     render("models_init.py.jinja", f"{pkg}/models/__init__.py", exports=exports)
-    type_imports, alias_imports = _client_type_imports(api)
-    client_texts: list[str] = [
-        return_annotation(op, a) for op in api.operations for a in (False, True)
-    ]
-    client_texts += [p.type.input_annotation for op in api.operations for p in op.params]
-    client_texts += [op.body.input_annotation for op in api.operations if op.body]
-    client_texts += [content_type_literal(op) for op in api.operations if len(op.content_types) > 1]
-    # The per-call options and the constructor's default headers.
-    client_texts.append("Mapping[str, Any]")
+    render("models_init.pyi.jinja", f"{pkg}/models/__init__.pyi", exports=exports)
+    groups = group_operations(api.operations)
+    for group in groups:
+        _render_group(api, group, render, pkg)
+    render("api_init.py.jinja", f"{pkg}/_api/__init__.py")
     media_upload = _media_upload_result(api)
+    # The models `upload_media` returns: finalize's and status's responses.
+    upload_results = [
+        op.response
+        for op in api.operations
+        if media_upload and op.operation_id in MEDIA_UPLOAD_OPERATIONS[2:] and op.response
+    ]
+    client_texts: list[str] = ["Mapping[str, str]", media_upload]
     if media_upload:
         client_texts.append("Sequence[str]")
+    client_typing = {"os", "Self"} | ({"TYPE_CHECKING"} if groups or media_upload else set())
     render(
         "client.py.jinja",
         f"{pkg}/_client.py",
@@ -458,28 +469,16 @@ def render_package(api: Api, options: RenderOptions, origin: str = "spec") -> di
             0,
         ),
         variants=_client_variants(),
-        # Streaming methods return their stream at once, in the async client too.
-        method_define=lambda op, v: Code("def") if op.response_kind == "stream" else v["define"],
+        groups=groups,
         client_docstring=lambda is_async: _client_docstring(api, pkg, is_async),
         media_upload=media_upload,
-        stdlib_imports=_stdlib_imports(client_texts, {"os", "TYPE_CHECKING", "Self", "cast"}),
-        type_imports=type_imports,
-        alias_imports=alias_imports,
-        return_annotation=return_annotation,
-        method_docstring=method_docstring,
-        call_args=call_args,
-        body_arg=body_arg,
-        content_type_literal=content_type_literal,
-        payload=any(op.content_types for op in api.operations),
-        deprecations=any(op.deprecated for op in api.operations),
+        stdlib_imports=_stdlib_imports(client_texts, client_typing),
+        type_imports=sorted({i for r in upload_results for i in r.imports}),
     )
     render(
         "operations.py.jinja",
         f"{pkg}/_operations.py",
-        styled=_styled,
-        security_literal=security_literal,
-        content_types_literal=content_types_literal,
-        outside_query=outside_query,
+        group_of={op.method_name: g.name for g in groups for op in g.operations},
     )
     render("types.py.jinja", f"{pkg}/types.py")
     render(
@@ -508,7 +507,7 @@ def render_package(api: Api, options: RenderOptions, origin: str = "spec") -> di
             twin = path.with_name(unasync.sync_name(path.name)).relative_to(RUNTIME).as_posix()
             derived = f"# The sync twin of {rel}, derived by generator/unasync.py."
             files[f"{pkg}/{twin}"] = f"{header}\n{derived}\n{unasync.unasync(text, rel)}"
-    python_files = {k: v for k, v in files.items() if k.endswith(".py")}
+    python_files = {k: v for k, v in files.items() if k.endswith((".py", ".pyi"))}
     try:
         files.update(format_python(python_files))
     except GeneratorError:
@@ -537,6 +536,55 @@ def render_package(api: Api, options: RenderOptions, origin: str = "spec") -> di
         **_readme_examples(api),
     )
     return {k: v.encode("utf-8") for k, v in sorted(files.items())}
+
+
+def _render_group(api: Api, group: OperationGroup, render: Callable[..., None], pkg: Code) -> None:
+    """One module of `_api`: a group's operations and their methods of both clients."""
+    ops = group.operations
+    texts: list[str] = [return_annotation(op, a) for op in ops for a in (False, True)]
+    texts += [p.type.input_annotation for op in ops for p in op.params]
+    texts += [op.body.input_annotation for op in ops if op.body]
+    texts += [content_type_literal(op) for op in ops if len(op.content_types) > 1]
+    texts.append("Mapping[str, Any]")  # the per-call options
+    type_imports, alias_imports = _type_imports(ops)
+    streams = any(op.response_kind == "stream" for op in ops)
+    typing = {"cast"} if any(op.response_kind not in ("stream", "empty") for op in ops) else set()
+    if streams or type_imports or alias_imports:
+        typing.add("TYPE_CHECKING")
+    part = f" (part {group.part} of {group.parts})" if group.parts > 1 else ""
+    what = f"Operations tagged {group.tag}{part} of the {api.title} {api.version}"
+    render(
+        "operation_group.py.jinja",
+        f"{pkg}/_api/{group.name}.py",
+        group=group,
+        module_doc=docstring(
+            f"{what}: their methods of `Client` and `AsyncClient`, and what the spec says about "
+            "each (method, path, parameter styles, security).",
+            0,
+        ),
+        group_docstring=lambda is_async: docstring(
+            f"{what}: methods of `{'AsyncClient' if is_async else 'Client'}`, loaded on first use.",
+            4,
+        ),
+        variants=_client_variants(),
+        method_define=lambda op, v: Code("def") if op.response_kind == "stream" else v["define"],
+        stdlib_imports=_stdlib_imports(texts, typing),
+        type_imports=type_imports,
+        alias_imports=alias_imports,
+        streams=streams,
+        models=any(op.response for op in ops),
+        return_annotation=return_annotation,
+        method_docstring=method_docstring,
+        call_args=call_args,
+        body_arg=body_arg,
+        content_type_literal=content_type_literal,
+        payload=any(op.content_types for op in ops),
+        deprecations=any(op.deprecated for op in ops),
+        styled=_styled,
+        security_literal=security_literal,
+        content_types_literal=content_types_literal,
+        outside_query=outside_query,
+    )
 
 
 def _readme_header(api: Api) -> Code:

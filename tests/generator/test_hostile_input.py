@@ -15,7 +15,7 @@ import pytest
 from generator.cli import main as sdkgen_main
 from generator.encode import Code
 from generator.render import package as render
-from tests.conftest import run_sdkgen
+from tests.conftest import methods_source, run_sdkgen
 
 HEAD = '{"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {}, "x-data": '
 
@@ -91,7 +91,7 @@ components:
 """
     result, out = _run(tmp_path, "shared.yaml", text)
     assert result.returncode == 0, result.stderr
-    client = (out / "twitter_api" / "_client.py").read_text()
+    client = methods_source(out / "twitter_api")
     assert "def get_a(" in client and "def get_b(" in client
 
 
@@ -116,7 +116,7 @@ def _spec(**schemas: Any) -> dict[str, Any]:
 def test_a_spec_without_component_schemas_generates(tmp_path: Path) -> None:
     result, out = _run(tmp_path, "bare.json", json.dumps(_spec()))
     assert result.returncode == 0, result.stderr
-    assert "def get_a(" in (out / "twitter_api" / "_client.py").read_text()
+    assert "def get_a(" in methods_source(out / "twitter_api")
 
 
 def test_a_300_character_schema_name_gets_a_bounded_module_name(tmp_path: Path) -> None:
@@ -129,8 +129,10 @@ def test_a_300_character_schema_name_gets_a_bounded_module_name(tmp_path: Path) 
     assert result.returncode == 0, result.stderr
     modules = [p.name for p in (out / "twitter_api" / "models").iterdir()]
     assert all(len(m) <= 67 for m in modules), modules
-    exported = (out / "twitter_api" / "models" / "__init__.py").read_text()
+    exported = (out / "twitter_api" / "models" / "__init__.pyi").read_text()
     assert f"{name} as {name}" in " ".join(exported.split())
+    index = (out / "twitter_api" / "models" / "__init__.py").read_text()
+    assert f'" {name}:' in index
 
 
 def test_lone_surrogates_and_controls_in_spec_text_are_escaped(tmp_path: Path) -> None:
@@ -175,6 +177,6 @@ def test_code_that_does_not_parse_names_the_generated_file_line_and_spec_place(
     assert code == 2
     message = err.getvalue()
     assert message.count("\n") == 1
-    assert f'{path}:#/paths/~1a"b/get: generated twitter_api/_operations.py:' in message
+    assert f'{path}:#/paths/~1a"b/get: generated twitter_api/_api/default.py:' in message
     assert "does not parse" in message
     assert not (tmp_path / "o").exists()

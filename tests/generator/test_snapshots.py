@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, SNAPSHOTS, run_sdkgen
+from tests.conftest import ROOT, SNAPSHOTS, methods_source, run_sdkgen
 
 GENERATED = ROOT / "generated" / "twitter_api"
 
@@ -29,7 +29,7 @@ def test_snapshot_generates_every_operation(version: str, tmp_path: Path) -> Non
     out = tmp_path / "out"
     result = run_sdkgen("generate", "--spec", str(SNAPSHOTS[version]), "--output", str(out))
     assert result.returncode == 0, result.stderr
-    ops = (out / "twitter_api" / "_operations.py").read_text()
+    ops = methods_source(out / "twitter_api")
     for op_id in _operation_ids(SNAPSHOTS[version]):
         assert f'    "{op_id}",\n' in ops, op_id
     # Every generated module compiles and the package imports in a fresh interpreter.

@@ -2,2154 +2,638 @@
 # Do not edit: change the generator or its templates and regenerate.
 """Every model class of the spec, imported on first use.
 
-`from twitter_api.models import Post` loads only the module that defines `Post`.
+`from twitter_api.models import Post` loads only the module that defines `Post`. Type
+checkers read `__init__.pyi` beside this file, which imports every name.
 """
 
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from .stream_api import ActivityStreamResponse as ActivityStreamResponse
-    from .stream_api import ActivityStreamResponseData as ActivityStreamResponseData
-    from .stream_api import ActivityStreamingResponsePayload as ActivityStreamingResponsePayload
-    from .stream_api import ActivitySubscriptionFilter as ActivitySubscriptionFilter
-    from .chats_api import (
-        AddChatGroupMembersActionSignatures as AddChatGroupMembersActionSignatures,
-    )
-    from .chats_api import (
-        AddChatGroupMembersActionSignaturesMessageEventSignature as AddChatGroupMembersActionSignaturesMessageEventSignature,
-    )
-    from .chats_api import (
-        AddChatGroupMembersActionSignaturesMessageEventSignatureMessageSigningKeyInfoList as AddChatGroupMembersActionSignaturesMessageEventSignatureMessageSigningKeyInfoList,
-    )
-    from .chats_api import (
-        AddChatGroupMembersConversationParticipantKeys as AddChatGroupMembersConversationParticipantKeys,
-    )
-    from .chats_api import AddChatGroupMembersRequest as AddChatGroupMembersRequest
-    from .chats_api import AddChatGroupMembersResponse as AddChatGroupMembersResponse
-    from .chats_api import (
-        AddConversationKeysActionSignatures as AddConversationKeysActionSignatures,
-    )
-    from .chats_api import (
-        AddConversationKeysActionSignaturesMessageEventSignature as AddConversationKeysActionSignaturesMessageEventSignature,
-    )
-    from .chats_api import (
-        AddConversationKeysActionSignaturesMessageEventSignatureMessageSigningKeyInfoList as AddConversationKeysActionSignaturesMessageEventSignatureMessageSigningKeyInfoList,
-    )
-    from .chats_api import (
-        AddConversationKeysConversationParticipantKeys as AddConversationKeysConversationParticipantKeys,
-    )
-    from .chats_api import AddConversationKeysRequest as AddConversationKeysRequest
-    from .chats_api import AddConversationKeysResponse as AddConversationKeysResponse
-    from .chats_api import AddConversationKeysResponseData as AddConversationKeysResponseData
-    from .lists_api import AddListsMemberRequest as AddListsMemberRequest
-    from .lists_api import AddListsMemberResponse as AddListsMemberResponse
-    from .lists_api import AddListsMemberResponseData as AddListsMemberResponseData
-    from .chats_api import AddUserPublicKeyPublicKey as AddUserPublicKeyPublicKey
-    from .chats_api import AddUserPublicKeyRequest as AddUserPublicKeyRequest
-    from .chats_api import AddUserPublicKeyResponse as AddUserPublicKeyResponse
-    from .chats_api import AddUserPublicKeyResponseData as AddUserPublicKeyResponseData
-    from .posts_api import Analytics as Analytics
-    from .posts_api import AnalyticsTimestampedMetric as AnalyticsTimestampedMetric
-    from .posts_api import AnalyticsTimestampedMetricMetrics as AnalyticsTimestampedMetricMetrics
-    from .media_api import AppendMediaUploadRequest as AppendMediaUploadRequest
-    from .media_api import AppendMediaUploadResponse as AppendMediaUploadResponse
-    from .media_api import AppendMediaUploadResponseData as AppendMediaUploadResponseData
-    from .articles_api import ArticleCreateDraftContentState as ArticleCreateDraftContentState
-    from .articles_api import (
-        ArticleCreateDraftContentStateBlocks as ArticleCreateDraftContentStateBlocks,
-    )
-    from .articles_api import (
-        ArticleCreateDraftContentStateBlocksData as ArticleCreateDraftContentStateBlocksData,
-    )
-    from .articles_api import (
-        ArticleCreateDraftContentStateBlocksDataCashtags as ArticleCreateDraftContentStateBlocksDataCashtags,
-    )
-    from .articles_api import (
-        ArticleCreateDraftContentStateBlocksDataHashtags as ArticleCreateDraftContentStateBlocksDataHashtags,
-    )
-    from .articles_api import (
-        ArticleCreateDraftContentStateBlocksDataMentions as ArticleCreateDraftContentStateBlocksDataMentions,
-    )
-    from .articles_api import (
-        ArticleCreateDraftContentStateBlocksDataUrls as ArticleCreateDraftContentStateBlocksDataUrls,
-    )
-    from .articles_api import (
-        ArticleCreateDraftContentStateBlocksEntityRanges as ArticleCreateDraftContentStateBlocksEntityRanges,
-    )
-    from .articles_api import (
-        ArticleCreateDraftContentStateBlocksInlineStyleRanges as ArticleCreateDraftContentStateBlocksInlineStyleRanges,
-    )
-    from .articles_api import (
-        ArticleCreateDraftContentStateEntities as ArticleCreateDraftContentStateEntities,
-    )
-    from .articles_api import (
-        ArticleCreateDraftContentStateEntitiesValue as ArticleCreateDraftContentStateEntitiesValue,
-    )
-    from .articles_api import (
-        ArticleCreateDraftContentStateEntitiesValueData as ArticleCreateDraftContentStateEntitiesValueData,
-    )
-    from .articles_api import (
-        ArticleCreateDraftContentStateEntitiesValueDataMediaItems as ArticleCreateDraftContentStateEntitiesValueDataMediaItems,
-    )
-    from .articles_api import ArticleCreateDraftCoverMedia as ArticleCreateDraftCoverMedia
-    from .articles_api import ArticleCreateDraftRequest as ArticleCreateDraftRequest
-    from .articles_api import ArticleCreateDraftResponse as ArticleCreateDraftResponse
-    from .articles_api import ArticleCreateDraftResponseData as ArticleCreateDraftResponseData
-    from .articles_api import ArticlePublishResponse as ArticlePublishResponse
-    from .articles_api import ArticlePublishResponseData as ArticlePublishResponseData
-    from .direct_messages_api import BlockUsersDmsResponse as BlockUsersDmsResponse
-    from .direct_messages_api import BlockUsersDmsResponseData as BlockUsersDmsResponseData
-    from .chat_conversation import ChatConversation as ChatConversation
-    from .chats_api import ChatMediaUploadAppendRequest as ChatMediaUploadAppendRequest
-    from .chats_api import ChatMediaUploadAppendResponse as ChatMediaUploadAppendResponse
-    from .chats_api import ChatMediaUploadAppendResponseData as ChatMediaUploadAppendResponseData
-    from .chats_api import ChatMediaUploadFinalizeRequest as ChatMediaUploadFinalizeRequest
-    from .chats_api import ChatMediaUploadFinalizeResponse as ChatMediaUploadFinalizeResponse
-    from .chats_api import (
-        ChatMediaUploadFinalizeResponseData as ChatMediaUploadFinalizeResponseData,
-    )
-    from .chats_api import ChatMediaUploadInitializeRequest as ChatMediaUploadInitializeRequest
-    from .chats_api import ChatMediaUploadInitializeResponse as ChatMediaUploadInitializeResponse
-    from .chats_api import (
-        ChatMediaUploadInitializeResponseData as ChatMediaUploadInitializeResponseData,
-    )
-    from .chats_api import ChatMessageEvent as ChatMessageEvent
-    from .community import Community as Community
-    from .compliance_job import ComplianceJob as ComplianceJob
-    from .connections_api import Connection as Connection
-    from .account_activity_api import (
-        CreateAccountActivitySubscriptionResponse as CreateAccountActivitySubscriptionResponse,
-    )
-    from .account_activity_api import (
-        CreateAccountActivitySubscriptionResponseData as CreateAccountActivitySubscriptionResponseData,
-    )
-    from .activity_api import CreateActivitySubscriptionFilter as CreateActivitySubscriptionFilter
-    from .activity_api import CreateActivitySubscriptionRequest as CreateActivitySubscriptionRequest
-    from .activity_api import (
-        CreateActivitySubscriptionResponse as CreateActivitySubscriptionResponse,
-    )
-    from .activity_api import (
-        CreateActivitySubscriptionResponseData as CreateActivitySubscriptionResponseData,
-    )
-    from .activity_api import (
-        CreateActivitySubscriptionResponseDataSubscription as CreateActivitySubscriptionResponseDataSubscription,
-    )
-    from .activity_api import (
-        CreateActivitySubscriptionResponseDataSubscriptionFilter as CreateActivitySubscriptionResponseDataSubscriptionFilter,
-    )
-    from .chats_api import (
-        CreateChatConversationActionSignatures as CreateChatConversationActionSignatures,
-    )
-    from .chats_api import (
-        CreateChatConversationActionSignaturesMessageEventSignature as CreateChatConversationActionSignaturesMessageEventSignature,
-    )
-    from .chats_api import (
-        CreateChatConversationActionSignaturesMessageEventSignatureMessageSigningKeyInfoList as CreateChatConversationActionSignaturesMessageEventSignatureMessageSigningKeyInfoList,
-    )
-    from .chats_api import (
-        CreateChatConversationConversationParticipantKeys as CreateChatConversationConversationParticipantKeys,
-    )
-    from .chats_api import CreateChatConversationRequest as CreateChatConversationRequest
-    from .chats_api import CreateChatConversationResponse as CreateChatConversationResponse
-    from .chats_api import CreateChatConversationResponseData as CreateChatConversationResponseData
-    from .community_notes_api import CreateCommunityNotesInfo as CreateCommunityNotesInfo
-    from .community_notes_api import CreateCommunityNotesRequest as CreateCommunityNotesRequest
-    from .community_notes_api import CreateCommunityNotesResponse as CreateCommunityNotesResponse
-    from .community_notes_api import (
-        CreateCommunityNotesResponseData as CreateCommunityNotesResponseData,
-    )
-    from .compliance_api import CreateComplianceJobsRequest as CreateComplianceJobsRequest
-    from .compliance_api import CreateComplianceJobsResponse as CreateComplianceJobsResponse
-    from .direct_messages_api import (
-        CreateDirectMessagesByConversationIdAttachments as CreateDirectMessagesByConversationIdAttachments,
-    )
-    from .direct_messages_api import (
-        CreateDirectMessagesByConversationIdRequest as CreateDirectMessagesByConversationIdRequest,
-    )
-    from .direct_messages_api import (
-        CreateDirectMessagesByConversationIdResponse as CreateDirectMessagesByConversationIdResponse,
-    )
-    from .direct_messages_api import (
-        CreateDirectMessagesByConversationIdResponseData as CreateDirectMessagesByConversationIdResponseData,
-    )
-    from .direct_messages_api import (
-        CreateDirectMessagesByParticipantIdAttachments as CreateDirectMessagesByParticipantIdAttachments,
-    )
-    from .direct_messages_api import (
-        CreateDirectMessagesByParticipantIdRequest as CreateDirectMessagesByParticipantIdRequest,
-    )
-    from .direct_messages_api import (
-        CreateDirectMessagesByParticipantIdResponse as CreateDirectMessagesByParticipantIdResponse,
-    )
-    from .direct_messages_api import (
-        CreateDirectMessagesByParticipantIdResponseData as CreateDirectMessagesByParticipantIdResponseData,
-    )
-    from .direct_messages_api import (
-        CreateDirectMessagesConversationMessage as CreateDirectMessagesConversationMessage,
-    )
-    from .direct_messages_api import (
-        CreateDirectMessagesConversationMessageAttachments as CreateDirectMessagesConversationMessageAttachments,
-    )
-    from .direct_messages_api import (
-        CreateDirectMessagesConversationRequest as CreateDirectMessagesConversationRequest,
-    )
-    from .direct_messages_api import (
-        CreateDirectMessagesConversationResponse as CreateDirectMessagesConversationResponse,
-    )
-    from .direct_messages_api import (
-        CreateDirectMessagesConversationResponseData as CreateDirectMessagesConversationResponseData,
-    )
-    from .lists_api import CreateListsRequest as CreateListsRequest
-    from .lists_api import CreateListsResponse as CreateListsResponse
-    from .lists_api import CreateListsResponseData as CreateListsResponseData
-    from .media_api import CreateMediaMetadataMetadata as CreateMediaMetadataMetadata
-    from .media_api import (
-        CreateMediaMetadataMetadataAllowDownloadStatus as CreateMediaMetadataMetadataAllowDownloadStatus,
-    )
-    from .media_api import CreateMediaMetadataMetadataAltText as CreateMediaMetadataMetadataAltText
-    from .media_api import (
-        CreateMediaMetadataMetadataContentExpiration as CreateMediaMetadataMetadataContentExpiration,
-    )
-    from .media_api import (
-        CreateMediaMetadataMetadataDomainRestrictions as CreateMediaMetadataMetadataDomainRestrictions,
-    )
-    from .media_api import (
-        CreateMediaMetadataMetadataFoundMediaOrigin as CreateMediaMetadataMetadataFoundMediaOrigin,
-    )
-    from .media_api import (
-        CreateMediaMetadataMetadataManagementInfo as CreateMediaMetadataMetadataManagementInfo,
-    )
-    from .media_api import (
-        CreateMediaMetadataMetadataPreviewImage as CreateMediaMetadataMetadataPreviewImage,
-    )
-    from .media_api import (
-        CreateMediaMetadataMetadataSharedInfo as CreateMediaMetadataMetadataSharedInfo,
-    )
-    from .media_api import (
-        CreateMediaMetadataMetadataStickerInfo as CreateMediaMetadataMetadataStickerInfo,
-    )
-    from .media_api import (
-        CreateMediaMetadataMetadataUploadSource as CreateMediaMetadataMetadataUploadSource,
-    )
-    from .media_api import CreateMediaMetadataRequest as CreateMediaMetadataRequest
-    from .media_api import CreateMediaMetadataResponse as CreateMediaMetadataResponse
-    from .media_api import CreateMediaMetadataResponseData as CreateMediaMetadataResponseData
-    from .media_api import CreateMediaSubtitlesRequest as CreateMediaSubtitlesRequest
-    from .media_api import CreateMediaSubtitlesResponse as CreateMediaSubtitlesResponse
-    from .media_api import CreateMediaSubtitlesResponseData as CreateMediaSubtitlesResponseData
-    from .media_api import CreateMediaSubtitlesSubtitles as CreateMediaSubtitlesSubtitles
-    from .posts_api import CreatePostsEditOptions as CreatePostsEditOptions
-    from .posts_api import CreatePostsGeo as CreatePostsGeo
-    from .posts_api import CreatePostsMedia as CreatePostsMedia
-    from .posts_api import CreatePostsMediaCallToActions as CreatePostsMediaCallToActions
-    from .posts_api import (
-        CreatePostsMediaCallToActionsAppInstall as CreatePostsMediaCallToActionsAppInstall,
-    )
-    from .posts_api import (
-        CreatePostsMediaCallToActionsVisitSite as CreatePostsMediaCallToActionsVisitSite,
-    )
-    from .posts_api import (
-        CreatePostsMediaCallToActionsWatchNow as CreatePostsMediaCallToActionsWatchNow,
-    )
-    from .posts_api import CreatePostsPoll as CreatePostsPoll
-    from .posts_api import CreatePostsReply as CreatePostsReply
-    from .posts_api import CreatePostsRequest as CreatePostsRequest
-    from .posts_api import CreatePostsResponse as CreatePostsResponse
-    from .posts_api import CreatePostsResponseData as CreatePostsResponseData
-    from .broadcasts_api import (
-        CreateScheduledBroadcastRecurrence as CreateScheduledBroadcastRecurrence,
-    )
-    from .broadcasts_api import CreateScheduledBroadcastRequest as CreateScheduledBroadcastRequest
-    from .broadcasts_api import CreateScheduledBroadcastResponse as CreateScheduledBroadcastResponse
-    from .broadcasts_api import (
-        CreateScheduledBroadcastResponseData as CreateScheduledBroadcastResponseData,
-    )
-    from .bookmarks_api import CreateUsersBookmarkFolderRequest as CreateUsersBookmarkFolderRequest
-    from .bookmarks_api import (
-        CreateUsersBookmarkFolderResponse as CreateUsersBookmarkFolderResponse,
-    )
-    from .bookmarks_api import (
-        CreateUsersBookmarkFolderResponseData as CreateUsersBookmarkFolderResponseData,
-    )
-    from .posts_api import CreateUsersBookmarkRequest as CreateUsersBookmarkRequest
-    from .posts_api import CreateUsersBookmarkResponse as CreateUsersBookmarkResponse
-    from .posts_api import CreateUsersBookmarkResponseData as CreateUsersBookmarkResponseData
-    from .webhooks_api import CreateWebhookReplayJobRequest as CreateWebhookReplayJobRequest
-    from .webhooks_api import CreateWebhookReplayJobResponse as CreateWebhookReplayJobResponse
-    from .webhooks_api import (
-        CreateWebhookReplayJobResponseData as CreateWebhookReplayJobResponseData,
-    )
-    from .webhooks_api import CreateWebhooksRequest as CreateWebhooksRequest
-    from .webhooks_api import CreateWebhooksResponse as CreateWebhooksResponse
-    from .webhooks_api import CreateWebhooksResponseData as CreateWebhooksResponseData
-    from .webhooks_api import CreateWebhooksStreamLinkResponse as CreateWebhooksStreamLinkResponse
-    from .webhooks_api import (
-        CreateWebhooksStreamLinkResponseData as CreateWebhooksStreamLinkResponseData,
-    )
-    from .account_activity_api import (
-        DeleteAccountActivitySubscriptionResponse as DeleteAccountActivitySubscriptionResponse,
-    )
-    from .account_activity_api import (
-        DeleteAccountActivitySubscriptionResponseData as DeleteAccountActivitySubscriptionResponseData,
-    )
-    from .activity_api import (
-        DeleteActivitySubscriptionResponse as DeleteActivitySubscriptionResponse,
-    )
-    from .activity_api import (
-        DeleteActivitySubscriptionResponseData as DeleteActivitySubscriptionResponseData,
-    )
-    from .activity_api import (
-        DeleteActivitySubscriptionsByIdsResponse as DeleteActivitySubscriptionsByIdsResponse,
-    )
-    from .activity_api import (
-        DeleteActivitySubscriptionsByIdsResponseDataItem as DeleteActivitySubscriptionsByIdsResponseDataItem,
-    )
-    from .activity_api import (
-        DeleteActivitySubscriptionsByIdsResponseError as DeleteActivitySubscriptionsByIdsResponseError,
-    )
-    from .activity_api import (
-        DeleteActivitySubscriptionsByIdsResponseMeta as DeleteActivitySubscriptionsByIdsResponseMeta,
-    )
-    from .connections_api import DeleteAllConnectionsResponse as DeleteAllConnectionsResponse
-    from .connections_api import (
-        DeleteAllConnectionsResponseData as DeleteAllConnectionsResponseData,
-    )
-    from .connections_api import (
-        DeleteAllConnectionsResponseDataResults as DeleteAllConnectionsResponseDataResults,
-    )
-    from .community_notes_api import DeleteCommunityNotesResponse as DeleteCommunityNotesResponse
-    from .community_notes_api import (
-        DeleteCommunityNotesResponseData as DeleteCommunityNotesResponseData,
-    )
-    from .connections_api import (
-        DeleteConnectionsByEndpointResponse as DeleteConnectionsByEndpointResponse,
-    )
-    from .connections_api import (
-        DeleteConnectionsByEndpointResponseData as DeleteConnectionsByEndpointResponseData,
-    )
-    from .connections_api import (
-        DeleteConnectionsByEndpointResponseDataResults as DeleteConnectionsByEndpointResponseDataResults,
-    )
-    from .connections_api import DeleteConnectionsByUuidsRequest as DeleteConnectionsByUuidsRequest
-    from .connections_api import (
-        DeleteConnectionsByUuidsResponse as DeleteConnectionsByUuidsResponse,
-    )
-    from .connections_api import (
-        DeleteConnectionsByUuidsResponseData as DeleteConnectionsByUuidsResponseData,
-    )
-    from .connections_api import (
-        DeleteConnectionsByUuidsResponseDataResults as DeleteConnectionsByUuidsResponseDataResults,
-    )
-    from .direct_messages_api import (
-        DeleteDirectMessagesEventsResponse as DeleteDirectMessagesEventsResponse,
-    )
-    from .direct_messages_api import (
-        DeleteDirectMessagesEventsResponseData as DeleteDirectMessagesEventsResponseData,
-    )
-    from .lists_api import DeleteListsResponse as DeleteListsResponse
-    from .lists_api import DeleteListsResponseData as DeleteListsResponseData
-    from .media_api import DeleteMediaSubtitlesRequest as DeleteMediaSubtitlesRequest
-    from .media_api import DeleteMediaSubtitlesResponse as DeleteMediaSubtitlesResponse
-    from .media_api import DeleteMediaSubtitlesResponseData as DeleteMediaSubtitlesResponseData
-    from .posts_api import DeletePostsResponse as DeletePostsResponse
-    from .posts_api import DeletePostsResponseData as DeletePostsResponseData
-    from .broadcasts_api import DeleteScheduledBroadcastResponse as DeleteScheduledBroadcastResponse
-    from .broadcasts_api import (
-        DeleteScheduledBroadcastResponseData as DeleteScheduledBroadcastResponseData,
-    )
-    from .bookmarks_api import DeleteUsersBookmarkResponse as DeleteUsersBookmarkResponse
-    from .bookmarks_api import DeleteUsersBookmarkResponseData as DeleteUsersBookmarkResponseData
-    from .webhooks_api import DeleteWebhooksResponse as DeleteWebhooksResponse
-    from .webhooks_api import DeleteWebhooksResponseData as DeleteWebhooksResponseData
-    from .webhooks_api import DeleteWebhooksStreamLinkResponse as DeleteWebhooksStreamLinkResponse
-    from .webhooks_api import (
-        DeleteWebhooksStreamLinkResponseData as DeleteWebhooksStreamLinkResponseData,
-    )
-    from .problem import DisallowedResourceProblem as DisallowedResourceProblem
-    from .dm_event import DmEvent as DmEvent
-    from .dm_event import DmEventAttachments as DmEventAttachments
-    from .dm_event import DmEventEntities as DmEventEntities
-    from .dm_event import DmEventEntitiesCashtag as DmEventEntitiesCashtag
-    from .dm_event import DmEventEntitiesHashtag as DmEventEntitiesHashtag
-    from .dm_event import DmEventEntitiesMention as DmEventEntitiesMention
-    from .dm_event import DmEventEntitiesUrl as DmEventEntitiesUrl
-    from .dm_event import DmEventReferencedPost as DmEventReferencedPost
-    from .error import Error as Error
-    from .community_notes_api import EvaluateCommunityNotesRequest as EvaluateCommunityNotesRequest
-    from .community_notes_api import (
-        EvaluateCommunityNotesResponse as EvaluateCommunityNotesResponse,
-    )
-    from .community_notes_api import (
-        EvaluateCommunityNotesResponseData as EvaluateCommunityNotesResponseData,
-    )
-    from .expansions import Expansions as Expansions
-    from .problem import FieldHydrationFailureProblem as FieldHydrationFailureProblem
-    from .problem import FieldUnauthorizedProblem as FieldUnauthorizedProblem
-    from .media_api import FinalizeMediaUploadResponse as FinalizeMediaUploadResponse
-    from .media_api import FinalizeMediaUploadResponseData as FinalizeMediaUploadResponseData
-    from .media_api import (
-        FinalizeMediaUploadResponseDataImage as FinalizeMediaUploadResponseDataImage,
-    )
-    from .media_api import (
-        FinalizeMediaUploadResponseDataProcessingInfo as FinalizeMediaUploadResponseDataProcessingInfo,
-    )
-    from .media_api import (
-        FinalizeMediaUploadResponseDataVideo as FinalizeMediaUploadResponseDataVideo,
-    )
-    from .stream_api import FollowActivityResponsePayload as FollowActivityResponsePayload
-    from .users_api import FollowListRequest as FollowListRequest
-    from .users_api import FollowListResponse as FollowListResponse
-    from .users_api import FollowListResponseData as FollowListResponseData
-    from .users_api import FollowUserRequest as FollowUserRequest
-    from .users_api import FollowUserResponse as FollowUserResponse
-    from .users_api import FollowUserResponseData as FollowUserResponseData
-    from .account_activity_api import (
-        GetAccountActivitySubscriptionCountResponse as GetAccountActivitySubscriptionCountResponse,
-    )
-    from .account_activity_api import (
-        GetAccountActivitySubscriptionCountResponseData as GetAccountActivitySubscriptionCountResponseData,
-    )
-    from .account_activity_api import (
-        GetAccountActivitySubscriptionsResponse as GetAccountActivitySubscriptionsResponse,
-    )
-    from .account_activity_api import (
-        GetAccountActivitySubscriptionsResponseData as GetAccountActivitySubscriptionsResponseData,
-    )
-    from .account_activity_api import (
-        GetAccountActivitySubscriptionsResponseDataSubscriptions as GetAccountActivitySubscriptionsResponseDataSubscriptions,
-    )
-    from .activity_api import GetActivitySubscriptionsResponse as GetActivitySubscriptionsResponse
-    from .activity_api import (
-        GetActivitySubscriptionsResponseData as GetActivitySubscriptionsResponseData,
-    )
-    from .activity_api import (
-        GetActivitySubscriptionsResponseDataFilter as GetActivitySubscriptionsResponseDataFilter,
-    )
-    from .chats_api import GetChatConversationEventsResponse as GetChatConversationEventsResponse
-    from .chats_api import (
-        GetChatConversationEventsResponseMeta as GetChatConversationEventsResponseMeta,
-    )
-    from .chats_api import GetChatConversationResponse as GetChatConversationResponse
-    from .chats_api import GetChatConversationsResponse as GetChatConversationsResponse
-    from .chats_api import GetChatConversationsResponseMeta as GetChatConversationsResponseMeta
-    from .communities_api import GetCommunitiesByIdResponse as GetCommunitiesByIdResponse
-    from .compliance_api import GetComplianceJobsByIdResponse as GetComplianceJobsByIdResponse
-    from .compliance_api import GetComplianceJobsResponse as GetComplianceJobsResponse
-    from .compliance_api import GetComplianceJobsResponseMeta as GetComplianceJobsResponseMeta
-    from .connections_api import GetConnectionHistoryResponse as GetConnectionHistoryResponse
-    from .connections_api import (
-        GetConnectionHistoryResponseMeta as GetConnectionHistoryResponseMeta,
-    )
-    from .direct_messages_api import (
-        GetDirectMessagesEventsByConversationIdResponse as GetDirectMessagesEventsByConversationIdResponse,
-    )
-    from .direct_messages_api import (
-        GetDirectMessagesEventsByConversationIdResponseMeta as GetDirectMessagesEventsByConversationIdResponseMeta,
-    )
-    from .direct_messages_api import (
-        GetDirectMessagesEventsByIdResponse as GetDirectMessagesEventsByIdResponse,
-    )
-    from .direct_messages_api import (
-        GetDirectMessagesEventsByParticipantIdResponse as GetDirectMessagesEventsByParticipantIdResponse,
-    )
-    from .direct_messages_api import (
-        GetDirectMessagesEventsByParticipantIdResponseMeta as GetDirectMessagesEventsByParticipantIdResponseMeta,
-    )
-    from .direct_messages_api import (
-        GetDirectMessagesEventsResponse as GetDirectMessagesEventsResponse,
-    )
-    from .direct_messages_api import (
-        GetDirectMessagesEventsResponseMeta as GetDirectMessagesEventsResponseMeta,
-    )
-    from .lists_api import GetListsByIdResponse as GetListsByIdResponse
-    from .lists_api import GetListsFollowersResponse as GetListsFollowersResponse
-    from .lists_api import GetListsFollowersResponseMeta as GetListsFollowersResponseMeta
-    from .lists_api import GetListsMembersResponse as GetListsMembersResponse
-    from .lists_api import GetListsMembersResponseMeta as GetListsMembersResponseMeta
-    from .lists_api import GetListsPostsResponse as GetListsPostsResponse
-    from .lists_api import GetListsPostsResponseMeta as GetListsPostsResponseMeta
-    from .media_api import GetMediaAnalyticsResponse as GetMediaAnalyticsResponse
-    from .media_api import GetMediaByMediaKeyResponse as GetMediaByMediaKeyResponse
-    from .media_api import GetMediaByMediaKeysResponse as GetMediaByMediaKeysResponse
-    from .media_api import GetMediaUploadStatusResponse as GetMediaUploadStatusResponse
-    from .media_api import GetMediaUploadStatusResponseData as GetMediaUploadStatusResponseData
-    from .media_api import (
-        GetMediaUploadStatusResponseDataImage as GetMediaUploadStatusResponseDataImage,
-    )
-    from .media_api import (
-        GetMediaUploadStatusResponseDataProcessingInfo as GetMediaUploadStatusResponseDataProcessingInfo,
-    )
-    from .media_api import (
-        GetMediaUploadStatusResponseDataVideo as GetMediaUploadStatusResponseDataVideo,
-    )
-    from .news_api import GetNewsResponse as GetNewsResponse
-    from .posts_api import GetPostsAnalyticsResponse as GetPostsAnalyticsResponse
-    from .posts_api import GetPostsByIdResponse as GetPostsByIdResponse
-    from .posts_api import GetPostsByIdsResponse as GetPostsByIdsResponse
-    from .posts_api import GetPostsByIdsResponseMeta as GetPostsByIdsResponseMeta
-    from .counts_api import GetPostsCountsAllResponse as GetPostsCountsAllResponse
-    from .counts_api import GetPostsCountsAllResponseData as GetPostsCountsAllResponseData
-    from .counts_api import GetPostsCountsAllResponseMeta as GetPostsCountsAllResponseMeta
-    from .counts_api import GetPostsCountsRecentResponse as GetPostsCountsRecentResponse
-    from .counts_api import GetPostsCountsRecentResponseData as GetPostsCountsRecentResponseData
-    from .counts_api import GetPostsCountsRecentResponseMeta as GetPostsCountsRecentResponseMeta
-    from .likes_api import GetPostsLikingUsersResponse as GetPostsLikingUsersResponse
-    from .likes_api import GetPostsLikingUsersResponseMeta as GetPostsLikingUsersResponseMeta
-    from .posts_api import GetPostsQuotedPostsResponse as GetPostsQuotedPostsResponse
-    from .posts_api import GetPostsQuotedPostsResponseMeta as GetPostsQuotedPostsResponseMeta
-    from .posts_api import GetPostsRepostedByResponse as GetPostsRepostedByResponse
-    from .posts_api import GetPostsRepostedByResponseMeta as GetPostsRepostedByResponseMeta
-    from .posts_api import GetPostsRepostsResponse as GetPostsRepostsResponse
-    from .posts_api import GetPostsRepostsResponseMeta as GetPostsRepostsResponseMeta
-    from .stream_api import GetRuleCountsResponse as GetRuleCountsResponse
-    from .stream_api import GetRuleCountsResponseData as GetRuleCountsResponseData
-    from .stream_api import (
-        GetRuleCountsResponseDataAllProjectClientApps as GetRuleCountsResponseDataAllProjectClientApps,
-    )
-    from .stream_api import (
-        GetRuleCountsResponseDataClientAppRulesCount as GetRuleCountsResponseDataClientAppRulesCount,
-    )
-    from .tweets_api import GetRulesResponse as GetRulesResponse
-    from .tweets_api import GetRulesResponseData as GetRulesResponseData
-    from .tweets_api import GetRulesResponseMeta as GetRulesResponseMeta
-    from .broadcasts_api import GetScheduledBroadcastResponse as GetScheduledBroadcastResponse
-    from .broadcasts_api import (
-        GetScheduledBroadcastResponseData as GetScheduledBroadcastResponseData,
-    )
-    from .spaces_api import GetSpacesBuyersResponse as GetSpacesBuyersResponse
-    from .spaces_api import GetSpacesBuyersResponseMeta as GetSpacesBuyersResponseMeta
-    from .spaces_api import GetSpacesByCreatorIdsResponse as GetSpacesByCreatorIdsResponse
-    from .spaces_api import GetSpacesByCreatorIdsResponseMeta as GetSpacesByCreatorIdsResponseMeta
-    from .spaces_api import GetSpacesByIdResponse as GetSpacesByIdResponse
-    from .spaces_api import GetSpacesByIdsResponse as GetSpacesByIdsResponse
-    from .spaces_api import GetSpacesPostsResponse as GetSpacesPostsResponse
-    from .spaces_api import GetSpacesPostsResponseMeta as GetSpacesPostsResponseMeta
-    from .posts_api import GetTrendsByWoeidResponse as GetTrendsByWoeidResponse
-    from .trends_api import (
-        GetTrendsPersonalizedTrendsResponse as GetTrendsPersonalizedTrendsResponse,
-    )
-    from .usage_api import GetUsageResponse as GetUsageResponse
-    from .users_api import GetUsersAffiliatesResponse as GetUsersAffiliatesResponse
-    from .users_api import GetUsersAffiliatesResponseMeta as GetUsersAffiliatesResponseMeta
-    from .users_api import GetUsersBlockingResponse as GetUsersBlockingResponse
-    from .users_api import GetUsersBlockingResponseMeta as GetUsersBlockingResponseMeta
-    from .posts_api import GetUsersBookmarkFoldersResponse as GetUsersBookmarkFoldersResponse
-    from .posts_api import (
-        GetUsersBookmarkFoldersResponseData as GetUsersBookmarkFoldersResponseData,
-    )
-    from .posts_api import (
-        GetUsersBookmarksByFolderIdResponse as GetUsersBookmarksByFolderIdResponse,
-    )
-    from .posts_api import (
-        GetUsersBookmarksByFolderIdResponseDataItem as GetUsersBookmarksByFolderIdResponseDataItem,
-    )
-    from .posts_api import GetUsersBookmarksResponse as GetUsersBookmarksResponse
-    from .posts_api import GetUsersBookmarksResponseMeta as GetUsersBookmarksResponseMeta
-    from .users_api import GetUsersByIdResponse as GetUsersByIdResponse
-    from .users_api import GetUsersByIdsResponse as GetUsersByIdsResponse
-    from .users_api import GetUsersByUsernameResponse as GetUsersByUsernameResponse
-    from .users_api import GetUsersByUsernamesResponse as GetUsersByUsernamesResponse
-    from .users_api import GetUsersFollowedListsResponse as GetUsersFollowedListsResponse
-    from .users_api import GetUsersFollowedListsResponseMeta as GetUsersFollowedListsResponseMeta
-    from .users_api import GetUsersFollowersResponse as GetUsersFollowersResponse
-    from .users_api import GetUsersFollowersResponseMeta as GetUsersFollowersResponseMeta
-    from .users_api import GetUsersFollowingResponse as GetUsersFollowingResponse
-    from .users_api import GetUsersFollowingResponseMeta as GetUsersFollowingResponseMeta
-    from .posts_api import GetUsersLikedPostsResponse as GetUsersLikedPostsResponse
-    from .posts_api import GetUsersLikedPostsResponseMeta as GetUsersLikedPostsResponseMeta
-    from .users_api import GetUsersListMembershipsResponse as GetUsersListMembershipsResponse
-    from .users_api import (
-        GetUsersListMembershipsResponseMeta as GetUsersListMembershipsResponseMeta,
-    )
-    from .users_api import GetUsersMeResponse as GetUsersMeResponse
-    from .posts_api import GetUsersMentionsResponse as GetUsersMentionsResponse
-    from .posts_api import GetUsersMentionsResponseMeta as GetUsersMentionsResponseMeta
-    from .users_api import GetUsersMutingResponse as GetUsersMutingResponse
-    from .users_api import GetUsersMutingResponseMeta as GetUsersMutingResponseMeta
-    from .users_api import GetUsersOwnedListsResponse as GetUsersOwnedListsResponse
-    from .users_api import GetUsersOwnedListsResponseMeta as GetUsersOwnedListsResponseMeta
-    from .users_api import GetUsersPinnedListsResponse as GetUsersPinnedListsResponse
-    from .users_api import GetUsersPinnedListsResponseMeta as GetUsersPinnedListsResponseMeta
-    from .posts_api import GetUsersPostsResponse as GetUsersPostsResponse
-    from .posts_api import GetUsersPostsResponseMeta as GetUsersPostsResponseMeta
-    from .chats_api import GetUsersPublicKeyResponse as GetUsersPublicKeyResponse
-    from .chats_api import GetUsersPublicKeysResponse as GetUsersPublicKeysResponse
-    from .users_api import GetUsersRepostsOfMeResponse as GetUsersRepostsOfMeResponse
-    from .users_api import GetUsersRepostsOfMeResponseMeta as GetUsersRepostsOfMeResponseMeta
-    from .posts_api import GetUsersTimelineResponse as GetUsersTimelineResponse
-    from .posts_api import GetUsersTimelineResponseMeta as GetUsersTimelineResponseMeta
-    from .webhooks_api import GetWebhooksResponse as GetWebhooksResponse
-    from .webhooks_api import GetWebhooksResponseMeta as GetWebhooksResponseMeta
-    from .webhooks_api import GetWebhooksStreamLinksResponse as GetWebhooksStreamLinksResponse
-    from .webhooks_api import (
-        GetWebhooksStreamLinksResponseData as GetWebhooksStreamLinksResponseData,
-    )
-    from .broadcasts_api import GoLiveScheduledBroadcastResponse as GoLiveScheduledBroadcastResponse
-    from .broadcasts_api import (
-        GoLiveScheduledBroadcastResponseData as GoLiveScheduledBroadcastResponseData,
-    )
-    from .posts_api import HidePostsReplyRequest as HidePostsReplyRequest
-    from .posts_api import HidePostsReplyResponse as HidePostsReplyResponse
-    from .posts_api import HidePostsReplyResponseData as HidePostsReplyResponseData
-    from .chats_api import InitializeChatGroupResponse as InitializeChatGroupResponse
-    from .chats_api import InitializeChatGroupResponseData as InitializeChatGroupResponseData
-    from .media_api import InitializeMediaUploadRequest as InitializeMediaUploadRequest
-    from .media_api import InitializeMediaUploadResponse as InitializeMediaUploadResponse
-    from .media_api import InitializeMediaUploadResponseData as InitializeMediaUploadResponseData
-    from .problem import InternalErrorProblem as InternalErrorProblem
-    from .problem import InvalidRequestProblem as InvalidRequestProblem
-    from .stream_api import LikeComplianceSchema as LikeComplianceSchema
-    from .likes_api import LikePostRequest as LikePostRequest
-    from .likes_api import LikePostResponse as LikePostResponse
-    from .likes_api import LikePostResponseData as LikePostResponseData
-    from .like_with_post_author import LikeWithPostAuthor as LikeWithPostAuthor
-    from .list import List as List
-    from .broadcasts_api import ListScheduledBroadcastsResponse as ListScheduledBroadcastsResponse
-    from .broadcasts_api import (
-        ListScheduledBroadcastsResponseData as ListScheduledBroadcastsResponseData,
-    )
-    from .chats_api import MarkChatConversationReadRequest as MarkChatConversationReadRequest
-    from .chats_api import MarkChatConversationReadResponse as MarkChatConversationReadResponse
-    from .chats_api import (
-        MarkChatConversationReadResponseData as MarkChatConversationReadResponseData,
-    )
-    from .media import Media as Media
-    from .media_api import MediaAnalytics as MediaAnalytics
-    from .media_api import MediaAnalyticsTimestampedMetric as MediaAnalyticsTimestampedMetric
-    from .media_api import (
-        MediaAnalyticsTimestampedMetricMetrics as MediaAnalyticsTimestampedMetricMetrics,
-    )
-    from .media import MediaNonPublicMetrics as MediaNonPublicMetrics
-    from .media import MediaOrganicMetrics as MediaOrganicMetrics
-    from .media import MediaPromotedMetrics as MediaPromotedMetrics
-    from .media import MediaPublicMetrics as MediaPublicMetrics
-    from .media_api import MediaUploadRequest as MediaUploadRequest
-    from .media_api import MediaUploadResponse as MediaUploadResponse
-    from .media_api import MediaUploadResponseData as MediaUploadResponseData
-    from .media_api import MediaUploadResponseDataImage as MediaUploadResponseDataImage
-    from .media_api import (
-        MediaUploadResponseDataProcessingInfo as MediaUploadResponseDataProcessingInfo,
-    )
-    from .media_api import MediaUploadResponseDataVideo as MediaUploadResponseDataVideo
-    from .media import MediaVariant as MediaVariant
-    from .users_api import MuteUserRequest as MuteUserRequest
-    from .users_api import MuteUserResponse as MuteUserResponse
-    from .users_api import MuteUserResponseData as MuteUserResponseData
-    from .news import News as News
-    from .stream_api import NewsActivityResponsePayload as NewsActivityResponsePayload
-    from .news import NewsClusterPostsResult as NewsClusterPostsResult
-    from .problem import NotAuthorizedForFieldProblem as NotAuthorizedForFieldProblem
-    from .problem import NotAuthorizedForResourceProblem as NotAuthorizedForResourceProblem
-    from .community_notes_api import Note as Note
-    from .community_notes_api import NoteInfo as NoteInfo
-    from .community_notes_api import NoteScoringStatus as NoteScoringStatus
-    from .community_notes_api import (
-        NoteScoringStatusRatingCountsPerModelItem as NoteScoringStatusRatingCountsPerModelItem,
-    )
-    from .community_notes_api import (
-        NoteScoringStatusRatingCountsPerModelItemValue as NoteScoringStatusRatingCountsPerModelItemValue,
-    )
-    from .community_notes_api import (
-        NoteScoringStatusRatingCountsPerModelItemValueNegativeFactorBucketCounts as NoteScoringStatusRatingCountsPerModelItemValueNegativeFactorBucketCounts,
-    )
-    from .community_notes_api import (
-        NoteScoringStatusRatingCountsPerModelItemValueNegativeFactorBucketCountsHelpfulTagCount as NoteScoringStatusRatingCountsPerModelItemValueNegativeFactorBucketCountsHelpfulTagCount,
-    )
-    from .community_notes_api import (
-        NoteScoringStatusRatingCountsPerModelItemValueNegativeFactorBucketCountsNotHelpfulTagCount as NoteScoringStatusRatingCountsPerModelItemValueNegativeFactorBucketCountsNotHelpfulTagCount,
-    )
-    from .community_notes_api import (
-        NoteScoringStatusRatingCountsPerModelItemValueNeutralFactorBucketCounts as NoteScoringStatusRatingCountsPerModelItemValueNeutralFactorBucketCounts,
-    )
-    from .community_notes_api import (
-        NoteScoringStatusRatingCountsPerModelItemValueNeutralFactorBucketCountsHelpfulTagCount as NoteScoringStatusRatingCountsPerModelItemValueNeutralFactorBucketCountsHelpfulTagCount,
-    )
-    from .community_notes_api import (
-        NoteScoringStatusRatingCountsPerModelItemValueNeutralFactorBucketCountsNotHelpfulTagCount as NoteScoringStatusRatingCountsPerModelItemValueNeutralFactorBucketCountsNotHelpfulTagCount,
-    )
-    from .community_notes_api import (
-        NoteScoringStatusRatingCountsPerModelItemValuePositiveFactorBucketCounts as NoteScoringStatusRatingCountsPerModelItemValuePositiveFactorBucketCounts,
-    )
-    from .community_notes_api import (
-        NoteScoringStatusRatingCountsPerModelItemValuePositiveFactorBucketCountsHelpfulTagCount as NoteScoringStatusRatingCountsPerModelItemValuePositiveFactorBucketCountsHelpfulTagCount,
-    )
-    from .community_notes_api import (
-        NoteScoringStatusRatingCountsPerModelItemValuePositiveFactorBucketCountsNotHelpfulTagCount as NoteScoringStatusRatingCountsPerModelItemValuePositiveFactorBucketCountsNotHelpfulTagCount,
-    )
-    from .community_notes_api import NoteTestResult as NoteTestResult
-    from .community_notes_api import (
-        NoteTestResultEvaluationOutcomeItem as NoteTestResultEvaluationOutcomeItem,
-    )
-    from .trends_api import PersonalizedTrend as PersonalizedTrend
-    from .lists_api import PinListRequest as PinListRequest
-    from .lists_api import PinListResponse as PinListResponse
-    from .lists_api import PinListResponseData as PinListResponseData
-    from .expansions import Place as Place
-    from .expansions import PlaceGeo as PlaceGeo
-    from .expansions import Poll as Poll
-    from .expansions import PollOption as PollOption
-    from .post import Post as Post
-    from .post import PostAttachments as PostAttachments
-    from .stream_api import PostComplianceData as PostComplianceData
-    from .post_compliance_schema import PostComplianceSchema as PostComplianceSchema
-    from .post_compliance_schema import PostComplianceSchemaTweet as PostComplianceSchemaTweet
-    from .post import PostContextAnnotation as PostContextAnnotation
-    from .post import PostContextAnnotationDomain as PostContextAnnotationDomain
-    from .post import PostContextAnnotationDomainVariant1 as PostContextAnnotationDomainVariant1
-    from .post import PostContextAnnotationEntity as PostContextAnnotationEntity
-    from .post import PostContextAnnotationEntityVariant1 as PostContextAnnotationEntityVariant1
-    from .stream_api import PostDeleteActivityResponsePayload as PostDeleteActivityResponsePayload
-    from .stream_api import PostDeleteComplianceSchema as PostDeleteComplianceSchema
-    from .stream_api import PostDropComplianceSchema as PostDropComplianceSchema
-    from .stream_api import PostEditComplianceObjectSchema as PostEditComplianceObjectSchema
-    from .stream_api import (
-        PostEditComplianceObjectSchemaTweet as PostEditComplianceObjectSchemaTweet,
-    )
-    from .stream_api import PostEditComplianceSchema as PostEditComplianceSchema
-    from .post import PostEditControls as PostEditControls
-    from .post import PostEntities as PostEntities
-    from .post import PostEntitiesCashtag as PostEntitiesCashtag
-    from .post import PostEntitiesHashtag as PostEntitiesHashtag
-    from .post import PostEntitiesMention as PostEntitiesMention
-    from .post import PostEntitiesUrl as PostEntitiesUrl
-    from .post import PostEntitiesUrlImage as PostEntitiesUrlImage
-    from .post import PostGeo as PostGeo
-    from .post import PostGeoCoordinates as PostGeoCoordinates
-    from .stream_api import PostLabelData as PostLabelData
-    from .post import PostMatchedMediaNote as PostMatchedMediaNote
-    from .post import PostMediaMetadataItem as PostMediaMetadataItem
-    from .post import PostNotePost as PostNotePost
-    from .post import PostNotePostEntities as PostNotePostEntities
-    from .post import PostNotePostEntitiesCashtag as PostNotePostEntitiesCashtag
-    from .post import PostNotePostEntitiesHashtag as PostNotePostEntitiesHashtag
-    from .post import PostNotePostEntitiesMention as PostNotePostEntitiesMention
-    from .post import PostNotePostEntitiesUrl as PostNotePostEntitiesUrl
-    from .post import PostNoteRequestSuggestion as PostNoteRequestSuggestion
-    from .stream_api import PostNotice as PostNotice
-    from .stream_api import PostNoticeSchema as PostNoticeSchema
-    from .stream_api import PostNoticeTweet as PostNoticeTweet
-    from .post import PostPublicMetrics as PostPublicMetrics
-    from .post import PostReferencedPost as PostReferencedPost
-    from .post import PostScopes as PostScopes
-    from .post import PostSuggestedSourceLinksWithCount as PostSuggestedSourceLinksWithCount
-    from .stream_api import PostTakedownComplianceSchema as PostTakedownComplianceSchema
-    from .stream_api import PostTakedownComplianceSchemaTweet as PostTakedownComplianceSchemaTweet
-    from .stream_api import PostUndropComplianceSchema as PostUndropComplianceSchema
-    from .stream_api import PostUnviewable as PostUnviewable
-    from .stream_api import PostUnviewableSchema as PostUnviewableSchema
-    from .stream_api import PostUnviewableTweet as PostUnviewableTweet
-    from .post import PostWithheld as PostWithheld
-    from .stream_api import PostWithheldComplianceSchema as PostWithheldComplianceSchema
-    from .problem import Problem as Problem
-    from .stream_api import (
-        ProfileUpdateActivityResponsePayload as ProfileUpdateActivityResponsePayload,
-    )
-    from .public_key import PublicKey as PublicKey
-    from .lists_api import RemoveListsMemberByUserIdResponse as RemoveListsMemberByUserIdResponse
-    from .lists_api import (
-        RemoveListsMemberByUserIdResponseData as RemoveListsMemberByUserIdResponseData,
-    )
-    from .posts_api import RepostPostRequest as RepostPostRequest
-    from .posts_api import RepostPostResponse as RepostPostResponse
-    from .posts_api import RepostPostResponseData as RepostPostResponseData
-    from .problem import ResourceNotFoundProblem as ResourceNotFoundProblem
-    from .problem import ResourceUnavailableProblem as ResourceUnavailableProblem
-    from .rules_count import RulesCount as RulesCount
-    from .rules_count import RulesCountAllProjectClientApp as RulesCountAllProjectClientApp
-    from .rules_count import RulesCountClientAppRulesCount as RulesCountClientAppRulesCount
-    from .communities_api import SearchCommunitiesResponse as SearchCommunitiesResponse
-    from .communities_api import SearchCommunitiesResponseMeta as SearchCommunitiesResponseMeta
-    from .community_notes_api import (
-        SearchCommunityNotesWrittenResponse as SearchCommunityNotesWrittenResponse,
-    )
-    from .community_notes_api import (
-        SearchCommunityNotesWrittenResponseMeta as SearchCommunityNotesWrittenResponseMeta,
-    )
-    from .community_notes_api import SearchEligiblePostsResponse as SearchEligiblePostsResponse
-    from .community_notes_api import (
-        SearchEligiblePostsResponseMeta as SearchEligiblePostsResponseMeta,
-    )
-    from .search_api import SearchNewsResponse as SearchNewsResponse
-    from .search_api import SearchNewsResponseMeta as SearchNewsResponseMeta
-    from .search_api import SearchPostsAllResponse as SearchPostsAllResponse
-    from .search_api import SearchPostsAllResponseMeta as SearchPostsAllResponseMeta
-    from .search_api import SearchPostsRecentResponse as SearchPostsRecentResponse
-    from .search_api import SearchPostsRecentResponseMeta as SearchPostsRecentResponseMeta
-    from .spaces_api import SearchSpacesResponse as SearchSpacesResponse
-    from .spaces_api import SearchSpacesResponseMeta as SearchSpacesResponseMeta
-    from .users_api import SearchUsersResponse as SearchUsersResponse
-    from .users_api import SearchUsersResponseMeta as SearchUsersResponseMeta
-    from .broadcasts_api import SendBroadcastChatRequest as SendBroadcastChatRequest
-    from .broadcasts_api import SendBroadcastChatResponse as SendBroadcastChatResponse
-    from .broadcasts_api import SendBroadcastChatResponseData as SendBroadcastChatResponseData
-    from .chats_api import SendChatMessageRequest as SendChatMessageRequest
-    from .chats_api import SendChatMessageResponse as SendChatMessageResponse
-    from .chats_api import SendChatMessageResponseData as SendChatMessageResponseData
-    from .chats_api import SendChatTypingIndicatorResponse as SendChatTypingIndicatorResponse
-    from .chats_api import (
-        SendChatTypingIndicatorResponseData as SendChatTypingIndicatorResponseData,
-    )
-    from .space import Space as Space
-    from .stream_api import StreamLabelsComplianceResponse as StreamLabelsComplianceResponse
-    from .stream_api import (
-        StreamLabelsComplianceResponseVariant1 as StreamLabelsComplianceResponseVariant1,
-    )
-    from .stream_api import (
-        StreamLabelsComplianceResponseVariant2 as StreamLabelsComplianceResponseVariant2,
-    )
-    from .stream_api import StreamLikesComplianceResponse as StreamLikesComplianceResponse
-    from .stream_api import (
-        StreamLikesComplianceResponseVariant1 as StreamLikesComplianceResponseVariant1,
-    )
-    from .stream_api import (
-        StreamLikesComplianceResponseVariant2 as StreamLikesComplianceResponseVariant2,
-    )
-    from .stream_api import StreamLikesFirehoseResponse as StreamLikesFirehoseResponse
-    from .stream_api import StreamLikesSample10Response as StreamLikesSample10Response
-    from .stream_api import StreamPostsComplianceResponse as StreamPostsComplianceResponse
-    from .stream_api import (
-        StreamPostsComplianceResponseVariant1 as StreamPostsComplianceResponseVariant1,
-    )
-    from .stream_api import (
-        StreamPostsComplianceResponseVariant2 as StreamPostsComplianceResponseVariant2,
-    )
-    from .stream_api import StreamPostsFirehoseEnResponse as StreamPostsFirehoseEnResponse
-    from .stream_api import StreamPostsFirehoseJaResponse as StreamPostsFirehoseJaResponse
-    from .stream_api import StreamPostsFirehoseKoResponse as StreamPostsFirehoseKoResponse
-    from .stream_api import StreamPostsFirehosePtResponse as StreamPostsFirehosePtResponse
-    from .stream_api import StreamPostsFirehoseResponse as StreamPostsFirehoseResponse
-    from .stream_api import StreamPostsResponse as StreamPostsResponse
-    from .stream_api import StreamPostsResponseMatchingRule as StreamPostsResponseMatchingRule
-    from .stream_api import StreamPostsSample10Response as StreamPostsSample10Response
-    from .stream_api import StreamPostsSampleResponse as StreamPostsSampleResponse
-    from .stream_api import StreamUsersComplianceResponse as StreamUsersComplianceResponse
-    from .stream_api import (
-        StreamUsersComplianceResponseVariant1 as StreamUsersComplianceResponseVariant1,
-    )
-    from .stream_api import (
-        StreamUsersComplianceResponseVariant2 as StreamUsersComplianceResponseVariant2,
-    )
-    from .expansions import Topic as Topic
-    from .posts_api import Trend as Trend
-    from .direct_messages_api import UnblockUsersDmsResponse as UnblockUsersDmsResponse
-    from .direct_messages_api import UnblockUsersDmsResponseData as UnblockUsersDmsResponseData
-    from .lists_api import UnfollowListResponse as UnfollowListResponse
-    from .lists_api import UnfollowListResponseData as UnfollowListResponseData
-    from .users_api import UnfollowUserResponse as UnfollowUserResponse
-    from .users_api import UnfollowUserResponseData as UnfollowUserResponseData
-    from .stream_api import UnlikeComplianceSchema as UnlikeComplianceSchema
-    from .stream_api import UnlikeComplianceSchemaFavorite as UnlikeComplianceSchemaFavorite
-    from .likes_api import UnlikePostResponse as UnlikePostResponse
-    from .likes_api import UnlikePostResponseData as UnlikePostResponseData
-    from .mutes_api import UnmuteUserResponse as UnmuteUserResponse
-    from .mutes_api import UnmuteUserResponseData as UnmuteUserResponseData
-    from .lists_api import UnpinListResponse as UnpinListResponse
-    from .lists_api import UnpinListResponseData as UnpinListResponseData
-    from .posts_api import UnrepostPostResponse as UnrepostPostResponse
-    from .posts_api import UnrepostPostResponseData as UnrepostPostResponseData
-    from .activity_api import UpdateActivitySubscriptionRequest as UpdateActivitySubscriptionRequest
-    from .activity_api import (
-        UpdateActivitySubscriptionResponse as UpdateActivitySubscriptionResponse,
-    )
-    from .activity_api import (
-        UpdateActivitySubscriptionResponseData as UpdateActivitySubscriptionResponseData,
-    )
-    from .activity_api import (
-        UpdateActivitySubscriptionResponseDataSubscription as UpdateActivitySubscriptionResponseDataSubscription,
-    )
-    from .activity_api import (
-        UpdateActivitySubscriptionResponseDataSubscriptionFilter as UpdateActivitySubscriptionResponseDataSubscriptionFilter,
-    )
-    from .lists_api import UpdateListsRequest as UpdateListsRequest
-    from .lists_api import UpdateListsResponse as UpdateListsResponse
-    from .lists_api import UpdateListsResponseData as UpdateListsResponseData
-    from .tweets_api import UpdateRulesAdd as UpdateRulesAdd
-    from .tweets_api import UpdateRulesDelete as UpdateRulesDelete
-    from .tweets_api import UpdateRulesRequest as UpdateRulesRequest
-    from .tweets_api import UpdateRulesResponse as UpdateRulesResponse
-    from .tweets_api import UpdateRulesResponseData as UpdateRulesResponseData
-    from .tweets_api import UpdateRulesResponseMeta as UpdateRulesResponseMeta
-    from .broadcasts_api import UpdateScheduledBroadcastRequest as UpdateScheduledBroadcastRequest
-    from .broadcasts_api import UpdateScheduledBroadcastResponse as UpdateScheduledBroadcastResponse
-    from .broadcasts_api import (
-        UpdateScheduledBroadcastResponseData as UpdateScheduledBroadcastResponseData,
-    )
-    from .usage_api import Usage as Usage
-    from .usage_api import UsageDailyClientAppUsageItem as UsageDailyClientAppUsageItem
-    from .usage_api import (
-        UsageDailyClientAppUsageItemUsageItem as UsageDailyClientAppUsageItemUsageItem,
-    )
-    from .usage_api import UsageDailyProjectUsage as UsageDailyProjectUsage
-    from .usage_api import UsageDailyProjectUsageUsageItem as UsageDailyProjectUsageUsageItem
-    from .user import User as User
-    from .user import UserAffiliation as UserAffiliation
-    from .stream_api import UserComplianceData as UserComplianceData
-    from .user_compliance_schema import UserComplianceSchema as UserComplianceSchema
-    from .user_compliance_schema import UserComplianceSchemaUser as UserComplianceSchemaUser
-    from .stream_api import UserDeleteComplianceSchema as UserDeleteComplianceSchema
-    from .user import UserEntities as UserEntities
-    from .user import UserEntitiesDescription as UserEntitiesDescription
-    from .user import UserEntitiesDescriptionCashtag as UserEntitiesDescriptionCashtag
-    from .user import UserEntitiesDescriptionHashtag as UserEntitiesDescriptionHashtag
-    from .user import UserEntitiesDescriptionMention as UserEntitiesDescriptionMention
-    from .user import UserEntitiesDescriptionUrl as UserEntitiesDescriptionUrl
-    from .user import UserEntitiesDescriptionUrlImage as UserEntitiesDescriptionUrlImage
-    from .user import UserEntitiesUrl as UserEntitiesUrl
-    from .user import UserEntitiesUrlUrl as UserEntitiesUrlUrl
-    from .user import UserEntitiesUrlUrlImage as UserEntitiesUrlUrlImage
-    from .stream_api import (
-        UserProfileModificationComplianceSchema as UserProfileModificationComplianceSchema,
-    )
-    from .stream_api import (
-        UserProfileModificationObjectSchema as UserProfileModificationObjectSchema,
-    )
-    from .stream_api import (
-        UserProfileModificationObjectSchemaUser as UserProfileModificationObjectSchemaUser,
-    )
-    from .stream_api import UserProtectComplianceSchema as UserProtectComplianceSchema
-    from .user import UserPublicMetrics as UserPublicMetrics
-    from .stream_api import UserScrubGeoObjectSchema as UserScrubGeoObjectSchema
-    from .stream_api import UserScrubGeoObjectSchemaUser as UserScrubGeoObjectSchemaUser
-    from .stream_api import UserScrubGeoSchema as UserScrubGeoSchema
-    from .user import UserSubscription as UserSubscription
-    from .stream_api import UserSuspendComplianceSchema as UserSuspendComplianceSchema
-    from .stream_api import UserTakedownComplianceSchema as UserTakedownComplianceSchema
-    from .stream_api import UserTakedownComplianceSchemaUser as UserTakedownComplianceSchemaUser
-    from .stream_api import UserUndeleteComplianceSchema as UserUndeleteComplianceSchema
-    from .stream_api import UserUnprotectComplianceSchema as UserUnprotectComplianceSchema
-    from .stream_api import UserUnsuspendComplianceSchema as UserUnsuspendComplianceSchema
-    from .user import UserWithheld as UserWithheld
-    from .stream_api import UserWithheldComplianceSchema as UserWithheldComplianceSchema
-    from .account_activity_api import (
-        ValidateAccountActivitySubscriptionResponse as ValidateAccountActivitySubscriptionResponse,
-    )
-    from .account_activity_api import (
-        ValidateAccountActivitySubscriptionResponseData as ValidateAccountActivitySubscriptionResponseData,
-    )
-    from .webhooks_api import ValidateWebhooksResponse as ValidateWebhooksResponse
-    from .webhooks_api import ValidateWebhooksResponseData as ValidateWebhooksResponseData
-    from .webhooks_api import WebhookConfig as WebhookConfig
-
-_WHERE: dict[str, str] = {
-    "ActivityStreamResponse": "stream_api",
-    "ActivityStreamResponseData": "stream_api",
-    "ActivityStreamingResponsePayload": "stream_api",
-    "ActivitySubscriptionFilter": "stream_api",
-    "AddChatGroupMembersActionSignatures": "chats_api",
-    "AddChatGroupMembersActionSignaturesMessageEventSignature": "chats_api",
-    "AddChatGroupMembersActionSignaturesMessageEventSignatureMessageSigningKeyInfoList": "chats_api",
-    "AddChatGroupMembersConversationParticipantKeys": "chats_api",
-    "AddChatGroupMembersRequest": "chats_api",
-    "AddChatGroupMembersResponse": "chats_api",
-    "AddConversationKeysActionSignatures": "chats_api",
-    "AddConversationKeysActionSignaturesMessageEventSignature": "chats_api",
-    "AddConversationKeysActionSignaturesMessageEventSignatureMessageSigningKeyInfoList": "chats_api",
-    "AddConversationKeysConversationParticipantKeys": "chats_api",
-    "AddConversationKeysRequest": "chats_api",
-    "AddConversationKeysResponse": "chats_api",
-    "AddConversationKeysResponseData": "chats_api",
-    "AddListsMemberRequest": "lists_api",
-    "AddListsMemberResponse": "lists_api",
-    "AddListsMemberResponseData": "lists_api",
-    "AddUserPublicKeyPublicKey": "chats_api",
-    "AddUserPublicKeyRequest": "chats_api",
-    "AddUserPublicKeyResponse": "chats_api",
-    "AddUserPublicKeyResponseData": "chats_api",
-    "Analytics": "posts_api",
-    "AnalyticsTimestampedMetric": "posts_api",
-    "AnalyticsTimestampedMetricMetrics": "posts_api",
-    "AppendMediaUploadRequest": "media_api",
-    "AppendMediaUploadResponse": "media_api",
-    "AppendMediaUploadResponseData": "media_api",
-    "ArticleCreateDraftContentState": "articles_api",
-    "ArticleCreateDraftContentStateBlocks": "articles_api",
-    "ArticleCreateDraftContentStateBlocksData": "articles_api",
-    "ArticleCreateDraftContentStateBlocksDataCashtags": "articles_api",
-    "ArticleCreateDraftContentStateBlocksDataHashtags": "articles_api",
-    "ArticleCreateDraftContentStateBlocksDataMentions": "articles_api",
-    "ArticleCreateDraftContentStateBlocksDataUrls": "articles_api",
-    "ArticleCreateDraftContentStateBlocksEntityRanges": "articles_api",
-    "ArticleCreateDraftContentStateBlocksInlineStyleRanges": "articles_api",
-    "ArticleCreateDraftContentStateEntities": "articles_api",
-    "ArticleCreateDraftContentStateEntitiesValue": "articles_api",
-    "ArticleCreateDraftContentStateEntitiesValueData": "articles_api",
-    "ArticleCreateDraftContentStateEntitiesValueDataMediaItems": "articles_api",
-    "ArticleCreateDraftCoverMedia": "articles_api",
-    "ArticleCreateDraftRequest": "articles_api",
-    "ArticleCreateDraftResponse": "articles_api",
-    "ArticleCreateDraftResponseData": "articles_api",
-    "ArticlePublishResponse": "articles_api",
-    "ArticlePublishResponseData": "articles_api",
-    "BlockUsersDmsResponse": "direct_messages_api",
-    "BlockUsersDmsResponseData": "direct_messages_api",
-    "ChatConversation": "chat_conversation",
-    "ChatMediaUploadAppendRequest": "chats_api",
-    "ChatMediaUploadAppendResponse": "chats_api",
-    "ChatMediaUploadAppendResponseData": "chats_api",
-    "ChatMediaUploadFinalizeRequest": "chats_api",
-    "ChatMediaUploadFinalizeResponse": "chats_api",
-    "ChatMediaUploadFinalizeResponseData": "chats_api",
-    "ChatMediaUploadInitializeRequest": "chats_api",
-    "ChatMediaUploadInitializeResponse": "chats_api",
-    "ChatMediaUploadInitializeResponseData": "chats_api",
-    "ChatMessageEvent": "chats_api",
-    "Community": "community",
-    "ComplianceJob": "compliance_job",
-    "Connection": "connections_api",
-    "CreateAccountActivitySubscriptionResponse": "account_activity_api",
-    "CreateAccountActivitySubscriptionResponseData": "account_activity_api",
-    "CreateActivitySubscriptionFilter": "activity_api",
-    "CreateActivitySubscriptionRequest": "activity_api",
-    "CreateActivitySubscriptionResponse": "activity_api",
-    "CreateActivitySubscriptionResponseData": "activity_api",
-    "CreateActivitySubscriptionResponseDataSubscription": "activity_api",
-    "CreateActivitySubscriptionResponseDataSubscriptionFilter": "activity_api",
-    "CreateChatConversationActionSignatures": "chats_api",
-    "CreateChatConversationActionSignaturesMessageEventSignature": "chats_api",
-    "CreateChatConversationActionSignaturesMessageEventSignatureMessageSigningKeyInfoList": "chats_api",
-    "CreateChatConversationConversationParticipantKeys": "chats_api",
-    "CreateChatConversationRequest": "chats_api",
-    "CreateChatConversationResponse": "chats_api",
-    "CreateChatConversationResponseData": "chats_api",
-    "CreateCommunityNotesInfo": "community_notes_api",
-    "CreateCommunityNotesRequest": "community_notes_api",
-    "CreateCommunityNotesResponse": "community_notes_api",
-    "CreateCommunityNotesResponseData": "community_notes_api",
-    "CreateComplianceJobsRequest": "compliance_api",
-    "CreateComplianceJobsResponse": "compliance_api",
-    "CreateDirectMessagesByConversationIdAttachments": "direct_messages_api",
-    "CreateDirectMessagesByConversationIdRequest": "direct_messages_api",
-    "CreateDirectMessagesByConversationIdResponse": "direct_messages_api",
-    "CreateDirectMessagesByConversationIdResponseData": "direct_messages_api",
-    "CreateDirectMessagesByParticipantIdAttachments": "direct_messages_api",
-    "CreateDirectMessagesByParticipantIdRequest": "direct_messages_api",
-    "CreateDirectMessagesByParticipantIdResponse": "direct_messages_api",
-    "CreateDirectMessagesByParticipantIdResponseData": "direct_messages_api",
-    "CreateDirectMessagesConversationMessage": "direct_messages_api",
-    "CreateDirectMessagesConversationMessageAttachments": "direct_messages_api",
-    "CreateDirectMessagesConversationRequest": "direct_messages_api",
-    "CreateDirectMessagesConversationResponse": "direct_messages_api",
-    "CreateDirectMessagesConversationResponseData": "direct_messages_api",
-    "CreateListsRequest": "lists_api",
-    "CreateListsResponse": "lists_api",
-    "CreateListsResponseData": "lists_api",
-    "CreateMediaMetadataMetadata": "media_api",
-    "CreateMediaMetadataMetadataAllowDownloadStatus": "media_api",
-    "CreateMediaMetadataMetadataAltText": "media_api",
-    "CreateMediaMetadataMetadataContentExpiration": "media_api",
-    "CreateMediaMetadataMetadataDomainRestrictions": "media_api",
-    "CreateMediaMetadataMetadataFoundMediaOrigin": "media_api",
-    "CreateMediaMetadataMetadataManagementInfo": "media_api",
-    "CreateMediaMetadataMetadataPreviewImage": "media_api",
-    "CreateMediaMetadataMetadataSharedInfo": "media_api",
-    "CreateMediaMetadataMetadataStickerInfo": "media_api",
-    "CreateMediaMetadataMetadataUploadSource": "media_api",
-    "CreateMediaMetadataRequest": "media_api",
-    "CreateMediaMetadataResponse": "media_api",
-    "CreateMediaMetadataResponseData": "media_api",
-    "CreateMediaSubtitlesRequest": "media_api",
-    "CreateMediaSubtitlesResponse": "media_api",
-    "CreateMediaSubtitlesResponseData": "media_api",
-    "CreateMediaSubtitlesSubtitles": "media_api",
-    "CreatePostsEditOptions": "posts_api",
-    "CreatePostsGeo": "posts_api",
-    "CreatePostsMedia": "posts_api",
-    "CreatePostsMediaCallToActions": "posts_api",
-    "CreatePostsMediaCallToActionsAppInstall": "posts_api",
-    "CreatePostsMediaCallToActionsVisitSite": "posts_api",
-    "CreatePostsMediaCallToActionsWatchNow": "posts_api",
-    "CreatePostsPoll": "posts_api",
-    "CreatePostsReply": "posts_api",
-    "CreatePostsRequest": "posts_api",
-    "CreatePostsResponse": "posts_api",
-    "CreatePostsResponseData": "posts_api",
-    "CreateScheduledBroadcastRecurrence": "broadcasts_api",
-    "CreateScheduledBroadcastRequest": "broadcasts_api",
-    "CreateScheduledBroadcastResponse": "broadcasts_api",
-    "CreateScheduledBroadcastResponseData": "broadcasts_api",
-    "CreateUsersBookmarkFolderRequest": "bookmarks_api",
-    "CreateUsersBookmarkFolderResponse": "bookmarks_api",
-    "CreateUsersBookmarkFolderResponseData": "bookmarks_api",
-    "CreateUsersBookmarkRequest": "posts_api",
-    "CreateUsersBookmarkResponse": "posts_api",
-    "CreateUsersBookmarkResponseData": "posts_api",
-    "CreateWebhookReplayJobRequest": "webhooks_api",
-    "CreateWebhookReplayJobResponse": "webhooks_api",
-    "CreateWebhookReplayJobResponseData": "webhooks_api",
-    "CreateWebhooksRequest": "webhooks_api",
-    "CreateWebhooksResponse": "webhooks_api",
-    "CreateWebhooksResponseData": "webhooks_api",
-    "CreateWebhooksStreamLinkResponse": "webhooks_api",
-    "CreateWebhooksStreamLinkResponseData": "webhooks_api",
-    "DeleteAccountActivitySubscriptionResponse": "account_activity_api",
-    "DeleteAccountActivitySubscriptionResponseData": "account_activity_api",
-    "DeleteActivitySubscriptionResponse": "activity_api",
-    "DeleteActivitySubscriptionResponseData": "activity_api",
-    "DeleteActivitySubscriptionsByIdsResponse": "activity_api",
-    "DeleteActivitySubscriptionsByIdsResponseDataItem": "activity_api",
-    "DeleteActivitySubscriptionsByIdsResponseError": "activity_api",
-    "DeleteActivitySubscriptionsByIdsResponseMeta": "activity_api",
-    "DeleteAllConnectionsResponse": "connections_api",
-    "DeleteAllConnectionsResponseData": "connections_api",
-    "DeleteAllConnectionsResponseDataResults": "connections_api",
-    "DeleteCommunityNotesResponse": "community_notes_api",
-    "DeleteCommunityNotesResponseData": "community_notes_api",
-    "DeleteConnectionsByEndpointResponse": "connections_api",
-    "DeleteConnectionsByEndpointResponseData": "connections_api",
-    "DeleteConnectionsByEndpointResponseDataResults": "connections_api",
-    "DeleteConnectionsByUuidsRequest": "connections_api",
-    "DeleteConnectionsByUuidsResponse": "connections_api",
-    "DeleteConnectionsByUuidsResponseData": "connections_api",
-    "DeleteConnectionsByUuidsResponseDataResults": "connections_api",
-    "DeleteDirectMessagesEventsResponse": "direct_messages_api",
-    "DeleteDirectMessagesEventsResponseData": "direct_messages_api",
-    "DeleteListsResponse": "lists_api",
-    "DeleteListsResponseData": "lists_api",
-    "DeleteMediaSubtitlesRequest": "media_api",
-    "DeleteMediaSubtitlesResponse": "media_api",
-    "DeleteMediaSubtitlesResponseData": "media_api",
-    "DeletePostsResponse": "posts_api",
-    "DeletePostsResponseData": "posts_api",
-    "DeleteScheduledBroadcastResponse": "broadcasts_api",
-    "DeleteScheduledBroadcastResponseData": "broadcasts_api",
-    "DeleteUsersBookmarkResponse": "bookmarks_api",
-    "DeleteUsersBookmarkResponseData": "bookmarks_api",
-    "DeleteWebhooksResponse": "webhooks_api",
-    "DeleteWebhooksResponseData": "webhooks_api",
-    "DeleteWebhooksStreamLinkResponse": "webhooks_api",
-    "DeleteWebhooksStreamLinkResponseData": "webhooks_api",
-    "DisallowedResourceProblem": "problem",
-    "DmEvent": "dm_event",
-    "DmEventAttachments": "dm_event",
-    "DmEventEntities": "dm_event",
-    "DmEventEntitiesCashtag": "dm_event",
-    "DmEventEntitiesHashtag": "dm_event",
-    "DmEventEntitiesMention": "dm_event",
-    "DmEventEntitiesUrl": "dm_event",
-    "DmEventReferencedPost": "dm_event",
-    "Error": "error",
-    "EvaluateCommunityNotesRequest": "community_notes_api",
-    "EvaluateCommunityNotesResponse": "community_notes_api",
-    "EvaluateCommunityNotesResponseData": "community_notes_api",
-    "Expansions": "expansions",
-    "FieldHydrationFailureProblem": "problem",
-    "FieldUnauthorizedProblem": "problem",
-    "FinalizeMediaUploadResponse": "media_api",
-    "FinalizeMediaUploadResponseData": "media_api",
-    "FinalizeMediaUploadResponseDataImage": "media_api",
-    "FinalizeMediaUploadResponseDataProcessingInfo": "media_api",
-    "FinalizeMediaUploadResponseDataVideo": "media_api",
-    "FollowActivityResponsePayload": "stream_api",
-    "FollowListRequest": "users_api",
-    "FollowListResponse": "users_api",
-    "FollowListResponseData": "users_api",
-    "FollowUserRequest": "users_api",
-    "FollowUserResponse": "users_api",
-    "FollowUserResponseData": "users_api",
-    "GetAccountActivitySubscriptionCountResponse": "account_activity_api",
-    "GetAccountActivitySubscriptionCountResponseData": "account_activity_api",
-    "GetAccountActivitySubscriptionsResponse": "account_activity_api",
-    "GetAccountActivitySubscriptionsResponseData": "account_activity_api",
-    "GetAccountActivitySubscriptionsResponseDataSubscriptions": "account_activity_api",
-    "GetActivitySubscriptionsResponse": "activity_api",
-    "GetActivitySubscriptionsResponseData": "activity_api",
-    "GetActivitySubscriptionsResponseDataFilter": "activity_api",
-    "GetChatConversationEventsResponse": "chats_api",
-    "GetChatConversationEventsResponseMeta": "chats_api",
-    "GetChatConversationResponse": "chats_api",
-    "GetChatConversationsResponse": "chats_api",
-    "GetChatConversationsResponseMeta": "chats_api",
-    "GetCommunitiesByIdResponse": "communities_api",
-    "GetComplianceJobsByIdResponse": "compliance_api",
-    "GetComplianceJobsResponse": "compliance_api",
-    "GetComplianceJobsResponseMeta": "compliance_api",
-    "GetConnectionHistoryResponse": "connections_api",
-    "GetConnectionHistoryResponseMeta": "connections_api",
-    "GetDirectMessagesEventsByConversationIdResponse": "direct_messages_api",
-    "GetDirectMessagesEventsByConversationIdResponseMeta": "direct_messages_api",
-    "GetDirectMessagesEventsByIdResponse": "direct_messages_api",
-    "GetDirectMessagesEventsByParticipantIdResponse": "direct_messages_api",
-    "GetDirectMessagesEventsByParticipantIdResponseMeta": "direct_messages_api",
-    "GetDirectMessagesEventsResponse": "direct_messages_api",
-    "GetDirectMessagesEventsResponseMeta": "direct_messages_api",
-    "GetListsByIdResponse": "lists_api",
-    "GetListsFollowersResponse": "lists_api",
-    "GetListsFollowersResponseMeta": "lists_api",
-    "GetListsMembersResponse": "lists_api",
-    "GetListsMembersResponseMeta": "lists_api",
-    "GetListsPostsResponse": "lists_api",
-    "GetListsPostsResponseMeta": "lists_api",
-    "GetMediaAnalyticsResponse": "media_api",
-    "GetMediaByMediaKeyResponse": "media_api",
-    "GetMediaByMediaKeysResponse": "media_api",
-    "GetMediaUploadStatusResponse": "media_api",
-    "GetMediaUploadStatusResponseData": "media_api",
-    "GetMediaUploadStatusResponseDataImage": "media_api",
-    "GetMediaUploadStatusResponseDataProcessingInfo": "media_api",
-    "GetMediaUploadStatusResponseDataVideo": "media_api",
-    "GetNewsResponse": "news_api",
-    "GetPostsAnalyticsResponse": "posts_api",
-    "GetPostsByIdResponse": "posts_api",
-    "GetPostsByIdsResponse": "posts_api",
-    "GetPostsByIdsResponseMeta": "posts_api",
-    "GetPostsCountsAllResponse": "counts_api",
-    "GetPostsCountsAllResponseData": "counts_api",
-    "GetPostsCountsAllResponseMeta": "counts_api",
-    "GetPostsCountsRecentResponse": "counts_api",
-    "GetPostsCountsRecentResponseData": "counts_api",
-    "GetPostsCountsRecentResponseMeta": "counts_api",
-    "GetPostsLikingUsersResponse": "likes_api",
-    "GetPostsLikingUsersResponseMeta": "likes_api",
-    "GetPostsQuotedPostsResponse": "posts_api",
-    "GetPostsQuotedPostsResponseMeta": "posts_api",
-    "GetPostsRepostedByResponse": "posts_api",
-    "GetPostsRepostedByResponseMeta": "posts_api",
-    "GetPostsRepostsResponse": "posts_api",
-    "GetPostsRepostsResponseMeta": "posts_api",
-    "GetRuleCountsResponse": "stream_api",
-    "GetRuleCountsResponseData": "stream_api",
-    "GetRuleCountsResponseDataAllProjectClientApps": "stream_api",
-    "GetRuleCountsResponseDataClientAppRulesCount": "stream_api",
-    "GetRulesResponse": "tweets_api",
-    "GetRulesResponseData": "tweets_api",
-    "GetRulesResponseMeta": "tweets_api",
-    "GetScheduledBroadcastResponse": "broadcasts_api",
-    "GetScheduledBroadcastResponseData": "broadcasts_api",
-    "GetSpacesBuyersResponse": "spaces_api",
-    "GetSpacesBuyersResponseMeta": "spaces_api",
-    "GetSpacesByCreatorIdsResponse": "spaces_api",
-    "GetSpacesByCreatorIdsResponseMeta": "spaces_api",
-    "GetSpacesByIdResponse": "spaces_api",
-    "GetSpacesByIdsResponse": "spaces_api",
-    "GetSpacesPostsResponse": "spaces_api",
-    "GetSpacesPostsResponseMeta": "spaces_api",
-    "GetTrendsByWoeidResponse": "posts_api",
-    "GetTrendsPersonalizedTrendsResponse": "trends_api",
-    "GetUsageResponse": "usage_api",
-    "GetUsersAffiliatesResponse": "users_api",
-    "GetUsersAffiliatesResponseMeta": "users_api",
-    "GetUsersBlockingResponse": "users_api",
-    "GetUsersBlockingResponseMeta": "users_api",
-    "GetUsersBookmarkFoldersResponse": "posts_api",
-    "GetUsersBookmarkFoldersResponseData": "posts_api",
-    "GetUsersBookmarksByFolderIdResponse": "posts_api",
-    "GetUsersBookmarksByFolderIdResponseDataItem": "posts_api",
-    "GetUsersBookmarksResponse": "posts_api",
-    "GetUsersBookmarksResponseMeta": "posts_api",
-    "GetUsersByIdResponse": "users_api",
-    "GetUsersByIdsResponse": "users_api",
-    "GetUsersByUsernameResponse": "users_api",
-    "GetUsersByUsernamesResponse": "users_api",
-    "GetUsersFollowedListsResponse": "users_api",
-    "GetUsersFollowedListsResponseMeta": "users_api",
-    "GetUsersFollowersResponse": "users_api",
-    "GetUsersFollowersResponseMeta": "users_api",
-    "GetUsersFollowingResponse": "users_api",
-    "GetUsersFollowingResponseMeta": "users_api",
-    "GetUsersLikedPostsResponse": "posts_api",
-    "GetUsersLikedPostsResponseMeta": "posts_api",
-    "GetUsersListMembershipsResponse": "users_api",
-    "GetUsersListMembershipsResponseMeta": "users_api",
-    "GetUsersMeResponse": "users_api",
-    "GetUsersMentionsResponse": "posts_api",
-    "GetUsersMentionsResponseMeta": "posts_api",
-    "GetUsersMutingResponse": "users_api",
-    "GetUsersMutingResponseMeta": "users_api",
-    "GetUsersOwnedListsResponse": "users_api",
-    "GetUsersOwnedListsResponseMeta": "users_api",
-    "GetUsersPinnedListsResponse": "users_api",
-    "GetUsersPinnedListsResponseMeta": "users_api",
-    "GetUsersPostsResponse": "posts_api",
-    "GetUsersPostsResponseMeta": "posts_api",
-    "GetUsersPublicKeyResponse": "chats_api",
-    "GetUsersPublicKeysResponse": "chats_api",
-    "GetUsersRepostsOfMeResponse": "users_api",
-    "GetUsersRepostsOfMeResponseMeta": "users_api",
-    "GetUsersTimelineResponse": "posts_api",
-    "GetUsersTimelineResponseMeta": "posts_api",
-    "GetWebhooksResponse": "webhooks_api",
-    "GetWebhooksResponseMeta": "webhooks_api",
-    "GetWebhooksStreamLinksResponse": "webhooks_api",
-    "GetWebhooksStreamLinksResponseData": "webhooks_api",
-    "GoLiveScheduledBroadcastResponse": "broadcasts_api",
-    "GoLiveScheduledBroadcastResponseData": "broadcasts_api",
-    "HidePostsReplyRequest": "posts_api",
-    "HidePostsReplyResponse": "posts_api",
-    "HidePostsReplyResponseData": "posts_api",
-    "InitializeChatGroupResponse": "chats_api",
-    "InitializeChatGroupResponseData": "chats_api",
-    "InitializeMediaUploadRequest": "media_api",
-    "InitializeMediaUploadResponse": "media_api",
-    "InitializeMediaUploadResponseData": "media_api",
-    "InternalErrorProblem": "problem",
-    "InvalidRequestProblem": "problem",
-    "LikeComplianceSchema": "stream_api",
-    "LikePostRequest": "likes_api",
-    "LikePostResponse": "likes_api",
-    "LikePostResponseData": "likes_api",
-    "LikeWithPostAuthor": "like_with_post_author",
-    "List": "list",
-    "ListScheduledBroadcastsResponse": "broadcasts_api",
-    "ListScheduledBroadcastsResponseData": "broadcasts_api",
-    "MarkChatConversationReadRequest": "chats_api",
-    "MarkChatConversationReadResponse": "chats_api",
-    "MarkChatConversationReadResponseData": "chats_api",
-    "Media": "media",
-    "MediaAnalytics": "media_api",
-    "MediaAnalyticsTimestampedMetric": "media_api",
-    "MediaAnalyticsTimestampedMetricMetrics": "media_api",
-    "MediaNonPublicMetrics": "media",
-    "MediaOrganicMetrics": "media",
-    "MediaPromotedMetrics": "media",
-    "MediaPublicMetrics": "media",
-    "MediaUploadRequest": "media_api",
-    "MediaUploadResponse": "media_api",
-    "MediaUploadResponseData": "media_api",
-    "MediaUploadResponseDataImage": "media_api",
-    "MediaUploadResponseDataProcessingInfo": "media_api",
-    "MediaUploadResponseDataVideo": "media_api",
-    "MediaVariant": "media",
-    "MuteUserRequest": "users_api",
-    "MuteUserResponse": "users_api",
-    "MuteUserResponseData": "users_api",
-    "News": "news",
-    "NewsActivityResponsePayload": "stream_api",
-    "NewsClusterPostsResult": "news",
-    "NotAuthorizedForFieldProblem": "problem",
-    "NotAuthorizedForResourceProblem": "problem",
-    "Note": "community_notes_api",
-    "NoteInfo": "community_notes_api",
-    "NoteScoringStatus": "community_notes_api",
-    "NoteScoringStatusRatingCountsPerModelItem": "community_notes_api",
-    "NoteScoringStatusRatingCountsPerModelItemValue": "community_notes_api",
-    "NoteScoringStatusRatingCountsPerModelItemValueNegativeFactorBucketCounts": "community_notes_api",
-    "NoteScoringStatusRatingCountsPerModelItemValueNegativeFactorBucketCountsHelpfulTagCount": "community_notes_api",
-    "NoteScoringStatusRatingCountsPerModelItemValueNegativeFactorBucketCountsNotHelpfulTagCount": "community_notes_api",
-    "NoteScoringStatusRatingCountsPerModelItemValueNeutralFactorBucketCounts": "community_notes_api",
-    "NoteScoringStatusRatingCountsPerModelItemValueNeutralFactorBucketCountsHelpfulTagCount": "community_notes_api",
-    "NoteScoringStatusRatingCountsPerModelItemValueNeutralFactorBucketCountsNotHelpfulTagCount": "community_notes_api",
-    "NoteScoringStatusRatingCountsPerModelItemValuePositiveFactorBucketCounts": "community_notes_api",
-    "NoteScoringStatusRatingCountsPerModelItemValuePositiveFactorBucketCountsHelpfulTagCount": "community_notes_api",
-    "NoteScoringStatusRatingCountsPerModelItemValuePositiveFactorBucketCountsNotHelpfulTagCount": "community_notes_api",
-    "NoteTestResult": "community_notes_api",
-    "NoteTestResultEvaluationOutcomeItem": "community_notes_api",
-    "PersonalizedTrend": "trends_api",
-    "PinListRequest": "lists_api",
-    "PinListResponse": "lists_api",
-    "PinListResponseData": "lists_api",
-    "Place": "expansions",
-    "PlaceGeo": "expansions",
-    "Poll": "expansions",
-    "PollOption": "expansions",
-    "Post": "post",
-    "PostAttachments": "post",
-    "PostComplianceData": "stream_api",
-    "PostComplianceSchema": "post_compliance_schema",
-    "PostComplianceSchemaTweet": "post_compliance_schema",
-    "PostContextAnnotation": "post",
-    "PostContextAnnotationDomain": "post",
-    "PostContextAnnotationDomainVariant1": "post",
-    "PostContextAnnotationEntity": "post",
-    "PostContextAnnotationEntityVariant1": "post",
-    "PostDeleteActivityResponsePayload": "stream_api",
-    "PostDeleteComplianceSchema": "stream_api",
-    "PostDropComplianceSchema": "stream_api",
-    "PostEditComplianceObjectSchema": "stream_api",
-    "PostEditComplianceObjectSchemaTweet": "stream_api",
-    "PostEditComplianceSchema": "stream_api",
-    "PostEditControls": "post",
-    "PostEntities": "post",
-    "PostEntitiesCashtag": "post",
-    "PostEntitiesHashtag": "post",
-    "PostEntitiesMention": "post",
-    "PostEntitiesUrl": "post",
-    "PostEntitiesUrlImage": "post",
-    "PostGeo": "post",
-    "PostGeoCoordinates": "post",
-    "PostLabelData": "stream_api",
-    "PostMatchedMediaNote": "post",
-    "PostMediaMetadataItem": "post",
-    "PostNotePost": "post",
-    "PostNotePostEntities": "post",
-    "PostNotePostEntitiesCashtag": "post",
-    "PostNotePostEntitiesHashtag": "post",
-    "PostNotePostEntitiesMention": "post",
-    "PostNotePostEntitiesUrl": "post",
-    "PostNoteRequestSuggestion": "post",
-    "PostNotice": "stream_api",
-    "PostNoticeSchema": "stream_api",
-    "PostNoticeTweet": "stream_api",
-    "PostPublicMetrics": "post",
-    "PostReferencedPost": "post",
-    "PostScopes": "post",
-    "PostSuggestedSourceLinksWithCount": "post",
-    "PostTakedownComplianceSchema": "stream_api",
-    "PostTakedownComplianceSchemaTweet": "stream_api",
-    "PostUndropComplianceSchema": "stream_api",
-    "PostUnviewable": "stream_api",
-    "PostUnviewableSchema": "stream_api",
-    "PostUnviewableTweet": "stream_api",
-    "PostWithheld": "post",
-    "PostWithheldComplianceSchema": "stream_api",
-    "Problem": "problem",
-    "ProfileUpdateActivityResponsePayload": "stream_api",
-    "PublicKey": "public_key",
-    "RemoveListsMemberByUserIdResponse": "lists_api",
-    "RemoveListsMemberByUserIdResponseData": "lists_api",
-    "RepostPostRequest": "posts_api",
-    "RepostPostResponse": "posts_api",
-    "RepostPostResponseData": "posts_api",
-    "ResourceNotFoundProblem": "problem",
-    "ResourceUnavailableProblem": "problem",
-    "RulesCount": "rules_count",
-    "RulesCountAllProjectClientApp": "rules_count",
-    "RulesCountClientAppRulesCount": "rules_count",
-    "SearchCommunitiesResponse": "communities_api",
-    "SearchCommunitiesResponseMeta": "communities_api",
-    "SearchCommunityNotesWrittenResponse": "community_notes_api",
-    "SearchCommunityNotesWrittenResponseMeta": "community_notes_api",
-    "SearchEligiblePostsResponse": "community_notes_api",
-    "SearchEligiblePostsResponseMeta": "community_notes_api",
-    "SearchNewsResponse": "search_api",
-    "SearchNewsResponseMeta": "search_api",
-    "SearchPostsAllResponse": "search_api",
-    "SearchPostsAllResponseMeta": "search_api",
-    "SearchPostsRecentResponse": "search_api",
-    "SearchPostsRecentResponseMeta": "search_api",
-    "SearchSpacesResponse": "spaces_api",
-    "SearchSpacesResponseMeta": "spaces_api",
-    "SearchUsersResponse": "users_api",
-    "SearchUsersResponseMeta": "users_api",
-    "SendBroadcastChatRequest": "broadcasts_api",
-    "SendBroadcastChatResponse": "broadcasts_api",
-    "SendBroadcastChatResponseData": "broadcasts_api",
-    "SendChatMessageRequest": "chats_api",
-    "SendChatMessageResponse": "chats_api",
-    "SendChatMessageResponseData": "chats_api",
-    "SendChatTypingIndicatorResponse": "chats_api",
-    "SendChatTypingIndicatorResponseData": "chats_api",
-    "Space": "space",
-    "StreamLabelsComplianceResponse": "stream_api",
-    "StreamLabelsComplianceResponseVariant1": "stream_api",
-    "StreamLabelsComplianceResponseVariant2": "stream_api",
-    "StreamLikesComplianceResponse": "stream_api",
-    "StreamLikesComplianceResponseVariant1": "stream_api",
-    "StreamLikesComplianceResponseVariant2": "stream_api",
-    "StreamLikesFirehoseResponse": "stream_api",
-    "StreamLikesSample10Response": "stream_api",
-    "StreamPostsComplianceResponse": "stream_api",
-    "StreamPostsComplianceResponseVariant1": "stream_api",
-    "StreamPostsComplianceResponseVariant2": "stream_api",
-    "StreamPostsFirehoseEnResponse": "stream_api",
-    "StreamPostsFirehoseJaResponse": "stream_api",
-    "StreamPostsFirehoseKoResponse": "stream_api",
-    "StreamPostsFirehosePtResponse": "stream_api",
-    "StreamPostsFirehoseResponse": "stream_api",
-    "StreamPostsResponse": "stream_api",
-    "StreamPostsResponseMatchingRule": "stream_api",
-    "StreamPostsSample10Response": "stream_api",
-    "StreamPostsSampleResponse": "stream_api",
-    "StreamUsersComplianceResponse": "stream_api",
-    "StreamUsersComplianceResponseVariant1": "stream_api",
-    "StreamUsersComplianceResponseVariant2": "stream_api",
-    "Topic": "expansions",
-    "Trend": "posts_api",
-    "UnblockUsersDmsResponse": "direct_messages_api",
-    "UnblockUsersDmsResponseData": "direct_messages_api",
-    "UnfollowListResponse": "lists_api",
-    "UnfollowListResponseData": "lists_api",
-    "UnfollowUserResponse": "users_api",
-    "UnfollowUserResponseData": "users_api",
-    "UnlikeComplianceSchema": "stream_api",
-    "UnlikeComplianceSchemaFavorite": "stream_api",
-    "UnlikePostResponse": "likes_api",
-    "UnlikePostResponseData": "likes_api",
-    "UnmuteUserResponse": "mutes_api",
-    "UnmuteUserResponseData": "mutes_api",
-    "UnpinListResponse": "lists_api",
-    "UnpinListResponseData": "lists_api",
-    "UnrepostPostResponse": "posts_api",
-    "UnrepostPostResponseData": "posts_api",
-    "UpdateActivitySubscriptionRequest": "activity_api",
-    "UpdateActivitySubscriptionResponse": "activity_api",
-    "UpdateActivitySubscriptionResponseData": "activity_api",
-    "UpdateActivitySubscriptionResponseDataSubscription": "activity_api",
-    "UpdateActivitySubscriptionResponseDataSubscriptionFilter": "activity_api",
-    "UpdateListsRequest": "lists_api",
-    "UpdateListsResponse": "lists_api",
-    "UpdateListsResponseData": "lists_api",
-    "UpdateRulesAdd": "tweets_api",
-    "UpdateRulesDelete": "tweets_api",
-    "UpdateRulesRequest": "tweets_api",
-    "UpdateRulesResponse": "tweets_api",
-    "UpdateRulesResponseData": "tweets_api",
-    "UpdateRulesResponseMeta": "tweets_api",
-    "UpdateScheduledBroadcastRequest": "broadcasts_api",
-    "UpdateScheduledBroadcastResponse": "broadcasts_api",
-    "UpdateScheduledBroadcastResponseData": "broadcasts_api",
-    "Usage": "usage_api",
-    "UsageDailyClientAppUsageItem": "usage_api",
-    "UsageDailyClientAppUsageItemUsageItem": "usage_api",
-    "UsageDailyProjectUsage": "usage_api",
-    "UsageDailyProjectUsageUsageItem": "usage_api",
-    "User": "user",
-    "UserAffiliation": "user",
-    "UserComplianceData": "stream_api",
-    "UserComplianceSchema": "user_compliance_schema",
-    "UserComplianceSchemaUser": "user_compliance_schema",
-    "UserDeleteComplianceSchema": "stream_api",
-    "UserEntities": "user",
-    "UserEntitiesDescription": "user",
-    "UserEntitiesDescriptionCashtag": "user",
-    "UserEntitiesDescriptionHashtag": "user",
-    "UserEntitiesDescriptionMention": "user",
-    "UserEntitiesDescriptionUrl": "user",
-    "UserEntitiesDescriptionUrlImage": "user",
-    "UserEntitiesUrl": "user",
-    "UserEntitiesUrlUrl": "user",
-    "UserEntitiesUrlUrlImage": "user",
-    "UserProfileModificationComplianceSchema": "stream_api",
-    "UserProfileModificationObjectSchema": "stream_api",
-    "UserProfileModificationObjectSchemaUser": "stream_api",
-    "UserProtectComplianceSchema": "stream_api",
-    "UserPublicMetrics": "user",
-    "UserScrubGeoObjectSchema": "stream_api",
-    "UserScrubGeoObjectSchemaUser": "stream_api",
-    "UserScrubGeoSchema": "stream_api",
-    "UserSubscription": "user",
-    "UserSuspendComplianceSchema": "stream_api",
-    "UserTakedownComplianceSchema": "stream_api",
-    "UserTakedownComplianceSchemaUser": "stream_api",
-    "UserUndeleteComplianceSchema": "stream_api",
-    "UserUnprotectComplianceSchema": "stream_api",
-    "UserUnsuspendComplianceSchema": "stream_api",
-    "UserWithheld": "user",
-    "UserWithheldComplianceSchema": "stream_api",
-    "ValidateAccountActivitySubscriptionResponse": "account_activity_api",
-    "ValidateAccountActivitySubscriptionResponseData": "account_activity_api",
-    "ValidateWebhooksResponse": "webhooks_api",
-    "ValidateWebhooksResponseData": "webhooks_api",
-    "WebhookConfig": "webhooks_api",
-}
-
-# A literal list: type checkers read `__all__` only in this form.
-__all__ = [
-    "ActivityStreamResponse",
-    "ActivityStreamResponseData",
-    "ActivityStreamingResponsePayload",
-    "ActivitySubscriptionFilter",
-    "AddChatGroupMembersActionSignatures",
-    "AddChatGroupMembersActionSignaturesMessageEventSignature",
-    "AddChatGroupMembersActionSignaturesMessageEventSignatureMessageSigningKeyInfoList",
-    "AddChatGroupMembersConversationParticipantKeys",
-    "AddChatGroupMembersRequest",
-    "AddChatGroupMembersResponse",
-    "AddConversationKeysActionSignatures",
-    "AddConversationKeysActionSignaturesMessageEventSignature",
-    "AddConversationKeysActionSignaturesMessageEventSignatureMessageSigningKeyInfoList",
-    "AddConversationKeysConversationParticipantKeys",
-    "AddConversationKeysRequest",
-    "AddConversationKeysResponse",
-    "AddConversationKeysResponseData",
-    "AddListsMemberRequest",
-    "AddListsMemberResponse",
-    "AddListsMemberResponseData",
-    "AddUserPublicKeyPublicKey",
-    "AddUserPublicKeyRequest",
-    "AddUserPublicKeyResponse",
-    "AddUserPublicKeyResponseData",
-    "Analytics",
-    "AnalyticsTimestampedMetric",
-    "AnalyticsTimestampedMetricMetrics",
-    "AppendMediaUploadRequest",
-    "AppendMediaUploadResponse",
-    "AppendMediaUploadResponseData",
-    "ArticleCreateDraftContentState",
-    "ArticleCreateDraftContentStateBlocks",
-    "ArticleCreateDraftContentStateBlocksData",
-    "ArticleCreateDraftContentStateBlocksDataCashtags",
-    "ArticleCreateDraftContentStateBlocksDataHashtags",
-    "ArticleCreateDraftContentStateBlocksDataMentions",
-    "ArticleCreateDraftContentStateBlocksDataUrls",
-    "ArticleCreateDraftContentStateBlocksEntityRanges",
-    "ArticleCreateDraftContentStateBlocksInlineStyleRanges",
-    "ArticleCreateDraftContentStateEntities",
-    "ArticleCreateDraftContentStateEntitiesValue",
-    "ArticleCreateDraftContentStateEntitiesValueData",
-    "ArticleCreateDraftContentStateEntitiesValueDataMediaItems",
-    "ArticleCreateDraftCoverMedia",
-    "ArticleCreateDraftRequest",
-    "ArticleCreateDraftResponse",
-    "ArticleCreateDraftResponseData",
-    "ArticlePublishResponse",
-    "ArticlePublishResponseData",
-    "BlockUsersDmsResponse",
-    "BlockUsersDmsResponseData",
-    "ChatConversation",
-    "ChatMediaUploadAppendRequest",
-    "ChatMediaUploadAppendResponse",
-    "ChatMediaUploadAppendResponseData",
-    "ChatMediaUploadFinalizeRequest",
-    "ChatMediaUploadFinalizeResponse",
-    "ChatMediaUploadFinalizeResponseData",
-    "ChatMediaUploadInitializeRequest",
-    "ChatMediaUploadInitializeResponse",
-    "ChatMediaUploadInitializeResponseData",
-    "ChatMessageEvent",
-    "Community",
-    "ComplianceJob",
-    "Connection",
-    "CreateAccountActivitySubscriptionResponse",
-    "CreateAccountActivitySubscriptionResponseData",
-    "CreateActivitySubscriptionFilter",
-    "CreateActivitySubscriptionRequest",
-    "CreateActivitySubscriptionResponse",
-    "CreateActivitySubscriptionResponseData",
-    "CreateActivitySubscriptionResponseDataSubscription",
-    "CreateActivitySubscriptionResponseDataSubscriptionFilter",
-    "CreateChatConversationActionSignatures",
-    "CreateChatConversationActionSignaturesMessageEventSignature",
-    "CreateChatConversationActionSignaturesMessageEventSignatureMessageSigningKeyInfoList",
-    "CreateChatConversationConversationParticipantKeys",
-    "CreateChatConversationRequest",
-    "CreateChatConversationResponse",
-    "CreateChatConversationResponseData",
-    "CreateCommunityNotesInfo",
-    "CreateCommunityNotesRequest",
-    "CreateCommunityNotesResponse",
-    "CreateCommunityNotesResponseData",
-    "CreateComplianceJobsRequest",
-    "CreateComplianceJobsResponse",
-    "CreateDirectMessagesByConversationIdAttachments",
-    "CreateDirectMessagesByConversationIdRequest",
-    "CreateDirectMessagesByConversationIdResponse",
-    "CreateDirectMessagesByConversationIdResponseData",
-    "CreateDirectMessagesByParticipantIdAttachments",
-    "CreateDirectMessagesByParticipantIdRequest",
-    "CreateDirectMessagesByParticipantIdResponse",
-    "CreateDirectMessagesByParticipantIdResponseData",
-    "CreateDirectMessagesConversationMessage",
-    "CreateDirectMessagesConversationMessageAttachments",
-    "CreateDirectMessagesConversationRequest",
-    "CreateDirectMessagesConversationResponse",
-    "CreateDirectMessagesConversationResponseData",
-    "CreateListsRequest",
-    "CreateListsResponse",
-    "CreateListsResponseData",
-    "CreateMediaMetadataMetadata",
-    "CreateMediaMetadataMetadataAllowDownloadStatus",
-    "CreateMediaMetadataMetadataAltText",
-    "CreateMediaMetadataMetadataContentExpiration",
-    "CreateMediaMetadataMetadataDomainRestrictions",
-    "CreateMediaMetadataMetadataFoundMediaOrigin",
-    "CreateMediaMetadataMetadataManagementInfo",
-    "CreateMediaMetadataMetadataPreviewImage",
-    "CreateMediaMetadataMetadataSharedInfo",
-    "CreateMediaMetadataMetadataStickerInfo",
-    "CreateMediaMetadataMetadataUploadSource",
-    "CreateMediaMetadataRequest",
-    "CreateMediaMetadataResponse",
-    "CreateMediaMetadataResponseData",
-    "CreateMediaSubtitlesRequest",
-    "CreateMediaSubtitlesResponse",
-    "CreateMediaSubtitlesResponseData",
-    "CreateMediaSubtitlesSubtitles",
-    "CreatePostsEditOptions",
-    "CreatePostsGeo",
-    "CreatePostsMedia",
-    "CreatePostsMediaCallToActions",
-    "CreatePostsMediaCallToActionsAppInstall",
-    "CreatePostsMediaCallToActionsVisitSite",
-    "CreatePostsMediaCallToActionsWatchNow",
-    "CreatePostsPoll",
-    "CreatePostsReply",
-    "CreatePostsRequest",
-    "CreatePostsResponse",
-    "CreatePostsResponseData",
-    "CreateScheduledBroadcastRecurrence",
-    "CreateScheduledBroadcastRequest",
-    "CreateScheduledBroadcastResponse",
-    "CreateScheduledBroadcastResponseData",
-    "CreateUsersBookmarkFolderRequest",
-    "CreateUsersBookmarkFolderResponse",
-    "CreateUsersBookmarkFolderResponseData",
-    "CreateUsersBookmarkRequest",
-    "CreateUsersBookmarkResponse",
-    "CreateUsersBookmarkResponseData",
-    "CreateWebhookReplayJobRequest",
-    "CreateWebhookReplayJobResponse",
-    "CreateWebhookReplayJobResponseData",
-    "CreateWebhooksRequest",
-    "CreateWebhooksResponse",
-    "CreateWebhooksResponseData",
-    "CreateWebhooksStreamLinkResponse",
-    "CreateWebhooksStreamLinkResponseData",
-    "DeleteAccountActivitySubscriptionResponse",
-    "DeleteAccountActivitySubscriptionResponseData",
-    "DeleteActivitySubscriptionResponse",
-    "DeleteActivitySubscriptionResponseData",
-    "DeleteActivitySubscriptionsByIdsResponse",
-    "DeleteActivitySubscriptionsByIdsResponseDataItem",
-    "DeleteActivitySubscriptionsByIdsResponseError",
-    "DeleteActivitySubscriptionsByIdsResponseMeta",
-    "DeleteAllConnectionsResponse",
-    "DeleteAllConnectionsResponseData",
-    "DeleteAllConnectionsResponseDataResults",
-    "DeleteCommunityNotesResponse",
-    "DeleteCommunityNotesResponseData",
-    "DeleteConnectionsByEndpointResponse",
-    "DeleteConnectionsByEndpointResponseData",
-    "DeleteConnectionsByEndpointResponseDataResults",
-    "DeleteConnectionsByUuidsRequest",
-    "DeleteConnectionsByUuidsResponse",
-    "DeleteConnectionsByUuidsResponseData",
-    "DeleteConnectionsByUuidsResponseDataResults",
-    "DeleteDirectMessagesEventsResponse",
-    "DeleteDirectMessagesEventsResponseData",
-    "DeleteListsResponse",
-    "DeleteListsResponseData",
-    "DeleteMediaSubtitlesRequest",
-    "DeleteMediaSubtitlesResponse",
-    "DeleteMediaSubtitlesResponseData",
-    "DeletePostsResponse",
-    "DeletePostsResponseData",
-    "DeleteScheduledBroadcastResponse",
-    "DeleteScheduledBroadcastResponseData",
-    "DeleteUsersBookmarkResponse",
-    "DeleteUsersBookmarkResponseData",
-    "DeleteWebhooksResponse",
-    "DeleteWebhooksResponseData",
-    "DeleteWebhooksStreamLinkResponse",
-    "DeleteWebhooksStreamLinkResponseData",
-    "DisallowedResourceProblem",
-    "DmEvent",
-    "DmEventAttachments",
-    "DmEventEntities",
-    "DmEventEntitiesCashtag",
-    "DmEventEntitiesHashtag",
-    "DmEventEntitiesMention",
-    "DmEventEntitiesUrl",
-    "DmEventReferencedPost",
-    "Error",
-    "EvaluateCommunityNotesRequest",
-    "EvaluateCommunityNotesResponse",
-    "EvaluateCommunityNotesResponseData",
-    "Expansions",
-    "FieldHydrationFailureProblem",
-    "FieldUnauthorizedProblem",
-    "FinalizeMediaUploadResponse",
-    "FinalizeMediaUploadResponseData",
-    "FinalizeMediaUploadResponseDataImage",
-    "FinalizeMediaUploadResponseDataProcessingInfo",
-    "FinalizeMediaUploadResponseDataVideo",
-    "FollowActivityResponsePayload",
-    "FollowListRequest",
-    "FollowListResponse",
-    "FollowListResponseData",
-    "FollowUserRequest",
-    "FollowUserResponse",
-    "FollowUserResponseData",
-    "GetAccountActivitySubscriptionCountResponse",
-    "GetAccountActivitySubscriptionCountResponseData",
-    "GetAccountActivitySubscriptionsResponse",
-    "GetAccountActivitySubscriptionsResponseData",
-    "GetAccountActivitySubscriptionsResponseDataSubscriptions",
-    "GetActivitySubscriptionsResponse",
-    "GetActivitySubscriptionsResponseData",
-    "GetActivitySubscriptionsResponseDataFilter",
-    "GetChatConversationEventsResponse",
-    "GetChatConversationEventsResponseMeta",
-    "GetChatConversationResponse",
-    "GetChatConversationsResponse",
-    "GetChatConversationsResponseMeta",
-    "GetCommunitiesByIdResponse",
-    "GetComplianceJobsByIdResponse",
-    "GetComplianceJobsResponse",
-    "GetComplianceJobsResponseMeta",
-    "GetConnectionHistoryResponse",
-    "GetConnectionHistoryResponseMeta",
-    "GetDirectMessagesEventsByConversationIdResponse",
-    "GetDirectMessagesEventsByConversationIdResponseMeta",
-    "GetDirectMessagesEventsByIdResponse",
-    "GetDirectMessagesEventsByParticipantIdResponse",
-    "GetDirectMessagesEventsByParticipantIdResponseMeta",
-    "GetDirectMessagesEventsResponse",
-    "GetDirectMessagesEventsResponseMeta",
-    "GetListsByIdResponse",
-    "GetListsFollowersResponse",
-    "GetListsFollowersResponseMeta",
-    "GetListsMembersResponse",
-    "GetListsMembersResponseMeta",
-    "GetListsPostsResponse",
-    "GetListsPostsResponseMeta",
-    "GetMediaAnalyticsResponse",
-    "GetMediaByMediaKeyResponse",
-    "GetMediaByMediaKeysResponse",
-    "GetMediaUploadStatusResponse",
-    "GetMediaUploadStatusResponseData",
-    "GetMediaUploadStatusResponseDataImage",
-    "GetMediaUploadStatusResponseDataProcessingInfo",
-    "GetMediaUploadStatusResponseDataVideo",
-    "GetNewsResponse",
-    "GetPostsAnalyticsResponse",
-    "GetPostsByIdResponse",
-    "GetPostsByIdsResponse",
-    "GetPostsByIdsResponseMeta",
-    "GetPostsCountsAllResponse",
-    "GetPostsCountsAllResponseData",
-    "GetPostsCountsAllResponseMeta",
-    "GetPostsCountsRecentResponse",
-    "GetPostsCountsRecentResponseData",
-    "GetPostsCountsRecentResponseMeta",
-    "GetPostsLikingUsersResponse",
-    "GetPostsLikingUsersResponseMeta",
-    "GetPostsQuotedPostsResponse",
-    "GetPostsQuotedPostsResponseMeta",
-    "GetPostsRepostedByResponse",
-    "GetPostsRepostedByResponseMeta",
-    "GetPostsRepostsResponse",
-    "GetPostsRepostsResponseMeta",
-    "GetRuleCountsResponse",
-    "GetRuleCountsResponseData",
-    "GetRuleCountsResponseDataAllProjectClientApps",
-    "GetRuleCountsResponseDataClientAppRulesCount",
-    "GetRulesResponse",
-    "GetRulesResponseData",
-    "GetRulesResponseMeta",
-    "GetScheduledBroadcastResponse",
-    "GetScheduledBroadcastResponseData",
-    "GetSpacesBuyersResponse",
-    "GetSpacesBuyersResponseMeta",
-    "GetSpacesByCreatorIdsResponse",
-    "GetSpacesByCreatorIdsResponseMeta",
-    "GetSpacesByIdResponse",
-    "GetSpacesByIdsResponse",
-    "GetSpacesPostsResponse",
-    "GetSpacesPostsResponseMeta",
-    "GetTrendsByWoeidResponse",
-    "GetTrendsPersonalizedTrendsResponse",
-    "GetUsageResponse",
-    "GetUsersAffiliatesResponse",
-    "GetUsersAffiliatesResponseMeta",
-    "GetUsersBlockingResponse",
-    "GetUsersBlockingResponseMeta",
-    "GetUsersBookmarkFoldersResponse",
-    "GetUsersBookmarkFoldersResponseData",
-    "GetUsersBookmarksByFolderIdResponse",
-    "GetUsersBookmarksByFolderIdResponseDataItem",
-    "GetUsersBookmarksResponse",
-    "GetUsersBookmarksResponseMeta",
-    "GetUsersByIdResponse",
-    "GetUsersByIdsResponse",
-    "GetUsersByUsernameResponse",
-    "GetUsersByUsernamesResponse",
-    "GetUsersFollowedListsResponse",
-    "GetUsersFollowedListsResponseMeta",
-    "GetUsersFollowersResponse",
-    "GetUsersFollowersResponseMeta",
-    "GetUsersFollowingResponse",
-    "GetUsersFollowingResponseMeta",
-    "GetUsersLikedPostsResponse",
-    "GetUsersLikedPostsResponseMeta",
-    "GetUsersListMembershipsResponse",
-    "GetUsersListMembershipsResponseMeta",
-    "GetUsersMeResponse",
-    "GetUsersMentionsResponse",
-    "GetUsersMentionsResponseMeta",
-    "GetUsersMutingResponse",
-    "GetUsersMutingResponseMeta",
-    "GetUsersOwnedListsResponse",
-    "GetUsersOwnedListsResponseMeta",
-    "GetUsersPinnedListsResponse",
-    "GetUsersPinnedListsResponseMeta",
-    "GetUsersPostsResponse",
-    "GetUsersPostsResponseMeta",
-    "GetUsersPublicKeyResponse",
-    "GetUsersPublicKeysResponse",
-    "GetUsersRepostsOfMeResponse",
-    "GetUsersRepostsOfMeResponseMeta",
-    "GetUsersTimelineResponse",
-    "GetUsersTimelineResponseMeta",
-    "GetWebhooksResponse",
-    "GetWebhooksResponseMeta",
-    "GetWebhooksStreamLinksResponse",
-    "GetWebhooksStreamLinksResponseData",
-    "GoLiveScheduledBroadcastResponse",
-    "GoLiveScheduledBroadcastResponseData",
-    "HidePostsReplyRequest",
-    "HidePostsReplyResponse",
-    "HidePostsReplyResponseData",
-    "InitializeChatGroupResponse",
-    "InitializeChatGroupResponseData",
-    "InitializeMediaUploadRequest",
-    "InitializeMediaUploadResponse",
-    "InitializeMediaUploadResponseData",
-    "InternalErrorProblem",
-    "InvalidRequestProblem",
-    "LikeComplianceSchema",
-    "LikePostRequest",
-    "LikePostResponse",
-    "LikePostResponseData",
-    "LikeWithPostAuthor",
-    "List",
-    "ListScheduledBroadcastsResponse",
-    "ListScheduledBroadcastsResponseData",
-    "MarkChatConversationReadRequest",
-    "MarkChatConversationReadResponse",
-    "MarkChatConversationReadResponseData",
-    "Media",
-    "MediaAnalytics",
-    "MediaAnalyticsTimestampedMetric",
-    "MediaAnalyticsTimestampedMetricMetrics",
-    "MediaNonPublicMetrics",
-    "MediaOrganicMetrics",
-    "MediaPromotedMetrics",
-    "MediaPublicMetrics",
-    "MediaUploadRequest",
-    "MediaUploadResponse",
-    "MediaUploadResponseData",
-    "MediaUploadResponseDataImage",
-    "MediaUploadResponseDataProcessingInfo",
-    "MediaUploadResponseDataVideo",
-    "MediaVariant",
-    "MuteUserRequest",
-    "MuteUserResponse",
-    "MuteUserResponseData",
-    "News",
-    "NewsActivityResponsePayload",
-    "NewsClusterPostsResult",
-    "NotAuthorizedForFieldProblem",
-    "NotAuthorizedForResourceProblem",
-    "Note",
-    "NoteInfo",
-    "NoteScoringStatus",
-    "NoteScoringStatusRatingCountsPerModelItem",
-    "NoteScoringStatusRatingCountsPerModelItemValue",
-    "NoteScoringStatusRatingCountsPerModelItemValueNegativeFactorBucketCounts",
-    "NoteScoringStatusRatingCountsPerModelItemValueNegativeFactorBucketCountsHelpfulTagCount",
-    "NoteScoringStatusRatingCountsPerModelItemValueNegativeFactorBucketCountsNotHelpfulTagCount",
-    "NoteScoringStatusRatingCountsPerModelItemValueNeutralFactorBucketCounts",
-    "NoteScoringStatusRatingCountsPerModelItemValueNeutralFactorBucketCountsHelpfulTagCount",
-    "NoteScoringStatusRatingCountsPerModelItemValueNeutralFactorBucketCountsNotHelpfulTagCount",
-    "NoteScoringStatusRatingCountsPerModelItemValuePositiveFactorBucketCounts",
-    "NoteScoringStatusRatingCountsPerModelItemValuePositiveFactorBucketCountsHelpfulTagCount",
-    "NoteScoringStatusRatingCountsPerModelItemValuePositiveFactorBucketCountsNotHelpfulTagCount",
-    "NoteTestResult",
-    "NoteTestResultEvaluationOutcomeItem",
-    "PersonalizedTrend",
-    "PinListRequest",
-    "PinListResponse",
-    "PinListResponseData",
-    "Place",
-    "PlaceGeo",
-    "Poll",
-    "PollOption",
-    "Post",
-    "PostAttachments",
-    "PostComplianceData",
-    "PostComplianceSchema",
-    "PostComplianceSchemaTweet",
-    "PostContextAnnotation",
-    "PostContextAnnotationDomain",
-    "PostContextAnnotationDomainVariant1",
-    "PostContextAnnotationEntity",
-    "PostContextAnnotationEntityVariant1",
-    "PostDeleteActivityResponsePayload",
-    "PostDeleteComplianceSchema",
-    "PostDropComplianceSchema",
-    "PostEditComplianceObjectSchema",
-    "PostEditComplianceObjectSchemaTweet",
-    "PostEditComplianceSchema",
-    "PostEditControls",
-    "PostEntities",
-    "PostEntitiesCashtag",
-    "PostEntitiesHashtag",
-    "PostEntitiesMention",
-    "PostEntitiesUrl",
-    "PostEntitiesUrlImage",
-    "PostGeo",
-    "PostGeoCoordinates",
-    "PostLabelData",
-    "PostMatchedMediaNote",
-    "PostMediaMetadataItem",
-    "PostNotePost",
-    "PostNotePostEntities",
-    "PostNotePostEntitiesCashtag",
-    "PostNotePostEntitiesHashtag",
-    "PostNotePostEntitiesMention",
-    "PostNotePostEntitiesUrl",
-    "PostNoteRequestSuggestion",
-    "PostNotice",
-    "PostNoticeSchema",
-    "PostNoticeTweet",
-    "PostPublicMetrics",
-    "PostReferencedPost",
-    "PostScopes",
-    "PostSuggestedSourceLinksWithCount",
-    "PostTakedownComplianceSchema",
-    "PostTakedownComplianceSchemaTweet",
-    "PostUndropComplianceSchema",
-    "PostUnviewable",
-    "PostUnviewableSchema",
-    "PostUnviewableTweet",
-    "PostWithheld",
-    "PostWithheldComplianceSchema",
-    "Problem",
-    "ProfileUpdateActivityResponsePayload",
-    "PublicKey",
-    "RemoveListsMemberByUserIdResponse",
-    "RemoveListsMemberByUserIdResponseData",
-    "RepostPostRequest",
-    "RepostPostResponse",
-    "RepostPostResponseData",
-    "ResourceNotFoundProblem",
-    "ResourceUnavailableProblem",
-    "RulesCount",
-    "RulesCountAllProjectClientApp",
-    "RulesCountClientAppRulesCount",
-    "SearchCommunitiesResponse",
-    "SearchCommunitiesResponseMeta",
-    "SearchCommunityNotesWrittenResponse",
-    "SearchCommunityNotesWrittenResponseMeta",
-    "SearchEligiblePostsResponse",
-    "SearchEligiblePostsResponseMeta",
-    "SearchNewsResponse",
-    "SearchNewsResponseMeta",
-    "SearchPostsAllResponse",
-    "SearchPostsAllResponseMeta",
-    "SearchPostsRecentResponse",
-    "SearchPostsRecentResponseMeta",
-    "SearchSpacesResponse",
-    "SearchSpacesResponseMeta",
-    "SearchUsersResponse",
-    "SearchUsersResponseMeta",
-    "SendBroadcastChatRequest",
-    "SendBroadcastChatResponse",
-    "SendBroadcastChatResponseData",
-    "SendChatMessageRequest",
-    "SendChatMessageResponse",
-    "SendChatMessageResponseData",
-    "SendChatTypingIndicatorResponse",
-    "SendChatTypingIndicatorResponseData",
-    "Space",
-    "StreamLabelsComplianceResponse",
-    "StreamLabelsComplianceResponseVariant1",
-    "StreamLabelsComplianceResponseVariant2",
-    "StreamLikesComplianceResponse",
-    "StreamLikesComplianceResponseVariant1",
-    "StreamLikesComplianceResponseVariant2",
-    "StreamLikesFirehoseResponse",
-    "StreamLikesSample10Response",
-    "StreamPostsComplianceResponse",
-    "StreamPostsComplianceResponseVariant1",
-    "StreamPostsComplianceResponseVariant2",
-    "StreamPostsFirehoseEnResponse",
-    "StreamPostsFirehoseJaResponse",
-    "StreamPostsFirehoseKoResponse",
-    "StreamPostsFirehosePtResponse",
-    "StreamPostsFirehoseResponse",
-    "StreamPostsResponse",
-    "StreamPostsResponseMatchingRule",
-    "StreamPostsSample10Response",
-    "StreamPostsSampleResponse",
-    "StreamUsersComplianceResponse",
-    "StreamUsersComplianceResponseVariant1",
-    "StreamUsersComplianceResponseVariant2",
-    "Topic",
-    "Trend",
-    "UnblockUsersDmsResponse",
-    "UnblockUsersDmsResponseData",
-    "UnfollowListResponse",
-    "UnfollowListResponseData",
-    "UnfollowUserResponse",
-    "UnfollowUserResponseData",
-    "UnlikeComplianceSchema",
-    "UnlikeComplianceSchemaFavorite",
-    "UnlikePostResponse",
-    "UnlikePostResponseData",
-    "UnmuteUserResponse",
-    "UnmuteUserResponseData",
-    "UnpinListResponse",
-    "UnpinListResponseData",
-    "UnrepostPostResponse",
-    "UnrepostPostResponseData",
-    "UpdateActivitySubscriptionRequest",
-    "UpdateActivitySubscriptionResponse",
-    "UpdateActivitySubscriptionResponseData",
-    "UpdateActivitySubscriptionResponseDataSubscription",
-    "UpdateActivitySubscriptionResponseDataSubscriptionFilter",
-    "UpdateListsRequest",
-    "UpdateListsResponse",
-    "UpdateListsResponseData",
-    "UpdateRulesAdd",
-    "UpdateRulesDelete",
-    "UpdateRulesRequest",
-    "UpdateRulesResponse",
-    "UpdateRulesResponseData",
-    "UpdateRulesResponseMeta",
-    "UpdateScheduledBroadcastRequest",
-    "UpdateScheduledBroadcastResponse",
-    "UpdateScheduledBroadcastResponseData",
-    "Usage",
-    "UsageDailyClientAppUsageItem",
-    "UsageDailyClientAppUsageItemUsageItem",
-    "UsageDailyProjectUsage",
-    "UsageDailyProjectUsageUsageItem",
-    "User",
-    "UserAffiliation",
-    "UserComplianceData",
-    "UserComplianceSchema",
-    "UserComplianceSchemaUser",
-    "UserDeleteComplianceSchema",
-    "UserEntities",
-    "UserEntitiesDescription",
-    "UserEntitiesDescriptionCashtag",
-    "UserEntitiesDescriptionHashtag",
-    "UserEntitiesDescriptionMention",
-    "UserEntitiesDescriptionUrl",
-    "UserEntitiesDescriptionUrlImage",
-    "UserEntitiesUrl",
-    "UserEntitiesUrlUrl",
-    "UserEntitiesUrlUrlImage",
-    "UserProfileModificationComplianceSchema",
-    "UserProfileModificationObjectSchema",
-    "UserProfileModificationObjectSchemaUser",
-    "UserProtectComplianceSchema",
-    "UserPublicMetrics",
-    "UserScrubGeoObjectSchema",
-    "UserScrubGeoObjectSchemaUser",
-    "UserScrubGeoSchema",
-    "UserSubscription",
-    "UserSuspendComplianceSchema",
-    "UserTakedownComplianceSchema",
-    "UserTakedownComplianceSchemaUser",
-    "UserUndeleteComplianceSchema",
-    "UserUnprotectComplianceSchema",
-    "UserUnsuspendComplianceSchema",
-    "UserWithheld",
-    "UserWithheldComplianceSchema",
-    "ValidateAccountActivitySubscriptionResponse",
-    "ValidateAccountActivitySubscriptionResponseData",
-    "ValidateWebhooksResponse",
-    "ValidateWebhooksResponseData",
-    "WebhookConfig",
-]
+# " Name:module" for every model: one string constant, searched on first use of a name, so
+# importing this package costs the same for five thousand models as for five.
+_INDEX = (
+    " ActivityStreamResponse:stream_api"
+    " ActivityStreamResponseData:stream_api"
+    " ActivityStreamingResponsePayload:stream_api"
+    " ActivitySubscriptionFilter:stream_api"
+    " AddChatGroupMembersActionSignatures:chats_api"
+    " AddChatGroupMembersActionSignaturesMessageEventSignature:chats_api"
+    " AddChatGroupMembersActionSignaturesMessageEventSignatureMessageSigningKeyInfoList:chats_api"
+    " AddChatGroupMembersConversationParticipantKeys:chats_api"
+    " AddChatGroupMembersRequest:chats_api"
+    " AddChatGroupMembersResponse:chats_api"
+    " AddConversationKeysActionSignatures:chats_api"
+    " AddConversationKeysActionSignaturesMessageEventSignature:chats_api"
+    " AddConversationKeysActionSignaturesMessageEventSignatureMessageSigningKeyInfoList:chats_api"
+    " AddConversationKeysConversationParticipantKeys:chats_api"
+    " AddConversationKeysRequest:chats_api"
+    " AddConversationKeysResponse:chats_api"
+    " AddConversationKeysResponseData:chats_api"
+    " AddListsMemberRequest:lists_api"
+    " AddListsMemberResponse:lists_api"
+    " AddListsMemberResponseData:lists_api"
+    " AddUserPublicKeyPublicKey:chats_api"
+    " AddUserPublicKeyRequest:chats_api"
+    " AddUserPublicKeyResponse:chats_api"
+    " AddUserPublicKeyResponseData:chats_api"
+    " Analytics:posts_api"
+    " AnalyticsTimestampedMetric:posts_api"
+    " AnalyticsTimestampedMetricMetrics:posts_api"
+    " AppendMediaUploadRequest:media_api"
+    " AppendMediaUploadResponse:media_api"
+    " AppendMediaUploadResponseData:media_api"
+    " ArticleCreateDraftContentState:articles_api"
+    " ArticleCreateDraftContentStateBlocks:articles_api"
+    " ArticleCreateDraftContentStateBlocksData:articles_api"
+    " ArticleCreateDraftContentStateBlocksDataCashtags:articles_api"
+    " ArticleCreateDraftContentStateBlocksDataHashtags:articles_api"
+    " ArticleCreateDraftContentStateBlocksDataMentions:articles_api"
+    " ArticleCreateDraftContentStateBlocksDataUrls:articles_api"
+    " ArticleCreateDraftContentStateBlocksEntityRanges:articles_api"
+    " ArticleCreateDraftContentStateBlocksInlineStyleRanges:articles_api"
+    " ArticleCreateDraftContentStateEntities:articles_api"
+    " ArticleCreateDraftContentStateEntitiesValue:articles_api"
+    " ArticleCreateDraftContentStateEntitiesValueData:articles_api"
+    " ArticleCreateDraftContentStateEntitiesValueDataMediaItems:articles_api"
+    " ArticleCreateDraftCoverMedia:articles_api"
+    " ArticleCreateDraftRequest:articles_api"
+    " ArticleCreateDraftResponse:articles_api"
+    " ArticleCreateDraftResponseData:articles_api"
+    " ArticlePublishResponse:articles_api"
+    " ArticlePublishResponseData:articles_api"
+    " BlockUsersDmsResponse:direct_messages_api"
+    " BlockUsersDmsResponseData:direct_messages_api"
+    " ChatConversation:chat_conversation"
+    " ChatMediaUploadAppendRequest:chats_api"
+    " ChatMediaUploadAppendResponse:chats_api"
+    " ChatMediaUploadAppendResponseData:chats_api"
+    " ChatMediaUploadFinalizeRequest:chats_api"
+    " ChatMediaUploadFinalizeResponse:chats_api"
+    " ChatMediaUploadFinalizeResponseData:chats_api"
+    " ChatMediaUploadInitializeRequest:chats_api"
+    " ChatMediaUploadInitializeResponse:chats_api"
+    " ChatMediaUploadInitializeResponseData:chats_api"
+    " ChatMessageEvent:chats_api"
+    " Community:community"
+    " ComplianceJob:compliance_job"
+    " Connection:connections_api"
+    " CreateAccountActivitySubscriptionResponse:account_activity_api"
+    " CreateAccountActivitySubscriptionResponseData:account_activity_api"
+    " CreateActivitySubscriptionFilter:activity_api"
+    " CreateActivitySubscriptionRequest:activity_api"
+    " CreateActivitySubscriptionResponse:activity_api"
+    " CreateActivitySubscriptionResponseData:activity_api"
+    " CreateActivitySubscriptionResponseDataSubscription:activity_api"
+    " CreateActivitySubscriptionResponseDataSubscriptionFilter:activity_api"
+    " CreateChatConversationActionSignatures:chats_api"
+    " CreateChatConversationActionSignaturesMessageEventSignature:chats_api"
+    " CreateChatConversationActionSignaturesMessageEventSignatureMessageSigningKeyInfoList:chats_api"
+    " CreateChatConversationConversationParticipantKeys:chats_api"
+    " CreateChatConversationRequest:chats_api"
+    " CreateChatConversationResponse:chats_api"
+    " CreateChatConversationResponseData:chats_api"
+    " CreateCommunityNotesInfo:community_notes_api"
+    " CreateCommunityNotesRequest:community_notes_api"
+    " CreateCommunityNotesResponse:community_notes_api"
+    " CreateCommunityNotesResponseData:community_notes_api"
+    " CreateComplianceJobsRequest:compliance_api"
+    " CreateComplianceJobsResponse:compliance_api"
+    " CreateDirectMessagesByConversationIdAttachments:direct_messages_api"
+    " CreateDirectMessagesByConversationIdRequest:direct_messages_api"
+    " CreateDirectMessagesByConversationIdResponse:direct_messages_api"
+    " CreateDirectMessagesByConversationIdResponseData:direct_messages_api"
+    " CreateDirectMessagesByParticipantIdAttachments:direct_messages_api"
+    " CreateDirectMessagesByParticipantIdRequest:direct_messages_api"
+    " CreateDirectMessagesByParticipantIdResponse:direct_messages_api"
+    " CreateDirectMessagesByParticipantIdResponseData:direct_messages_api"
+    " CreateDirectMessagesConversationMessage:direct_messages_api"
+    " CreateDirectMessagesConversationMessageAttachments:direct_messages_api"
+    " CreateDirectMessagesConversationRequest:direct_messages_api"
+    " CreateDirectMessagesConversationResponse:direct_messages_api"
+    " CreateDirectMessagesConversationResponseData:direct_messages_api"
+    " CreateListsRequest:lists_api"
+    " CreateListsResponse:lists_api"
+    " CreateListsResponseData:lists_api"
+    " CreateMediaMetadataMetadata:media_api"
+    " CreateMediaMetadataMetadataAllowDownloadStatus:media_api"
+    " CreateMediaMetadataMetadataAltText:media_api"
+    " CreateMediaMetadataMetadataContentExpiration:media_api"
+    " CreateMediaMetadataMetadataDomainRestrictions:media_api"
+    " CreateMediaMetadataMetadataFoundMediaOrigin:media_api"
+    " CreateMediaMetadataMetadataManagementInfo:media_api"
+    " CreateMediaMetadataMetadataPreviewImage:media_api"
+    " CreateMediaMetadataMetadataSharedInfo:media_api"
+    " CreateMediaMetadataMetadataStickerInfo:media_api"
+    " CreateMediaMetadataMetadataUploadSource:media_api"
+    " CreateMediaMetadataRequest:media_api"
+    " CreateMediaMetadataResponse:media_api"
+    " CreateMediaMetadataResponseData:media_api"
+    " CreateMediaSubtitlesRequest:media_api"
+    " CreateMediaSubtitlesResponse:media_api"
+    " CreateMediaSubtitlesResponseData:media_api"
+    " CreateMediaSubtitlesSubtitles:media_api"
+    " CreatePostsEditOptions:posts_api"
+    " CreatePostsGeo:posts_api"
+    " CreatePostsMedia:posts_api"
+    " CreatePostsMediaCallToActions:posts_api"
+    " CreatePostsMediaCallToActionsAppInstall:posts_api"
+    " CreatePostsMediaCallToActionsVisitSite:posts_api"
+    " CreatePostsMediaCallToActionsWatchNow:posts_api"
+    " CreatePostsPoll:posts_api"
+    " CreatePostsReply:posts_api"
+    " CreatePostsRequest:posts_api"
+    " CreatePostsResponse:posts_api"
+    " CreatePostsResponseData:posts_api"
+    " CreateScheduledBroadcastRecurrence:broadcasts_api"
+    " CreateScheduledBroadcastRequest:broadcasts_api"
+    " CreateScheduledBroadcastResponse:broadcasts_api"
+    " CreateScheduledBroadcastResponseData:broadcasts_api"
+    " CreateUsersBookmarkFolderRequest:bookmarks_api"
+    " CreateUsersBookmarkFolderResponse:bookmarks_api"
+    " CreateUsersBookmarkFolderResponseData:bookmarks_api"
+    " CreateUsersBookmarkRequest:posts_api"
+    " CreateUsersBookmarkResponse:posts_api"
+    " CreateUsersBookmarkResponseData:posts_api"
+    " CreateWebhookReplayJobRequest:webhooks_api"
+    " CreateWebhookReplayJobResponse:webhooks_api"
+    " CreateWebhookReplayJobResponseData:webhooks_api"
+    " CreateWebhooksRequest:webhooks_api"
+    " CreateWebhooksResponse:webhooks_api"
+    " CreateWebhooksResponseData:webhooks_api"
+    " CreateWebhooksStreamLinkResponse:webhooks_api"
+    " CreateWebhooksStreamLinkResponseData:webhooks_api"
+    " DeleteAccountActivitySubscriptionResponse:account_activity_api"
+    " DeleteAccountActivitySubscriptionResponseData:account_activity_api"
+    " DeleteActivitySubscriptionResponse:activity_api"
+    " DeleteActivitySubscriptionResponseData:activity_api"
+    " DeleteActivitySubscriptionsByIdsResponse:activity_api"
+    " DeleteActivitySubscriptionsByIdsResponseDataItem:activity_api"
+    " DeleteActivitySubscriptionsByIdsResponseError:activity_api"
+    " DeleteActivitySubscriptionsByIdsResponseMeta:activity_api"
+    " DeleteAllConnectionsResponse:connections_api"
+    " DeleteAllConnectionsResponseData:connections_api"
+    " DeleteAllConnectionsResponseDataResults:connections_api"
+    " DeleteCommunityNotesResponse:community_notes_api"
+    " DeleteCommunityNotesResponseData:community_notes_api"
+    " DeleteConnectionsByEndpointResponse:connections_api"
+    " DeleteConnectionsByEndpointResponseData:connections_api"
+    " DeleteConnectionsByEndpointResponseDataResults:connections_api"
+    " DeleteConnectionsByUuidsRequest:connections_api"
+    " DeleteConnectionsByUuidsResponse:connections_api"
+    " DeleteConnectionsByUuidsResponseData:connections_api"
+    " DeleteConnectionsByUuidsResponseDataResults:connections_api"
+    " DeleteDirectMessagesEventsResponse:direct_messages_api"
+    " DeleteDirectMessagesEventsResponseData:direct_messages_api"
+    " DeleteListsResponse:lists_api"
+    " DeleteListsResponseData:lists_api"
+    " DeleteMediaSubtitlesRequest:media_api"
+    " DeleteMediaSubtitlesResponse:media_api"
+    " DeleteMediaSubtitlesResponseData:media_api"
+    " DeletePostsResponse:posts_api"
+    " DeletePostsResponseData:posts_api"
+    " DeleteScheduledBroadcastResponse:broadcasts_api"
+    " DeleteScheduledBroadcastResponseData:broadcasts_api"
+    " DeleteUsersBookmarkResponse:bookmarks_api"
+    " DeleteUsersBookmarkResponseData:bookmarks_api"
+    " DeleteWebhooksResponse:webhooks_api"
+    " DeleteWebhooksResponseData:webhooks_api"
+    " DeleteWebhooksStreamLinkResponse:webhooks_api"
+    " DeleteWebhooksStreamLinkResponseData:webhooks_api"
+    " DisallowedResourceProblem:problem"
+    " DmEvent:dm_event"
+    " DmEventAttachments:dm_event"
+    " DmEventEntities:dm_event"
+    " DmEventEntitiesCashtag:dm_event"
+    " DmEventEntitiesHashtag:dm_event"
+    " DmEventEntitiesMention:dm_event"
+    " DmEventEntitiesUrl:dm_event"
+    " DmEventReferencedPost:dm_event"
+    " Error:error"
+    " EvaluateCommunityNotesRequest:community_notes_api"
+    " EvaluateCommunityNotesResponse:community_notes_api"
+    " EvaluateCommunityNotesResponseData:community_notes_api"
+    " Expansions:expansions"
+    " FieldHydrationFailureProblem:problem"
+    " FieldUnauthorizedProblem:problem"
+    " FinalizeMediaUploadResponse:media_api"
+    " FinalizeMediaUploadResponseData:media_api"
+    " FinalizeMediaUploadResponseDataImage:media_api"
+    " FinalizeMediaUploadResponseDataProcessingInfo:media_api"
+    " FinalizeMediaUploadResponseDataVideo:media_api"
+    " FollowActivityResponsePayload:stream_api"
+    " FollowListRequest:users_api"
+    " FollowListResponse:users_api"
+    " FollowListResponseData:users_api"
+    " FollowUserRequest:users_api"
+    " FollowUserResponse:users_api"
+    " FollowUserResponseData:users_api"
+    " GetAccountActivitySubscriptionCountResponse:account_activity_api"
+    " GetAccountActivitySubscriptionCountResponseData:account_activity_api"
+    " GetAccountActivitySubscriptionsResponse:account_activity_api"
+    " GetAccountActivitySubscriptionsResponseData:account_activity_api"
+    " GetAccountActivitySubscriptionsResponseDataSubscriptions:account_activity_api"
+    " GetActivitySubscriptionsResponse:activity_api"
+    " GetActivitySubscriptionsResponseData:activity_api"
+    " GetActivitySubscriptionsResponseDataFilter:activity_api"
+    " GetChatConversationEventsResponse:chats_api"
+    " GetChatConversationEventsResponseMeta:chats_api"
+    " GetChatConversationResponse:chats_api"
+    " GetChatConversationsResponse:chats_api"
+    " GetChatConversationsResponseMeta:chats_api"
+    " GetCommunitiesByIdResponse:communities_api"
+    " GetComplianceJobsByIdResponse:compliance_api"
+    " GetComplianceJobsResponse:compliance_api"
+    " GetComplianceJobsResponseMeta:compliance_api"
+    " GetConnectionHistoryResponse:connections_api"
+    " GetConnectionHistoryResponseMeta:connections_api"
+    " GetDirectMessagesEventsByConversationIdResponse:direct_messages_api"
+    " GetDirectMessagesEventsByConversationIdResponseMeta:direct_messages_api"
+    " GetDirectMessagesEventsByIdResponse:direct_messages_api"
+    " GetDirectMessagesEventsByParticipantIdResponse:direct_messages_api"
+    " GetDirectMessagesEventsByParticipantIdResponseMeta:direct_messages_api"
+    " GetDirectMessagesEventsResponse:direct_messages_api"
+    " GetDirectMessagesEventsResponseMeta:direct_messages_api"
+    " GetListsByIdResponse:lists_api"
+    " GetListsFollowersResponse:lists_api"
+    " GetListsFollowersResponseMeta:lists_api"
+    " GetListsMembersResponse:lists_api"
+    " GetListsMembersResponseMeta:lists_api"
+    " GetListsPostsResponse:lists_api"
+    " GetListsPostsResponseMeta:lists_api"
+    " GetMediaAnalyticsResponse:media_api"
+    " GetMediaByMediaKeyResponse:media_api"
+    " GetMediaByMediaKeysResponse:media_api"
+    " GetMediaUploadStatusResponse:media_api"
+    " GetMediaUploadStatusResponseData:media_api"
+    " GetMediaUploadStatusResponseDataImage:media_api"
+    " GetMediaUploadStatusResponseDataProcessingInfo:media_api"
+    " GetMediaUploadStatusResponseDataVideo:media_api"
+    " GetNewsResponse:news_api"
+    " GetPostsAnalyticsResponse:posts_api"
+    " GetPostsByIdResponse:posts_api"
+    " GetPostsByIdsResponse:posts_api"
+    " GetPostsByIdsResponseMeta:posts_api"
+    " GetPostsCountsAllResponse:counts_api"
+    " GetPostsCountsAllResponseData:counts_api"
+    " GetPostsCountsAllResponseMeta:counts_api"
+    " GetPostsCountsRecentResponse:counts_api"
+    " GetPostsCountsRecentResponseData:counts_api"
+    " GetPostsCountsRecentResponseMeta:counts_api"
+    " GetPostsLikingUsersResponse:likes_api"
+    " GetPostsLikingUsersResponseMeta:likes_api"
+    " GetPostsQuotedPostsResponse:posts_api"
+    " GetPostsQuotedPostsResponseMeta:posts_api"
+    " GetPostsRepostedByResponse:posts_api"
+    " GetPostsRepostedByResponseMeta:posts_api"
+    " GetPostsRepostsResponse:posts_api"
+    " GetPostsRepostsResponseMeta:posts_api"
+    " GetRuleCountsResponse:stream_api"
+    " GetRuleCountsResponseData:stream_api"
+    " GetRuleCountsResponseDataAllProjectClientApps:stream_api"
+    " GetRuleCountsResponseDataClientAppRulesCount:stream_api"
+    " GetRulesResponse:tweets_api"
+    " GetRulesResponseData:tweets_api"
+    " GetRulesResponseMeta:tweets_api"
+    " GetScheduledBroadcastResponse:broadcasts_api"
+    " GetScheduledBroadcastResponseData:broadcasts_api"
+    " GetSpacesBuyersResponse:spaces_api"
+    " GetSpacesBuyersResponseMeta:spaces_api"
+    " GetSpacesByCreatorIdsResponse:spaces_api"
+    " GetSpacesByCreatorIdsResponseMeta:spaces_api"
+    " GetSpacesByIdResponse:spaces_api"
+    " GetSpacesByIdsResponse:spaces_api"
+    " GetSpacesPostsResponse:spaces_api"
+    " GetSpacesPostsResponseMeta:spaces_api"
+    " GetTrendsByWoeidResponse:posts_api"
+    " GetTrendsPersonalizedTrendsResponse:trends_api"
+    " GetUsageResponse:usage_api"
+    " GetUsersAffiliatesResponse:users_api"
+    " GetUsersAffiliatesResponseMeta:users_api"
+    " GetUsersBlockingResponse:users_api"
+    " GetUsersBlockingResponseMeta:users_api"
+    " GetUsersBookmarkFoldersResponse:posts_api"
+    " GetUsersBookmarkFoldersResponseData:posts_api"
+    " GetUsersBookmarksByFolderIdResponse:posts_api"
+    " GetUsersBookmarksByFolderIdResponseDataItem:posts_api"
+    " GetUsersBookmarksResponse:posts_api"
+    " GetUsersBookmarksResponseMeta:posts_api"
+    " GetUsersByIdResponse:users_api"
+    " GetUsersByIdsResponse:users_api"
+    " GetUsersByUsernameResponse:users_api"
+    " GetUsersByUsernamesResponse:users_api"
+    " GetUsersFollowedListsResponse:users_api"
+    " GetUsersFollowedListsResponseMeta:users_api"
+    " GetUsersFollowersResponse:users_api"
+    " GetUsersFollowersResponseMeta:users_api"
+    " GetUsersFollowingResponse:users_api"
+    " GetUsersFollowingResponseMeta:users_api"
+    " GetUsersLikedPostsResponse:posts_api"
+    " GetUsersLikedPostsResponseMeta:posts_api"
+    " GetUsersListMembershipsResponse:users_api"
+    " GetUsersListMembershipsResponseMeta:users_api"
+    " GetUsersMeResponse:users_api"
+    " GetUsersMentionsResponse:posts_api"
+    " GetUsersMentionsResponseMeta:posts_api"
+    " GetUsersMutingResponse:users_api"
+    " GetUsersMutingResponseMeta:users_api"
+    " GetUsersOwnedListsResponse:users_api"
+    " GetUsersOwnedListsResponseMeta:users_api"
+    " GetUsersPinnedListsResponse:users_api"
+    " GetUsersPinnedListsResponseMeta:users_api"
+    " GetUsersPostsResponse:posts_api"
+    " GetUsersPostsResponseMeta:posts_api"
+    " GetUsersPublicKeyResponse:chats_api"
+    " GetUsersPublicKeysResponse:chats_api"
+    " GetUsersRepostsOfMeResponse:users_api"
+    " GetUsersRepostsOfMeResponseMeta:users_api"
+    " GetUsersTimelineResponse:posts_api"
+    " GetUsersTimelineResponseMeta:posts_api"
+    " GetWebhooksResponse:webhooks_api"
+    " GetWebhooksResponseMeta:webhooks_api"
+    " GetWebhooksStreamLinksResponse:webhooks_api"
+    " GetWebhooksStreamLinksResponseData:webhooks_api"
+    " GoLiveScheduledBroadcastResponse:broadcasts_api"
+    " GoLiveScheduledBroadcastResponseData:broadcasts_api"
+    " HidePostsReplyRequest:posts_api"
+    " HidePostsReplyResponse:posts_api"
+    " HidePostsReplyResponseData:posts_api"
+    " InitializeChatGroupResponse:chats_api"
+    " InitializeChatGroupResponseData:chats_api"
+    " InitializeMediaUploadRequest:media_api"
+    " InitializeMediaUploadResponse:media_api"
+    " InitializeMediaUploadResponseData:media_api"
+    " InternalErrorProblem:problem"
+    " InvalidRequestProblem:problem"
+    " LikeComplianceSchema:stream_api"
+    " LikePostRequest:likes_api"
+    " LikePostResponse:likes_api"
+    " LikePostResponseData:likes_api"
+    " LikeWithPostAuthor:like_with_post_author"
+    " List:list"
+    " ListScheduledBroadcastsResponse:broadcasts_api"
+    " ListScheduledBroadcastsResponseData:broadcasts_api"
+    " MarkChatConversationReadRequest:chats_api"
+    " MarkChatConversationReadResponse:chats_api"
+    " MarkChatConversationReadResponseData:chats_api"
+    " Media:media"
+    " MediaAnalytics:media_api"
+    " MediaAnalyticsTimestampedMetric:media_api"
+    " MediaAnalyticsTimestampedMetricMetrics:media_api"
+    " MediaNonPublicMetrics:media"
+    " MediaOrganicMetrics:media"
+    " MediaPromotedMetrics:media"
+    " MediaPublicMetrics:media"
+    " MediaUploadRequest:media_api"
+    " MediaUploadResponse:media_api"
+    " MediaUploadResponseData:media_api"
+    " MediaUploadResponseDataImage:media_api"
+    " MediaUploadResponseDataProcessingInfo:media_api"
+    " MediaUploadResponseDataVideo:media_api"
+    " MediaVariant:media"
+    " MuteUserRequest:users_api"
+    " MuteUserResponse:users_api"
+    " MuteUserResponseData:users_api"
+    " News:news"
+    " NewsActivityResponsePayload:stream_api"
+    " NewsClusterPostsResult:news"
+    " NotAuthorizedForFieldProblem:problem"
+    " NotAuthorizedForResourceProblem:problem"
+    " Note:community_notes_api"
+    " NoteInfo:community_notes_api"
+    " NoteScoringStatus:community_notes_api"
+    " NoteScoringStatusRatingCountsPerModelItem:community_notes_api"
+    " NoteScoringStatusRatingCountsPerModelItemValue:community_notes_api"
+    " NoteScoringStatusRatingCountsPerModelItemValueNegativeFactorBucketCounts:community_notes_api"
+    " NoteScoringStatusRatingCountsPerModelItemValueNegativeFactorBucketCountsHelpfulTagCount:community_notes_api"
+    " NoteScoringStatusRatingCountsPerModelItemValueNegativeFactorBucketCountsNotHelpfulTagCount:community_notes_api"
+    " NoteScoringStatusRatingCountsPerModelItemValueNeutralFactorBucketCounts:community_notes_api"
+    " NoteScoringStatusRatingCountsPerModelItemValueNeutralFactorBucketCountsHelpfulTagCount:community_notes_api"
+    " NoteScoringStatusRatingCountsPerModelItemValueNeutralFactorBucketCountsNotHelpfulTagCount:community_notes_api"
+    " NoteScoringStatusRatingCountsPerModelItemValuePositiveFactorBucketCounts:community_notes_api"
+    " NoteScoringStatusRatingCountsPerModelItemValuePositiveFactorBucketCountsHelpfulTagCount:community_notes_api"
+    " NoteScoringStatusRatingCountsPerModelItemValuePositiveFactorBucketCountsNotHelpfulTagCount:community_notes_api"
+    " NoteTestResult:community_notes_api"
+    " NoteTestResultEvaluationOutcomeItem:community_notes_api"
+    " PersonalizedTrend:trends_api"
+    " PinListRequest:lists_api"
+    " PinListResponse:lists_api"
+    " PinListResponseData:lists_api"
+    " Place:expansions"
+    " PlaceGeo:expansions"
+    " Poll:expansions"
+    " PollOption:expansions"
+    " Post:post"
+    " PostAttachments:post"
+    " PostComplianceData:stream_api"
+    " PostComplianceSchema:post_compliance_schema"
+    " PostComplianceSchemaTweet:post_compliance_schema"
+    " PostContextAnnotation:post"
+    " PostContextAnnotationDomain:post"
+    " PostContextAnnotationDomainVariant1:post"
+    " PostContextAnnotationEntity:post"
+    " PostContextAnnotationEntityVariant1:post"
+    " PostDeleteActivityResponsePayload:stream_api"
+    " PostDeleteComplianceSchema:stream_api"
+    " PostDropComplianceSchema:stream_api"
+    " PostEditComplianceObjectSchema:stream_api"
+    " PostEditComplianceObjectSchemaTweet:stream_api"
+    " PostEditComplianceSchema:stream_api"
+    " PostEditControls:post"
+    " PostEntities:post"
+    " PostEntitiesCashtag:post"
+    " PostEntitiesHashtag:post"
+    " PostEntitiesMention:post"
+    " PostEntitiesUrl:post"
+    " PostEntitiesUrlImage:post"
+    " PostGeo:post"
+    " PostGeoCoordinates:post"
+    " PostLabelData:stream_api"
+    " PostMatchedMediaNote:post"
+    " PostMediaMetadataItem:post"
+    " PostNotePost:post"
+    " PostNotePostEntities:post"
+    " PostNotePostEntitiesCashtag:post"
+    " PostNotePostEntitiesHashtag:post"
+    " PostNotePostEntitiesMention:post"
+    " PostNotePostEntitiesUrl:post"
+    " PostNoteRequestSuggestion:post"
+    " PostNotice:stream_api"
+    " PostNoticeSchema:stream_api"
+    " PostNoticeTweet:stream_api"
+    " PostPublicMetrics:post"
+    " PostReferencedPost:post"
+    " PostScopes:post"
+    " PostSuggestedSourceLinksWithCount:post"
+    " PostTakedownComplianceSchema:stream_api"
+    " PostTakedownComplianceSchemaTweet:stream_api"
+    " PostUndropComplianceSchema:stream_api"
+    " PostUnviewable:stream_api"
+    " PostUnviewableSchema:stream_api"
+    " PostUnviewableTweet:stream_api"
+    " PostWithheld:post"
+    " PostWithheldComplianceSchema:stream_api"
+    " Problem:problem"
+    " ProfileUpdateActivityResponsePayload:stream_api"
+    " PublicKey:public_key"
+    " RemoveListsMemberByUserIdResponse:lists_api"
+    " RemoveListsMemberByUserIdResponseData:lists_api"
+    " RepostPostRequest:posts_api"
+    " RepostPostResponse:posts_api"
+    " RepostPostResponseData:posts_api"
+    " ResourceNotFoundProblem:problem"
+    " ResourceUnavailableProblem:problem"
+    " RulesCount:rules_count"
+    " RulesCountAllProjectClientApp:rules_count"
+    " RulesCountClientAppRulesCount:rules_count"
+    " SearchCommunitiesResponse:communities_api"
+    " SearchCommunitiesResponseMeta:communities_api"
+    " SearchCommunityNotesWrittenResponse:community_notes_api"
+    " SearchCommunityNotesWrittenResponseMeta:community_notes_api"
+    " SearchEligiblePostsResponse:community_notes_api"
+    " SearchEligiblePostsResponseMeta:community_notes_api"
+    " SearchNewsResponse:search_api"
+    " SearchNewsResponseMeta:search_api"
+    " SearchPostsAllResponse:search_api"
+    " SearchPostsAllResponseMeta:search_api"
+    " SearchPostsRecentResponse:search_api"
+    " SearchPostsRecentResponseMeta:search_api"
+    " SearchSpacesResponse:spaces_api"
+    " SearchSpacesResponseMeta:spaces_api"
+    " SearchUsersResponse:users_api"
+    " SearchUsersResponseMeta:users_api"
+    " SendBroadcastChatRequest:broadcasts_api"
+    " SendBroadcastChatResponse:broadcasts_api"
+    " SendBroadcastChatResponseData:broadcasts_api"
+    " SendChatMessageRequest:chats_api"
+    " SendChatMessageResponse:chats_api"
+    " SendChatMessageResponseData:chats_api"
+    " SendChatTypingIndicatorResponse:chats_api"
+    " SendChatTypingIndicatorResponseData:chats_api"
+    " Space:space"
+    " StreamLabelsComplianceResponse:stream_api"
+    " StreamLabelsComplianceResponseVariant1:stream_api"
+    " StreamLabelsComplianceResponseVariant2:stream_api"
+    " StreamLikesComplianceResponse:stream_api"
+    " StreamLikesComplianceResponseVariant1:stream_api"
+    " StreamLikesComplianceResponseVariant2:stream_api"
+    " StreamLikesFirehoseResponse:stream_api"
+    " StreamLikesSample10Response:stream_api"
+    " StreamPostsComplianceResponse:stream_api"
+    " StreamPostsComplianceResponseVariant1:stream_api"
+    " StreamPostsComplianceResponseVariant2:stream_api"
+    " StreamPostsFirehoseEnResponse:stream_api"
+    " StreamPostsFirehoseJaResponse:stream_api"
+    " StreamPostsFirehoseKoResponse:stream_api"
+    " StreamPostsFirehosePtResponse:stream_api"
+    " StreamPostsFirehoseResponse:stream_api"
+    " StreamPostsResponse:stream_api"
+    " StreamPostsResponseMatchingRule:stream_api"
+    " StreamPostsSample10Response:stream_api"
+    " StreamPostsSampleResponse:stream_api"
+    " StreamUsersComplianceResponse:stream_api"
+    " StreamUsersComplianceResponseVariant1:stream_api"
+    " StreamUsersComplianceResponseVariant2:stream_api"
+    " Topic:expansions"
+    " Trend:posts_api"
+    " UnblockUsersDmsResponse:direct_messages_api"
+    " UnblockUsersDmsResponseData:direct_messages_api"
+    " UnfollowListResponse:lists_api"
+    " UnfollowListResponseData:lists_api"
+    " UnfollowUserResponse:users_api"
+    " UnfollowUserResponseData:users_api"
+    " UnlikeComplianceSchema:stream_api"
+    " UnlikeComplianceSchemaFavorite:stream_api"
+    " UnlikePostResponse:likes_api"
+    " UnlikePostResponseData:likes_api"
+    " UnmuteUserResponse:mutes_api"
+    " UnmuteUserResponseData:mutes_api"
+    " UnpinListResponse:lists_api"
+    " UnpinListResponseData:lists_api"
+    " UnrepostPostResponse:posts_api"
+    " UnrepostPostResponseData:posts_api"
+    " UpdateActivitySubscriptionRequest:activity_api"
+    " UpdateActivitySubscriptionResponse:activity_api"
+    " UpdateActivitySubscriptionResponseData:activity_api"
+    " UpdateActivitySubscriptionResponseDataSubscription:activity_api"
+    " UpdateActivitySubscriptionResponseDataSubscriptionFilter:activity_api"
+    " UpdateListsRequest:lists_api"
+    " UpdateListsResponse:lists_api"
+    " UpdateListsResponseData:lists_api"
+    " UpdateRulesAdd:tweets_api"
+    " UpdateRulesDelete:tweets_api"
+    " UpdateRulesRequest:tweets_api"
+    " UpdateRulesResponse:tweets_api"
+    " UpdateRulesResponseData:tweets_api"
+    " UpdateRulesResponseMeta:tweets_api"
+    " UpdateScheduledBroadcastRequest:broadcasts_api"
+    " UpdateScheduledBroadcastResponse:broadcasts_api"
+    " UpdateScheduledBroadcastResponseData:broadcasts_api"
+    " Usage:usage_api"
+    " UsageDailyClientAppUsageItem:usage_api"
+    " UsageDailyClientAppUsageItemUsageItem:usage_api"
+    " UsageDailyProjectUsage:usage_api"
+    " UsageDailyProjectUsageUsageItem:usage_api"
+    " User:user"
+    " UserAffiliation:user"
+    " UserComplianceData:stream_api"
+    " UserComplianceSchema:user_compliance_schema"
+    " UserComplianceSchemaUser:user_compliance_schema"
+    " UserDeleteComplianceSchema:stream_api"
+    " UserEntities:user"
+    " UserEntitiesDescription:user"
+    " UserEntitiesDescriptionCashtag:user"
+    " UserEntitiesDescriptionHashtag:user"
+    " UserEntitiesDescriptionMention:user"
+    " UserEntitiesDescriptionUrl:user"
+    " UserEntitiesDescriptionUrlImage:user"
+    " UserEntitiesUrl:user"
+    " UserEntitiesUrlUrl:user"
+    " UserEntitiesUrlUrlImage:user"
+    " UserProfileModificationComplianceSchema:stream_api"
+    " UserProfileModificationObjectSchema:stream_api"
+    " UserProfileModificationObjectSchemaUser:stream_api"
+    " UserProtectComplianceSchema:stream_api"
+    " UserPublicMetrics:user"
+    " UserScrubGeoObjectSchema:stream_api"
+    " UserScrubGeoObjectSchemaUser:stream_api"
+    " UserScrubGeoSchema:stream_api"
+    " UserSubscription:user"
+    " UserSuspendComplianceSchema:stream_api"
+    " UserTakedownComplianceSchema:stream_api"
+    " UserTakedownComplianceSchemaUser:stream_api"
+    " UserUndeleteComplianceSchema:stream_api"
+    " UserUnprotectComplianceSchema:stream_api"
+    " UserUnsuspendComplianceSchema:stream_api"
+    " UserWithheld:user"
+    " UserWithheldComplianceSchema:stream_api"
+    " ValidateAccountActivitySubscriptionResponse:account_activity_api"
+    " ValidateAccountActivitySubscriptionResponseData:account_activity_api"
+    " ValidateWebhooksResponse:webhooks_api"
+    " ValidateWebhooksResponseData:webhooks_api"
+    " WebhookConfig:webhooks_api"
+)
 
 
-# Hidden from type checkers: they see the imports above, and a name that is not there is an
-# error rather than a silent Any.
-if not TYPE_CHECKING:
+def _names() -> list[str]:
+    return sorted(item.partition(":")[0] for item in _INDEX.split())
 
-    def __getattr__(name: str) -> Any:
-        module = _WHERE.get(name)
-        if module is None:
+
+def __getattr__(name: str) -> Any:
+    if name == "__all__":
+        value: Any = _names()
+    else:
+        at = _INDEX.find(f" {name}:") if name.isidentifier() else -1
+        if at < 0:
             raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        start = at + len(name) + 2
+        end = _INDEX.find(" ", start)
+        module = _INDEX[start:end] if end >= 0 else _INDEX[start:]
         value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-        globals()[name] = value
-        return value
+    globals()[name] = value
+    return value
 
-    def __dir__() -> list[str]:
-        return __all__
+
+def __dir__() -> list[str]:
+    return _names()

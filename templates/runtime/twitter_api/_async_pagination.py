@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any, Generic, TypeVar
 
 from ._pagination import Paged, _check_bound, _items, _next_token, _page_param, _Tokens
@@ -22,7 +22,7 @@ class AsyncPaginator(Generic[R_co]):
     def __init__(
         self,
         method: Callable[..., Awaitable[R_co]],
-        operations: dict[str, Operation],
+        operations: Mapping[str, Operation],
         args: tuple[Any, ...],
         kwargs: dict[str, Any],
         limit: int | None,

@@ -171,7 +171,7 @@ class _ClientBase(Generic[H]):
 
     # Set by the generated client: the spec's Problem union, and its operations by method name.
     _problem: ClassVar[Converter | None] = None
-    _operations: ClassVar[dict[str, Operation]] = {}
+    _operations: ClassVar[Mapping[str, Operation]] = {}
 
     # Bounds of wait_on_rate_limit for one call (see the module docstring).
     rate_limit_max_waits: int = DEFAULT_RATE_LIMIT_MAX_WAITS

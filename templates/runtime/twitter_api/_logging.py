@@ -8,6 +8,7 @@ that reach a message by accident (a URL with a code, an error body echoing a tok
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import re
@@ -30,24 +31,29 @@ _SECRET_KEYS: Final = (
 # Not after a letter or "_" (so "token" never matches inside "oauth_token"), but after "%26" or
 # "%3F", where a URL-encoded form puts a name.
 _START: Final = r"(?<![A-Za-z_])"
-_PATTERNS: Final = (
-    # "key": "value", 'key': 'value' (a dict repr) and \"key\": \"value\" (JSON in a string)
-    re.compile(
-        rf"(?i)(?P<q>\\*[\"'])(?P<k>(?:{_SECRET_KEYS}))(?P=q)(?P<sep>\s*[:=]\s*)"
-        r"(?P<v>\\*[\"'])(.*?)(?P=v)"
-    ),
-    # key="value" (OAuth 1.0a Authorization header parameters) and key='value'
-    re.compile(rf"(?i){_START}(?P<k>(?:{_SECRET_KEYS}))=(?P<v>[\"'])(.*?)(?P=v)"),
-    # key=value in a query or form, and key%3Dvalue once more URL-encoded
-    re.compile(rf"(?i){_START}(?P<k>(?:{_SECRET_KEYS}))(?P<eq>=|%3D)(?:(?!%26)[^&\s\"',;])+"),
-    # key: value and key: "value" in prose or YAML ("code: 404" is a status: no bare `code`)
-    re.compile(
-        rf"(?i){_START}(?P<k>(?!code\b)(?:{_SECRET_KEYS})):[ \t]*"
-        r"(?:(?P<v>[\"'])(.*?)(?P=v)|(?![\s\"'\[])[^\s\"',;]+)"
-    ),
-    # Authorization header schemes
-    re.compile(r"(?i)\b(?P<k>Bearer|Basic)\s+[A-Za-z0-9\-._~+/%]+=*"),
-)
+
+
+@functools.cache
+def _patterns() -> tuple[re.Pattern[str], ...]:
+    # Compiled on first use: they cost milliseconds, and most processes never log.
+    return (
+        # "key": "value", 'key': 'value' (a dict repr) and \"key\": \"value\" (JSON in a string)
+        re.compile(
+            rf"(?i)(?P<q>\\*[\"'])(?P<k>(?:{_SECRET_KEYS}))(?P=q)(?P<sep>\s*[:=]\s*)"
+            r"(?P<v>\\*[\"'])(.*?)(?P=v)"
+        ),
+        # key="value" (OAuth 1.0a Authorization header parameters) and key='value'
+        re.compile(rf"(?i){_START}(?P<k>(?:{_SECRET_KEYS}))=(?P<v>[\"'])(.*?)(?P=v)"),
+        # key=value in a query or form, and key%3Dvalue once more URL-encoded
+        re.compile(rf"(?i){_START}(?P<k>(?:{_SECRET_KEYS}))(?P<eq>=|%3D)(?:(?!%26)[^&\s\"',;])+"),
+        # key: value and key: "value" in prose or YAML ("code: 404" is a status: no bare `code`)
+        re.compile(
+            rf"(?i){_START}(?P<k>(?!code\b)(?:{_SECRET_KEYS})):[ \t]*"
+            r"(?:(?P<v>[\"'])(.*?)(?P=v)|(?![\s\"'\[])[^\s\"',;]+)"
+        ),
+        # Authorization header schemes
+        re.compile(r"(?i)\b(?P<k>Bearer|Basic)\s+[A-Za-z0-9\-._~+/%]+=*"),
+    )
 
 
 def _quoted(m: re.Match[str]) -> str:
@@ -56,7 +62,7 @@ def _quoted(m: re.Match[str]) -> str:
 
 def redact(text: str) -> str:
     """`text` with every recognisable secret value replaced by [redacted]."""
-    quoted, header, form, prose, scheme = _PATTERNS
+    quoted, header, form, prose, scheme = _patterns()
     text = quoted.sub(_quoted, text)
     text = header.sub(lambda m: f"{m['k']}={m['v']}{REDACTED}{m['v']}", text)
     text = form.sub(lambda m: f"{m['k']}{m['eq']}{REDACTED}", text)

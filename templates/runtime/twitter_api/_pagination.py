@@ -7,7 +7,7 @@ sync twin.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol, TypeVar
 
 from ._exceptions import APIError, APIResponseError
@@ -38,7 +38,7 @@ def _check_bound(name: str, value: int | None) -> int | None:
     return value
 
 
-def _page_param(method: Callable[..., Any], operations: dict[str, Operation]) -> str:
+def _page_param(method: Callable[..., Any], operations: Mapping[str, Operation]) -> str:
     name = getattr(method, "__name__", "")
     op = operations.get(name)
     if op is None or op.paginated_by is None:
