@@ -6,6 +6,7 @@ Hands on a `LoadedSpec` (the document as plain dicts and lists, with its origin 
 and the `Settings`; `validate_document` is the check `model.build_api` starts with.
 """
 
+from generator.load.bundle import original_place
 from generator.load.document import validate_document
 from generator.load.overlays import apply_overlays, would_apply
 from generator.load.settings import Settings, check_package_name, find_project, load_settings
@@ -32,6 +33,7 @@ __all__ = [
     "load_locked_spec",
     "load_settings",
     "load_spec",
+    "original_place",
     "read_toml",
     "store_in_cache",
     "validate_document",

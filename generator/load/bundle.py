@@ -23,6 +23,9 @@ from urllib.parse import unquote
 from generator.errors import GeneratorError, pointer
 
 SCHEMA_PREFIX: Final = "#/components/schemas/"
+# On a schema this step moved into the components: where it was written ("file<TAB>pointer"),
+# so that a message about it names that place.
+BUNDLED_FROM: Final = "x-sdkgen-bundled-from"
 MAX_FILES: Final = 500
 # Keys whose values are data, not OpenAPI objects: a "$ref" under them is an example's text.
 _DATA_KEYS: Final = frozenset({"example", "examples", "enum", "const", "default"})
@@ -82,6 +85,23 @@ def _is_component_ref(ref: str) -> bool:
     return ref.startswith("#/components/") and len(parts) == 4
 
 
+def original_place(document: dict[str, Any], location: str) -> tuple[str, str] | None:
+    """(file, pointer) as written of `location` in the bundled document, when it lies in a
+    schema that bundling moved into the components; else None."""
+    if not location.startswith(SCHEMA_PREFIX):
+        return None
+    escaped, slash, tail = location[len(SCHEMA_PREFIX) :].partition("/")
+    name = escaped.replace("~1", "/").replace("~0", "~")
+    components = document.get("components")
+    schemas = components.get("schemas") if isinstance(components, dict) else None
+    schema = schemas.get(name) if isinstance(schemas, dict) else None
+    source = schema.get(BUNDLED_FROM) if isinstance(schema, dict) else None
+    if not isinstance(source, str) or "\t" not in source:
+        return None
+    file, _, ref_pointer = source.rpartition("\t")
+    return file, ref_pointer + slash + tail
+
+
 def _mapping_values(node: dict[str, Any]) -> list[Any]:
     """The values of `node`'s mapping when it is a discriminator object."""
     mapping = node.get("mapping") if isinstance(node.get("propertyName"), str) else None
@@ -138,7 +158,10 @@ class _Bundler:
             key, ref_pointer, name = self.pending.pop()
             target = self._resolve(key, ref_pointer, (self._shown(key), ref_pointer))
             path = tuple(_parts(ref_pointer))
-            self.added[name] = self._rewrite(target, key, path, in_schema=True)
+            added = self._rewrite(target, key, path, in_schema=True)
+            if isinstance(added, dict):
+                added = {**added, BUNDLED_FROM: f"{self._shown(key)}\t{ref_pointer}"}
+            self.added[name] = added
         if self.added:
             components = out.setdefault("components", {})
             components["schemas"] = {**(components.get("schemas") or {}), **self.added}

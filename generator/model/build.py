@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from generator.errors import GeneratorError, pointer
-from generator.load import validate_document
+from generator.load import original_place, validate_document
 from generator.model.ir import Api, ServerVariable
 from generator.model.naming import class_name
 from generator.model.operations import parse_operations
@@ -30,6 +30,17 @@ class Selection:
 
 
 def build_api(origin: str, document: dict[str, Any], sha256: str, selection: Selection) -> Api:
+    try:
+        return _build_api(origin, document, sha256, selection)
+    except GeneratorError as exc:
+        # A schema that bundling moved is reported where the spec's author wrote it.
+        place = original_place(document, exc.location) if exc.file == origin else None
+        if place is None:
+            raise
+        raise GeneratorError(place[0], place[1], exc.message) from None
+
+
+def _build_api(origin: str, document: dict[str, Any], sha256: str, selection: Selection) -> Api:
     validate_document(origin, document)
     if "paths" not in document:  # 3.1: a document of webhooks or components only
         document = {**document, "paths": {}}

@@ -747,6 +747,28 @@ def test_a_reference_cycle_outside_the_components_is_refused_in_one_line(
     assert ":#/paths/~1things/post/parameters/0:" in err
 
 
+@pytest.mark.parametrize(
+    ("ref", "where"),
+    [
+        ("parts.yaml#/Bad", "parts.yaml:#/Bad/type:"),
+        (
+            "#/components/schemas/Body/definitions/bad",
+            "openapi.yaml:#/components/schemas/Body/definitions/bad/type:",
+        ),
+    ],
+)
+def test_an_error_in_a_bundled_schema_names_where_it_was_written(
+    tmp_path: Path, ref: str, where: str
+) -> None:
+    spec = _spec({"Result": {"type": "object", "properties": {"p": {"$ref": ref}}}})
+    spec["components"]["schemas"]["Body"]["definitions"] = {"bad": {"type": 5}}
+    _write(tmp_path / "api" / "openapi.yaml", spec)
+    _write(tmp_path / "api" / "parts.yaml", {"Bad": {"type": 5}})
+    code, err, out, _ = generate_from(tmp_path / "api" / "openapi.yaml", tmp_path)
+    assert code == 2 and not out.exists()
+    assert err.count("\n") == 1 and f"{where} invalid OpenAPI" in err, err
+
+
 def test_the_number_of_spec_files_is_bounded(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
