@@ -285,7 +285,9 @@ class _Bundler:
         else:
             name = self._free_name(self._hint(key, parts))
             self.pending.append((key, ref_pointer, name))
-            if key == self.main_key:
+            # Where it stands as a schema, the original becomes a reference to its component;
+            # elsewhere (a schema `$ref` to a parameter object) it stays, and the use gets a copy.
+            if key == self.main_key and any(p in _SCHEMA_KEYS for p in parts[:-1]):
                 self.moved.append((ref_pointer, name))
         self.names[(key, ref_pointer)] = name
         return name

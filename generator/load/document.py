@@ -23,7 +23,7 @@ def validate_document(origin: str, document: dict[str, Any]) -> None:
         )
     from openapi_python_client.schema import OpenAPI
 
-    checked = _without_path_extensions(document)
+    checked = _without_unused_parts(document)
     try:
         OpenAPI.model_validate(_with_31_defaults(checked) if version.startswith("3.1") else checked)
     except ValidationError as exc:
@@ -46,12 +46,25 @@ def _document_path(document: Any, loc: tuple[Any, ...]) -> list[str | int]:
     return path
 
 
-def _without_path_extensions(document: dict[str, Any]) -> dict[str, Any]:
-    """A copy without the Paths object's `x-` keys, which the validator takes for paths."""
+def _without_unused_parts(document: dict[str, Any]) -> dict[str, Any]:
+    """A copy without what the validator misreads and the client does not use: the Paths
+    object's `x-` keys (taken for paths) and operations' callbacks (a callback given as a
+    reference is taken for a path item)."""
     paths = document.get("paths")
-    if not isinstance(paths, dict) or not any(str(k).startswith("x-") for k in paths):
+    if not isinstance(paths, dict):
         return document
-    kept = {k: v for k, v in paths.items() if not str(k).startswith("x-")}
+    kept: dict[str, Any] = {}
+    for key, item in paths.items():
+        if str(key).startswith("x-"):
+            continue
+        if isinstance(item, dict):
+            item = {
+                m: {k: v for k, v in op.items() if k != "callbacks"}
+                if m in _METHODS and isinstance(op, dict)
+                else op
+                for m, op in item.items()
+            }
+        kept[key] = item
     return {**document, "paths": kept}
 
 

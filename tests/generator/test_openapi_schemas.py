@@ -423,6 +423,27 @@ def test_boolean_schemas_and_path_extensions_are_valid_openapi(tmp_path: Path) -
         ) == 1
 
 
+def test_a_schema_reference_to_a_parameter_leaves_the_parameter_in_place(tmp_path: Path) -> None:
+    # Found in converted specs: a schema's `items` pointing at a parameter object. The
+    # parameter stays a parameter; the schema gets a copy (read as a schema, it allows any value).
+    spec = _spec(
+        {"Result": {"type": "array", "items": {"$ref": "#/paths/~1things/get/parameters/0"}}}
+    )
+    spec["paths"]["/things"]["get"] = {
+        "operationId": "listThings",
+        "parameters": [{"name": "kind", "in": "query", "schema": {"type": "string"}}],
+        "callbacks": {"onDone": {"$ref": "#/components/callbacks/Done"}},
+        "responses": {"204": {"description": "done"}},
+    }
+    spec["components"]["callbacks"] = {
+        "Done": {"{$request.query.url}": {"post": {"responses": {"200": {"description": "ok"}}}}}
+    }
+    out, package = _models(tmp_path, spec)
+    with imported(out, package) as modules:
+        listing = inspect.signature(modules[package].Client.list_things).parameters
+        assert "kind" in listing
+
+
 def test_properties_named_like_keywords_are_walked_for_references(tmp_path: Path) -> None:
     # `default` and `example` are property names here, and `default` a response status.
     spec = _spec(
