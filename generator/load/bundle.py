@@ -287,7 +287,7 @@ class _Bundler:
             self.pending.append((key, ref_pointer, name))
             # Where it stands as a schema, the original becomes a reference to its component;
             # elsewhere (a schema `$ref` to a parameter object) it stays, and the use gets a copy.
-            if key == self.main_key and any(p in _SCHEMA_KEYS for p in parts[:-1]):
+            if key == self.main_key and any(p in _SCHEMA_KEYS for p in parts):
                 self.moved.append((ref_pointer, name))
         self.names[(key, ref_pointer)] = name
         return name
