@@ -115,7 +115,7 @@ class AsyncStream(_StreamCore[T]):
                     if not delivered:
                         self._delivering()
                         delivered = True
-                    if not line.strip():
+                    if not line or line.isspace():
                         continue  # blank lines are X's keep-alives
                     raw = decode(line, response)
                     if recovery is None or recovery.is_new(raw):
