@@ -176,6 +176,11 @@ class SchemaRegistry:
     def resolve(self, ref: str, where: str) -> tuple[str, Mapping[str, Any]]:
         """(component name, schema) of a `$ref`; a dangling ref is an error at `where`."""
         if not ref.startswith(SCHEMA_PREFIX):
+            kind = ref.split("/")[2] if ref.startswith("#/components/") else ""
+            if kind:  # e.g. a response object where a schema belongs: the spec's mistake
+                raise GeneratorError(
+                    self.origin, where, f"$ref {ref!r} names a {kind} entry, not a schema"
+                )
             raise GeneratorError(self.origin, where, f"unsupported $ref {ref!r}")
         name = _component_name(ref)
         schema = self.components.get(name)

@@ -619,6 +619,7 @@ def test_references_anywhere_in_the_document_are_followed(tmp_path: Path) -> Non
         ("missing.yaml", "cannot read"),
         ("shared.yaml#/components/schemas/Nope", "dangling $ref"),
         ("shared.yaml#Pet", "only JSON pointer references are followed"),
+        ("#/components/responses/Err", "names a responses entry, not a schema"),
     ],
 )
 def test_references_that_cannot_be_followed_are_refused_in_one_line(
