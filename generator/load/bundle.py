@@ -28,7 +28,7 @@ SCHEMA_PREFIX: Final = "#/components/schemas/"
 BUNDLED_FROM: Final = "x-sdkgen-bundled-from"
 MAX_FILES: Final = 500
 # Keys whose values are data, not OpenAPI objects: a "$ref" under them is an example's text.
-_DATA_KEYS: Final = frozenset({"example", "examples", "enum", "const", "default"})
+DATA_KEYS: Final = frozenset({"example", "examples", "enum", "const", "default"})
 # Path segments after which every object is a schema.
 _SCHEMA_KEYS: Final = frozenset({"schema", "schemas", "$defs", "definitions"})
 _FILE_SUFFIXES: Final = (".json", ".yaml", ".yml")
@@ -72,7 +72,7 @@ def _needs_bundling(node: Any) -> bool:
             stack.extend(
                 (v, k in _NAME_MAPS and isinstance(v, dict))
                 for k, v in item.items()
-                if k not in _DATA_KEYS and not k.startswith("x-")
+                if k not in DATA_KEYS and not k.startswith("x-")
             )
         elif isinstance(item, list):
             stack.extend((v, False) for v in item)
@@ -193,7 +193,7 @@ class _Bundler:
         """`node` with its members rewritten (data, extensions and `$ref` kept as they are)."""
         members: dict[str, Any] = {}
         for k, v in node.items():
-            if k in _DATA_KEYS or k.startswith("x-") or k == "$ref":
+            if k in DATA_KEYS or k.startswith("x-") or k == "$ref":
                 members[k] = v
             elif k in _NAME_MAPS and isinstance(v, dict):
                 names_path = (*path, k)

@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from generator.errors import GeneratorError, pointer
+from generator.load.bundle import DATA_KEYS
 
 
 def validate_document(origin: str, document: dict[str, Any]) -> None:
@@ -100,7 +101,6 @@ _SCHEMA_MAPS = frozenset(
     {"properties", "patternProperties", "$defs", "dependentSchemas", "schemas"}
 )
 _SCHEMA_LISTS = frozenset({"allOf", "anyOf", "oneOf", "prefixItems"})
-_DATA_KEYS = frozenset({"example", "examples", "enum", "const", "default"})
 
 
 def _boolean_schemas_as_objects(node: Any) -> Any:
@@ -118,7 +118,7 @@ def _boolean_schemas_as_objects(node: Any) -> Any:
         return node
     out: dict[Any, Any] = {}
     for key, value in node.items():
-        if key in _DATA_KEYS or (isinstance(key, str) and key.startswith("x-")):
+        if key in DATA_KEYS or (isinstance(key, str) and key.startswith("x-")):
             out[key] = value
         elif key in _SCHEMA_VALUES:
             out[key] = schema(value)
