@@ -40,11 +40,16 @@ def firehose(ex: Exchange, sent: threading.Semaphore | None = None) -> None:
 
 def failing_partition(bad: int, status: int | None = None, others: int = 2) -> Any:
     """Like `firehose`, but partition `bad` answers `status`, or sends a garbled line once the
-    `others` have sent all theirs (so each of them sees the client hang up, not a write fail)."""
+    `others` have sent all theirs (so each of them sees the client hang up, not a write fail).
+    With `status`, the others send headers only: the client closes them as soon as `bad` is
+    refused, which would otherwise race their writes."""
     sent = threading.Semaphore(0)
 
     def handle(ex: Exchange) -> None:
-        if partition_of(ex) != bad:
+        if partition_of(ex) != bad and status is not None:
+            ex.start_stream()
+            ex.wait_until_client_hangs_up()
+        elif partition_of(ex) != bad:
             firehose(ex, sent)
         elif status is not None:
             ex.respond(status, {"title": "Forbidden", "detail": "partition refused"})
