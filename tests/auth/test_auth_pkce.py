@@ -342,6 +342,7 @@ def test_login_receives_the_redirect_on_loopback(tmp_path: Path) -> None:
         store = tmp_path / "store.json"
         auth = make_auth(fake, store)
         pages: list[httpx.Response] = []
+        browsers: list[threading.Thread] = []
 
         def user_in_a_browser(url: str) -> None:
             def run() -> None:
@@ -349,9 +350,11 @@ def test_login_receives_the_redirect_on_loopback(tmp_path: Path) -> None:
                 pages.append(httpx.get(callback.split("?")[0] + "/elsewhere"))
                 pages.append(httpx.get(callback))
 
-            threading.Thread(target=run, daemon=True).start()
+            browsers.append(threading.Thread(target=run, daemon=True))
+            browsers[0].start()
 
         token = auth.login(open_browser=False, timeout=30, open_url=user_in_a_browser)
+        browsers[0].join(30)  # login may return before the browser has read its page
         assert isinstance(token, Token)
         assert stored(store)["access_token"] == token.access_token.reveal()
         # Only the redirect path is served, with the small page telling the user what to do.
@@ -372,6 +375,7 @@ def test_login_ignores_forged_callbacks_and_completes_with_the_real_code(tmp_pat
         forged_state = parse_qs(other_state)["state"][0]
         pages: dict[str, httpx.Response] = {}
         real: list[str] = []
+        browsers: list[threading.Thread] = []
 
         def user_and_attacker(url: str) -> None:
             def run() -> None:
@@ -388,9 +392,11 @@ def test_login_ignores_forged_callbacks_and_completes_with_the_real_code(tmp_pat
                 real.append(parse_qs(urlsplit(callback).query)["code"][0])
                 pages["real"] = httpx.get(callback)
 
-            threading.Thread(target=run, daemon=True).start()
+            browsers.append(threading.Thread(target=run, daemon=True))
+            browsers[0].start()
 
         token = auth.login(open_browser=False, timeout=30, open_url=user_and_attacker)
+        browsers[0].join(30)  # login may return before the browser has read its page
         for name in ("error", "code", "no state", "other login", "two states"):
             assert pages[name].status_code == 400, name
             assert "was ignored" in pages[name].text
@@ -415,15 +421,18 @@ def test_login_reports_a_real_denial_with_the_right_state(fake: FakeX) -> None:
     try:
         auth = make_auth(fake, None)
         answers: list[httpx.Response] = []
+        browsers: list[threading.Thread] = []
 
         def user_declines(url: str) -> None:
             def run() -> None:
                 answers.append(httpx.get(approve_in_place_of_a_browser(url, decision="deny")))
 
-            threading.Thread(target=run, daemon=True).start()
+            browsers.append(threading.Thread(target=run, daemon=True))
+            browsers[0].start()
 
         with pytest.raises(AccessDeniedError, match="declined"):
             auth.login(open_browser=False, timeout=30, open_url=user_declines)
+        browsers[0].join(30)  # login may return before the browser has read its page
         assert answers[0].status_code == 200
         assert "The server answered: access_denied." in answers[0].text
         assert fake.outcomes("token") == []
