@@ -11,8 +11,3 @@ class GeneratorError(Exception):
         self.file = file
         self.location = location
         self.message = message
-
-
-def pointer(*parts: str | int) -> str:
-    """A JSON pointer (RFC 6901) to a place in the spec."""
-    return "#/" + "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in parts)

@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 
-from generator.errors import pointer
 from generator.load.overlays import (
     JSONPath,
     JSONPathError,
@@ -22,6 +21,7 @@ from generator.load.overlays import (
     would_apply,
 )
 from generator.load.spec_source import MAX_DEPTH, parse_document
+from generator.pointers import pointer
 
 SPEC_DIR = Path("../shared/spec")
 SHIPPED = sorted(Path("spec/overlays").glob("*.yaml"))

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from generator.errors import GeneratorError, pointer
+from generator.errors import GeneratorError
 from generator.evolve.spec_diff import (
     Change,
     ChangeKind,
@@ -25,6 +25,7 @@ from generator.evolve.spec_diff import (
     render_text,
     summary,
 )
+from generator.pointers import pointer
 
 SPEC_DIR = Path("../shared/spec")
 VERSIONS = ("2.152", "2.157", "2.159", "2.167")

@@ -8,7 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final, TypeGuard
 
-from generator.errors import GeneratorError, pointer
+from generator.errors import GeneratorError
+from generator.pointers import pointer, unescape
 
 HTTP_METHODS: Final = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 SCHEMA_PREFIX: Final = "#/components/schemas/"
@@ -18,10 +19,6 @@ MAX_DEPTH: Final = 128
 INPUT: Final = "input"
 OUTPUT: Final = "output"
 BOTH: Final = frozenset({INPUT, OUTPUT})
-
-
-def unescape(token: str) -> str:
-    return token.replace("~1", "/").replace("~0", "~")
 
 
 class Document:

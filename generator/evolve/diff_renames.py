@@ -22,9 +22,9 @@ from generator.evolve.diff_document import (
     ref_name,
     responses_of,
     schema_kind,
-    unescape,
 )
 from generator.evolve.diff_model import SchemaRename
+from generator.pointers import escape, unescape
 
 # Keywords that document a schema without changing what it accepts.
 _DOC_KEYWORDS: Final = frozenset(
@@ -164,7 +164,7 @@ class _RenameFinder:
             for pair in self._schema_roots(old_op, new_op):
                 self._align(pair, why, candidates, votes, evidence, seen)
         for name in sorted(set(self.old.schemas) & set(self.new.schemas)):
-            ref = {"$ref": SCHEMA_PREFIX + name.replace("~", "~0").replace("/", "~1")}
+            ref = {"$ref": SCHEMA_PREFIX + escape(name)}
             self._align(
                 (ref, ref), f"used in the same place in {name}", candidates, votes, evidence, seen
             )

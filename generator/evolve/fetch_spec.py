@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Final
 
 from generator.encode import plain_line
-from generator.errors import GeneratorError, pointer
+from generator.errors import GeneratorError
 from generator.evolve.changelog import bump_version, changelog_section, update_changelog
 from generator.evolve.spec_diff import diff_specs
 from generator.load import (
@@ -33,6 +33,7 @@ from generator.load import (
     load_spec,
     store_in_cache,
 )
+from generator.pointers import pointer
 from generator.write import write_atomic
 
 _NUMERIC_VERSION: Final = re.compile(r"[0-9]+(?:\.[0-9]+)*")

@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any, Final
 from urllib.parse import unquote
 
-from generator.errors import GeneratorError, pointer
+from generator.errors import GeneratorError
+from generator.pointers import escape, pointer, unescape
 
 SCHEMA_PREFIX: Final = "#/components/schemas/"
 # On a schema this step moved into the components: where it was written ("file<TAB>pointer"),
@@ -91,7 +92,7 @@ def original_place(document: dict[str, Any], location: str) -> tuple[str, str] |
     if not location.startswith(SCHEMA_PREFIX):
         return None
     escaped, slash, tail = location[len(SCHEMA_PREFIX) :].partition("/")
-    name = escaped.replace("~1", "/").replace("~0", "~")
+    name = unescape(escaped)
     components = document.get("components")
     schemas = components.get("schemas") if isinstance(components, dict) else None
     schema = schemas.get(name) if isinstance(schemas, dict) else None
@@ -121,13 +122,13 @@ def _parts(ref_pointer: str) -> list[str]:
     fragment = ref_pointer[1:]
     if not fragment:
         return []
-    return [p.replace("~1", "/").replace("~0", "~") for p in fragment[1:].split("/")]
+    return [unescape(p) for p in fragment[1:].split("/")]
 
 
 def _canonical(ref_pointer: str) -> str:
     """A `$ref`'s pointer as this step and the later ones read it: a URI fragment is
     percent-encoded (`%7Bid%7D` is `{id}`), so it is decoded once, here."""
-    return "#" + "".join("/" + _escape(p) for p in _parts(unquote(ref_pointer)))
+    return "#" + "".join("/" + escape(p) for p in _parts(unquote(ref_pointer)))
 
 
 class _Bundler:
@@ -168,7 +169,7 @@ class _Bundler:
         # A nested schema of this document that now has a component of its own is replaced
         # by a reference to it (deepest first, so outer moves keep their inner references).
         for ref_pointer, name in sorted(self.moved, key=lambda m: -m[0].count("/")):
-            _replace(out, ref_pointer, {"$ref": SCHEMA_PREFIX + _escape(name)})
+            _replace(out, ref_pointer, {"$ref": SCHEMA_PREFIX + escape(name)})
         return out
 
     # -- walking --------------------------------------------------------------------------
@@ -272,7 +273,7 @@ class _Bundler:
         siblings = {
             k: self._rewrite(v, key, (*path, k), True) for k, v in node.items() if k != "$ref"
         }
-        return {**siblings, "$ref": SCHEMA_PREFIX + _escape(name)}
+        return {**siblings, "$ref": SCHEMA_PREFIX + escape(name)}
 
     def _component_for(self, key: str, ref_pointer: str, where: tuple[str, str]) -> str:
         found = self.names.get((key, ref_pointer))
@@ -358,10 +359,6 @@ class _Bundler:
 
     def _where(self, key: str, path: tuple[str, ...]) -> tuple[str, str]:
         return self._shown(key), pointer(*path) if path else "#/"
-
-
-def _escape(name: str) -> str:
-    return name.replace("~", "~0").replace("/", "~1")
 
 
 def _replace(document: dict[str, Any], ref_pointer: str, value: Any) -> None:

@@ -12,8 +12,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from generator.errors import GeneratorError, pointer
+from generator.errors import GeneratorError
 from generator.load.bundle import DATA_KEYS
+from generator.pointers import pointer
 
 
 def validate_document(origin: str, document: dict[str, Any]) -> None:

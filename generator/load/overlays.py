@@ -21,6 +21,7 @@ import jsonpath_rfc9535
 
 from generator.errors import GeneratorError
 from generator.load.spec_source import MAX_DEPTH, parse_document
+from generator.pointers import pointer
 
 __all__ = [
     "AppliedAction",
@@ -257,10 +258,6 @@ def _parse_action(file: str, index: int, raw: Any) -> OverlayAction:
     return OverlayAction(index, path, " ".join(description.split()), raw.get("update"), remove)
 
 
-def _pointer(location: Location) -> str:
-    return "#/" + "/".join(str(k).replace("~", "~0").replace("/", "~1") for k in location)
-
-
 def _lookup(document: Any, location: Location) -> tuple[bool, Any]:
     node = document
     for key in location:
@@ -287,7 +284,7 @@ def _merge(target: dict[str, Any], update: dict[str, Any], where: Location) -> N
             target[key] = new
         else:
             kinds = f"{type(old).__name__} with {type(new).__name__}"
-            raise ValueError(f"cannot merge {kinds} at {_pointer((*where, key))}")
+            raise ValueError(f"cannot merge {kinds} at {pointer(*where, key)}")
 
 
 def _removal_order(location: Location) -> tuple[tuple[int, int, str], ...]:
@@ -318,7 +315,7 @@ def _apply_action(document: dict[str, Any], overlay: Overlay, action: OverlayAct
         if isinstance(node, dict):
             if not isinstance(action.update, dict):
                 raise OverlayError(
-                    file, where, f"update must be an object to merge into {_pointer(location)}"
+                    file, where, f"update must be an object to merge into {pointer(*location)}"
                 )
             try:
                 _merge(node, action.update, location)
@@ -328,7 +325,7 @@ def _apply_action(document: dict[str, Any], overlay: Overlay, action: OverlayAct
             node.append(copy.deepcopy(action.update))
         else:
             raise OverlayError(
-                file, where, f"target {_pointer(location)} is neither an object nor an array"
+                file, where, f"target {pointer(*location)} is neither an object nor an array"
             )
     return len(matches)
 

@@ -16,7 +16,8 @@ from urllib.parse import urljoin, urlsplit
 import yaml
 
 from generator.encode import plain_line
-from generator.errors import GeneratorError, pointer
+from generator.errors import GeneratorError
+from generator.pointers import pointer
 from generator.write import write_atomic
 
 if TYPE_CHECKING:

@@ -7,12 +7,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from generator.errors import GeneratorError, pointer
+from generator.errors import GeneratorError
 from generator.load import original_place, validate_document
 from generator.model.ir import Api, ServerVariable
 from generator.model.naming import class_name
 from generator.model.operations import parse_operations
 from generator.model.schemas import SchemaRegistry, const_name
+from generator.pointers import pointer, unescape
 
 
 @dataclass(frozen=True)
@@ -163,7 +164,7 @@ def _webhook_models(document: dict[str, Any], registry: SchemaRegistry) -> None:
             ref = body.get("$ref")
             if isinstance(ref, str) and ref.startswith("#/components/requestBodies/"):
                 shared = _mapping(_mapping(document.get("components")).get("requestBodies"))
-                body = _mapping(shared.get(ref.rsplit("/", 1)[-1].replace("~1", "/")))
+                body = _mapping(shared.get(unescape(ref.rsplit("/", 1)[-1])))
             for media, content in sorted(_mapping(body.get("content")).items()):
                 schema = _mapping(content).get("schema")
                 if isinstance(schema, dict) and "$ref" not in schema:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from generator.encode import Code, join
-from generator.errors import GeneratorError, pointer
+from generator.errors import GeneratorError
 from generator.model.ir import OperationDef, ParamDef, TypeInfo
 from generator.model.naming import (
     METHOD_RESERVED,
@@ -19,6 +19,7 @@ from generator.model.naming import (
     identifier,
 )
 from generator.model.schemas import BINARY_TYPE, SchemaRegistry
+from generator.pointers import escape, pointer, unescape
 
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 PAGE_TOKEN_PARAMS = ("pagination_token", "next_token")
@@ -135,7 +136,7 @@ def resolve_component(
         ref = value["$ref"]
         if not isinstance(ref, str) or not ref.startswith(prefix):
             raise GeneratorError(origin, where, f"$ref {ref!r:.80} must point into {prefix}")
-        name = ref[len(prefix) :].replace("~1", "/").replace("~0", "~")
+        name = unescape(ref[len(prefix) :])
         value = _mapping(_mapping(document.get("components")).get(kind)).get(name)
         if value is None:
             raise GeneratorError(origin, where, f"dangling $ref {ref!r:.80}")
@@ -377,7 +378,7 @@ def _body(
                 media.get("schema") or {},
                 hint=f"{cls}Body",
                 module=module,
-                where=f"{b_where}/content/{_escape(ct)}/schema",
+                where=f"{b_where}/content/{escape(ct)}/schema",
             )
             registry.mark_constructible(info)
         if info not in types:
@@ -387,10 +388,6 @@ def _body(
     plain = multipart or [ct for ct, _ in offered] == ["application/json"]
     body_type = types[0] if len(types) == 1 or multipart else _union(types)
     return _Body(body_type, bool(request.get("required")), multipart, [] if plain else offered)
-
-
-def _escape(key: str) -> str:
-    return key.replace("~", "~0").replace("/", "~1")
 
 
 def _union(types: list[TypeInfo]) -> TypeInfo:
@@ -457,7 +454,7 @@ def _response(
             _mapping(content[ct]).get("schema") or {},
             hint=f"{cls}Response",
             module=module,
-            where=f"{c_where}/{_escape(ct)}/schema",
+            where=f"{c_where}/{escape(ct)}/schema",
         )
         accept = "" if json_types == ["application/json"] else ", ".join(json_types)
         return _Response(info, "json", accept)

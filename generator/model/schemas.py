@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from generator.encode import Code, fragment, join, py_literal, py_str, py_str_list
-from generator.errors import GeneratorError, pointer
+from generator.errors import GeneratorError
 from generator.model.ir import FieldDef, ModelDef, ModuleDef, TypeAlias, TypeInfo, UnionDef
 from generator.model.naming import (
     FIELD_RESERVED,
@@ -21,6 +21,7 @@ from generator.model.naming import (
     identifier,
     module_name,
 )
+from generator.pointers import escape, pointer, unescape
 
 SCHEMA_PREFIX = "#/components/schemas/"
 
@@ -554,7 +555,7 @@ class SchemaRegistry:
                 continue
             wire = str(wire)
             name = names.claim(identifier(wire, FIELD_RESERVED, fallback="field"))
-            prop_where = f"{where}/properties/{wire.replace('~', '~0').replace('/', '~1')}"
+            prop_where = f"{where}/properties/{escape(wire)}"
             own = prop if isinstance(prop, dict) else {}
             resolved = self.deref(own, prop_where)
             info = self.type_of(
@@ -600,7 +601,7 @@ class SchemaRegistry:
         for value, ref in sorted(mapping.items(), key=lambda item: str(item[0])):
             ref = str(ref)
             if "#" not in ref and ref in self.components:
-                ref = SCHEMA_PREFIX + ref.replace("~", "~0").replace("/", "~1")  # a bare name
+                ref = SCHEMA_PREFIX + escape(ref)  # a bare name
             place = f"{where}/discriminator/mapping"
             if not ref.startswith(SCHEMA_PREFIX) or not isinstance(
                 self.components.get(_component_name(ref)), dict
@@ -626,9 +627,8 @@ class SchemaRegistry:
                 parts = schema.get("allOf") if isinstance(schema, dict) else None
                 for part in parts if isinstance(parts, list) else []:
                     if isinstance(part, dict) and isinstance(part.get("$ref"), str):
-                        escaped = str(name).replace("~", "~0").replace("/", "~1")
                         self._extenders.setdefault(part["$ref"], {})[str(name)] = (
-                            SCHEMA_PREFIX + escaped
+                            SCHEMA_PREFIX + escape(name)
                         )
         prefix = pointer("components", "schemas", "")
         if not where.startswith(prefix):
@@ -753,7 +753,7 @@ def _union_in_place(parts: list[TypeInfo]) -> TypeInfo:
 
 def _component_name(ref: str) -> str:
     """The component name a `#/components/schemas/<name>` reference names."""
-    return ref[len(SCHEMA_PREFIX) :].replace("~1", "/").replace("~0", "~")
+    return unescape(ref[len(SCHEMA_PREFIX) :])
 
 
 def _discriminator(schema: Mapping[str, Any]) -> tuple[str, Mapping[str, Any]] | None:

@@ -35,9 +35,10 @@ from generator.encode import (
     py_str,
     toml_str,
 )
-from generator.errors import GeneratorError, pointer
+from generator.errors import GeneratorError
 from generator.model import Api, ModuleDef, OperationDef, ParamDef, UnionDef, minimal_scopes
 from generator.model.groups import OperationGroup, group_operations
+from generator.pointers import pointer
 from generator.resources import RUNTIME, TEMPLATES
 
 _TYPING_NAMES = ("IO", "TYPE_CHECKING", "Any", "Literal", "Self", "TypeAlias", "cast")
