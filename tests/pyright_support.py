@@ -1,8 +1,7 @@
 """Running the pinned pyright (tests/typing/package-lock.json) on a generated package.
 
-pyright reads packages the way an installed wheel leaves them: the editable install of the
-dev venv is an import hook it cannot follow. So each check gets a scratch venv holding a plain
-copy of the package, with this interpreter's site-packages (httpx, ...) behind it.
+Each check reads the package the way an installed wheel leaves it: a scratch venv holding a
+plain copy of the package, with this interpreter's site-packages (httpx, ...) behind it.
 """
 
 from __future__ import annotations

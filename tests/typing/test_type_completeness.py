@@ -8,6 +8,7 @@ takes that class, "ambiguous": one missing annotation in the runtime costs thous
 from __future__ import annotations
 
 import importlib
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -109,3 +110,23 @@ def test_packages_of_other_specs_export_only_known_types(spec: Path, tmp_path: P
     known, ambiguous, unknown = _counts(completeness)
     assert known > 60  # the client, its models and the runtime were all analysed
     assert (ambiguous, unknown) == (0, 0), _incomplete(completeness)
+
+
+def test_pyright_finds_the_package_in_the_development_environment(tmp_path: Path) -> None:
+    # The dev venv's install (scripts/setup) must be one pyright follows: a user of this
+    # environment type-checks against it with no extra paths.
+    import sys
+
+    user_code = tmp_path / "user.py"
+    user_code.write_text(
+        "from twitter_api import Client\n"
+        "from twitter_api.auth import BearerToken\n"
+        "client = Client(auth=BearerToken('t'))\n"
+        "reveal_type(client.get_posts_by_id)\n",
+        encoding="utf-8",
+    )
+    report = run(Path(sys.prefix), "--pythonpath", sys.executable, user_code.name, cwd=tmp_path)
+    messages = [d["message"] for d in report["generalDiagnostics"]]
+    assert not [m for m in messages if "could not be resolved" in m], messages
+    (revealed,) = [m for m in messages if m.startswith("Type of")]
+    assert "GetPostsByIdResponse" in revealed, revealed
