@@ -115,8 +115,6 @@ def test_packages_of_other_specs_export_only_known_types(spec: Path, tmp_path: P
 def test_pyright_finds_the_package_in_the_development_environment(tmp_path: Path) -> None:
     # The dev venv's install (scripts/setup) must be one pyright follows: a user of this
     # environment type-checks against it with no extra paths.
-    import sys
-
     user_code = tmp_path / "user.py"
     user_code.write_text(
         "from twitter_api import Client\n"
