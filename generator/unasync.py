@@ -53,6 +53,7 @@ RENAMES: Final = {
     "AsyncFlowDriver": "SyncFlowDriver",
     "upload_media_async": "upload_media",
     "acquire_async": "acquire",
+    "store_io_async": "store_io",
 }
 _DROPPED: Final = frozenset({"async", "await"})
 _UNWRAPPED: Final = "Awaitable"  # Awaitable[X] -> X

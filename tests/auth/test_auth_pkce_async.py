@@ -11,6 +11,7 @@ import asyncio
 import json
 import socket
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -20,6 +21,7 @@ import pytest
 from auth_fake_x import FakeX, approve_in_place_of_a_browser
 from auth_support import USER_SCOPES, free_port
 from twitter_api.auth import LoginTimeoutError, OAuth2PKCE, StateMismatchError, Token
+from twitter_api.auth._store import StoreLock, open_token_store
 
 TICKS_BEFORE_APPROVING = 5
 
@@ -159,3 +161,73 @@ def _assert_port_free(redirect_uri: str) -> None:
     assert port is not None
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", port))  # raises if the login still listens
+
+
+class StoreThatNeedsTheLoop:
+    """A file token store whose every call first waits for the event loop to take two more
+    turns: called on the loop itself, it waits for turns that cannot come, and says so."""
+
+    def __init__(self, path: Path, turns: list[int]) -> None:
+        self._inner = open_token_store(path)
+        self._turns = turns
+        self.calls: list[str] = []
+        self.on_the_loop: list[str] = []
+
+    @property
+    def location(self) -> str:
+        return self._inner.location
+
+    def lock(self) -> StoreLock:
+        return self._inner.lock()
+
+    def _wait_for_the_loop(self, call: str) -> None:
+        self.calls.append(call)
+        start = self._turns[0]
+        for _ in range(2000):  # at most ~4 s: the loop turns every millisecond when free
+            if self._turns[0] >= start + 2:
+                return
+            time.sleep(0.002)
+        self.on_the_loop.append(call)
+
+    def load(self) -> Token | None:
+        self._wait_for_the_loop("load")
+        return self._inner.load()
+
+    def save(self, token: Token) -> None:
+        self._wait_for_the_loop("save")
+        self._inner.save(token)
+
+    def delete(self) -> bool:
+        self._wait_for_the_loop("delete")
+        return self._inner.delete()
+
+
+def test_token_store_io_of_async_calls_leaves_the_event_loop_free(
+    fake: FakeX, tmp_path: Path
+) -> None:
+    turns = [0]
+    store = StoreThatNeedsTheLoop(tmp_path / "store.json", turns)
+    auth = make_auth(fake, None)
+    auth.token_store = store
+    auth._lock = store.lock()
+
+    async def turning() -> None:
+        while True:
+            turns[0] += 1
+            await anyio.sleep(0.001)
+
+    async def main() -> None:
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(turning)
+            await auth.acomplete(approve_in_place_of_a_browser(auth.authorization_url()))
+            fake.revoke_access_tokens()  # the next call gets a 401 and refreshes
+            async with httpx.AsyncClient(auth=auth) as client:
+                assert (await client.get(fake.url + "/2/users/me")).status_code == 200
+            assert await auth.arevoke() is True
+            tasks.cancel_scope.cancel()
+
+    asyncio.run(main())
+    assert store.on_the_loop == []
+    # Each kind of store call was made (the refresh reads, then saves, under the lock).
+    assert {"load", "save", "delete"} <= set(store.calls)
+    assert fake.outcomes("token") == ["authorization_code:S256:ok", "refresh_token:ok"]

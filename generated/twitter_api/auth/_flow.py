@@ -9,10 +9,35 @@ and the sync one derived from it, so the refresh logic and its I/O are each writ
 from __future__ import annotations
 
 from ._async_flow import AsyncFlowDriver
-from ._flow_steps import Flow, Step, SubFlow, TakeLock, TokenCall, call, send
+from ._flow_steps import (
+    Flow,
+    Step,
+    StoreCall,
+    SubFlow,
+    TakeLock,
+    TokenCall,
+    call,
+    in_store,
+    send,
+    store_io,
+    store_io_async,
+)
 from ._sync_flow import SyncFlowDriver
 
-__all__ = ["Flow", "FlowAuth", "Step", "SubFlow", "TakeLock", "TokenCall", "call", "send"]
+__all__ = [
+    "Flow",
+    "FlowAuth",
+    "Step",
+    "StoreCall",
+    "SubFlow",
+    "TakeLock",
+    "TokenCall",
+    "call",
+    "in_store",
+    "send",
+    "store_io",
+    "store_io_async",
+]
 
 
 class FlowAuth(SyncFlowDriver, AsyncFlowDriver):

@@ -8,22 +8,39 @@ A flow is a generator (the shape httpx uses) that yields three kinds of step:
   (it may be a stream);
 - a `TokenCall`: a request to an authorization server; the driver reads its body first;
 - a `TakeLock`: the driver acquires the lock (blocking in a thread, polling in an event loop)
-  and resumes the flow, which then owns it and releases it in a `finally`.
+  and resumes the flow, which then owns it and releases it in a `finally`;
+- a `StoreCall`: token store I/O (a file, Redis); the async driver runs it in a worker thread
+  so a slow disk or network does not stall the event loop.
 
 Only the drivers differ between sync and async; refresh logic is written once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
-from typing import TypeAlias, TypeVar
+from typing import Any, Generic, TypeAlias, TypeVar
 
 import httpx
 
 from ._store import StoreLock
 
-__all__ = ["Flow", "FlowSource", "Step", "SubFlow", "TakeLock", "TokenCall", "call", "send"]
+__all__ = [
+    "Flow",
+    "FlowSource",
+    "Step",
+    "StoreCall",
+    "SubFlow",
+    "TakeLock",
+    "TokenCall",
+    "call",
+    "in_store",
+    "send",
+    "store_io",
+    "store_io_async",
+]
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,9 +53,18 @@ class TakeLock:
     lock: StoreLock
 
 
-Step: TypeAlias = httpx.Request | TokenCall | TakeLock
+class StoreCall(Generic[T]):
+    """`run` is the driver's to call (see `store_io`); the flow then reads `result`."""
+
+    __slots__ = ("result", "run")
+
+    def __init__(self, run: Callable[[], T]) -> None:
+        self.run = run
+        self.result: T
+
+
+Step: TypeAlias = httpx.Request | TokenCall | TakeLock | StoreCall[Any]
 Flow: TypeAlias = Generator[Step, httpx.Response | None, None]
-T = TypeVar("T")
 # A part of a flow that produces a value: `value = yield from part(...)`.
 SubFlow: TypeAlias = Generator[Step, httpx.Response | None, T]
 
@@ -51,6 +77,28 @@ def send(request: httpx.Request) -> SubFlow[httpx.Response]:
 def call(request: httpx.Request) -> SubFlow[httpx.Response]:
     """Send a request to an authorization server and get its fully read response."""
     return _exchange(TokenCall(request))
+
+
+def in_store(run: Callable[[], T]) -> SubFlow[T]:
+    """Token store I/O within a flow: `token = yield from in_store(store.load)`."""
+    step = StoreCall(run)
+    yield step
+    return step.result
+
+
+def store_io(run: Callable[[], T]) -> T:
+    """Token store I/O from sync code: in the calling thread."""
+    return run()
+
+
+async def store_io_async(run: Callable[[], T]) -> T:
+    """Token store I/O from async code: in a worker thread, so the event loop keeps running.
+
+    Not abandoned when the task is cancelled: a save completes (or fails) whole.
+    """
+    import anyio.to_thread  # loaded by async code only
+
+    return await anyio.to_thread.run_sync(run)
 
 
 def _exchange(step: httpx.Request | TokenCall) -> SubFlow[httpx.Response]:

@@ -19,6 +19,7 @@ import warnings
 import webbrowser
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from typing import ClassVar, Final
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -32,7 +33,7 @@ from .._logging import package_logger
 from .._names import LOGIN_COMMAND
 from .._secrets import Secret
 from ._errors import AccessDeniedError, AuthError, NotLoggedInError, OAuthError, StateMismatchError
-from ._flow import Flow, FlowAuth, SubFlow, TakeLock, call, send
+from ._flow import Flow, FlowAuth, SubFlow, TakeLock, call, in_store, send, store_io_async
 from ._loopback import LoopbackReceiver
 from ._rfc6749 import (
     parse_token_response,
@@ -199,7 +200,7 @@ class OAuth2PKCE(FlowAuth):
         token = parse_token_response(response, self._clock(), redactions)
         await self._lock.acquire_async()
         try:
-            self._save(token)
+            await store_io_async(partial(self._save, token))
         finally:
             self._lock.release()
         return _logged_in(token)
@@ -314,13 +315,13 @@ class OAuth2PKCE(FlowAuth):
         """`revoke()` for async code: neither the lock nor the requests block the event loop."""
         await self._lock.acquire_async()
         try:
-            token = self._stored_token()
+            token = await store_io_async(self._stored_token)
             if token is None:
                 return False
             for form, redactions in _revocations(token):
                 response = await self._asend_directly(self.revoke_url, form)
                 raise_for_oauth_error(response, self._redactions(*redactions))
-            self._forget_token()
+            await store_io_async(self._forget_token)
             return True
         finally:
             self._lock.release()
@@ -338,7 +339,8 @@ class OAuth2PKCE(FlowAuth):
     # -- the httpx.Auth flow ----------------------------------------------------------------
 
     def flow(self, request: httpx.Request) -> Flow:
-        token = self.token
+        # The first request reads the store; later ones the token kept in memory.
+        token = self.token if self._loaded else (yield from in_store(lambda: self.token))
         if token is None:
             raise NotLoggedInError(f"no OAuth 2.0 token yet{self._where()}; {_LOGIN_HINT}")
         if token.expires_within(self.refresh_leeway, self._clock()):
@@ -355,7 +357,7 @@ class OAuth2PKCE(FlowAuth):
         """The token to use instead of `stale`; refreshes only when no other holder has."""
         yield TakeLock(self._lock)
         try:
-            latest = self.token_store.load() if self.token_store else self._token
+            latest = yield from in_store(self._stored_token)
             if latest is None:
                 raise NotLoggedInError(f"the token was removed{self._where()}; {_LOGIN_HINT}")
             now = self._clock()
@@ -385,7 +387,7 @@ class OAuth2PKCE(FlowAuth):
             try:
                 fresh = parse_token_response(response, self._clock(), self._redactions(refresh))
             except OAuthError as exc:
-                rotated = self._rotated_meanwhile(exc, refresh)
+                rotated = yield from in_store(partial(self._rotated_meanwhile, exc, refresh))
                 if rotated is None:
                     raise
                 return rotated
@@ -399,7 +401,7 @@ class OAuth2PKCE(FlowAuth):
                     scope=fresh.scope if fresh.scope is not None else latest.scope,
                 )
             # Persist before use: the old refresh token is already spent at X.
-            self._save(fresh)
+            yield from in_store(partial(self._save, fresh))
             logger.debug("refreshed the access token")
             return fresh
         finally:
@@ -462,11 +464,17 @@ class OAuth2PKCE(FlowAuth):
             if self._async_http_client is not None:
                 sent = self._async_http_client.send(request, stream=True, follow_redirects=False)
                 return await _aread(await sent)
-            async with httpx.AsyncClient(timeout=30.0) as client:
+            # Building a client loads the system's CA certificates: not on the event loop.
+            fresh_client = await anyio.to_thread.run_sync(_new_async_client)
+            async with fresh_client as client:
                 sent = client.send(request, stream=True, follow_redirects=False)
                 return await _aread(await sent)
         except HTTPX_ERRORS as exc:
             raise _unreachable(url, exc) from exc
+
+
+def _new_async_client() -> httpx.AsyncClient:
+    return httpx.AsyncClient(timeout=30.0)
 
 
 def _unreachable(url: str, exc: Exception) -> AuthError:

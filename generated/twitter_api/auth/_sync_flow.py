@@ -9,12 +9,13 @@ from collections.abc import Generator
 
 import httpx
 
-from ._flow_steps import FlowSource, TakeLock, TokenCall
+from ._flow_steps import FlowSource, StoreCall, TakeLock, TokenCall, store_io
 from ._rfc6749 import undecodable_response
 
 
 class SyncFlowDriver(FlowSource):
-    """Runs `flow()` for one kind of httpx client (async: the lock never blocks the loop)."""
+    """Runs `flow()` for one kind of httpx client (async: neither the lock nor the token
+    store blocks the loop)."""
 
     def sync_auth_flow(
         self, request: httpx.Request
@@ -27,6 +28,8 @@ class SyncFlowDriver(FlowSource):
                 reply: httpx.Response | None = None
                 if isinstance(step, TakeLock):
                     step.lock.acquire()
+                elif isinstance(step, StoreCall):
+                    step.result = store_io(step.run)
                 elif isinstance(step, TokenCall):
                     reply = yield step.request
                     try:

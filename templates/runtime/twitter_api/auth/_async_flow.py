@@ -6,12 +6,13 @@ from collections.abc import AsyncGenerator
 
 import httpx
 
-from ._flow_steps import FlowSource, TakeLock, TokenCall
+from ._flow_steps import FlowSource, StoreCall, TakeLock, TokenCall, store_io_async
 from ._rfc6749 import undecodable_response
 
 
 class AsyncFlowDriver(FlowSource):
-    """Runs `flow()` for one kind of httpx client (async: the lock never blocks the loop)."""
+    """Runs `flow()` for one kind of httpx client (async: neither the lock nor the token
+    store blocks the loop)."""
 
     async def async_auth_flow(
         self, request: httpx.Request
@@ -24,6 +25,8 @@ class AsyncFlowDriver(FlowSource):
                 reply: httpx.Response | None = None
                 if isinstance(step, TakeLock):
                     await step.lock.acquire_async()
+                elif isinstance(step, StoreCall):
+                    step.result = await store_io_async(step.run)
                 elif isinstance(step, TokenCall):
                     reply = yield step.request
                     try:
