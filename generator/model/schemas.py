@@ -7,6 +7,7 @@ converter. Everything else is typed in place.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -96,18 +97,49 @@ def _literal(values: tuple[Code, ...]) -> Code:
     return fragment("Literal[{}]", join(", ", values))
 
 
-def _default(
-    own: Mapping[str, Any], resolved: Mapping[str, Any], where: str, origin: str
-) -> Code | None:
-    """A property's scalar `default`, which a built model sends when the caller gives none.
+# X's `CreatePostsRequest.text`: "Defaulted to an empty string so it is always sent: the
+# backend's `tweet_text` variable is non-null and rejects an absent value."
+_ALWAYS_SENT = re.compile(r"\balways\s+(?:be\s+)?sent\b", re.IGNORECASE)
+_DEFAULT_TYPES: dict[str, tuple[type, ...]] = {
+    "string": (str,),
+    "integer": (int,),
+    "number": (int, float),
+    "boolean": (bool,),
+}
 
-    OpenAPI's `default` is the value the server assumes for an absent field, so sending it
-    never changes a request's meaning; and X's spec uses it where the server does not assume
-    it (CreatePostsRequest.text: "Defaulted to an empty string so it is always sent: the
-    backend's `tweet_text` variable is non-null and rejects an absent value").
+
+def _default(
+    own: Mapping[str, Any],
+    resolved: Mapping[str, Any],
+    required: bool,
+    where: str,
+    origin: str,
+    warnings: list[str],
+) -> Code | None:
+    """The property's `default` that a built model sends when the caller gives none, or None.
+
+    OpenAPI's `default` is what the server assumes for an absent field, so a client need not
+    send it, and sending it can change a request: a PATCH would reset what it should leave
+    alone, and some servers refuse a field that conflicts with another. So it is sent only
+    where the spec says the server needs a value: the property is required (the default is
+    the value to send when the caller gives none), or its description says it is always sent.
     """
     value = own["default"] if "default" in own else resolved.get("default")
     if value is None or not isinstance(value, str | bool | int | float):
+        return None
+    description = str(own.get("description") or resolved.get("description") or "")
+    if not required and not _ALWAYS_SENT.search(description):
+        return None
+    schema = normal(resolved)[0]
+    kind = str(schema.get("type"))
+    fits = kind not in _DEFAULT_TYPES or (
+        isinstance(value, _DEFAULT_TYPES[kind]) and (kind == "boolean") == isinstance(value, bool)
+    )
+    enum = schema.get("enum")
+    if not fits or (isinstance(enum, list) and value not in enum):
+        warnings.append(
+            f"{origin}:{where}/default: {value!r:.40} is not a value of the property; ignored"
+        )
         return None
     try:
         return py_literal(value)
@@ -572,7 +604,9 @@ class SchemaRegistry:
                     _description(own if own.get("description") else resolved),
                     read_only=flag("readOnly"),
                     write_only=flag("writeOnly"),
-                    default=_default(own, resolved, f"{where}/properties/{wire}", self.origin),
+                    default=_default(
+                        own, resolved, wire in required, prop_where, self.origin, self.warnings
+                    ),
                 )
             )
         extra = schema.get("additionalProperties")

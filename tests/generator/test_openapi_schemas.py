@@ -210,22 +210,47 @@ def test_read_only_fields_are_not_constructor_parameters_and_write_only_are_opti
             models.Result.from_dict({"name": "n"}).validate()
 
 
-def test_request_enums_are_closed_and_defaults_are_sent(tmp_path: Path) -> None:
+def test_request_enums_are_closed_and_defaults_sent_only_where_the_server_needs_them(
+    tmp_path: Path,
+) -> None:
     body = {
         "type": "object",
+        "required": ["size"],
         "properties": {
             "mode": {"type": "string", "enum": ["a", "b"]},
-            "text": {"type": "string", "default": ""},
+            # The description says the server needs the value: it is sent.
+            "text": {"type": "string", "default": "", "description": "Always sent."},
+            # A plain default is what the server assumes when absent: not sent.
             "count": {"type": "integer", "default": 3},
+            "private": {"type": "boolean", "default": False},
+            # Required with a default: the caller may leave it out, the default is sent.
+            "size": {"type": "integer", "default": 10},
+            # A default of the wrong type is a mistake of the spec: never sent.
+            "limit": {"type": "integer", "default": "inf", "description": "always sent"},
+            "level": {
+                "type": "string",
+                "enum": ["x"],
+                "default": "y",
+                "description": "always sent",
+            },
         },
     }
-    out, package = _models(tmp_path, _spec({"Body": body, "Result": body}))
+    code, err, out, package = generate(_spec({"Body": body, "Result": body}), tmp_path, "defaults")
+    assert code == 0, err
+    assert "/properties/limit/default: 'inf' is not a value of the property; ignored" in err
+    assert "/properties/level/default: 'y' is not a value" in err
     with imported(out, package) as modules:
         models = modules[f"{package}.models"]
         parameters = inspect.signature(models.Body.__init__).parameters
         assert str(parameters["mode"].annotation) == "Literal['a', 'b'] | None"
-        assert models.Body().to_dict() == {"text": "", "count": 3}
-        assert models.Body(text="t", count=None).to_dict() == {"text": "t"}
+        assert parameters["size"].default == 10
+        assert parameters["count"].default is None and parameters["limit"].default is None
+        assert models.Body().to_dict() == {"text": "", "size": 10}
+        assert models.Body(text="t", size=1, private=True).to_dict() == {
+            "text": "t",
+            "size": 1,
+            "private": True,
+        }
         # A value read back stays open to values added after generation.
         assert models.Result.from_dict({"mode": "c"}).mode == "c"
 
