@@ -7,6 +7,7 @@ import ipaddress
 import json
 import math
 import os
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -224,7 +225,35 @@ MAX_INT_DIGITS = 4000
 
 
 class _YamlLoader(yaml.SafeLoader):
-    """YAML as JSON data: timestamps stay strings (OpenAPI has no date type of its own)."""
+    """YAML as JSON data, read by the YAML 1.2 core schema that OpenAPI 3.x names: `on`,
+    `off`, `yes`, `no` are strings (1.1 made them booleans, turning `enum: [yes, no]` into
+    `[true, false]`), `0777` is 777, `1:30` a string; timestamps stay strings (OpenAPI has no
+    date type of its own)."""
+
+
+_YAML_11_SCALARS = {"tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"}
+_YamlLoader.yaml_implicit_resolvers = {
+    first: [(tag, pattern) for tag, pattern in resolvers if tag not in _YAML_11_SCALARS]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+for _tag, _pattern, _first in (
+    ("bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
+    ("int", r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$", "-+0123456789"),
+    (
+        "float",
+        r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
+        "-+.0123456789",
+    ),
+):
+    _YamlLoader.add_implicit_resolver(f"tag:yaml.org,2002:{_tag}", re.compile(_pattern), _first)
+
+
+def _core_int(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    text = str(loader.construct_scalar(node))  # type: ignore[arg-type]
+    if text.startswith(("0o", "0x")):
+        return int(text[2:], 8 if text[1] == "o" else 16)
+    return int(text)  # a leading zero is decimal in 1.2
 
 
 def _timestamp_as_text(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
@@ -232,6 +261,7 @@ def _timestamp_as_text(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
 
 
 _YamlLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_text)
+_YamlLoader.add_constructor("tag:yaml.org,2002:int", _core_int)
 
 
 def parse_document(origin: str, raw: bytes, kind: str = "an OpenAPI document") -> dict[str, Any]:
