@@ -3,7 +3,8 @@
 """Named sets of values the spec allows for parameters (field names, expansions, ...).
 
 Type checkers use them; at run time any string is sent as given. `Problem` is the type of
-`APIStatusError.problem`: the spec's union of error bodies.
+`APIStatusError.problem`: the spec's union of error bodies. `WebhookEvent` is the model
+`webhooks.parse_event` returns for an event the spec describes.
 """
 
 from __future__ import annotations
@@ -11,9 +12,11 @@ from __future__ import annotations
 from typing import Literal, TypeAlias
 
 from .models.problem import Problem as Problem
+from .models.stream_api import ActivityStreamResponse as WebhookEvent
 
 __all__ = [
     "Problem",
+    "WebhookEvent",
     "AnalyticsField",
     "ChatConversationExpansion",
     "ChatConversationField",

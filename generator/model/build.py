@@ -73,6 +73,15 @@ def _build_api(origin: str, document: dict[str, Any], sha256: str, selection: Se
                 const_name(registry.class_of("Problem")),
                 registry.class_of("Problem"),
             )
+    webhook_event = None
+    if "ActivityStreamResponse" in registry.components:
+        # X's Activity API event envelope: what `webhooks.parse_event` returns typed.
+        event_type = registry.component_type("ActivityStreamResponse")
+        if event_type.converter.startswith("_m.ref("):
+            webhook_event = (
+                registry.module_of("ActivityStreamResponse"),
+                registry.class_of("ActivityStreamResponse"),
+            )
     schemes = _mapping((document.get("components") or {}).get("securitySchemes"))
     authorize_url, token_url, scopes = "", "", {}
     for scheme in schemes.values():
@@ -115,6 +124,7 @@ def _build_api(origin: str, document: dict[str, Any], sha256: str, selection: Se
         modules=registry.ordered_modules(),
         aliases=sorted(registry.aliases, key=lambda a: a.name),
         problem=problem,
+        webhook_event=webhook_event,
         warnings=registry.warnings,
     )
 

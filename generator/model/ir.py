@@ -242,6 +242,8 @@ class Api:
     aliases: list[TypeAlias]
     # (module, converter constant, type alias) of the error-body union, when the spec has one.
     problem: tuple[Identifier, Identifier, Identifier] | None
+    # (module, class) of the webhook event model `webhooks.parse_event` returns, if any.
+    webhook_event: tuple[Identifier, Identifier] | None = None
     # Variables of the first server URL, substituted by their defaults in default_base_url.
     server_variables: list[ServerVariable] = field(default_factory=list)
     # Security scheme name -> the kind of credential it takes ("apiKey", "http:basic", ...).

@@ -39,8 +39,8 @@ from ._models import Model
 from ._secrets import Secret
 
 if TYPE_CHECKING:
-    # A model of the X spec; a package built from another spec has no such class.
-    from .models import ActivityStreamResponse  # type: ignore[attr-defined,unused-ignore]
+    # X's ActivityStreamResponse; a plain Model in a package built from another spec.
+    from .types import WebhookEvent
 
 __all__ = [
     "MAX_CRC_TOKEN",
@@ -153,7 +153,7 @@ def verify_signature(
 
 def parse_event(
     raw_body: bytes | bytearray | memoryview,
-) -> ActivityStreamResponse | dict[str, Any]:
+) -> WebhookEvent | dict[str, Any]:
     """The delivered event: `ActivityStreamResponse` for an X Activity API event, else the
     decoded JSON object (Account Activity API formats, which the spec does not describe).
 
@@ -175,12 +175,12 @@ def parse_event(
     return decoded
 
 
-def _event_model() -> type[ActivityStreamResponse] | None:
+def _event_model() -> type[WebhookEvent] | None:
     try:
         models = importlib.import_module(_MODELS_PACKAGE)
         model = getattr(models, _EVENT_MODEL)
     except (ImportError, AttributeError):  # a package built from a spec without it
         return None
     if isinstance(model, type) and issubclass(model, Model):
-        return cast("type[ActivityStreamResponse]", model)
+        return cast("type[WebhookEvent]", model)
     return None
