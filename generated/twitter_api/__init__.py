@@ -33,11 +33,16 @@ from ._spec_info import SPEC_VERSION
 
 if TYPE_CHECKING:
     from ._expansions import Expanded, ExpandedPost, ExpandedUser, Includes, ReferencedPost, expand
+    from ._async_pagination import AsyncPaginator
+    from ._async_streaming import AsyncStream
     from ._media import MediaUploadError
     from ._raw_response import RawResponse
     from ._stream_merge import MergedStream, merge_streams
     from ._stream_merge_async import AsyncMergedStream
     from ._streaming import StreamOptions, StreamStallError
+    from ._sync_pagination import Paginator
+    from ._sync_streaming import Stream
+    from ._wire import NOT_GIVEN, NotGiven
     from . import webhooks
 
 # Helpers loaded on first use, so `import twitter_api` stays light.
@@ -55,6 +60,12 @@ _LAZY = {
     "merge_streams": "._stream_merge",
     "StreamOptions": "._streaming",
     "StreamStallError": "._streaming",
+    "AsyncPaginator": "._async_pagination",
+    "Paginator": "._sync_pagination",
+    "AsyncStream": "._async_streaming",
+    "Stream": "._sync_streaming",
+    "NOT_GIVEN": "._wire",
+    "NotGiven": "._wire",
 }
 # Public submodules, also loaded on first use.
 _SUBMODULES = frozenset({"webhooks"})
@@ -76,6 +87,7 @@ if not TYPE_CHECKING:
 
 
 __all__ = [
+    "NOT_GIVEN",
     "SPEC_VERSION",
     "APIConnectionError",
     "APIError",
@@ -84,6 +96,8 @@ __all__ = [
     "APITimeoutError",
     "AsyncClient",
     "AsyncMergedStream",
+    "AsyncPaginator",
+    "AsyncStream",
     "AuthenticationError",
     "BadRequestError",
     "Client",
@@ -96,7 +110,9 @@ __all__ = [
     "MergedStream",
     "Model",
     "NotFoundError",
+    "NotGiven",
     "OperationNotAllowedError",
+    "Paginator",
     "PermissionDeniedError",
     "RateLimit",
     "RateLimitError",
@@ -104,6 +120,7 @@ __all__ = [
     "ReferencedPost",
     "ResponseValidationError",
     "ServerError",
+    "Stream",
     "StreamOptions",
     "StreamStallError",
     "__version__",

@@ -35,7 +35,7 @@ import hashlib
 import hmac
 import importlib
 import json
-from typing import TYPE_CHECKING, Any, Final, cast
+from typing import TYPE_CHECKING, Any, Final
 
 from ._models import Model
 from ._secrets import Secret
@@ -180,9 +180,10 @@ def parse_event(
 def _event_model() -> type[WebhookEvent] | None:
     try:
         models = importlib.import_module(_MODELS_PACKAGE)
-        model = getattr(models, _EVENT_MODEL)
+        found: object = getattr(models, _EVENT_MODEL)
     except (ImportError, AttributeError):  # a package built from a spec without it
         return None
-    if isinstance(model, type) and issubclass(model, Model):
-        return cast("type[WebhookEvent]", model)
-    return None
+    if not (isinstance(found, type) and issubclass(found, Model)):
+        return None
+    model: type[WebhookEvent] = getattr(models, _EVENT_MODEL)  # checked just above
+    return model

@@ -635,6 +635,13 @@ def _readme_examples(api: Api) -> dict[str, Any]:
         args = _required_kwargs(op, ", ").removeprefix(", ")
         return fragment("client.{}({})", op.method_name, Code(args))
 
+    def call_with_options(op: OperationDef | None) -> Code:
+        if op is None:
+            return Code("")
+        args = Code(_required_kwargs(op, "").replace('"..."', '"...", '))
+        options = 'timeout=5.0, extra_headers={{"X-Request-Tag": "nightly"}}'
+        return fragment("client.{}({}" + options + ")", op.method_name, args)
+
     user = _example_op(
         api, "getUsersMe", lambda op: simple_get(op) and bool(schemes(op) & _USER_SCHEMES)
     )
@@ -661,6 +668,7 @@ def _readme_examples(api: Api) -> dict[str, Any]:
             else Code("")
         ),
         "stream_call": call(stream),
+        "options_call": call_with_options(app or user),
         "partitioned_stream": fragment("{}", firehose.method_name) if firehose else Code(""),
         "operations_by_tag": sorted(by_tag.items()),
         "flow_labels": _FLOW_LABELS,

@@ -24,6 +24,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from .._secrets import Secret
     from ._app_only import AppOnly
     from ._bearer import BearerToken, OAuth2UserToken
     from ._errors import (
@@ -41,7 +42,7 @@ if TYPE_CHECKING:
     from ._oauth2_pkce import OAuth2PKCE
     from ._redis_store import RedisTokenStore
     from ._rfc5849_oauth1 import OAuth1
-    from ._store import TokenStore, open_token_store
+    from ._store import StoreLock, TokenStore, open_token_store
     from ._token import Token
     from ._token_store import FileTokenStore
 
@@ -68,6 +69,8 @@ _WHERE = {
     "KeyringTokenStore": "._keyring_store",
     "RedisTokenStore": "._redis_store",
     "TokenStore": "._store",
+    "StoreLock": "._store",
+    "Secret": ".._secrets",
     "open_token_store": "._store",
 }
 
@@ -104,7 +107,9 @@ __all__ = [
     "OAuth2UserToken",
     "OAuthError",
     "RedisTokenStore",
+    "Secret",
     "StateMismatchError",
+    "StoreLock",
     "Token",
     "TokenStore",
     "TokenStoreError",
