@@ -28,6 +28,7 @@ __all__ = [
     "Payload",
     "RequestOptions",
     "Timeout",
+    "accept_header",
     "build_request",
     "check_security",
     "parse_response",
@@ -66,7 +67,7 @@ Timeout: TypeAlias = float | httpx.Timeout | None
 class RequestOptions:
     """The per-call options of one operation call, applied over the client's settings."""
 
-    __slots__ = ("extra_body", "extra_headers", "extra_query", "timeout")
+    __slots__ = ("accept", "extra_body", "extra_headers", "extra_query", "timeout")
 
     def __init__(
         self,
@@ -74,11 +75,13 @@ class RequestOptions:
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
+        accept: str | None = None,
     ) -> None:
         self.timeout = timeout
         self.extra_headers = extra_headers
         self.extra_query = extra_query
         self.extra_body = extra_body
+        self.accept = accept  # the one media type asked for, of those the operation offers
 
 
 class Operation:
@@ -96,6 +99,7 @@ class Operation:
         "response",
         "response_kind",
         "security",
+        "statuses",
         "styles",
     )
 
@@ -114,6 +118,7 @@ class Operation:
         accept: str | None = None,
         outside_query: Sequence[str] = (),
         content_types: Mapping[str, str] | None = None,
+        statuses: Mapping[str, tuple[str, Converter | None]] | None = None,
     ) -> None:
         self.name: str = name
         self.method: str = method
@@ -137,6 +142,12 @@ class Operation:
         self.accept: str = accept or _ACCEPT.get(
             response_kind, "application/json, application/problem+json"
         )
+        # Status code or range (`2XX`) -> (kind, converter) of success responses that differ;
+        # a status not named is read as `response_kind` and `response` say.
+        self.statuses: dict[str, tuple[str, Converter | None]] = dict(statuses or {})
+        for _, converter in self.statuses.values():
+            if converter is not None:
+                converter.bind(MODELS_PACKAGE)
 
 
 _ACCEPT: Final = {"bytes": "application/octet-stream", "text": "text/plain", "auto": "*/*"}
@@ -620,15 +631,33 @@ def _is_file(value: Any) -> bool:
     return isinstance(value, bytes | bytearray | memoryview) or hasattr(value, "read")
 
 
+def accept_header(op: Operation, media_type: str) -> str:
+    """The Accept header asking for one of the media types the operation's responses offer."""
+    offered = _offered(op)
+    if media_type not in offered:
+        raise ValueError(f"{op.name}: accept must be one of {', '.join(offered)}")
+    return media_type
+
+
+def _offered(op: Operation) -> list[str]:
+    return [media.strip() for media in op.accept.split(",")]
+
+
 def parse_response(op: Operation, response: httpx.Response) -> Any:
-    """The typed value of a successful response."""
-    if op.response_kind == "bytes":
+    """The typed value of a successful response, read as its status and media type say."""
+    status = response.status_code
+    kind, converter = op.statuses.get(str(status)) or op.statuses.get(
+        f"{status // 100}XX", (op.response_kind, op.response)
+    )
+    if kind in ("json", "text", "bytes"):
+        kind = _offered_kind(op, response) or kind
+    if kind == "bytes":
         return response.content
-    if op.response_kind == "text":
+    if kind == "text":
         return response.text
-    if op.response_kind == "empty" or not response.content:
+    if kind == "empty" or not response.content:
         return None
-    if op.response_kind == "auto":
+    if kind == "auto":
         return _undescribed(response)
     try:
         raw = json.loads(response.content)
@@ -639,16 +668,43 @@ def parse_response(op: Operation, response: httpx.Response) -> Any:
             f"{len(response.content)} bytes)",
             response=response,
         ) from None
-    value = op.response.load(raw) if op.response is not None else raw
+    value = converter.load(raw) if converter is not None else raw
     if isinstance(value, Model):
         value._response = response
     return value
 
 
+def _offered_kind(op: Operation, response: httpx.Response) -> str | None:
+    """ "text" or "bytes" when the body is of a non-JSON media type the spec offers (the
+    server may answer with any of them), else None: the status's own kind applies."""
+    media = _media_type(response)
+    if not media or _is_json(media):
+        return None
+    for offered in _offered(op):
+        base = offered.split(";", 1)[0].strip().lower()
+        if base in (media, "*/*") or (base.endswith("/*") and media.startswith(base[:-1])):
+            return "text" if _is_text(base) else "bytes"
+    return None
+
+
+def _media_type(response: httpx.Response) -> str:
+    media: str = response.headers.get("Content-Type", "")
+    return media.split(";", 1)[0].strip().lower()
+
+
+def _is_json(media: str) -> bool:
+    return media == "application/json" or media.endswith("+json")
+
+
+def _is_text(media: str) -> bool:
+    # As the generator's `media_kind`: these are read as str.
+    return media.startswith("text/") or media == "application/xml" or media.endswith("+xml")
+
+
 def _undescribed(response: httpx.Response) -> Any:
     """A body the spec does not describe, as its Content-Type says: JSON, text or bytes."""
-    media = response.headers.get("Content-Type", "").split(";", 1)[0].strip().lower()
-    if media == "application/json" or media.endswith("+json"):
+    media = _media_type(response)
+    if _is_json(media):
         try:
             return json.loads(response.content)
         except ValueError:

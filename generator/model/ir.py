@@ -202,6 +202,13 @@ class OperationDef:
     # (media type, kind) of the request body, first the default; empty for plain JSON.
     content_types: list[tuple[str, str]] = field(default_factory=list)
     accept: str = ""  # the Accept header, when not the default of the response kind
+    # Every type the success responses return, when there are several (else from `response`).
+    returns: TypeInfo | None = None
+    # (status or range, kind, JSON type) of each success response, when they differ in kind or
+    # type: the received status picks how the body is read.
+    statuses: list[tuple[str, str, TypeInfo | None]] = field(default_factory=list)
+    # The media types the caller may ask the response in, when there is more than one.
+    accepts: list[str] = field(default_factory=list)
 
     @property
     def keyword_params(self) -> list[ParamDef]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from generator.encode import Code, join
@@ -247,8 +247,8 @@ def _operation(
         resolved = _resolve_param(document, param, origin, p_where)
         by_key[(str(resolved["in"]), str(resolved["name"]))] = (param, resolved, p_where)
     by_location: dict[str, list[ParamDef]] = {location: [] for location in LOCATIONS}
-    # `content_type` is the body's media type argument.
-    names = Namespace(PARAM_RESERVED | {"content_type"})
+    # `content_type` and `accept` choose the body's and the response's media type.
+    names = Namespace(PARAM_RESERVED | {"content_type", "accept"})
     for (location, wire), (param, resolved, p_where) in by_key.items():
         if location == "header" and wire.lower() in _IGNORED_HEADERS:
             continue
@@ -308,6 +308,9 @@ def _operation(
         response=response.type,
         response_kind=response.kind,
         accept=response.accept,
+        returns=response.returns,
+        statuses=response.statuses,
+        accepts=response.accepts,
         security=_security(document, op),
         paginated_by=paginated_by,
         deprecated=bool(op.get("deprecated")),
@@ -410,6 +413,28 @@ class _Response:
     type: TypeInfo | None
     kind: str  # "json" | "text" | "bytes" | "stream" | "empty" | "auto"
     accept: str  # the Accept header when not the default for the kind, else ""
+    returns: TypeInfo | None = None
+    statuses: list[tuple[str, str, TypeInfo | None]] = field(default_factory=list)
+    accepts: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Outcome:
+    """What one success response (a status, a `2XX` range or `default`) returns."""
+
+    status: str
+    kind: str  # "json" | "text" | "bytes" | "empty"
+    type: TypeInfo | None  # of the JSON body
+    media: list[tuple[str, str]]  # (media type, "json" | "text" | "binary"), JSON first
+
+
+NONE_TYPE = TypeInfo(Code("None"), Code("None"), Code("_m.ANY"))
+# The Accept header each kind sends unless the spec names other media types.
+_DEFAULT_MEDIA = {
+    "json": "application/json",
+    "empty": "application/json",
+    "bytes": "application/octet-stream",
+}
 
 
 def _response(
@@ -421,19 +446,24 @@ def _response(
     where: str,
 ) -> _Response:
     responses = _mapping(op.get("responses"))
-    success = sorted(str(code) for code in responses if str(code).startswith("2"))
-    if not success:
+    keys = {str(code).upper(): code for code in responses if str(code).startswith("2")}
+    if not keys and "default" in responses:
+        fallback = resolve_component(
+            document,
+            responses["default"],
+            "responses",
+            registry.origin,
+            f"{where}/responses/default",
+        )
+        if _mapping(fallback.get("content")):
+            # Only `default` describes what comes back: it types success too.
+            keys = {"default": "default"}
+    if not keys:
         # The spec does not say what success returns: whatever comes back is returned.
         return _Response(None, "auto", "")
-    r_where = f"{where}/responses/{success[0]}"
-    response = resolve_component(
-        document, responses[success[0]], "responses", registry.origin, r_where
-    )
-    content = _mapping(response.get("content"))
-    raw = _mapping(responses[success[0]])
-    # Schema places for messages: in the components when the response is a reference.
-    c_where = f"{raw['$ref'] if isinstance(raw.get('$ref'), str) else r_where}/content"
+    success = sorted(keys)
     if op.get("x-twitter-streaming"):
+        content, c_where = _content(document, registry, responses, keys[success[0]], where)
         media = _mapping(content.get("application/json"))
         info = registry.type_of(
             media.get("schema") or {},
@@ -442,26 +472,93 @@ def _response(
             where=f"{c_where}/application~1json/schema",
         )
         return _Response(info, "stream", "")
+    outcomes = [
+        _outcome(document, registry, responses, keys[status], status, hint, module, where)
+        for status, hint in zip(
+            success, [f"{cls}Response"] + [f"{cls}Response{s}" for s in success[1:]], strict=True
+        )
+    ]
+    first = outcomes[0]
+    offered: list[str] = []
+    for wanted in ("json", "text", "binary"):  # JSON first, the one parsed into a model
+        for o in outcomes:
+            offered += [ct for ct, k in o.media if k == wanted and ct not in offered]
+    types: list[TypeInfo] = []
+    for o in outcomes:
+        kinds = {k for _, k in o.media}
+        found = [o.type if o.kind == "json" else None]
+        found += [
+            TEXT_TYPE if "text" in kinds else None,
+            BINARY_TYPE if "binary" in kinds else None,
+        ]
+        types += [t for t in found if t is not None and t.annotation not in _annotations(types)]
+    if any(o.kind == "empty" for o in outcomes):
+        types.append(NONE_TYPE)
+    default_media = _DEFAULT_MEDIA.get(first.kind)
+    accept = "" if not offered or offered == [default_media] else ", ".join(offered)
+    same = all(_reads(o) == _reads(first) for o in outcomes)
+    return _Response(
+        first.type if first.kind == "json" else None,
+        first.kind,
+        accept,
+        returns=_union(types) if len(types) > 1 else None,
+        statuses=[] if same else [(o.status, o.kind, o.type) for o in outcomes],
+        accepts=offered if len(offered) > 1 else [],
+    )
+
+
+def _annotations(types: list[TypeInfo]) -> list[str]:
+    return [t.annotation for t in types]
+
+
+def _reads(outcome: _Outcome) -> tuple[str, str]:
+    """How the runtime reads a body of this outcome: its kind and JSON converter."""
+    return outcome.kind, outcome.type.converter if outcome.type else ""
+
+
+def _content(
+    document: Mapping[str, Any],
+    registry: SchemaRegistry,
+    responses: Mapping[str, Any],
+    key: Any,
+    where: str,
+) -> tuple[Mapping[str, Any], str]:
+    """A response's `content`, and the JSON pointer of that content for messages."""
+    r_where = f"{where}/responses/{escape(str(key))}"
+    response = resolve_component(document, responses[key], "responses", registry.origin, r_where)
+    raw = _mapping(responses[key])
+    # Schema places for messages: in the components when the response is a reference.
+    c_where = f"{raw['$ref'] if isinstance(raw.get('$ref'), str) else r_where}/content"
+    return _mapping(response.get("content")), c_where
+
+
+def _outcome(
+    document: Mapping[str, Any],
+    registry: SchemaRegistry,
+    responses: Mapping[str, Any],
+    key: Any,
+    status: str,
+    hint: str,
+    module: Identifier,
+    where: str,
+) -> _Outcome:
+    content, c_where = _content(document, registry, responses, key, where)
     if not content:
-        return _Response(None, "empty", "")
-    by_kind: dict[str, list[str]] = {}
-    for ct in content:
-        by_kind.setdefault(media_kind(str(ct)), []).append(str(ct))
-    if "json" in by_kind:
-        json_types = by_kind["json"]
+        return _Outcome(status, "empty", None, [])
+    media = sorted(((str(ct), media_kind(str(ct))) for ct in content), key=lambda m: m[1] != "json")
+    media = [(ct, k if k in ("json", "text") else "binary") for ct, k in media]
+    json_types = [ct for ct, k in media if k == "json"]
+    if json_types:
         ct = "application/json" if "application/json" in json_types else json_types[0]
         info = registry.type_of(
             _mapping(content[ct]).get("schema") or {},
-            hint=f"{cls}Response",
+            hint=hint,
             module=module,
             where=f"{c_where}/{escape(ct)}/schema",
         )
-        accept = "" if json_types == ["application/json"] else ", ".join(json_types)
-        return _Response(info, "json", accept)
-    if "text" in by_kind:
-        return _Response(None, "text", ", ".join(by_kind["text"]))
-    binary = [ct for ct in content if ct != "application/octet-stream"]
-    return _Response(None, "bytes", ", ".join(map(str, binary or content)) if binary else "")
+        return _Outcome(status, "json", info, media)
+    kinds = {k for _, k in media}
+    return _Outcome(status, "text" if "text" in kinds else "bytes", None, media)
 
 
 def _security(document: Mapping[str, Any], op: Mapping[str, Any]) -> list[tuple[str, list[str]]]:

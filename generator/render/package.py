@@ -124,6 +124,8 @@ def return_annotation(op: OperationDef, is_async: bool) -> Code:
     if op.response_kind == "stream":
         item = op.response.annotation if op.response else Code("Any")
         return fragment("AsyncStream[{}]" if is_async else "Stream[{}]", item)
+    if op.returns is not None:
+        return op.returns.annotation
     if op.response_kind == "bytes":
         return Code("bytes")
     if op.response_kind == "text":
@@ -169,6 +171,9 @@ def method_docstring(op: OperationDef) -> Code:
     if len(op.content_types) > 1:
         offered = ", ".join(ct for ct, _ in op.content_types)
         args.append(f"content_type: the media type to send the body as ({offered}).")
+    if op.accepts:
+        offered = ", ".join(op.accepts)
+        args.append(f"accept: the media type to ask the response in ({offered}); any if None.")
     wrapped: list[str] = []
     for section in sections:
         wrapped.append(
@@ -229,6 +234,25 @@ def body_arg(op: OperationDef) -> Code:
 
 def content_type_literal(op: OperationDef) -> Code:
     return fragment("Literal[{}]", join(", ", (py_str(ct) for ct, _ in op.content_types)))
+
+
+def accept_literal(op: OperationDef) -> Code:
+    return fragment("Literal[{}]", join(", ", (py_str(ct) for ct in op.accepts)))
+
+
+def statuses_literal(op: OperationDef) -> Code:
+    """Status (or range) -> (kind, JSON converter) of each success response."""
+    items = (
+        fragment(
+            "{}: ({}, {})", py_str(status), py_str(kind), info.converter if info else Code("None")
+        )
+        for status, kind, info in op.statuses
+    )
+    return fragment("{{{}}}", join(", ", items))
+
+
+def returns_value(op: OperationDef) -> bool:
+    return op.response_kind != "stream" and return_annotation(op, False) != "None"
 
 
 def content_types_literal(op: OperationDef) -> Code:
@@ -293,7 +317,7 @@ def _type_imports(
         for p in op.params:
             imports |= p.type.imports
             aliases |= p.type.type_aliases
-        for info in (op.body, op.response):
+        for info in (op.body, op.response, op.returns, *(t for _, _, t in op.statuses)):
             if info is not None:
                 imports |= info.imports
                 aliases |= info.type_aliases
@@ -546,10 +570,11 @@ def _render_group(api: Api, group: OperationGroup, render: Callable[..., None], 
     texts += [p.type.input_annotation for op in ops for p in op.params]
     texts += [op.body.input_annotation for op in ops if op.body]
     texts += [content_type_literal(op) for op in ops if len(op.content_types) > 1]
+    texts += [accept_literal(op) for op in ops if op.accepts]
     texts.append("Mapping[str, Any]")  # the per-call options
     type_imports, alias_imports = _type_imports(ops)
     streams = any(op.response_kind == "stream" for op in ops)
-    typing = {"cast"} if any(op.response_kind not in ("stream", "empty") for op in ops) else set()
+    typing = {"cast"} if any(returns_value(op) for op in ops) else set()
     if streams or type_imports or alias_imports:
         typing.add("TYPE_CHECKING")
     part = f" (part {group.part} of {group.parts})" if group.parts > 1 else ""
@@ -573,12 +598,15 @@ def _render_group(api: Api, group: OperationGroup, render: Callable[..., None], 
         type_imports=type_imports,
         alias_imports=alias_imports,
         streams=streams,
-        models=any(op.response for op in ops),
+        models=any(op.response or op.statuses for op in ops),
         return_annotation=return_annotation,
         method_docstring=method_docstring,
         call_args=call_args,
         body_arg=body_arg,
         content_type_literal=content_type_literal,
+        accept_literal=accept_literal,
+        statuses_literal=statuses_literal,
+        returns_value=returns_value,
         payload=any(op.content_types for op in ops),
         deprecations=any(op.deprecated for op in ops),
         styled=_styled,

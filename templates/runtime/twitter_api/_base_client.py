@@ -38,6 +38,7 @@ from ._wire import (
     Operation,
     RequestOptions,
     Timeout,
+    accept_header,
     build_request,
     request_url,
 )
@@ -270,6 +271,8 @@ class _ClientBase(Generic[H]):
         if options is not None:
             if not isinstance(options.timeout, NotGiven):
                 timeout = options.timeout
+            if options.accept is not None:
+                headers = {**headers, "Accept": accept_header(op, options.accept)}
             if options.extra_headers:
                 headers = {**headers, **options.extra_headers}
             extra_query, extra_body = options.extra_query, options.extra_body
