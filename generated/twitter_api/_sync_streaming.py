@@ -9,13 +9,14 @@ Reconnecting, stall detection and parsing are in `_streaming`; this is the I/O a
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any, Self, TypeVar
+from typing import TYPE_CHECKING, Self, TypeVar, Unpack
 
 import httpx
 
 from ._exceptions import HTTPX_ERRORS, APIConnectionError
 from ._streaming import (
     _NOT_CURED_BY_RECONNECTING,
+    StreamOptionChanges,
     StreamOptions,
     _Kind,
     _status_error,
@@ -47,7 +48,9 @@ class Stream(_StreamCore[T]):
         super().__init__(op, request, options, client._now)
         self._client = client
 
-    def with_options(self, options: StreamOptions | None = None, /, **changes: Any) -> Self:
+    def with_options(
+        self, options: StreamOptions | None = None, /, **changes: Unpack[StreamOptionChanges]
+    ) -> Self:
         """This stream, not yet opened, with other options: `.with_options(stall_timeout=5)`."""
         return type(self)(self._client, self._op, self._request, self._replaced(options, changes))
 

@@ -24,6 +24,7 @@ ACCEPTED = textwrap.dedent(
         CreatePostsResponse,
         GetUsersPostsResponse,
         Post,
+        StreamPostsSampleResponse,
     )
 
     client = Client(headers={"X-Trace": "1"}, timeout=httpx.Timeout(10.0, connect=2.0))
@@ -52,6 +53,11 @@ ACCEPTED = textwrap.dedent(
             async for p in ac.paginate(ac.get_users_posts, id="1", max_items=3).items():
                 assert_type(p, Post)
             await ac.with_options(timeout=httpx.Timeout(1.0)).get_posts_by_id("1", timeout=5)
+            async with ac.stream_posts_sample().with_options(backfill_minutes=2) as stream:
+                async for item in stream:
+                    assert_type(item, StreamPostsSampleResponse)
+        with client.stream_posts_sample().with_options(stall_timeout=5, max_reconnects=None):
+            pass
     """
 )
 
@@ -79,6 +85,8 @@ MISTAKES = textwrap.dedent(
     client.with_options(max_retries="2")  # error
     Client(headers=["a"])  # error
     CreatePostsRequest(reply_settings="anyone")  # error
+    client.stream_posts_sample().with_options(backfil_minutes=2)  # error
+    client.stream_posts_sample().with_options(stall_timeout="5")  # error
 
 
     async def main() -> None:

@@ -7,14 +7,16 @@ chose are read from the log records, never measured.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import re
 import socket
+import typing
 from typing import Any
 
 import pytest
 import twitter_api
-from twitter_api._streaming import StreamOptions, StreamStallError, _Backoff
+from twitter_api._streaming import StreamOptionChanges, StreamOptions, StreamStallError, _Backoff
 from twitter_api.auth import BearerToken
 
 from tests.loopback import WAIT, Exchange, Handler, Loopback, scripted
@@ -459,3 +461,10 @@ def test_status_errors_sleep_exponentially(handler: Handler, delays: list[float]
             client.stream_posts().with_options(max_reconnects=8).__enter__()
         assert len(server.requests) == 9
     assert slept == delays
+
+
+def test_with_options_takes_exactly_the_fields_of_stream_options() -> None:
+    # The keyword arguments type checkers accept are the options that exist.
+    fields = typing.get_type_hints(StreamOptions)
+    assert typing.get_type_hints(StreamOptionChanges) == fields
+    assert set(fields) == {f.name for f in dataclasses.fields(StreamOptions)}

@@ -22,7 +22,7 @@ import math
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Final, Generic, Literal, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Final, Generic, Literal, TypedDict, TypeVar, cast
 
 import httpx
 
@@ -108,6 +108,21 @@ class StreamOptions:
             )
         if self.recent_ids_max < 1:
             raise ValueError("StreamOptions.recent_ids_max must be at least 1")
+
+
+class StreamOptionChanges(TypedDict, total=False):
+    """The keyword arguments of a stream's `with_options`: any `StreamOptions` field."""
+
+    stall_timeout: float
+    network_backoff: float
+    network_backoff_max: float
+    http_backoff: float
+    http_backoff_max: float
+    rate_limit_backoff: float
+    rate_limit_backoff_max: float
+    max_reconnects: int | None
+    backfill_minutes: int
+    recent_ids_max: int
 
 
 class _Backoff:
@@ -249,7 +264,9 @@ class _StreamCore(Generic[T]):
     def options(self) -> StreamOptions:
         return self._options
 
-    def _replaced(self, options: StreamOptions | None, changes: dict[str, Any]) -> StreamOptions:
+    def _replaced(
+        self, options: StreamOptions | None, changes: StreamOptionChanges
+    ) -> StreamOptions:
         if self._opened:
             raise RuntimeError("change a stream's options before opening it")
         return dataclasses.replace(options or self._options, **changes)
