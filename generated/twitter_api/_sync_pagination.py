@@ -42,6 +42,8 @@ class Paginator(Generic[R_co]):
         kwargs = dict(self._kwargs)
         tokens = _Tokens(self._method, kwargs.get(self._param))
         pages = items = 0
+        if self._max_items == 0:
+            return  # no item wanted: no page requested
         while self._limit is None or pages < self._limit:
             page = self._method(*self._args, **kwargs)
             pages += 1

@@ -163,7 +163,9 @@ def test_paginate_max_items_stops_items_and_requests() -> None:
         # The second page brings the count to 4 >= 3: no third page is requested.
         assert len(server.requests) == 2
         pages = list(client.paginate(client.get_users_posts, id="42", max_items=2))
+        before = len(server.requests)
         none = list(client.paginate(client.get_users_posts, id="42", max_items=0).items())
+        assert len(server.requests) == before  # no item wanted: no page requested
     assert ids == ["10", "11", "20"]
     assert len(pages) == 1
     assert none == []

@@ -39,6 +39,8 @@ class AsyncPaginator(Generic[R_co]):
         kwargs = dict(self._kwargs)
         tokens = _Tokens(self._method, kwargs.get(self._param))
         pages = items = 0
+        if self._max_items == 0:
+            return  # no item wanted: no page requested
         while self._limit is None or pages < self._limit:
             page = await self._method(*self._args, **kwargs)
             pages += 1
