@@ -349,7 +349,7 @@ class _Bundler:
                 node = node[int(part)]
             else:
                 shown = self._shown(key)
-                raise GeneratorError(where[0], where[1], f"dangling $ref {shown}{ref_pointer!r}")
+                raise GeneratorError(where[0], where[1], f"dangling $ref {shown + ref_pointer!r}")
         return node
 
     def _shown(self, key: str) -> str:

@@ -19,6 +19,13 @@ from generator.pointers import pointer
 
 def validate_document(origin: str, document: dict[str, Any]) -> None:
     version = str(document.get("openapi", ""))
+    if "swagger" in document and not version:
+        raise GeneratorError(
+            origin,
+            pointer("swagger"),
+            "a Swagger 2.0 document: sdkgen reads OpenAPI 3.0 and 3.1 (convert it first, "
+            "e.g. with swagger2openapi)",
+        )
     if not version.startswith(("3.0", "3.1")):
         raise GeneratorError(
             origin, pointer("openapi"), f"unsupported OpenAPI version {version or '(missing)'!r}"
@@ -33,7 +40,10 @@ def validate_document(origin: str, document: dict[str, Any]) -> None:
         # pydantic's location holds model-internal names for union branches; keep the keys
         # that are really in the document so the pointer can be followed.
         loc = _document_path(document, first["loc"])
-        raise GeneratorError(origin, pointer(*loc), f"invalid OpenAPI: {first['msg']}") from None
+        message = first["msg"]
+        if first["type"] == "missing" and first["loc"]:
+            message = f"the required field {str(first['loc'][-1])!r} is missing"
+        raise GeneratorError(origin, pointer(*loc), f"invalid OpenAPI: {message}") from None
 
 
 def _document_path(document: Any, loc: tuple[Any, ...]) -> list[str | int]:

@@ -144,7 +144,32 @@ def test_structurally_invalid_openapi_names_pointer(tmp_path: Path) -> None:
     spec = tmp_path / "bad.json"
     spec.write_text(json.dumps({"openapi": "3.0.0", "info": {"title": "t"}, "paths": {}}))
     _assert_bad_input(
-        ["generate", "--spec", str(spec)], tmp_path, f"{spec}:#/info: invalid OpenAPI"
+        ["generate", "--spec", str(spec)],
+        tmp_path,
+        f"{spec}:#/info: invalid OpenAPI: the required field 'version' is missing",
+    )
+
+
+def test_a_missing_field_is_named_where_it_is_missing(tmp_path: Path) -> None:
+    spec = tmp_path / "bad.json"
+    operation = {"parameters": [{"in": "query"}], "responses": {"200": {"description": "ok"}}}
+    document = {"openapi": "3.0.3", "info": {"title": "t", "version": "1"}}
+    spec.write_text(json.dumps({**document, "paths": {"/a": {"get": operation}}}))
+    _assert_bad_input(
+        ["generate", "--spec", str(spec)],
+        tmp_path,
+        f"{spec}:#/paths/~1a/get/parameters/0: invalid OpenAPI: the required field 'name' "
+        "is missing",
+    )
+
+
+def test_a_swagger_2_document_is_named_as_such(tmp_path: Path) -> None:
+    spec = tmp_path / "old.json"
+    spec.write_text(json.dumps({"swagger": "2.0", "info": {"title": "t", "version": "1"}}))
+    _assert_bad_input(
+        ["generate", "--spec", str(spec)],
+        tmp_path,
+        f"{spec}:#/swagger: a Swagger 2.0 document: sdkgen reads OpenAPI 3.0 and 3.1",
     )
 
 
