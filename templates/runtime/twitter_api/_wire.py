@@ -130,14 +130,18 @@ class Operation:
         # Keys (`header:<name>`, `cookie:<name>`) of parameters sent outside the query string.
         self.outside_query: frozenset[str] = frozenset(outside_query)
         # Media type -> how the body is encoded (json, form, multipart, text, binary); the
-        # first is the default. Empty: a JSON body (or multipart when it holds files).
-        self.content_types: dict[str, str] = dict(content_types or {})
+        # first is the default. `multipart`: JSON, or multipart when the body holds files.
+        self.content_types: dict[str, str] = dict(
+            content_types or (_JSON_OR_MULTIPART if multipart else _JSON)
+        )
         self.accept: str = accept or _ACCEPT.get(
             response_kind, "application/json, application/problem+json"
         )
 
 
 _ACCEPT: Final = {"bytes": "application/octet-stream", "text": "text/plain", "auto": "*/*"}
+_JSON: Final = {"application/json": "json"}
+_JSON_OR_MULTIPART: Final = {**_JSON, "multipart/form-data": "multipart"}
 
 
 class Payload:
@@ -486,25 +490,15 @@ def build_request(
         all_headers["Cookie"] = f"{given}; {cookie}" if given else cookie
     content: Any = None
     files: Any = None
-    data: dict[str, Any] | None = None
+    if body is not None and not isinstance(body, Payload):
+        # The operation's default media type, or multipart for a body holding files: then
+        # one encoder per media type, however many the operation offers.
+        holds_files = op.multipart and any(_is_file(v) for _, v in _pairs(body) or ())
+        body = Payload(body, "multipart/form-data" if holds_files else next(iter(op.content_types)))
     if isinstance(body, Payload):
         content, files = _encode_body(op, body, all_headers, client)
-    elif body is not None:
-        wire = dump(body)
-        if op.multipart and isinstance(wire, dict) and any(_is_file(v) for v in wire.values()):
-            files = {k: (k, v) for k, v in wire.items() if _is_file(v)}
-            data = {k: _text(v) for k, v in wire.items() if not _is_file(v) and v is not None}
-        else:
-            content = json.dumps(wire, separators=(",", ":"), ensure_ascii=False).encode()
-            all_headers["Content-Type"] = "application/json"
     return client.build_request(
-        op.method,
-        url,
-        headers=all_headers,
-        content=content,
-        data=data,
-        files=files,
-        timeout=timeout,
+        op.method, url, headers=all_headers, content=content, files=files, timeout=timeout
     )
 
 
@@ -568,11 +562,19 @@ def _fields(op: Operation, value: Any) -> list[tuple[str, Any]]:
     return pairs
 
 
-def _form_fields(op: Operation, value: Any) -> Iterator[tuple[str, str]]:
-    """Form fields: lists as repeated fields, objects as JSON text."""
+def _form_fields(op: Operation, value: Any) -> Iterator[tuple[str, str | bytes]]:
+    """Form fields: lists as repeated fields, objects as JSON text, bytes as they are."""
     for key, v in _fields(op, value):
         for item in v if _is_list(v) else [v]:
-            yield key, _json(item) if _pairs(item) is not None else _text(item)
+            if isinstance(item, bytes | bytearray | memoryview):
+                yield key, bytes(item)
+            elif hasattr(item, "read"):
+                raise TypeError(
+                    f"{op.name}: body field {key!r} is a file, which a form cannot carry; "
+                    "send it as multipart (content_type=) or pass its bytes"
+                )
+            else:
+                yield key, _json(item) if _pairs(item) is not None else _text(item)
 
 
 def _multipart(op: Operation, value: Any) -> Iterator[tuple[str, Any]]:
