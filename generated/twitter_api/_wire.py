@@ -553,9 +553,19 @@ def build_request(
         body = Payload(body, "multipart/form-data" if holds_files else next(iter(op.content_types)))
     if isinstance(body, Payload):
         content, files = _encode_body(op, body, all_headers, client)
-    return client.build_request(
+    request = client.build_request(
         op.method, url, headers=all_headers, content=content, files=files, timeout=timeout
     )
+    if files is not None and isinstance(body, Payload):
+        # httpx writes `multipart/form-data; boundary=...`: send the spec's own subtype.
+        media = body.content_type.split(";", 1)[0].strip()
+        written = request.headers.get("Content-Type", "")
+        if media.lower() != _FORM_DATA and written.startswith(_FORM_DATA):
+            request.headers["Content-Type"] = media + written[len(_FORM_DATA) :]
+    return request
+
+
+_FORM_DATA: Final = "multipart/form-data"
 
 
 def _with_extra_body(op: Operation, body: Any, extra: Mapping[str, Any]) -> Any:

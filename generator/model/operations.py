@@ -393,7 +393,11 @@ def _body(
         if info not in types:
             types.append(info)
     kinds = [kind for _, kind in offered]
-    multipart = kinds == ["json", "multipart"] and offered[0][0] == "application/json"
+    # JSON, or form-data for a body holding files; another multipart type is the caller's choice.
+    multipart = kinds == ["json", "multipart"] and [ct for ct, _ in offered] == [
+        "application/json",
+        "multipart/form-data",
+    ]
     plain = multipart or [ct for ct, _ in offered] == ["application/json"]
     body_type = types[0] if len(types) == 1 or multipart else _union(types)
     return _Body(

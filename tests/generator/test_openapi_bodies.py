@@ -108,6 +108,14 @@ SPEC: dict[str, Any] = {
             "formOrMultipart",
             {FORM: {"schema": MIXED_FIELDS}, MULTIPART: {"schema": MIXED_FIELDS}},
         ),
+        "/mixed": _post("mixedOnly", {"multipart/mixed": {"schema": MIXED_FIELDS}}),
+        "/json-or-mixed": _post(
+            "jsonOrMixed",
+            {
+                "application/json": {"schema": MIXED_FIELDS},
+                "multipart/mixed": {"schema": MIXED_FIELDS},
+            },
+        ),
         "/styled-form": _post(
             "styledForm", {FORM: {"schema": FORM_FIELDS, "encoding": FORM_ENCODING}}
         ),
@@ -193,6 +201,18 @@ def test_a_file_object_in_a_form_body_is_refused_before_sending(api: ModuleType)
     assert 'filename="file"\r\nContent-Type: application/octet-stream\r\n\r\nx\r\n' in _parts(
         rec.last
     )
+
+
+def test_another_multipart_type_is_sent_as_itself(api: ModuleType) -> None:
+    rec = Recorder()
+    client = _client(api, rec)
+    body = {"file": b"\x00\x01", "tags": ["a", "b"], "meta": {"k": 1}, "n": 3}
+    client.mixed_only(body=body)
+    assert _parts(rec.last, "multipart/mixed") == MIXED_PARTS
+    client.json_or_mixed(body=body, content_type="multipart/mixed")
+    assert _parts(rec.last, "multipart/mixed") == MIXED_PARTS
+    client.json_or_mixed(body={"n": 1})
+    assert rec.last.headers["content-type"] == "application/json"
 
 
 # -- the encoding object ----------------------------------------------------------------------
