@@ -495,6 +495,15 @@ def _check_header_value(op: Operation, name: str, text: str) -> None:
     # A line break in a header value would start another header (response splitting).
     if any(c in text for c in "\r\n\0"):
         raise ValueError(f"{op.name}: header {name!r} must not contain line breaks or NUL")
+    # What HTTP/1.1 cannot carry is refused here, by name, instead of failing in the
+    # transport; the value is not shown (it may be a credential).
+    if text != text.strip(" \t"):
+        raise ValueError(f"{op.name}: header {name!r} must not start or end with a space or tab")
+    bad = next((i for i, c in enumerate(text) if not (" " <= c <= "~" or c == "\t")), None)
+    if bad is not None:
+        raise ValueError(
+            f"{op.name}: header {name!r} must be printable ASCII (character {bad + 1} is not)"
+        )
 
 
 def _text(value: Any) -> str:
