@@ -177,6 +177,12 @@ def test_multipart_parts_are_the_same_when_json_is_offered_too(api: ModuleType) 
     assert _parts(rec.last) == MIXED_PARTS
     client.json_or_multipart(body=body)
     assert _parts(rec.last) == MIXED_PARTS
+    # A list of file parts is a body holding files too.
+    client.json_or_multipart(body={"file": [("a.txt", b"A", "text/plain")]})
+    assert _parts(rec.last) == (
+        '--B\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\n'
+        "Content-Type: text/plain\r\n\r\nA\r\n--B--\r\n"
+    )
     # Without files the same body goes out as JSON.
     client.json_or_multipart(body={"tags": ["a"], "meta": {"k": 1}})
     assert rec.last.headers["content-type"] == "application/json"
