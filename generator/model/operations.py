@@ -371,8 +371,8 @@ def _body(
     types: list[TypeInfo] = []
     encodings: dict[str, dict[str, PartEncoding]] = {}
     for ct, kind in offered:
+        media = _mapping(content[ct])
         if kind in ("form", "multipart"):
-            media = _mapping(content[ct])
             e_where = f"{b_where}/content/{escape(ct)}/encoding"
             found = _encodings(document, registry, media.get("encoding"), kind, e_where)
             if found:
@@ -382,7 +382,6 @@ def _body(
         elif kind == "binary":
             info = BINARY_BODY_TYPE
         else:
-            media = _mapping(content[ct])
             info = registry.type_of(
                 media.get("schema") or {},
                 hint=f"{cls}Body",
