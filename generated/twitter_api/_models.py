@@ -45,6 +45,8 @@ __all__ = [
     "TupleOf",
     "alias",
     "dump",
+    "is_file",
+    "is_file_part",
     "one_of",
     "ref",
     "required",
@@ -644,7 +646,7 @@ def dump(value: Any) -> Any:
         return value._raw
     if isinstance(value, str | int | float | bool) or value is None:
         return value
-    if isinstance(value, bytes | bytearray | memoryview) or hasattr(value, "read"):
+    if is_file(value):
         return value  # file content for a multipart body, sent as it is
     if isinstance(value, datetime):
         return value.isoformat().replace("+00:00", "Z")
@@ -653,6 +655,26 @@ def dump(value: Any) -> Any:
     if isinstance(value, Sequence | set | frozenset):
         return [dump(v) for v in value]
     return value
+
+
+def is_file(value: Any) -> bool:
+    """Bytes, a readable file, or a `(filename, bytes_or_file, content_type)` file part."""
+    return (
+        isinstance(value, bytes | bytearray | memoryview)
+        or hasattr(value, "read")
+        or is_file_part(value)
+    )
+
+
+def is_file_part(value: Any) -> bool:
+    """A `(filename, bytes_or_file, content_type)` tuple: a file with its name and type."""
+    return (
+        isinstance(value, tuple)
+        and len(value) == 3
+        and isinstance(value[0], str)
+        and (isinstance(value[1], bytes | bytearray | memoryview) or hasattr(value[1], "read"))
+        and isinstance(value[2], str | None)
+    )
 
 
 # Factories the generated code uses; short names keep generated modules small.

@@ -9,20 +9,21 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import IO, Any, Final, TypeAlias
-from urllib.parse import quote, unquote, urlencode
+from urllib.parse import quote, quote_plus, unquote
 
 import httpx
 
 from ._endpoints import Origin, origin_of
 from ._exceptions import APIResponseError, OperationNotAllowedError
-from ._models import Converter, Model, dump
+from ._models import Converter, Model, dump, is_file, is_file_part
 from ._spec_info import PACKAGE_NAME, PACKAGE_VERSION, SPEC_VERSION
 
 __all__ = [
     "NOT_GIVEN",
+    "Encoding",
     "NotGiven",
     "Operation",
     "Payload",
@@ -84,12 +85,32 @@ class RequestOptions:
         self.accept = accept  # the one media type asked for, of those the operation offers
 
 
+class Encoding:
+    """How one property of a form or multipart body is sent (the spec's `encoding` object)."""
+
+    __slots__ = ("content_type", "headers", "style")
+
+    def __init__(
+        self, *, style: str = "", content_type: str = "", headers: Mapping[str, str] | None = None
+    ) -> None:
+        # A style token as for query parameters (a form's default: MULTI); "json" for a
+        # property sent as one JSON document.
+        self.style = style
+        # Multipart: the part's media type and the part headers the spec fixes.
+        self.content_type = content_type
+        self.headers: dict[str, str] = dict(headers or {})
+
+
+_PLAIN: Final = Encoding()
+
+
 class Operation:
     """What the spec says about one operation, as the generator recorded it."""
 
     __slots__ = (
         "accept",
         "content_types",
+        "encodings",
         "method",
         "multipart",
         "name",
@@ -119,6 +140,7 @@ class Operation:
         outside_query: Sequence[str] = (),
         content_types: Mapping[str, str] | None = None,
         statuses: Mapping[str, tuple[str, Converter | None]] | None = None,
+        encodings: Mapping[str, Mapping[str, Encoding]] | None = None,
     ) -> None:
         self.name: str = name
         self.method: str = method
@@ -137,8 +159,14 @@ class Operation:
         # Keys (`header:<name>`, `cookie:<name>`) of parameters sent outside the query string.
         self.outside_query: frozenset[str] = frozenset(outside_query)
         # Media type -> how the body is encoded (json, form, multipart, text, binary); the
-        # first is the default. Empty: a JSON body (or multipart when it holds files).
-        self.content_types: dict[str, str] = dict(content_types or {})
+        # first is the default. `multipart`: JSON, or multipart when the body holds files.
+        self.content_types: dict[str, str] = dict(
+            content_types or (_JSON_OR_MULTIPART if multipart else _JSON)
+        )
+        # Media type -> property -> its encoding, where the spec gives one.
+        self.encodings: dict[str, dict[str, Encoding]] = {
+            media: dict(props) for media, props in (encodings or {}).items()
+        }
         self.accept: str = accept or _ACCEPT.get(
             response_kind, "application/json, application/problem+json"
         )
@@ -151,6 +179,8 @@ class Operation:
 
 
 _ACCEPT: Final = {"bytes": "application/octet-stream", "text": "text/plain", "auto": "*/*"}
+_JSON: Final = {"application/json": "json"}
+_JSON_OR_MULTIPART: Final = {**_JSON, "multipart/form-data": "multipart"}
 
 
 class Payload:
@@ -252,8 +282,28 @@ def encode_path(op: Operation, params: Mapping[str, Any]) -> str:
     return path
 
 
-def _q(value: Any) -> str:
-    return quote(_text(value), safe="")
+# Percent-encodes text or octets, keeping the characters of `safe`.
+_Escape: TypeAlias = Callable[[str | bytes, str], str]
+
+
+def _query_escape(text: str | bytes, safe: str) -> str:
+    return quote(text, safe=safe)
+
+
+def _form_escape(text: str | bytes, safe: str) -> str:
+    return quote_plus(text, safe=safe)  # a form writes spaces as `+`
+
+
+_OCTET_TYPES: Final = (bytes, bytearray, memoryview)
+
+
+def _q(value: Any, esc: _Escape = _query_escape) -> str:
+    """One value, percent-encoded: bytes as their octets, objects and lists as JSON text."""
+    if isinstance(value, _OCTET_TYPES):
+        return esc(bytes(value), "")
+    if _pairs(value) is not None or _is_list(value):
+        return esc(_json(value), "")
+    return esc(_text(value), "")
 
 
 def _pairs(value: Any) -> list[tuple[str, Any]] | None:
@@ -266,8 +316,10 @@ def _pairs(value: Any) -> list[tuple[str, Any]] | None:
 
 
 def _is_list(value: Any) -> bool:
-    return not isinstance(value, str | bytes | Mapping | Model) and isinstance(
-        value, Sequence | set | frozenset
+    return (
+        not isinstance(value, str | bytes | Mapping | Model)
+        and isinstance(value, Sequence | set | frozenset)
+        and not is_file_part(value)
     )
 
 
@@ -354,51 +406,57 @@ def _show(origin: Origin) -> str:
 
 
 def encode_query(styles: Mapping[str, str], params: Mapping[str, Any]) -> str:
-    """The query string, per the spec's style for each parameter.
+    """The query string, per the spec's style for each parameter."""
+    return "&".join(_styled(styles, params, _query_escape, ""))
+
+
+def _styled(
+    styles: Mapping[str, str], params: Mapping[str, Any], esc: _Escape, default: str
+) -> Iterator[str]:
+    """`name=value` fields of a query string or a form body, each in its style.
 
     Items of a comma-joined list are percent-encoded one by one, so a comma inside an item
     can't be mistaken for a separator; the separators themselves stay literal.
     """
-    parts: list[str] = []
     for name, value in params.items():
         if value is None:
             continue
-        key = quote(name, safe=".")
-        style = styles.get(name, "")
+        key = esc(name, ".")
+        style = styles.get(name, default)
         pairs = _pairs(value) if style else None
         if style == JSON_STYLE:
-            parts.append(f"{key}={quote(_json(value), safe='')}")
+            yield f"{key}={esc(_json(value), '')}"
         elif style == "deepObject*" and pairs is not None:
-            parts.extend(_deep_object(key, pairs))
+            yield from _deep_object(key, pairs, esc)
         elif pairs is not None:
-            if style in (MULTI, "spaceDelimited*", "pipeDelimited*"):
-                parts.extend(f"{quote(k, safe='.')}={_q(v)}" for k, v in pairs)
+            if style in _EXPLODED:
+                yield from (f"{esc(k, '.')}={_q(v, esc)}" for k, v in pairs)
             else:
-                flat = (_q(x) for kv in pairs for x in kv)
-                parts.append(f"{key}=" + _SEPARATORS.get(style, ",").join(flat))
+                flat = (_q(x, esc) for kv in pairs for x in kv)
+                yield f"{key}=" + _SEPARATORS.get(style, ",").join(flat)
         elif not _is_list(value):
-            parts.append(f"{key}={_q(value)}")
-        elif style in (MULTI, "spaceDelimited*", "pipeDelimited*"):
-            parts.extend(f"{key}={_q(v)}" for v in value)
+            yield f"{key}={_q(value, esc)}"
+        elif style in _EXPLODED:
+            yield from (f"{key}={_q(v, esc)}" for v in value)
         else:
-            parts.append(f"{key}=" + _SEPARATORS.get(style, ",").join(_q(v) for v in value))
-    return "&".join(parts)
+            yield f"{key}=" + _SEPARATORS.get(style, ",").join(_q(v, esc) for v in value)
 
 
+_EXPLODED: Final = frozenset({MULTI, "spaceDelimited*", "pipeDelimited*"})
 _SEPARATORS: Final = {"spaceDelimited": "%20", "pipeDelimited": "|"}
 
 
-def _deep_object(key: str, pairs: list[tuple[str, Any]]) -> Iterator[str]:
+def _deep_object(key: str, pairs: list[tuple[str, Any]], esc: _Escape) -> Iterator[str]:
     """`key[a]=1&key[b][c]=2`: nested objects by brackets, lists as repeated keys."""
     for k, v in pairs:
-        name = f"{key}[{quote(k, safe='')}]"
+        name = f"{key}[{esc(k, '')}]"
         nested = _pairs(v)
         if nested is not None:
-            yield from _deep_object(name, nested)
+            yield from _deep_object(name, nested, esc)
         elif _is_list(v):
-            yield from (f"{name}={_q(item)}" for item in v)
+            yield from (f"{name}={_q(item, esc)}" for item in v)
         else:
-            yield f"{name}={_q(v)}"
+            yield f"{name}={_q(v, esc)}"
 
 
 def encode_headers(op: Operation, params: Mapping[str, Any]) -> tuple[dict[str, str], str]:
@@ -450,6 +508,15 @@ def _check_header_value(op: Operation, name: str, text: str) -> None:
     # A line break in a header value would start another header (response splitting).
     if any(c in text for c in "\r\n\0"):
         raise ValueError(f"{op.name}: header {name!r} must not contain line breaks or NUL")
+    # What HTTP/1.1 cannot carry is refused here, by name, instead of failing in the
+    # transport; the value is not shown (it may be a credential).
+    if text != text.strip(" \t"):
+        raise ValueError(f"{op.name}: header {name!r} must not start or end with a space or tab")
+    bad = next((i for i, c in enumerate(text) if not (" " <= c <= "~" or c == "\t")), None)
+    if bad is not None:
+        raise ValueError(
+            f"{op.name}: header {name!r} must be printable ASCII (character {bad + 1} is not)"
+        )
 
 
 def _text(value: Any) -> str:
@@ -499,26 +566,26 @@ def build_request(
         all_headers["Cookie"] = f"{given}; {cookie}" if given else cookie
     content: Any = None
     files: Any = None
-    data: dict[str, Any] | None = None
+    if body is not None and not isinstance(body, Payload):
+        # The operation's default media type, or multipart for a body holding files: then
+        # one encoder per media type, however many the operation offers.
+        holds_files = op.multipart and any(_holds_file(v) for _, v in _pairs(body) or ())
+        body = Payload(body, "multipart/form-data" if holds_files else next(iter(op.content_types)))
     if isinstance(body, Payload):
         content, files = _encode_body(op, body, all_headers, client)
-    elif body is not None:
-        wire = dump(body)
-        if op.multipart and isinstance(wire, dict) and any(_is_file(v) for v in wire.values()):
-            files = {k: (k, v) for k, v in wire.items() if _is_file(v)}
-            data = {k: _text(v) for k, v in wire.items() if not _is_file(v) and v is not None}
-        else:
-            content = json.dumps(wire, separators=(",", ":"), ensure_ascii=False).encode()
-            all_headers["Content-Type"] = "application/json"
-    return client.build_request(
-        op.method,
-        url,
-        headers=all_headers,
-        content=content,
-        data=data,
-        files=files,
-        timeout=timeout,
+    request = client.build_request(
+        op.method, url, headers=all_headers, content=content, files=files, timeout=timeout
     )
+    if files is not None and isinstance(body, Payload):
+        # httpx writes `multipart/form-data; boundary=...`: send the spec's own subtype.
+        media = body.content_type.split(";", 1)[0].strip()
+        written = request.headers.get("Content-Type", "")
+        if media.lower() != _FORM_DATA and written.startswith(_FORM_DATA):
+            request.headers["Content-Type"] = media + written[len(_FORM_DATA) :]
+    return request
+
+
+_FORM_DATA: Final = "multipart/form-data"
 
 
 def _with_extra_body(op: Operation, body: Any, extra: Mapping[str, Any]) -> Any:
@@ -546,13 +613,14 @@ def _encode_body(
     value = body.value
     if value is None:
         return None, None
+    encodings = op.encodings.get(body.content_type, {})
     if kind == "multipart":
         # httpx writes the boundary into the Content-Type it sets.
-        return None, list(_multipart(op, value))
+        return None, list(_multipart(op, value, encodings))
     if kind == "json":
         content: Any = _json(value).encode()
     elif kind == "form":
-        content = urlencode(list(_form_fields(op, value))).encode()
+        content = _form(op, value, encodings).encode()
     elif kind == "text":
         if not isinstance(value, str):
             raise TypeError(f"{op.name}: a {body.content_type} body must be a str")
@@ -581,24 +649,59 @@ def _fields(op: Operation, value: Any) -> list[tuple[str, Any]]:
     return pairs
 
 
-def _form_fields(op: Operation, value: Any) -> Iterator[tuple[str, str]]:
-    """Form fields: lists as repeated fields, objects as JSON text."""
-    for key, v in _fields(op, value):
-        for item in v if _is_list(v) else [v]:
-            yield key, _json(item) if _pairs(item) is not None else _text(item)
+def _form(op: Operation, value: Any, encodings: Mapping[str, Encoding]) -> str:
+    """Form fields, each in the style its encoding gives; by default (style form, exploded)
+    lists as repeated fields and objects as their own `key=value` fields."""
+    fields = dict(_fields(op, value))
+    for key, v in fields.items():
+        if any(is_file(item) and not isinstance(item, _OCTET_TYPES) for item in _items(v)):
+            raise TypeError(
+                f"{op.name}: body field {key!r} is a file, which a form cannot carry; "
+                "send it as multipart (content_type=) or pass its bytes"
+            )
+    styles = {key: e.style for key, e in encodings.items() if e.style}
+    return "&".join(_styled(styles, fields, _form_escape, MULTI))
 
 
-def _multipart(op: Operation, value: Any) -> Iterator[tuple[str, Any]]:
-    """Parts: bytes and files as file parts, objects as JSON parts, the rest as text."""
+def _items(value: Any) -> list[Any]:
+    return list(value) if _is_list(value) else [value]
+
+
+def _holds_file(value: Any) -> bool:
+    return any(is_file(item) for item in _items(value))
+
+
+def _multipart(
+    op: Operation, value: Any, encodings: Mapping[str, Encoding]
+) -> Iterator[tuple[str, Any]]:
+    """Parts: files as file parts, objects as JSON parts, the rest as text; a list as one
+    part per item, unless its encoding makes it one JSON document."""
     for key, v in _fields(op, value):
-        for item in v if _is_list(v) else [v]:
-            if _is_file(item):
-                name = os.path.basename(str(getattr(item, "name", "") or key))
-                yield key, (name, item)
-            elif _pairs(item) is not None or _is_list(item):
-                yield key, (None, _json(item), "application/json")
-            else:
-                yield key, (None, _text(item))
+        encoding = encodings.get(key, _PLAIN)
+        for item in [v] if encoding.style == JSON_STYLE else _items(v):
+            yield key, _part(op, key, item, encoding)
+
+
+def _part(
+    op: Operation, key: str, item: Any, encoding: Encoding
+) -> tuple[str | None, Any, str | None, dict[str, str]]:
+    """(filename, content, content type, headers) of one part, as httpx takes it."""
+    media = encoding.content_type or None
+    headers = dict(encoding.headers)  # a copy: httpx adds Content-Type to the one it gets
+    if is_file_part(item):
+        filename, content, given = item
+        if given is not None and (not given.isascii() or not given.isprintable()):
+            raise ValueError(
+                f"{op.name}: the content type of file part {key!r} must be one line of "
+                "printable ASCII"
+            )
+        return filename, content, given or media, headers
+    if is_file(item):
+        filename = os.path.basename(str(getattr(item, "name", "") or key))
+        return filename, item, media, headers
+    if encoding.style == JSON_STYLE or _pairs(item) is not None or _is_list(item):
+        return None, _json(item), media or "application/json", headers
+    return None, _text(item), media, headers
 
 
 class _FileStream:
@@ -625,10 +728,6 @@ class _AsyncFileStream(_FileStream):
         self._rewind()
         while chunk := self._file.read(_CHUNK):
             yield chunk
-
-
-def _is_file(value: Any) -> bool:
-    return isinstance(value, bytes | bytearray | memoryview) or hasattr(value, "read")
 
 
 def accept_header(op: Operation, media_type: str) -> str:

@@ -175,6 +175,15 @@ class ParamDef:
         return self.wire_name
 
 
+@dataclass(frozen=True)
+class PartEncoding:
+    """How one property of a form or multipart body is sent (the spec's `encoding` object)."""
+
+    style: str = ""  # a style token as for query parameters; "json" for one JSON document
+    content_type: str = ""  # multipart: the part's media type
+    headers: tuple[tuple[str, str], ...] = ()  # multipart: part headers with a fixed value
+
+
 @dataclass
 class OperationDef:
     operation_id: str
@@ -201,6 +210,8 @@ class OperationDef:
     cookie_params: list[ParamDef] = field(default_factory=list)
     # (media type, kind) of the request body, first the default; empty for plain JSON.
     content_types: list[tuple[str, str]] = field(default_factory=list)
+    # Media type -> property -> its encoding, for form and multipart bodies that give one.
+    encodings: dict[str, dict[str, PartEncoding]] = field(default_factory=dict)
     accept: str = ""  # the Accept header, when not the default of the response kind
     # Every type the success responses return, when there are several (else from `response`).
     returns: TypeInfo | None = None

@@ -9,7 +9,7 @@ from typing import Any
 
 from generator.encode import Code, join
 from generator.errors import GeneratorError
-from generator.model.ir import OperationDef, ParamDef, TypeInfo
+from generator.model.ir import OperationDef, ParamDef, PartEncoding, TypeInfo
 from generator.model.naming import (
     METHOD_RESERVED,
     PARAM_RESERVED,
@@ -18,7 +18,7 @@ from generator.model.naming import (
     class_name,
     identifier,
 )
-from generator.model.schemas import BINARY_TYPE, SchemaRegistry
+from generator.model.schemas import BINARY_BODY_TYPE, SchemaRegistry
 from generator.pointers import escape, pointer, unescape
 
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
@@ -305,6 +305,7 @@ def _operation(
         body_required=body.required if body else False,
         multipart=body.multipart if body else False,
         content_types=body.content_types if body else [],
+        encodings=body.encodings if body else {},
         response=response.type,
         response_kind=response.kind,
         accept=response.accept,
@@ -345,6 +346,7 @@ class _Body:
     required: bool
     multipart: bool  # JSON, or multipart when the value holds files (X's media operations)
     content_types: list[tuple[str, str]]  # (media type, kind), when not plain JSON
+    encodings: dict[str, dict[str, PartEncoding]]  # media type -> property -> encoding
 
 
 def _body(
@@ -370,13 +372,19 @@ def _body(
         key=lambda item: item[1] != "json",
     )
     types: list[TypeInfo] = []
+    encodings: dict[str, dict[str, PartEncoding]] = {}
     for ct, kind in offered:
+        media = _mapping(content[ct])
+        if kind in ("form", "multipart"):
+            e_where = f"{b_where}/content/{escape(ct)}/encoding"
+            found = _encodings(document, registry, media.get("encoding"), kind, e_where)
+            if found:
+                encodings[ct] = found
         if kind == "text":
             info = TEXT_TYPE
         elif kind == "binary":
-            info = BINARY_TYPE
+            info = BINARY_BODY_TYPE
         else:
-            media = _mapping(content[ct])
             info = registry.type_of(
                 media.get("schema") or {},
                 hint=f"{cls}Body",
@@ -387,10 +395,125 @@ def _body(
         if info not in types:
             types.append(info)
     kinds = [kind for _, kind in offered]
-    multipart = kinds == ["json", "multipart"] and offered[0][0] == "application/json"
+    # JSON, or form-data for a body holding files; another multipart type is the caller's choice.
+    multipart = kinds == ["json", "multipart"] and [ct for ct, _ in offered] == [
+        "application/json",
+        "multipart/form-data",
+    ]
     plain = multipart or [ct for ct, _ in offered] == ["application/json"]
     body_type = types[0] if len(types) == 1 or multipart else _union(types)
-    return _Body(body_type, bool(request.get("required")), multipart, [] if plain else offered)
+    return _Body(
+        body_type, bool(request.get("required")), multipart, [] if plain else offered, encodings
+    )
+
+
+def _encodings(
+    document: Mapping[str, Any], registry: SchemaRegistry, raw: Any, kind: str, where: str
+) -> dict[str, PartEncoding]:
+    """The `encoding` object of a form or multipart body: how each property is sent.
+
+    Form properties get a style token (left out when it is the default, form exploded);
+    multipart parts their media type and the part headers whose value the spec fixes.
+    """
+    origin = registry.origin
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise GeneratorError(origin, where, "`encoding` must be an object")
+    found: dict[str, PartEncoding] = {}
+    for name, encoding in raw.items():
+        e_where = f"{where}/{escape(str(name))}"
+        if not isinstance(encoding, dict):
+            raise GeneratorError(origin, e_where, "an encoding must be an object")
+        part_type = _part_type(encoding.get("contentType"), origin, f"{e_where}/contentType")
+        json_part = bool(part_type) and media_kind(part_type) == "json"
+        if kind == "form":
+            style = _form_style(encoding, json_part, origin, e_where)
+            if style != "multi":
+                found[str(name)] = PartEncoding(style=style)
+            continue
+        headers = _part_headers(document, registry, encoding.get("headers"), f"{e_where}/headers")
+        if part_type or headers:
+            found[str(name)] = PartEncoding("json" if json_part else "", part_type, headers)
+    return found
+
+
+def _form_style(encoding: Mapping[str, Any], json_part: bool, origin: str, where: str) -> str:
+    """The style token of a form property, as a query parameter's (see `_style`)."""
+    # OpenAPI: contentType applies unless style, explode or allowReserved is given.
+    if json_part and not {"style", "explode", "allowReserved"} & encoding.keys():
+        return "json"
+    style = encoding.get("style", "form")
+    if style not in _STYLES["query"]:
+        raise GeneratorError(
+            origin, f"{where}/style", f"style {style!r:.40} is not allowed in a form body"
+        )
+    explode = bool(encoding.get("explode", style == "form"))
+    if style == "form":
+        return "multi" if explode else "csv"
+    return str(style) + ("*" if explode else "")
+
+
+# A media type of RFC 9110 (type/subtype, then parameters), in printable ASCII only.
+_TOKEN = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
+_MEDIA_TYPE = re.compile(rf"{_TOKEN}/{_TOKEN}(?:\s*;[\x20-\x7e]*)?")
+
+
+def _part_type(raw: Any, origin: str, where: str) -> str:
+    """The part media type to send: the first one listed without a wildcard, else ""."""
+    if raw is None:
+        return ""
+    if not isinstance(raw, str):
+        raise GeneratorError(origin, where, "contentType must be a string")
+    for media in (m.strip() for m in raw.split(",")):
+        if not _MEDIA_TYPE.fullmatch(media):
+            raise GeneratorError(origin, where, f"{media!r:.60} is not a media type")
+        if "*" not in media.split(";", 1)[0]:
+            return media
+    return ""
+
+
+def _part_headers(
+    document: Mapping[str, Any], registry: SchemaRegistry, raw: Any, where: str
+) -> tuple[tuple[str, str], ...]:
+    """Part headers whose value the spec fixes (`const`, a one-value `enum`, a `default`).
+
+    Others have no value to send. Content-Type and Content-Disposition are written from the
+    part itself (OpenAPI: a Content-Type here is ignored).
+    """
+    origin = registry.origin
+    headers: list[tuple[str, str]] = []
+    for name, header in _mapping(raw).items():
+        h_where = f"{where}/{escape(str(name))}"
+        if str(name).lower() in ("content-type", "content-disposition"):
+            continue
+        resolved = resolve_component(document, header, "headers", origin, h_where)
+        schema = registry.deref(resolved.get("schema") or {}, f"{h_where}/schema")
+        value = _fixed_value(schema)
+        if value is None:
+            continue
+        if not re.fullmatch(_TOKEN, str(name)):
+            raise GeneratorError(origin, h_where, f"{str(name)!r:.60} is not a header name")
+        if value != value.strip(" \t") or not all(" " <= c <= "~" or c == "\t" for c in value):
+            raise GeneratorError(
+                origin, f"{h_where}/schema", "a header value must be one line of printable ASCII"
+            )
+        headers.append((str(name), value))
+    return tuple(headers)
+
+
+def _fixed_value(schema: Mapping[str, Any]) -> str | None:
+    enum = schema.get("enum")
+    for value in (
+        schema.get("const"),
+        enum[0] if isinstance(enum, list) and len(enum) == 1 else None,
+        schema.get("default"),
+    ):
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if isinstance(value, str | int | float):
+            return str(value)
+    return None
 
 
 def _union(types: list[TypeInfo]) -> TypeInfo:
@@ -489,7 +612,7 @@ def _response(
         found = [o.type if o.kind == "json" else None]
         found += [
             TEXT_TYPE if "text" in kinds else None,
-            BINARY_TYPE if "binary" in kinds else None,
+            BINARY_BODY_TYPE if "binary" in kinds else None,
         ]
         types += [t for t in found if t is not None and t.annotation not in _annotations(types)]
     if any(o.kind == "empty" for o in outcomes):

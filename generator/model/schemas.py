@@ -35,7 +35,12 @@ _SCALARS: dict[str, tuple[Code, Code]] = {
 }
 ANY_TYPE = TypeInfo(Code("Any"), Code("Any"), Code("_m.ANY"))
 DATETIME_TYPE = TypeInfo(Code("datetime"), Code("datetime | str"), Code("_m.DATETIME"))
-BINARY_TYPE = TypeInfo(Code("bytes"), Code("bytes | IO[bytes]"), Code("_m.ANY"))
+# A binary body: bytes, or a binary file streamed from its position.
+BINARY_BODY_TYPE = TypeInfo(Code("bytes"), Code("bytes | IO[bytes]"), Code("_m.ANY"))
+# A binary property (a multipart file part) also takes (filename, bytes or file, content type).
+BINARY_TYPE = TypeInfo(
+    Code("bytes"), Code("bytes | IO[bytes] | tuple[str, bytes | IO[bytes], str]"), Code("_m.ANY")
+)
 FREE_MAP_TYPE = TypeInfo(
     Code("dict[str, Any]"), Code("Mapping[str, Any]"), Code("_m.MapOf(_m.ANY)")
 )

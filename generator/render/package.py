@@ -38,6 +38,7 @@ from generator.encode import (
 from generator.errors import GeneratorError
 from generator.model import Api, ModuleDef, OperationDef, ParamDef, UnionDef, minimal_scopes
 from generator.model.groups import OperationGroup, group_operations
+from generator.model.ir import PartEncoding
 from generator.pointers import pointer
 from generator.resources import RUNTIME, TEMPLATES
 
@@ -207,7 +208,10 @@ _BODY_KINDS = ("json", "form", "multipart", "text", "binary")
 _BODY_TEXT = {
     "json": "a model or a mapping with wire names",
     "form": "form fields: a model or a mapping",
-    "multipart": "multipart parts: a model or a mapping; bytes or files become file parts",
+    "multipart": (
+        "multipart parts: a model or a mapping; bytes, files and (filename, file, content type)"
+        " tuples become file parts"
+    ),
     "text": "a str",
     "binary": "bytes, or a binary file object streamed from its position",
 }
@@ -258,6 +262,31 @@ def returns_value(op: OperationDef) -> bool:
 def content_types_literal(op: OperationDef) -> Code:
     items = (fragment("{}: {}", py_str(ct), py_str(kind)) for ct, kind in op.content_types)
     return fragment("{{{}}}", join(", ", items))
+
+
+def encodings_literal(op: OperationDef) -> Code:
+    """`{media type: {property: Encoding(...)}}`: how form fields and parts are sent."""
+
+    def one(e: PartEncoding) -> Code:
+        args: list[Code] = []
+        if e.style:
+            args.append(fragment("style={}", py_str(e.style)))
+        if e.content_type:
+            args.append(fragment("content_type={}", py_str(e.content_type)))
+        if e.headers:
+            items = (fragment("{}: {}", py_str(k), py_str(v)) for k, v in e.headers)
+            args.append(fragment("headers={{{}}}", join(", ", items)))
+        return fragment("Encoding({})", join(", ", args))
+
+    media = (
+        fragment(
+            "{}: {{{}}}",
+            py_str(ct),
+            join(", ", (fragment("{}: {}", py_str(name), one(e)) for name, e in props.items())),
+        )
+        for ct, props in op.encodings.items()
+    )
+    return fragment("{{{}}}", join(", ", media))
 
 
 def outside_query(op: OperationDef) -> Code:
@@ -608,6 +637,8 @@ def _render_group(api: Api, group: OperationGroup, render: Callable[..., None], 
         statuses_literal=statuses_literal,
         returns_value=returns_value,
         payload=any(op.content_types for op in ops),
+        encoding=any(op.encodings for op in ops),
+        encodings_literal=encodings_literal,
         deprecations=any(op.deprecated for op in ops),
         styled=_styled,
         security_literal=security_literal,

@@ -391,6 +391,27 @@ def test_a_line_break_in_a_header_parameter_is_refused(api: ModuleType) -> None:
     assert rec.requests == []
 
 
+def test_a_header_parameter_http_cannot_carry_is_refused_by_name(api: ModuleType) -> None:
+    rec = Recorder()
+    client = _client(api, rec)
+    for value in (" r", "r\t"):
+        with pytest.raises(
+            ValueError, match="getItem: header 'X-Request-Id' must not start or end with a space"
+        ):
+            client.get_item("7", x_request_id=value)
+    for value, position in (("ré", 2), ("r\x7f", 2), ("\x01", 1)):
+        with pytest.raises(
+            ValueError,
+            match=rf"header 'X-Request-Id' must be printable ASCII \(character {position} is",
+        ):
+            client.get_item("7", x_request_id=value)
+    with pytest.raises(ValueError, match="header 'X-Tags' must be printable ASCII"):
+        client.get_cookies(x_tags=["a", "ü"])
+    assert rec.requests == []
+    client.get_item("7", x_request_id="r 1\t2")
+    assert rec.last.headers["x-request-id"] == "r 1\t2"
+
+
 def test_path_and_query_styles_exact_bytes(api: ModuleType) -> None:
     rec = Recorder()
     _client(api, rec).get_styles(

@@ -1379,7 +1379,7 @@ class ChatMediaUploadAppendRequest(_m.Model):
         self,
         *,
         conversation_id: str,
-        media: bytes | IO[bytes] | str,
+        media: bytes | IO[bytes] | tuple[str, bytes | IO[bytes], str] | str,
         media_hash_key: str,
         segment_index: int,
     ) -> None:

@@ -894,7 +894,7 @@ class MediaUploadRequest(_m.Model):
     def __init__(
         self,
         *,
-        media: bytes | IO[bytes] | str,
+        media: bytes | IO[bytes] | tuple[str, bytes | IO[bytes], str] | str,
         media_category: Literal[
             "dm_gif", "dm_image", "dm_video", "subtitles", "tweet_gif", "tweet_image", "tweet_video"
         ],
@@ -1179,7 +1179,7 @@ class AppendMediaUploadRequest(_m.Model):
     def __init__(
         self,
         *,
-        media: bytes | IO[bytes] | str,
+        media: bytes | IO[bytes] | tuple[str, bytes | IO[bytes], str] | str,
         segment_index: int,
     ) -> None:
         # The generic constructor, not a parent's typed one: it maps names to wire keys.
