@@ -642,16 +642,17 @@ class SchemaRegistry:
         members = [m for m in _union_members(schema) or [] if m.get("$ref") != where]
         key = "oneOf" if schema.get("oneOf") else "anyOf"
         variants: list[TypeInfo] = []
-        converters: list[Code] = []
+        tables: list[tuple[Code, Code, Code]] = []
         for i, member in enumerate(members):
             info = self.type_of(
                 member, hint=f"{cls}Variant{i + 1}", module=module, where=f"{where}/{key}/{i}"
             )
             variants.append(info)
             resolved = self.deref(member, f"{where}/{key}/{i}")
-            _, required = self._merged(resolved, f"{where}/{key}/{i}")
+            props, required = self._merged(resolved, f"{where}/{key}/{i}")
             names = sorted(str(r) for r in required)
-            converters.append(fragment("({}, {})", info.converter, py_str_list(names)))
+            fixed = self._fixed_values(props, f"{where}/{key}/{i}")
+            tables.append((info.converter, py_str_list(names), fixed))
         discriminator = _discriminator(schema)
         extra = Code("")
         if discriminator is not None:
@@ -667,10 +668,38 @@ class SchemaRegistry:
                 extra = fragment(
                     ", discriminator={}, mapping={{{}}}", py_str(prop_name), join(", ", parts)
                 )
+        # Values that pin a property tell variants apart where no discriminator does.
+        converters = [
+            fragment("({}, {}, {{{}}})", conv, names, fixed)
+            if fixed and not extra
+            else fragment("({}, {})", conv, names)
+            for conv, names, fixed in tables
+        ]
         converter = fragment("_m.one_of({}{})", join(", ", converters), extra)
         self._module(module).unions.append(
             UnionDef(cls, module, _description(schema), variants, converter, const_name(cls), where)
         )
+
+    def _fixed_values(self, props: Mapping[str, Any], where: str) -> Code:
+        """`"prop": (values,)` for each property a variant pins to one value (`const`, or an
+        enum of one value): the tags that tell look-alike variants apart."""
+        parts: list[Code] = []
+        for wire, prop in sorted(props.items(), key=lambda item: str(item[0])):
+            if not isinstance(prop, dict):
+                continue
+            schema, _ = normal(self.deref(prop, f"{where}/properties/{escape(str(wire))}"))
+            enum = schema.get("enum")
+            if "const" in schema:
+                values = [schema["const"]]
+            elif isinstance(enum, list) and len(enum) == 1:
+                values = enum
+            else:
+                continue
+            if type(values[0]) not in _VALUE_TYPES or type(values[0]) is float:
+                continue
+            literal = _literal_values(values, self.origin, f"{where}/properties/{wire}")
+            parts.append(fragment("{}: ({},)", py_str(str(wire)), literal[0]))
+        return join(", ", parts)
 
     def mark_constructible(self, info: TypeInfo) -> None:
         """Give every model reachable from a request body a typed keyword constructor."""

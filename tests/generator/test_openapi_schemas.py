@@ -936,3 +936,87 @@ def test_typed_additional_properties_next_to_properties_load_as_their_type(
         assert extra["b"].x == "2" and result.validate() is result
         with pytest.raises(Exception, match=r"Result\.c: expected object Body, got int"):
             models.Result.from_dict({"c": 3}).validate()
+
+
+def test_variants_told_apart_by_const_tags_then_by_types(tmp_path: Path) -> None:
+    ref = _ref_to
+    spec = _spec(
+        {
+            "EvC": {
+                "type": "object",
+                "required": ["type"],
+                "properties": {"type": {"const": "c"}, "shared": {"type": "string"}},
+            },
+            "EvD": {
+                "type": "object",
+                "required": ["type"],
+                "properties": {"type": {"enum": ["d"]}, "shared": {"type": "integer"}},
+            },
+            # No tag: only the type of `shared` tells them apart.
+            "AsText": {"type": "object", "properties": {"shared": {"type": "string"}}},
+            "AsNumber": {"type": "object", "properties": {"shared": {"type": "integer"}}},
+            "Holder": {
+                "type": "object",
+                "properties": {
+                    "ev2": {"oneOf": [ref("EvC"), ref("EvD")]},
+                    "typed": {"oneOf": [ref("AsText"), ref("AsNumber")]},
+                },
+            },
+        }
+    )
+    out, package = _models(tmp_path, spec)
+    with imported(out, package) as modules:
+        models = modules[f"{package}.models"]
+        holder = models.Holder.from_dict(
+            {"ev2": {"type": "d", "shared": 5}, "typed": {"shared": 5}}
+        )
+        assert type(holder.ev2) is models.EvD and holder.ev2.shared == 5
+        assert type(holder.typed) is models.AsNumber
+        holder = models.Holder.from_dict(
+            {"ev2": {"type": "c", "shared": "x"}, "typed": {"shared": "x"}}
+        )
+        assert type(holder.ev2) is models.EvC and type(holder.typed) is models.AsText
+        # True is not the tag 1, nor "c" the tag "d": a tag no variant has fits none.
+        assert (
+            type(models.Holder.from_dict({"ev2": {"type": "e"}}).ev2)
+            is modules[f"{package}._models"].Model
+        )
+
+
+def test_an_unknown_discriminator_value_is_a_plain_model_that_says_so(tmp_path: Path) -> None:
+    ref = _ref_to
+    spec = _spec(
+        {
+            "Circle": {
+                "type": "object",
+                "required": ["kind"],
+                "properties": {"kind": {"type": "string"}, "radius": {"type": "number"}},
+            },
+            "Square": {
+                "type": "object",
+                "required": ["kind"],
+                "properties": {"kind": {"type": "string"}, "side": {"type": "number"}},
+            },
+            "Result": {
+                "type": "object",
+                "properties": {
+                    "shape": {
+                        "oneOf": [ref("Circle"), ref("Square")],
+                        "discriminator": {"propertyName": "kind"},
+                    }
+                },
+            },
+        }
+    )
+    out, package = _models(tmp_path, spec)
+    with imported(out, package) as modules:
+        models, runtime = modules[f"{package}.models"], modules[f"{package}._models"]
+        shape = models.Result.from_dict({"shape": {"kind": "Triangle", "radius": 1}}).shape
+        # Not guessed to be a Circle by its keys: an isinstance check would lie.
+        assert type(shape) is runtime.Model and shape["radius"] == 1
+        with pytest.raises(AttributeError, match=r"'radius': .*kind the spec does not list"):
+            _ = shape.radius
+        assert shape.to_dict() == {"kind": "Triangle", "radius": 1}
+        circle = models.Result.from_dict({"shape": {"kind": "Circle", "radius": 1}}).shape
+        with pytest.raises(AttributeError, match="'Circle' object has no attribute 'nope'"):
+            _ = circle.nope
