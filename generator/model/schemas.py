@@ -39,6 +39,7 @@ FREE_MAP_TYPE = TypeInfo(
     Code("dict[str, Any]"), Code("Mapping[str, Any]"), Code("_m.MapOf(_m.ANY)")
 )
 
+_LIST_TYPE = TypeInfo(Code("list[Any]"), Code("Sequence[Any]"), Code("_m.ListOf(_m.ANY)"))
 
 _NULL_TYPE = TypeInfo(Code("None"), Code("None"), Code("_m.ANY"))
 _VALUE_TYPES: dict[type, str] = {str: "string", bool: "boolean", int: "integer", float: "number"}
@@ -472,6 +473,10 @@ class SchemaRegistry:
         """3.1 `const`: exactly that value, a one-member Literal."""
         if type(value) is float:
             return TypeInfo(Code("float"), Code("float"), Code("_m.NUMBER"))
+        if isinstance(value, dict):
+            return FREE_MAP_TYPE  # a Literal holds scalars only: typed by its JSON type
+        if isinstance(value, list):
+            return _LIST_TYPE
         if type(value) not in _VALUE_TYPES:
             return ANY_TYPE if value is not None else _NULL_TYPE
         try:

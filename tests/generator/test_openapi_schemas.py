@@ -820,6 +820,8 @@ def test_a_package_using_every_feature_is_mypy_strict_clean(tmp_path: Path) -> N
                     "mixed": {"enum": ["a-b", "a_b", 1, True, 1.5, None]},
                     "kind": {"const": "k"},
                     "ratio": {"const": 0.5},
+                    "origin": {"const": {"x": [0]}},
+                    "steps": {"const": [1, 2]},
                     "pair": {"type": "array", "prefixItems": [{"type": "string"}, ref("Node")]},
                     "note": {"type": ["string", "null"]},
                     "many": {"type": ["string", "integer", "null"]},
@@ -1020,3 +1022,31 @@ def test_an_unknown_discriminator_value_is_a_plain_model_that_says_so(tmp_path: 
         circle = models.Result.from_dict({"shape": {"kind": "Circle", "radius": 1}}).shape
         with pytest.raises(AttributeError, match="'Circle' object has no attribute 'nope'"):
             _ = circle.nope
+
+
+def test_object_and_array_constants_are_valid_and_typed_by_their_json_type(
+    tmp_path: Path,
+) -> None:
+    spec = _spec(
+        {
+            "Result": {
+                "type": "object",
+                "properties": {
+                    "point": {"const": {"a": 1}},
+                    "pair": {"const": [1, 2]},
+                    "mode": {"const": "on"},
+                },
+            }
+        }
+    )
+    out, package = _models(tmp_path, spec)
+    source = "".join(p.read_text() for p in (out / package / "models").glob("*.py"))
+    assert "point: _m.Field[dict[str, Any] | None]" in source
+    assert "pair: _m.Field[list[Any] | None]" in source
+    assert 'mode: _m.Field[Literal["on"] | None]' in source
+    with imported(out, package) as modules:
+        result = modules[f"{package}.models"].Result.from_dict({"point": {"a": 1}, "pair": [1, 2]})
+        assert (result.point, result.pair) == ({"a": 1}, [1, 2])
+        assert result.validate() is result
+        with pytest.raises(Exception, match=r"Result\.pair: expected array, got dict"):
+            modules[f"{package}.models"].Result.from_dict({"pair": {"a": 1}}).validate()
