@@ -86,6 +86,12 @@ def normal(schema: Mapping[str, Any]) -> tuple[Mapping[str, Any], bool]:
     return schema, nullable
 
 
+# Keywords beside a `$ref` that change the type it stands for.
+_SHAPING = frozenset(
+    {"properties", "required", "additionalProperties", "allOf", "oneOf", "anyOf", "items",
+     "prefixItems", "enum", "const", "discriminator"}
+)  # fmt: skip
+
 # Keywords that describe a schema without constraining its type.
 _ANNOTATIONS = frozenset(
     {"description", "title", "default", "example", "examples", "deprecated", "readOnly",
@@ -193,11 +199,27 @@ class SchemaRegistry:
     def deref(self, schema: Mapping[str, Any], where: str) -> Mapping[str, Any]:
         seen = 0
         while "$ref" in schema:
+            if _SHAPING & set(schema):
+                return self.with_siblings(schema, where)
             schema = self.resolve(schema["$ref"], where)[1]
             seen += 1
             if seen > 50:
                 raise GeneratorError(self.origin, where, "circular $ref chain")
         return schema
+
+    def with_siblings(self, schema: Mapping[str, Any], where: str) -> Mapping[str, Any]:
+        """A `$ref` beside keywords that shape the value (3.1 applies both) as one schema:
+        an object target extended by the siblings (an allOf of the two), any other target
+        narrowed by them. Beside annotations only, a `$ref` stays the component it names."""
+        if "$ref" not in schema or not _SHAPING & set(schema):
+            return schema
+        rest = {k: v for k, v in schema.items() if k != "$ref"}
+        target, _ = normal(self.deref({"$ref": schema["$ref"]}, where))
+        if _is_object(target) or target.get("type") == "object" or _is_object(rest):
+            notes = {k: v for k, v in rest.items() if k in _ANNOTATIONS}
+            shaping = {k: v for k, v in rest.items() if k not in _ANNOTATIONS}
+            return {**notes, "allOf": [{"$ref": schema["$ref"]}, shaping]}
+        return {**target, **rest}
 
     # -- names --------------------------------------------------------------------------
 
@@ -293,8 +315,8 @@ class SchemaRegistry:
         found = self._component_types.get(name)
         if found is not None:
             return found
-        schema, _ = normal(self.components[name])
         where = pointer("components", "schemas", name)
+        schema, _ = normal(self.with_siblings(normal(self.components[name])[0], where))
         cls = self.class_of(name)
         module = self.module_of(name)
         shape = self._shape(schema, where)
@@ -349,6 +371,8 @@ class SchemaRegistry:
         if not isinstance(schema, dict):
             return ANY_TYPE
         schema, nullable = normal(schema)
+        schema, more_null = normal(self.with_siblings(schema, where))
+        nullable = nullable or more_null
         parts = schema.get("allOf")
         single = isinstance(parts, list) and len(parts) == 1 and isinstance(parts[0], dict)
         if single and not {"properties", "discriminator"} & set(schema):

@@ -1050,3 +1050,57 @@ def test_object_and_array_constants_are_valid_and_typed_by_their_json_type(
         assert result.validate() is result
         with pytest.raises(Exception, match=r"Result\.pair: expected array, got dict"):
             modules[f"{package}.models"].Result.from_dict({"pair": {"a": 1}}).validate()
+
+
+def test_a_reference_beside_shaping_keywords_applies_both(tmp_path: Path) -> None:
+    ref = _ref_to
+    spec = _spec(
+        {
+            "Base": {
+                "type": "object",
+                "required": ["id"],
+                "properties": {"id": {"type": "string"}},
+            },
+            "Code": {"type": "string"},
+            "Result": {
+                "type": "object",
+                "properties": {
+                    "ext": {
+                        **ref("Base"),
+                        "required": ["more"],
+                        "properties": {"more": {"type": "integer"}},
+                    },
+                    # Annotations alone: still the component itself.
+                    "noted": {**ref("Base"), "description": "Noted.", "readOnly": True},
+                    "code": {**ref("Code"), "enum": ["a", "b"]},
+                },
+            },
+        }
+    )
+    spec["components"]["parameters"] = {
+        "Limit": {
+            "name": "limit",
+            "in": "query",
+            "description": "The shared words.",
+            "schema": {"type": "integer"},
+        }
+    }
+    spec["paths"]["/things"]["post"]["parameters"] = [
+        {"$ref": "#/components/parameters/Limit", "description": "Words for this call."}
+    ]
+    out, package = _models(tmp_path, spec)
+    source = "".join(p.read_text() for p in (out / package / "models").glob("*.py"))
+    assert "noted: _m.Field[Base | None]" in source
+    assert 'code: _m.Field[Literal["a", "b"] | str | None]' in source
+    with imported(out, package) as modules:
+        models = modules[f"{package}.models"]
+        result = models.Result.from_dict({"ext": {"id": "1", "more": 2}, "noted": {"id": "2"}})
+        ext = result.ext
+        assert isinstance(ext, models.Base) and type(ext) is not models.Base
+        assert (ext.id, ext.more) == ("1", 2)
+        assert type(ext).more.required and type(result.noted) is models.Base
+        with pytest.raises(Exception, match=r"ext\.more: expected integer, got str"):
+            models.Result.from_dict({"ext": {"id": "1", "more": "x"}}).validate()
+        client = modules[f"{package}"].Client
+        doc = inspect.getdoc(client.create_thing) or ""
+        assert "Words for this call." in doc and "shared words" not in doc
