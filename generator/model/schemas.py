@@ -535,17 +535,36 @@ class SchemaRegistry:
 
     # -- definitions --------------------------------------------------------------------
 
-    def _merged(self, schema: Mapping[str, Any], where: str) -> tuple[dict[str, Any], set[str]]:
+    def _merged(
+        self, schema: Mapping[str, Any], where: str, depth: int = 0
+    ) -> tuple[dict[str, Any], set[str]]:
         """Properties and required names of an object schema, with allOf parts merged in."""
         props: dict[str, Any] = {}
         required: set[str] = set()
+        if depth > 20:  # a schema that contains itself: its fields are already merged above
+            return props, required
         for i, part in enumerate(schema.get("allOf") or []):
             resolved = self.deref(part, f"{where}/allOf/{i}") if isinstance(part, dict) else {}
-            p, r = self._merged(resolved, f"{where}/allOf/{i}")
+            p, r = self._merged(resolved, f"{where}/allOf/{i}", depth + 1)
             props.update(p)
             required |= r
         props.update(schema.get("properties") or {})
         required |= set(schema.get("required") or [])
+        # A oneOf/anyOf inside an object (`allOf: [Circle, {oneOf: [...]}]`) adds the fields
+        # of its variants as optional ones: one class that reads any variant's data, rather
+        # than a union of merged classes that multiplies with every such part.
+        key = "oneOf" if schema.get("oneOf") else "anyOf"
+        variant_props: dict[str, Any] = {}
+        for i, member in enumerate(_union_members(schema) or []):
+            resolved = self.deref(member, f"{where}/{key}/{i}")
+            for name, prop in self._merged(resolved, f"{where}/{key}/{i}", depth + 1)[0].items():
+                seen = variant_props.setdefault(name, prop)
+                if seen != prop:  # variants typing it differently: either type
+                    either = isinstance(seen, dict) and set(seen) == {"anyOf"}
+                    options = seen["anyOf"] if either else [seen]
+                    variant_props[name] = {"anyOf": [*options, prop]}
+        for name, prop in variant_props.items():
+            props.setdefault(name, prop)
         return props, required
 
     def _base_of(

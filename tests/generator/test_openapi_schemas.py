@@ -1104,3 +1104,46 @@ def test_a_reference_beside_shaping_keywords_applies_both(tmp_path: Path) -> Non
         client = modules[f"{package}"].Client
         doc = inspect.getdoc(client.create_thing) or ""
         assert "Words for this call." in doc and "shared words" not in doc
+
+
+def test_a_one_of_inside_all_of_adds_the_variants_fields_as_optional(tmp_path: Path) -> None:
+    ref = _ref_to
+    spec = _spec(
+        {
+            "Circle": {
+                "type": "object",
+                "required": ["radius"],
+                "properties": {"radius": {"type": "number"}},
+            },
+            "Placed": {
+                "allOf": [
+                    ref("Circle"),
+                    {
+                        "oneOf": [
+                            {
+                                "type": "object",
+                                "required": ["x"],
+                                "properties": {"x": {"type": "integer"}, "at": {"type": "string"}},
+                            },
+                            {
+                                "type": "object",
+                                "required": ["y"],
+                                "properties": {"y": {"type": "integer"}, "at": {"type": "integer"}},
+                            },
+                        ]
+                    },
+                ]
+            },
+            "Result": {"type": "object", "properties": {"placed": ref("Placed")}},
+        }
+    )
+    out, package = _models(tmp_path, spec)
+    source = "".join(p.read_text() for p in (out / package / "models").glob("*.py"))
+    assert "x: _m.Field[int | None]" in source and "y: _m.Field[int | None]" in source
+    assert "at: _m.Field[str | int | None]" in source
+    with imported(out, package) as modules:
+        models = modules[f"{package}.models"]
+        placed = models.Result.from_dict({"placed": {"radius": 1.5, "y": 3, "at": 4}}).placed
+        assert type(placed) is models.Placed and isinstance(placed, models.Circle)
+        assert (placed.radius, placed.x, placed.y, placed.at) == (1.5, None, 3, 4)
+        assert placed.validate() is placed
