@@ -178,6 +178,8 @@ class SchemaRegistry:
         self._modules_of: dict[str, Identifier] = {}
         self._typing: set[str] = set()  # inline component schemas being typed
         self._extenders: dict[str, dict[str, str]] | None = None  # $ref -> schemas extending it
+        # Class or union name -> the classes a value of it may be: subtypes, variants.
+        self._kinds_of: dict[str, set[str]] = {}
 
     # -- references ---------------------------------------------------------------------
 
@@ -597,6 +599,7 @@ class SchemaRegistry:
             # Inherited fields stay with the parent unless this schema makes them required.
             inherited = {k for k in base_props if (k in base_required) or (k not in required)}
             inherited = {k for k in inherited if props.get(k) == base_props[k]}
+            self._kinds_of.setdefault(base_cls, set()).add(cls)
         names = Namespace(FIELD_RESERVED)
         for wire, prop in sorted(props.items(), key=lambda item: str(item[0])):
             if wire in inherited:
@@ -633,7 +636,7 @@ class SchemaRegistry:
             prop_name, mapping = discriminator
             # Without a mapping, each schema extending this one is tagged with its own name.
             mapping = mapping or self._extending(where)
-            parts = self._mapping_parts(mapping, where)
+            parts = self._mapping_parts(mapping, where, cls)
             converter = fragment(
                 "_m.one_of(discriminator={}, mapping={{{}}}, fallback={})",
                 py_str(prop_name),
@@ -643,8 +646,11 @@ class SchemaRegistry:
             self._module(module).unions.append(
                 UnionDef(cls, module, "", [], converter, const_name(cls), where, alias=False)
             )
+        if model.parent is not None and model.parent.constructible:
+            # A subtype met after its base was marked: a body of the base may be one of it.
+            self.mark_constructible(self._named_type(cls, module, "model"))
 
-    def _mapping_parts(self, mapping: Mapping[str, Any], where: str) -> list[Code]:
+    def _mapping_parts(self, mapping: Mapping[str, Any], where: str, owner: str) -> list[Code]:
         parts = []
         for value, ref in sorted(mapping.items(), key=lambda item: str(item[0])):
             ref = str(ref)
@@ -662,6 +668,7 @@ class SchemaRegistry:
                 continue
             target, _ = self.resolve(ref, place)
             self.component_type(target)
+            self._kinds_of.setdefault(owner, set()).add(self.class_of(target))
             target_ref = _ref(self.module_of(target), self.class_of(target))
             parts.append(fragment("{}: {}", py_str(str(value)), target_ref))
         return parts
@@ -696,6 +703,7 @@ class SchemaRegistry:
                 member, hint=f"{cls}Variant{i + 1}", module=module, where=f"{where}/{key}/{i}"
             )
             variants.append(info)
+            self._kinds_of.setdefault(cls, set()).update(name for _, name in info.imports)
             resolved = self.deref(member, f"{where}/{key}/{i}")
             props, required = self._merged(resolved, f"{where}/{key}/{i}")
             names = sorted(str(r) for r in required)
@@ -711,7 +719,7 @@ class SchemaRegistry:
                 for m in members
                 if isinstance(m, dict) and str(m.get("$ref", "")).startswith(SCHEMA_PREFIX)
             }
-            parts = self._mapping_parts(mapping, where)
+            parts = self._mapping_parts(mapping, where, cls)
             if parts:  # else every entry pointed nowhere: members are told apart by shape
                 extra = fragment(
                     ", discriminator={}, mapping={{{}}}", py_str(prop_name), join(", ", parts)
@@ -750,10 +758,17 @@ class SchemaRegistry:
         return join(", ", parts)
 
     def mark_constructible(self, info: TypeInfo) -> None:
-        """Give every model reachable from a request body a typed keyword constructor."""
-        stack = [name for _, name in info.imports]
+        """Give every model reachable from a request body a typed keyword constructor: those
+        its fields name, and every kind a value of them may be (subtypes, union variants)."""
+        stack: list[str] = [name for _, name in info.imports]
+        seen: set[str] = set()
         while stack:
-            model = self._models_by_name.get(stack.pop())
+            name = stack.pop()
+            if name in seen:
+                continue
+            seen.add(name)
+            stack.extend(self._kinds_of.get(name, ()))
+            model = self._models_by_name.get(name)
             if model is None or model.constructible:
                 continue
             model.constructible = True

@@ -1147,3 +1147,62 @@ def test_a_one_of_inside_all_of_adds_the_variants_fields_as_optional(tmp_path: P
         assert type(placed) is models.Placed and isinstance(placed, models.Circle)
         assert (placed.radius, placed.x, placed.y, placed.at) == (1.5, None, 3, 4)
         assert placed.validate() is placed
+
+
+def test_subtypes_and_variants_of_a_request_body_have_typed_constructors(
+    tmp_path: Path,
+) -> None:
+    ref = _ref_to
+    spec = _spec(
+        {
+            "Animal": {
+                "type": "object",
+                "required": ["kind"],
+                "properties": {"kind": {"type": "string"}},
+                "discriminator": {"propertyName": "kind", "mapping": {"Lion": ref("Lion")["$ref"]}},
+            },
+            "Lion": {"allOf": [ref("Animal"), {"properties": {"roar": {"type": "integer"}}}]},
+            # Not in the mapping: a subtype all the same.
+            "Tiger": {"allOf": [ref("Animal"), {"properties": {"stripes": {"type": "integer"}}}]},
+            # Met last, as the response, after the body marked Animal.
+            "Result": {"allOf": [ref("Animal"), {"properties": {"claws": {"type": "integer"}}}]},
+            "Cat": {"type": "object", "properties": {"meows": {"type": "boolean"}}},
+            "Dog": {"type": "object", "properties": {"barks": {"type": "boolean"}}},
+            "Pet": {"oneOf": [ref("Cat"), ref("Dog")]},
+            "Body": {
+                "type": "object",
+                "properties": {"animal": ref("Animal"), "pet": ref("Pet")},
+            },
+        }
+    )
+    # Tiger is met first, in a response, before the body marks Animal.
+    spec["paths"] = {
+        "/a/tiger": {
+            "get": {
+                "operationId": "getTiger",
+                "responses": {
+                    "200": {
+                        "description": "ok",
+                        "content": {"application/json": {"schema": ref("Tiger")}},
+                    }
+                },
+            }
+        },
+        **spec["paths"],
+    }
+    out, package = _models(tmp_path, spec)
+    with imported(out, package) as modules:
+        models = modules[f"{package}.models"]
+        lion = models.Lion(kind="Lion", roar=3)
+        assert lion.to_dict() == {"kind": "Lion", "roar": 3}
+        assert models.Tiger(kind="Tiger", stripes=2).to_dict() == {"kind": "Tiger", "stripes": 2}
+        assert models.Dog(barks=True).to_dict() == {"barks": True}
+        body = models.Body(animal=lion, pet=models.Cat(meows=False))
+        assert body.to_dict() == {"animal": {"kind": "Lion", "roar": 3}, "pet": {"meows": False}}
+        for cls, names in (
+            (models.Lion, ["kind", "roar"]),
+            (models.Tiger, ["kind", "stripes"]),
+            (models.Result, ["kind", "claws"]),
+        ):
+            assert list(inspect.signature(cls).parameters) == names
+        assert list(inspect.signature(models.Dog).parameters) == ["barks"]
