@@ -177,6 +177,7 @@ class SchemaRegistry:
         self._referrers = _referrers(document)
         self._modules_of: dict[str, Identifier] = {}
         self._typing: set[str] = set()  # inline component schemas being typed
+        self._recursive: set[str] = set()  # those of them met again inside themselves
         self._extenders: dict[str, dict[str, str]] | None = None  # $ref -> schemas extending it
         # Class or union name -> the classes a value of it may be: subtypes, variants.
         self._kinds_of: dict[str, set[str]] = {}
@@ -337,14 +338,33 @@ class SchemaRegistry:
             else:
                 self._define_model(cls, module, schema, where)
             return info
+        # A list or map that contains itself is a recursive type alias: named where it recurs.
+        named = TypeInfo(
+            cls, cls, _ref(module, const_name(cls), "alias"), frozenset({(module, cls)})
+        )
         if name in self._typing:
-            # A list or map that contains itself: typed Any at the point where it recurs.
-            return ANY_TYPE
+            self._recursive.add(name)
+            return named
         self._typing.add(name)
         try:
             info = self.type_of(self.components[name], hint=cls, module=module, where=where)
         finally:
             self._typing.discard(name)
+        if name in self._recursive:
+            # One alias for reading and passing in (a value passed in is then a list or dict,
+            # not any sequence or mapping): a second recursive alias would double the names.
+            self._module(module).unions.append(
+                UnionDef(
+                    cls,
+                    module,
+                    _description(schema),
+                    [info],
+                    info.converter,
+                    const_name(cls),
+                    where,
+                )
+            )
+            info = named
         self._component_types[name] = info
         return info
 

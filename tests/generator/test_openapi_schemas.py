@@ -79,11 +79,21 @@ def test_recursive_objects_lists_and_maps_parse_to_nested_models(tmp_path: Path)
                     },
                 },
             },
-            # A list of itself: typed Any where it recurs instead of recursing forever.
+            # A list of itself, a map of itself: recursive type aliases.
             "Tree": {"type": "array", "items": {"$ref": "#/components/schemas/Tree"}},
+            "Graph": {
+                "type": "object",
+                "additionalProperties": {
+                    "type": ["array", "null"],
+                    "items": {"$ref": "#/components/schemas/Graph"},
+                },
+            },
             "Forest": {
                 "type": "object",
-                "properties": {"tree": {"$ref": "#/components/schemas/Tree"}},
+                "properties": {
+                    "tree": {"$ref": "#/components/schemas/Tree"},
+                    "graph": {"$ref": "#/components/schemas/Graph"},
+                },
             },
         }
     )
@@ -101,8 +111,17 @@ def test_recursive_objects_lists_and_maps_parse_to_nested_models(tmp_path: Path)
         assert isinstance(node.children[0], models.Node)
         assert isinstance(node.named["k"], models.Node) and node.named["k"].value == 4
         assert node.validate() is node
-        forest = models.Forest.from_dict({"tree": [[[]], []]})
-        assert forest.tree == [[[]], []]
+        forest = models.Forest.from_dict({"tree": [[[]], []], "graph": {"a": [{"b": None}]}})
+        assert forest.tree == [[[]], []] and forest.graph == {"a": [{"b": None}]}
+        assert forest.validate() is forest
+        with pytest.raises(Exception, match=r"Forest\.tree\[0\]\[1\]: expected array, got int"):
+            models.Forest.from_dict({"tree": [[[], 3]]}).validate()
+        with pytest.raises(Exception, match=r"Forest\.graph\.a\[0\]\.b: expected array, got str"):
+            models.Forest.from_dict({"graph": {"a": [{"b": "x"}]}}).validate()
+    source = "".join(p.read_text() for p in (out / package / "models").glob("*.py"))
+    assert 'Tree: TypeAlias = "list[Tree]"' in source
+    assert 'Graph: TypeAlias = "dict[str, list[Graph] | None]"' in source
+    assert "tree: _m.Field[Tree | None]" in source
 
 
 def test_prefix_items_parse_to_a_tuple_with_typed_positions(tmp_path: Path) -> None:
@@ -828,6 +847,8 @@ def test_a_package_using_every_feature_is_mypy_strict_clean(tmp_path: Path) -> N
                     "pet": ref("Pet"),
                     "json": ref("Json"),
                     "tree": ref("Tree"),
+                    "graph": ref("Graph"),
+                    "maybe": {"type": ["string", "null"], "description": "Nullable, optional."},
                     "labels": ref("Labels"),
                 },
             },
@@ -836,6 +857,10 @@ def test_a_package_using_every_feature_is_mypy_strict_clean(tmp_path: Path) -> N
                 "properties": {"children": {"type": "array", "items": ref("Node")}},
             },
             "Tree": {"type": "array", "items": ref("Tree")},
+            "Graph": {
+                "type": "object",
+                "additionalProperties": {"type": "array", "items": ref("Graph")},
+            },
             "Labels": {
                 "type": "object",
                 "properties": {"count": {"type": "integer"}},
@@ -1206,3 +1231,29 @@ def test_subtypes_and_variants_of_a_request_body_have_typed_constructors(
         ):
             assert list(inspect.signature(cls).parameters) == names
         assert list(inspect.signature(models.Dog).parameters) == ["barks"]
+
+
+def test_nullable_optional_fields_and_parameters_say_none_once(tmp_path: Path) -> None:
+    spec = _spec(
+        {
+            "Maybe": {"type": ["string", "null"]},
+            "Body": {
+                "type": "object",
+                "properties": {"note": {"$ref": "#/components/schemas/Maybe"}},
+            },
+        }
+    )
+    spec["paths"]["/things"]["post"]["parameters"] = [
+        {"name": "tag", "in": "query", "schema": {"type": ["string", "null"]}},
+        {
+            "name": "list",
+            "in": "query",
+            "schema": {"type": "array", "items": {"type": ["integer", "null"]}},
+        },
+    ]
+    out, package = _models(tmp_path, spec)
+    source = "\n".join(p.read_text() for p in (out / package).rglob("*.py"))
+    assert "None | None" not in source
+    assert "note: _m.Field[str | None]" in source and "note: str | None = None" in source
+    assert "tag: str | None = None" in source
+    assert "list: Sequence[int | None] | None = None" in source
