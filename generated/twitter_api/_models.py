@@ -322,7 +322,7 @@ class OneOf(Converter):
     declared field of it says so), never a guess that would make `isinstance` lie.
     """
 
-    __slots__ = ("by_path", "by_value", "fallback", "prop", "variants")
+    __slots__ = ("_table", "by_path", "by_value", "fallback", "prop", "variants")
 
     def __init__(
         self,
@@ -334,6 +334,13 @@ class OneOf(Converter):
         # (converter, required keys, property -> the values the variant allows)
         self.variants: tuple[tuple[Converter, Sequence[str], Mapping[str, Sequence[Any]]], ...] = (
             tuple((v[0], v[1], v[2] if len(v) > 2 else {}) for v in variants)
+        )
+        # The hot path's form of `variants`: fixed values as pairs, object converters flagged.
+        self._table: tuple[
+            tuple[Converter, Sequence[str], tuple[tuple[str, Sequence[Any]], ...], bool], ...
+        ] = tuple(
+            (conv, required, tuple(fixed.items()), isinstance(conv, ModelRef | MapOf | AliasRef))
+            for conv, required, fixed in self.variants
         )
         self.prop: str | None = discriminator
         self.by_value: dict[str, ModelRef] = dict(mapping or {})
@@ -356,20 +363,17 @@ class OneOf(Converter):
                 listed = self.by_value.get(tag) or self.by_path.get(_uri_path(tag))
                 return listed or self.fallback
         fitting: list[Converter] = []
-        for conv, required, fixed in self.variants:
-            if isinstance(conv, ModelRef | MapOf | AliasRef):
-                if (
-                    isinstance(raw, dict)
-                    and all(k in raw for k in required)
-                    and all(_allowed(raw[k], v) for k, v in fixed.items() if k in raw)
-                ):
-                    fitting.append(conv)
+        for conv, required, fixed, is_object in self._table:
+            if is_object:
+                if not isinstance(raw, dict) or not _fits(raw, required, fixed):
+                    continue
             else:
                 found: list[str] = []
                 conv.check(raw, "", found)
-                if not found:
-                    fitting.append(conv)
-        if len(fitting) > 1:
+                if found:
+                    continue
+            fitting.append(conv)
+        if len(fitting) > 1:  # look-alikes: the first whose plain fields have the right types
             for conv in fitting:
                 if _scalars_fit(conv, raw):
                     return conv
@@ -410,9 +414,20 @@ class OneOf(Converter):
         out.extend(best or [])
 
 
-def _allowed(value: Any, values: Sequence[Any]) -> bool:
-    # By type too: JSON true is not the integer 1.
-    return any(type(value) is type(v) and value == v for v in values)
+def _fits(
+    raw: dict[str, Any], required: Sequence[str], fixed: tuple[tuple[str, Sequence[Any]], ...]
+) -> bool:
+    """Whether `raw` has the required keys and no value contradicting a fixed one."""
+    for key in required:
+        if key not in raw:
+            return False
+    for key, values in fixed:
+        if key in raw:
+            value = raw[key]
+            # By type too: JSON true is not the integer 1.
+            if not any(type(value) is type(v) and value == v for v in values):
+                return False
+    return True
 
 
 def _scalars_fit(conv: Converter, raw: Any) -> bool:
@@ -420,12 +435,11 @@ def _scalars_fit(conv: Converter, raw: Any) -> bool:
     types: a cheap look at one level, not a full `check`."""
     if not isinstance(conv, ModelRef):
         return True
-    fields = conv.cls._fields
-    for f in fields:
-        value = raw.get(f.wire)
-        if value is not None and isinstance(f.convert, Scalar):
+    for wire, scalar in conv.cls._scalars:
+        value = raw.get(wire)
+        if value is not None:
             found: list[str] = []
-            f.convert.check(value, "", found)
+            scalar.check(value, "", found)
             if found:
                 return False
     return True
@@ -512,6 +526,7 @@ class Model:
 
     __slots__ = ("_raw", "_response")
     _fields: tuple[Field[Any], ...] = ()
+    _scalars: tuple[tuple[str, Scalar], ...] = ()  # (wire, converter) of plain scalar fields
     # The spec's typed `additionalProperties` next to declared properties, if any.
     _extra: Converter = ANY
     _raw: dict[str, Any]
@@ -522,6 +537,9 @@ class Model:
         own = tuple(v for v in vars(cls).values() if isinstance(v, Field))
         inherited = tuple(f for f in cls._fields if f.name not in vars(cls))
         cls._fields = inherited + own
+        cls._scalars = tuple(
+            (f.wire, f.convert) for f in cls._fields if isinstance(f.convert, Scalar)
+        )
         if "_extra" in vars(cls):
             cls._extra.bind(cls.__module__.rpartition(".")[0])
 
