@@ -131,7 +131,9 @@ def resolve_component(
     # 3.1: a `summary` or `description` beside the `$ref` replaces the referenced one's.
     notes = (
         {k: value[k] for k in ("summary", "description") if k in value}
-        if isinstance(value, dict) and "$ref" in value
+        if isinstance(value, dict)
+        and "$ref" in value
+        and str(document.get("openapi", "")).startswith("3.1")
         else {}
     )
     for _ in range(50):

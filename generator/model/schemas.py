@@ -179,6 +179,8 @@ class SchemaRegistry:
         self._typing: set[str] = set()  # inline component schemas being typed
         self._recursive: set[str] = set()  # those of them met again inside themselves
         self._extenders: dict[str, dict[str, str]] | None = None  # $ref -> schemas extending it
+        # 3.1 applies keywords beside a `$ref`; 3.0 says they are ignored.
+        self._ref_siblings = str(document.get("openapi", "")).startswith("3.1")
         # Class or union name -> the classes a value of it may be: subtypes, variants.
         self._kinds_of: dict[str, set[str]] = {}
 
@@ -202,7 +204,7 @@ class SchemaRegistry:
     def deref(self, schema: Mapping[str, Any], where: str) -> Mapping[str, Any]:
         seen = 0
         while "$ref" in schema:
-            if _SHAPING & set(schema):
+            if self._ref_siblings and _SHAPING & set(schema):
                 return self.with_siblings(schema, where)
             schema = self.resolve(schema["$ref"], where)[1]
             seen += 1
@@ -214,7 +216,7 @@ class SchemaRegistry:
         """A `$ref` beside keywords that shape the value (3.1 applies both) as one schema:
         an object target extended by the siblings (an allOf of the two), any other target
         narrowed by them. Beside annotations only, a `$ref` stays the component it names."""
-        if "$ref" not in schema or not _SHAPING & set(schema):
+        if not self._ref_siblings or "$ref" not in schema or not _SHAPING & set(schema):
             return schema
         rest = {k: v for k, v in schema.items() if k != "$ref"}
         target, _ = normal(self.deref({"$ref": schema["$ref"]}, where))
@@ -699,6 +701,8 @@ class SchemaRegistry:
             # Indexed once: a spec may have thousands of components and many bases.
             self._extenders = {}
             for name, schema in self.components.items():
+                if isinstance(schema, dict) and "$ref" in schema:
+                    schema = self.with_siblings(schema, pointer("components", "schemas", name))
                 parts = schema.get("allOf") if isinstance(schema, dict) else None
                 for part in parts if isinstance(parts, list) else []:
                     if isinstance(part, dict) and isinstance(part.get("$ref"), str):

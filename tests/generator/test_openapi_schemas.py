@@ -1087,9 +1087,17 @@ def test_a_reference_beside_shaping_keywords_applies_both(tmp_path: Path) -> Non
                 "properties": {"id": {"type": "string"}},
             },
             "Code": {"type": "string"},
+            "Shape": {
+                "type": "object",
+                "properties": {"kind": {"type": "string"}},
+                "discriminator": {"propertyName": "kind"},
+            },
+            # A subtype written as a $ref with properties: found as allOf children are.
+            "Square": {**ref("Shape"), "properties": {"side": {"type": "number"}}},
             "Result": {
                 "type": "object",
                 "properties": {
+                    "shape": ref("Shape"),
                     "ext": {
                         **ref("Base"),
                         "required": ["more"],
@@ -1124,11 +1132,20 @@ def test_a_reference_beside_shaping_keywords_applies_both(tmp_path: Path) -> Non
         assert isinstance(ext, models.Base) and type(ext) is not models.Base
         assert (ext.id, ext.more) == ("1", 2)
         assert type(ext).more.required and type(result.noted) is models.Base
+        square = models.Result.from_dict({"shape": {"kind": "Square", "side": 2}}).shape
+        assert type(square) is models.Square and square.side == 2
         with pytest.raises(Exception, match=r"ext\.more: expected integer, got str"):
             models.Result.from_dict({"ext": {"id": "1", "more": "x"}}).validate()
         client = modules[f"{package}"].Client
         doc = inspect.getdoc(client.create_thing) or ""
         assert "Words for this call." in doc and "shared words" not in doc
+    # 3.0 says keywords beside a $ref are ignored.
+    out, package = _models(tmp_path, {**spec, "openapi": "3.0.3"})
+    with imported(out, package) as modules:
+        models = modules[f"{package}.models"]
+        assert type(models.Result.from_dict({"ext": {"id": "1"}}).ext) is models.Base
+        doc = inspect.getdoc(modules[f"{package}"].Client.create_thing) or ""
+        assert "shared words" in doc
 
 
 def test_a_one_of_inside_all_of_adds_the_variants_fields_as_optional(tmp_path: Path) -> None:
