@@ -657,7 +657,7 @@ class SchemaRegistry:
         if discriminator is not None:
             prop_name, mapping = discriminator
             # Without a mapping, each schema extending this one is tagged with its own name.
-            mapping = mapping or self._extending(where)
+            mapping = mapping or self._implicit_mapping(prop_name, self._extending(where), where)
             parts = self._mapping_parts(mapping, where, cls)
             converter = fragment(
                 "_m.one_of(discriminator={}, mapping={{{}}}, fallback={})",
@@ -738,11 +738,15 @@ class SchemaRegistry:
         if discriminator is not None:
             prop_name, mapping = discriminator
             # Without a mapping, each member is tagged with its component name.
-            mapping = mapping or {
-                str(m["$ref"]).rsplit("/", 1)[-1]: m["$ref"]
-                for m in members
-                if isinstance(m, dict) and str(m.get("$ref", "")).startswith(SCHEMA_PREFIX)
-            }
+            mapping = mapping or self._implicit_mapping(
+                prop_name,
+                {
+                    str(m["$ref"]).rsplit("/", 1)[-1]: m["$ref"]
+                    for m in members
+                    if isinstance(m, dict) and str(m.get("$ref", "")).startswith(SCHEMA_PREFIX)
+                },
+                where,
+            )
             parts = self._mapping_parts(mapping, where, cls)
             if parts:  # else every entry pointed nowhere: members are told apart by shape
                 extra = fragment(
@@ -760,26 +764,45 @@ class SchemaRegistry:
             UnionDef(cls, module, _description(schema), variants, converter, const_name(cls), where)
         )
 
-    def _fixed_values(self, props: Mapping[str, Any], where: str) -> Code:
-        """`"prop": (values,)` for each property a variant pins to one value (`const`, or an
-        enum of one value): the tags that tell look-alike variants apart."""
-        parts: list[Code] = []
+    def _pinned(self, props: Mapping[str, Any], where: str) -> dict[str, Any]:
+        """Property -> the one value a schema pins it to (`const`, or an enum of one value):
+        the tags that tell look-alike variants apart."""
+        found: dict[str, Any] = {}
         for wire, prop in sorted(props.items(), key=lambda item: str(item[0])):
             if not isinstance(prop, dict):
                 continue
             schema, _ = normal(self.deref(prop, f"{where}/properties/{escape(str(wire))}"))
             enum = schema.get("enum")
             if "const" in schema:
-                values = [schema["const"]]
+                value = schema["const"]
             elif isinstance(enum, list) and len(enum) == 1:
-                values = enum
+                value = enum[0]
             else:
                 continue
-            if type(values[0]) not in _VALUE_TYPES or type(values[0]) is float:
-                continue
-            literal = _literal_values(values, self.origin, f"{where}/properties/{wire}")
-            parts.append(fragment("{}: ({},)", py_str(str(wire)), literal[0]))
+            if type(value) in _VALUE_TYPES and type(value) is not float:
+                found[str(wire)] = value
+        return found
+
+    def _fixed_values(self, props: Mapping[str, Any], where: str) -> Code:
+        """`"prop": (value,)` for each pinned property, for a union's converter table."""
+        parts: list[Code] = []
+        for wire, value in self._pinned(props, where).items():
+            literal = _literal_values([value], self.origin, f"{where}/properties/{escape(wire)}")
+            parts.append(fragment("{}: ({},)", py_str(wire), literal[0]))
         return join(", ", parts)
+
+    def _implicit_mapping(
+        self, prop_name: str, by_name: Mapping[str, str], where: str
+    ) -> dict[str, str]:
+        """A discriminator's mapping when the spec gives none: each schema's component name,
+        and the value the schema pins the property to (a 3.1 `const` tag), if any."""
+        mapping = dict(by_name)
+        for ref in by_name.values():
+            target = self.deref({"$ref": ref}, f"{where}/discriminator")
+            tag = self._pinned(self._merged(target, where)[0], where).get(prop_name)
+            if isinstance(tag, str):
+                mapping.setdefault(tag, ref)
+        return mapping
 
     def mark_constructible(self, info: TypeInfo) -> None:
         """Give every model reachable from a request body a typed keyword constructor: those

@@ -986,6 +986,11 @@ def test_variants_told_apart_by_const_tags_then_by_types(tmp_path: Path) -> None
                 "type": "object",
                 "properties": {
                     "ev2": {"oneOf": [ref("EvC"), ref("EvD")]},
+                    # No mapping: the tag a variant pins is its value, as is its name.
+                    "ev3": {
+                        "oneOf": [ref("EvC"), ref("EvD")],
+                        "discriminator": {"propertyName": "type"},
+                    },
                     "typed": {"oneOf": [ref("AsText"), ref("AsNumber")]},
                 },
             },
@@ -1003,6 +1008,8 @@ def test_variants_told_apart_by_const_tags_then_by_types(tmp_path: Path) -> None
             {"ev2": {"type": "c", "shared": "x"}, "typed": {"shared": "x"}}
         )
         assert type(holder.ev2) is models.EvC and type(holder.typed) is models.AsText
+        for tag, cls in (("d", models.EvD), ("EvD", models.EvD), ("c", models.EvC)):
+            assert type(models.Holder.from_dict({"ev3": {"type": tag}}).ev3) is cls
         # True is not the tag 1, nor "c" the tag "d": a tag no variant has fits none.
         assert (
             type(models.Holder.from_dict({"ev2": {"type": "e"}}).ev2)
@@ -1093,7 +1100,10 @@ def test_a_reference_beside_shaping_keywords_applies_both(tmp_path: Path) -> Non
                 "discriminator": {"propertyName": "kind"},
             },
             # A subtype written as a $ref with properties: found as allOf children are.
-            "Square": {**ref("Shape"), "properties": {"side": {"type": "number"}}},
+            "Square": {
+                **ref("Shape"),
+                "properties": {"side": {"type": "number"}, "kind": {"const": "sq"}},
+            },
             "Result": {
                 "type": "object",
                 "properties": {
@@ -1134,6 +1144,8 @@ def test_a_reference_beside_shaping_keywords_applies_both(tmp_path: Path) -> Non
         assert type(ext).more.required and type(result.noted) is models.Base
         square = models.Result.from_dict({"shape": {"kind": "Square", "side": 2}}).shape
         assert type(square) is models.Square and square.side == 2
+        square = models.Result.from_dict({"shape": {"kind": "sq"}}).shape
+        assert type(square) is models.Square
         with pytest.raises(Exception, match=r"ext\.more: expected integer, got str"):
             models.Result.from_dict({"ext": {"id": "1", "more": "x"}}).validate()
         client = modules[f"{package}"].Client
