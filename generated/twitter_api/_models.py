@@ -17,7 +17,7 @@ import json
 import reprlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, ClassVar, Final, Generic, TypeVar, cast, overload
+from typing import TYPE_CHECKING, Any, ClassVar, Final, Generic, TypeAlias, TypeVar, cast, overload
 
 if TYPE_CHECKING:
     import httpx
@@ -306,30 +306,51 @@ class TupleOf(Converter):
             conv.check(x, f"{where}[{i}]", out)
 
 
+# A variant of a oneOf table: (converter, required keys[, property -> allowed values]).
+Variant: TypeAlias = (
+    tuple[Converter, Sequence[str]] | tuple[Converter, Sequence[str], Mapping[str, Any]]
+)
+
+
 class OneOf(Converter):
-    """`oneOf`: chosen by the discriminator when the spec has one, else by required keys.
+    """`oneOf`: chosen by the discriminator when the spec has one, else by the shape of the data.
+
+    A variant fits when the data has its required keys and no property contradicts a value the
+    variant fixes (`const` or a one-value `enum`, the 3.1 way to tag variants); of several that
+    fit, the first whose plain-typed properties have the right JSON types wins.
 
     A discriminator value the spec does not list (say a problem `type` URI served from another
-    host) is matched on its path; failing that, the value stays a plain `Model`, never an error.
+    host) is matched on its path; failing that, the value stays a plain `Model` (reading a
+    declared field of it says so), never a guess that would make `isinstance` lie.
     """
 
-    __slots__ = ("by_path", "by_value", "fallback", "prop", "variants")
+    __slots__ = ("_table", "by_path", "by_value", "fallback", "prop", "variants")
 
     def __init__(
         self,
-        variants: Sequence[tuple[Converter, Sequence[str]]],
+        variants: Sequence[Variant],
         discriminator: str | None = None,
         mapping: Mapping[str, ModelRef] | None = None,
         fallback: ModelRef | None = None,
     ) -> None:
-        self.variants: tuple[tuple[Converter, Sequence[str]], ...] = tuple(variants)
+        # (converter, required keys, property -> the values the variant allows)
+        self.variants: tuple[tuple[Converter, Sequence[str], Mapping[str, Sequence[Any]]], ...] = (
+            tuple((v[0], v[1], v[2] if len(v) > 2 else {}) for v in variants)
+        )
+        # The hot path's form of `variants`: fixed values as pairs, object converters flagged.
+        self._table: tuple[
+            tuple[Converter, Sequence[str], tuple[tuple[str, Sequence[Any]], ...], bool], ...
+        ] = tuple(
+            (conv, required, tuple(fixed.items()), isinstance(conv, ModelRef | MapOf | AliasRef))
+            for conv, required, fixed in self.variants
+        )
         self.prop: str | None = discriminator
         self.by_value: dict[str, ModelRef] = dict(mapping or {})
         self.by_path: dict[str, ModelRef] = {_uri_path(k): v for k, v in self.by_value.items()}
         self.fallback: ModelRef | None = fallback  # the base class, when the schema has one
 
     def bind(self, package: str) -> None:
-        for conv, _ in self.variants:
+        for conv, _, _ in self.variants:
             conv.bind(package)
         for ref in self.by_value.values():
             ref.bind(package)
@@ -343,16 +364,22 @@ class OneOf(Converter):
                 # An unlisted tag is a kind this client doesn't know: no structural guess.
                 listed = self.by_value.get(tag) or self.by_path.get(_uri_path(tag))
                 return listed or self.fallback
-        for conv, required in self.variants:
-            if isinstance(conv, ModelRef | MapOf | AliasRef):
-                if isinstance(raw, dict) and all(k in raw for k in required):
-                    return conv
+        fitting: list[Converter] = []
+        for conv, required, fixed, is_object in self._table:
+            if is_object:
+                if not isinstance(raw, dict) or not _fits(raw, required, fixed):
+                    continue
             else:
                 found: list[str] = []
                 conv.check(raw, "", found)
-                if not found:
+                if found:
+                    continue
+            fitting.append(conv)
+        if len(fitting) > 1:  # look-alikes: the first whose plain fields have the right types
+            for conv in fitting:
+                if _scalars_fit(conv, raw):
                     return conv
-        return None
+        return fitting[0] if fitting else None
 
     def load(self, raw: Any) -> Any:
         conv = self.choose(raw)
@@ -378,7 +405,7 @@ class OneOf(Converter):
             return  # an unknown tag is a newer kind of object, not an error
         # Without a discriminator the value must fit one variant entirely.
         best: list[str] | None = None
-        for conv, _ in self.variants:
+        for conv, _, _ in self.variants:
             found: list[str] = []
             conv.check(raw, where, found)
             if not found:
@@ -387,6 +414,37 @@ class OneOf(Converter):
                 best = found
         out.append(f"{where}: matches none of the declared variants")
         out.extend(best or [])
+
+
+def _fits(
+    raw: dict[str, Any], required: Sequence[str], fixed: tuple[tuple[str, Sequence[Any]], ...]
+) -> bool:
+    """Whether `raw` has the required keys and no value contradicting a fixed one."""
+    for key in required:
+        if key not in raw:
+            return False
+    for key, values in fixed:
+        if key in raw:
+            value = raw[key]
+            # By type too: JSON true is not the integer 1.
+            if not any(type(value) is type(v) and value == v for v in values):
+                return False
+    return True
+
+
+def _scalars_fit(conv: Converter, raw: Any) -> bool:
+    """Whether the fields of `conv`'s model typed as plain JSON scalars hold values of those
+    types: a cheap look at one level, not a full `check`."""
+    if not isinstance(conv, ModelRef):
+        return True
+    for wire, scalar in conv.cls._scalars:
+        value = raw.get(wire)
+        if value is not None:
+            found: list[str] = []
+            scalar.check(value, "", found)
+            if found:
+                return False
+    return True
 
 
 def _uri_path(value: str) -> str:
@@ -470,6 +528,7 @@ class Model:
 
     __slots__ = ("_raw", "_response")
     _fields: tuple[Field[Any], ...] = ()
+    _scalars: tuple[tuple[str, Scalar], ...] = ()  # (wire, converter) of plain scalar fields
     # The spec's typed `additionalProperties` next to declared properties, if any.
     _extra: Converter = ANY
     _raw: dict[str, Any]
@@ -480,6 +539,9 @@ class Model:
         own = tuple(v for v in vars(cls).values() if isinstance(v, Field))
         inherited = tuple(f for f in cls._fields if f.name not in vars(cls))
         cls._fields = inherited + own
+        cls._scalars = tuple(
+            (f.wire, f.convert) for f in cls._fields if isinstance(f.convert, Scalar)
+        )
         if "_extra" in vars(cls):
             cls._extra.bind(cls.__module__.rpartition(".")[0])
 
@@ -565,6 +627,20 @@ class Model:
 
     def __getitem__(self, wire_name: str) -> Any:
         return self._raw[wire_name]
+
+    if not TYPE_CHECKING:  # type checkers keep reporting unknown attributes
+
+        def __getattr__(self, name: str) -> Any:
+            # Only reached when normal lookup fails. A plain Model stands where a union's
+            # discriminator named a kind this client does not know: say so, not just "no
+            # attribute", since the annotation promised one of the known kinds.
+            if type(self) is Model and not name.startswith("_"):
+                raise AttributeError(
+                    f"{name!r}: this object is of a kind the spec does not list, so it has no "
+                    f"typed fields; read its data with [{name!r}] or .to_dict()"
+                )
+            # Normal lookup again, for its own message (a missing required field names itself).
+            return object.__getattribute__(self, name)
 
     def __contains__(self, wire_name: object) -> bool:
         return wire_name in self._raw
@@ -687,7 +763,7 @@ def alias(module: str, const: str) -> AliasRef:
 
 
 def one_of(
-    *variants: tuple[Converter, Sequence[str]],
+    *variants: Variant,
     discriminator: str | None = None,
     mapping: Mapping[str, ModelRef] | None = None,
     fallback: ModelRef | None = None,

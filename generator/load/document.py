@@ -116,7 +116,8 @@ _SCHEMA_LISTS = frozenset({"allOf", "anyOf", "oneOf", "prefixItems"})
 
 def _boolean_schemas_as_objects(node: Any) -> Any:
     """A copy in which every boolean schema (3.1: `true` accepts anything, `false` nothing)
-    is the equivalent object, which the 3.0-shaped validator understands."""
+    is the equivalent object, and without object or array `const` values: shapes the
+    3.0-shaped validator does not know but 3.1 allows."""
 
     def schema(value: Any) -> Any:
         if isinstance(value, bool):
@@ -129,6 +130,9 @@ def _boolean_schemas_as_objects(node: Any) -> Any:
         return node
     out: dict[Any, Any] = {}
     for key, value in node.items():
+        if key == "const" and isinstance(value, dict | list):
+            # The 3.0-shaped validator takes scalar constants only; 3.1 allows any JSON value.
+            continue
         if key in DATA_KEYS or (isinstance(key, str) and key.startswith("x-")):
             out[key] = value
         elif key in _SCHEMA_VALUES:

@@ -34,6 +34,19 @@ class TypeInfo:
                 raise TypeError(f"TypeInfo takes encoded code, not {part!r}")
 
 
+def or_none(annotation: Code) -> Code:
+    """`annotation | None`, unless None is already one of its top-level members."""
+    members: list[str] = []
+    depth = start = 0
+    for i, char in enumerate(annotation):
+        depth += (char == "[") - (char == "]")
+        if depth == 0 and annotation.startswith(" | ", i):
+            members.append(annotation[start:i])
+            start = i + 3
+    members.append(annotation[start:])
+    return annotation if "None" in members else fragment("{} | None", annotation)
+
+
 @dataclass
 class FieldDef:
     python_name: Identifier
@@ -55,12 +68,12 @@ class FieldDef:
         base = self.type.annotation
         if self.required_in_response and not self.nullable:
             return base
-        return fragment("{} | None", base)
+        return or_none(base)
 
     @property
     def input_annotation(self) -> Code:
         base = self.type.input_annotation
-        return base if self.required and not self.nullable else fragment("{} | None", base)
+        return base if self.required and not self.nullable else or_none(base)
 
 
 @dataclass
@@ -152,6 +165,9 @@ class ModuleDef:
                 found |= f.type.type_aliases
             if model.extra is not None:
                 found |= model.extra.type_aliases
+        for union in self.unions:
+            for v in union.variants:
+                found |= v.type_aliases
         return sorted(found)
 
 
@@ -166,6 +182,11 @@ class ParamDef:
     # OpenAPI style, with `*` when exploded ("matrix*", "deepObject*"), or "json" (`content`).
     style: str
     description: str
+
+    @property
+    def optional_input_annotation(self) -> Code:
+        """The annotation of the parameter when it may be left out (None)."""
+        return or_none(self.type.input_annotation)
 
     @property
     def key(self) -> str:

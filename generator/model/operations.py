@@ -128,11 +128,19 @@ def resolve_component(
 ) -> Mapping[str, Any]:
     """`value`, or the `#/components/<kind>/<name>` object its `$ref` names (chains followed)."""
     prefix = f"#/components/{kind}/"
+    # 3.1: a `summary` or `description` beside the `$ref` replaces the referenced one's.
+    notes = (
+        {k: value[k] for k in ("summary", "description") if k in value}
+        if isinstance(value, dict)
+        and "$ref" in value
+        and str(document.get("openapi", "")).startswith("3.1")
+        else {}
+    )
     for _ in range(50):
         if not isinstance(value, dict) or "$ref" not in value:
             if not isinstance(value, dict):
                 raise GeneratorError(origin, where, f"expected an object, found {value!r:.40}")
-            return value
+            return {**value, **notes} if notes else value
         ref = value["$ref"]
         if not isinstance(ref, str) or not ref.startswith(prefix):
             raise GeneratorError(origin, where, f"$ref {ref!r:.80} must point into {prefix}")

@@ -45,6 +45,7 @@ FREE_MAP_TYPE = TypeInfo(
     Code("dict[str, Any]"), Code("Mapping[str, Any]"), Code("_m.MapOf(_m.ANY)")
 )
 
+_LIST_TYPE = TypeInfo(Code("list[Any]"), Code("Sequence[Any]"), Code("_m.ListOf(_m.ANY)"))
 
 _NULL_TYPE = TypeInfo(Code("None"), Code("None"), Code("_m.ANY"))
 _VALUE_TYPES: dict[type, str] = {str: "string", bool: "boolean", int: "integer", float: "number"}
@@ -90,6 +91,12 @@ def normal(schema: Mapping[str, Any]) -> tuple[Mapping[str, Any], bool]:
             schema = {**rest, key: kept} if kept else {**rest, "type": "null"}
     return schema, nullable
 
+
+# Keywords beside a `$ref` that change the type it stands for.
+_SHAPING = frozenset(
+    {"properties", "required", "additionalProperties", "allOf", "oneOf", "anyOf", "items",
+     "prefixItems", "enum", "const", "discriminator"}
+)  # fmt: skip
 
 # Keywords that describe a schema without constraining its type.
 _ANNOTATIONS = frozenset(
@@ -207,7 +214,12 @@ class SchemaRegistry:
         self._referrers = _referrers(document)
         self._modules_of: dict[str, Identifier] = {}
         self._typing: set[str] = set()  # inline component schemas being typed
+        self._recursive: set[str] = set()  # those of them met again inside themselves
         self._extenders: dict[str, dict[str, str]] | None = None  # $ref -> schemas extending it
+        # 3.1 applies keywords beside a `$ref`; 3.0 says they are ignored.
+        self._ref_siblings = str(document.get("openapi", "")).startswith("3.1")
+        # Class or union name -> the classes a value of it may be: subtypes, variants.
+        self._kinds_of: dict[str, set[str]] = {}
 
     # -- references ---------------------------------------------------------------------
 
@@ -229,11 +241,27 @@ class SchemaRegistry:
     def deref(self, schema: Mapping[str, Any], where: str) -> Mapping[str, Any]:
         seen = 0
         while "$ref" in schema:
+            if self._ref_siblings and _SHAPING & set(schema):
+                return self.with_siblings(schema, where)
             schema = self.resolve(schema["$ref"], where)[1]
             seen += 1
             if seen > 50:
                 raise GeneratorError(self.origin, where, "circular $ref chain")
         return schema
+
+    def with_siblings(self, schema: Mapping[str, Any], where: str) -> Mapping[str, Any]:
+        """A `$ref` beside keywords that shape the value (3.1 applies both) as one schema:
+        an object target extended by the siblings (an allOf of the two), any other target
+        narrowed by them. Beside annotations only, a `$ref` stays the component it names."""
+        if not self._ref_siblings or "$ref" not in schema or not _SHAPING & set(schema):
+            return schema
+        rest = {k: v for k, v in schema.items() if k != "$ref"}
+        target, _ = normal(self.deref({"$ref": schema["$ref"]}, where))
+        if _is_object(target) or target.get("type") == "object" or _is_object(rest):
+            notes = {k: v for k, v in rest.items() if k in _ANNOTATIONS}
+            shaping = {k: v for k, v in rest.items() if k not in _ANNOTATIONS}
+            return {**notes, "allOf": [{"$ref": schema["$ref"]}, shaping]}
+        return {**target, **rest}
 
     # -- names --------------------------------------------------------------------------
 
@@ -329,8 +357,8 @@ class SchemaRegistry:
         found = self._component_types.get(name)
         if found is not None:
             return found
-        schema, _ = normal(self.components[name])
         where = pointer("components", "schemas", name)
+        schema, _ = normal(self.with_siblings(normal(self.components[name])[0], where))
         cls = self.class_of(name)
         module = self.module_of(name)
         shape = self._shape(schema, where)
@@ -349,14 +377,33 @@ class SchemaRegistry:
             else:
                 self._define_model(cls, module, schema, where)
             return info
+        # A list or map that contains itself is a recursive type alias: named where it recurs.
+        named = TypeInfo(
+            cls, cls, _ref(module, const_name(cls), "alias"), frozenset({(module, cls)})
+        )
         if name in self._typing:
-            # A list or map that contains itself: typed Any at the point where it recurs.
-            return ANY_TYPE
+            self._recursive.add(name)
+            return named
         self._typing.add(name)
         try:
             info = self.type_of(self.components[name], hint=cls, module=module, where=where)
         finally:
             self._typing.discard(name)
+        if name in self._recursive:
+            # One alias for reading and passing in (a value passed in is then a list or dict,
+            # not any sequence or mapping): a second recursive alias would double the names.
+            self._module(module).unions.append(
+                UnionDef(
+                    cls,
+                    module,
+                    _description(schema),
+                    [info],
+                    info.converter,
+                    const_name(cls),
+                    where,
+                )
+            )
+            info = named
         self._component_types[name] = info
         return info
 
@@ -385,6 +432,8 @@ class SchemaRegistry:
         if not isinstance(schema, dict):
             return ANY_TYPE
         schema, nullable = normal(schema)
+        schema, more_null = normal(self.with_siblings(schema, where))
+        nullable = nullable or more_null
         parts = schema.get("allOf")
         single = isinstance(parts, list) and len(parts) == 1 and isinstance(parts[0], dict)
         if single and not {"properties", "discriminator"} & set(schema):
@@ -509,6 +558,10 @@ class SchemaRegistry:
         """3.1 `const`: exactly that value, a one-member Literal."""
         if type(value) is float:
             return TypeInfo(Code("float"), Code("float"), Code("_m.NUMBER"))
+        if isinstance(value, dict):
+            return FREE_MAP_TYPE  # a Literal holds scalars only: typed by its JSON type
+        if isinstance(value, list):
+            return _LIST_TYPE
         if type(value) not in _VALUE_TYPES:
             return ANY_TYPE if value is not None else _NULL_TYPE
         try:
@@ -543,17 +596,36 @@ class SchemaRegistry:
 
     # -- definitions --------------------------------------------------------------------
 
-    def _merged(self, schema: Mapping[str, Any], where: str) -> tuple[dict[str, Any], set[str]]:
+    def _merged(
+        self, schema: Mapping[str, Any], where: str, depth: int = 0
+    ) -> tuple[dict[str, Any], set[str]]:
         """Properties and required names of an object schema, with allOf parts merged in."""
         props: dict[str, Any] = {}
         required: set[str] = set()
+        if depth > 20:  # a schema that contains itself: its fields are already merged above
+            return props, required
         for i, part in enumerate(schema.get("allOf") or []):
             resolved = self.deref(part, f"{where}/allOf/{i}") if isinstance(part, dict) else {}
-            p, r = self._merged(resolved, f"{where}/allOf/{i}")
+            p, r = self._merged(resolved, f"{where}/allOf/{i}", depth + 1)
             props.update(p)
             required |= r
         props.update(schema.get("properties") or {})
         required |= set(schema.get("required") or [])
+        # A oneOf/anyOf inside an object (`allOf: [Circle, {oneOf: [...]}]`) adds the fields
+        # of its variants as optional ones: one class that reads any variant's data, rather
+        # than a union of merged classes that multiplies with every such part.
+        key = "oneOf" if schema.get("oneOf") else "anyOf"
+        variant_props: dict[str, Any] = {}
+        for i, member in enumerate(_union_members(schema) or []):
+            resolved = self.deref(member, f"{where}/{key}/{i}")
+            for name, prop in self._merged(resolved, f"{where}/{key}/{i}", depth + 1)[0].items():
+                seen = variant_props.setdefault(name, prop)
+                if seen != prop:  # variants typing it differently: either type
+                    either = isinstance(seen, dict) and set(seen) == {"anyOf"}
+                    options = seen["anyOf"] if either else [seen]
+                    variant_props[name] = {"anyOf": [*options, prop]}
+        for name, prop in variant_props.items():
+            props.setdefault(name, prop)
         return props, required
 
     def _base_of(
@@ -586,6 +658,7 @@ class SchemaRegistry:
             # Inherited fields stay with the parent unless this schema makes them required.
             inherited = {k for k in base_props if (k in base_required) or (k not in required)}
             inherited = {k for k in inherited if props.get(k) == base_props[k]}
+            self._kinds_of.setdefault(base_cls, set()).add(cls)
         names = Namespace(FIELD_RESERVED)
         for wire, prop in sorted(props.items(), key=lambda item: str(item[0])):
             if wire in inherited:
@@ -623,8 +696,8 @@ class SchemaRegistry:
         if discriminator is not None:
             prop_name, mapping = discriminator
             # Without a mapping, each schema extending this one is tagged with its own name.
-            mapping = mapping or self._extending(where)
-            parts = self._mapping_parts(mapping, where)
+            mapping = mapping or self._implicit_mapping(prop_name, self._extending(where), where)
+            parts = self._mapping_parts(mapping, where, cls)
             converter = fragment(
                 "_m.one_of(discriminator={}, mapping={{{}}}, fallback={})",
                 py_str(prop_name),
@@ -634,8 +707,11 @@ class SchemaRegistry:
             self._module(module).unions.append(
                 UnionDef(cls, module, "", [], converter, const_name(cls), where, alias=False)
             )
+        if model.parent is not None and model.parent.constructible:
+            # A subtype met after its base was marked: a body of the base may be one of it.
+            self.mark_constructible(self._named_type(cls, module, "model"))
 
-    def _mapping_parts(self, mapping: Mapping[str, Any], where: str) -> list[Code]:
+    def _mapping_parts(self, mapping: Mapping[str, Any], where: str, owner: str) -> list[Code]:
         parts = []
         for value, ref in sorted(mapping.items(), key=lambda item: str(item[0])):
             ref = str(ref)
@@ -653,6 +729,7 @@ class SchemaRegistry:
                 continue
             target, _ = self.resolve(ref, place)
             self.component_type(target)
+            self._kinds_of.setdefault(owner, set()).add(self.class_of(target))
             target_ref = _ref(self.module_of(target), self.class_of(target))
             parts.append(fragment("{}: {}", py_str(str(value)), target_ref))
         return parts
@@ -663,6 +740,8 @@ class SchemaRegistry:
             # Indexed once: a spec may have thousands of components and many bases.
             self._extenders = {}
             for name, schema in self.components.items():
+                if isinstance(schema, dict) and "$ref" in schema:
+                    schema = self.with_siblings(schema, pointer("components", "schemas", name))
                 parts = schema.get("allOf") if isinstance(schema, dict) else None
                 for part in parts if isinstance(parts, list) else []:
                     if isinstance(part, dict) and isinstance(part.get("$ref"), str):
@@ -681,41 +760,101 @@ class SchemaRegistry:
         members = [m for m in _union_members(schema) or [] if m.get("$ref") != where]
         key = "oneOf" if schema.get("oneOf") else "anyOf"
         variants: list[TypeInfo] = []
-        converters: list[Code] = []
+        tables: list[tuple[Code, Code, Code]] = []
         for i, member in enumerate(members):
             info = self.type_of(
                 member, hint=f"{cls}Variant{i + 1}", module=module, where=f"{where}/{key}/{i}"
             )
             variants.append(info)
+            self._kinds_of.setdefault(cls, set()).update(name for _, name in info.imports)
             resolved = self.deref(member, f"{where}/{key}/{i}")
-            _, required = self._merged(resolved, f"{where}/{key}/{i}")
+            props, required = self._merged(resolved, f"{where}/{key}/{i}")
             names = sorted(str(r) for r in required)
-            converters.append(fragment("({}, {})", info.converter, py_str_list(names)))
+            fixed = self._fixed_values(props, f"{where}/{key}/{i}")
+            tables.append((info.converter, py_str_list(names), fixed))
         discriminator = _discriminator(schema)
         extra = Code("")
         if discriminator is not None:
             prop_name, mapping = discriminator
             # Without a mapping, each member is tagged with its component name.
-            mapping = mapping or {
-                str(m["$ref"]).rsplit("/", 1)[-1]: m["$ref"]
-                for m in members
-                if isinstance(m, dict) and str(m.get("$ref", "")).startswith(SCHEMA_PREFIX)
-            }
-            parts = self._mapping_parts(mapping, where)
+            mapping = mapping or self._implicit_mapping(
+                prop_name,
+                {
+                    str(m["$ref"]).rsplit("/", 1)[-1]: m["$ref"]
+                    for m in members
+                    if isinstance(m, dict) and str(m.get("$ref", "")).startswith(SCHEMA_PREFIX)
+                },
+                where,
+            )
+            parts = self._mapping_parts(mapping, where, cls)
             if parts:  # else every entry pointed nowhere: members are told apart by shape
                 extra = fragment(
                     ", discriminator={}, mapping={{{}}}", py_str(prop_name), join(", ", parts)
                 )
+        # Values that pin a property tell variants apart where no discriminator does.
+        converters = [
+            fragment("({}, {}, {{{}}})", conv, names, fixed)
+            if fixed and not extra
+            else fragment("({}, {})", conv, names)
+            for conv, names, fixed in tables
+        ]
         converter = fragment("_m.one_of({}{})", join(", ", converters), extra)
         self._module(module).unions.append(
             UnionDef(cls, module, _description(schema), variants, converter, const_name(cls), where)
         )
 
+    def _pinned(self, props: Mapping[str, Any], where: str) -> dict[str, Any]:
+        """Property -> the one value a schema pins it to (`const`, or an enum of one value):
+        the tags that tell look-alike variants apart."""
+        found: dict[str, Any] = {}
+        for wire, prop in sorted(props.items(), key=lambda item: str(item[0])):
+            if not isinstance(prop, dict):
+                continue
+            schema, _ = normal(self.deref(prop, f"{where}/properties/{escape(str(wire))}"))
+            enum = schema.get("enum")
+            if "const" in schema:
+                value = schema["const"]
+            elif isinstance(enum, list) and len(enum) == 1:
+                value = enum[0]
+            else:
+                continue
+            if type(value) in _VALUE_TYPES and type(value) is not float:
+                found[str(wire)] = value
+        return found
+
+    def _fixed_values(self, props: Mapping[str, Any], where: str) -> Code:
+        """`"prop": (value,)` for each pinned property, for a union's converter table."""
+        parts: list[Code] = []
+        for wire, value in self._pinned(props, where).items():
+            literal = _literal_values([value], self.origin, f"{where}/properties/{escape(wire)}")
+            parts.append(fragment("{}: ({},)", py_str(wire), literal[0]))
+        return join(", ", parts)
+
+    def _implicit_mapping(
+        self, prop_name: str, by_name: Mapping[str, str], where: str
+    ) -> dict[str, str]:
+        """A discriminator's mapping when the spec gives none: each schema's component name,
+        and the value the schema pins the property to (a 3.1 `const` tag), if any."""
+        mapping = dict(by_name)
+        for ref in by_name.values():
+            target = self.deref({"$ref": ref}, f"{where}/discriminator")
+            tag = self._pinned(self._merged(target, where)[0], where).get(prop_name)
+            if isinstance(tag, str):
+                mapping.setdefault(tag, ref)
+        return mapping
+
     def mark_constructible(self, info: TypeInfo) -> None:
-        """Give every model reachable from a request body a typed keyword constructor."""
-        stack = [name for _, name in info.imports]
+        """Give every model reachable from a request body a typed keyword constructor: those
+        its fields name, and every kind a value of them may be (subtypes, union variants)."""
+        stack: list[str] = [name for _, name in info.imports]
+        seen: set[str] = set()
         while stack:
-            model = self._models_by_name.get(stack.pop())
+            name = stack.pop()
+            if name in seen:
+                continue
+            seen.add(name)
+            stack.extend(self._kinds_of.get(name, ()))
+            model = self._models_by_name.get(name)
             if model is None or model.constructible:
                 continue
             model.constructible = True

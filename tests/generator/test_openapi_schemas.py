@@ -79,11 +79,21 @@ def test_recursive_objects_lists_and_maps_parse_to_nested_models(tmp_path: Path)
                     },
                 },
             },
-            # A list of itself: typed Any where it recurs instead of recursing forever.
+            # A list of itself, a map of itself: recursive type aliases.
             "Tree": {"type": "array", "items": {"$ref": "#/components/schemas/Tree"}},
+            "Graph": {
+                "type": "object",
+                "additionalProperties": {
+                    "type": ["array", "null"],
+                    "items": {"$ref": "#/components/schemas/Graph"},
+                },
+            },
             "Forest": {
                 "type": "object",
-                "properties": {"tree": {"$ref": "#/components/schemas/Tree"}},
+                "properties": {
+                    "tree": {"$ref": "#/components/schemas/Tree"},
+                    "graph": {"$ref": "#/components/schemas/Graph"},
+                },
             },
         }
     )
@@ -101,8 +111,17 @@ def test_recursive_objects_lists_and_maps_parse_to_nested_models(tmp_path: Path)
         assert isinstance(node.children[0], models.Node)
         assert isinstance(node.named["k"], models.Node) and node.named["k"].value == 4
         assert node.validate() is node
-        forest = models.Forest.from_dict({"tree": [[[]], []]})
-        assert forest.tree == [[[]], []]
+        forest = models.Forest.from_dict({"tree": [[[]], []], "graph": {"a": [{"b": None}]}})
+        assert forest.tree == [[[]], []] and forest.graph == {"a": [{"b": None}]}
+        assert forest.validate() is forest
+        with pytest.raises(Exception, match=r"Forest\.tree\[0\]\[1\]: expected array, got int"):
+            models.Forest.from_dict({"tree": [[[], 3]]}).validate()
+        with pytest.raises(Exception, match=r"Forest\.graph\.a\[0\]\.b: expected array, got str"):
+            models.Forest.from_dict({"graph": {"a": [{"b": "x"}]}}).validate()
+    source = "".join(p.read_text() for p in (out / package / "models").glob("*.py"))
+    assert 'Tree: TypeAlias = "list[Tree]"' in source
+    assert 'Graph: TypeAlias = "dict[str, list[Graph] | None]"' in source
+    assert "tree: _m.Field[Tree | None]" in source
 
 
 def test_prefix_items_parse_to_a_tuple_with_typed_positions(tmp_path: Path) -> None:
@@ -848,12 +867,16 @@ def test_a_package_using_every_feature_is_mypy_strict_clean(tmp_path: Path) -> N
                     "mixed": {"enum": ["a-b", "a_b", 1, True, 1.5, None]},
                     "kind": {"const": "k"},
                     "ratio": {"const": 0.5},
+                    "origin": {"const": {"x": [0]}},
+                    "steps": {"const": [1, 2]},
                     "pair": {"type": "array", "prefixItems": [{"type": "string"}, ref("Node")]},
                     "note": {"type": ["string", "null"]},
                     "many": {"type": ["string", "integer", "null"]},
                     "pet": ref("Pet"),
                     "json": ref("Json"),
                     "tree": ref("Tree"),
+                    "graph": ref("Graph"),
+                    "maybe": {"type": ["string", "null"], "description": "Nullable, optional."},
                     "labels": ref("Labels"),
                 },
             },
@@ -862,6 +885,10 @@ def test_a_package_using_every_feature_is_mypy_strict_clean(tmp_path: Path) -> N
                 "properties": {"children": {"type": "array", "items": ref("Node")}},
             },
             "Tree": {"type": "array", "items": ref("Tree")},
+            "Graph": {
+                "type": "object",
+                "additionalProperties": {"type": "array", "items": ref("Graph")},
+            },
             "Labels": {
                 "type": "object",
                 "properties": {"count": {"type": "integer"}},
@@ -964,3 +991,326 @@ def test_typed_additional_properties_next_to_properties_load_as_their_type(
         assert extra["b"].x == "2" and result.validate() is result
         with pytest.raises(Exception, match=r"Result\.c: expected object Body, got int"):
             models.Result.from_dict({"c": 3}).validate()
+
+
+def test_variants_told_apart_by_const_tags_then_by_types(tmp_path: Path) -> None:
+    ref = _ref_to
+    spec = _spec(
+        {
+            "EvC": {
+                "type": "object",
+                "required": ["type"],
+                "properties": {"type": {"const": "c"}, "shared": {"type": "string"}},
+            },
+            "EvD": {
+                "type": "object",
+                "required": ["type"],
+                "properties": {"type": {"enum": ["d"]}, "shared": {"type": "integer"}},
+            },
+            # No tag: only the type of `shared` tells them apart.
+            "AsText": {"type": "object", "properties": {"shared": {"type": "string"}}},
+            "AsNumber": {"type": "object", "properties": {"shared": {"type": "integer"}}},
+            "Holder": {
+                "type": "object",
+                "properties": {
+                    "ev2": {"oneOf": [ref("EvC"), ref("EvD")]},
+                    # No mapping: the tag a variant pins is its value, as is its name.
+                    "ev3": {
+                        "oneOf": [ref("EvC"), ref("EvD")],
+                        "discriminator": {"propertyName": "type"},
+                    },
+                    "typed": {"oneOf": [ref("AsText"), ref("AsNumber")]},
+                },
+            },
+        }
+    )
+    out, package = _models(tmp_path, spec)
+    with imported(out, package) as modules:
+        models = modules[f"{package}.models"]
+        holder = models.Holder.from_dict(
+            {"ev2": {"type": "d", "shared": 5}, "typed": {"shared": 5}}
+        )
+        assert type(holder.ev2) is models.EvD and holder.ev2.shared == 5
+        assert type(holder.typed) is models.AsNumber
+        holder = models.Holder.from_dict(
+            {"ev2": {"type": "c", "shared": "x"}, "typed": {"shared": "x"}}
+        )
+        assert type(holder.ev2) is models.EvC and type(holder.typed) is models.AsText
+        for tag, cls in (("d", models.EvD), ("EvD", models.EvD), ("c", models.EvC)):
+            assert type(models.Holder.from_dict({"ev3": {"type": tag}}).ev3) is cls
+        # True is not the tag 1, nor "c" the tag "d": a tag no variant has fits none.
+        assert (
+            type(models.Holder.from_dict({"ev2": {"type": "e"}}).ev2)
+            is modules[f"{package}._models"].Model
+        )
+
+
+def test_an_unknown_discriminator_value_is_a_plain_model_that_says_so(tmp_path: Path) -> None:
+    ref = _ref_to
+    spec = _spec(
+        {
+            "Circle": {
+                "type": "object",
+                "required": ["kind"],
+                "properties": {"kind": {"type": "string"}, "radius": {"type": "number"}},
+            },
+            "Square": {
+                "type": "object",
+                "required": ["kind"],
+                "properties": {"kind": {"type": "string"}, "side": {"type": "number"}},
+            },
+            "Result": {
+                "type": "object",
+                "properties": {
+                    "shape": {
+                        "oneOf": [ref("Circle"), ref("Square")],
+                        "discriminator": {"propertyName": "kind"},
+                    }
+                },
+            },
+        }
+    )
+    out, package = _models(tmp_path, spec)
+    with imported(out, package) as modules:
+        models, runtime = modules[f"{package}.models"], modules[f"{package}._models"]
+        shape = models.Result.from_dict({"shape": {"kind": "Triangle", "radius": 1}}).shape
+        # Not guessed to be a Circle by its keys: an isinstance check would lie.
+        assert type(shape) is runtime.Model and shape["radius"] == 1
+        with pytest.raises(AttributeError, match=r"'radius': .*kind the spec does not list"):
+            _ = shape.radius
+        assert shape.to_dict() == {"kind": "Triangle", "radius": 1}
+        circle = models.Result.from_dict({"shape": {"kind": "Circle", "radius": 1}}).shape
+        with pytest.raises(AttributeError, match="'Circle' object has no attribute 'nope'"):
+            _ = circle.nope
+
+
+def test_object_and_array_constants_are_valid_and_typed_by_their_json_type(
+    tmp_path: Path,
+) -> None:
+    spec = _spec(
+        {
+            "Result": {
+                "type": "object",
+                "properties": {
+                    "point": {"const": {"a": 1}},
+                    "pair": {"const": [1, 2]},
+                    "mode": {"const": "on"},
+                },
+            }
+        }
+    )
+    out, package = _models(tmp_path, spec)
+    source = "".join(p.read_text() for p in (out / package / "models").glob("*.py"))
+    assert "point: _m.Field[dict[str, Any] | None]" in source
+    assert "pair: _m.Field[list[Any] | None]" in source
+    assert 'mode: _m.Field[Literal["on"] | None]' in source
+    with imported(out, package) as modules:
+        result = modules[f"{package}.models"].Result.from_dict({"point": {"a": 1}, "pair": [1, 2]})
+        assert (result.point, result.pair) == ({"a": 1}, [1, 2])
+        assert result.validate() is result
+        with pytest.raises(Exception, match=r"Result\.pair: expected array, got dict"):
+            modules[f"{package}.models"].Result.from_dict({"pair": {"a": 1}}).validate()
+
+
+def test_a_reference_beside_shaping_keywords_applies_both(tmp_path: Path) -> None:
+    ref = _ref_to
+    spec = _spec(
+        {
+            "Base": {
+                "type": "object",
+                "required": ["id"],
+                "properties": {"id": {"type": "string"}},
+            },
+            "Code": {"type": "string"},
+            "Shape": {
+                "type": "object",
+                "properties": {"kind": {"type": "string"}},
+                "discriminator": {"propertyName": "kind"},
+            },
+            # A subtype written as a $ref with properties: found as allOf children are.
+            "Square": {
+                **ref("Shape"),
+                "properties": {"side": {"type": "number"}, "kind": {"const": "sq"}},
+            },
+            "Result": {
+                "type": "object",
+                "properties": {
+                    "shape": ref("Shape"),
+                    "ext": {
+                        **ref("Base"),
+                        "required": ["more"],
+                        "properties": {"more": {"type": "integer"}},
+                    },
+                    # Annotations alone: still the component itself.
+                    "noted": {**ref("Base"), "description": "Noted.", "readOnly": True},
+                    "code": {**ref("Code"), "enum": ["a", "b"]},
+                },
+            },
+        }
+    )
+    spec["components"]["parameters"] = {
+        "Limit": {
+            "name": "limit",
+            "in": "query",
+            "description": "The shared words.",
+            "schema": {"type": "integer"},
+        }
+    }
+    spec["paths"]["/things"]["post"]["parameters"] = [
+        {"$ref": "#/components/parameters/Limit", "description": "Words for this call."}
+    ]
+    out, package = _models(tmp_path, spec)
+    source = "".join(p.read_text() for p in (out / package / "models").glob("*.py"))
+    assert "noted: _m.Field[Base | None]" in source
+    assert 'code: _m.Field[Literal["a", "b"] | str | None]' in source
+    with imported(out, package) as modules:
+        models = modules[f"{package}.models"]
+        result = models.Result.from_dict({"ext": {"id": "1", "more": 2}, "noted": {"id": "2"}})
+        ext = result.ext
+        assert isinstance(ext, models.Base) and type(ext) is not models.Base
+        assert (ext.id, ext.more) == ("1", 2)
+        assert type(ext).more.required and type(result.noted) is models.Base
+        square = models.Result.from_dict({"shape": {"kind": "Square", "side": 2}}).shape
+        assert type(square) is models.Square and square.side == 2
+        square = models.Result.from_dict({"shape": {"kind": "sq"}}).shape
+        assert type(square) is models.Square
+        with pytest.raises(Exception, match=r"ext\.more: expected integer, got str"):
+            models.Result.from_dict({"ext": {"id": "1", "more": "x"}}).validate()
+        client = modules[f"{package}"].Client
+        doc = inspect.getdoc(client.create_thing) or ""
+        assert "Words for this call." in doc and "shared words" not in doc
+    # 3.0 says keywords beside a $ref are ignored.
+    out, package = _models(tmp_path, {**spec, "openapi": "3.0.3"})
+    with imported(out, package) as modules:
+        models = modules[f"{package}.models"]
+        assert type(models.Result.from_dict({"ext": {"id": "1"}}).ext) is models.Base
+        doc = inspect.getdoc(modules[f"{package}"].Client.create_thing) or ""
+        assert "shared words" in doc
+
+
+def test_a_one_of_inside_all_of_adds_the_variants_fields_as_optional(tmp_path: Path) -> None:
+    ref = _ref_to
+    spec = _spec(
+        {
+            "Circle": {
+                "type": "object",
+                "required": ["radius"],
+                "properties": {"radius": {"type": "number"}},
+            },
+            "Placed": {
+                "allOf": [
+                    ref("Circle"),
+                    {
+                        "oneOf": [
+                            {
+                                "type": "object",
+                                "required": ["x"],
+                                "properties": {"x": {"type": "integer"}, "at": {"type": "string"}},
+                            },
+                            {
+                                "type": "object",
+                                "required": ["y"],
+                                "properties": {"y": {"type": "integer"}, "at": {"type": "integer"}},
+                            },
+                        ]
+                    },
+                ]
+            },
+            "Result": {"type": "object", "properties": {"placed": ref("Placed")}},
+        }
+    )
+    out, package = _models(tmp_path, spec)
+    source = "".join(p.read_text() for p in (out / package / "models").glob("*.py"))
+    assert "x: _m.Field[int | None]" in source and "y: _m.Field[int | None]" in source
+    assert "at: _m.Field[str | int | None]" in source
+    with imported(out, package) as modules:
+        models = modules[f"{package}.models"]
+        placed = models.Result.from_dict({"placed": {"radius": 1.5, "y": 3, "at": 4}}).placed
+        assert type(placed) is models.Placed and isinstance(placed, models.Circle)
+        assert (placed.radius, placed.x, placed.y, placed.at) == (1.5, None, 3, 4)
+        assert placed.validate() is placed
+
+
+def test_subtypes_and_variants_of_a_request_body_have_typed_constructors(
+    tmp_path: Path,
+) -> None:
+    ref = _ref_to
+    spec = _spec(
+        {
+            "Animal": {
+                "type": "object",
+                "required": ["kind"],
+                "properties": {"kind": {"type": "string"}},
+                "discriminator": {"propertyName": "kind", "mapping": {"Lion": ref("Lion")["$ref"]}},
+            },
+            "Lion": {"allOf": [ref("Animal"), {"properties": {"roar": {"type": "integer"}}}]},
+            # Not in the mapping: a subtype all the same.
+            "Tiger": {"allOf": [ref("Animal"), {"properties": {"stripes": {"type": "integer"}}}]},
+            # Met last, as the response, after the body marked Animal.
+            "Result": {"allOf": [ref("Animal"), {"properties": {"claws": {"type": "integer"}}}]},
+            "Cat": {"type": "object", "properties": {"meows": {"type": "boolean"}}},
+            "Dog": {"type": "object", "properties": {"barks": {"type": "boolean"}}},
+            "Pet": {"oneOf": [ref("Cat"), ref("Dog")]},
+            "Body": {
+                "type": "object",
+                "properties": {"animal": ref("Animal"), "pet": ref("Pet")},
+            },
+        }
+    )
+    # Tiger is met first, in a response, before the body marks Animal.
+    spec["paths"] = {
+        "/a/tiger": {
+            "get": {
+                "operationId": "getTiger",
+                "responses": {
+                    "200": {
+                        "description": "ok",
+                        "content": {"application/json": {"schema": ref("Tiger")}},
+                    }
+                },
+            }
+        },
+        **spec["paths"],
+    }
+    out, package = _models(tmp_path, spec)
+    with imported(out, package) as modules:
+        models = modules[f"{package}.models"]
+        lion = models.Lion(kind="Lion", roar=3)
+        assert lion.to_dict() == {"kind": "Lion", "roar": 3}
+        assert models.Tiger(kind="Tiger", stripes=2).to_dict() == {"kind": "Tiger", "stripes": 2}
+        assert models.Dog(barks=True).to_dict() == {"barks": True}
+        body = models.Body(animal=lion, pet=models.Cat(meows=False))
+        assert body.to_dict() == {"animal": {"kind": "Lion", "roar": 3}, "pet": {"meows": False}}
+        for cls, names in (
+            (models.Lion, ["kind", "roar"]),
+            (models.Tiger, ["kind", "stripes"]),
+            (models.Result, ["kind", "claws"]),
+        ):
+            assert list(inspect.signature(cls).parameters) == names
+        assert list(inspect.signature(models.Dog).parameters) == ["barks"]
+
+
+def test_nullable_optional_fields_and_parameters_say_none_once(tmp_path: Path) -> None:
+    spec = _spec(
+        {
+            "Maybe": {"type": ["string", "null"]},
+            "Body": {
+                "type": "object",
+                "properties": {"note": {"$ref": "#/components/schemas/Maybe"}},
+            },
+        }
+    )
+    spec["paths"]["/things"]["post"]["parameters"] = [
+        {"name": "tag", "in": "query", "schema": {"type": ["string", "null"]}},
+        {
+            "name": "list",
+            "in": "query",
+            "schema": {"type": "array", "items": {"type": ["integer", "null"]}},
+        },
+    ]
+    out, package = _models(tmp_path, spec)
+    source = "\n".join(p.read_text() for p in (out / package).rglob("*.py"))
+    assert "None | None" not in source
+    assert "note: _m.Field[str | None]" in source and "note: str | None = None" in source
+    assert "tag: str | None = None" in source
+    assert "list: Sequence[int | None] | None = None" in source
