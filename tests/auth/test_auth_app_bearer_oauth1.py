@@ -149,6 +149,7 @@ def test_public_names() -> None:
         "FileTokenStore",
         "KeyringTokenStore",
         "LoginTimeoutError",
+        "MultiAuth",
         "NotLoggedInError",
         "OAuth1",
         "OAuth2PKCE",
