@@ -459,3 +459,20 @@ def test_undefined_schemes_bad_keys_and_undeclared_variables_are_refused(
     assert err.startswith(f"sdkgen: error: {tmp_path}/spec.json:{where}: {message}")
     assert err.count("\n") == 1
     assert not out.exists()
+
+
+def test_a_relative_server_url_is_resolved_against_the_spec_url_it_came_from() -> None:
+    from generator.errors import GeneratorError
+    from generator.model.security import server_url
+
+    origin = "https://specs.example.test/petstore/openapi.json"
+    assert server_url(origin, {"url": "/api/v3/"}, "#/servers/0") == (
+        "https://specs.example.test/api/v3"
+    )
+    assert server_url(origin, {"url": "v2"}, "#/servers/0") == (
+        "https://specs.example.test/petstore/v2"
+    )
+    # A spec read from a file leaves it relative: the client then asks for base_url=.
+    assert server_url("spec/openapi.json", {"url": "/api/v3"}, "#/servers/0") == "/api/v3"
+    with pytest.raises(GeneratorError, match="which its variables do not declare"):
+        server_url(origin, {"url": "https://{a}.t", "variables": {"b": {}}}, "#/servers/0")
