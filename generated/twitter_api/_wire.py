@@ -239,8 +239,12 @@ def _auth_name(auth: object) -> str:
 def _wanted(op: Operation, types_of: Mapping[str, str]) -> str:
     """The auth classes that would serve `op`: `MultiAuth(...)` for a several-scheme one."""
 
+    from ._operations import CLIENT_CREDENTIALS
+
     def classes(name: str) -> tuple[str, ...]:
         found = _AUTH_CLASSES.get(types_of.get(name, ""), ())
+        if name in CLIENT_CREDENTIALS:
+            found = ("AppOnly", *found)
         # An API key serves one scheme, so the scheme is named too.
         return tuple(f"{c} for {name}" for c in found) if types_of.get(name) == "apiKey" else found
 

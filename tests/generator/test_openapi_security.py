@@ -246,7 +246,7 @@ def test_the_only_api_key_scheme_needs_no_name(small: ModuleType) -> None:
 
 
 def test_app_only_fetches_from_the_client_credentials_token_url(api: ModuleType) -> None:
-    from keys_api.auth import AppOnly
+    from keys_api.auth import AppOnly, HTTPBasic
 
     rec = Recorder()
     auth = AppOnly("cid", "csecret", scopes=["read"])
@@ -258,6 +258,19 @@ def test_app_only_fetches_from_the_client_credentials_token_url(api: ModuleType)
     assert token_call.headers["authorization"] == "Basic Y2lkOmNzZWNyZXQ="
     assert str(call.url) == f"{BASE}/app"
     assert call.headers["authorization"] == "Bearer app-tok"
+    _refused(
+        api,
+        lambda: _client(api, rec, auth=auth).get_query(),
+        r"it needs APIKey for qryKey \(spec schemes: qryKey\)",
+    )
+    basic = HTTPBasic("a", "b")
+    _refused(
+        api,
+        lambda: _client(api, rec, auth=basic).get_app(),
+        r"get_app\(\) cannot be called with HTTPBasic auth; it needs AppOnly or OAuth2PKCE or "
+        r"OAuth2UserToken \(spec schemes: cc\)",
+    )
+    assert len(rec.requests) == 2
 
 
 # -- 3. scopes are checked against every alternative the auth serves -------------------------
