@@ -393,6 +393,7 @@ def test_shipped_overlays_load_and_every_action_has_a_reason() -> None:
         "20-selectable-id-fields.yaml",
         "30-list-valued-field-selectors.yaml",
         "40-x-consent-page.yaml",
+        "50-x-revocation-url.yaml",
     ]
     for path in SHIPPED:
         overlay = load_overlay(path)
@@ -403,7 +404,7 @@ def test_shipped_overlays_fix_2167_and_none_is_stale() -> None:
     original = _load("2.167")
     result = apply_overlays(original, SHIPPED)
     assert result.stale == ()
-    assert len(result.applied) == 13
+    assert len(result.applied) == 14
     fixed = result.document
     news = _params(fixed)["NewsFieldsParameter"]["schema"]["items"]["enum"]
     assert news.count("contexts") == 1
@@ -418,6 +419,7 @@ def test_shipped_overlays_fix_2167_and_none_is_stale() -> None:
     flow = fixed["components"]["securitySchemes"]["OAuth2UserToken"]["flows"]["authorizationCode"]
     assert flow["authorizationUrl"] == "https://x.com/i/oauth2/authorize"
     assert flow["tokenUrl"] == "https://api.x.com/2/oauth2/token"  # left where X serves it
+    assert flow["x-revocationUrl"] == "https://api.x.com/2/oauth2/revoke"
     post_fields = _params(fixed)["PostFieldsParameter"]["schema"]["items"]["enum"]
     assert post_fields[-2:] == ["author_id", "in_reply_to_user_id"]
     assert len(post_fields) == len(set(post_fields))
@@ -454,14 +456,18 @@ def test_shipped_overlays_go_stale_once_applied_or_on_other_versions() -> None:
     fixed = apply_overlays(_load("2.167"), SHIPPED).document
     again = apply_overlays(fixed, SHIPPED)
     assert again.document == fixed
-    assert len(again.stale) == 13
+    assert len(again.stale) == 14
     for version in ("2.152", "2.157", "2.159"):
-        # Older specs carry the same API-host authorization URL; only that action applies.
+        # Older specs carry the same OAuth 2.0 URLs; only those two actions apply.
         result = apply_overlays(_load(version), SHIPPED)
-        assert [action.file.name for action in result.applied] == ["40-x-consent-page.yaml"]
+        assert [action.file.name for action in result.applied] == [
+            "40-x-consent-page.yaml",
+            "50-x-revocation-url.yaml",
+        ]
         assert len(result.stale) == 12
         flows = result.document["components"]["securitySchemes"]["OAuth2UserToken"]["flows"]
         flows["authorizationCode"]["authorizationUrl"] = "https://api.x.com/2/oauth2/authorize"
+        del flows["authorizationCode"]["x-revocationUrl"]
         assert result.document == _load(version)
 
 
@@ -480,7 +486,7 @@ def test_shipped_targets_select_the_recorded_nodes_on_every_snapshot() -> None:
                 document = apply_overlay(document, replace(overlay, actions=(action,))).document
     assert selected == recorded
     counts = [len(nodes) for actions in recorded.values() for nodes in _flat(actions)]
-    assert sum(counts) == 21  # over 16 (action, snapshot) pairs that select something
+    assert sum(counts) == 25  # over 20 (action, snapshot) pairs that select something
 
 
 def _flat(actions: dict[str, dict[str, list[str]]]) -> list[list[str]]:
@@ -494,6 +500,7 @@ def test_shipped_overlays_keep_the_rest_of_2167_intact() -> None:
     flows = untouched["components"]["securitySchemes"]["OAuth2UserToken"]["flows"]
     assert flows["authorizationCode"]["authorizationUrl"] == "https://x.com/i/oauth2/authorize"
     flows["authorizationCode"]["authorizationUrl"] = "https://api.x.com/2/oauth2/authorize"
+    assert flows["authorizationCode"].pop("x-revocationUrl") == "https://api.x.com/2/oauth2/revoke"
     del untouched["components"]["parameters"]
     del untouched["paths"]
     trimmed = copy.deepcopy(original)

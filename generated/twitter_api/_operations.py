@@ -13,6 +13,12 @@ SECURITY_TYPES: dict[str, str] = {
     "UserToken": "http:oauth",
 }
 
+# apiKey scheme name -> (header, query or cookie; the key's name there).
+API_KEYS: dict[str, tuple[str, str]] = {}
+
+# oauth2 schemes with a clientCredentials flow (the grant `auth.AppOnly` runs).
+CLIENT_CREDENTIALS: frozenset[str] = frozenset()
+
 # Method name -> the module of `_api` that defines it.
 METHOD_GROUPS: dict[str, str] = {
     "activity_stream": "stream",

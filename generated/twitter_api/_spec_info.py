@@ -15,8 +15,10 @@ SPEC_SHA256: Final = "ddaf2f44b19c63dc5550811bc2df893d6dafb44049c9064c8a4161e0da
 DEFAULT_BASE_URL: Final = "https://api.x.com"
 OAUTH2_AUTHORIZE_URL: Final = "https://x.com/i/oauth2/authorize"
 OAUTH2_TOKEN_URL: Final = "https://api.x.com/2/oauth2/token"
-# The spec names no revocation endpoint; X serves it beside the token endpoint.
+# The authorizationCode flow's `x-revocationUrl` ("" when the spec names none).
 OAUTH2_REVOKE_URL: Final = "https://api.x.com/2/oauth2/revoke"
+# The token URL of the first clientCredentials flow ("" when the spec has none).
+OAUTH2_CLIENT_CREDENTIALS_TOKEN_URL: Final = ""
 # The scopes a user-context token needs to call every operation of this package.
 MINIMAL_SCOPES: Final = (
     "block.read",

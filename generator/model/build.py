@@ -13,6 +13,13 @@ from generator.model.ir import Api, ServerVariable
 from generator.model.naming import class_name
 from generator.model.operations import parse_operations
 from generator.model.schemas import SchemaRegistry, const_name
+from generator.model.security import (
+    api_keys,
+    check_schemes,
+    client_credentials,
+    requirements,
+    servers,
+)
 from generator.pointers import pointer, unescape
 
 
@@ -83,17 +90,21 @@ def _build_api(origin: str, document: dict[str, Any], sha256: str, selection: Se
                 registry.class_of("ActivityStreamResponse"),
             )
     schemes = _mapping((document.get("components") or {}).get("securitySchemes"))
-    authorize_url, token_url, scopes = "", "", {}
+    check_schemes(origin, schemes)
+    requirements(origin, document.get("security"), pointer("security"), schemes)
+    authorize_url, token_url, revoke_url, scopes = "", "", "", {}
     for scheme in schemes.values():
         flow = _mapping(_mapping(_mapping(scheme).get("flows")).get("authorizationCode"))
         if flow:
             authorize_url = str(flow.get("authorizationUrl", ""))
             token_url = str(flow.get("tokenUrl", ""))
+            # OpenAPI has no field for it: an extension (or an overlay) names it.
+            revoke_url = str(flow.get("x-revocationUrl") or "")
             declared = _mapping(flow.get("scopes"))
             scopes = {str(k): str(v) for k, v in sorted(declared.items(), key=lambda i: str(i[0]))}
             break
-    servers = document.get("servers")
-    first_server = _mapping(servers[0]) if isinstance(servers, list) and servers else {}
+    server_urls = servers(origin, document.get("servers"), pointer("servers"))
+    first_server = _mapping(document["servers"][0]) if server_urls else {}
     variables = [
         ServerVariable(
             str(name),
@@ -103,10 +114,8 @@ def _build_api(origin: str, document: dict[str, Any], sha256: str, selection: Se
         )
         for name, v in _mapping(first_server.get("variables")).items()
     ]
-    base_url = str(first_server.get("url", "https://api.x.com"))
-    for variable in variables:
-        # The default base URL is the server URL with each variable at its default.
-        base_url = base_url.replace("{" + variable.name + "}", variable.default)
+    # The default base URL is the server URL with each variable at its default.
+    base_url = server_urls[0] if server_urls else "https://api.x.com"
     info = _mapping(document.get("info"))
     return Api(
         title=str(info.get("title", "")),
@@ -119,6 +128,9 @@ def _build_api(origin: str, document: dict[str, Any], sha256: str, selection: Se
         },
         authorize_url=authorize_url,
         token_url=token_url,
+        revoke_url=revoke_url,
+        api_keys=api_keys(schemes),
+        client_credentials=client_credentials(schemes),
         scopes=scopes,
         operations=operations,
         modules=registry.ordered_modules(),

@@ -224,6 +224,8 @@ class OperationDef:
     multipart: bool
     response: TypeInfo | None
     response_kind: str  # "json" | "text" | "bytes" | "stream" | "empty" | "auto"
+    # Every scheme of every alternative (for docs and scope lists); `requirements` says
+    # which go together.
     security: list[tuple[str, list[str]]]
     paginated_by: str | None
     deprecated: bool
@@ -241,6 +243,9 @@ class OperationDef:
     statuses: list[tuple[str, str, TypeInfo | None]] = field(default_factory=list)
     # The media types the caller may ask the response in, when there is more than one.
     accepts: list[str] = field(default_factory=list)
+    # The spec's security alternatives: one of them, with all its schemes; {} needs none.
+    requirements: list[dict[str, list[str]]] = field(default_factory=list)
+    server: str = ""  # the operation's (or its path's) own server URL, when it names one
 
     @property
     def keyword_params(self) -> list[ParamDef]:
@@ -287,5 +292,10 @@ class Api:
     server_variables: list[ServerVariable] = field(default_factory=list)
     # Security scheme name -> the kind of credential it takes ("apiKey", "http:basic", ...).
     security_types: dict[str, str] = field(default_factory=dict)
+    revoke_url: str = ""  # the flow's `x-revocationUrl`: OpenAPI has no field for it
+    # apiKey scheme name -> (header, query or cookie; the key's name there).
+    api_keys: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # oauth2 scheme name -> the token URL of its clientCredentials flow.
+    client_credentials: dict[str, str] = field(default_factory=dict)
     # What the spec says that the client cannot use (the run still succeeds).
     warnings: list[str] = field(default_factory=list)

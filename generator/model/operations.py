@@ -19,6 +19,8 @@ from generator.model.naming import (
     identifier,
 )
 from generator.model.schemas import BINARY_BODY_TYPE, SchemaRegistry
+from generator.model.security import operation_server
+from generator.model.security import requirements as security_requirements
 from generator.pointers import escape, pointer, unescape
 
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
@@ -83,6 +85,7 @@ def parse_operations(
                     where,
                     method_names[where],
                     op_id,
+                    operation_server(origin, op, item, where, pointer("paths", path)),
                 )
             )
     unknown = set(include_operations) - set(seen_ids)
@@ -241,6 +244,7 @@ def _operation(
     where: str,
     method_name: Identifier,
     op_id: str,
+    server: str,
 ) -> OperationDef:
     origin = registry.origin
     cls = class_name(op_id, fallback="Operation")
@@ -295,6 +299,7 @@ def _operation(
     body = _body(document, registry, op, cls, module, where)
     response = _response(document, registry, op, cls, module, where)
     paginated_by = _page_param(registry, by_location["query"], op)
+    requirements = _security(document, op, origin, where)
     return OperationDef(
         operation_id=op_id,
         method_name=method_name,
@@ -320,7 +325,9 @@ def _operation(
         returns=response.returns,
         statuses=response.statuses,
         accepts=response.accepts,
-        security=_security(document, op),
+        security=[pair for alternative in requirements for pair in alternative.items()],
+        requirements=requirements,
+        server=server,
         paginated_by=paginated_by,
         deprecated=bool(op.get("deprecated")),
         source=where,
@@ -692,13 +699,14 @@ def _outcome(
     return _Outcome(status, "text" if "text" in kinds else "bytes", None, media)
 
 
-def _security(document: Mapping[str, Any], op: Mapping[str, Any]) -> list[tuple[str, list[str]]]:
-    requirements = op.get("security", document.get("security")) or []
-    result: list[tuple[str, list[str]]] = []
-    for requirement in requirements:
-        for scheme, scopes in (requirement or {}).items():
-            result.append((str(scheme), [str(s) for s in scopes or []]))
-    return result
+def _security(
+    document: Mapping[str, Any], op: Mapping[str, Any], origin: str, where: str
+) -> list[dict[str, list[str]]]:
+    """The operation's security alternatives (its own, else the document's)."""
+    schemes = _mapping(_mapping(document.get("components")).get("securitySchemes"))
+    if "security" in op:
+        return security_requirements(origin, op["security"], f"{where}/security", schemes)
+    return security_requirements(origin, document.get("security"), pointer("security"), schemes)
 
 
 def _page_param(

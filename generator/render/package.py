@@ -145,9 +145,14 @@ def _security_text(op: OperationDef) -> str:
         "BearerToken": "app-only bearer token",
     }
     parts = []
-    for scheme, scopes in op.security:
-        label = names.get(scheme, scheme)
-        parts.append(f"{label} (scopes: {', '.join(scopes)})" if scopes else label)
+    for alternative in op.requirements:
+        labels = [
+            f"{names.get(scheme, scheme)} (scopes: {', '.join(scopes)})"
+            if scopes
+            else names.get(scheme, scheme)
+            for scheme, scopes in alternative.items()
+        ]
+        parts.append(" and ".join(labels) or "none")
     return "Auth: " + "; or ".join(parts) + "." if parts else ""
 
 
@@ -296,13 +301,20 @@ def outside_query(op: OperationDef) -> Code:
 
 
 def security_literal(op: OperationDef) -> Code:
-    """The operation's security requirements as a tuple of (scheme, (scopes...)) literals."""
-    items = (
-        fragment(
-            "({}, ({}))", py_str(scheme), join("", (fragment("{}, ", py_str(s)) for s in scopes))
-        )
-        for scheme, scopes in op.security
-    )
+    """The operation's security alternatives: a (scheme, (scopes...)) pair for one scheme,
+    else a {scheme: (scopes...)} mapping of all it needs ({} for none)."""
+
+    def scopes(names: list[str]) -> Code:
+        return fragment("({})", join("", (fragment("{}, ", py_str(s)) for s in names)))
+
+    def alternative(requirement: dict[str, list[str]]) -> Code:
+        if len(requirement) == 1:
+            ((scheme, needed),) = requirement.items()
+            return fragment("({}, {})", py_str(scheme), scopes(needed))
+        items = (fragment("{}: {}", py_str(k), scopes(v)) for k, v in requirement.items())
+        return fragment("{{{}}}", join(", ", items))
+
+    items = (alternative(r) for r in op.requirements)
     return fragment("({})", join("", (fragment("{}, ", item) for item in items)))
 
 
@@ -546,9 +558,16 @@ def render_package(api: Api, options: RenderOptions, origin: str = "spec") -> di
             0,
         ),
     )
-    revoke = api.token_url.rsplit("/", 1)[0] + "/revoke" if api.token_url else ""
+    revoke = api.revoke_url
     scopes = minimal_scopes(api)
-    render("spec_info.py.jinja", f"{pkg}/_spec_info.py", revoke_url=revoke, scopes=scopes)
+    app_token_url = next(iter(api.client_credentials.values()), "")
+    render(
+        "spec_info.py.jinja",
+        f"{pkg}/_spec_info.py",
+        revoke_url=revoke,
+        app_token_url=app_token_url,
+        scopes=scopes,
+    )
     files[f"{pkg}/py.typed"] = ""
     for path in sorted(RUNTIME.rglob("*.py")):
         rel = path.relative_to(RUNTIME).as_posix()

@@ -690,9 +690,10 @@ def test_auth_of_another_scheme_type_or_scope_is_refused_before_sending(api: Mod
         _client(api, rec, auth=HTTPBasic("a", "b")).get_secure_header()
     with pytest.raises(
         api.OperationNotAllowedError,
-        match=r"get_secure_basic\(\) cannot be called with APIKey auth; it needs HTTPBasic ",
+        match=r"get_secure_basic\(\) cannot be called with APIKey \(for headerKey\) auth; it "
+        r"needs HTTPBasic ",
     ):
-        _client(api, rec, auth=APIKey("k", name="k")).get_secure_basic()
+        _client(api, rec, auth=APIKey("k", scheme="headerKey")).get_secure_basic()
     with pytest.raises(api.OperationNotAllowedError, match="items:read"):
         _client(api, rec, auth=OAuth2UserToken("t", scopes=[])).get_secure_client()
     assert rec.requests == []

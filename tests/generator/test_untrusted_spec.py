@@ -266,7 +266,7 @@ def _check_package(slots: Slots, out: Path, package: str) -> None:
         # An empty operationId is no operationId: the name is derived from method and path.
         assert operation.name == (slots.operation_id or derived_operation_id("get", path))
         assert operation.path == f"/{slots.path_segment}/{{{slots.path_param}}}"
-        assert operation.security == ((slots.scheme_name, (slots.scope,)),)
+        assert operation.security == (((slots.scheme_name, (slots.scope,)),),)
         assert operation.styles == {slots.query_param: "csv"}
         placed = {f"header:{slots.header_param}", f"cookie:{slots.cookie_param}"}
         if slots.header_param.lower() in ("accept", "content-type", "authorization"):
@@ -277,7 +277,7 @@ def _check_package(slots: Slots, out: Path, package: str) -> None:
         assert operations.SECURITY_TYPES["other"] == f"http:{slots.http_scheme.lower()}"
 
         types = modules[f"{package}.types"]
-        (alias_name,) = [name for name in types.__all__ if name != "Problem"]
+        (alias_name,) = [name for name in types.__all__ if name not in ("Problem", "WebhookEvent")]
         assert set(typing.get_args(getattr(types, alias_name))) == {slots.param_enum, "fixed"}
 
         models = modules[f"{package}.models"]
@@ -334,6 +334,9 @@ def test_any_text_in_any_slot_generates_an_inert_package(
 @pytest.mark.parametrize("text", BREAK_OUTS)
 def test_every_slot_holding_a_break_out_at_once(tmp_path: Path, text: str) -> None:
     slots = Slots(**{name: f"{text}{i}" for i, name in enumerate(SLOT_NAMES)})
+    # Braces in a server URL name variables, and an undeclared one is refused (see
+    # test_openapi_security); here the URL keeps the text without them.
+    slots.server_url = slots.server_url.replace("{", "(").replace("}", ")")
     code, err, out, package = _generate(spec_for(slots), tmp_path)
     assert code == 0, err
     _check_package(slots, out, package)

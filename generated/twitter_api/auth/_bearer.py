@@ -15,6 +15,8 @@ __all__ = ["BearerToken", "OAuth2UserToken"]
 
 
 class _StaticBearer(httpx.Auth):
+    one_step: ClassVar[bool] = True  # sets its credential without waiting for a response
+
     def __init__(self, token: str | Secret) -> None:
         self._token = Secret(token)
 

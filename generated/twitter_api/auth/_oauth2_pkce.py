@@ -56,7 +56,7 @@ _LOGIN_HINT: Final = f"log in first ({LOGIN_COMMAND})"
 
 
 class OAuth2PKCE(FlowAuth):
-    """User-context OAuth 2.0 (authorization code + PKCE) for X.
+    """User-context OAuth 2.0 (authorization code + PKCE).
 
     Without `token_store` the token lives only in this object; a path, `"keyring:"` or a
     `redis://` URL names a store (see `auth.TokenStore`). `client_secret` makes this a
@@ -101,11 +101,18 @@ class OAuth2PKCE(FlowAuth):
             self.token_store = token_store
         self.authorize_url: str = authorize_url or _spec_info.OAUTH2_AUTHORIZE_URL
         self.token_url: str = token_url or _spec_info.OAUTH2_TOKEN_URL
+        # "" when neither given nor named by the spec: revoke() then says so.
         self.revoke_url: str = revoke_url or _spec_info.OAUTH2_REVOKE_URL
         for setting in ("authorize_url", "token_url", "revoke_url"):
-            check_credential_url(
-                getattr(self, setting), setting, allow_insecure_http=allow_insecure_http
-            )
+            url = getattr(self, setting)
+            if not url and setting != "revoke_url":
+                # e.g. an OpenID Connect scheme, whose URLs the spec does not list
+                raise ValueError(
+                    f"OAuth2PKCE: the spec names no {setting} (it has no OAuth 2.0 "
+                    f"authorizationCode flow); pass {setting}="
+                )
+            if url:
+                check_credential_url(url, setting, allow_insecure_http=allow_insecure_http)
         self.code_challenge_method: ChallengeMethod = code_challenge_method
         self.refresh_leeway = refresh_leeway
         self._http_client = http_client
@@ -116,10 +123,11 @@ class OAuth2PKCE(FlowAuth):
         self._pending: dict[str, Secret] = {}  # state -> code verifier, each usable once
         self._token: Token | None = None
         self._loaded = False
-        if OFFLINE_ACCESS not in self.scopes:
+        # Only where the spec has this scope does leaving it out mean no refresh token.
+        if OFFLINE_ACCESS in _spec_info.OAUTH2_SCOPES and OFFLINE_ACCESS not in self.scopes:
             message = (
-                f"the scopes lack {OFFLINE_ACCESS!r}: X will issue no refresh token, so the "
-                "user must log in again when the access token expires (after about 2 hours)"
+                f"the scopes lack {OFFLINE_ACCESS!r}: the server will issue no refresh token, "
+                "so the user must log in again when the access token expires"
             )
             logger.warning(message)
             warnings.warn(message, UserWarning, stacklevel=2)
@@ -297,14 +305,16 @@ class OAuth2PKCE(FlowAuth):
             self._pending.clear()
 
     def revoke(self) -> bool:
-        """Revoke the tokens at X and forget them; False when there was nothing to revoke."""
+        """Revoke the tokens at the server and forget them; False when there was nothing to
+        revoke. Raises AuthError when no revocation URL is known."""
+        url = self._revocation_url()
         self._lock.acquire()
         try:
             token = self._stored_token()
             if token is None:
                 return False
             for form, redactions in _revocations(token):
-                response = self._send_directly(self.revoke_url, form)
+                response = self._send_directly(url, form)
                 raise_for_oauth_error(response, self._redactions(*redactions))
             self._forget_token()
             return True
@@ -313,18 +323,27 @@ class OAuth2PKCE(FlowAuth):
 
     async def arevoke(self) -> bool:
         """`revoke()` for async code: neither the lock nor the requests block the event loop."""
+        url = self._revocation_url()
         await self._lock.acquire_async()
         try:
             token = await store_io_async(self._stored_token)
             if token is None:
                 return False
             for form, redactions in _revocations(token):
-                response = await self._asend_directly(self.revoke_url, form)
+                response = await self._asend_directly(url, form)
                 raise_for_oauth_error(response, self._redactions(*redactions))
             await store_io_async(self._forget_token)
             return True
         finally:
             self._lock.release()
+
+    def _revocation_url(self) -> str:
+        if not self.revoke_url:
+            raise AuthError(
+                "no token revocation URL is known: the spec names none; pass revoke_url= "
+                "(or set revoke_url in the profile)"
+            )
+        return self.revoke_url
 
     def _stored_token(self) -> Token | None:
         return self.token_store.load() if self.token_store else self._token

@@ -87,6 +87,33 @@ def _check_url(base_url: str) -> None:
         raise ValueError("base_url is not a valid URL") from None
 
 
+def _check_absolute(base_url: str | None) -> None:
+    """A relative server URL (the spec's, or given) would fail only at the first call."""
+    url = base_url or _spec_info.DEFAULT_BASE_URL
+    try:
+        absolute = httpx.URL(url).is_absolute_url
+    except httpx.InvalidURL:
+        return  # reported as an invalid URL by the checks that follow
+    if absolute:
+        return
+    if base_url is None:
+        raise ValueError(
+            f"the spec's server URL {url!r} is relative: pass base_url= with the full URL "
+            f"(e.g. base_url='https://api.example.com{url}')"
+        )
+    raise ValueError("base_url must be an absolute URL (e.g. 'https://api.example.com')")
+
+
+def _server_of(op: Operation, settings: _Settings) -> str:
+    """The base URL of `op`: its own server while the client keeps the spec's default."""
+    if not op.server or settings.base_url != _spec_info.DEFAULT_BASE_URL.rstrip("/"):
+        return settings.base_url
+    server = str(httpx.URL(settings.base_url + "/").join(op.server)).rstrip("/")
+    if settings.auth is not None:
+        check_credential_url(server, f"the server of {op.name}")
+    return server
+
+
 class _RateLimitWaits:
     """The 429 waits of one call so far, checked against the client's bounds."""
 
@@ -191,6 +218,7 @@ class _ClientBase(Generic[H]):
         allow_insecure_http: bool,
         headers: Mapping[str, str] | None = None,
     ) -> None:
+        _check_absolute(base_url)
         if auth is not None:
             check_credential_url(
                 base_url or _spec_info.DEFAULT_BASE_URL,
@@ -279,7 +307,7 @@ class _ClientBase(Generic[H]):
         try:
             return build_request(
                 self._http,
-                s.base_url,
+                _server_of(op, s),
                 op,
                 path,
                 query,

@@ -118,6 +118,7 @@ class Operation:
         "response",
         "response_kind",
         "security",
+        "server",
         "statuses",
         "styles",
     )
@@ -130,7 +131,7 @@ class Operation:
         *,
         response: Converter | None = None,
         response_kind: str = "json",
-        security: Sequence[tuple[str, Sequence[str]]] = (),
+        security: Sequence[tuple[str, Sequence[str]] | Mapping[str, Sequence[str]]] = (),
         styles: Mapping[str, str] | None = None,
         multipart: bool = False,
         paginated_by: str | None = None,
@@ -139,6 +140,7 @@ class Operation:
         content_types: Mapping[str, str] | None = None,
         statuses: Mapping[str, tuple[str, Converter | None]] | None = None,
         encodings: Mapping[str, Mapping[str, Encoding]] | None = None,
+        server: str = "",
     ) -> None:
         self.name: str = name
         self.method: str = method
@@ -148,9 +150,16 @@ class Operation:
             response.bind(MODELS_PACKAGE)
         # "json" | "text" | "bytes" | "stream" | "empty" | "auto" (whatever the server sends)
         self.response_kind: str = response_kind
-        self.security: tuple[tuple[str, tuple[str, ...]], ...] = tuple(
-            (scheme, tuple(scopes)) for scheme, scopes in security
+        # The alternatives: one of them, with all its (scheme, scopes); an empty one needs
+        # no credentials. A one-scheme alternative may be written as its pair.
+        self.security: tuple[tuple[tuple[str, tuple[str, ...]], ...], ...] = tuple(
+            tuple((name, tuple(scopes)) for name, scopes in alternative.items())
+            if isinstance(alternative, Mapping)
+            else ((alternative[0], tuple(alternative[1])),)
+            for alternative in security
         )
+        # The operation's own server, used while the client's base_url is the spec's default.
+        self.server: str = server
         self.styles: dict[str, str] = dict(styles or {})
         self.multipart: bool = multipart
         self.paginated_by: str | None = paginated_by
@@ -195,48 +204,97 @@ def check_security(op: Operation, auth: object) -> None:
     """Refuse a call the configured auth cannot make, before anything is sent.
 
     Auth objects of this package name the kinds of security scheme they satisfy
-    (`security_types`: "apiKey", "http:basic", "http:bearer", "oauth2", ...) and the scopes
-    they were granted; an operation accepts them when one of its schemes is of such a type.
-    A plain `httpx.Auth` from elsewhere is trusted as it is.
+    (`security_types`: "apiKey", "http:basic", "http:bearer", "oauth2", ...), possibly spec
+    schemes by name (`security_schemes`), and the scopes they were granted; a `MultiAuth`
+    lists its `auth_parts`. An operation accepts the auth when one of its alternatives has
+    each of its schemes served by a part, with the scopes that scheme needs granted; an
+    empty alternative accepts anything. A plain `httpx.Auth` from elsewhere is trusted.
     """
-    scheme = getattr(auth, "security_scheme", None)
-    types = getattr(auth, "security_types", None)
-    if not op.security or (not isinstance(scheme, str) and not isinstance(types, frozenset)):
+    if not op.security:
+        return
+    found = getattr(auth, "auth_parts", None)
+    parts: tuple[object, ...] = found if isinstance(found, tuple) else (auth,)
+    if not all(map(_describes_itself, parts)):
         return
     from ._operations import SECURITY_TYPES  # generated: spec scheme name -> its type
 
-    # By the scheme's type when both sides know it; else an auth naming the scheme itself.
-    accepted = [
-        scopes
-        for name, scopes in op.security
-        if (
-            SECURITY_TYPES[name] in types
-            if isinstance(types, frozenset) and name in SECURITY_TYPES
-            else name == scheme
-        )
-    ]
-    if not accepted:
-        usable = sorted(
-            {
-                cls
-                for name, _ in op.security
-                for cls in _AUTH_CLASSES.get(SECURITY_TYPES.get(name, ""), ())
-            }
-        )
-        wanted = " or ".join(usable) if usable else " or ".join(n for n, _ in op.security)
+    missing: list[str] | None = None  # the fewest scopes lacking in an alternative served
+    for alternative in op.security:
+        lacking: set[str] = set()
+        for name, scopes in alternative:
+            serving = [p for p in parts if _serves(p, name, SECURITY_TYPES)]
+            if not serving:
+                break
+            lacking |= min((_lacking(p, scopes) for p in serving), key=len)
+        else:
+            if not lacking:
+                return
+            if missing is None or len(lacking) < len(missing):
+                missing = sorted(lacking)
+    if missing is not None:
         raise OperationNotAllowedError(
-            f"{_method_name(op)}() cannot be called with {type(auth).__name__} auth; "
-            f"it needs {wanted} (spec schemes: {', '.join(n for n, _ in op.security)})"
-        )
-    granted = getattr(auth, "granted_scopes", None)
-    if granted is None:
-        return
-    missing = [s for s in accepted[0] if s not in granted]
-    if missing:
-        raise OperationNotAllowedError(
-            f"{_method_name(op)}() needs the scopes {', '.join(sorted(missing))}, "
+            f"{_method_name(op)}() needs the scopes {', '.join(missing)}, "
             "which the token was not granted; add them to the profile's scopes and log in again"
         )
+    schemes = list(dict.fromkeys(name for alt in op.security for name, _ in alt))
+    raise OperationNotAllowedError(
+        f"{_method_name(op)}() cannot be called with {_auth_name(auth)} auth; "
+        f"it needs {_wanted(op, SECURITY_TYPES)} (spec schemes: {', '.join(schemes)})"
+    )
+
+
+def _describes_itself(auth: object) -> bool:
+    return (
+        isinstance(getattr(auth, "security_scheme", None), str)
+        or isinstance(getattr(auth, "security_types", None), frozenset)
+        or isinstance(getattr(auth, "security_schemes", None), frozenset)
+    )
+
+
+def _serves(auth: object, name: str, types_of: Mapping[str, str]) -> bool:
+    """Whether `auth` sends what the spec's scheme `name` asks for."""
+    schemes = getattr(auth, "security_schemes", None)
+    if isinstance(schemes, frozenset) and name in schemes:
+        return True
+    # By the scheme's type when both sides know it; else an auth naming the scheme itself.
+    types = getattr(auth, "security_types", None)
+    if isinstance(types, frozenset) and name in types_of:
+        return types_of[name] in types
+    return name == getattr(auth, "security_scheme", None)
+
+
+def _lacking(auth: object, scopes: Sequence[str]) -> set[str]:
+    granted = getattr(auth, "granted_scopes", None)
+    return set() if granted is None else {s for s in scopes if s not in granted}
+
+
+def _auth_name(auth: object) -> str:
+    schemes = getattr(auth, "security_schemes", None)
+    if isinstance(schemes, frozenset) and schemes and not getattr(auth, "security_types", None):
+        return f"{type(auth).__name__} (for {', '.join(sorted(schemes))})"
+    return type(auth).__name__
+
+
+def _wanted(op: Operation, types_of: Mapping[str, str]) -> str:
+    """The auth classes that would serve `op`: `MultiAuth(...)` for a several-scheme one."""
+
+    from ._operations import CLIENT_CREDENTIALS
+
+    def classes(name: str) -> tuple[str, ...]:
+        found = _AUTH_CLASSES.get(types_of.get(name, ""), ())
+        if name in CLIENT_CREDENTIALS:
+            found = ("AppOnly", *found)
+        # An API key serves one scheme, so the scheme is named too.
+        return tuple(f"{c} for {name}" for c in found) if types_of.get(name) == "apiKey" else found
+
+    single = sorted({c for alt in op.security if len(alt) == 1 for c in classes(alt[0][0])})
+    several = [
+        "MultiAuth(" + ", ".join("/".join(classes(n)) or n for n, _ in alt) + ")"
+        for alt in op.security
+        if len(alt) > 1
+    ]
+    wanted = single + several
+    return " or ".join(wanted) if wanted else " or ".join(n for alt in op.security for n, _ in alt)
 
 
 # The auth classes of `auth` that satisfy each kind of security scheme, for error messages.

@@ -1,22 +1,24 @@
-"""Authentication for the X API: each class is an `httpx.Auth`.
+"""Authentication: each class is an `httpx.Auth`.
 
-    BearerToken(token)                          app-only bearer token
+    BearerToken(token)                          a fixed bearer token (`http` bearer schemes)
     OAuth2UserToken(access_token, scopes=None)  user-context token obtained elsewhere, no refresh
-    AppOnly(client_id, client_secret)           app-only bearer fetched with client credentials
+    AppOnly(client_id, client_secret)           bearer fetched with client credentials
     OAuth1(api_key, api_secret, access_token, access_token_secret)   OAuth 1.0a, HMAC-SHA1
     OAuth2PKCE(client_id, redirect_uri, scopes, ...)   user-context OAuth 2.0 with refresh
-    APIKey(value, name=..., location="header")  an API key in a header, query parameter or cookie
+    APIKey(value, scheme=None)                  an API key, sent where the spec's scheme says
     HTTPBasic(username, password)               HTTP Basic
+    MultiAuth(auth, ...)                        several at once, for a requirement naming several
 
 For any API: an `apiKey` scheme takes `APIKey`, `http` basic `HTTPBasic`, `http` bearer
-`BearerToken`, and `oauth2` (a token from any flow) or `openIdConnect` `OAuth2UserToken`.
+`BearerToken` or `AppOnly`, `oauth2` (a token from any flow) or `openIdConnect`
+`OAuth2UserToken` or `OAuth2PKCE`, and an `oauth2` clientCredentials flow `AppOnly`.
 Token stores (the `TokenStore` protocol): FileTokenStore (default), KeyringTokenStore (the
 `keyring` extra), RedisTokenStore (the `redis` extra, shared by machines); `open_token_store`
 picks one from a `token_store` setting.
 
-Every class names the kinds of security scheme it satisfies (`security_types`) and the scopes it
-was granted (`granted_scopes`, None when unknown), so a client can refuse a call before sending.
-"""
+Every class names the kinds of security scheme it satisfies (`security_types`; some also the
+spec's schemes by name, `security_schemes`) and the scopes it was granted (`granted_scopes`,
+None when unknown), so a client can refuse a call before sending."""
 
 from __future__ import annotations
 
@@ -37,7 +39,7 @@ if TYPE_CHECKING:
         TokenStoreError,
         TokenStoreUnavailableError,
     )
-    from ._generic import APIKey, HTTPBasic
+    from ._generic import APIKey, HTTPBasic, MultiAuth
     from ._keyring_store import KeyringTokenStore
     from ._oauth2_pkce import OAuth2PKCE
     from ._redis_store import RedisTokenStore
@@ -51,6 +53,7 @@ if TYPE_CHECKING:
 _WHERE = {
     "APIKey": "._generic",
     "HTTPBasic": "._generic",
+    "MultiAuth": "._generic",
     "AppOnly": "._app_only",
     "BearerToken": "._bearer",
     "OAuth2UserToken": "._bearer",
@@ -101,6 +104,7 @@ __all__ = [
     "HTTPBasic",
     "KeyringTokenStore",
     "LoginTimeoutError",
+    "MultiAuth",
     "NotLoggedInError",
     "OAuth1",
     "OAuth2PKCE",

@@ -84,6 +84,7 @@ class OAuth1(httpx.Auth):
     security_scheme: ClassVar[str] = "UserToken"
     security_types: ClassVar[frozenset[str]] = frozenset({"http:oauth"})
     requires_request_body = True  # a form body is part of the signature
+    one_step: ClassVar[bool] = True  # signs without waiting for a response
 
     def __init__(
         self,
