@@ -13,6 +13,7 @@ import inspect
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 import warnings
@@ -24,6 +25,7 @@ from typing import Any
 import httpx
 import pytest
 
+from generator.model.naming import PARAM_RESERVED
 from tests.conftest import generate_in_process
 
 PACKAGE = "ops_api"
@@ -41,6 +43,15 @@ ITEM = {"$ref": "#/components/schemas/Item"}
 def _secured(scheme: str, scopes: list[str] | None = None) -> dict[str, Any]:
     return {"get": {"security": [{scheme: scopes or []}], "responses": NO_CONTENT}}
 
+
+# Parameters named like every name a generated method uses itself (its locals, options,
+# helpers and the names its result annotation may hold): each must still reach the wire.
+LOCAL_NAMES = sorted(PARAM_RESERVED)
+LOCALS_PATH = "/locals/{options}/{cast}"
+LOCALS_PARAMS: list[dict[str, Any]] = [
+    {"name": n, "in": "path", "required": True, "schema": {"type": "string"}}
+    for n in ("options", "cast")
+] + [{"name": n, "in": "query", "schema": {"type": "string"}} for n in LOCAL_NAMES]
 
 SPEC: dict[str, Any] = {
     "openapi": "3.0.3",
@@ -243,6 +254,24 @@ SPEC: dict[str, Any] = {
             ],
             "get": {"responses": NO_CONTENT},
         },
+        LOCALS_PATH: {
+            "parameters": LOCALS_PARAMS,
+            "get": {
+                "operationId": "getLocals",
+                "deprecated": True,
+                "responses": {"200": _json_response({"type": "string"}, "text/plain")},
+            },
+            "post": {
+                "operationId": "postLocals",
+                "requestBody": {
+                    "content": {
+                        "application/json": {"schema": {"type": "integer"}},
+                        "text/plain": {"schema": {"type": "string"}},
+                    }
+                },
+                "responses": {"200": _json_response({"type": "integer"})},
+            },
+        },
         "/secure/header": _secured("headerKey"),
         "/secure/query": _secured("queryKey"),
         "/secure/cookie": _secured("cookieKey"),
@@ -373,6 +402,52 @@ def test_header_cookie_and_colliding_query_parameters(api: ModuleType) -> None:
     assert "accept" not in inspect.signature(api.Client.get_item).parameters
     # The 200 response is a $ref to components/responses: typed by the schema it names.
     assert type(item).__name__ == "Item" and item.name == "seven"
+
+
+def test_parameters_named_like_the_names_a_method_uses_reach_the_wire(api: ModuleType) -> None:
+    assert {"options", "cast", "self", "timeout", "body", "RequestOptions"} <= set(LOCAL_NAMES)
+    # Which argument sends which parameter: as the method's docstring documents it.
+    documented = re.findall(r"(\w+): the `([^`]+)` query parameter", api.Client.get_locals.__doc__)
+    python = {wire: name for name, wire in documented}
+    assert sorted(python) == LOCAL_NAMES
+    keyword_only = {
+        name
+        for name, p in inspect.signature(api.Client.get_locals).parameters.items()
+        if p.kind is inspect.Parameter.KEYWORD_ONLY
+    }
+    options = {"timeout", "extra_headers", "extra_query", "extra_body"}
+    assert keyword_only == {*python.values(), *options}
+    kwargs = {python[n]: f"v {n}" for n in LOCAL_NAMES}
+    expected = sorted(f"{n}=v%20{n}" for n in LOCAL_NAMES)
+
+    def sent() -> tuple[str, list[str]]:
+        path, _, query = rec.last.url.raw_path.decode().partition("?")
+        return path, sorted(query.split("&")) if query else []
+
+    rec = Recorder(
+        lambda r: (
+            httpx.Response(200, text="7", headers={"Content-Type": "text/plain"})
+            if r.method == "GET"
+            else httpx.Response(200, json=7)
+        )
+    )
+    with pytest.warns(DeprecationWarning):
+        assert _client(api, rec).get_locals("o/1", "c", **kwargs) == "7"
+    assert sent() == ("/v1/locals/o%2F1/c", expected)
+    assert _client(api, rec).post_locals("o", "c", body=5, **kwargs, timeout=3) == 7
+    assert sent() == ("/v1/locals/o/c", expected)
+    assert rec.last.content == b"5"
+
+    async def call() -> None:
+        async with _async_client(api, rec) as client:
+            assert await client.post_locals("o", "c", body="x", content_type="text/plain") == 7
+            assert sent() == ("/v1/locals/o/c", [])
+            with pytest.warns(DeprecationWarning):
+                await client.get_locals("a", "b", **kwargs)
+            assert sent() == ("/v1/locals/a/b", expected)
+
+    asyncio.run(call())
+    assert rec.last.method == "GET" and len(rec.requests) == 4
 
 
 def test_optional_header_and_cookie_parameters_left_out(api: ModuleType) -> None:
