@@ -21,8 +21,53 @@ from generator.model.naming import (
 from generator.model.schemas import BINARY_TYPE, SchemaRegistry
 from generator.pointers import escape, pointer, unescape
 
-HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
+# Every method OpenAPI 3.0 and 3.1 give a Path Item Object.
+HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 PAGE_TOKEN_PARAMS = ("pagination_token", "next_token")
+
+
+@dataclass(frozen=True)
+class FoundOperation:
+    """An operation of the spec as written: where it is, and its operationId when it has one."""
+
+    path: str
+    method: str
+    op: Mapping[str, Any]
+    shared_params: list[Any]
+    where: str
+    explicit_id: str | None
+
+
+def path_item(
+    document: Mapping[str, Any], value: Any, origin: str, where: str
+) -> Mapping[str, Any]:
+    """A Path Item Object, or the `#/components/pathItems/<name>` one its `$ref` names (chains
+    followed, cycles refused); members beside the `$ref` take precedence, as when bundling."""
+    if not isinstance(value, dict):
+        raise GeneratorError(origin, where, "a path item must be an object")
+    if "$ref" not in value:
+        return value
+    resolved = resolve_component(document, value, "pathItems", origin, where)
+    return {**resolved, **{k: v for k, v in value.items() if k != "$ref"}}
+
+
+def find_operations(document: Mapping[str, Any], origin: str) -> list[FoundOperation]:
+    """Every operation under `paths`, in spec order."""
+    found: list[FoundOperation] = []
+    for path, value in _mapping(document.get("paths")).items():
+        if str(path).startswith("x-"):
+            continue  # an extension of the Paths object, not a path
+        item = path_item(document, value, origin, pointer("paths", path))
+        shared_params = item.get("parameters") or []
+        for method in HTTP_METHODS:
+            op = item.get(method)
+            if not isinstance(op, dict):
+                continue
+            op_id = op.get("operationId")
+            explicit = op_id if isinstance(op_id, str) and op_id else None
+            where = pointer("paths", path, method)
+            found.append(FoundOperation(str(path), method, op, shared_params, where, explicit))
+    return found
 
 
 def parse_operations(
@@ -38,53 +83,49 @@ def parse_operations(
     paths = document.get("paths")
     if not isinstance(paths, dict):
         raise GeneratorError(origin, pointer("paths"), "the document has no paths object")
-    operations: list[OperationDef] = []
+    found = find_operations(document, origin)
     seen_ids: dict[str, str] = {}
-    # Method names are claimed in spec order, so two operationIds that sanitise alike get
-    # stable suffixes whatever the selection.
+    for f in found:
+        if f.explicit_id is None:
+            continue
+        if f.explicit_id in seen_ids:
+            raise GeneratorError(
+                origin,
+                f.where,
+                f"operationId {f.explicit_id!r} is also used at {seen_ids[f.explicit_id]}",
+            )
+        seen_ids[f.explicit_id] = f.where
+    # Explicit operationIds claim their names first, in spec order, then the derived names
+    # of operations without one (see README): both stable whatever the selection, and a
+    # derived name never takes the name an operationId gives.
     methods = Namespace(METHOD_RESERVED)
     method_names: dict[str, Identifier] = {}
-    for path, item in paths.items():
-        if str(path).startswith("x-"):
-            continue  # an extension of the Paths object, not a path
-        if not isinstance(item, dict):
-            raise GeneratorError(origin, pointer("paths", path), "a path item must be an object")
-        shared_params = item.get("parameters") or []
-        for method in HTTP_METHODS:
-            op = item.get(method)
-            if not isinstance(op, dict):
-                continue
-            where = pointer("paths", path, method)
-            op_id = op.get("operationId")
-            if not isinstance(op_id, str) or not op_id:
-                # Derived from method and path (see README): stable while the path stays.
-                op_id = derived_operation_id(method, str(path))
-            elif op_id in seen_ids:
-                raise GeneratorError(
-                    origin, where, f"operationId {op_id!r} is also used at {seen_ids[op_id]}"
-                )
-            if op_id not in seen_ids:
-                seen_ids[op_id] = where
-            method_names[where] = methods.claim(identifier(op_id, METHOD_RESERVED, "call"))
-            tags = [str(t) for t in op.get("tags") or []] or ["default"]
-            if not _selected(
-                op_id, tags, include_tags, exclude_tags, include_operations, exclude_operations
-            ):
-                continue
-            operations.append(
-                _operation(
-                    document,
-                    registry,
-                    str(path),
-                    method,
-                    op,
-                    shared_params,
-                    tags[0],
-                    where,
-                    method_names[where],
-                    op_id,
-                )
+    for f in sorted(found, key=lambda f: f.explicit_id is None):
+        base = f.explicit_id or derived_operation_id(f.method, f.path)
+        method_names[f.where] = methods.claim(identifier(base, METHOD_RESERVED, "call"))
+    operations: list[OperationDef] = []
+    for f in found:
+        tags = [str(t) for t in f.op.get("tags") or []] or ["default"]
+        # Filters name operationIds only: an operation without one is selected by its tags.
+        if not _selected(
+            f.explicit_id, tags, include_tags, exclude_tags, include_operations, exclude_operations
+        ):
+            continue
+        method_name = method_names[f.where]
+        operations.append(
+            _operation(
+                document,
+                registry,
+                f.path,
+                f.method,
+                f.op,
+                f.shared_params,
+                tags[0],
+                f.where,
+                method_name,
+                f.explicit_id or str(method_name),
             )
+        )
     unknown = set(include_operations) - set(seen_ids)
     if unknown:
         raise GeneratorError(
@@ -109,7 +150,7 @@ _SEGMENT = re.compile(r"\{[^}]*\}|[^{}]+")
 
 
 def _selected(
-    op_id: str,
+    op_id: str | None,
     tags: Sequence[str],
     include_tags: Sequence[str],
     exclude_tags: Sequence[str],

@@ -8,6 +8,7 @@ request it sends (captured by httpx.MockTransport) and the value it returns.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib
 import inspect
 import io
@@ -811,3 +812,165 @@ def test_bad_references_and_styles_are_one_line_errors(
     assert code == 2
     assert err == f"sdkgen: error: {tmp_path}/{message}\n"
     assert not out.exists()
+
+
+# -- path items, names and security schemes reached through references -----------------------
+
+REFS_BASE = "https://api.example.test"
+REFS_SPEC: dict[str, Any] = {
+    "openapi": "3.1.0",
+    "info": {"title": "Refs", "version": "1"},
+    "servers": [{"url": REFS_BASE}],
+    "paths": {
+        "/shared": {"$ref": "#/components/pathItems/Shared"},
+        "/echo": {"trace": {"operationId": "traceEcho", "responses": NO_CONTENT}},
+        # Operations without an operationId listed before explicit ones deriving the same
+        # name: the explicit ones keep theirs.
+        "/users/{id}": {
+            "get": {
+                "parameters": [
+                    {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
+                ],
+                "responses": NO_CONTENT,
+            }
+        },
+        "/lookup": {"get": {"operationId": "getUsersById", "responses": NO_CONTENT}},
+        "/users": {"get": {"tags": ["people"], "responses": NO_CONTENT}},
+        "/people": {"get": {"operationId": "get_users", "responses": NO_CONTENT}},
+        "/keyed": {
+            "get": {
+                "operationId": "getKeyed",
+                "security": [{"Alias": []}],
+                "responses": NO_CONTENT,
+            }
+        },
+    },
+    "webhooks": {"ping": {"$ref": "#/components/pathItems/Ping"}},
+    "components": {
+        "pathItems": {
+            "Shared": {"$ref": "#/components/pathItems/SharedItem"},
+            "SharedItem": {
+                "parameters": [{"name": "q", "in": "query", "schema": {"type": "string"}}],
+                "get": {"operationId": "getShared", "responses": NO_CONTENT},
+            },
+            "Ping": {
+                "post": {
+                    "requestBody": {
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "properties": {"at": {"type": "string"}},
+                                }
+                            }
+                        }
+                    },
+                    "responses": NO_CONTENT,
+                }
+            },
+        },
+        "securitySchemes": {
+            "Key": {"$ref": "sec.yaml#/ApiKey"},
+            "Alias": {"$ref": "#/components/securitySchemes/Key"},
+        },
+    },
+}
+
+
+def _generate_refs(root: Path, package: str, *args: str) -> tuple[int, str, Path]:
+    from generator.cli import main as sdkgen_main
+
+    (root / "sec.yaml").write_text(
+        "ApiKey: {type: apiKey, in: header, name: X-Key}\n", encoding="utf-8"
+    )
+    spec_path = root / "spec.json"
+    spec_path.write_text(json.dumps(REFS_SPEC), encoding="utf-8")
+    out = root / "out"
+    argv = ["generate", "--spec", str(spec_path), "--output", str(out)]
+    err = io.StringIO()
+    with contextlib.chdir(root), contextlib.redirect_stderr(err):
+        with contextlib.redirect_stdout(io.StringIO()):
+            code = sdkgen_main([*argv, "--package-name", package, *args])
+    return code, err.getvalue(), out
+
+
+@contextlib.contextmanager
+def _imported(out: Path, package: str) -> Iterator[ModuleType]:
+    sys.path.insert(0, str(out))
+    try:
+        yield importlib.import_module(package)
+    finally:
+        sys.path.remove(str(out))
+        for name in [m for m in sys.modules if m == package or m.startswith(f"{package}.")]:
+            del sys.modules[name]
+
+
+@pytest.fixture(scope="module")
+def refs_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ModuleType]:
+    code, err, out = _generate_refs(tmp_path_factory.mktemp("refs"), "refs_api")
+    assert code == 0, err
+    with _imported(out, "refs_api") as module:
+        yield module
+
+
+def test_a_path_item_reference_in_the_document_is_followed(refs_api: ModuleType) -> None:
+    rec = Recorder()
+    _client(refs_api, rec).get_shared(q="a b")
+    assert (rec.last.method, str(rec.last.url)) == ("GET", f"{REFS_BASE}/shared?q=a%20b")
+    # 3.1 webhooks given as path item references get their payload models too.
+    models = importlib.import_module("refs_api.models")
+    assert models.PingPayload.from_dict({"at": "noon"}).at == "noon"
+
+
+def test_trace_operations_are_generated(refs_api: ModuleType) -> None:
+    rec = Recorder()
+
+    async def call() -> None:
+        async with _async_client(refs_api, rec) as client:
+            await client.trace_echo()
+
+    _client(refs_api, rec).trace_echo()
+    asyncio.run(call())
+    assert [(r.method, str(r.url)) for r in rec.requests] == [("TRACE", f"{REFS_BASE}/echo")] * 2
+
+
+def test_explicit_operation_ids_keep_their_names_before_derived_ones(refs_api: ModuleType) -> None:
+    rec = Recorder()
+    client = _client(refs_api, rec)
+    client.get_users_by_id()
+    client.get_users_by_id_2("7")
+    client.get_users()
+    client.get_users_2()
+    assert [r.url.path for r in rec.requests] == ["/lookup", "/users/7", "/people", "/users"]
+
+
+def test_operation_filters_match_explicit_operation_ids_only(tmp_path: Path) -> None:
+    code, err, out = _generate_refs(
+        tmp_path, "picked_api", "--operations", "get_users", "getShared"
+    )
+    assert code == 0, err
+    with _imported(out, "picked_api") as module:
+        assert set(module._operations.BY_METHOD) == {"get_users", "get_shared"}
+        rec = Recorder()
+        _client(module, rec).get_users()
+        assert rec.last.url.path == "/people"
+
+
+def test_security_schemes_given_as_references_are_resolved(refs_api: ModuleType) -> None:
+    from refs_api.auth import APIKey, BearerToken
+
+    rec = Recorder()
+    _client(refs_api, rec, auth=APIKey("k1", name="X-Key")).get_keyed()
+    assert rec.last.headers["x-key"] == "k1"
+    with pytest.raises(refs_api.OperationNotAllowedError, match="BearerToken auth"):
+        _client(refs_api, rec, auth=BearerToken("t")).get_keyed()
+    assert len(rec.requests) == 1
+
+
+def test_a_path_item_reference_cycle_is_refused(tmp_path: Path) -> None:
+    spec = json.loads(json.dumps(REFS_SPEC))
+    spec["components"]["pathItems"]["SharedItem"] = {"$ref": "#/components/pathItems/Shared"}
+    del spec["components"]["securitySchemes"], spec["paths"]["/keyed"]
+    code, err, out = _generate(spec, tmp_path, "cycle_api")
+    assert code == 2 and not out.exists()
+    assert err == f"sdkgen: error: {tmp_path}/spec.json:#/paths/~1shared: circular $ref chain\n"
