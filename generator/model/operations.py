@@ -45,10 +45,24 @@ def path_item(
     followed, cycles refused); members beside the `$ref` take precedence, as when bundling."""
     if not isinstance(value, dict):
         raise GeneratorError(origin, where, "a path item must be an object")
-    if "$ref" not in value:
-        return value
-    resolved = resolve_component(document, value, "pathItems", origin, where)
-    return {**resolved, **{k: v for k, v in value.items() if k != "$ref"}}
+    item = value
+    if "$ref" in value:
+        resolved = resolve_component(document, value, "pathItems", origin, where)
+        item = {**resolved, **{k: v for k, v in value.items() if k != "$ref"}}
+    for key in item:
+        # An unknown field would be dropped without a word: `GET` or `query` is no method here.
+        if key not in _PATH_ITEM_FIELDS and not str(key).startswith("x-"):
+            raise GeneratorError(
+                origin,
+                f"{where}/{escape(key)}",
+                f"not a field of a path item (methods: {', '.join(HTTP_METHODS)})",
+            )
+    return item
+
+
+_PATH_ITEM_FIELDS = frozenset({"$ref", "summary", "description", "servers", "parameters"}) | set(
+    HTTP_METHODS
+)
 
 
 def find_operations(document: Mapping[str, Any], origin: str) -> list[FoundOperation]:
@@ -147,6 +161,7 @@ def derived_operation_id(method: str, path: str) -> str:
 
 
 _SEGMENT = re.compile(r"\{[^}]*\}|[^{}]+")
+_TEMPLATE_VARIABLE = re.compile(r"\{([^{}]*)\}")
 
 
 def _selected(
@@ -279,14 +294,25 @@ def _operation(
     cls = class_name(op_id, fallback="Operation")
     module = registry.tag_module(tag)
     by_key: dict[tuple[str, str], tuple[Any, Mapping[str, Any], str]] = {}
-    for i, param in enumerate(shared_params):
-        p_where = f"{pointer('paths', path)}/parameters/{i}"
-        resolved = _resolve_param(document, param, origin, p_where)
-        by_key[(str(resolved["in"]), str(resolved["name"]))] = (param, resolved, p_where)
-    for i, param in enumerate(op.get("parameters") or []):
-        p_where = f"{where}/parameters/{i}"
-        resolved = _resolve_param(document, param, origin, p_where)
-        by_key[(str(resolved["in"]), str(resolved["name"]))] = (param, resolved, p_where)
+    # An operation's parameter replaces the path item's of the same name and place; within
+    # one list, OpenAPI forbids a repeat.
+    for params, list_where in (
+        (shared_params, f"{pointer('paths', path)}/parameters"),
+        (op.get("parameters") or [], f"{where}/parameters"),
+    ):
+        listed: dict[tuple[str, str], str] = {}
+        for i, param in enumerate(params):
+            p_where = f"{list_where}/{i}"
+            resolved = _resolve_param(document, param, origin, p_where)
+            key = (str(resolved["in"]), str(resolved["name"]))
+            if key in listed:
+                raise GeneratorError(
+                    origin,
+                    p_where,
+                    f"the {key[0]} parameter {key[1]!r:.80} is also listed at {listed[key]}",
+                )
+            listed[key] = p_where
+            by_key[key] = (param, resolved, p_where)
     by_location: dict[str, list[ParamDef]] = {location: [] for location in LOCATIONS}
     # `content_type` is the body's media type argument.
     names = Namespace(PARAM_RESERVED | {"content_type"})
@@ -323,6 +349,12 @@ def _operation(
         if "{" + p.wire_name + "}" not in path:
             raise GeneratorError(
                 origin, where, f"path parameter {p.wire_name!r} is not in the path"
+            )
+    declared = {p.wire_name for p in path_params}
+    for variable in _TEMPLATE_VARIABLE.findall(path):
+        if variable not in declared:
+            raise GeneratorError(
+                origin, where, f"the path's {{{variable:.80}}} has no path parameter declared"
             )
 
     body = _body(document, registry, op, cls, module, where)

@@ -247,7 +247,20 @@ SPEC: dict[str, Any] = {
                 {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
             ],
             "get": {"responses": {"default": {"description": "anything"}}},
-            "post": {"deprecated": True, "responses": NO_CONTENT},
+            "post": {
+                "deprecated": True,
+                # Replaces the path item's `id` (a repeat within one list is refused).
+                "parameters": [
+                    {
+                        "name": "id",
+                        "in": "path",
+                        "required": True,
+                        "description": "the user",
+                        "schema": {"type": "string"},
+                    }
+                ],
+                "responses": NO_CONTENT,
+            },
         },
         "/users/{id}.posts": {
             "parameters": [
@@ -286,6 +299,9 @@ SPEC: dict[str, Any] = {
             "Item": {
                 "type": "object",
                 "properties": {"id": {"type": "string"}, "name": {"type": "string"}},
+                # Data and extensions that look like references are not followed.
+                "example": {"$ref": "#/not/a/place"},
+                "x-note": {"$ref": "#/nowhere"},
             }
         },
         "parameters": {
@@ -793,6 +809,63 @@ def test_the_generated_package_is_mypy_strict_clean(ops_dir: Path) -> None:
             "'#/components/schemas/Item' must point into #/components/responses/",
         ),
         (
+            ("paths", "/cookies", "get", "responses", "204"),
+            {"description": "d", "headers": {"X-Rate": {"$ref": "#/components/headers/Nope"}}},
+            "spec.json:#/paths/~1cookies/get/responses/204/headers/X-Rate: dangling $ref "
+            "'#/components/headers/Nope'",
+        ),
+        (
+            ("paths", "/cookies", "get", "responses", "default"),
+            {"$ref": "#/components/responses/Nope"},
+            "spec.json:#/paths/~1cookies/get/responses/default: dangling $ref "
+            "'#/components/responses/Nope'",
+        ),
+        (
+            ("components", "schemas", "Item", "properties", "default"),
+            {"$ref": "#/components/schemas/Item~1Nope"},
+            "spec.json:#/components/schemas/Item/properties/default: dangling $ref "
+            "'#/components/schemas/Item~1Nope'",
+        ),
+        (
+            ("components", "responses", "Unused"),
+            {"$ref": "#/components/responses/Nope"},
+            "spec.json:#/components/responses/Unused: dangling $ref '#/components/responses/Nope'",
+        ),
+        (
+            ("paths", "/uploads", "post", "responses", "200", "content", "image/png"),
+            {"examples": {"one": {"$ref": "#/components/examples/Nope"}}},
+            "spec.json:#/paths/~1uploads/post/responses/200/content/image~1png/examples/one: "
+            "dangling $ref '#/components/examples/Nope'",
+        ),
+        (
+            ("paths", "/a/{x}/{y}"),
+            {
+                "parameters": [
+                    {"name": "y", "in": "path", "required": True, "schema": {"type": "string"}}
+                ],
+                "get": {"responses": NO_CONTENT},
+            },
+            "spec.json:#/paths/~1a~1{x}~1{y}/get: the path's {x} has no path parameter declared",
+        ),
+        (
+            ("paths", "/cookies", "get", "parameters", 3),
+            {"name": "tags", "in": "cookie", "schema": {"type": "string"}},
+            "spec.json:#/paths/~1cookies/get/parameters/3: the cookie parameter 'tags' is also "
+            "listed at #/paths/~1cookies/get/parameters/0",
+        ),
+        (
+            ("paths", "/users/{id}.posts", "parameters", 1),
+            {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}},
+            "spec.json:#/paths/~1users~1{id}.posts/parameters/1: the path parameter 'id' is "
+            "also listed at #/paths/~1users~1{id}.posts/parameters/0",
+        ),
+        (
+            ("paths", "/echo"),
+            {"GET": {"responses": NO_CONTENT}},
+            "spec.json:#/paths/~1echo/GET: not a field of a path item (methods: get, put, post, "
+            "delete, patch, head, options, trace)",
+        ),
+        (
             ("paths", "/cookies", "get", "parameters", 0, "style"),
             "deepObject",
             "spec.json:#/paths/~1cookies/get/parameters/0/style: style 'deepObject' is not "
@@ -807,7 +880,10 @@ def test_bad_references_and_styles_are_one_line_errors(
     target = spec
     for key in where[:-1]:
         target = target[key]
-    target[where[-1]] = value
+    if isinstance(target, list):
+        target.append(value)
+    else:
+        target[where[-1]] = value
     code, err, out = _generate(spec, tmp_path, "bad_api")
     assert code == 2
     assert err == f"sdkgen: error: {tmp_path}/{message}\n"
