@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 def escape(key: str | int) -> str:
     """One key as a pointer token: `~` and `/` are the two characters a token escapes."""
@@ -16,3 +18,18 @@ def unescape(token: str) -> str:
 def pointer(*parts: str | int) -> str:
     """A pointer to a place in the spec, as errors show it: `#/paths/~1users/get`."""
     return "#/" + "/".join(escape(p) for p in parts)
+
+
+def resolves(document: Any, ref: str) -> bool:
+    """Whether the local reference `ref` (`#/a/b`, or `#` for the whole) names a place in
+    `document`."""
+    node = document
+    for token in ref[2:].split("/") if ref != "#" else []:
+        key = unescape(token)
+        if isinstance(node, dict) and key in node:
+            node = node[key]
+        elif isinstance(node, list) and key.isdigit() and int(key) < len(node):
+            node = node[int(key)]
+        else:
+            return False
+    return True

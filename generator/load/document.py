@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from generator.errors import GeneratorError
 from generator.load.bundle import DATA_KEYS
-from generator.pointers import pointer, unescape
+from generator.pointers import pointer, resolves
 
 
 def validate_document(origin: str, document: dict[str, Any]) -> None:
@@ -60,7 +60,7 @@ def check_references(origin: str, document: dict[str, Any]) -> None:
             continue
         ref = node.get("$ref")
         pointed = isinstance(ref, str) and (ref == "#" or ref.startswith("#/"))
-        if not named and pointed and not _resolves(document, str(ref)):
+        if not named and pointed and not resolves(document, str(ref)):
             raise GeneratorError(origin, pointer(*path), f"dangling $ref {ref!r}")
         children: list[tuple[Any, tuple[str, ...], bool]] = []
         for key, value in node.items():
@@ -76,19 +76,6 @@ def check_references(origin: str, document: dict[str, Any]) -> None:
             elif key not in DATA_KEYS and not key.startswith("x-") and key != "$ref":
                 children.append((value, (*path, key), key in _NAMED and isinstance(value, dict)))
         stack.extend(reversed(children))
-
-
-def _resolves(document: dict[str, Any], ref: str) -> bool:
-    node: Any = document
-    for token in ref[2:].split("/") if ref != "#" else []:
-        key = unescape(token)
-        if isinstance(node, dict) and key in node:
-            node = node[key]
-        elif isinstance(node, list) and key.isdigit() and int(key) < len(node):
-            node = node[int(key)]
-        else:
-            return False
-    return True
 
 
 def _document_path(document: Any, loc: tuple[Any, ...]) -> list[str | int]:

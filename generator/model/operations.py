@@ -74,12 +74,14 @@ def find_operations(document: Mapping[str, Any], origin: str) -> list[FoundOpera
         item = path_item(document, value, origin, pointer("paths", path))
         shared_params = item.get("parameters") or []
         for method in HTTP_METHODS:
-            op = item.get(method)
-            if not isinstance(op, dict):
+            if method not in item:
                 continue
+            op = item[method]
+            where = pointer("paths", path, method)
+            if not isinstance(op, dict):  # `get:` left empty in YAML would drop the operation
+                raise GeneratorError(origin, where, "an operation must be an object")
             op_id = op.get("operationId")
             explicit = op_id if isinstance(op_id, str) and op_id else None
-            where = pointer("paths", path, method)
             found.append(FoundOperation(str(path), method, op, shared_params, where, explicit))
     return found
 
@@ -161,7 +163,9 @@ def derived_operation_id(method: str, path: str) -> str:
 
 
 _SEGMENT = re.compile(r"\{[^}]*\}|[^{}]+")
-_TEMPLATE_VARIABLE = re.compile(r"\{([^{}]*)\}")
+# A template variable of a path left once the declared ones are taken out: a name in braces.
+# Brace text with spaces (`{ 7 * 7 }`) is no parameter name; it stays literal text.
+_TEMPLATE_VARIABLE = re.compile(r"\{([^{}\s]+)\}")
 
 
 def _selected(
@@ -350,12 +354,14 @@ def _operation(
             raise GeneratorError(
                 origin, where, f"path parameter {p.wire_name!r} is not in the path"
             )
-    declared = {p.wire_name for p in path_params}
-    for variable in _TEMPLATE_VARIABLE.findall(path):
-        if variable not in declared:
-            raise GeneratorError(
-                origin, where, f"the path's {{{variable:.80}}} has no path parameter declared"
-            )
+    undeclared = path
+    for p in path_params:
+        undeclared = undeclared.replace("{" + p.wire_name + "}", "")
+    for variable in _TEMPLATE_VARIABLE.findall(undeclared):
+        # The runtime would send it as literal text (`%7Bx%7D`).
+        raise GeneratorError(
+            origin, where, f"the path's {{{variable:.80}}} has no path parameter declared"
+        )
 
     body = _body(document, registry, op, cls, module, where)
     response = _response(document, registry, op, cls, module, where)

@@ -866,6 +866,11 @@ def test_the_generated_package_is_mypy_strict_clean(ops_dir: Path) -> None:
             "delete, patch, head, options, trace)",
         ),
         (
+            ("paths", "/cookies", "get"),
+            None,
+            "spec.json:#/paths/~1cookies/get: an operation must be an object",
+        ),
+        (
             ("paths", "/cookies", "get", "parameters", 0, "style"),
             "deepObject",
             "spec.json:#/paths/~1cookies/get/parameters/0/style: style 'deepObject' is not "

@@ -626,6 +626,7 @@ def test_references_that_cannot_be_followed_are_refused_in_one_line(
     tmp_path: Path, ref: str, message: str
 ) -> None:
     spec = _spec({"Result": {"type": "object", "properties": {"p": {"$ref": ref}}}})
+    spec["components"]["responses"] = {"Err": {"description": "an error"}}
     _write(tmp_path / "api" / "openapi.yaml", spec)
     _write(tmp_path / "outside.yaml", {"type": "string"})
     _write(tmp_path / "api" / "shared.yaml", {"components": {"schemas": {}}})
