@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import unquote
 
 
 def escape(key: str | int) -> str:
@@ -22,7 +23,8 @@ def pointer(*parts: str | int) -> str:
 
 def resolves(document: Any, ref: str) -> bool:
     """Whether the local reference `ref` (`#/a/b`, or `#` for the whole) names a place in
-    `document`."""
+    `document`. It is a URI fragment, so it is percent-decoded first (`%7Bid%7D` is `{id}`)."""
+    ref = unquote(ref)
     node = document
     for token in ref[2:].split("/") if ref != "#" else []:
         key = unescape(token)

@@ -359,8 +359,9 @@ def _operation(
         undeclared = undeclared.replace("{" + p.wire_name + "}", "")
     for variable in _TEMPLATE_VARIABLE.findall(undeclared):
         # The runtime would send it as literal text (`%7Bx%7D`).
+        hint = " (a query string is no part of a path)" if "?" in path else ""
         raise GeneratorError(
-            origin, where, f"the path's {{{variable:.80}}} has no path parameter declared"
+            origin, where, f"the path's {{{variable:.80}}} has no path parameter declared{hint}"
         )
 
     body = _body(document, registry, op, cls, module, where)

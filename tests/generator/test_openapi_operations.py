@@ -307,7 +307,19 @@ SPEC: dict[str, Any] = {
         "parameters": {
             "Item/Id": {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
         },
-        "responses": {"ItemResponse": _json_response(ITEM)},
+        "responses": {
+            "ItemResponse": {
+                "description": "ok",
+                # A reference is a URI fragment: percent-encoded names are found.
+                "content": {
+                    "application/json": {
+                        "schema": ITEM,
+                        "examples": {"one": {"$ref": "#/components/examples/An%20Item"}},
+                    }
+                },
+            }
+        },
+        "examples": {"An Item": {"value": {"id": "1", "name": "one"}}},
         "requestBodies": {
             "Form": {
                 "required": True,
@@ -846,6 +858,17 @@ def test_the_generated_package_is_mypy_strict_clean(ops_dir: Path) -> None:
                 "get": {"responses": NO_CONTENT},
             },
             "spec.json:#/paths/~1a~1{x}~1{y}/get: the path's {x} has no path parameter declared",
+        ),
+        (
+            ("paths", "/find?q={q}"),
+            {
+                "get": {
+                    "parameters": [{"name": "q", "in": "query", "schema": {"type": "string"}}],
+                    "responses": NO_CONTENT,
+                }
+            },
+            "spec.json:#/paths/~1find?q={q}/get: the path's {q} has no path parameter declared "
+            "(a query string is no part of a path)",
         ),
         (
             ("paths", "/cookies", "get", "parameters", 3),

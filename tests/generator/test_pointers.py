@@ -29,6 +29,7 @@ def test_a_reference_resolves_only_to_a_place_in_the_document() -> None:
     document = {"a/b": {"~x": [{"c": None}]}, "list": [1]}
     assert resolves(document, "#/a~1b/~0x/0/c")
     assert resolves(document, "#")
+    assert resolves(document, "#/a~1b/%7Ex/0/c")  # a URI fragment: percent-decoded
     assert not resolves(document, "#/a~1b/~0x/1")
     assert not resolves(document, "#/a/b")
     assert not resolves(document, "#/list/x")
