@@ -23,6 +23,9 @@ from generator.pointers import escape, pointer, unescape
 
 # Every method OpenAPI 3.0 and 3.1 give a Path Item Object.
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
+_PATH_ITEM_FIELDS = frozenset(
+    ("$ref", "summary", "description", "servers", "parameters", *HTTP_METHODS)
+)
 PAGE_TOKEN_PARAMS = ("pagination_token", "next_token")
 
 
@@ -58,11 +61,6 @@ def path_item(
                 f"not a field of a path item (methods: {', '.join(HTTP_METHODS)})",
             )
     return item
-
-
-_PATH_ITEM_FIELDS = frozenset({"$ref", "summary", "description", "servers", "parameters"}) | set(
-    HTTP_METHODS
-)
 
 
 def find_operations(document: Mapping[str, Any], origin: str) -> list[FoundOperation]:
