@@ -8,13 +8,13 @@ where the spec says true) and wrap every string in a class that has to be unwrap
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
 from pydantic import ValidationError
 
 from generator.errors import GeneratorError
 from generator.load.bundle import DATA_KEYS
-from generator.pointers import pointer
+from generator.pointers import pointer, resolves
 
 
 def validate_document(origin: str, document: dict[str, Any]) -> None:
@@ -32,6 +32,7 @@ def validate_document(origin: str, document: dict[str, Any]) -> None:
         )
     from openapi_python_client.schema import OpenAPI
 
+    check_references(origin, document)
     checked = _without_unused_parts(document)
     try:
         OpenAPI.model_validate(_with_31_defaults(checked) if version.startswith("3.1") else checked)
@@ -44,6 +45,47 @@ def validate_document(origin: str, document: dict[str, Any]) -> None:
         if first["type"] == "missing" and first["loc"]:
             message = f"the required field {str(first['loc'][-1])!r} is missing"
         raise GeneratorError(origin, pointer(*loc), f"invalid OpenAPI: {message}") from None
+
+
+# Maps whose keys are names chosen by the spec's author (a property `default`, the `default`
+# response, a component `example`): each value is an OpenAPI object, never data.
+_NAMED: Final = frozenset(
+    {"properties", "patternProperties", "$defs", "definitions", "dependentSchemas", "schemas",
+     "responses", "parameters", "requestBodies", "headers", "securitySchemes", "links",
+     "callbacks", "pathItems", "paths", "webhooks", "content", "encoding", "variables"}
+)  # fmt: skip
+
+
+def check_references(origin: str, document: dict[str, Any]) -> None:
+    """Every `$ref` in the document names something in it (after bundling, each one of the
+    spec's references points into the document): the first that does not is an error where
+    it stands. Data (examples, enums, defaults, extensions) is not read."""
+    stack: list[tuple[Any, tuple[str, ...], bool]] = [(document, (), False)]
+    while stack:
+        node, path, named = stack.pop()
+        if isinstance(node, list):
+            stack.extend((v, (*path, str(i)), False) for i, v in reversed(list(enumerate(node))))
+            continue
+        if not isinstance(node, dict):
+            continue
+        ref = node.get("$ref")
+        pointed = isinstance(ref, str) and (ref == "#" or ref.startswith("#/"))
+        if not named and pointed and not resolves(document, str(ref)):
+            raise GeneratorError(origin, pointer(*path), f"dangling $ref {ref!r}")
+        children: list[tuple[Any, tuple[str, ...], bool]] = []
+        for key, value in node.items():
+            if named:
+                children.append((value, (*path, key), False))
+            elif key == "examples" and isinstance(value, dict):
+                # Example Objects or references to them; their values are data.
+                children.extend(
+                    ({"$ref": v["$ref"]}, (*path, key, name), False)
+                    for name, v in value.items()
+                    if isinstance(v, dict) and "$ref" in v
+                )
+            elif key not in DATA_KEYS and not key.startswith("x-") and key != "$ref":
+                children.append((value, (*path, key), key in _NAMED and isinstance(value, dict)))
+        stack.extend(reversed(children))
 
 
 def _document_path(document: Any, loc: tuple[Any, ...]) -> list[str | int]:

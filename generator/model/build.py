@@ -11,7 +11,12 @@ from generator.errors import GeneratorError
 from generator.load import original_place, validate_document
 from generator.model.ir import Api, ServerVariable
 from generator.model.naming import class_name
-from generator.model.operations import parse_operations
+from generator.model.operations import (
+    find_operations,
+    parse_operations,
+    path_item,
+    resolve_component,
+)
 from generator.model.schemas import SchemaRegistry, const_name
 from generator.model.security import (
     api_keys,
@@ -89,12 +94,12 @@ def _build_api(origin: str, document: dict[str, Any], sha256: str, selection: Se
                 registry.module_of("ActivityStreamResponse"),
                 registry.class_of("ActivityStreamResponse"),
             )
-    schemes = _mapping((document.get("components") or {}).get("securitySchemes"))
+    schemes = _security_schemes(origin, document)
     check_schemes(origin, schemes)
     requirements(origin, document.get("security"), pointer("security"), schemes)
     authorize_url, token_url, revoke_url, scopes = "", "", "", {}
     for scheme in schemes.values():
-        flow = _mapping(_mapping(_mapping(scheme).get("flows")).get("authorizationCode"))
+        flow = _mapping(_mapping(scheme.get("flows")).get("authorizationCode"))
         if flow:
             authorize_url = str(flow.get("authorizationUrl", ""))
             token_url = str(flow.get("tokenUrl", ""))
@@ -123,9 +128,7 @@ def _build_api(origin: str, document: dict[str, Any], sha256: str, selection: Se
         sha256=sha256,
         default_base_url=base_url.rstrip("/"),
         server_variables=variables,
-        security_types={
-            str(name): security_type(_mapping(scheme)) for name, scheme in schemes.items()
-        },
+        security_types={name: security_type(scheme) for name, scheme in schemes.items()},
         authorize_url=authorize_url,
         token_url=token_url,
         revoke_url=revoke_url,
@@ -141,15 +144,31 @@ def _build_api(origin: str, document: dict[str, Any], sha256: str, selection: Se
     )
 
 
+def _security_schemes(origin: str, document: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The component security schemes by name, each a `$ref` resolved (chains followed)."""
+    declared = _mapping(_mapping(document.get("components")).get("securitySchemes"))
+    return {
+        str(name): dict(
+            resolve_component(
+                document,
+                scheme,
+                "securitySchemes",
+                origin,
+                pointer("components", "securitySchemes", name),
+            )
+        )
+        for name, scheme in declared.items()
+    }
+
+
 def _check_selection(origin: str, document: dict[str, Any], selection: Selection) -> None:
     """Every tag and operationId a filter names exists in the spec."""
     tags: set[str] = set()
     operation_ids: set[str] = set()
-    for item in _mapping(document.get("paths")).values():
-        for op in _mapping(item).values():
-            if isinstance(op, dict) and isinstance(op.get("operationId"), str):
-                operation_ids.add(op["operationId"])
-                tags.update(str(t) for t in op.get("tags") or ["default"])
+    for found in find_operations(document, origin):
+        tags.update(str(t) for t in found.op.get("tags") or ["default"])
+        if found.explicit_id is not None:
+            operation_ids.add(found.explicit_id)
     _check_names(origin, "tag", selection.include_tags, selection.exclude_tags, tags)
     _check_names(
         origin,
@@ -180,7 +199,7 @@ def _webhook_models(document: dict[str, Any], registry: SchemaRegistry) -> None:
     users parse what their server receives with them (`Model.from_dict`)."""
     webhooks = _mapping(document.get("webhooks"))
     for name in sorted(webhooks, key=str):
-        item = _mapping(webhooks[name])
+        item = path_item(document, webhooks[name], registry.origin, pointer("webhooks", name))
         for method in sorted(item):
             body = _mapping(_mapping(item[method]).get("requestBody"))
             ref = body.get("$ref")

@@ -21,7 +21,7 @@ from openapi_python_client.strings import pascal_case, snake_case
 
 from generator import unasync
 from generator.encode import Code, ascii_words
-from generator.resources import RUNTIME
+from generator.resources import RUNTIME, TEMPLATES
 
 __all__ = [
     "CLASS_RESERVED",
@@ -111,12 +111,30 @@ METHOD_RESERVED = (
     | BUILTINS
     | GENERATED_NAMES
 )
-# Parameter names: what a generated method body uses besides its parameters. Builtins stay
-# allowed: a parameter only shadows them inside its own method, which never uses them, and
-# `id=` reads better than `id_=`.
-PARAM_RESERVED = frozenset(
-    {"self", "body", "cast", "timeout", "extra_headers", "extra_query", "extra_body"}
-)
+_GROUP_TEMPLATE = TEMPLATES / "operation_group.py.jinja"
+_JINJA_TAGS = re.compile(r"{%.*?%}|{#.*?#}|{{.*?}}", re.DOTALL)
+_STRINGS = re.compile(r"\"[^\"\n]*\"|'[^'\n]*'")
+# A name read or bound, not an attribute (`.Timeout`) nor a keyword argument (`stacklevel=2`).
+_NAME = re.compile(r"(?<![.\w])([A-Za-z_]\w*)(?![\w=])")
+
+
+def _template_method_names() -> frozenset[str]:
+    """The names a generated method uses besides its spec parameters: those written in the
+    template's methods (from the `def` line on: they end the template), read from the
+    template so a new local or option is avoided without a list to keep in step."""
+    text = _GROUP_TEMPLATE.read_text(encoding="utf-8")
+    method = text[text.index("{{ op.method_name }}(") :]
+    code = _STRINGS.sub(" ", _JINJA_TAGS.sub(" ", method))
+    return frozenset(n for n in _NAME.findall(code) if not keyword.iskeyword(n))
+
+
+# Parameter names: every name a generated method uses besides its parameters, so none is
+# shadowed or repeated: the template's own names, those the rendered arguments add (the body,
+# its media type, `Payload`), and those the `cast` annotation of the result may hold. Other
+# builtins stay allowed: a parameter only shadows them inside its own method, which never
+# uses them, and `id=` reads better than `id_=`.
+METHOD_BODY_NAMES = _template_method_names() | {"self", "body", "content_type", "Payload"}
+PARAM_RESERVED = METHOD_BODY_NAMES | ANNOTATION_BUILTINS | GENERATED_NAMES
 # Field names: attributes of the runtime Model base class, plus names annotations use.
 FIELD_RESERVED = (
     frozenset(

@@ -23,8 +23,70 @@ from generator.model.security import operation_server
 from generator.model.security import requirements as security_requirements
 from generator.pointers import escape, pointer, unescape
 
-HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
+# Every method OpenAPI 3.0 and 3.1 give a Path Item Object.
+HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
+_PATH_ITEM_FIELDS = frozenset(
+    ("$ref", "summary", "description", "servers", "parameters", *HTTP_METHODS)
+)
 PAGE_TOKEN_PARAMS = ("pagination_token", "next_token")
+
+
+@dataclass(frozen=True)
+class FoundOperation:
+    """An operation of the spec as written: where it is, and its operationId when it has one."""
+
+    path: str
+    method: str
+    op: Mapping[str, Any]
+    shared_params: list[Any]
+    where: str
+    explicit_id: str | None
+    item: Mapping[str, Any]  # the path item it belongs to (its servers, its parameters)
+
+
+def path_item(
+    document: Mapping[str, Any], value: Any, origin: str, where: str
+) -> Mapping[str, Any]:
+    """A Path Item Object, or the `#/components/pathItems/<name>` one its `$ref` names (chains
+    followed, cycles refused); members beside the `$ref` take precedence, as when bundling."""
+    if not isinstance(value, dict):
+        raise GeneratorError(origin, where, "a path item must be an object")
+    item = value
+    if "$ref" in value:
+        resolved = resolve_component(document, value, "pathItems", origin, where)
+        item = {**resolved, **{k: v for k, v in value.items() if k != "$ref"}}
+    for key in item:
+        # An unknown field would be dropped without a word: `GET` or `query` is no method here.
+        if key not in _PATH_ITEM_FIELDS and not str(key).startswith("x-"):
+            raise GeneratorError(
+                origin,
+                f"{where}/{escape(key)}",
+                f"not a field of a path item (methods: {', '.join(HTTP_METHODS)})",
+            )
+    return item
+
+
+def find_operations(document: Mapping[str, Any], origin: str) -> list[FoundOperation]:
+    """Every operation under `paths`, in spec order."""
+    found: list[FoundOperation] = []
+    for path, value in _mapping(document.get("paths")).items():
+        if str(path).startswith("x-"):
+            continue  # an extension of the Paths object, not a path
+        item = path_item(document, value, origin, pointer("paths", path))
+        shared_params = item.get("parameters") or []
+        for method in HTTP_METHODS:
+            if method not in item:
+                continue
+            op = item[method]
+            where = pointer("paths", path, method)
+            if not isinstance(op, dict):  # `get:` left empty in YAML would drop the operation
+                raise GeneratorError(origin, where, "an operation must be an object")
+            op_id = op.get("operationId")
+            explicit = op_id if isinstance(op_id, str) and op_id else None
+            found.append(
+                FoundOperation(str(path), method, op, shared_params, where, explicit, item)
+            )
+    return found
 
 
 def parse_operations(
@@ -40,54 +102,50 @@ def parse_operations(
     paths = document.get("paths")
     if not isinstance(paths, dict):
         raise GeneratorError(origin, pointer("paths"), "the document has no paths object")
-    operations: list[OperationDef] = []
+    found = find_operations(document, origin)
     seen_ids: dict[str, str] = {}
-    # Method names are claimed in spec order, so two operationIds that sanitise alike get
-    # stable suffixes whatever the selection.
+    for f in found:
+        if f.explicit_id is None:
+            continue
+        if f.explicit_id in seen_ids:
+            raise GeneratorError(
+                origin,
+                f.where,
+                f"operationId {f.explicit_id!r} is also used at {seen_ids[f.explicit_id]}",
+            )
+        seen_ids[f.explicit_id] = f.where
+    # Explicit operationIds claim their names first, in spec order, then the derived names
+    # of operations without one (see README): both stable whatever the selection, and a
+    # derived name never takes the name an operationId gives.
     methods = Namespace(METHOD_RESERVED)
     method_names: dict[str, Identifier] = {}
-    for path, item in paths.items():
-        if str(path).startswith("x-"):
-            continue  # an extension of the Paths object, not a path
-        if not isinstance(item, dict):
-            raise GeneratorError(origin, pointer("paths", path), "a path item must be an object")
-        shared_params = item.get("parameters") or []
-        for method in HTTP_METHODS:
-            op = item.get(method)
-            if not isinstance(op, dict):
-                continue
-            where = pointer("paths", path, method)
-            op_id = op.get("operationId")
-            if not isinstance(op_id, str) or not op_id:
-                # Derived from method and path (see README): stable while the path stays.
-                op_id = derived_operation_id(method, str(path))
-            elif op_id in seen_ids:
-                raise GeneratorError(
-                    origin, where, f"operationId {op_id!r} is also used at {seen_ids[op_id]}"
-                )
-            if op_id not in seen_ids:
-                seen_ids[op_id] = where
-            method_names[where] = methods.claim(identifier(op_id, METHOD_RESERVED, "call"))
-            tags = [str(t) for t in op.get("tags") or []] or ["default"]
-            if not _selected(
-                op_id, tags, include_tags, exclude_tags, include_operations, exclude_operations
-            ):
-                continue
-            operations.append(
-                _operation(
-                    document,
-                    registry,
-                    str(path),
-                    method,
-                    op,
-                    shared_params,
-                    tags[0],
-                    where,
-                    method_names[where],
-                    op_id,
-                    operation_server(origin, op, item, where, pointer("paths", path)),
-                )
+    for f in sorted(found, key=lambda f: f.explicit_id is None):
+        base = f.explicit_id or derived_operation_id(f.method, f.path)
+        method_names[f.where] = methods.claim(identifier(base, METHOD_RESERVED, "call"))
+    operations: list[OperationDef] = []
+    for f in found:
+        tags = [str(t) for t in f.op.get("tags") or []] or ["default"]
+        # Filters name operationIds only: an operation without one is selected by its tags.
+        if not _selected(
+            f.explicit_id, tags, include_tags, exclude_tags, include_operations, exclude_operations
+        ):
+            continue
+        method_name = method_names[f.where]
+        operations.append(
+            _operation(
+                document,
+                registry,
+                f.path,
+                f.method,
+                f.op,
+                f.shared_params,
+                tags[0],
+                f.where,
+                method_name,
+                f.explicit_id or str(method_name),
+                operation_server(origin, f.op, f.item, f.where, pointer("paths", f.path)),
             )
+        )
     unknown = set(include_operations) - set(seen_ids)
     if unknown:
         raise GeneratorError(
@@ -109,10 +167,13 @@ def derived_operation_id(method: str, path: str) -> str:
 
 
 _SEGMENT = re.compile(r"\{[^}]*\}|[^{}]+")
+# A template variable of a path left once the declared ones are taken out: a name in braces.
+# Brace text with spaces (`{ 7 * 7 }`) is no parameter name; it stays literal text.
+_TEMPLATE_VARIABLE = re.compile(r"\{([^{}\s]+)\}")
 
 
 def _selected(
-    op_id: str,
+    op_id: str | None,
     tags: Sequence[str],
     include_tags: Sequence[str],
     exclude_tags: Sequence[str],
@@ -250,14 +311,25 @@ def _operation(
     cls = class_name(op_id, fallback="Operation")
     module = registry.tag_module(tag)
     by_key: dict[tuple[str, str], tuple[Any, Mapping[str, Any], str]] = {}
-    for i, param in enumerate(shared_params):
-        p_where = f"{pointer('paths', path)}/parameters/{i}"
-        resolved = _resolve_param(document, param, origin, p_where)
-        by_key[(str(resolved["in"]), str(resolved["name"]))] = (param, resolved, p_where)
-    for i, param in enumerate(op.get("parameters") or []):
-        p_where = f"{where}/parameters/{i}"
-        resolved = _resolve_param(document, param, origin, p_where)
-        by_key[(str(resolved["in"]), str(resolved["name"]))] = (param, resolved, p_where)
+    # An operation's parameter replaces the path item's of the same name and place; within
+    # one list, OpenAPI forbids a repeat.
+    for params, list_where in (
+        (shared_params, f"{pointer('paths', path)}/parameters"),
+        (op.get("parameters") or [], f"{where}/parameters"),
+    ):
+        listed: dict[tuple[str, str], str] = {}
+        for i, param in enumerate(params):
+            p_where = f"{list_where}/{i}"
+            resolved = _resolve_param(document, param, origin, p_where)
+            key = (str(resolved["in"]), str(resolved["name"]))
+            if key in listed:
+                raise GeneratorError(
+                    origin,
+                    p_where,
+                    f"the {key[0]} parameter {key[1]!r:.80} is also listed at {listed[key]}",
+                )
+            listed[key] = p_where
+            by_key[key] = (param, resolved, p_where)
     by_location: dict[str, list[ParamDef]] = {location: [] for location in LOCATIONS}
     # `content_type` and `accept` choose the body's and the response's media type.
     names = Namespace(PARAM_RESERVED | {"content_type", "accept"})
@@ -295,6 +367,15 @@ def _operation(
             raise GeneratorError(
                 origin, where, f"path parameter {p.wire_name!r} is not in the path"
             )
+    undeclared = path
+    for p in path_params:
+        undeclared = undeclared.replace("{" + p.wire_name + "}", "")
+    for variable in _TEMPLATE_VARIABLE.findall(undeclared):
+        # The runtime would send it as literal text (`%7Bx%7D`).
+        hint = " (a query string is no part of a path)" if "?" in path else ""
+        raise GeneratorError(
+            origin, where, f"the path's {{{variable:.80}}} has no path parameter declared{hint}"
+        )
 
     body = _body(document, registry, op, cls, module, where)
     response = _response(document, registry, op, cls, module, where)

@@ -8,11 +8,13 @@ request it sends (captured by httpx.MockTransport) and the value it returns.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib
 import inspect
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 import warnings
@@ -24,6 +26,7 @@ from typing import Any
 import httpx
 import pytest
 
+from generator.model.naming import PARAM_RESERVED
 from tests.conftest import generate_in_process
 
 PACKAGE = "ops_api"
@@ -41,6 +44,15 @@ ITEM = {"$ref": "#/components/schemas/Item"}
 def _secured(scheme: str, scopes: list[str] | None = None) -> dict[str, Any]:
     return {"get": {"security": [{scheme: scopes or []}], "responses": NO_CONTENT}}
 
+
+# Parameters named like every name a generated method uses itself (its locals, options,
+# helpers and the names its result annotation may hold): each must still reach the wire.
+LOCAL_NAMES = sorted(PARAM_RESERVED)
+LOCALS_PATH = "/locals/{options}/{cast}"
+LOCALS_PARAMS: list[dict[str, Any]] = [
+    {"name": n, "in": "path", "required": True, "schema": {"type": "string"}}
+    for n in ("options", "cast")
+] + [{"name": n, "in": "query", "schema": {"type": "string"}} for n in LOCAL_NAMES]
 
 SPEC: dict[str, Any] = {
     "openapi": "3.0.3",
@@ -235,13 +247,44 @@ SPEC: dict[str, Any] = {
                 {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
             ],
             "get": {"responses": {"default": {"description": "anything"}}},
-            "post": {"deprecated": True, "responses": NO_CONTENT},
+            "post": {
+                "deprecated": True,
+                # Replaces the path item's `id` (a repeat within one list is refused).
+                "parameters": [
+                    {
+                        "name": "id",
+                        "in": "path",
+                        "required": True,
+                        "description": "the user",
+                        "schema": {"type": "string"},
+                    }
+                ],
+                "responses": NO_CONTENT,
+            },
         },
         "/users/{id}.posts": {
             "parameters": [
                 {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
             ],
             "get": {"responses": NO_CONTENT},
+        },
+        LOCALS_PATH: {
+            "parameters": LOCALS_PARAMS,
+            "get": {
+                "operationId": "getLocals",
+                "deprecated": True,
+                "responses": {"200": _json_response({"type": "string"}, "text/plain")},
+            },
+            "post": {
+                "operationId": "postLocals",
+                "requestBody": {
+                    "content": {
+                        "application/json": {"schema": {"type": "integer"}},
+                        "text/plain": {"schema": {"type": "string"}},
+                    }
+                },
+                "responses": {"200": _json_response({"type": "integer"})},
+            },
         },
         "/secure/header": _secured("headerKey"),
         "/secure/query": _secured("queryKey"),
@@ -256,12 +299,27 @@ SPEC: dict[str, Any] = {
             "Item": {
                 "type": "object",
                 "properties": {"id": {"type": "string"}, "name": {"type": "string"}},
+                # Data and extensions that look like references are not followed.
+                "example": {"$ref": "#/not/a/place"},
+                "x-note": {"$ref": "#/nowhere"},
             }
         },
         "parameters": {
             "Item/Id": {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
         },
-        "responses": {"ItemResponse": _json_response(ITEM)},
+        "responses": {
+            "ItemResponse": {
+                "description": "ok",
+                # A reference is a URI fragment: percent-encoded names are found.
+                "content": {
+                    "application/json": {
+                        "schema": ITEM,
+                        "examples": {"one": {"$ref": "#/components/examples/An%20Item"}},
+                    }
+                },
+            }
+        },
+        "examples": {"An Item": {"value": {"id": "1", "name": "one"}}},
         "requestBodies": {
             "Form": {
                 "required": True,
@@ -373,6 +431,52 @@ def test_header_cookie_and_colliding_query_parameters(api: ModuleType) -> None:
     assert "accept" not in inspect.signature(api.Client.get_item).parameters
     # The 200 response is a $ref to components/responses: typed by the schema it names.
     assert type(item).__name__ == "Item" and item.name == "seven"
+
+
+def test_parameters_named_like_the_names_a_method_uses_reach_the_wire(api: ModuleType) -> None:
+    assert {"options", "cast", "self", "timeout", "body", "RequestOptions"} <= set(LOCAL_NAMES)
+    # Which argument sends which parameter: as the method's docstring documents it.
+    documented = re.findall(r"(\w+): the `([^`]+)` query parameter", api.Client.get_locals.__doc__)
+    python = {wire: name for name, wire in documented}
+    assert sorted(python) == LOCAL_NAMES
+    keyword_only = {
+        name
+        for name, p in inspect.signature(api.Client.get_locals).parameters.items()
+        if p.kind is inspect.Parameter.KEYWORD_ONLY
+    }
+    options = {"timeout", "extra_headers", "extra_query", "extra_body"}
+    assert keyword_only == {*python.values(), *options}
+    kwargs = {python[n]: f"v {n}" for n in LOCAL_NAMES}
+    expected = sorted(f"{n}=v%20{n}" for n in LOCAL_NAMES)
+
+    def sent() -> tuple[str, list[str]]:
+        path, _, query = rec.last.url.raw_path.decode().partition("?")
+        return path, sorted(query.split("&")) if query else []
+
+    rec = Recorder(
+        lambda r: (
+            httpx.Response(200, text="7", headers={"Content-Type": "text/plain"})
+            if r.method == "GET"
+            else httpx.Response(200, json=7)
+        )
+    )
+    with pytest.warns(DeprecationWarning):
+        assert _client(api, rec).get_locals("o/1", "c", **kwargs) == "7"
+    assert sent() == ("/v1/locals/o%2F1/c", expected)
+    assert _client(api, rec).post_locals("o", "c", body=5, **kwargs, timeout=3) == 7
+    assert sent() == ("/v1/locals/o/c", expected)
+    assert rec.last.content == b"5"
+
+    async def call() -> None:
+        async with _async_client(api, rec) as client:
+            assert await client.post_locals("o", "c", body="x", content_type="text/plain") == 7
+            assert sent() == ("/v1/locals/o/c", [])
+            with pytest.warns(DeprecationWarning):
+                await client.get_locals("a", "b", **kwargs)
+            assert sent() == ("/v1/locals/a/b", expected)
+
+    asyncio.run(call())
+    assert rec.last.method == "GET" and len(rec.requests) == 4
 
 
 def test_optional_header_and_cookie_parameters_left_out(api: ModuleType) -> None:
@@ -739,6 +843,79 @@ def test_the_generated_package_is_mypy_strict_clean(ops_dir: Path) -> None:
             "'#/components/schemas/Item' must point into #/components/responses/",
         ),
         (
+            ("paths", "/cookies", "get", "responses", "204"),
+            {"description": "d", "headers": {"X-Rate": {"$ref": "#/components/headers/Nope"}}},
+            "spec.json:#/paths/~1cookies/get/responses/204/headers/X-Rate: dangling $ref "
+            "'#/components/headers/Nope'",
+        ),
+        (
+            ("paths", "/cookies", "get", "responses", "default"),
+            {"$ref": "#/components/responses/Nope"},
+            "spec.json:#/paths/~1cookies/get/responses/default: dangling $ref "
+            "'#/components/responses/Nope'",
+        ),
+        (
+            ("components", "schemas", "Item", "properties", "default"),
+            {"$ref": "#/components/schemas/Item~1Nope"},
+            "spec.json:#/components/schemas/Item/properties/default: dangling $ref "
+            "'#/components/schemas/Item~1Nope'",
+        ),
+        (
+            ("components", "responses", "Unused"),
+            {"$ref": "#/components/responses/Nope"},
+            "spec.json:#/components/responses/Unused: dangling $ref '#/components/responses/Nope'",
+        ),
+        (
+            ("paths", "/uploads", "post", "responses", "200", "content", "image/png"),
+            {"examples": {"one": {"$ref": "#/components/examples/Nope"}}},
+            "spec.json:#/paths/~1uploads/post/responses/200/content/image~1png/examples/one: "
+            "dangling $ref '#/components/examples/Nope'",
+        ),
+        (
+            ("paths", "/a/{x}/{y}"),
+            {
+                "parameters": [
+                    {"name": "y", "in": "path", "required": True, "schema": {"type": "string"}}
+                ],
+                "get": {"responses": NO_CONTENT},
+            },
+            "spec.json:#/paths/~1a~1{x}~1{y}/get: the path's {x} has no path parameter declared",
+        ),
+        (
+            ("paths", "/find?q={q}"),
+            {
+                "get": {
+                    "parameters": [{"name": "q", "in": "query", "schema": {"type": "string"}}],
+                    "responses": NO_CONTENT,
+                }
+            },
+            "spec.json:#/paths/~1find?q={q}/get: the path's {q} has no path parameter declared "
+            "(a query string is no part of a path)",
+        ),
+        (
+            ("paths", "/cookies", "get", "parameters", 3),
+            {"name": "tags", "in": "cookie", "schema": {"type": "string"}},
+            "spec.json:#/paths/~1cookies/get/parameters/3: the cookie parameter 'tags' is also "
+            "listed at #/paths/~1cookies/get/parameters/0",
+        ),
+        (
+            ("paths", "/users/{id}.posts", "parameters", 1),
+            {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}},
+            "spec.json:#/paths/~1users~1{id}.posts/parameters/1: the path parameter 'id' is "
+            "also listed at #/paths/~1users~1{id}.posts/parameters/0",
+        ),
+        (
+            ("paths", "/echo"),
+            {"GET": {"responses": NO_CONTENT}},
+            "spec.json:#/paths/~1echo/GET: not a field of a path item (methods: get, put, post, "
+            "delete, patch, head, options, trace)",
+        ),
+        (
+            ("paths", "/cookies", "get"),
+            None,
+            "spec.json:#/paths/~1cookies/get: an operation must be an object",
+        ),
+        (
             ("paths", "/cookies", "get", "parameters", 0, "style"),
             "deepObject",
             "spec.json:#/paths/~1cookies/get/parameters/0/style: style 'deepObject' is not "
@@ -753,8 +930,173 @@ def test_bad_references_and_styles_are_one_line_errors(
     target = spec
     for key in where[:-1]:
         target = target[key]
-    target[where[-1]] = value
+    if isinstance(target, list):
+        target.append(value)
+    else:
+        target[where[-1]] = value
     code, err, out = _generate(spec, tmp_path, "bad_api")
     assert code == 2
     assert err == f"sdkgen: error: {tmp_path}/{message}\n"
     assert not out.exists()
+
+
+# -- path items, names and security schemes reached through references -----------------------
+
+REFS_BASE = "https://api.example.test"
+REFS_SPEC: dict[str, Any] = {
+    "openapi": "3.1.0",
+    "info": {"title": "Refs", "version": "1"},
+    "servers": [{"url": REFS_BASE}],
+    "paths": {
+        "/shared": {"$ref": "#/components/pathItems/Shared"},
+        "/echo": {"trace": {"operationId": "traceEcho", "responses": NO_CONTENT}},
+        # Operations without an operationId listed before explicit ones deriving the same
+        # name: the explicit ones keep theirs.
+        "/users/{id}": {
+            "get": {
+                "parameters": [
+                    {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
+                ],
+                "responses": NO_CONTENT,
+            }
+        },
+        "/lookup": {"get": {"operationId": "getUsersById", "responses": NO_CONTENT}},
+        "/users": {"get": {"tags": ["people"], "responses": NO_CONTENT}},
+        "/people": {"get": {"operationId": "get_users", "responses": NO_CONTENT}},
+        "/keyed": {
+            "get": {
+                "operationId": "getKeyed",
+                "security": [{"Alias": []}],
+                "responses": NO_CONTENT,
+            }
+        },
+    },
+    "webhooks": {"ping": {"$ref": "#/components/pathItems/Ping"}},
+    "components": {
+        "pathItems": {
+            "Shared": {"$ref": "#/components/pathItems/SharedItem"},
+            "SharedItem": {
+                "parameters": [{"name": "q", "in": "query", "schema": {"type": "string"}}],
+                "get": {"operationId": "getShared", "responses": NO_CONTENT},
+            },
+            "Ping": {
+                "post": {
+                    "requestBody": {
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "properties": {"at": {"type": "string"}},
+                                }
+                            }
+                        }
+                    },
+                    "responses": NO_CONTENT,
+                }
+            },
+        },
+        "securitySchemes": {
+            "Key": {"$ref": "sec.yaml#/ApiKey"},
+            "Alias": {"$ref": "#/components/securitySchemes/Key"},
+        },
+    },
+}
+
+
+def _generate_refs(root: Path, package: str, *args: str) -> tuple[int, str, Path]:
+    from generator.cli import main as sdkgen_main
+
+    (root / "sec.yaml").write_text(
+        "ApiKey: {type: apiKey, in: header, name: X-Key}\n", encoding="utf-8"
+    )
+    spec_path = root / "spec.json"
+    spec_path.write_text(json.dumps(REFS_SPEC), encoding="utf-8")
+    out = root / "out"
+    argv = ["generate", "--spec", str(spec_path), "--output", str(out)]
+    err = io.StringIO()
+    with contextlib.chdir(root), contextlib.redirect_stderr(err):
+        with contextlib.redirect_stdout(io.StringIO()):
+            code = sdkgen_main([*argv, "--package-name", package, *args])
+    return code, err.getvalue(), out
+
+
+@contextlib.contextmanager
+def _imported(out: Path, package: str) -> Iterator[ModuleType]:
+    sys.path.insert(0, str(out))
+    try:
+        yield importlib.import_module(package)
+    finally:
+        sys.path.remove(str(out))
+        for name in [m for m in sys.modules if m == package or m.startswith(f"{package}.")]:
+            del sys.modules[name]
+
+
+@pytest.fixture(scope="module")
+def refs_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ModuleType]:
+    code, err, out = _generate_refs(tmp_path_factory.mktemp("refs"), "refs_api")
+    assert code == 0, err
+    with _imported(out, "refs_api") as module:
+        yield module
+
+
+def test_a_path_item_reference_in_the_document_is_followed(refs_api: ModuleType) -> None:
+    rec = Recorder()
+    _client(refs_api, rec).get_shared(q="a b")
+    assert (rec.last.method, str(rec.last.url)) == ("GET", f"{REFS_BASE}/shared?q=a%20b")
+    # 3.1 webhooks given as path item references get their payload models too.
+    models = importlib.import_module("refs_api.models")
+    assert models.PingPayload.from_dict({"at": "noon"}).at == "noon"
+
+
+def test_trace_operations_are_generated(refs_api: ModuleType) -> None:
+    rec = Recorder()
+
+    async def call() -> None:
+        async with _async_client(refs_api, rec) as client:
+            await client.trace_echo()
+
+    _client(refs_api, rec).trace_echo()
+    asyncio.run(call())
+    assert [(r.method, str(r.url)) for r in rec.requests] == [("TRACE", f"{REFS_BASE}/echo")] * 2
+
+
+def test_explicit_operation_ids_keep_their_names_before_derived_ones(refs_api: ModuleType) -> None:
+    rec = Recorder()
+    client = _client(refs_api, rec)
+    client.get_users_by_id()
+    client.get_users_by_id_2("7")
+    client.get_users()
+    client.get_users_2()
+    assert [r.url.path for r in rec.requests] == ["/lookup", "/users/7", "/people", "/users"]
+
+
+def test_operation_filters_match_explicit_operation_ids_only(tmp_path: Path) -> None:
+    code, err, out = _generate_refs(
+        tmp_path, "picked_api", "--operations", "get_users", "getShared"
+    )
+    assert code == 0, err
+    with _imported(out, "picked_api") as module:
+        assert set(module._operations.BY_METHOD) == {"get_users", "get_shared"}
+        rec = Recorder()
+        _client(module, rec).get_users()
+        assert rec.last.url.path == "/people"
+
+
+def test_security_schemes_given_as_references_are_resolved(refs_api: ModuleType) -> None:
+    from refs_api.auth import APIKey, BearerToken
+
+    rec = Recorder()
+    _client(refs_api, rec, auth=APIKey("k1", name="X-Key")).get_keyed()
+    assert rec.last.headers["x-key"] == "k1"
+    with pytest.raises(refs_api.OperationNotAllowedError, match="BearerToken auth"):
+        _client(refs_api, rec, auth=BearerToken("t")).get_keyed()
+    assert len(rec.requests) == 1
+
+
+def test_a_path_item_reference_cycle_is_refused(tmp_path: Path) -> None:
+    spec = json.loads(json.dumps(REFS_SPEC))
+    spec["components"]["pathItems"]["SharedItem"] = {"$ref": "#/components/pathItems/Shared"}
+    del spec["components"]["securitySchemes"], spec["paths"]["/keyed"]
+    code, err, out = _generate(spec, tmp_path, "cycle_api")
+    assert code == 2 and not out.exists()
+    assert err == f"sdkgen: error: {tmp_path}/spec.json:#/paths/~1shared: circular $ref chain\n"

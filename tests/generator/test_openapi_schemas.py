@@ -673,6 +673,7 @@ def test_references_that_cannot_be_followed_are_refused_in_one_line(
     tmp_path: Path, ref: str, message: str
 ) -> None:
     spec = _spec({"Result": {"type": "object", "properties": {"p": {"$ref": ref}}}})
+    spec["components"]["responses"] = {"Err": {"description": "an error"}}
     _write(tmp_path / "api" / "openapi.yaml", spec)
     _write(tmp_path / "outside.yaml", {"type": "string"})
     _write(tmp_path / "api" / "shared.yaml", {"components": {"schemas": {}}})
@@ -1313,4 +1314,4 @@ def test_nullable_optional_fields_and_parameters_say_none_once(tmp_path: Path) -
     assert "None | None" not in source
     assert "note: _m.Field[str | None]" in source and "note: str | None = None" in source
     assert "tag: str | None = None" in source
-    assert "list: Sequence[int | None] | None = None" in source
+    assert "list_: Sequence[int | None] | None = None" in source
