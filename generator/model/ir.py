@@ -220,6 +220,9 @@ class OperationDef:
     statuses: list[tuple[str, str, TypeInfo | None]] = field(default_factory=list)
     # The media types the caller may ask the response in, when there is more than one.
     accepts: list[str] = field(default_factory=list)
+    # A stream's most `backfill_minutes` (the parameter's maximum, else 5); 0: it takes none,
+    # so it cannot recover what a disconnect lost.
+    backfill_max: int = 0
 
     @property
     def keyword_params(self) -> list[ParamDef]:

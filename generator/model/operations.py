@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -23,6 +24,10 @@ from generator.pointers import escape, pointer, unescape
 
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 PAGE_TOKEN_PARAMS = ("pagination_token", "next_token")
+# The query parameter by which a stream resends what it sent in the last minutes, and the most
+# minutes it takes when its schema sets no maximum (X keeps five).
+BACKFILL_PARAM = "backfill_minutes"
+DEFAULT_BACKFILL_MAX = 5
 
 
 def parse_operations(
@@ -249,11 +254,14 @@ def _operation(
     by_location: dict[str, list[ParamDef]] = {location: [] for location in LOCATIONS}
     # `content_type` and `accept` choose the body's and the response's media type.
     names = Namespace(PARAM_RESERVED | {"content_type", "accept"})
+    backfill_schema: Any = None
     for (location, wire), (param, resolved, p_where) in by_key.items():
         if location == "header" and wire.lower() in _IGNORED_HEADERS:
             continue
         raw_schema = _param_schema(resolved)
         schema = registry.deref(raw_schema, f"{p_where}/schema")
+        if (location, wire) == ("query", BACKFILL_PARAM):
+            backfill_schema = schema
         info = registry.type_of(
             raw_schema,
             hint=_param_hint(document, param, op_id, resolved),
@@ -287,6 +295,9 @@ def _operation(
     body = _body(document, registry, op, cls, module, where)
     response = _response(document, registry, op, cls, module, where)
     paginated_by = _page_param(registry, by_location["query"], op)
+    backfill_max = 0
+    if response.kind == "stream" and backfill_schema is not None:
+        backfill_max = _backfill_max(backfill_schema)
     return OperationDef(
         operation_id=op_id,
         method_name=method_name,
@@ -314,6 +325,7 @@ def _operation(
         accepts=response.accepts,
         security=_security(document, op),
         paginated_by=paginated_by,
+        backfill_max=backfill_max,
         deprecated=bool(op.get("deprecated")),
         source=where,
     )
@@ -691,6 +703,26 @@ def _security(document: Mapping[str, Any], op: Mapping[str, Any]) -> list[tuple[
         for scheme, scopes in (requirement or {}).items():
             result.append((str(scheme), [str(s) for s in scopes or []]))
     return result
+
+
+def _backfill_max(schema: Any) -> int:
+    """The most whole minutes a stream's `backfill_minutes` schema allows; X's 5 when it gives
+    no bound, 0 when it allows none."""
+    schema = _mapping(schema)
+    bound = DEFAULT_BACKFILL_MAX
+    maximum = schema.get("maximum")
+    exclusive = schema.get("exclusiveMaximum")
+    if _is_number(maximum):
+        bound = math.floor(maximum)
+        if exclusive is True and bound == maximum:  # OpenAPI 3.0: a flag on `maximum`
+            bound -= 1
+    if _is_number(exclusive):  # OpenAPI 3.1: the bound itself
+        bound = min(bound, math.ceil(exclusive) - 1)
+    return max(bound, 0)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _page_param(
