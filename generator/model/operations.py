@@ -28,6 +28,7 @@ PAGE_TOKEN_PARAMS = ("pagination_token", "next_token")
 # minutes it takes when its schema sets no maximum (X keeps five).
 BACKFILL_PARAM = "backfill_minutes"
 DEFAULT_BACKFILL_MAX = 5
+INT32_MAX = 2**31 - 1
 
 
 def parse_operations(
@@ -718,11 +719,13 @@ def _backfill_max(schema: Any) -> int:
             bound -= 1
     if _is_number(exclusive):  # OpenAPI 3.1: the bound itself
         bound = min(bound, math.ceil(exclusive) - 1)
-    return max(bound, 0)
+    return min(max(bound, 0), INT32_MAX)  # an int32, as X's is: a hostile number stays short
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    if isinstance(value, float):
+        return math.isfinite(value)
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _page_param(

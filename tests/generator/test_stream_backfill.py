@@ -50,6 +50,8 @@ SPEC: dict[str, Any] = {
             "streamExclusive", True, {"schema": {**INTEGER, "maximum": 4, "exclusiveMaximum": True}}
         ),
         "/plain": _op("getPlain", False, {"schema": {**INTEGER, "maximum": 2}}),
+        "/fraction": _op("streamFraction", True, {"schema": {"type": "number", "maximum": 2.5}}),
+        "/huge": _op("streamHuge", True, {"schema": {**INTEGER, "maximum": 10**40}}),
     },
 }
 
@@ -87,8 +89,10 @@ def test_each_stream_records_the_maximum_of_its_backfill_minutes(api: ModuleType
         "stream_unbounded": 5,  # no maximum: X's five minutes
         "stream_exclusive": 3,
         "get_plain": 0,  # not a stream: nothing to recover
+        "stream_fraction": 2,
+        "stream_huge": 2**31 - 1,
     }
-    assert _source(api).count("backfill_max=") == 3
+    assert _source(api).count("backfill_max=") == 5
 
 
 @pytest.mark.parametrize("kind", ["Client", "AsyncClient"])
