@@ -108,6 +108,17 @@ class Exchange:
             h.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             h.connection.close()
 
+    def respond_until_close(self, status: int, data: bytes) -> None:
+        """Answer with a body of no stated length, which ends when the server closes (FIN)."""
+        h = self._handler
+        h.send_response(status)
+        h.send_header("Content-Type", "application/json")
+        h.send_header("Connection", "close")
+        h.end_headers()
+        h.wfile.write(data)
+        h.wfile.flush()
+        h.close_connection = True
+
     def reset(self) -> None:
         """Reset the connection (RST) without answering: the request arrived, no reply did."""
         h = self._handler

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Self, TypeVar, Unpack
 
 import httpx
 
-from ._exceptions import HTTPX_ERRORS, APIConnectionError
+from ._exceptions import HTTPX_ERRORS, APIConnectionError, APIResponseError
 from ._streaming import (
     _NOT_CURED_BY_RECONNECTING,
     StreamOptionChanges,
@@ -44,7 +44,7 @@ class AsyncStream(_StreamCore[T]):
         request: httpx.Request,
         options: StreamOptions | None = None,
     ) -> None:
-        super().__init__(op, request, options, client._now)
+        super().__init__(op, request, options, client._monotonic)
         self._client = client
 
     def with_options(
@@ -114,15 +114,26 @@ class AsyncStream(_StreamCore[T]):
         while not self._closed and self._response is not None:
             response = self._response
             error: APIConnectionError
+            live = delivered = False
             try:
-                delivered = False
                 async for line in response.aiter_lines():
-                    if not delivered:
-                        self._delivering()
-                        delivered = True
+                    if not live:
+                        self._live()
+                        live = True
                     if not line or line.isspace():
                         continue  # blank lines are X's keep-alives
-                    raw = decode(line, response)
+                    try:
+                        raw = decode(line, response)
+                    except APIResponseError:
+                        # httpx hands over what is left of a body that ended as a last line,
+                        # once the response is closed: a body that ended mid-line was cut,
+                        # which a reconnect recovers. Earlier, a whole line came garbled.
+                        if not response.is_closed:
+                            raise
+                        break
+                    if not delivered:
+                        self._delivered()
+                        delivered = True
                     if recovery is None or recovery.is_new(raw):
                         yield load(raw)
                 error = self._ended_error()
@@ -134,7 +145,7 @@ class AsyncStream(_StreamCore[T]):
                 raise self._fatal_error(exc, response) from exc
             if self._closed:
                 return
-            self._lost(error)
+            self._lost(error, live)
             await self._drop()
             await self._client._sleep(self._delay_or_raise("network", error))
             self._response = await self._connect(reconnect=True)

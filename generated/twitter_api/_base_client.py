@@ -337,6 +337,10 @@ class _ClientBase(Generic[H]):
         """The wall clock, seconds since the epoch (tests replace it)."""
         return time.time()
 
+    def _monotonic(self) -> float:
+        """A clock for intervals, which a step of the wall clock leaves alone (tests replace it)."""
+        return time.monotonic()
+
     def _shared_rate_limit_pause(self, request: httpx.Request, waits: _RateLimitWaits) -> float:
         """The wait before sending for a limit another machine sharing the store hit (0: none)."""
         now = self._now()

@@ -246,6 +246,9 @@ class OperationDef:
     # The spec's security alternatives: one of them, with all its schemes; {} needs none.
     requirements: list[dict[str, list[str]]] = field(default_factory=list)
     server: str = ""  # the operation's (or its path's) own server URL, when it names one
+    # A stream's most `backfill_minutes` (the parameter's maximum, else 5); 0: it takes none,
+    # so it cannot recover what a disconnect lost.
+    backfill_max: int = 0
 
     @property
     def keyword_params(self) -> list[ParamDef]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -29,6 +30,11 @@ _PATH_ITEM_FIELDS = frozenset(
     ("$ref", "summary", "description", "servers", "parameters", *HTTP_METHODS)
 )
 PAGE_TOKEN_PARAMS = ("pagination_token", "next_token")
+# The query parameter by which a stream resends what it sent in the last minutes, and the most
+# minutes it takes when its schema sets no maximum (X keeps five).
+BACKFILL_PARAM = "backfill_minutes"
+DEFAULT_BACKFILL_MAX = 5
+INT32_MAX = 2**31 - 1
 
 
 @dataclass(frozen=True)
@@ -333,11 +339,14 @@ def _operation(
     by_location: dict[str, list[ParamDef]] = {location: [] for location in LOCATIONS}
     # `content_type` and `accept` choose the body's and the response's media type.
     names = Namespace(PARAM_RESERVED | {"content_type", "accept"})
+    backfill_schema: Any = None
     for (location, wire), (param, resolved, p_where) in by_key.items():
         if location == "header" and wire.lower() in _IGNORED_HEADERS:
             continue
         raw_schema = _param_schema(resolved)
         schema = registry.deref(raw_schema, f"{p_where}/schema")
+        if (location, wire) == ("query", BACKFILL_PARAM):
+            backfill_schema = schema
         info = registry.type_of(
             raw_schema,
             hint=_param_hint(document, param, op_id, resolved),
@@ -381,6 +390,9 @@ def _operation(
     response = _response(document, registry, op, cls, module, where)
     paginated_by = _page_param(registry, by_location["query"], op)
     requirements = _security(document, op, origin, where)
+    backfill_max = 0
+    if response.kind == "stream" and backfill_schema is not None:
+        backfill_max = _backfill_max(backfill_schema)
     return OperationDef(
         operation_id=op_id,
         method_name=method_name,
@@ -410,6 +422,7 @@ def _operation(
         requirements=requirements,
         server=server,
         paginated_by=paginated_by,
+        backfill_max=backfill_max,
         deprecated=bool(op.get("deprecated")),
         source=where,
     )
@@ -788,6 +801,28 @@ def _security(
     if "security" in op:
         return security_requirements(origin, op["security"], f"{where}/security", schemes)
     return security_requirements(origin, document.get("security"), pointer("security"), schemes)
+
+
+def _backfill_max(schema: Any) -> int:
+    """The most whole minutes a stream's `backfill_minutes` schema allows; X's 5 when it gives
+    no bound, 0 when it allows none."""
+    schema = _mapping(schema)
+    bound = DEFAULT_BACKFILL_MAX
+    maximum = schema.get("maximum")
+    exclusive = schema.get("exclusiveMaximum")
+    if _is_number(maximum):
+        bound = math.floor(maximum)
+        if exclusive is True and bound == maximum:  # OpenAPI 3.0: a flag on `maximum`
+            bound -= 1
+    if _is_number(exclusive):  # OpenAPI 3.1: the bound itself
+        bound = min(bound, math.ceil(exclusive) - 1)
+    return min(max(bound, 0), INT32_MAX)  # an int32, as X's is: a hostile number stays short
+
+
+def _is_number(value: Any) -> bool:
+    if isinstance(value, float):
+        return math.isfinite(value)
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _page_param(

@@ -32,6 +32,7 @@ from generator.encode import (
     join,
     markdown,
     markdown_code,
+    py_literal,
     py_str,
     toml_str,
 )
@@ -77,6 +78,7 @@ def _environment() -> jinja2.Environment:
     )
     env.filters.update(
         py_str=py_str,
+        py_literal=py_literal,
         toml_str=toml_str,
         markdown=markdown,
         markdown_code=markdown_code,

@@ -177,7 +177,7 @@ def test_each_partition_reconnects_with_its_own_backfill() -> None:
     with Loopback(handle) as server:
         client = twitter_api.Client(auth=BearerToken("t"), base_url=server.url)
         clock = [1_700_000_000.0]
-        client._now = lambda: clock[0]  # type: ignore[method-assign]
+        client._monotonic = lambda: clock[0]  # type: ignore[method-assign]
         client._sleep = lambda seconds: clock.__setitem__(0, clock[0] + 90.0)  # type: ignore[method-assign]
         streams = [client.stream_posts_firehose(partition=p).with_options(recover) for p in (1, 2)]
         got: list[str] = []

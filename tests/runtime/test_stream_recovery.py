@@ -1,16 +1,20 @@
 """Recovery on reconnect: `backfill_minutes` in the exact reconnect URL, and re-sent posts dropped.
 
-The client's clock and sleep are replaced by a fake whose every sleep lasts `gap` seconds,
-so a disconnect lasts as long as a test says without any real waiting.
+The client's monotonic clock and sleep are replaced by a fake whose every sleep lasts `gap`
+seconds, so a disconnect lasts as long as a test says without any real waiting.
 """
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+import json
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 import twitter_api
+from twitter_api._async_streaming import AsyncStream
 from twitter_api._streaming import StreamOptions, _Recovery
 from twitter_api._sync_streaming import Stream
 from twitter_api.auth import BearerToken
@@ -23,10 +27,10 @@ RECOVER = StreamOptions(stall_timeout=0.5, network_backoff=0.01, backfill_minute
 
 
 class FakeTime:
-    """The client's wall clock; each sleep advances it by `gap` seconds."""
+    """The client's monotonic clock; each sleep advances it by `gap` seconds."""
 
     def __init__(self, gap: float) -> None:
-        self.now = 1_700_000_000.0
+        self.now = 12_345.0
         self.gap = gap
 
     def time(self) -> float:
@@ -63,7 +67,7 @@ def unavailable(ex: Exchange) -> None:
 
 def sync_client(server: Loopback, fake: FakeTime) -> twitter_api.Client:
     client = twitter_api.Client(auth=BearerToken("t"), base_url=server.url)
-    client._now = fake.time  # type: ignore[method-assign]
+    client._monotonic = fake.time  # type: ignore[method-assign]
     client._sleep = fake.sleep  # type: ignore[method-assign]
     return client
 
@@ -166,7 +170,7 @@ async def test_async_short_disconnect_backfills_and_drops_resent_posts() -> None
     fake = FakeTime(gap=30.0)
     with Loopback(handler) as server:
         client = twitter_api.AsyncClient(auth=BearerToken("t"), base_url=server.url)
-        client._now = fake.time  # type: ignore[method-assign]
+        client._monotonic = fake.time  # type: ignore[method-assign]
         client._sleep = fake.async_sleep  # type: ignore[method-assign]
         got: list[str] = []
         async with client.stream_posts_sample().with_options(RECOVER) as s:
@@ -186,7 +190,7 @@ async def test_async_long_disconnect_reconnects_without_backfill() -> None:
     fake = FakeTime(gap=600.0)
     with Loopback(handler) as server:
         client = twitter_api.AsyncClient(auth=BearerToken("t"), base_url=server.url)
-        client._now = fake.time  # type: ignore[method-assign]
+        client._monotonic = fake.time  # type: ignore[method-assign]
         client._sleep = fake.async_sleep  # type: ignore[method-assign]
         got: list[str] = []
         async with client.stream_posts_sample(backfill_minutes=1).with_options(RECOVER) as s:
@@ -197,6 +201,163 @@ async def test_async_long_disconnect_reconnects_without_backfill() -> None:
         await client.aclose()
     assert got == ["1", "2", "2", "3"]
     assert targets(server) == [f"{SAMPLE}?backfill_minutes=1", SAMPLE]
+
+
+def async_client(server: Loopback, fake: FakeTime) -> twitter_api.AsyncClient:
+    client = twitter_api.AsyncClient(auth=BearerToken("t"), base_url=server.url)
+    client._monotonic = fake.time  # type: ignore[method-assign]
+    client._sleep = fake.async_sleep  # type: ignore[method-assign]
+    return client
+
+
+async def read_async(stream: AsyncStream[Any], count: int) -> list[str | None]:
+    out: list[str | None] = []
+    async with stream as s:
+        async for item in s:
+            out.append(item.data.id if item.data else None)
+            if len(out) == count:
+                break
+    return out
+
+
+def read_either(
+    server: Loopback,
+    fake: FakeTime,
+    mode: str,
+    count: int,
+    wall: Callable[[], float] | None = None,
+    **options: Any,
+) -> list[str | None]:
+    """`count` ids read from streamPostsSample with RECOVER changed by `options`, the sync or
+    the async way; `wall` replaces the client's wall clock."""
+    recover = dataclasses.replace(RECOVER, **options)
+    if mode == "sync":
+        sync = sync_client(server, fake)
+        if wall is not None:
+            sync._now = wall  # type: ignore[method-assign]
+        return read(sync.stream_posts_sample().with_options(recover), count)
+
+    async def run() -> list[str | None]:
+        client = async_client(server, fake)
+        if wall is not None:
+            client._now = wall  # type: ignore[method-assign]
+        try:
+            return await read_async(client.stream_posts_sample().with_options(recover), count)
+        finally:
+            await client.aclose()
+
+    return asyncio.run(run())
+
+
+MODES = ["sync", "async"]
+PART = b'{"data": {"id": "2", "tex'  # a line the body ended in the middle of
+
+
+def ends_mid_line_chunked(ex: Exchange) -> None:
+    ex.start_stream()
+    ex.line(post("1"))
+    ex.chunk(PART)
+    ex.end_stream()  # the terminating chunk: the body ends cleanly
+
+
+def ends_mid_line_on_close(ex: Exchange) -> None:
+    ex.respond_until_close(200, json.dumps(post("1")).encode() + b"\r\n" + PART)
+
+
+def ends_mid_line_at_its_length(ex: Exchange) -> None:
+    ex.respond_raw(200, json.dumps(post("1")).encode() + b"\r\n" + PART)
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize(
+    "ends", [ends_mid_line_chunked, ends_mid_line_on_close, ends_mid_line_at_its_length]
+)
+def test_a_body_that_ends_mid_line_was_cut_and_is_recovered(mode: str, ends: Handler) -> None:
+    handler = scripted(ends, sends("1", "2", "3", then="wait"))
+    with Loopback(handler) as server:
+        got = read_either(server, FakeTime(gap=70.0), mode, 3)
+    assert got == ["1", "2", "3"]  # the half line is not yielded; "1" comes once
+    assert targets(server) == [SAMPLE, f"{SAMPLE}?backfill_minutes=2"]
+
+
+def garbled_then(after: str) -> Handler:
+    def handle(ex: Exchange) -> None:
+        ex.start_stream()
+        ex.line(post("1"))
+        ex.chunk(b"{not json}\r\n")
+        if after == "keep-alive":
+            ex.keep_alive()
+        elif after == "line":
+            ex.line(post("2"))
+        elif after == "end":
+            ex.end_stream()
+        ex.wait_until_client_hangs_up()
+
+    return handle
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("after", ["keep-alive", "line", "end", "nothing"])
+def test_a_whole_garbled_line_is_raised_without_reconnect(mode: str, after: str) -> None:
+    # Raised as soon as it is read, whatever follows (the server never hangs up first).
+    with Loopback(garbled_then(after)) as server:
+        with pytest.raises(twitter_api.APIResponseError, match="not valid JSON"):
+            read_either(server, FakeTime(gap=1.0), mode, 3)
+        assert server.exchanges[0].closed_by_client.wait(WAIT)
+    assert targets(server) == [SAMPLE]
+
+
+def too_many(ex: Exchange) -> None:
+    ex.respond(429, {"title": "Too Many Requests"})
+
+
+def keep_alive_then_cut(ex: Exchange) -> None:
+    ex.start_stream()
+    ex.keep_alive()
+    ex.cut()
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_reconnect_that_sends_only_a_keep_alive_recovers_nothing(mode: str) -> None:
+    handler = scripted(
+        sends("1"), too_many, too_many, keep_alive_then_cut, sends("1", "2", then="wait")
+    )
+    with Loopback(handler) as server:
+        assert read_either(server, FakeTime(gap=70.0), mode, 2) == ["1", "2"]
+    # Every reconnect asks for the whole gap since the first cut, 70 s more each time.
+    assert targets(server) == [SAMPLE] + [f"{SAMPLE}?backfill_minutes={m}" for m in (2, 3, 4, 5)]
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_keep_alive_connection_past_the_window_starts_a_new_gap(mode: str) -> None:
+    fake = FakeTime(gap=100.0)
+
+    def lives_400_seconds(ex: Exchange) -> None:
+        ex.start_stream()
+        ex.keep_alive()
+        fake.now += 400.0  # the connection stays up, quiet, for longer than the window
+        ex.cut()
+
+    handler = scripted(sends("1"), lives_400_seconds, sends("2", then="wait"))
+    with Loopback(handler) as server:
+        assert read_either(server, fake, mode, 2) == ["1", "2"]
+    # The first gap is past recovery; the second one, 100 s, is not.
+    assert targets(server) == [SAMPLE] + [f"{SAMPLE}?backfill_minutes=2"] * 2
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_gaps_are_measured_on_the_monotonic_clock(mode: str) -> None:
+    # The wall clock steps back an hour at every reading; only the monotonic one counts.
+    wall = [1_700_000_000.0]
+
+    def stepping() -> float:
+        wall[0] -= 3600.0
+        return wall[0]
+
+    with Loopback(scripted(sends("1", "2"), sends("2", "3", then="wait"))) as server:
+        got = read_either(server, FakeTime(gap=70.0), mode, 3, wall=stepping)
+    assert got == ["1", "2", "3"]
+    assert targets(server) == [SAMPLE, f"{SAMPLE}?backfill_minutes=2"]
 
 
 class Clock:
@@ -230,6 +391,40 @@ def test_recent_ids_are_capped() -> None:
     assert ids_passed(recovery, "4", "3") == []
 
 
+def test_ids_are_forgotten_with_the_second_they_arrived_in() -> None:
+    clock = Clock()
+    recovery = _Recovery(minutes=1, cap=100, now=clock)
+    for at, post_id in ((0.0, "1"), (0.5, "2"), (0.99, "3"), (1.0, "4"), (1.5, "5")):
+        clock.now = at
+        assert recovery.is_new(post(post_id))
+    clock.now = 60.5  # never forgotten early; "1" and "2" stay until "3", within 1 s, goes
+    assert ids_passed(recovery, "1", "2", "3", "4", "5") == []
+    clock.now = 61.0
+    assert ids_passed(recovery, "1", "2", "3", "4", "5") == ["1", "2", "3"]
+    clock.now = 61.5
+    assert ids_passed(recovery, "4", "5", "1") == ["4", "5"]
+    assert len(recovery._ids) == len(recovery._order) == sum(b.count for b in recovery._buckets)
+
+
+def test_the_cap_evicts_the_oldest_across_seconds_of_arrival() -> None:
+    clock = Clock()
+    recovery = _Recovery(minutes=5, cap=3, now=clock)
+    for at, post_id in ((0.0, "1"), (0.2, "2"), (2.0, "3"), (4.0, "4"), (4.5, "5")):
+        clock.now = at
+        assert recovery.is_new(post(post_id))
+    assert list(recovery._order) == [3, 4, 5]  # decimal ids are kept as ints
+    assert [b.count for b in recovery._buckets] == [1, 2]
+    assert ids_passed(recovery, "3", "4", "5", "2") == ["2"]
+
+
+def test_ids_that_only_read_alike_stay_apart() -> None:
+    recovery = _Recovery(minutes=5, cap=100, now=Clock())
+    # "07" and the Arabic-Indic digit seven are not the post "7", nor is the number 7.
+    assert ids_passed(recovery, "7", "07", "\u0667", "7", "07", "\u0667") == ["7", "07", "\u0667"]
+    assert recovery.is_new({"data": {"id": 7}})
+    assert sorted(map(repr, recovery._ids)) == ["'07'", "'\u0667'", "7"]
+
+
 def test_items_without_a_post_id_always_pass() -> None:
     recovery = _Recovery(minutes=1, cap=10, now=Clock())
     for raw in ({"meta": {}}, {"data": {"id": 7}}, {"data": [1]}, [1], {"errors": []}):
@@ -240,7 +435,6 @@ def test_items_without_a_post_id_always_pass() -> None:
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        ({"backfill_minutes": 6}, "backfill_minutes must be at most 5 (X keeps 5 minutes), not 6"),
         ({"backfill_minutes": -1}, "backfill_minutes must not be negative"),
         ({"recent_ids_max": 0}, "recent_ids_max must be at least 1"),
     ],
@@ -249,3 +443,14 @@ def test_recovery_options_are_checked(changes: dict[str, int], message: str) -> 
     with pytest.raises(ValueError) as info:
         StreamOptions(**changes)  # type: ignore[arg-type]
     assert str(info.value) == f"StreamOptions.{message}"
+
+
+def test_x_streams_recover_up_to_the_five_minutes_of_the_spec() -> None:
+    client = twitter_api.Client(auth=BearerToken("t"), base_url="http://127.0.0.1:9")
+    assert client.stream_posts_sample().with_options(backfill_minutes=5).options.backfill_minutes
+    with pytest.raises(ValueError) as info:
+        client.stream_posts_sample().with_options(backfill_minutes=6)
+    assert str(info.value) == (
+        "StreamOptions.backfill_minutes must be at most 5 for streamPostsSample"
+        " (the maximum of its backfill_minutes), not 6"
+    )

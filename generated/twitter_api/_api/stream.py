@@ -53,6 +53,7 @@ _ACTIVITY_STREAM = Operation(
     response=_m.ref("stream_api", "ActivityStreamResponse"),
     response_kind="stream",
     security=(("BearerToken", ()),),
+    backfill_max=5,
 )
 _GET_RULE_COUNTS = Operation(
     "getRuleCounts",
@@ -71,6 +72,7 @@ _STREAM_LABELS_COMPLIANCE = Operation(
     response=_m.alias("stream_api", "STREAM_LABELS_COMPLIANCE_RESPONSE"),
     response_kind="stream",
     security=(("BearerToken", ()),),
+    backfill_max=5,
 )
 _STREAM_LIKES_COMPLIANCE = Operation(
     "streamLikesCompliance",
@@ -79,6 +81,7 @@ _STREAM_LIKES_COMPLIANCE = Operation(
     response=_m.alias("stream_api", "STREAM_LIKES_COMPLIANCE_RESPONSE"),
     response_kind="stream",
     security=(("BearerToken", ()),),
+    backfill_max=5,
 )
 _STREAM_LIKES_FIREHOSE = Operation(
     "streamLikesFirehose",
@@ -94,6 +97,7 @@ _STREAM_LIKES_FIREHOSE = Operation(
         "tweet.fields": "csv",
         "user.fields": "csv",
     },
+    backfill_max=5,
 )
 _STREAM_LIKES_SAMPLE_10 = Operation(
     "streamLikesSample10",
@@ -109,6 +113,7 @@ _STREAM_LIKES_SAMPLE_10 = Operation(
         "tweet.fields": "csv",
         "user.fields": "csv",
     },
+    backfill_max=5,
 )
 _STREAM_POSTS = Operation(
     "streamPosts",
@@ -125,6 +130,7 @@ _STREAM_POSTS = Operation(
         "tweet.fields": "csv",
         "user.fields": "csv",
     },
+    backfill_max=5,
 )
 _STREAM_POSTS_COMPLIANCE = Operation(
     "streamPostsCompliance",
@@ -133,6 +139,7 @@ _STREAM_POSTS_COMPLIANCE = Operation(
     response=_m.alias("stream_api", "STREAM_POSTS_COMPLIANCE_RESPONSE"),
     response_kind="stream",
     security=(("BearerToken", ()),),
+    backfill_max=5,
 )
 _STREAM_POSTS_FIREHOSE = Operation(
     "streamPostsFirehose",
@@ -149,6 +156,7 @@ _STREAM_POSTS_FIREHOSE = Operation(
         "tweet.fields": "csv",
         "user.fields": "csv",
     },
+    backfill_max=5,
 )
 _STREAM_POSTS_FIREHOSE_EN = Operation(
     "streamPostsFirehoseEn",
@@ -165,6 +173,7 @@ _STREAM_POSTS_FIREHOSE_EN = Operation(
         "tweet.fields": "csv",
         "user.fields": "csv",
     },
+    backfill_max=5,
 )
 _STREAM_POSTS_FIREHOSE_JA = Operation(
     "streamPostsFirehoseJa",
@@ -181,6 +190,7 @@ _STREAM_POSTS_FIREHOSE_JA = Operation(
         "tweet.fields": "csv",
         "user.fields": "csv",
     },
+    backfill_max=5,
 )
 _STREAM_POSTS_FIREHOSE_KO = Operation(
     "streamPostsFirehoseKo",
@@ -197,6 +207,7 @@ _STREAM_POSTS_FIREHOSE_KO = Operation(
         "tweet.fields": "csv",
         "user.fields": "csv",
     },
+    backfill_max=5,
 )
 _STREAM_POSTS_FIREHOSE_PT = Operation(
     "streamPostsFirehosePt",
@@ -213,6 +224,7 @@ _STREAM_POSTS_FIREHOSE_PT = Operation(
         "tweet.fields": "csv",
         "user.fields": "csv",
     },
+    backfill_max=5,
 )
 _STREAM_POSTS_SAMPLE = Operation(
     "streamPostsSample",
@@ -229,6 +241,7 @@ _STREAM_POSTS_SAMPLE = Operation(
         "tweet.fields": "csv",
         "user.fields": "csv",
     },
+    backfill_max=5,
 )
 _STREAM_POSTS_SAMPLE_10 = Operation(
     "streamPostsSample10",
@@ -245,6 +258,7 @@ _STREAM_POSTS_SAMPLE_10 = Operation(
         "tweet.fields": "csv",
         "user.fields": "csv",
     },
+    backfill_max=5,
 )
 _STREAM_USERS_COMPLIANCE = Operation(
     "streamUsersCompliance",
@@ -253,6 +267,7 @@ _STREAM_USERS_COMPLIANCE = Operation(
     response=_m.alias("stream_api", "STREAM_USERS_COMPLIANCE_RESPONSE"),
     response_kind="stream",
     security=(("BearerToken", ()),),
+    backfill_max=5,
 )
 
 by_method: dict[str, Operation] = {

@@ -9,8 +9,9 @@ seconds), a 5xx and a 429 are all followed by a reconnect after the backoff X do
     HTTP 429 (and 420)       exponential from 1 min
 
 Any other 4xx is the caller's to fix and is raised at once, as is an error that reconnecting
-cannot cure (a malformed request, an unsupported scheme, a body that fails to decode). The
-schedule restarts once a connection delivers data. The streams' I/O is written once, async, in
+cannot cure (a malformed request, an unsupported scheme, a line that is not JSON). A body that
+ends in the middle of a line was cut, and is reconnected. The schedule restarts once a
+connection sends a line, a keep-alive included. The streams' I/O is written once, async, in
 `_async_streaming`; its sync twin is derived from it at generation time.
 """
 
@@ -50,8 +51,6 @@ T = TypeVar("T")
 # schedule (X sends one every 20 s) is never mistaken for a stall.
 STALL_SLACK: Final = 1.1
 
-# The most a stream can recover: the maximum of its `backfill_minutes` in the spec.
-MAX_BACKFILL_MINUTES: Final = 5
 _BACKFILL: Final = b"backfill_minutes"
 
 _Kind = Literal["network", "http", "rate_limit"]
@@ -77,8 +76,9 @@ class StreamOptions:
     `max_reconnects` bounds the reconnects in a row that deliver no data (None: no bound);
     when it is reached the last error is raised.
 
-    `backfill_minutes` (1-5; 0, the default, is off) turns recovery on: a reconnect after a
-    disconnect shorter than that many minutes sends `backfill_minutes` to get back what it
+    `backfill_minutes` (0, the default, is off) turns recovery on, for a stream whose operation
+    takes `backfill_minutes` and up to the maximum the spec gives it (X: 5): a reconnect after
+    a disconnect shorter than that many minutes sends `backfill_minutes` to get back what it
     missed, and posts delivered again within the window are dropped by id. At most
     `recent_ids_max` ids are remembered for that.
     """
@@ -101,11 +101,6 @@ class StreamOptions:
                 raise ValueError(f"StreamOptions.{field.name} must not be negative")
         if self.stall_timeout <= 0:
             raise ValueError("StreamOptions.stall_timeout must be positive")
-        if self.backfill_minutes > MAX_BACKFILL_MINUTES:
-            raise ValueError(
-                f"StreamOptions.backfill_minutes must be at most {MAX_BACKFILL_MINUTES}"
-                f" (X keeps {MAX_BACKFILL_MINUTES} minutes), not {self.backfill_minutes}"
-            )
         if self.recent_ids_max < 1:
             raise ValueError("StreamOptions.recent_ids_max must be at least 1")
 
@@ -153,23 +148,48 @@ class _Backoff:
         return min(o.rate_limit_backoff * 2.0 ** (n - 1), o.rate_limit_backoff_max)
 
 
-class _Recovery:
-    """Backfill for reconnects, and dropping the posts a backfill delivers a second time."""
+class _Bucket:
+    """The ids that arrived within one second: when the first and the last came, how many."""
 
-    __slots__ = ("_cap", "_ids", "_lost_at", "_now", "_order", "_window")
+    __slots__ = ("count", "first", "last")
+
+    def __init__(self, at: float) -> None:
+        self.first = self.last = at
+        self.count = 1
+
+
+class _Recovery:
+    """Backfill for reconnects, and dropping the posts a backfill delivers a second time.
+
+    `now` is a monotonic clock: gaps and the window are intervals, which a step of the wall
+    clock must not stretch or shrink.
+    """
+
+    __slots__ = ("_buckets", "_cap", "_ids", "_lost_at", "_now", "_order", "_window")
 
     def __init__(self, minutes: int, cap: int, now: Callable[[], float]) -> None:
         self._window = minutes * 60.0
         self._cap = cap
         self._now = now
         self._lost_at: float | None = None
-        self._ids: set[str] = set()
-        self._order: deque[tuple[float, str]] = deque()  # (seen at, id), oldest first
+        # A firehose remembers up to a million ids: each is kept once, as an int when it is
+        # decimal as X's are (half a str's size), in the set and in arrival order. Times are
+        # kept per second of arrival, not per id: an id is forgotten with the last of its
+        # second, never early and at most a second late.
+        self._ids: set[int | str] = set()
+        self._order: deque[int | str] = deque()  # oldest first
+        self._buckets: deque[_Bucket] = deque()  # oldest first; counts add up to len(_order)
 
-    def lost(self, quiet_for: float) -> None:
-        """The connection is gone, and nothing arrived on it for `quiet_for` seconds before."""
-        if self._lost_at is None:  # failed reconnects do not move the start of the gap
-            self._lost_at = self._now() - quiet_for
+    def lost(self, quiet_for: float, live: bool) -> None:
+        """The connection is gone, and nothing arrived on it for `quiet_for` seconds before;
+        `live`: it delivered at least a keep-alive."""
+        start = self._now() - quiet_for
+        lost_at = self._lost_at
+        # Failed reconnects do not move the start of the gap, nor does one that carried only
+        # keep-alives while the gap can still be backfilled whole. Once it cannot, a connection
+        # that was live since starts a new gap, which can.
+        if lost_at is None or (live and start - lost_at >= self._window):
+            self._lost_at = start
 
     def delivered(self) -> None:
         self._lost_at = None
@@ -189,17 +209,34 @@ class _Recovery:
         post_id = data.get("id") if type(data) is dict else None
         if type(post_id) is not str:
             return True  # no post id: nothing to compare
+        # Only a canonical ASCII decimal becomes an int, so two different ids never meet.
+        key: int | str = (
+            int(post_id)
+            if post_id.isdigit() and post_id.isascii() and post_id[0] != "0"
+            else post_id
+        )
         now = self._now()
-        order, ids = self._order, self._ids
+        ids, order, buckets = self._ids, self._order, self._buckets
         horizon = now - self._window
-        while order and order[0][0] <= horizon:
-            ids.discard(order.popleft()[1])
-        if post_id in ids:
+        while buckets and buckets[0].last <= horizon:
+            for _ in range(buckets.popleft().count):
+                ids.discard(order.popleft())
+        if key in ids:
             return False
         if len(order) >= self._cap:
-            ids.discard(order.popleft()[1])
-        ids.add(post_id)
-        order.append((now, post_id))
+            ids.discard(order.popleft())
+            oldest = buckets[0]
+            oldest.count -= 1
+            if not oldest.count:
+                buckets.popleft()
+        ids.add(key)
+        order.append(key)
+        newest = buckets[-1] if buckets else None
+        if newest is not None and now - newest.first < 1.0:
+            newest.last = now
+            newest.count += 1
+        else:
+            buckets.append(_Bucket(now))
         return True
 
 
@@ -244,14 +281,26 @@ class _StreamCore(Generic[T]):
         op: Operation,
         request: httpx.Request,
         options: StreamOptions | None,
-        now: Callable[[], float],
+        monotonic: Callable[[], float],
     ) -> None:
         self._op = op
         self._options = o = options or StreamOptions()
+        if o.backfill_minutes > op.backfill_max:
+            if not op.backfill_max:
+                raise ValueError(
+                    f"{op.name} cannot recover on reconnect: it takes no backfill_minutes"
+                    f" (StreamOptions.backfill_minutes must be 0, not {o.backfill_minutes})"
+                )
+            raise ValueError(
+                f"StreamOptions.backfill_minutes must be at most {op.backfill_max} for"
+                f" {op.name} (the maximum of its backfill_minutes), not {o.backfill_minutes}"
+            )
         self._request = _with_read_timeout(request, o.stall_timeout)
         self._backoff = _Backoff(o)
         self._recovery = (
-            _Recovery(o.backfill_minutes, o.recent_ids_max, now) if o.backfill_minutes else None
+            _Recovery(o.backfill_minutes, o.recent_ids_max, monotonic)
+            if o.backfill_minutes
+            else None
         )
         self._response: httpx.Response | None = None
         # Each line's object is handed to this as decoded (a stream without a model: as is).
@@ -281,16 +330,29 @@ class _StreamCore(Generic[T]):
         recovery = self._recovery
         return _with_backfill(self._request, None if recovery is None else recovery.backfill())
 
-    def _delivering(self) -> None:
-        """A connection delivers: restart the backoff schedule; the gap, if any, is over."""
+    def _live(self) -> None:
+        """A connection sent its first line: restart the backoff schedule.
+
+        A keep-alive counts: a filtered stream whose rules match rarely may send nothing else
+        for hours, and each such connection worked; it must not push later reconnects towards
+        the longest delays, nor towards `max_reconnects`.
+        """
         self._backoff.reset()
+
+    def _delivered(self) -> None:
+        """A connection sent its first data line: the gap, if any, is over.
+
+        Not on a keep-alive: a reconnect that sends only that and drops has recovered nothing,
+        so the next one must still ask for the whole gap.
+        """
         if self._recovery is not None:
             self._recovery.delivered()
 
-    def _lost(self, error: APIConnectionError) -> None:
+    def _lost(self, error: APIConnectionError, live: bool) -> None:
         if self._recovery is not None:
             stalled = isinstance(error, StreamStallError)
-            self._recovery.lost(self._options.stall_timeout * STALL_SLACK if stalled else 0.0)
+            quiet_for = self._options.stall_timeout * STALL_SLACK if stalled else 0.0
+            self._recovery.lost(quiet_for, live)
 
     def _decode(self, line: str, response: httpx.Response) -> Any:
         try:

@@ -107,6 +107,7 @@ class Operation:
 
     __slots__ = (
         "accept",
+        "backfill_max",
         "content_types",
         "encodings",
         "method",
@@ -141,6 +142,7 @@ class Operation:
         statuses: Mapping[str, tuple[str, Converter | None]] | None = None,
         encodings: Mapping[str, Mapping[str, Encoding]] | None = None,
         server: str = "",
+        backfill_max: int = 0,
     ) -> None:
         self.name: str = name
         self.method: str = method
@@ -163,6 +165,8 @@ class Operation:
         self.styles: dict[str, str] = dict(styles or {})
         self.multipart: bool = multipart
         self.paginated_by: str | None = paginated_by
+        # A stream's most `backfill_minutes` (the spec's maximum); 0: it cannot backfill.
+        self.backfill_max: int = backfill_max
         # Keys (`header:<name>`, `cookie:<name>`) of parameters sent outside the query string.
         self.outside_query: frozenset[str] = frozenset(outside_query)
         # Media type -> how the body is encoded (json, form, multipart, text, binary); the
