@@ -30,6 +30,7 @@ _PATH_ITEM_FIELDS = frozenset(
     ("$ref", "summary", "description", "servers", "parameters", *HTTP_METHODS)
 )
 PAGE_TOKEN_PARAMS = ("pagination_token", "next_token")
+PAGINATE_RESERVED = frozenset({"limit", "max_items"})
 # The query parameter by which a stream resends what it sent in the last minutes, and the most
 # minutes it takes when its schema sets no maximum (X keeps five).
 BACKFILL_PARAM = "backfill_minutes"
@@ -337,8 +338,12 @@ def _operation(
             listed[key] = p_where
             by_key[key] = (param, resolved, p_where)
     by_location: dict[str, list[ParamDef]] = {location: [] for location in LOCATIONS}
-    # `content_type` and `accept` choose the body's and the response's media type.
-    names = Namespace(PARAM_RESERVED | {"content_type", "accept"})
+    # `content_type` and `accept` choose the body's and the response's media type; `limit` and
+    # `max_items` are `paginate`'s own bounds, so a paginated operation's parameters avoid them.
+    reserved = PARAM_RESERVED
+    if any(key in by_key for key in (("query", name) for name in PAGE_TOKEN_PARAMS)):
+        reserved = reserved | PAGINATE_RESERVED
+    names = Namespace(reserved | {"content_type", "accept"})
     backfill_schema: Any = None
     for (location, wire), (param, resolved, p_where) in by_key.items():
         if location == "header" and wire.lower() in _IGNORED_HEADERS:
@@ -354,7 +359,7 @@ def _operation(
             where=f"{p_where}/schema",
             response=False,
         )
-        name = names.claim(identifier(wire, PARAM_RESERVED, fallback="param"))
+        name = names.claim(identifier(wire, reserved, fallback="param"))
         by_location[location].append(
             ParamDef(
                 name,
