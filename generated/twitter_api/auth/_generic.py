@@ -48,6 +48,8 @@ class APIKey(httpx.Auth):
         # The spec's schemes this key is for; by kind only where the spec defines none.
         self.security_schemes: frozenset[str] = frozenset(schemes)
         self.security_types: frozenset[str] = frozenset() if API_KEYS else frozenset({"apiKey"})
+        self.location: str
+        self.name: str
         if schemes:
             self.location, self.name = API_KEYS[schemes[0]]
         elif name is None:
@@ -164,8 +166,8 @@ class MultiAuth(httpx.Auth):
             raise ValueError(f"MultiAuth: at most one part may refresh or re-send ({names})")
         self._flow = flows[0] if flows else None
         self._at_once = [a for a in auths if a is not self._flow]
-        self.requires_request_body = any(a.requires_request_body for a in auths)
-        self.requires_response_body = any(a.requires_response_body for a in auths)
+        self.requires_request_body: bool = any(a.requires_request_body for a in auths)
+        self.requires_response_body: bool = any(a.requires_response_body for a in auths)
 
     def _apply(self, request: httpx.Request) -> None:
         for part in self._at_once:
