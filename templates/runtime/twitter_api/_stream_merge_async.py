@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Generic, Self, TypeVar
 
 import anyio
 
-from ._backend import shielded_async
 from ._stream_merge import DEFAULT_BUFFER, _Done
 
 if TYPE_CHECKING:
@@ -77,9 +76,8 @@ class AsyncMergedStream(Generic[T]):
                 # Waits for every task, even when this task is cancelled meanwhile.
                 await tasks.__aexit__(None, None, None)
         finally:
-            with shielded_async():
-                for stream in self._streams:
-                    await stream.aclose()
+            for stream in self._streams:  # each closes shielded from cancellation
+                await stream.aclose()
             if self._receive is not None:
                 self._receive.close()
 
