@@ -253,7 +253,7 @@ async def test_async_merge_cancelled_from_outside_closes_every_connection() -> N
         client = twitter_api.AsyncClient(auth=BearerToken("t"), base_url=server.url)
         streams = [client.stream_posts_firehose(partition=p).with_options(FAST) for p in (1, 2)]
         got: list[str] = []
-        with anyio.move_on_after(0.5) as scope:
+        with anyio.move_on_after(1.0) as scope:
             async with merge_streams(streams) as merged:
                 async for item in merged:
                     got.append(item.data.id)

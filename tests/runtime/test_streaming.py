@@ -376,7 +376,7 @@ async def test_an_async_stream_cancelled_from_outside_closes_its_connection() ->
     with Loopback(one_then_quiet) as server:
         client = twitter_api.AsyncClient(auth=BearerToken("t"), base_url=server.url)
         got: list[str] = []
-        with anyio.move_on_after(0.5) as scope:
+        with anyio.move_on_after(1.0) as scope:
             async with client.stream_posts().with_options(stall_timeout=60.0) as s:
                 async for item in s:
                     got.append(item.data.id)
