@@ -72,7 +72,7 @@ def main() -> None:
     ap.add_argument("--single-batch", type=int, default=25, help="single-post calls per batch")
     ap.add_argument("--page-batch", type=int, default=5, help="100-post page calls per batch")
     ap.add_argument("--scale-runs", type=int, default=3, help="generations of each scale spec")
-    ap.add_argument("--stream-lines", type=int, default=20000, help="posts per streaming run")
+    ap.add_argument("--stream-lines", type=int, default=100_000, help="posts per streaming run")
     ap.add_argument("--stream-rounds", type=int, default=5, help="alternated streaming rounds")
     args = ap.parse_args()
     if args.quick:

@@ -5,8 +5,9 @@ with its author expanded (`includes.users`), chunked in 16 KiB pieces with a bla
 line after every tenth. Each client runs in a fresh process and, for every post, reads the
 post id, its text and the expanded author's username. Rounds alternate the clients' order;
 reported are the medians of posts per second and CPU microseconds per post, and the median of
-per-round ratios to raw httpx `iter_lines` + `json.loads`. The clock starts at the first post,
-so imports and connecting are not counted.
+per-round ratios to raw httpx: `iter_lines` + `json.loads` for the sync clients, and
+`httpx.AsyncClient` `aiter_lines` + `json.loads` (on asyncio) for the async one. The clock
+starts at the first post, so imports and connecting are not counted.
 
 `python bench/streaming.py` runs this step alone (bench venv created if needed).
 Worker mode (inside the bench venv): `streaming.py --worker NAME --base-url URL --lines N`.
@@ -20,7 +21,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,8 @@ PARAMS = {"expansions": "author_id", "tweet.fields": "author_id,created_at,publi
 RAW = "raw httpx iter_lines + json.loads"
 OURS = "ours (twitter_api)"
 XDK = "xdk"
+RAW_ASYNC = "raw httpx.AsyncClient aiter_lines + json.loads"
+OURS_ASYNC = "ours (twitter_api AsyncClient)"
 
 Item = tuple[str, str, str]
 
@@ -70,26 +73,87 @@ def _xdk(base_url: str) -> Iterator[Item]:
         yield post.id, post.text, item.includes.users[0].username
 
 
+async def _raw_async(base_url: str) -> AsyncIterator[Item]:
+    import httpx
+
+    async with httpx.AsyncClient(base_url=base_url, headers={"Authorization": "Bearer t"}) as http:
+        async with http.stream("GET", PATH, params=PARAMS) as response:
+            async for line in response.aiter_lines():
+                if line:
+                    doc = json.loads(line)
+                    post = doc["data"]
+                    yield post["id"], post["text"], doc["includes"]["users"][0]["username"]
+
+
+async def _ours_async(base_url: str) -> AsyncIterator[Item]:
+    from twitter_api import AsyncClient  # type: ignore[import-not-found, unused-ignore]
+    from twitter_api.auth import BearerToken  # type: ignore[import-not-found, unused-ignore]
+
+    client = AsyncClient(auth=BearerToken("t"), base_url=base_url)
+    async with client.stream_posts_sample(
+        expansions=["author_id"], tweet_fields=["author_id", "created_at", "public_metrics"]
+    ) as stream:
+        async for item in stream:
+            post = item.data
+            yield post.id, post.text, item.includes.users[0].username
+
+
 CLIENTS: dict[str, Callable[[str], Iterator[Item]]] = {RAW: _raw, OURS: _ours, XDK: _xdk}
+ASYNC_CLIENTS: dict[str, Callable[[str], AsyncIterator[Item]]] = {
+    RAW_ASYNC: _raw_async,
+    OURS_ASYNC: _ours_async,
+}
+NAMES = [*CLIENTS, *ASYNC_CLIENTS]
+# The baseline of each client's throughput ratio: raw httpx of the same kind, sync or async.
+BASELINE = {**dict.fromkeys(CLIENTS, RAW), **dict.fromkeys(ASYNC_CLIENTS, RAW_ASYNC)}
+
+
+class _Tally:
+    """Counts the posts read and sums their lengths, so every client reads the same values."""
+
+    def __init__(self, first: Item) -> None:
+        self.count, self.chars, self.last = 1, len(first[1]) + len(first[2]), first
+
+    def add(self, item: Item) -> None:
+        self.count += 1
+        self.chars += len(item[1]) + len(item[2])
+        self.last = item
+
+    def result(self, wall: float, cpu: float, lines: int) -> dict[str, Any]:
+        digest = [self.count, self.chars, *self.last]
+        return {"wall": wall, "cpu": cpu, "timed": lines - 1, "digest": digest}
 
 
 def worker(name: str, base_url: str, lines: int) -> dict[str, Any]:
     """Read `lines` posts with one client; the clock runs from the first post to the last,
     so imports and connecting are not counted."""
+    if name in ASYNC_CLIENTS:
+        import asyncio
+
+        return asyncio.run(_async_worker(name, base_url, lines))
     items = CLIENTS[name](base_url)
-    first = next(items)
+    tally = _Tally(next(items))
     wall, cpu = time.perf_counter(), time.process_time()
-    count, chars, last = 1, len(first[1]) + len(first[2]), first
     for item in items:
-        count += 1
-        chars += len(item[1]) + len(item[2])
-        last = item
-        if count == lines:
+        tally.add(item)
+        if tally.count == lines:
             break
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     items.close()  # type: ignore[attr-defined]
-    timed = lines - 1
-    return {"wall": wall, "cpu": cpu, "timed": timed, "digest": [count, chars, *last]}
+    return tally.result(wall, cpu, lines)
+
+
+async def _async_worker(name: str, base_url: str, lines: int) -> dict[str, Any]:
+    items = ASYNC_CLIENTS[name](base_url)
+    tally = _Tally(await anext(items))
+    wall, cpu = time.perf_counter(), time.process_time()
+    async for item in items:
+        tally.add(item)
+        if tally.count == lines:
+            break
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    await items.aclose()  # type: ignore[attr-defined]
+    return tally.result(wall, cpu, lines)
 
 
 def _run_worker(python: Path, name: str, base_url: str, lines: int) -> dict[str, Any]:
@@ -109,7 +173,7 @@ def measure(
 ) -> dict[str, Any]:
     from loopback import running_server
 
-    names = list(CLIENTS)
+    names = NAMES
     samples: dict[str, list[dict[str, Any]]] = {n: [] for n in names}
     errors: dict[str, str] = {}
     with running_server("--stream-lines", str(lines)) as base_url:
@@ -134,7 +198,7 @@ def measure(
         if name in errors:
             rows[name] = {"error": errors[name]}
             continue
-        mine, base = samples[name], samples[RAW]
+        mine, base = samples[name], samples[BASELINE[name]]
         rows[name] = {
             "posts_per_s": statistics.median(s["timed"] / s["wall"] for s in mine),
             "cpu_us_per_post": statistics.median(s["cpu"] / s["timed"] * 1e6 for s in mine),
@@ -150,7 +214,7 @@ def table(result: dict[str, Any]) -> list[str]:
         f"### Streaming ({result['lines']:,} sample-stream lines per run, "
         f"{result['rounds']} alternated rounds)",
         "",
-        "| client | posts/s | CPU per post | throughput vs raw httpx |",
+        "| client | posts/s | CPU per post | throughput vs raw httpx (sync or async) |",
         "|---|---:|---:|---:|",
     ]
     for name, row in result["rows"].items():
@@ -166,9 +230,9 @@ def table(result: dict[str, Any]) -> list[str]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    ap.add_argument("--worker", choices=list(CLIENTS))
+    ap.add_argument("--worker", choices=NAMES)
     ap.add_argument("--base-url")
-    ap.add_argument("--lines", type=int, default=20000, help="posts per run")
+    ap.add_argument("--lines", type=int, default=100_000, help="posts per run")
     ap.add_argument("--rounds", type=int, default=5, help="alternated rounds")
     args = ap.parse_args()
     if args.worker:

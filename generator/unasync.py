@@ -54,6 +54,8 @@ RENAMES: Final = {
     "upload_media_async": "upload_media",
     "acquire_async": "acquire",
     "store_io_async": "store_io",
+    "sleep_async": "sleep",
+    "shielded_async": "shielded",
 }
 _DROPPED: Final = frozenset({"async", "await"})
 _UNWRAPPED: Final = "Awaitable"  # Awaitable[X] -> X

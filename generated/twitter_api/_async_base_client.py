@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, ParamSpec, Self, TypeVar
 
 import httpx
 
+from ._backend import sleep_async
 from ._base_client import (
     DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT,
@@ -69,10 +70,7 @@ class AsyncAPIClient(_ClientBase[httpx.AsyncClient]):
         await self.aclose()
 
     async def _sleep(self, seconds: float) -> None:
-        # Imported here: importing the package must not load asyncio (the sync twin: time).
-        import asyncio
-
-        await asyncio.sleep(seconds)
+        await sleep_async(seconds)  # on the running event loop, whichever anyio runs
 
     async def _send(self, request: httpx.Request, stream: bool = False) -> httpx.Response:
         # Redirects are never followed, whatever the http_client says: a token refresh of the

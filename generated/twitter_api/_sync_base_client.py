@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, ParamSpec, Self, TypeVar
 
 import httpx
 
+from ._backend import sleep
 from ._base_client import (
     DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT,
@@ -70,10 +71,7 @@ class SyncAPIClient(_ClientBase[httpx.Client]):
         self.close()
 
     def _sleep(self, seconds: float) -> None:
-        # Imported here: importing the package must not load asyncio (the sync twin: time).
-        import time
-
-        time.sleep(seconds)
+        sleep(seconds)  # on the running event loop, whichever anyio runs
 
     def _send(self, request: httpx.Request, stream: bool = False) -> httpx.Response:
         # Redirects are never followed, whatever the http_client says: a token refresh of the

@@ -12,12 +12,12 @@ client's own. Written once for AsyncClient; the sync twin is derived from it.
 
 from __future__ import annotations
 
-import time
 import contextlib
 from collections.abc import Callable, Mapping, Sequence
 from time import monotonic
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
+from ._backend import sleep
 from ._media_core import (
     DEFAULT_CHUNK_SIZE,
     DEFAULT_MAX_PROCESSING_WAIT,
@@ -64,7 +64,7 @@ def upload_media(
     progress: Progress | None = None,
     additional_owners: Sequence[str] | None = None,
     max_processing_wait: float = DEFAULT_MAX_PROCESSING_WAIT,
-    sleep: Callable[[float], object] = time.sleep,
+    sleep: Callable[[float], object] = sleep,
     clock: Callable[[], float] = monotonic,
 ) -> FinalizeMediaUploadResponse | GetMediaUploadStatusResponse:
     """Upload a file in chunks and wait until X has processed it.

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Self, TypeVar, Unpack
 
 import httpx
 
+from ._backend import shielded
 from ._exceptions import HTTPX_ERRORS, APIConnectionError, APIResponseError
 from ._streaming import (
     _NOT_CURED_BY_RECONNECTING,
@@ -71,7 +72,8 @@ class Stream(_StreamCore[T]):
     def _drop(self) -> None:
         response, self._response = self._response, None
         if response is not None:
-            response.close()
+            with shielded():  # a block left by cancellation still hangs up
+                response.close()
 
     def _connect(self, reconnect: bool = False) -> httpx.Response | None:
         """A streaming response, or None when the stream was closed meanwhile."""
@@ -100,7 +102,8 @@ class Stream(_StreamCore[T]):
                 except httpx.DecodingError as exc:
                     raise self._fatal_error(exc, response) from exc
                 finally:
-                    response.close()
+                    with shielded():
+                        response.close()
                 error = _status_error(client, response)
                 status_kind = _status_kind(response.status_code)
                 if status_kind is None:
@@ -110,7 +113,7 @@ class Stream(_StreamCore[T]):
         return None
 
     def __iter__(self) -> Iterator[T]:
-        self._check_open()
+        self._start_iterating()
         recovery, decode, load = self._recovery, self._decode, self._load
         while not self._closed and self._response is not None:
             response = self._response

@@ -7,6 +7,7 @@ import socket
 import time
 from typing import Any
 
+import anyio
 import httpx
 import pytest
 import twitter_api
@@ -230,7 +231,9 @@ def test_paginate_refuses_an_operation_without_pages() -> None:
         client.paginate(client.get_posts_by_id, id="1")
 
 
-def test_async_client_retries_and_paginates() -> None:
+@pytest.mark.parametrize("backend", ["asyncio", "trio"])
+def test_async_client_retries_and_paginates(backend: str) -> None:
+    # On trio too: the retry's wait sleeps on whichever event loop runs the client.
     async def main(url: str) -> tuple[str, list[str]]:
         async with twitter_api.AsyncClient(base_url=url) as client:
             post = await client.get_posts_by_id("20")
@@ -251,6 +254,6 @@ def test_async_client_retries_and_paginates() -> None:
             _pages(ex)
 
     with Loopback(handle) as server:
-        text, ids = asyncio.run(main(server.url))
+        text, ids = anyio.run(main, server.url, backend=backend)
     assert text == "hello"
     assert ids == ["10", "11", "20", "21", "30", "31", "20"]

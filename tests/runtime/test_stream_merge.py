@@ -7,6 +7,7 @@ import threading
 import time
 from typing import Any
 
+import anyio
 import pytest
 import twitter_api
 from twitter_api import AsyncMergedStream, MergedStream, StreamOptions, merge_streams
@@ -113,16 +114,154 @@ def test_an_error_in_one_partition_reaches_the_reader_and_closes_all() -> None:
         client.close()
 
 
+def refused_once_all_arrived(bad: int, count: int) -> Any:
+    """Partition `bad` answers 403 only once every partition's request has arrived (so they
+    can only have been sent together); the others send headers and wait for the hang-up."""
+    together = threading.Barrier(count, timeout=WAIT)
+
+    def handle(ex: Exchange) -> None:
+        together.wait()
+        if partition_of(ex) == bad:
+            ex.respond(403, {"title": "Forbidden", "detail": "partition refused"})
+        else:
+            ex.start_stream()
+            ex.wait_until_client_hangs_up()
+
+    return handle
+
+
+def check_refused(server: Loopback) -> None:
+    assert sorted(partition_of(ex) for ex in server.exchanges) == [1, 2, 3]
+    assert all(ex.closed_by_client.wait(WAIT) for ex in server.exchanges if partition_of(ex) != 2)
+    assert not server.errors
+
+
 def test_a_partition_refused_on_open_raises_and_closes_those_opened() -> None:
-    with Loopback(failing_partition(bad=2, status=403)) as server:
+    with Loopback(refused_once_all_arrived(bad=2, count=3)) as server:
         client = twitter_api.Client(auth=BearerToken("t"), base_url=server.url)
         streams = [client.stream_posts_firehose(partition=p).with_options(FAST) for p in (1, 2, 3)]
         with pytest.raises(twitter_api.PermissionDeniedError, match="partition refused"):
             with merge_streams(streams):
                 pass
-        assert [partition_of(ex) for ex in server.exchanges] == [1, 2]  # 3 was never opened
-        assert server.exchanges[0].closed_by_client.wait(WAIT)
+        check_refused(server)
         client.close()
+
+
+@pytest.mark.anyio
+async def test_async_partition_refused_on_open_raises_and_closes_those_opened() -> None:
+    with Loopback(refused_once_all_arrived(bad=2, count=3)) as server:
+        client = twitter_api.AsyncClient(auth=BearerToken("t"), base_url=server.url)
+        streams = [client.stream_posts_firehose(partition=p).with_options(FAST) for p in (1, 2, 3)]
+        with pytest.raises(twitter_api.PermissionDeniedError, match="partition refused"):
+            async with merge_streams(streams):
+                pass
+        check_refused(server)
+        await client.aclose()
+
+
+def unavailable_once() -> Any:
+    """Partition 1 answers 503 to its first request; every other request is `firehose`."""
+    seen: set[int] = set()
+    lock = threading.Lock()
+
+    def handle(ex: Exchange) -> None:
+        with lock:
+            first = partition_of(ex) not in seen
+            seen.add(partition_of(ex))
+        if first and partition_of(ex) == 1:
+            ex.respond(503, {"title": "Service Unavailable"})
+        else:
+            firehose(ex)
+
+    return handle
+
+
+RETRYING = StreamOptions(stall_timeout=60.0, http_backoff=3.0, max_reconnects=1)
+
+
+def check_read_while_retrying(
+    server: Loopback, got: list[str], slept: list[float], read_meanwhile: list[bool]
+) -> None:
+    assert slept == [3.0]  # partition 1's wait before its second try
+    assert read_meanwhile == [True]  # partition 2 was read during that wait
+    assert sorted(partition_of(ex) for ex in server.exchanges) == [1, 1, 2]
+    for p in (1, 2):
+        assert [i for i in got if i.startswith(f"{p}-")] == [f"{p}-{n}" for n in range(1, 31)]
+
+
+def test_partitions_are_read_while_another_retries_its_connect() -> None:
+    with Loopback(unavailable_once()) as server:
+        client = twitter_api.Client(auth=BearerToken("t"), base_url=server.url)
+        streams = [client.stream_posts_firehose(partition=p).with_options(RETRYING) for p in (1, 2)]
+        merged = merge_streams(streams)
+        slept: list[float] = []
+        read_meanwhile: list[bool] = []
+
+        def sleep(seconds: float) -> None:
+            slept.append(seconds)
+            deadline = time.monotonic() + WAIT
+            while len(merged._buffer._items) < LINES and time.monotonic() < deadline:
+                time.sleep(0.001)
+            read_meanwhile.append(len(merged._buffer._items) == LINES)
+
+        client._sleep = sleep  # type: ignore[method-assign]
+        got: list[str] = []
+        with merged:
+            for item in merged:
+                got.append(item.data.id)
+                if len(got) == 2 * LINES:
+                    break
+        client.close()
+    check_read_while_retrying(server, got, slept, read_meanwhile)
+
+
+@pytest.mark.anyio
+async def test_async_partitions_are_read_while_another_retries_its_connect() -> None:
+    with Loopback(unavailable_once()) as server:
+        client = twitter_api.AsyncClient(auth=BearerToken("t"), base_url=server.url)
+        streams = [client.stream_posts_firehose(partition=p).with_options(RETRYING) for p in (1, 2)]
+        merged = merge_streams(streams)
+        slept: list[float] = []
+        read_meanwhile: list[bool] = []
+
+        def buffered() -> int:
+            assert merged._receive is not None
+            return merged._receive.statistics().current_buffer_used
+
+        async def sleep(seconds: float) -> None:
+            slept.append(seconds)
+            deadline = time.monotonic() + WAIT
+            while buffered() < LINES and time.monotonic() < deadline:
+                await anyio.sleep(0.001)
+            read_meanwhile.append(buffered() == LINES)
+
+        client._sleep = sleep  # type: ignore[method-assign]
+        got: list[str] = []
+        async with merged:
+            async for item in merged:
+                got.append(item.data.id)
+                if len(got) == 2 * LINES:
+                    break
+        await client.aclose()
+    check_read_while_retrying(server, got, slept, read_meanwhile)
+
+
+@pytest.mark.anyio
+async def test_async_merge_cancelled_from_outside_closes_every_connection() -> None:
+    # anyio cancels every await on the way out of a cancelled scope: closing is shielded.
+    with Loopback(firehose) as server:
+        client = twitter_api.AsyncClient(auth=BearerToken("t"), base_url=server.url)
+        streams = [client.stream_posts_firehose(partition=p).with_options(FAST) for p in (1, 2)]
+        got: list[str] = []
+        with anyio.move_on_after(1.0) as scope:
+            async with merge_streams(streams) as merged:
+                async for item in merged:
+                    got.append(item.data.id)
+        assert scope.cancelled_caught
+        assert len(server.exchanges) == 2
+        assert all(ex.closed_by_client.wait(WAIT) for ex in server.exchanges)
+        await client.aclose()
+    assert sorted(got) == sorted(expected(range(1, 3)))
 
 
 @pytest.mark.anyio

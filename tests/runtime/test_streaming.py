@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import json
 import logging
 import re
 import socket
 import typing
 from typing import Any
 
+import anyio
+import httpx
 import pytest
 import twitter_api
 from twitter_api._streaming import StreamOptionChanges, StreamOptions, StreamStallError, _Backoff
@@ -315,6 +318,105 @@ def test_line_with_trailing_data_is_an_error_and_padded_line_parses() -> None:
                 for item in s:
                     items.append(item)
         assert [(i.data.id, i.data.text) for i in items] == [("1", "a")]
+
+
+def _two_then_garbled(ex: Exchange) -> None:
+    ex.start_stream()
+    ex.line(post(1))
+    ex.line(post(2))
+    ex.chunk(b"{not json}\r\n")
+    ex.wait_until_client_hangs_up()
+
+
+ONCE = "a stream can be iterated once: keep its iterator to read on after a `break`"
+
+
+def test_a_stream_is_iterated_once_after_a_break_or_an_error() -> None:
+    with Loopback(_two_then_garbled) as server:
+        client = twitter_api.Client(auth=BearerToken("t"), base_url=server.url)
+        with client.stream_posts().with_options(FAST) as s:
+            items = iter(s)
+            assert next(items).data.id == "1"
+            with pytest.raises(RuntimeError) as info:
+                next(iter(s))
+            assert str(info.value) == ONCE
+            assert next(items).data.id == "2"  # the first iterator reads on
+            with pytest.raises(twitter_api.APIResponseError, match="not valid JSON"):
+                next(items)
+            with pytest.raises(RuntimeError, match=re.escape(ONCE)):
+                next(iter(s))
+        assert len(server.requests) == 1
+        client.close()
+
+
+@pytest.mark.anyio
+async def test_an_async_stream_is_iterated_once_after_a_break() -> None:
+    with Loopback(_two_then_garbled) as server:
+        client = twitter_api.AsyncClient(auth=BearerToken("t"), base_url=server.url)
+        async with client.stream_posts().with_options(FAST) as s:
+            async for item in s:
+                assert item.data.id == "1"
+                break
+            with pytest.raises(RuntimeError) as info:
+                async for _ in s:
+                    pass
+            assert str(info.value) == ONCE
+        assert len(server.requests) == 1
+        await client.aclose()
+
+
+@pytest.mark.anyio
+async def test_an_async_stream_cancelled_from_outside_closes_its_connection() -> None:
+    # anyio cancels every await on the way out of a cancelled scope: closing is shielded.
+    def one_then_quiet(ex: Exchange) -> None:
+        ex.start_stream()
+        ex.line(post(1))
+        ex.wait_until_client_hangs_up()
+
+    with Loopback(one_then_quiet) as server:
+        client = twitter_api.AsyncClient(auth=BearerToken("t"), base_url=server.url)
+        got: list[str] = []
+        with anyio.move_on_after(1.0) as scope:
+            async with client.stream_posts().with_options(stall_timeout=60.0) as s:
+                async for item in s:
+                    got.append(item.data.id)
+        assert scope.cancelled_caught
+        assert got == ["1"]
+        assert server.exchanges[0].closed_by_client.wait(WAIT)
+        await client.aclose()
+
+
+class _QuietBody(httpx.AsyncByteStream):
+    """A body that sends `first`, then nothing; closing it awaits, as closing a socket may."""
+
+    def __init__(self, first: bytes) -> None:
+        self.first = first
+        self.closed = False
+
+    async def __aiter__(self) -> typing.AsyncIterator[bytes]:
+        yield self.first
+        await anyio.sleep_forever()
+
+    async def aclose(self) -> None:
+        await anyio.sleep(0)  # a checkpoint: where a cancelled scope would interrupt
+        self.closed = True
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("status", [200, 503])
+async def test_a_cancelled_async_stream_completes_closing_its_response(status: int) -> None:
+    # 200: cancelled while reading lines; 503: while reading the error body before a retry.
+    body = _QuietBody(json.dumps(post(1)).encode() + b"\r\n")
+    transport = httpx.MockTransport(lambda request: httpx.Response(status, stream=body))
+    http = httpx.AsyncClient(transport=transport)
+    client = twitter_api.AsyncClient(auth=BearerToken("t"), http_client=http)
+    with anyio.move_on_after(0.2) as scope:
+        async with client.stream_posts().with_options(stall_timeout=60.0) as s:
+            async for _ in s:
+                pass
+    assert scope.cancelled_caught
+    assert body.closed
+    await http.aclose()
 
 
 def test_stream_must_be_opened_and_configured_before() -> None:

@@ -9,12 +9,12 @@ client's own. Written once for AsyncClient; the sync twin is derived from it.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from time import monotonic
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
+from ._backend import sleep_async
 from ._media_core import (
     DEFAULT_CHUNK_SIZE,
     DEFAULT_MAX_PROCESSING_WAIT,
@@ -61,7 +61,7 @@ async def upload_media_async(
     progress: Progress | None = None,
     additional_owners: Sequence[str] | None = None,
     max_processing_wait: float = DEFAULT_MAX_PROCESSING_WAIT,
-    sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+    sleep: Callable[[float], Awaitable[object]] = sleep_async,
     clock: Callable[[], float] = monotonic,
 ) -> FinalizeMediaUploadResponse | GetMediaUploadStatusResponse:
     """Upload a file in chunks and wait until X has processed it.

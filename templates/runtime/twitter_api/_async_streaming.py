@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Self, TypeVar, Unpack
 
 import httpx
 
+from ._backend import shielded_async
 from ._exceptions import HTTPX_ERRORS, APIConnectionError, APIResponseError
 from ._streaming import (
     _NOT_CURED_BY_RECONNECTING,
@@ -68,7 +69,8 @@ class AsyncStream(_StreamCore[T]):
     async def _drop(self) -> None:
         response, self._response = self._response, None
         if response is not None:
-            await response.aclose()
+            with shielded_async():  # a block left by cancellation still hangs up
+                await response.aclose()
 
     async def _connect(self, reconnect: bool = False) -> httpx.Response | None:
         """A streaming response, or None when the stream was closed meanwhile."""
@@ -97,7 +99,8 @@ class AsyncStream(_StreamCore[T]):
                 except httpx.DecodingError as exc:
                     raise self._fatal_error(exc, response) from exc
                 finally:
-                    await response.aclose()
+                    with shielded_async():
+                        await response.aclose()
                 error = _status_error(client, response)
                 status_kind = _status_kind(response.status_code)
                 if status_kind is None:
@@ -107,7 +110,7 @@ class AsyncStream(_StreamCore[T]):
         return None
 
     async def __aiter__(self) -> AsyncIterator[T]:
-        self._check_open()
+        self._start_iterating()
         recovery, decode, load = self._recovery, self._decode, self._load
         while not self._closed and self._response is not None:
             response = self._response

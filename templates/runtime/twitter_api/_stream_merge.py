@@ -9,8 +9,10 @@ Each stream keeps its own connection, reconnects and recovery; their items meet 
 first-in first-out buffer, so a busy stream cannot starve a quiet one and memory stays bounded
 (a stream whose items do not fit waits, as a single stream waits for its reader). The first
 error of any stream is raised to the reader after the items that came before it; leaving the
-block closes every connection. Sync streams are read by one thread each (this module), async
-ones by one task each (`_stream_merge_async`).
+block closes every connection. The streams connect at the same time, each read as soon as it
+is connected (X drops a connection that is not read); opening returns once all are connected,
+or raises the first refusal and closes the others. Sync streams are read by one thread each
+(this module), async ones by one task each (`_stream_merge_async`).
 """
 
 from __future__ import annotations
@@ -131,6 +133,9 @@ class MergedStream(Generic[T]):
     def __init__(self, streams: list[Stream[T]], buffer: int = DEFAULT_BUFFER) -> None:
         self._streams = streams
         self._buffer: _Buffer[T] = _Buffer(buffer)
+        self._connecting = len(streams)
+        self._connected = threading.Condition()
+        self._refused: BaseException | None = None
         self._running = 0
         self._opened = False
 
@@ -139,19 +144,25 @@ class MergedStream(Generic[T]):
         return tuple(self._streams)
 
     def __enter__(self) -> Self:
+        """Connect every stream at once; return when all are, or raise the first refusal."""
         if self._opened:
             raise RuntimeError("a merged stream can be opened once")
         self._opened = True
         try:
-            for stream in self._streams:  # each raises as a single stream would
-                stream.__enter__()
+            count = len(self._streams)
+            for i, stream in enumerate(self._streams, 1):
+                name = f"{__package__} stream {i}/{count}"
+                threading.Thread(target=self._read, args=(stream,), name=name, daemon=True).start()
+            with self._connected:
+                while self._connecting and self._refused is None:
+                    self._connected.wait()
+                refused = self._refused
+            if refused is not None:
+                raise refused
         except BaseException:
             self.close()
             raise
-        for i, stream in enumerate(self._streams, 1):
-            name = f"{__package__} stream {i}/{len(self._streams)}"
-            threading.Thread(target=self._read, args=(stream,), name=name, daemon=True).start()
-            self._running += 1
+        self._running = count
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -162,17 +173,32 @@ class MergedStream(Generic[T]):
         for stream in self._streams:
             _interrupt(stream)
 
+    def _connecting_done(self, refusal: BaseException | None) -> None:
+        with self._connected:
+            if self._refused is None:
+                self._refused = refusal
+            self._connecting -= 1
+            self._connected.notify()
+
     def _read(self, stream: Stream[T]) -> None:
+        """Connect `stream` (a retrying one holds up no other), then read it into the buffer."""
         error: BaseException | None = None
         try:
-            for item in stream:
-                if not self._buffer.put(item):
-                    break
-        except BaseException as exc:  # handed to the reader, who raises it
-            error = exc
+            try:
+                stream.__enter__()  # raises as a single stream would
+            except BaseException as exc:
+                self._connecting_done(exc)
+                return
+            self._connecting_done(None)
+            try:
+                for item in stream:
+                    if not self._buffer.put(item):
+                        break
+            except BaseException as exc:  # handed to the reader, who raises it
+                error = exc
         finally:
             stream.close()
-            self._buffer.done(_Done(error))
+        self._buffer.done(_Done(error))
 
     def __iter__(self) -> Iterator[T]:
         if not self._opened:

@@ -306,6 +306,7 @@ class _StreamCore(Generic[T]):
         # Each line's object is handed to this as decoded (a stream without a model: as is).
         self._load = cast("Callable[[Any], T]", op.response.load if op.response else _as_is)
         self._opened = False
+        self._iterated = False
         self._closed = False
         self.connections = 0  # how many connections were opened, reconnects included
 
@@ -320,10 +321,16 @@ class _StreamCore(Generic[T]):
             raise RuntimeError("change a stream's options before opening it")
         return dataclasses.replace(options or self._options, **changes)
 
-    def _check_open(self) -> None:
+    def _start_iterating(self) -> None:
         if not self._opened:
             hint = "async with" if hasattr(self, "__aenter__") else "with"
             raise RuntimeError(f"use the stream as a context manager: `{hint} client.op() as s:`")
+        if self._iterated:
+            # Its lines are spoken for: a second loop would only see the connection consumed.
+            raise RuntimeError(
+                "a stream can be iterated once: keep its iterator to read on after a `break`"
+            )
+        self._iterated = True
 
     def _reconnect_request(self) -> httpx.Request:
         """The request of a reconnect: with the backfill recovery asks for, if any."""
