@@ -63,6 +63,11 @@ _NOT_CURED_BY_RECONNECTING: Final = (httpx.LocalProtocolError, httpx.Unsupported
 _scan_once: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
 
 
+# The longest stream line read (an X post with its expansions is a few kilobytes): a server
+# that never sends a line break must not fill memory.
+MAX_LINE: Final = 8 * 1024 * 1024
+
+
 def _as_is(raw: Any) -> Any:
     return raw
 
@@ -370,7 +375,7 @@ class _StreamCore(Generic[T]):
                 raw, end = _scan_once(line, 0)
             except StopIteration:
                 end = -1
-            if end != len(line):  # surrounding whitespace, trailing data, not JSON
+            if end != len(line) and (end < 0 or line[end:] != "\r"):  # space, trailing data
                 raw = json.loads(line)
         except ValueError as exc:
             # A garbled line is not a network fault: reconnecting would not make it valid.
@@ -396,6 +401,13 @@ class _StreamCore(Generic[T]):
     def _fatal_error(self, exc: Exception, response: httpx.Response | None = None) -> APIError:
         return from_httpx_error(
             exc, f"{self._op.name} on {self._request.url.path}", self._request, response
+        )
+
+    def _overlong_line_error(self, response: httpx.Response, limit: int) -> APIResponseError:
+        # Not a network fault either: the server sends no line break at all.
+        return APIResponseError(
+            f"{self._op.name}: a stream line is longer than {limit:,} characters",
+            response=response,
         )
 
     def _ended_error(self) -> APIConnectionError:

@@ -320,6 +320,75 @@ def test_line_with_trailing_data_is_an_error_and_padded_line_parses() -> None:
         assert [(i.data.id, i.data.text) for i in items] == [("1", "a")]
 
 
+def _lines_split_and_separated_oddly(ex: Exchange) -> None:
+    ex.start_stream()
+    # U+2028 and U+0085 are line breaks to `str.splitlines`, not to a stream: one post each.
+    ex.chunk('{"data": {"id": "1", "text": "a\u2028b"}}\r\n'.encode())
+    ex.chunk('{"data": {"id": "2", "text": "c\u0085d"}}\n'.encode())
+    # A line split across chunks, and a "\r\n" split between two chunks.
+    ex.chunk(b'{"data": {"id": "3",')
+    ex.chunk(b' "text": "e"}}\r')
+    ex.chunk(b"\n\r\n")
+    ex.wait_until_client_hangs_up()
+
+
+def _read_texts(server: Loopback, count: int) -> list[tuple[str, str]]:
+    client = twitter_api.Client(auth=BearerToken("t"), base_url=server.url)
+    got: list[tuple[str, str]] = []
+    with client.stream_posts().with_options(FAST) as s:
+        for item in s:
+            got.append((item.data.id, item.data.text))
+            if len(got) == count:
+                break
+    return got
+
+
+def test_only_line_feeds_end_stream_lines() -> None:
+    with Loopback(_lines_split_and_separated_oddly) as server:
+        got = _read_texts(server, 3)
+    assert got == [("1", "a\u2028b"), ("2", "c\u0085d"), ("3", "e")]
+    assert len(server.requests) == 1
+
+
+@pytest.mark.anyio
+async def test_async_stream_lines_end_at_line_feeds_only() -> None:
+    with Loopback(_lines_split_and_separated_oddly) as server:
+        client = twitter_api.AsyncClient(auth=BearerToken("t"), base_url=server.url)
+        got: list[tuple[str, str]] = []
+        async with client.stream_posts().with_options(FAST) as s:
+            async for item in s:
+                got.append((item.data.id, item.data.text))
+                if len(got) == 3:
+                    break
+        await client.aclose()
+    assert got == [("1", "a\u2028b"), ("2", "c\u0085d"), ("3", "e")]
+
+
+def test_a_line_without_end_is_refused_once_it_outgrows_the_bound(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from twitter_api import _sync_streaming
+
+    monkeypatch.setattr(_sync_streaming, "MAX_LINE", 1000)
+
+    def endless(ex: Exchange) -> None:
+        ex.start_stream()
+        ex.line(post(1))
+        for _ in range(50):  # never a line break: 5,000 characters and counting
+            ex.chunk(b"x" * 100)
+        ex.wait_until_client_hangs_up()
+
+    with Loopback(endless) as server:
+        client = twitter_api.Client(auth=BearerToken("t"), base_url=server.url)
+        items: list[Any] = []
+        with pytest.raises(twitter_api.APIResponseError, match="longer than 1,000 characters"):
+            with client.stream_posts().with_options(FAST) as s:
+                for item in s:
+                    items.append(item)
+        assert [i.data.id for i in items] == ["1"]
+        assert len(server.requests) == 1
+
+
 def _two_then_garbled(ex: Exchange) -> None:
     ex.start_stream()
     ex.line(post(1))

@@ -11,9 +11,10 @@ from typing import TYPE_CHECKING, Self, TypeVar, Unpack
 import httpx
 
 from ._backend import shielded_async
-from ._exceptions import HTTPX_ERRORS, APIConnectionError, APIResponseError
+from ._exceptions import HTTPX_ERRORS, APIConnectionError
 from ._streaming import (
     _NOT_CURED_BY_RECONNECTING,
+    MAX_LINE,
     StreamOptionChanges,
     StreamOptions,
     _Kind,
@@ -116,27 +117,29 @@ class AsyncStream(_StreamCore[T]):
             response = self._response
             error: APIConnectionError
             live = delivered = False
+            # Lines end at "\n" (X sends "\r\n") and nowhere else: a post may hold U+2028,
+            # which `str.splitlines` would take for a line break. What follows the last "\n"
+            # is a line still arriving; when the body ends there, it was cut mid-line, and a
+            # reconnect recovers it.
+            pending = ""
             try:
-                async for line in response.aiter_lines():
+                async for text in response.aiter_text():
                     if not live:
                         self._live()
                         live = True
-                    if not line or line.isspace():
-                        continue  # blank lines are X's keep-alives
-                    try:
+                    lines = (pending + text if pending else text).split("\n")
+                    pending = lines.pop()
+                    if len(pending) > MAX_LINE:
+                        raise self._overlong_line_error(response, MAX_LINE)
+                    for line in lines:
+                        if not line or line.isspace():
+                            continue  # blank lines are X's keep-alives
                         raw = decode(line, response)
-                    except APIResponseError:
-                        # httpx hands over what is left of a body that ended as a last line,
-                        # once the response is closed: a body that ended mid-line was cut,
-                        # which a reconnect recovers. Earlier, a whole line came garbled.
-                        if not response.is_closed:
-                            raise
-                        break
-                    if not delivered:
-                        self._delivered()
-                        delivered = True
-                    if recovery is None or recovery.is_new(raw):
-                        yield load(raw)
+                        if not delivered:
+                            self._delivered()
+                            delivered = True
+                        if recovery is None or recovery.is_new(raw):
+                            yield load(raw)
                 error = self._ended_error()
             except httpx.TransportError as exc:
                 error = self._network_error(exc)
