@@ -15,12 +15,14 @@ import httpx
 
 from ._backend import shielded
 from ._exceptions import HTTPX_ERRORS, APIConnectionError
+from ._models import ModelRef
 from ._streaming import (
     _NOT_CURED_BY_RECONNECTING,
     MAX_LINE,
     StreamOptionChanges,
     StreamOptions,
     _Kind,
+    _scan_once,
     _status_error,
     _status_kind,
     _StreamCore,
@@ -115,7 +117,9 @@ class Stream(_StreamCore[T]):
 
     def __iter__(self) -> Iterator[T]:
         self._start_iterating()
-        recovery, decode, load = self._recovery, self._decode, self._load
+        recovery, decode, load, scan = self._recovery, self._decode, self._load, _scan_once
+        ref = self._op.response
+        model = (ref._cls or ref.cls) if type(ref) is ModelRef else None
         while not self._closed and self._response is not None:
             response = self._response
             error: APIConnectionError
@@ -137,12 +141,23 @@ class Stream(_StreamCore[T]):
                     for line in lines:
                         if not line or line.isspace():
                             continue  # blank lines are X's keep-alives
-                        raw = decode(line, response)
+                        # The common line, "{...}\r", parsed in place; `decode` takes the rest.
+                        try:
+                            raw, end = scan(line, 0)
+                        except (StopIteration, ValueError):  # `decode` says what is wrong
+                            end = -1
+                        if end != len(line) and (end < 0 or line[end:] != "\r"):
+                            raw = decode(line, response)
                         if not delivered:
                             self._delivered()
                             delivered = True
                         if recovery is None or recovery.is_new(raw):
-                            yield load(raw)
+                            if model is not None and type(raw) is dict:  # ModelRef.load, inlined
+                                item = model.__new__(model)
+                                item._raw = raw
+                                yield item  # type: ignore[misc]
+                            else:
+                                yield load(raw)
                 error = self._ended_error()
             except httpx.TransportError as exc:
                 error = self._network_error(exc)
