@@ -10,7 +10,7 @@ from typing import Any
 from generator.errors import GeneratorError
 from generator.load import original_place, validate_document
 from generator.model.ir import Api, ServerVariable
-from generator.model.naming import class_name
+from generator.model.naming import Identifier, class_name
 from generator.model.operations import (
     find_operations,
     parse_operations,
@@ -75,25 +75,13 @@ def _build_api(origin: str, document: dict[str, Any], sha256: str, selection: Se
             registry.component_type(name)
     _webhook_models(document, registry)
     problem = None
-    if "Problem" in registry.components:
-        # Error bodies are parsed with the spec's Problem union (X's); a plain object schema
-        # of that name is just a model.
-        problem_type = registry.component_type("Problem")
-        if problem_type.converter.startswith("_m.alias("):
-            problem = (
-                registry.module_of("Problem"),
-                const_name(registry.class_of("Problem")),
-                registry.class_of("Problem"),
-            )
-    webhook_event = None
-    if "ActivityStreamResponse" in registry.components:
-        # X's Activity API event envelope: what `webhooks.parse_event` returns typed.
-        event_type = registry.component_type("ActivityStreamResponse")
-        if event_type.converter.startswith("_m.ref("):
-            webhook_event = (
-                registry.module_of("ActivityStreamResponse"),
-                registry.class_of("ActivityStreamResponse"),
-            )
+    # Error bodies are parsed with the spec's Problem union (X's); a plain object schema of
+    # that name is just a model.
+    problem_union = _component_of_kind(registry, "Problem", "_m.alias(")
+    if problem_union is not None:
+        problem = (problem_union[0], const_name(problem_union[1]), problem_union[1])
+    # X's Activity API event envelope: what `webhooks.parse_event` returns typed.
+    webhook_event = _component_of_kind(registry, "ActivityStreamResponse", "_m.ref(")
     schemes = _security_schemes(origin, document)
     check_schemes(origin, schemes)
     requirements(origin, document.get("security"), pointer("security"), schemes)
@@ -159,6 +147,18 @@ def _security_schemes(origin: str, document: dict[str, Any]) -> dict[str, dict[s
         )
         for name, scheme in declared.items()
     }
+
+
+def _component_of_kind(
+    registry: SchemaRegistry, name: str, converter: str
+) -> tuple[Identifier, Identifier] | None:
+    """(module, class) of the component schema `name`, when the spec has it and its type is
+    of the kind whose converter starts with `converter`."""
+    if name not in registry.components:
+        return None
+    if not registry.component_type(name).converter.startswith(converter):
+        return None
+    return registry.module_of(name), registry.class_of(name)
 
 
 def _check_selection(origin: str, document: dict[str, Any], selection: Selection) -> None:
