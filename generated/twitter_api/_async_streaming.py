@@ -20,6 +20,7 @@ from ._streaming import (
     MAX_LINE,
     StreamOptionChanges,
     StreamOptions,
+    _is_json,
     _Kind,
     _scan_once,
     _status_error,
@@ -114,6 +115,25 @@ class AsyncStream(_StreamCore[T]):
             await self._client._sleep(self._delay_or_raise(kind, error))
         return None
 
+    async def _line_batches(self, response: httpx.Response) -> AsyncIterator[list[str]]:
+        """The lines of the body, a list per chunk received.
+
+        Lines end at "\n" (X sends "\r\n") and nowhere else: a post may hold U+2028, which
+        `str.splitlines` would take for a line break. What follows the last "\n" is a line
+        still arriving. When the body ends there, that rest is a last line without its break
+        if it is a whole JSON document (some servers end so); else the body was cut mid-line,
+        which a reconnect recovers.
+        """
+        pending = ""
+        async for text in response.aiter_text():
+            lines = (pending + text if pending else text).split("\n")
+            pending = lines.pop()
+            if len(pending) > MAX_LINE:
+                raise self._overlong_line_error(response, MAX_LINE)
+            yield lines
+        if pending and not pending.isspace() and _is_json(pending):
+            yield [pending]
+
     async def __aiter__(self) -> AsyncIterator[T]:
         self._start_iterating()
         recovery, decode, load, scan = self._recovery, self._decode, self._load, _scan_once
@@ -123,20 +143,11 @@ class AsyncStream(_StreamCore[T]):
             response = self._response
             error: APIConnectionError
             live = delivered = False
-            # Lines end at "\n" (X sends "\r\n") and nowhere else: a post may hold U+2028,
-            # which `str.splitlines` would take for a line break. What follows the last "\n"
-            # is a line still arriving; when the body ends there, it was cut mid-line, and a
-            # reconnect recovers it.
-            pending = ""
             try:
-                async for text in response.aiter_text():
+                async for lines in self._line_batches(response):
                     if not live:
                         self._live()
                         live = True
-                    lines = (pending + text if pending else text).split("\n")
-                    pending = lines.pop()
-                    if len(pending) > MAX_LINE:
-                        raise self._overlong_line_error(response, MAX_LINE)
                     for line in lines:
                         if not line or line.isspace():
                             continue  # blank lines are X's keep-alives

@@ -68,6 +68,14 @@ _scan_once: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once
 MAX_LINE: Final = 8 * 1024 * 1024
 
 
+def _is_json(text: str) -> bool:
+    try:
+        json.loads(text)
+    except (ValueError, RecursionError):
+        return False
+    return True
+
+
 def _as_is(raw: Any) -> Any:
     return raw
 

@@ -21,6 +21,7 @@ from ._streaming import (
     MAX_LINE,
     StreamOptionChanges,
     StreamOptions,
+    _is_json,
     _Kind,
     _scan_once,
     _status_error,
@@ -115,6 +116,25 @@ class Stream(_StreamCore[T]):
             self._client._sleep(self._delay_or_raise(kind, error))
         return None
 
+    def _line_batches(self, response: httpx.Response) -> Iterator[list[str]]:
+        """The lines of the body, a list per chunk received.
+
+        Lines end at "\n" (X sends "\r\n") and nowhere else: a post may hold U+2028, which
+        `str.splitlines` would take for a line break. What follows the last "\n" is a line
+        still arriving. When the body ends there, that rest is a last line without its break
+        if it is a whole JSON document (some servers end so); else the body was cut mid-line,
+        which a reconnect recovers.
+        """
+        pending = ""
+        for text in response.iter_text():
+            lines = (pending + text if pending else text).split("\n")
+            pending = lines.pop()
+            if len(pending) > MAX_LINE:
+                raise self._overlong_line_error(response, MAX_LINE)
+            yield lines
+        if pending and not pending.isspace() and _is_json(pending):
+            yield [pending]
+
     def __iter__(self) -> Iterator[T]:
         self._start_iterating()
         recovery, decode, load, scan = self._recovery, self._decode, self._load, _scan_once
@@ -124,20 +144,11 @@ class Stream(_StreamCore[T]):
             response = self._response
             error: APIConnectionError
             live = delivered = False
-            # Lines end at "\n" (X sends "\r\n") and nowhere else: a post may hold U+2028,
-            # which `str.splitlines` would take for a line break. What follows the last "\n"
-            # is a line still arriving; when the body ends there, it was cut mid-line, and a
-            # reconnect recovers it.
-            pending = ""
             try:
-                for text in response.iter_text():
+                for lines in self._line_batches(response):
                     if not live:
                         self._live()
                         live = True
-                    lines = (pending + text if pending else text).split("\n")
-                    pending = lines.pop()
-                    if len(pending) > MAX_LINE:
-                        raise self._overlong_line_error(response, MAX_LINE)
                     for line in lines:
                         if not line or line.isspace():
                             continue  # blank lines are X's keep-alives

@@ -364,6 +364,19 @@ async def test_async_stream_lines_end_at_line_feeds_only() -> None:
     assert got == [("1", "a\u2028b"), ("2", "c\u0085d"), ("3", "e")]
 
 
+def test_a_whole_last_line_without_its_break_is_delivered() -> None:
+    def unterminated(ex: Exchange) -> None:
+        ex.start_stream()
+        ex.line(post(1))
+        ex.chunk(json.dumps(post(2)).encode())  # no "\r\n": the body ends here
+        ex.end_stream()
+
+    with Loopback(unterminated) as server:
+        got = _read_texts(server, 2)
+    assert got == [("1", "post 1"), ("2", "post 2")]
+    assert len(server.requests) == 1
+
+
 def test_a_line_without_end_is_refused_once_it_outgrows_the_bound(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
