@@ -20,12 +20,12 @@ from ._streaming import (
     MAX_LINE,
     StreamOptionChanges,
     StreamOptions,
-    _is_json,
     _Kind,
     _scan_once,
     _status_error,
     _status_kind,
     _StreamCore,
+    _whole_json_document,
 )
 from ._wire import Operation
 
@@ -131,7 +131,7 @@ class AsyncStream(_StreamCore[T]):
             if len(pending) > MAX_LINE:
                 raise self._overlong_line_error(response, MAX_LINE)
             yield lines
-        if pending and not pending.isspace() and _is_json(pending):
+        if pending and not pending.isspace() and _whole_json_document(pending):
             yield [pending]
 
     async def __aiter__(self) -> AsyncIterator[T]:

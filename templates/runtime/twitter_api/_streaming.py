@@ -66,7 +66,7 @@ _scan_once: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once
 MAX_LINE: Final = 8 * 1024 * 1024
 
 
-def _is_json(text: str) -> bool:
+def _whole_json_document(text: str) -> bool:
     try:
         json.loads(text)
     except (ValueError, RecursionError):
@@ -375,20 +375,15 @@ class _StreamCore(Generic[T]):
             self._recovery.lost(quiet_for, live)
 
     def _decode(self, line: str, response: httpx.Response) -> Any:
+        """A line the stream loop's fast path did not take (surrounding whitespace, trailing
+        data, not JSON): `json.loads` decides."""
         try:
-            # `json.loads` without its per-call set-up; anything unusual goes through it.
-            try:
-                raw, end = _scan_once(line, 0)
-            except StopIteration:
-                end = -1
-            if end != len(line) and (end < 0 or line[end:] != "\r"):  # space, trailing data
-                raw = json.loads(line)
+            return json.loads(line)
         except ValueError as exc:
             # A garbled line is not a network fault: reconnecting would not make it valid.
             raise APIResponseError(
                 f"{self._op.name}: a stream line is not valid JSON ({exc})", response=response
             ) from None
-        return raw
 
     def _network_error(self, exc: httpx.TransportError) -> APIConnectionError:
         path = self._request.url.path
