@@ -14,7 +14,7 @@ import httpx
 
 from ._backend import shielded_async
 from ._exceptions import HTTPX_ERRORS, APIConnectionError
-from ._models import ModelRef
+from ._models import ModelRef, _new
 from ._streaming import (
     _NOT_CURED_BY_RECONNECTING,
     MAX_LINE,
@@ -154,16 +154,17 @@ class AsyncStream(_StreamCore[T]):
                         # The common line, "{...}\r", parsed in place; `decode` takes the rest.
                         try:
                             raw, end = scan(line, 0)
+                            rest = len(line) - end  # 1 for the "\r" of X's "\r\n"
                         except (StopIteration, ValueError):  # `decode` says what is wrong
-                            end = -1
-                        if end != len(line) and (end < 0 or line[end:] != "\r"):
+                            rest = -1
+                        if rest and (rest != 1 or line[end] != "\r"):
                             raw = decode(line, response)
                         if not delivered:
                             self._delivered()
                             delivered = True
                         if recovery is None or recovery.is_new(raw):
                             if model is not None and type(raw) is dict:  # ModelRef.load, inlined
-                                item = model.__new__(model)
+                                item = _new(model)
                                 item._raw = raw
                                 yield item  # type: ignore[misc]
                             else:

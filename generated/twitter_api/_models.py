@@ -125,6 +125,24 @@ class _DateTime(Scalar):
 DATETIME = _DateTime("date-time", str)
 
 
+# `object.__new__` called directly: a model is created bare and given its dict, and the lookup
+# `cls.__new__` would find this same function at the cost of a class attribute search.
+_new: Final = object.__new__
+
+
+def _wrap_each(cls: type[M], raw: list[Any]) -> list[Any]:
+    """A list of objects as models of `cls` (anything else in it as it came)."""
+    out: list[Any] = []
+    for x in raw:
+        if type(x) is dict or isinstance(x, dict):
+            model = _new(cls)
+            model._raw = x
+            out.append(model)
+        else:
+            out.append(x)
+    return out
+
+
 class ModelRef(Converter):
     """A reference to a generated model class, imported on first use.
 
@@ -155,8 +173,7 @@ class ModelRef(Converter):
         # The hot path of every nested read: `_wrap`, inlined.
         if not isinstance(raw, dict):
             return raw
-        cls = self._cls or self.cls
-        obj = cls.__new__(cls)
+        obj = _new(self._cls or self.cls)
         obj._raw = raw
         return obj
 
@@ -214,16 +231,7 @@ class ListOf(Converter):
         if not isinstance(raw, list) or type(item) is Scalar or item is ANY:
             return raw
         if type(item) is ModelRef:  # the common list of objects: ModelRef.load, inlined
-            cls = item._cls or item.cls
-            out: list[Any] = []
-            for x in raw:
-                if isinstance(x, dict):
-                    model = cls.__new__(cls)
-                    model._raw = x
-                    out.append(model)
-                else:
-                    out.append(x)
-            return out
+            return _wrap_each(item._cls or item.cls, raw)
         return list(map(item.load, raw))
 
     def check(self, raw: Any, where: str, out: list[str]) -> None:
@@ -320,8 +328,8 @@ class OneOf(Converter):
     fit, the first whose plain-typed properties have the right JSON types wins.
 
     A discriminator value the spec does not list (say a problem `type` URI served from another
-    host) is matched on its path; failing that, the value stays a plain `Model` (reading a
-    declared field of it says so), never a guess that would make `isinstance` lie.
+    host) is matched on its path; failing that, the value stays a plain `Model` (with no typed
+    fields: reading one raises `AttributeError`), never a guess that would make `isinstance` lie.
     """
 
     __slots__ = ("_table", "by_path", "by_value", "fallback", "prop", "variants")
@@ -452,30 +460,114 @@ def _uri_path(value: str) -> str:
     return rest.partition("/")[2] if sep else value
 
 
-class Field(Generic[T]):
+if TYPE_CHECKING:
+    _Descriptor = object
+else:
+    # Reads are the hot path of a stream, so at run time a field is a `property` whose getter
+    # is a closure made for its kind of value: CPython calls it straight from the attribute
+    # lookup, where a Python `__get__` costs a method lookup and a bound call on every read.
+    # Type checkers see the plain descriptor below: its `__get__` types instance and class
+    # reads, and a property base would make them match models against protocols by `fget`.
+    _Descriptor = property
+_property_init: Final[Callable[..., None]] = property.__init__
+
+
+class Field(_Descriptor, Generic[T]):
     # A declared field of a model: reads the wire key and converts the value on access. The
     # class has no docstring so that each field's own `__doc__` (its type and description)
     # is what `help(Model)` shows.
 
-    __slots__ = ("__doc__", "_load", "_load_in", "_ref", "convert", "name", "required", "wire")
+    __slots__ = ("__doc__", "convert", "name", "required", "wire")
 
     def __init__(
         self, wire: str, convert: Converter = ANY, *, required: bool = False, doc: str = ""
     ) -> None:
+        _property_init(self, self._reader(wire, convert), self._writer(wire))
         self.wire: str = wire
         self.convert: Converter = convert
         self.required: bool = required
         self.name: str = wire
         self.__doc__ = doc or None
-        # Reads are the hot path of a stream: resolve once how this field converts. Plain
-        # scalars come back as decoded; only converters that look at the parent get it.
-        self._ref = convert if type(convert) is ModelRef else None
-        plain = convert is ANY or type(convert) is Scalar
-        self._load: Callable[[Any], T] | None = None if plain else convert.load
-        uses_parent = type(convert).load_in is not Converter.load_in
-        self._load_in: Callable[[Any, Mapping[str, Any]], T] | None = (
-            convert.load_in if uses_parent else None
-        )
+
+    def _reader(self, wire: str, convert: Converter) -> Callable[[Model], Any]:
+        """The getter: plain scalars come back as decoded, a nested model is wrapped in place,
+        and only converters that look at the parent object get it."""
+        missing = self._missing
+        if convert is ANY or type(convert) is Scalar:
+
+            def read_plain(obj: Model) -> Any:
+                try:
+                    return obj._raw[wire]
+                except KeyError:
+                    return missing(obj)
+
+            return read_plain
+        if type(convert) is ModelRef:
+            ref = convert
+
+            def read_model(obj: Model) -> Any:
+                try:
+                    raw = obj._raw[wire]
+                except KeyError:
+                    return missing(obj)
+                if type(raw) is not dict and not isinstance(raw, dict):
+                    return raw
+                model = _new(ref._cls or ref.cls)  # ModelRef.load, inlined
+                model._raw = raw
+                return model
+
+            return read_model
+        if type(convert) is ListOf and type(convert.item) is ModelRef:
+            item = convert.item
+
+            def read_models(obj: Model) -> Any:
+                try:
+                    raw = obj._raw[wire]
+                except KeyError:
+                    return missing(obj)
+                if type(raw) is not list and not isinstance(raw, list):
+                    return raw
+                return _wrap_each(item._cls or item.cls, raw)  # ListOf.load, inlined
+
+            return read_models
+        if type(convert).load_in is not Converter.load_in:
+            load_in = convert.load_in
+
+            def read_in_parent(obj: Model) -> Any:
+                parent = obj._raw
+                try:
+                    raw = parent[wire]
+                except KeyError:
+                    return missing(obj)
+                return None if raw is None else load_in(raw, parent)
+
+            return read_in_parent
+        load = convert.load
+
+        def read_converted(obj: Model) -> Any:
+            try:
+                raw = obj._raw[wire]
+            except KeyError:
+                return missing(obj)
+            return None if raw is None else load(raw)
+
+        return read_converted
+
+    @staticmethod
+    def _writer(wire: str) -> Callable[[Model, Any], None]:
+        def write(obj: Model, value: Any) -> None:
+            obj._raw[wire] = dump(value)
+
+        return write
+
+    def _missing(self, obj: Model) -> None:
+        """What reading an absent key gives: None, or for a required field, an error."""
+        if self.required:
+            raise AttributeError(
+                f"{type(obj).__name__}.{self.name}: required field {self.wire!r} "
+                "is missing from the data"
+            )
+        return None
 
     def __set_name__(self, owner: type[Model], name: str) -> None:
         self.name = name
@@ -489,38 +581,14 @@ class Field(Generic[T]):
     def __repr__(self) -> str:
         return f"Field({self.wire!r})"
 
-    @overload
-    def __get__(self, obj: None, owner: type[Model]) -> Field[T]: ...
-    @overload
-    def __get__(self, obj: Model, owner: type[Model]) -> T: ...
-    def __get__(self, obj: Model | None, owner: type[Model]) -> Field[T] | T:
-        if obj is None:
-            return self
-        try:
-            raw = obj._raw[self.wire]
-        except KeyError:
-            if self.required:
-                raise AttributeError(
-                    f"{type(obj).__name__}.{self.name}: required field {self.wire!r} "
-                    "is missing from the data"
-                ) from None
-            return cast("T", None)
-        ref = self._ref
-        if ref is not None and type(raw) is dict:  # a nested model: ModelRef.load, inlined
-            cls = ref._cls or ref.cls
-            model = cls.__new__(cls)
-            model._raw = raw
-            return model  # type: ignore[return-value]
-        load = self._load
-        if load is None or raw is None:
-            return raw  # type: ignore[no-any-return]
-        load_in = self._load_in
-        if load_in is not None:
-            return load_in(raw, obj._raw)
-        return load(raw)
+    if TYPE_CHECKING:  # at run time `property` does this in C, through the closures above
 
-    def __set__(self, obj: Model, value: T) -> None:
-        obj._raw[self.wire] = dump(value)
+        @overload
+        def __get__(self, obj: None, owner: type[Model], /) -> Field[T]: ...
+        @overload
+        def __get__(self, obj: Model, owner: type[Model], /) -> T: ...
+        def __get__(self, obj: Model | None, owner: type[Model], /) -> Field[T] | T: ...
+        def __set__(self, obj: Model, value: T, /) -> None: ...
 
 
 class Model:
@@ -627,20 +695,6 @@ class Model:
 
     def __getitem__(self, wire_name: str) -> Any:
         return self._raw[wire_name]
-
-    if not TYPE_CHECKING:  # type checkers keep reporting unknown attributes
-
-        def __getattr__(self, name: str) -> Any:
-            # Only reached when normal lookup fails. A plain Model stands where a union's
-            # discriminator named a kind this client does not know: say so, not just "no
-            # attribute", since the annotation promised one of the known kinds.
-            if type(self) is Model and not name.startswith("_"):
-                raise AttributeError(
-                    f"{name!r}: this object is of a kind the spec does not list, so it has no "
-                    f"typed fields; read its data with [{name!r}] or .to_dict()"
-                )
-            # Normal lookup again, for its own message (a missing required field names itself).
-            return object.__getattribute__(self, name)
 
     def __contains__(self, wire_name: object) -> bool:
         return wire_name in self._raw

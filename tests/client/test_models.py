@@ -227,3 +227,44 @@ def test_required_narrows_or_names_the_missing_field(mini_api: ModuleType) -> No
         mini_api.required(empty.data, "data")
     assert str(info.value) == "data: missing from the response"
     assert mini_api.required(0, "count") == 0  # only None is missing, not a falsy value
+
+
+class _Mapping(dict[str, Any]):
+    """A dict subclass, as data a caller builds a model from may hold."""
+
+
+class _Items(list[Any]):
+    """A list subclass, likewise."""
+
+
+def test_objects_held_in_dict_or_list_subclasses_are_read_as_models(mini_api: ModuleType) -> None:
+    from mini_api.models import Item, ItemOwner, ItemPage
+
+    item = Item.from_dict({"owner": _Mapping(username="u"), "parent": _Mapping(id="0")})
+    assert isinstance(item.owner, ItemOwner) and item.owner.username == "u"
+    assert isinstance(item.parent, Item) and item.parent.id == "0"
+    page = ItemPage.from_dict({"data": _Items([_Mapping(id="1"), {"id": "2"}, "odd", None])})
+    first, second, odd, none = page.data
+    assert isinstance(first, Item) and first.id == "1"
+    assert isinstance(second, Item) and second.id == "2"
+    assert (odd, none) == ("odd", None)  # not objects: as they came
+
+
+def test_assigning_a_field_stores_its_wire_form(mini_api: ModuleType) -> None:
+    from mini_api import _models
+    from mini_api.models import Item, ItemOwner
+
+    item = Item.from_dict({"id": "1"})
+    item.created_at = datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)
+    item.owner = ItemOwner(username="u")
+    item.class_ = "k"
+    assert item.to_dict() == {
+        "id": "1",
+        "created_at": "2024-01-02T03:04:05Z",
+        "owner": {"username": "u"},
+        "class": "k",
+    }
+    assert item.created_at == datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)
+    # On the class, a field is itself: its wire name and declared type stay readable.
+    assert isinstance(Item.class_, _models.Field) and Item.class_.wire == "class"
+    assert Item.owner.required is False and Item.id.required is True

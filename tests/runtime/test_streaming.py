@@ -320,6 +320,45 @@ def test_line_with_trailing_data_is_an_error_and_padded_line_parses() -> None:
         assert [(i.data.id, i.data.text) for i in items] == [("1", "a")]
 
 
+@pytest.mark.parametrize(
+    ("ending", "error"),
+    [
+        (b"\r\n", None),
+        (b"\n", None),
+        (b" \n", None),
+        (b"\t\r\n", None),
+        (b"x\n", "Extra data"),
+        (b"\rx\n", "Extra data"),
+    ],
+)
+def test_one_character_after_a_post_is_its_line_break_padding_or_an_error(
+    ending: bytes, error: str | None
+) -> None:
+    def one_post(ex: Exchange) -> None:
+        ex.start_stream()
+        ex.chunk(b'{"data": {"id": "1", "text": "a"}}' + ending)
+        ex.chunk(b'{"data": {"id": "2", "text": "b"}}\r\n')
+        ex.wait_until_client_hangs_up()
+
+    with Loopback(one_post) as server:
+        client = twitter_api.Client(auth=BearerToken("t"), base_url=server.url)
+        ids: list[str] = []
+        stream = client.stream_posts().with_options(FAST, max_reconnects=0)
+        if error is None:
+            with stream as s:
+                for item in s:
+                    ids.append(item.data.id)
+                    if len(ids) == 2:
+                        break
+            assert ids == ["1", "2"]
+        else:
+            with pytest.raises(twitter_api.APIResponseError, match=f"not valid JSON.*{error}"):
+                with stream as s:
+                    for item in s:
+                        ids.append(item.data.id)
+            assert ids == []
+
+
 def _lines_split_and_separated_oddly(ex: Exchange) -> None:
     ex.start_stream()
     # U+2028 and U+0085 are line breaks to `str.splitlines`, not to a stream: one post each.
