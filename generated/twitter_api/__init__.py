@@ -27,7 +27,7 @@ from ._exceptions import (
     RateLimitError,
     ServerError,
 )
-from ._models import Model, ResponseValidationError, required
+from ._models import Model, ResponseValidationError, UnlistedKind, required
 from ._spec_info import PACKAGE_VERSION as __version__
 from ._spec_info import SPEC_VERSION
 
@@ -123,6 +123,7 @@ __all__ = [
     "Stream",
     "StreamOptions",
     "StreamStallError",
+    "UnlistedKind",
     "__version__",
     "expand",
     "merge_streams",

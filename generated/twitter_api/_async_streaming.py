@@ -163,10 +163,12 @@ class AsyncStream(_StreamCore[T]):
                             self._delivered()
                             delivered = True
                         if recovery is None or recovery.is_new(raw):
-                            if model is not None and type(raw) is dict:  # ModelRef.load, inlined
+                            if type(raw) is dict and model is not None:  # ModelRef.load, inlined
                                 item = _new(model)
                                 item._raw = raw
                                 yield item  # type: ignore[misc]
+                            elif model is not None:
+                                raise self._not_an_object_error(raw, response)
                             else:
                                 yield load(raw)
                 error = self._ended_error()

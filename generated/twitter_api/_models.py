@@ -15,7 +15,7 @@ import importlib
 import itertools
 import json
 import reprlib
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Final, Generic, TypeAlias, TypeVar, cast, overload
 
@@ -43,6 +43,7 @@ __all__ = [
     "ResponseValidationError",
     "Scalar",
     "TupleOf",
+    "UnlistedKind",
     "alias",
     "dump",
     "is_file",
@@ -113,7 +114,14 @@ class _DateTime(Scalar):
     __slots__ = ()
 
     def load(self, raw: Any) -> Any:
-        return datetime.fromisoformat(raw) if isinstance(raw, str) else raw
+        # A value that is not a date-time comes back as it is, like any other unforeseen value
+        # (`validate()` reports it): the field stays readable.
+        if isinstance(raw, str):
+            try:
+                return datetime.fromisoformat(raw)
+            except ValueError:
+                return raw
+        return raw
 
     def check(self, raw: Any, where: str, out: list[str]) -> None:
         try:
@@ -328,11 +336,13 @@ class OneOf(Converter):
     fit, the first whose plain-typed properties have the right JSON types wins.
 
     A discriminator value the spec does not list (say a problem `type` URI served from another
-    host) is matched on its path; failing that, the value stays a plain `Model` (with no typed
-    fields: reading one raises `AttributeError`), never a guess that would make `isinstance` lie.
+    host) is matched on its path; failing that (as for data that fits no variant), the value is
+    an `UnlistedKind`: it reads the fields every variant declares alike (a problem's `title`
+    and `detail`), so code written against the union keeps working, and it is an instance of
+    no variant, so `isinstance` never lies. Other fields raise `AttributeError`.
     """
 
-    __slots__ = ("_table", "by_path", "by_value", "fallback", "prop", "variants")
+    __slots__ = ("_table", "_unlisted", "by_path", "by_value", "fallback", "prop", "variants")
 
     def __init__(
         self,
@@ -356,6 +366,7 @@ class OneOf(Converter):
         self.by_value: dict[str, ModelRef] = dict(mapping or {})
         self.by_path: dict[str, ModelRef] = {_uri_path(k): v for k, v in self.by_value.items()}
         self.fallback: ModelRef | None = fallback  # the base class, when the schema has one
+        self._unlisted: type[Model] | None = None  # built on the first unlisted value
 
     def bind(self, package: str) -> None:
         for conv, _, _ in self.variants:
@@ -393,7 +404,12 @@ class OneOf(Converter):
         conv = self.choose(raw)
         if conv is not None:
             return conv.load(raw)
-        return Model._wrap(raw) if isinstance(raw, dict) else raw
+        if not isinstance(raw, dict):
+            return raw
+        cls = self._unlisted
+        if cls is None:
+            cls = self._unlisted = _shared_fields_model(conv for conv, _, _ in self.variants)
+        return cls._wrap(raw)
 
     def load_in(self, raw: Any, parent: Mapping[str, Any]) -> Any:
         # `../name`: the tag is a sibling of the value (X's activity events name the payload's
@@ -440,6 +456,48 @@ def _fits(
     return True
 
 
+def _shared_fields_model(variants: Iterable[Converter]) -> type[Model]:
+    """The `UnlistedKind` of a union: the fields its object variants all declare alike (same
+    name, wire name and type; required only where every variant requires it)."""
+    refs = list(variants)
+    if not refs or not all(type(conv) is ModelRef for conv in refs):
+        return UnlistedKind
+    first, *others = [{f.name: f for f in cast("ModelRef", conv).cls._fields} for conv in refs]
+    shared: dict[str, Any] = {"__slots__": ()}
+    for name, field in first.items():
+        alike = [fields.get(name) for fields in others]
+        if all(
+            f is not None and f.wire == field.wire and _same_type(f.convert, field.convert)
+            for f in alike
+        ):
+            required = field.required and all(f is not None and f.required for f in alike)
+            shared[name] = Field(
+                field.wire, field.convert, required=required, doc=field.__doc__ or ""
+            )
+    if len(shared) == 1:
+        return UnlistedKind
+    return type(UnlistedKind.__name__, (UnlistedKind,), shared)
+
+
+def _same_type(a: Converter, b: Converter) -> bool:
+    """Whether two converters read a value alike (converters of equal types are not shared)."""
+    if a is b:
+        return True
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, Scalar) and isinstance(b, Scalar):
+        return (a.label, a.kinds) == (b.label, b.kinds)
+    if isinstance(a, ModelRef) and isinstance(b, ModelRef):
+        return (a.module, a.name) == (b.module, b.name)
+    if isinstance(a, ListOf) and isinstance(b, ListOf):
+        return _same_type(a.item, b.item)
+    if isinstance(a, MapOf) and isinstance(b, MapOf):
+        return _same_type(a.value, b.value)
+    if isinstance(a, Nullable) and isinstance(b, Nullable):
+        return _same_type(a.inner, b.inner)
+    return False
+
+
 def _scalars_fit(conv: Converter, raw: Any) -> bool:
     """Whether the fields of `conv`'s model typed as plain JSON scalars hold values of those
     types: a cheap look at one level, not a full `check`."""
@@ -461,7 +519,10 @@ def _uri_path(value: str) -> str:
 
 
 if TYPE_CHECKING:
-    _Descriptor = object
+
+    class _Descriptor:
+        __slots__ = ()
+
 else:
     # Reads are the hot path of a stream, so at run time a field is a `property` whose getter
     # is a closure made for its kind of value: CPython calls it straight from the attribute
@@ -571,6 +632,7 @@ class Field(_Descriptor, Generic[T]):
 
     def __set_name__(self, owner: type[Model], name: str) -> None:
         self.name = name
+        cast("property", self).fget.__name__ = name  # type: ignore[union-attr]  # as errors name it
         self.convert.bind(owner.__module__.rpartition(".")[0])
         # `from __future__ import annotations` keeps the declaration as text: "_m.Field[str]".
         declared = getattr(owner, "__annotations__", {}).get(name)
@@ -580,6 +642,10 @@ class Field(_Descriptor, Generic[T]):
 
     def __repr__(self) -> str:
         return f"Field({self.wire!r})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # `property` cannot be pickled or copied; a field is rebuilt from what declares it.
+        return (_field, (self.wire, self.convert, self.required, self.__doc__, self.name))
 
     if TYPE_CHECKING:  # at run time `property` does this in C, through the closures above
 
@@ -724,6 +790,29 @@ class Model:
         return f"{name}({', '.join(parts)})"
 
 
+class UnlistedKind(Model):
+    """A union's value of a kind the spec does not list (or data that fits none of its kinds).
+
+    Each union reads its unlisted values through its own subclass holding the fields all its
+    kinds share; reading a field of one kind only says why it is not there. (Only here: a
+    `__getattr__` on `Model` would slow down every attribute read of every model.)
+    """
+
+    __slots__ = ()
+
+    if not TYPE_CHECKING:  # type checkers keep reporting unknown attributes
+
+        def __getattr__(self, name: str) -> Any:
+            # Only reached when normal lookup fails: for a shared field missing from the data,
+            # or any private name, that lookup's own message is the one to give.
+            if name.startswith("_") or any(f.name == name for f in type(self)._fields):
+                return object.__getattribute__(self, name)
+            raise AttributeError(
+                f"{name!r}: this object is of a kind the spec does not list, so it has only the "
+                f"fields all listed kinds share; read its data with [{name!r}] or .to_dict()"
+            )
+
+
 _REPR_MAX: Final = 200
 
 
@@ -814,6 +903,13 @@ def ref(module: str, name: str) -> ModelRef:
 
 def alias(module: str, const: str) -> AliasRef:
     return AliasRef(module, const)
+
+
+def _field(wire: str, convert: Converter, required: bool, doc: str | None, name: str) -> Field[Any]:
+    """A field as `Field.__reduce__` describes it (its `__set_name__` has run already)."""
+    field: Field[Any] = Field(wire, convert, required=required)
+    field.name, field.__doc__ = name, doc
+    return field
 
 
 def one_of(

@@ -406,6 +406,13 @@ class _StreamCore(Generic[T]):
             exc, f"{self._op.name} on {self._request.url.path}", self._request, response
         )
 
+    def _not_an_object_error(self, raw: Any, response: httpx.Response) -> APIResponseError:
+        # Valid JSON of another shape than the stream's objects: garbled as far as types go.
+        return APIResponseError(
+            f"{self._op.name}: a stream line is not a JSON object (got {_json_type(raw)})",
+            response=response,
+        )
+
     def _overlong_line_error(self, response: httpx.Response, limit: int) -> APIResponseError:
         # Not a network fault either: the server sends no line break at all.
         return APIResponseError(
@@ -435,3 +442,16 @@ def _status_error(client: _ClientBase[Any], response: httpx.Response) -> APIStat
     except APIStatusError as exc:
         return exc
     raise AssertionError(f"status {response.status_code} is not an error")
+
+
+def _json_type(value: Any) -> str:
+    """The JSON name of a decoded value's type."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    return "an array" if isinstance(value, list) else type(value).__name__

@@ -93,11 +93,17 @@ def test_problem_union_is_resolved_by_discriminator(mini_api: ModuleType) -> Non
         "NotFoundProblem",
         "InvalidProblem",
         "InvalidProblem",
-        "Model",
+        "UnlistedKind",
     ]
     assert isinstance(errors[0], NotFoundProblem) and errors[0].resource_id == "2"
     assert isinstance(errors[1], InvalidProblem) and errors[1].title == "bad"
-    assert errors[3]["title"] == "unknown"
+    # A kind the spec does not list is none of the listed ones, and reads what they all have.
+    unknown = errors[3]
+    assert not isinstance(unknown, NotFoundProblem | InvalidProblem)
+    assert isinstance(unknown, mini_api._models.UnlistedKind)
+    assert (unknown.title, unknown.detail, unknown["title"]) == ("unknown", None, "unknown")
+    with pytest.raises(AttributeError, match=r"'resource_id': .*kind the spec does not list"):
+        _ = unknown.resource_id
 
 
 def test_validate_reports_wrong_shapes(mini_api: ModuleType) -> None:
@@ -268,3 +274,28 @@ def test_assigning_a_field_stores_its_wire_form(mini_api: ModuleType) -> None:
     # On the class, a field is itself: its wire name and declared type stay readable.
     assert isinstance(Item.class_, _models.Field) and Item.class_.wire == "class"
     assert Item.owner.required is False and Item.id.required is True
+
+
+def test_fields_pickle_and_copy_as_themselves(mini_api: ModuleType) -> None:
+    import copy
+    import pickle
+
+    from mini_api.models import Item
+
+    for field in (Item.id, Item.owner, Item.class_):
+        for clone in (pickle.loads(pickle.dumps(field)), copy.copy(field), copy.deepcopy(field)):
+            assert (clone.wire, clone.name, clone.required, clone.__doc__) == (
+                field.wire,
+                field.name,
+                field.required,
+                field.__doc__,
+            )
+
+
+def test_a_date_time_that_does_not_parse_is_returned_as_sent(mini_api: ModuleType) -> None:
+    from mini_api.models import Item
+
+    item = Item.from_dict({"id": "1", "name": "n", "created_at": "yesterday"})
+    assert item.created_at == "yesterday"  # readable, like any other unforeseen value
+    with pytest.raises(mini_api.ResponseValidationError, match="created_at: expected an ISO"):
+        item.validate()

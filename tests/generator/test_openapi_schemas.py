@@ -1040,13 +1040,14 @@ def test_variants_told_apart_by_const_tags_then_by_types(tmp_path: Path) -> None
         for tag, cls in (("d", models.EvD), ("EvD", models.EvD), ("c", models.EvC)):
             assert type(models.Holder.from_dict({"ev3": {"type": tag}}).ev3) is cls
         # True is not the tag 1, nor "c" the tag "d": a tag no variant has fits none.
-        assert (
-            type(models.Holder.from_dict({"ev2": {"type": "e"}}).ev2)
-            is modules[f"{package}._models"].Model
-        )
+        unlisted = models.Holder.from_dict({"ev2": {"type": "e"}}).ev2
+        assert isinstance(unlisted, modules[f"{package}._models"].UnlistedKind)
+        assert not isinstance(unlisted, models.EvC | models.EvD)
 
 
-def test_an_unknown_discriminator_value_is_a_plain_model_that_says_so(tmp_path: Path) -> None:
+def test_an_unknown_discriminator_value_is_no_listed_kind_and_reads_their_shared_fields(
+    tmp_path: Path,
+) -> None:
     ref = _ref_to
     spec = _spec(
         {
@@ -1075,14 +1076,68 @@ def test_an_unknown_discriminator_value_is_a_plain_model_that_says_so(tmp_path: 
     with imported(out, package) as modules:
         models, runtime = modules[f"{package}.models"], modules[f"{package}._models"]
         shape = models.Result.from_dict({"shape": {"kind": "Triangle", "radius": 1}}).shape
-        # Not guessed to be a Circle by its keys: an isinstance check would lie.
-        assert type(shape) is runtime.Model and shape["radius"] == 1
-        with pytest.raises(AttributeError, match=r"'Model' object has no attribute 'radius'"):
+        # Not guessed to be a Circle by its keys: an isinstance check would lie. What every
+        # kind has (`kind`) still reads; what one kind has does not.
+        assert isinstance(shape, runtime.UnlistedKind) and shape["radius"] == 1
+        assert not isinstance(shape, models.Circle | models.Square) and shape.kind == "Triangle"
+        with pytest.raises(AttributeError, match=r"'radius': .*kind the spec does not list"):
             _ = shape.radius
         assert shape.to_dict() == {"kind": "Triangle", "radius": 1}
         circle = models.Result.from_dict({"shape": {"kind": "Circle", "radius": 1}}).shape
         with pytest.raises(AttributeError, match="'Circle' object has no attribute 'nope'"):
             _ = circle.nope
+
+
+def test_an_unlisted_kind_reads_only_fields_every_kind_declares_alike(tmp_path: Path) -> None:
+    ref = _ref_to
+    when = {"type": "string", "format": "date-time"}
+    spec = _spec(
+        {
+            "A": {
+                "type": "object",
+                "required": ["kind", "name", "when"],
+                "properties": {
+                    "kind": {"type": "string"},
+                    "name": {"type": "string"},
+                    "size": {"type": "integer"},
+                    "when": when,
+                    "only_a": {"type": "string"},
+                },
+            },
+            "B": {
+                "type": "object",
+                "required": ["kind", "when"],
+                "properties": {
+                    "kind": {"type": "string"},
+                    "name": {"type": "string"},
+                    "size": {"type": "string"},
+                    "when": when,
+                },
+            },
+            "Holder": {
+                "type": "object",
+                "properties": {
+                    "it": {"oneOf": [ref("A"), ref("B")], "discriminator": {"propertyName": "kind"}}
+                },
+            },
+        }
+    )
+    out, package = _models(tmp_path, spec)
+    with imported(out, package) as modules:
+        models, runtime = modules[f"{package}.models"], modules[f"{package}._models"]
+        it = models.Holder.from_dict(
+            {"it": {"kind": "C", "size": 3, "when": "2024-01-02T03:04:05Z"}}
+        ).it
+        assert isinstance(it, runtime.UnlistedKind) and not isinstance(it, models.A | models.B)
+        assert it.kind == "C"
+        assert it.when.year == 2024  # converted as both kinds convert it
+        assert it.name is None  # required by A only: absent is allowed
+        with pytest.raises(AttributeError, match=r"'size': .*kind the spec does not list"):
+            _ = it.size  # an integer in A, a string in B: no type to read it as
+        with pytest.raises(AttributeError, match="'only_a'"):
+            _ = it.only_a
+        with pytest.raises(AttributeError, match="required field 'when' is missing"):
+            _ = models.Holder.from_dict({"it": {"kind": "C"}}).it.when
 
 
 def test_object_and_array_constants_are_valid_and_typed_by_their_json_type(

@@ -359,6 +359,61 @@ def test_one_character_after_a_post_is_its_line_break_padding_or_an_error(
             assert ids == []
 
 
+def test_xs_disconnect_messages_read_as_problems_of_an_unlisted_kind() -> None:
+    # X ends streams with problem types its spec does not list; what every Problem has reads.
+    line = {
+        "errors": [
+            {
+                "title": "operational-disconnect",
+                "disconnect_type": "UpstreamOperationalDisconnect",
+                "detail": "This stream has been disconnected upstream for operational reasons.",
+                "type": "https://api.twitter.com/2/problems/operational-disconnect",
+            }
+        ]
+    }
+
+    def disconnect(ex: Exchange) -> None:
+        ex.start_stream()
+        ex.chunk(json.dumps(line).encode() + b"\r\n")
+        ex.wait_until_client_hangs_up()
+
+    with Loopback(disconnect) as server:
+        client = twitter_api.Client(auth=BearerToken("t"), base_url=server.url)
+        with client.stream_posts_sample().with_options(FAST) as s:
+            item = next(iter(s))
+    assert item.data is None and item.errors is not None
+    (problem,) = item.errors
+    assert (problem.title, problem.type) == (
+        "operational-disconnect",
+        "https://api.twitter.com/2/problems/operational-disconnect",
+    )
+    assert problem.detail.startswith("This stream has been disconnected")
+    assert problem["disconnect_type"] == "UpstreamOperationalDisconnect"
+
+
+@pytest.mark.parametrize(
+    ("line", "got"),
+    [(b"[1, 2]", "an array"), (b"null", "null"), (b'"a"', "a string"), (b"7", "a number")],
+)
+def test_a_line_that_is_not_an_object_is_an_error(line: bytes, got: str) -> None:
+    def odd_line(ex: Exchange) -> None:
+        ex.start_stream()
+        ex.chunk(b'{"data": {"id": "1", "text": "a"}}\r\n' + line + b"\r\n")
+        ex.wait_until_client_hangs_up()
+
+    with Loopback(odd_line) as server:
+        client = twitter_api.Client(auth=BearerToken("t"), base_url=server.url)
+        ids: list[str] = []
+        with pytest.raises(
+            twitter_api.APIResponseError, match=f"not a JSON object \\(got {got}\\)"
+        ):
+            with client.stream_posts().with_options(FAST, max_reconnects=0) as s:
+                for item in s:
+                    ids.append(item.data.id)
+        assert ids == ["1"]
+        assert len(server.requests) == 1  # not a network fault: no reconnect
+
+
 def _lines_split_and_separated_oddly(ex: Exchange) -> None:
     ex.start_stream()
     # U+2028 and U+0085 are line breaks to `str.splitlines`, not to a stream: one post each.

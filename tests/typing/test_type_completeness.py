@@ -137,3 +137,14 @@ def test_pyright_finds_the_package_in_the_development_environment(tmp_path: Path
     assert not [m for m in messages if "could not be resolved" in m], messages
     (revealed,) = [m for m in messages if m.startswith("Type of")]
     assert "GetPostsByIdResponse" in revealed, revealed
+
+
+def test_pyright_reads_the_model_runtime_without_errors(
+    generated_site: Path, tmp_path: Path
+) -> None:
+    # Every user's checker reads `_models.py` for `Field`; a class pyright cannot build (say a
+    # base list it cannot order) would be reported in each project that vendors a client.
+    (models,) = generated_site.glob("lib/python3*/site-packages/twitter_api/_models.py")
+    report = run(generated_site, str(models), cwd=tmp_path)
+    errors = [d["message"] for d in report["generalDiagnostics"] if d["severity"] == "error"]
+    assert errors == []

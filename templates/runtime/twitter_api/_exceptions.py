@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import httpx
 
-from ._models import Model
+from ._models import Model, UnlistedKind
 
 if TYPE_CHECKING:
     from .types import Problem
@@ -203,8 +203,9 @@ def status_error(response: httpx.Response, parse_problem: Any) -> APIStatusError
         ):
             source = errors[0]
         parsed = parse_problem(source)
-        # A plain Model is a kind the spec does not list: `problem` holds only the union's kinds.
-        if isinstance(parsed, Model) and type(parsed) is not Model:
+        # `problem` holds only the union's kinds, never a kind the spec does not list.
+        kind = type(parsed)
+        if isinstance(parsed, Model) and kind is not Model and not issubclass(kind, UnlistedKind):
             problem = _as_problem(parsed)
         detail = str(source.get("detail") or source.get("title") or source.get("message") or "")
     reason = response.reason_phrase or "error"
