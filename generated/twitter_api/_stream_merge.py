@@ -154,7 +154,9 @@ class MergedStream(Generic[T]):
             count = len(self._streams)
             for i, stream in enumerate(self._streams, 1):
                 name = f"{__package__} stream {i}/{count}"
-                threading.Thread(target=self._read, args=(stream,), name=name, daemon=True).start()
+                threading.Thread(
+                    target=self._read, args=(stream, i, count), name=name, daemon=True
+                ).start()
             with self._connected:
                 while self._connecting and self._refused is None:
                     self._connected.wait()
@@ -182,14 +184,14 @@ class MergedStream(Generic[T]):
             self._connecting -= 1
             self._connected.notify()
 
-    def _read(self, stream: Stream[T]) -> None:
+    def _read(self, stream: Stream[T], position: int, count: int) -> None:
         """Connect `stream` (a retrying one holds up no other), then read it into the buffer."""
         error: BaseException | None = None
         try:
             try:
                 stream.__enter__()  # raises as a single stream would
             except BaseException as exc:
-                self._connecting_done(exc)
+                self._connecting_done(name_the_stream(exc, position, count))
                 return
             self._connecting_done(None)
             try:
@@ -197,7 +199,7 @@ class MergedStream(Generic[T]):
                     if not self._buffer.put(item):
                         break
             except BaseException as exc:  # handed to the reader, who raises it
-                error = exc
+                error = name_the_stream(exc, position, count)
         finally:
             stream.close()
         self._buffer.done(_Done(error))
@@ -215,6 +217,14 @@ class MergedStream(Generic[T]):
                     raise item.error
                 continue
             yield item
+
+
+def name_the_stream(error: BaseException, position: int, count: int) -> BaseException:
+    """`error`, noting which of the merged streams it came from (a firehose partition, say):
+    the message itself is a single stream's."""
+    if isinstance(error, Exception):
+        error.add_note(f"from stream {position} of {count} given to merge_streams")
+    return error
 
 
 def _interrupt(stream: Stream[Any]) -> None:

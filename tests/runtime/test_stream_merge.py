@@ -105,11 +105,12 @@ def test_an_error_in_one_partition_reaches_the_reader_and_closes_all() -> None:
         client = twitter_api.Client(auth=BearerToken("t"), base_url=server.url)
         streams = [client.stream_posts_firehose(partition=p).with_options(FAST) for p in (1, 2, 3)]
         got: list[str] = []
-        with pytest.raises(twitter_api.APIResponseError, match="not valid JSON"):
+        with pytest.raises(twitter_api.APIResponseError, match="not valid JSON") as info:
             with merge_streams(streams) as merged:
                 for item in merged:
                     got.append(item.data.id)
         assert "2-1" in got
+        assert info.value.__notes__ == ["from stream 2 of 3 given to merge_streams"]
         assert all(ex.closed_by_client.wait(WAIT) for ex in server.exchanges)
         client.close()
 
@@ -140,9 +141,10 @@ def test_a_partition_refused_on_open_raises_and_closes_those_opened() -> None:
     with Loopback(refused_once_all_arrived(bad=2, count=3)) as server:
         client = twitter_api.Client(auth=BearerToken("t"), base_url=server.url)
         streams = [client.stream_posts_firehose(partition=p).with_options(FAST) for p in (1, 2, 3)]
-        with pytest.raises(twitter_api.PermissionDeniedError, match="partition refused"):
+        with pytest.raises(twitter_api.PermissionDeniedError, match="partition refused") as info:
             with merge_streams(streams):
                 pass
+        assert info.value.__notes__ == ["from stream 2 of 3 given to merge_streams"]
         check_refused(server)
         client.close()
 
@@ -152,9 +154,10 @@ async def test_async_partition_refused_on_open_raises_and_closes_those_opened() 
     with Loopback(refused_once_all_arrived(bad=2, count=3)) as server:
         client = twitter_api.AsyncClient(auth=BearerToken("t"), base_url=server.url)
         streams = [client.stream_posts_firehose(partition=p).with_options(FAST) for p in (1, 2, 3)]
-        with pytest.raises(twitter_api.PermissionDeniedError, match="partition refused"):
+        with pytest.raises(twitter_api.PermissionDeniedError, match="partition refused") as info:
             async with merge_streams(streams):
                 pass
+        assert info.value.__notes__ == ["from stream 2 of 3 given to merge_streams"]
         check_refused(server)
         await client.aclose()
 
@@ -293,10 +296,11 @@ async def test_async_error_in_one_partition_reaches_the_reader_and_closes_all() 
     with Loopback(failing_partition(bad=3)) as server:
         client = twitter_api.AsyncClient(auth=BearerToken("t"), base_url=server.url)
         streams = [client.stream_posts_firehose(partition=p).with_options(FAST) for p in (1, 2, 3)]
-        with pytest.raises(twitter_api.APIResponseError, match="not valid JSON"):
+        with pytest.raises(twitter_api.APIResponseError, match="not valid JSON") as info:
             async with merge_streams(streams) as merged:
                 async for _ in merged:
                     pass
+        assert info.value.__notes__ == ["from stream 3 of 3 given to merge_streams"]
         assert all(ex.closed_by_client.wait(WAIT) for ex in server.exchanges)
         await client.aclose()
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Generic, Self, TypeVar
 
 import anyio
 
-from ._stream_merge import DEFAULT_BUFFER, _Done
+from ._stream_merge import DEFAULT_BUFFER, _Done, name_the_stream
 
 if TYPE_CHECKING:
     from anyio.abc import TaskGroup
@@ -55,7 +55,8 @@ class AsyncMergedStream(Generic[T]):
         try:
             count = len(self._streams)
             for i, stream in enumerate(self._streams, 1):
-                tasks.start_soon(self._read, stream, send, name=f"{__package__} stream {i}/{count}")
+                name = f"{__package__} stream {i}/{count}"
+                tasks.start_soon(self._read, stream, i, count, send, name=name)
             await connected.wait()
             if self._refused is not None:
                 raise self._refused
@@ -90,7 +91,13 @@ class AsyncMergedStream(Generic[T]):
         if not self._connecting:
             self._connected.set()
 
-    async def _read(self, stream: AsyncStream[T], send: MemoryObjectSendStream[T | _Done]) -> None:
+    async def _read(
+        self,
+        stream: AsyncStream[T],
+        position: int,
+        count: int,
+        send: MemoryObjectSendStream[T | _Done],
+    ) -> None:
         cancelled = anyio.get_cancelled_exc_class()
         error: BaseException | None = None
         try:
@@ -99,7 +106,7 @@ class AsyncMergedStream(Generic[T]):
             except cancelled:
                 raise
             except BaseException as exc:
-                self._connecting_done(exc)
+                self._connecting_done(name_the_stream(exc, position, count))
                 return
             self._connecting_done(None)
             try:
@@ -108,7 +115,7 @@ class AsyncMergedStream(Generic[T]):
             except cancelled:
                 raise  # the reader closed the merged stream
             except BaseException as exc:  # handed to the reader, who raises it
-                error = exc
+                error = name_the_stream(exc, position, count)
         finally:
             await stream.aclose()
         await send.send(_Done(error))
