@@ -299,3 +299,14 @@ def test_a_date_time_that_does_not_parse_is_returned_as_sent(mini_api: ModuleTyp
     assert item.created_at == "yesterday"  # readable, like any other unforeseen value
     with pytest.raises(mini_api.ResponseValidationError, match="created_at: expected an ISO"):
         item.validate()
+
+
+def test_an_unlisted_kind_pickles_and_copies_as_itself(mini_api: ModuleType) -> None:
+    import copy
+    import pickle
+
+    body = {"data": ITEM, "errors": [{"type": "https://elsewhere.test/new", "title": "t"}]}
+    (unknown,) = _get(mini_api, body).errors
+    for clone in (pickle.loads(pickle.dumps(unknown)), copy.copy(unknown), copy.deepcopy(unknown)):
+        assert type(clone) is type(unknown) and clone == unknown
+        assert clone.title == "t"  # the shared fields still read

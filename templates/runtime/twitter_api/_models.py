@@ -13,7 +13,7 @@ import importlib
 import itertools
 import json
 import reprlib
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Final, Generic, TypeAlias, TypeVar, cast, overload
 
@@ -364,7 +364,7 @@ class OneOf(Converter):
         self.by_value: dict[str, ModelRef] = dict(mapping or {})
         self.by_path: dict[str, ModelRef] = {_uri_path(k): v for k, v in self.by_value.items()}
         self.fallback: ModelRef | None = fallback  # the base class, when the schema has one
-        self._unlisted: type[Model] | None = None  # built on the first unlisted value
+        self._unlisted: type[UnlistedKind] | None = None  # built on the first unlisted value
 
     def bind(self, package: str) -> None:
         for conv, _, _ in self.variants:
@@ -406,7 +406,7 @@ class OneOf(Converter):
             return raw
         cls = self._unlisted
         if cls is None:
-            cls = self._unlisted = _shared_fields_model(conv for conv, _, _ in self.variants)
+            cls = self._unlisted = _shared_fields_model([conv for conv, _, _ in self.variants])
         return cls._wrap(raw)
 
     def load_in(self, raw: Any, parent: Mapping[str, Any]) -> Any:
@@ -454,14 +454,23 @@ def _fits(
     return True
 
 
-def _shared_fields_model(variants: Iterable[Converter]) -> type[Model]:
+# One `UnlistedKind` subclass per set of variants, so that a value keeps its class through
+# pickling and copying (equality compares classes).
+_unlisted_models: dict[tuple[tuple[str, str, str], ...], type[UnlistedKind]] = {}
+
+
+def _shared_fields_model(variants: Sequence[Converter]) -> type[UnlistedKind]:
     """The `UnlistedKind` of a union: the fields its object variants all declare alike (same
     name, wire name and type; required only where every variant requires it)."""
-    refs = list(variants)
-    if not refs or not all(type(conv) is ModelRef for conv in refs):
+    refs = [conv for conv in variants if type(conv) is ModelRef]
+    if not refs or len(refs) < len(variants):  # a kind that is not a model shares no fields
         return UnlistedKind
-    first, *others = [{f.name: f for f in cast("ModelRef", conv).cls._fields} for conv in refs]
-    shared: dict[str, Any] = {"__slots__": ()}
+    key = tuple((ref.package, ref.module, ref.name) for ref in refs)
+    found = _unlisted_models.get(key)
+    if found is not None:
+        return found
+    first, *others = [{f.name: f for f in ref.cls._fields} for ref in refs]
+    shared: dict[str, Any] = {"__slots__": (), "_variants": tuple(refs)}
     for name, field in first.items():
         alike = [fields.get(name) for fields in others]
         if all(
@@ -472,9 +481,13 @@ def _shared_fields_model(variants: Iterable[Converter]) -> type[Model]:
             shared[name] = Field(
                 field.wire, field.convert, required=required, doc=field.__doc__ or ""
             )
-    if len(shared) == 1:
-        return UnlistedKind
-    return type(UnlistedKind.__name__, (UnlistedKind,), shared)
+    made = type(UnlistedKind.__name__, (UnlistedKind,), shared)
+    return _unlisted_models.setdefault(key, made)
+
+
+def _unlisted_value(variants: tuple[ModelRef, ...], raw: dict[str, Any]) -> UnlistedKind:
+    """An `UnlistedKind` value rebuilt by pickle or copy (see `UnlistedKind.__reduce__`)."""
+    return _shared_fields_model(variants)._wrap(raw)
 
 
 def _same_type(a: Converter, b: Converter) -> bool:
@@ -797,6 +810,14 @@ class UnlistedKind(Model):
     """
 
     __slots__ = ()
+    _variants: ClassVar[tuple[ModelRef, ...]] = ()  # of the union this class reads for
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # The class is made at run time, so pickle cannot find it by name: rebuild from the
+        # union's variants instead (a top-level result keeps its response, as other models).
+        response = getattr(self, "_response", None)
+        state = None if response is None else (None, {"_response": response})
+        return (_unlisted_value, (type(self)._variants, self._raw), state)
 
     if not TYPE_CHECKING:  # type checkers keep reporting unknown attributes
 
