@@ -119,7 +119,7 @@ else:
 __all__ = ["AsyncClient", "Client"]
 
 _PROBLEM = alias("problem", "PROBLEM")
-_PROBLEM.bind(__package__ + ".models")
+_PROBLEM.bind(f"{__package__}.models")
 
 
 class Client(_SyncMethods, LazyClient):

@@ -518,3 +518,12 @@ def test_a_refresh_beaten_by_a_holder_whose_lease_ran_out_uses_that_holders_toke
     final = RedisTokenStore(url).load()
     assert final is not None
     assert bearers_that_got_200(fake) == {f"Bearer {final.access_token.reveal()}"}
+
+
+def test_a_script_reply_that_is_not_an_integer_is_refused() -> None:
+    from twitter_api.auth._redis_store import _integer
+
+    assert (_integer(3), _integer(b"4"), _integer("5")) == (3, 4, 5)
+    for reply in (True, None, [1], 2.5):
+        with pytest.raises(TypeError, match="not an integer"):
+            _integer(reply)

@@ -139,12 +139,17 @@ def test_pyright_finds_the_package_in_the_development_environment(tmp_path: Path
     assert "GetPostsByIdResponse" in revealed, revealed
 
 
-def test_pyright_reads_the_model_runtime_without_errors(
+def test_pyright_reads_the_whole_package_without_errors(
     generated_site: Path, tmp_path: Path
 ) -> None:
-    # Every user's checker reads `_models.py` for `Field`; a class pyright cannot build (say a
-    # base list it cannot order) would be reported in each project that vendors a client.
-    (models,) = generated_site.glob("lib/python3*/site-packages/twitter_api/_models.py")
-    report = run(generated_site, str(models), cwd=tmp_path)
-    errors = [d["message"] for d in report["generalDiagnostics"] if d["severity"] == "error"]
+    # A project that vendors a generated client has its checker read every module of it: a
+    # class pyright cannot build (a base list it cannot order, say) or a reply typed loosely by
+    # a library would be reported there. mypy --strict is checked elsewhere.
+    (package,) = generated_site.glob("lib/python3*/site-packages/twitter_api")
+    report = run(generated_site, str(package), cwd=tmp_path)
+    errors = [
+        f"{d['file']}:{d['range']['start']['line'] + 1}: {d['message']}"
+        for d in report["generalDiagnostics"]
+        if d["severity"] == "error"
+    ]
     assert errors == []

@@ -20,7 +20,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from socketserver import TCPServer
 from types import TracebackType
-from typing import Final
+from typing import Final, cast
 from urllib.parse import parse_qs, urlsplit
 
 import anyio
@@ -64,17 +64,21 @@ class _Server(ThreadingHTTPServer):
 
 
 class _Handler(BaseHTTPRequestHandler):
-    server: _Server
     timeout = 10.0  # an idle browser pre-connection is dropped rather than kept forever
+
+    @property
+    def _server(self) -> _Server:
+        # Only `_Server` serves this handler; `self.server` is typed as any socketserver's.
+        return cast("_Server", self.server)
 
     def do_GET(self) -> None:  # the name http.server dispatches to
         parts = urlsplit(self.path)
-        if parts.path != self.server.expected_path:
+        if parts.path != self._server.expected_path:
             self._reply(404, "Not found", "This address only receives one authorization.")
             return
         query = parse_qs(parts.query)
         states = query.get("state", [])
-        if len(states) != 1 or not self.server.is_expected(states[0]):
+        if len(states) != 1 or not self._server.is_expected(states[0]):
             # Not the login in progress (stale tab, another app, a forgery): keep waiting.
             self._reply(
                 400,
@@ -82,10 +86,10 @@ class _Handler(BaseHTTPRequestHandler):
                 "This callback does not belong to the login in progress and was ignored.",
             )
             return
-        if not self.server.claim.acquire(blocking=False):
+        if not self._server.claim.acquire(blocking=False):
             self._reply(404, "Not found", "This address only receives one authorization.")
             return
-        self.server.callback_url = self.server.base_url + self.path
+        self._server.callback_url = self._server.base_url + self.path
         error = query.get("error", [""])[0]
         if error:
             # The error code comes from the URL: escape it, and show only a plausible code.
@@ -93,7 +97,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._reply(200, "Authorization failed", f"The server answered: {html.escape(shown)}.")
         else:
             self._reply(200, "Authorization received", "The command line finishes the login.")
-        self.server.received.set()
+        self._server.received.set()
 
     def _reply(self, status: int, title: str, detail: str) -> None:
         body = _PAGE.format(title=title, detail=detail).encode()

@@ -214,7 +214,7 @@ class RedisTokenStore:
     def _write_fenced(self, fence: int, record: bytes) -> int:
         try:
             keys = [self.token_key, self.token_fence_key]
-            result = int(self._call(lambda r: self._write(keys, [fence, record], r)))
+            result = _integer(self._call(lambda r: self._write(keys, [fence, record], r)))
         except TokenStoreUnavailableError:
             if record:
                 with self._unsaved_guard:
@@ -255,6 +255,14 @@ class RedisTokenStore:
             raise TokenStoreError(
                 f"the token store {self.location} refused a command ({type(exc).__name__})"
             ) from None
+
+
+def _integer(reply: object) -> int:
+    """A script's integer reply. redis-py types replies loosely (an asyncio client's would be
+    awaitable), so what came back is checked, not assumed."""
+    if isinstance(reply, int | str | bytes) and not isinstance(reply, bool):
+        return int(reply)
+    raise TypeError(f"Redis answered a script with {type(reply).__name__}, not an integer")
 
 
 def _split_url(url: Secret) -> tuple[str, dict[str, str], Secret] | None:
@@ -322,7 +330,7 @@ class RedisLock(TwoLevelLock):
         owner = secrets.token_hex(16)
         lease_ms = max(1, round(store.lease * 1000))
         keys = [store.lock_key, store.lock_fence_key]
-        fence = int(store._call(lambda r: store._acquire(keys, [owner, lease_ms], r)))
+        fence = _integer(store._call(lambda r: store._acquire(keys, [owner, lease_ms], r)))
         if fence == 0:
             return False
         self._owner, self.fence = owner, fence

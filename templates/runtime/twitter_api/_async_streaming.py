@@ -152,9 +152,9 @@ class AsyncStream(_StreamCore[T]):
                         # The common line, "{...}\r", parsed in place; `decode` takes the rest.
                         try:
                             raw, end = scan(line, 0)
-                            rest = len(line) - end  # 1 for the "\r" of X's "\r\n"
                         except (StopIteration, ValueError):  # `decode` says what is wrong
-                            rest = -1
+                            raw, end = None, -1
+                        rest = len(line) - end  # 1 for the "\r" of X's "\r\n"; >1 if no JSON
                         if rest and (rest != 1 or line[end] != "\r"):
                             raw = decode(line, response)
                         if not delivered:
