@@ -60,6 +60,26 @@ SECRET = "S3cr3t-REDACT-0001"
             "oauth_token_secret='x' oauth_nonce='n'",
             "oauth_token_secret='[redacted]' oauth_nonce='n'",
         ),
+        # bytes reprs, form data as pairs, spaces around `=`, twice URL-encoded, encoded schemes
+        (
+            f"{{b'access_token': b'{SECRET}', b'scope': b'a'}}",
+            "{b'access_token': b'[redacted]', b'scope': b'a'}",
+        ),
+        (
+            f"[('grant_type', 'refresh_token'), ('client_secret', '{SECRET}')]",
+            "[('grant_type', 'refresh_token'), ('client_secret', '[redacted]')]",
+        ),
+        (f'client_secret = "{SECRET}"', 'client_secret = "[redacted]"'),
+        (
+            f"refresh_token = {SECRET} (from the store)",
+            "refresh_token = [redacted] (from the store)",
+        ),
+        (
+            f"cb%3Frefresh_token%253D{SECRET}%2526client_id%253Dc",
+            "cb%3Frefresh_token%253D[redacted]%2526client_id%253Dc",
+        ),
+        (f"Authorization=Bearer%20{SECRET}&x=1", "Authorization=Bearer%20[redacted]&x=1"),
+        (f"Authorization=Bearer+{SECRET}", "Authorization=Bearer+[redacted]"),
     ],
 )
 def test_redact(text: str, expected: str) -> None:

@@ -29,45 +29,49 @@ _SECRET_KEYS: Final = (
     "password|token"
 )
 # Not after a letter or "_" (so "token" never matches inside "oauth_token"), but after "%26" or
-# "%3F", where a URL-encoded form puts a name.
-_START: Final = r"(?<![A-Za-z_])"
+# "%3F" (also encoded twice), where a URL-encoded form puts a name.
+_START: Final = r"(?:(?<![A-Za-z_])|(?<=%3[Ff])|(?<=%253[Ff]))"
 
 
 @functools.cache
 def _patterns() -> tuple[re.Pattern[str], ...]:
     # Compiled on first use: they cost milliseconds, and most processes never log.
     return (
-        # "key": "value", 'key': 'value' (a dict repr) and \"key\": \"value\" (JSON in a string)
+        # "key": "value", 'key': 'value' (a dict repr, also of bytes: b'key': b'value'),
+        # ('key', 'value') (form data as pairs) and \"key\": \"value\" (JSON in a string)
         re.compile(
-            rf"(?i)(?P<q>\\*[\"'])(?P<k>(?:{_SECRET_KEYS}))(?P=q)(?P<sep>\s*[:=]\s*)"
-            r"(?P<v>\\*[\"'])(.*?)(?P=v)"
+            rf"(?i)(?P<b>b?)(?P<q>\\*[\"'])(?P<k>(?:{_SECRET_KEYS}))(?P=q)(?P<sep>\s*[:=,]\s*)"
+            r"(?P<vb>b?)(?P<v>\\*[\"'])(.*?)(?P=v)"
         ),
-        # key="value" (OAuth 1.0a Authorization header parameters) and key='value'
-        re.compile(rf"(?i){_START}(?P<k>(?:{_SECRET_KEYS}))=(?P<v>[\"'])(.*?)(?P=v)"),
-        # key=value in a query or form, and key%3Dvalue once more URL-encoded
-        re.compile(rf"(?i){_START}(?P<k>(?:{_SECRET_KEYS}))(?P<eq>=|%3D)(?:(?!%26)[^&\s\"',;])+"),
+        # key="value" (OAuth 1.0a Authorization header parameters), key='value', key = "value"
+        re.compile(rf"(?i){_START}(?P<k>(?:{_SECRET_KEYS}))(?P<eq>\s*=\s*)(?P<v>[\"'])(.*?)(?P=v)"),
+        # key=value in a query or form, key = value, and key%3Dvalue URL-encoded once or more
+        re.compile(
+            rf"(?i){_START}(?P<k>(?:{_SECRET_KEYS}))(?P<eq>[ \t]*=[ \t]*|%(?:25)*3D)"
+            r"(?:(?!%(?:25)*26)[^&\s\"',;])+"
+        ),
         # key: value and key: "value" in prose or YAML ("code: 404" is a status: no bare `code`)
         re.compile(
             rf"(?i){_START}(?P<k>(?!code\b)(?:{_SECRET_KEYS})):[ \t]*"
             r"(?:(?P<v>[\"'])(.*?)(?P=v)|(?![\s\"'\[])[^\s\"',;]+)"
         ),
-        # Authorization header schemes
-        re.compile(r"(?i)\b(?P<k>Bearer|Basic)\s+[A-Za-z0-9\-._~+/%]+=*"),
+        # Authorization header schemes, also URL- or form-encoded (Bearer%20..., Bearer+...)
+        re.compile(r"(?i)\b(?P<k>Bearer|Basic)(?P<sp>\s+|%(?:25)*20|\+)[A-Za-z0-9\-._~+/%]+=*"),
     )
 
 
 def _quoted(m: re.Match[str]) -> str:
-    return f"{m['q']}{m['k']}{m['q']}{m['sep']}{m['v']}{REDACTED}{m['v']}"
+    return f"{m['b']}{m['q']}{m['k']}{m['q']}{m['sep']}{m['vb']}{m['v']}{REDACTED}{m['v']}"
 
 
 def redact(text: str) -> str:
     """`text` with every recognisable secret value replaced by [redacted]."""
     quoted, header, form, prose, scheme = _patterns()
     text = quoted.sub(_quoted, text)
-    text = header.sub(lambda m: f"{m['k']}={m['v']}{REDACTED}{m['v']}", text)
+    text = header.sub(lambda m: f"{m['k']}{m['eq']}{m['v']}{REDACTED}{m['v']}", text)
     text = form.sub(lambda m: f"{m['k']}{m['eq']}{REDACTED}", text)
     text = prose.sub(lambda m: f"{m['k']}: {m['v'] or ''}{REDACTED}{m['v'] or ''}", text)
-    return scheme.sub(lambda m: f"{m['k']} {REDACTED}", text)
+    return scheme.sub(lambda m: f"{m['k']}{m['sp']}{REDACTED}", text)
 
 
 class RedactingFilter(logging.Filter):
