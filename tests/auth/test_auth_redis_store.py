@@ -366,6 +366,16 @@ def test_a_write_without_the_lock_is_refused(redis_db: RedisServer) -> None:
     assert redis_db.client().keys("*") == []
 
 
+def test_a_lost_lock_counter_does_not_refuse_every_later_write(redis_db: RedisServer) -> None:
+    store = RedisTokenStore(redis_db.url())
+    save_locked(store, token_from("at-1", "rt-1", 2e9))
+    save_locked(store, token_from("at-2", "rt-2", 2e9))
+    redis_db.client().delete(store.lock_fence_key)  # evicted (allkeys-lru), or deleted by hand
+    save_locked(store, token_from("at-3", "rt-3", 2e9))
+    stored = store.load()
+    assert stored is not None and stored.access_token.reveal() == "at-3"
+
+
 # -- rate limits shared by the machines ---------------------------------------------------------
 
 START = 1_800_000_000.0  # the fake wall clock of the clients, seconds since the epoch

@@ -46,10 +46,18 @@ _MAX_SHARED_WAIT: Final = 15 * 60.0
 
 T = TypeVar("T")
 
-# KEYS: lock, fence counter. ARGV: owner, lease (ms). The fencing number, or 0 when held.
+# KEYS: lock, fence counter, fence of the stored token. ARGV: owner, lease (ms). The fencing
+# number, or 0 when held. Always above the stored token's: a counter evicted or deleted on its
+# own must not leave every later holder's write refused as stale.
 _ACQUIRE: Final = """
 if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
-  return redis.call('INCR', KEYS[2])
+  local fence = redis.call('INCR', KEYS[2])
+  local stored = tonumber(redis.call('GET', KEYS[3]) or '0')
+  if fence <= stored then
+    fence = stored + 1
+    redis.call('SET', KEYS[2], fence)
+  end
+  return fence
 end
 return 0
 """
@@ -327,7 +335,7 @@ class RedisLock(TwoLevelLock):
         store = self._store
         owner = secrets.token_hex(16)
         lease_ms = max(1, round(store.lease * 1000))
-        keys = [store.lock_key, store.lock_fence_key]
+        keys = [store.lock_key, store.lock_fence_key, store.token_fence_key]
         fence = _integer(store._call(lambda r: store._acquire(keys, [owner, lease_ms], r)))
         if fence == 0:
             return False
