@@ -300,6 +300,32 @@ def test_a_token_refreshed_while_redis_goes_down_is_stored_when_it_is_back(
     assert bearers_that_got_200(fake) == {f"Bearer {final.access_token.reveal()}"}
 
 
+def test_a_token_redis_refuses_to_store_is_kept_and_stored_once_it_takes_writes(
+    fake: FakeX, redis_db: RedisServer
+) -> None:
+    url = redis_db.url()
+    seed(fake, url)
+    fake.revoke_access_tokens()
+    admin = redis_db.client()
+    # X rotates the token, then Redis refuses writes (out of memory), as a full or read-only
+    # server after a failover does.
+    fake.on_refresh = lambda: admin.config_set("maxmemory", "1")
+    auth = make_auth(fake, url)
+    with httpx.Client(auth=auth, timeout=30) as client:
+        with pytest.raises(TokenStoreError, match="refused a command"):
+            client.get(fake.url + ME)
+        fake.on_refresh = None
+        with pytest.raises(TokenStoreError, match="refused a command"):
+            client.get(fake.url + ME)  # still refusing: the token is still kept
+        admin.config_set("maxmemory", "0")
+        assert client.get(fake.url + ME).status_code == 200
+    # No second refresh (the first one's token was not lost), and Redis holds that token.
+    assert fake.outcomes("token") == ["refresh_token:ok"]
+    final = RedisTokenStore(url).load()
+    assert final is not None
+    assert bearers_that_got_200(fake) == {f"Bearer {final.access_token.reveal()}"}
+
+
 # -- keys, values, settings -------------------------------------------------------------------
 
 

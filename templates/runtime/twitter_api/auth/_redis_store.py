@@ -221,13 +221,15 @@ class RedisTokenStore:
         try:
             keys = [self.token_key, self.token_fence_key]
             result = _integer(self._call(lambda r: self._write(keys, [fence, record], r)))
-        except TokenStoreUnavailableError:
+        except TokenStoreError:
+            # Unreachable, or refusing writes (out of memory, a read-only replica after a
+            # failover): the token is kept and written by the next load that gets through.
             if record:
                 with self._unsaved_guard:
                     self._unsaved = (fence, record)
             raise
         if result < 0:
-            raise TokenStoreError(
+            raise _StaleWrite(
                 f"the lock on the token store {self.location} outlived its lease "
                 f"({self.lease:g} s) and another holder stored a newer token; this one was dropped"
             )
@@ -241,9 +243,7 @@ class RedisTokenStore:
         try:
             self._write_fenced(*pending)
             logger.debug("stored the token that Redis missed earlier")
-        except TokenStoreUnavailableError:
-            raise
-        except TokenStoreError:
+        except _StaleWrite:
             logger.debug("a newer token was stored meanwhile; the unsaved one is dropped")
 
     def _call(self, action: Callable[[redis.Redis], T]) -> T:
@@ -261,6 +261,10 @@ class RedisTokenStore:
             raise TokenStoreError(
                 f"the token store {self.location} refused a command ({type(exc).__name__})"
             ) from None
+
+
+class _StaleWrite(TokenStoreError):
+    """A write refused because a holder with a newer fencing number stored its token."""
 
 
 def _integer(reply: object) -> int:
