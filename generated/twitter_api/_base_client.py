@@ -357,8 +357,12 @@ class _ClientBase(Generic[H]):
         response: httpx.Response | None = None,
         error: httpx.TransportError | None = None,
         rate_limit_waits: _RateLimitWaits | None = None,
+        publish_limit: bool = True,
     ) -> float:
-        """The wait before the next attempt; raises when there is none to make."""
+        """The wait before the next attempt; raises when there is none to make.
+
+        `publish_limit=False`: the caller told the store about a 429 itself (off the loop).
+        """
         settings = self._settings
         delay = _retry_delay(
             request.method,
@@ -370,7 +374,7 @@ class _ClientBase(Generic[H]):
             now=self._now(),
         )
         what = f"{request.method} {request.url.path}"
-        if response is not None and response.status_code == 429:
+        if publish_limit and response is not None and response.status_code == 429:
             publish(settings.auth, request, response, self._now())
         if error is not None:
             if delay is None:

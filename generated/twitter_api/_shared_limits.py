@@ -20,7 +20,7 @@ from ._exceptions import RateLimit
 if TYPE_CHECKING:
     from .auth._store import SharedRateLimits
 
-__all__ = ["endpoint_of", "publish", "shared_reset"]
+__all__ = ["endpoint_of", "publish", "shared_reset", "shares_limits"]
 
 # Path segments that are ids: /2/users/123 and /2/users/456 share one limit.
 _ID_SEGMENT: Final = re.compile(r"/\d+(?=/|$)")
@@ -37,6 +37,11 @@ def _limits(auth: object) -> SharedRateLimits | None:
     from .auth._store import SharedRateLimits  # only auth with a token store gets here
 
     return store if isinstance(store, SharedRateLimits) else None
+
+
+def shares_limits(auth: object) -> bool:
+    """Whether `auth`'s token store shares rate limits (so `publish`/`shared_reset` do I/O)."""
+    return _limits(auth) is not None
 
 
 def publish(auth: object, request: httpx.Request, response: httpx.Response, now: float) -> None:

@@ -12,6 +12,7 @@ import functools
 import json
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -444,6 +445,43 @@ def limited(ex: Exchange) -> None:
 
 def fine(ex: Exchange) -> None:
     ex.respond(200, {"data": {"id": "1"}})
+
+
+class ThreadNotingStore(RedisTokenStore):
+    """A Redis store that notes the thread each shared rate limit call runs on."""
+
+    threads: list[tuple[str, threading.Thread]]
+
+    def rate_limited_until(self, endpoint: str) -> float | None:
+        self.threads.append(("read", threading.current_thread()))
+        return super().rate_limited_until(endpoint)
+
+    def share_rate_limit(self, endpoint: str, reset_at: float, now: float) -> None:
+        self.threads.append(("share", threading.current_thread()))
+        super().share_rate_limit(endpoint, reset_at, now)
+
+
+def test_an_async_client_shares_rate_limits_off_the_event_loop(redis_db: RedisServer) -> None:
+    # Each is a Redis round trip (5 s when Redis hangs): never on the loop, which would stall.
+    store = ThreadNotingStore(redis_db.url())
+    store.threads = []
+    save_locked(store, token_from("at-shared", "rt-shared", 4e9))
+    auth = OAuth2PKCE("cid", "http://127.0.0.1:8976/callback", USER_SCOPES, token_store=store)
+    with Loopback(scripted(limited, fine)) as server:
+        clock = FakeTime(server)
+        client = on_fake_time(
+            AsyncClient(auth=auth, base_url=server.url, wait_on_rate_limit=True), clock
+        )
+
+        async def main() -> tuple[int, threading.Thread]:
+            async with client:
+                status = (await client.request("GET", "/2/users/123")).status_code
+            return status, threading.current_thread()
+
+        status, loop_thread = asyncio.run(main())
+    assert status == 200
+    assert {kind for kind, _ in store.threads} == {"read", "share"}
+    assert all(thread is not loop_thread for _, thread in store.threads)
 
 
 @pytest.mark.parametrize("is_async", [False, True], ids=["sync", "async"])

@@ -6,6 +6,7 @@ Everything but the I/O is in `_base_client`.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
+from functools import partial
 from typing import TYPE_CHECKING, Any, ParamSpec, Self, TypeVar
 
 import httpx
@@ -16,12 +17,14 @@ from ._base_client import (
     DEFAULT_TIMEOUT,
     _ClientBase,
     _describe,
+    _RateLimitWaits,
     _raw_result,
     _read_failed,
     log,
 )
 from ._exceptions import HTTPX_ERRORS, from_httpx_error
 from ._raw_response import RawResponse, capture_responses, record_response, stop_capture
+from ._shared_limits import publish, shares_limits
 from ._wire import Operation, RequestOptions, Timeout, check_security, parse_response
 
 if TYPE_CHECKING:
@@ -70,13 +73,30 @@ class AsyncAPIClient(_ClientBase[httpx.AsyncClient]):
     async def _sleep(self, seconds: float) -> None:
         await sleep_async(seconds)  # on the running event loop, whichever anyio runs
 
+    # Rate limits shared through the token store (Redis, say) are a network round trip: made in
+    # a worker thread, as token store I/O is, so a slow store never stalls the event loop.
+
+    async def _shared_pause(self, request: httpx.Request, waits: _RateLimitWaits) -> float:
+        if not self._settings.wait_on_rate_limit or not shares_limits(self._settings.auth):
+            return 0.0  # no I/O to make: no thread either
+        from .auth._flow_steps import store_io_async
+
+        return await store_io_async(partial(self._shared_rate_limit_pause, request, waits))
+
+    async def _publish_limit(self, request: httpx.Request, response: httpx.Response) -> None:
+        if shares_limits(self._settings.auth):
+            from .auth._flow_steps import store_io_async
+
+            auth, now = self._settings.auth, self._now()
+            await store_io_async(partial(publish, auth, request, response, now))
+
     async def _send(self, request: httpx.Request, stream: bool = False) -> httpx.Response:
         # Redirects are never followed, whatever the http_client says: a token refresh of the
         # auth flow rides on this send, and a 307 would carry its secrets to another host.
         attempt = 0
         waits = self._rate_limit_waits()
         while True:
-            while pause := self._shared_rate_limit_pause(request, waits):
+            while pause := await self._shared_pause(request, waits):
                 await self._sleep(pause)
             try:
                 # Streamed, then read here: a body that fails to decode still has its response.
@@ -101,8 +121,10 @@ class AsyncAPIClient(_ClientBase[httpx.AsyncClient]):
                 log.debug("%s %s -> %d", request.method, request.url.path, response.status_code)
                 if response.status_code < 400:
                     return response
+                if response.status_code == 429:
+                    await self._publish_limit(request, response)
                 delay = self._retry_or_raise(
-                    request, attempt, response=response, rate_limit_waits=waits
+                    request, attempt, response=response, rate_limit_waits=waits, publish_limit=False
                 )
                 await response.aclose()
             await self._sleep(delay)
