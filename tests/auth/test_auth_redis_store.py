@@ -484,6 +484,30 @@ def test_an_async_client_shares_rate_limits_off_the_event_loop(redis_db: RedisSe
     assert all(thread is not loop_thread for _, thread in store.threads)
 
 
+class CallCountingStore(RedisTokenStore):
+    calls = 0
+
+    def _call(self, action: Any) -> Any:
+        self.calls += 1
+        return super()._call(action)
+
+
+def test_once_redis_fails_to_answer_requests_go_without_shared_limits_for_a_while(
+    redis_db: RedisServer,
+) -> None:
+    store = CallCountingStore(redis_db.url())
+    redis_db.stop()
+    try:
+        assert store.rate_limited_until("GET /2/users/:id") is None
+        assert store.calls == 1
+        # Each later request would wait for Redis again (up to the socket timeout): not for now.
+        assert store.rate_limited_until("GET /2/users/:id") is None
+        store.share_rate_limit("GET /2/users/:id", START + 100, START)
+        assert store.calls == 1
+    finally:
+        redis_db.start()
+
+
 @pytest.mark.parametrize("is_async", [False, True], ids=["sync", "async"])
 def test_a_429_on_one_machine_makes_the_others_wait_for_that_endpoint(
     redis_db: RedisServer, is_async: bool

@@ -45,6 +45,7 @@ DEFAULT_KEY_PREFIX: Final = f"{TABLE}:"
 DEFAULT_LEASE: Final = 45.0
 _SOCKET_TIMEOUT: Final = 5.0
 _MAX_SHARED_WAIT: Final = 15 * 60.0
+_SHARING_PAUSE: Final = 30.0
 
 T = TypeVar("T")
 
@@ -151,6 +152,7 @@ class RedisTokenStore:
         self._lock = RedisLock(self)
         self._unsaved_guard = threading.Lock()
         self._unsaved: tuple[int, bytes] | None = None  # (fence, record) Redis did not take
+        self._sharing_off_until = 0.0  # monotonic; see _pause_sharing
 
     def __repr__(self) -> str:
         # Also shown for a store whose construction failed (traceback locals).
@@ -192,21 +194,36 @@ class RedisTokenStore:
     # -- rate limits shared by the machines (best effort: Redis down means no sharing) -------
 
     def rate_limited_until(self, endpoint: str) -> float | None:
+        if self._sharing_paused():
+            return None
         try:
             raw: object = self._call(lambda r: r.get(self._rate_limit_key(endpoint)))
             return float(raw) if isinstance(raw, bytes) else None
-        except (TokenStoreError, ValueError):
-            logger.debug("cannot read the shared rate limit of %s", endpoint)
-            return None
+        except TokenStoreError:
+            self._pause_sharing(f"cannot read the shared rate limit of {endpoint}")
+        except ValueError:
+            logger.debug("the shared rate limit of %s is not a number", endpoint)
+        return None
 
     def share_rate_limit(self, endpoint: str, reset_at: float, now: float) -> None:
+        if self._sharing_paused():
+            return
         # The key outlives the reset a little (clocks differ); it never needs deleting.
         keep_ms = max(1000, round((min(reset_at - now, _MAX_SHARED_WAIT) + 5) * 1000))
         key = self._rate_limit_key(endpoint)
         try:
             self._call(lambda r: r.set(key, repr(reset_at), px=keep_ms))
         except TokenStoreError:
-            logger.debug("cannot share the rate limit of %s", endpoint)
+            self._pause_sharing(f"cannot share the rate limit of {endpoint}")
+
+    # Sharing is best effort and sits in front of every request: once Redis fails to answer
+    # (each try can take the socket timeout), requests go without it for a while.
+    def _sharing_paused(self) -> bool:
+        return time.monotonic() < self._sharing_off_until
+
+    def _pause_sharing(self, why: str) -> None:
+        self._sharing_off_until = time.monotonic() + _SHARING_PAUSE
+        logger.debug("%s; not sharing rate limits for %g s", why, _SHARING_PAUSE)
 
     def _rate_limit_key(self, endpoint: str) -> str:
         # Hashed: a path may name a user; the key needs only to tell endpoints apart.
