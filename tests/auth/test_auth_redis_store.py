@@ -393,6 +393,14 @@ def test_a_write_without_the_lock_is_refused(redis_db: RedisServer) -> None:
     assert redis_db.client().keys("*") == []
 
 
+def test_a_wrong_password_is_a_configuration_error_not_an_outage(redis_db: RedisServer) -> None:
+    url = redis_db.url().replace(f":{redis_db.password}@", ":wrong-password@")
+    with pytest.raises(TokenStoreError, match="refused the password") as info:
+        RedisTokenStore(url).load()
+    assert not isinstance(info.value, TokenStoreUnavailableError)
+    assert "wrong-password" not in str(info.value)
+
+
 def test_a_lost_lock_counter_does_not_refuse_every_later_write(redis_db: RedisServer) -> None:
     store = RedisTokenStore(redis_db.url())
     save_locked(store, token_from("at-1", "rt-1", 2e9))

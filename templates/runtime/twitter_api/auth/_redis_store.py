@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import math
 import secrets
+import ssl
 import threading
 import time
 from collections.abc import Callable
@@ -269,7 +270,19 @@ class RedisTokenStore:
 
         try:
             return action(self._redis)
+        except redis.AuthenticationError as exc:
+            # A subclass of ConnectionError, but no outage: retrying will not help.
+            raise TokenStoreError(
+                f"the token store {self.location} refused the password ({type(exc).__name__}); "
+                "check the password in its URL"
+            ) from None
         except (redis.ConnectionError, redis.TimeoutError) as exc:
+            if isinstance(exc.__cause__ or exc.__context__, ssl.SSLError):
+                raise TokenStoreError(
+                    f"the token store {self.location} failed the TLS handshake "
+                    f"({type(exc).__name__}); check its certificate, or name the CA with "
+                    "?ssl_ca_certs=PATH in the URL"
+                ) from None
             raise TokenStoreUnavailableError(
                 f"the token store {self.location} cannot be reached ({type(exc).__name__}); "
                 "retry once it is back"
