@@ -393,6 +393,12 @@ def test_a_write_without_the_lock_is_refused(redis_db: RedisServer) -> None:
     assert redis_db.client().keys("*") == []
 
 
+def test_an_empty_key_prefix_is_kept_and_an_ipv6_host_is_shown_bracketed() -> None:
+    store = RedisTokenStore("redis://:pw@[::1]:6390/2?key_prefix=")
+    assert store.location == "redis://[::1]:6390/2"
+    assert store.token_key == "default:token"
+
+
 def test_a_wrong_password_is_a_configuration_error_not_an_outage(redis_db: RedisServer) -> None:
     url = redis_db.url().replace(f":{redis_db.password}@", ":wrong-password@")
     with pytest.raises(TokenStoreError, match="refused the password") as info:
@@ -573,6 +579,7 @@ def test_a_429_on_one_machine_makes_the_others_wait_for_that_endpoint(
         "redis://:pw-TB-77@127.0.0.1:notaport/0",
         "http://:pw-TB-77@127.0.0.1:6379/0",
         "redis://:pw-TB-77@127.0.0.1:6379/0?lease=-1",
+        "redis://:pw-TB-77@127.0.0.1:6379/abc",  # redis-py would use database 0
     ],
 )
 def test_a_bad_url_is_refused_without_showing_its_password(url: str) -> None:

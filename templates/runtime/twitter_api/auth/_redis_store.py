@@ -314,10 +314,15 @@ def _split_url(url: Secret) -> tuple[str, dict[str, str], Secret] | None:
         return None
     if parts.scheme.lower() not in ("redis", "rediss"):
         return None
-    query = dict(parse_qsl(parts.query))
+    # Blank values kept: `?key_prefix=` asks for no prefix, not the default one.
+    query = dict(parse_qsl(parts.query, keep_blank_values=True))
     settings: dict[str, str] = {k: query.pop(k) for k in ("key_prefix", "lease") if k in query}
     database = parts.path.strip("/") or "0"
-    location = f"{parts.scheme.lower()}://{parts.hostname or 'localhost'}:{port}/{database}"
+    if not database.isascii() or not database.isdigit():
+        return None  # redis-py would quietly use database 0
+    host = parts.hostname or "localhost"
+    shown = f"[{host}]" if ":" in host else host
+    location = f"{parts.scheme.lower()}://{shown}:{port}/{database}"
     return location, settings, Secret(urlunsplit(parts._replace(query=urlencode(query))))
 
 
