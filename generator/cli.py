@@ -74,7 +74,7 @@ def _settings_for(args: argparse.Namespace) -> Settings:
         settings.spec = args.spec
     if args.output:
         settings.output = Path(args.output)
-    if args.package_name:
+    if args.package_name is not None:  # an empty name is refused, not ignored
         settings.package_name = check_package_name(args.package_name, "--package-name", "")
     if args.config:
         settings.config = Path(args.config)

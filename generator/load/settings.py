@@ -28,21 +28,27 @@ _KEYS = {
 
 
 _PACKAGE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
+# What the generated package imports (httpx and what httpx imports, the async backend, the
+# store extras): a package of one of these names would shadow it and fail on import.
+_DEPENDENCY_MODULES = frozenset(
+    {"httpx", "httpcore", "h11", "anyio", "sniffio", "idna", "certifi", "redis", "keyring"}
+)
 
 
 def check_package_name(name: str, file: str, location: str) -> str:
-    """The name of the generated package: an ASCII Python name that shadows no keyword or
-    standard library module (it becomes a folder and every import of the package)."""
+    """The name of the generated package: an ASCII Python name that shadows no keyword,
+    standard library module or dependency (it becomes a folder and every import of it)."""
     if (
         not _PACKAGE_NAME.fullmatch(name)
         or keyword.iskeyword(name)
         or name in sys.stdlib_module_names
+        or name.lower() in _DEPENDENCY_MODULES
     ):
         raise GeneratorError(
             file,
             location,
             f"{name!r} is not a usable package name (ASCII letters, digits and _, at most 64, "
-            "not a keyword or a standard library module)",
+            "not a keyword, a standard library module or a module the package imports)",
         )
     return name
 

@@ -161,7 +161,9 @@ def test_a_manifest_that_is_not_sdkgens_is_refused(tmp_path: Path) -> None:
     assert (out / "data.txt").read_text() == "mine"
 
 
-@pytest.mark.parametrize("name", ["os", "class", "two words", "Ünicode", "a" * 65, "-x"])
+@pytest.mark.parametrize(
+    "name", ["os", "class", "two words", "Ünicode", "a" * 65, "-x", "", "httpx", "anyio"]
+)
 def test_unusable_package_names_are_refused_from_flag_and_pyproject(
     tmp_path: Path, name: str
 ) -> None:
