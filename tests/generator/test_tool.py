@@ -278,7 +278,8 @@ def test_the_generated_readme_teaches_each_flow_with_calls_that_exist() -> None:
     assert called and all(hasattr(twitter_api.Client, name) for name in called), called
     assert {"get_users_me", "get_posts_by_id", "get_users_posts"} <= called
     # The operations table: one row per operation of the package.
-    rows = [line for line in readme.splitlines() if line.startswith("| ") and "`" in line]
+    operations = readme.partition("\n## Operations\n")[2].partition("\n## ")[0]
+    rows = [line for line in operations.splitlines() if line.startswith("| ") and "`" in line]
     assert len(rows) == len(twitter_api._operations.BY_METHOD)
     assert "| Posts | `get_posts_by_id` | GET /2/tweets/\\{id\\} |" in readme
 
