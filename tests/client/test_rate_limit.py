@@ -7,6 +7,7 @@ each test asserts the exact waits the client chose, lower and upper bound alike.
 from __future__ import annotations
 
 import asyncio
+import email.utils
 from typing import Any
 
 import pytest
@@ -125,6 +126,17 @@ def test_retry_after_is_honoured_on_429(make: Any, is_async: bool) -> None:
     with Loopback(scripted(*steps)) as server:
         call(make(server.url, fake, wait_on_rate_limit=True), is_async)
     assert fake.slept == [7.0]  # Retry-After wins over the reset time
+    assert len(server.requests) == 2
+
+
+@CLIENTS
+def test_retry_after_as_an_http_date_is_honoured(make: Any, is_async: bool) -> None:
+    fake = FakeTime()
+    date = email.utils.formatdate(START + 7, usegmt=True)  # RFC 9110 allows a date too
+    steps = (too_many({"retry-after": date, **until(fake, 100)}), ok)
+    with Loopback(scripted(*steps)) as server:
+        call(make(server.url, fake, wait_on_rate_limit=True), is_async)
+    assert fake.slept == [7.0]
     assert len(server.requests) == 2
 
 

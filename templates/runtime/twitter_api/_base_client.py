@@ -12,6 +12,8 @@ A subclass or an instance may set those two attributes.
 
 from __future__ import annotations
 
+import datetime
+import email.utils
 import random
 import threading
 import time
@@ -166,25 +168,33 @@ def _retry_delay(
     elif response is None or response.status_code < 500 or method not in _IDEMPOTENT:
         return None
     if response is not None:
-        after = _retry_after(response)
+        after = _retry_after(response, time.time() if now is None else now)
         if after is not None:
             return min(after, 60.0)
     # Exponential backoff with full jitter: 0.5 s, 1 s, 2 s ... capped at 8 s.
     return random.uniform(0, min(8.0, 0.5 * 2**attempt))
 
 
-def _retry_after(response: httpx.Response) -> float | None:
+def _retry_after(response: httpx.Response, now: float) -> float | None:
+    """Seconds from `now` that `Retry-After` asks for: a number, or an HTTP date (RFC 9110)."""
     value = response.headers.get("retry-after")
     if value is None:
         return None
     try:
         return max(0.0, float(value))
     except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
         return None
+    if when.tzinfo is None:  # an HTTP date is GMT; a zone-less one is read so too
+        when = when.replace(tzinfo=datetime.UTC)
+    return max(0.0, when.timestamp() - now)
 
 
 def _rate_limit_wait(response: httpx.Response, now: float) -> float:
-    after = _retry_after(response)
+    after = _retry_after(response, now)
     if after is not None:
         return after
     reset_at = RateLimit.from_headers(response.headers).reset_at
