@@ -22,6 +22,7 @@ from ._media_core import (
     DEFAULT_MAX_PROCESSING_WAIT,
     MediaFile,
     Progress,
+    _check_max_wait,
     _init_body,
     _poll_delay,
     _session_id,
@@ -74,6 +75,7 @@ async def upload_media_async(
     Polls are at least MIN_CHECK_AFTER seconds apart. File reads block even on AsyncClient:
     the chunks are local and small.
     """
+    max_processing_wait = _check_max_wait(max_processing_wait)
     source = _Source(file, media_type, chunk_size)
     init = await client.initialize_media_upload(
         body=_init_body(source, media_category, additional_owners)

@@ -236,12 +236,30 @@ def _connection_reason(exc: BaseException, request: httpx.Request | None) -> str
             reason = os.strerror(seen.errno)
             break
         seen = seen.__cause__ or seen.__context__
-    host = ""
-    if request is not None and request.url.host:
-        port = request.url.port
-        host = f"{request.url.host}:{port}" if port else request.url.host
-    parts = [p for p in (reason, host) if p]
+    parts = [p for p in (reason, _host(request) if request is not None else "") if p]
     return f" ({', '.join(parts)})" if parts else ""
+
+
+def _host(request: httpx.Request) -> str:
+    port = request.url.port
+    return f"{request.url.host}:{port}" if port else request.url.host
+
+
+def _other_request(exc: Exception, request: httpx.Request | None) -> httpx.Request | None:
+    """The request httpx says failed, when it is not `request` (e.g. a token request)."""
+    if request is None or not isinstance(exc, httpx.RequestError):
+        return None
+    try:
+        failed = exc.request
+    except RuntimeError:  # raised without a request
+        return None
+    same = (failed.method, failed.url.host, failed.url.port, failed.url.path) == (
+        request.method,
+        request.url.host,
+        request.url.port,
+        request.url.path,
+    )
+    return None if same else failed
 
 
 def from_httpx_error(
@@ -250,10 +268,15 @@ def from_httpx_error(
     """This package's exception for an httpx one, raised while doing `what` ("GET /2/users/me").
 
     Raise it `from exc`. Messages carry the httpx class name, never a URL's query or a header.
+    When another request failed on the way (the auth's token request), the message names it.
     """
     name = type(exc).__name__
+    failed = _other_request(exc, request)
+    if failed is not None:
+        what = f"{failed.method} {failed.url.path} (sent by the auth for {what})"
     if isinstance(exc, httpx.TimeoutException):
-        return APITimeoutError(f"timed out: {what}", request=request)
+        host = f" ({_host(failed)})" if failed is not None else ""
+        return APITimeoutError(f"timed out: {what}{host}", request=request)
     if isinstance(exc, httpx.DecodingError) and response is not None:
         return APIResponseError(
             f"{what}: the response body cannot be decoded ({name})", response=response
@@ -261,7 +284,7 @@ def from_httpx_error(
     if isinstance(exc, httpx.TooManyRedirects):
         return APIConnectionError(f"too many redirects: {what}", request=request)
     if isinstance(exc, httpx.TransportError | httpx.StreamError | httpx.DecodingError):
-        why = _connection_reason(exc, request)
+        why = _connection_reason(exc, failed or request)
         return APIConnectionError(f"connection failed: {what}: {name}{why}", request=request)
     if isinstance(exc, httpx.InvalidURL):
         return APIError(f"invalid URL for {what}: {exc}")

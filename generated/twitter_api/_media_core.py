@@ -7,6 +7,7 @@ The helpers are in `_async_media` and its derived sync twin; `_media` names them
 
 from __future__ import annotations
 
+import math
 import mimetypes
 import os
 from collections.abc import Callable, Generator, Iterator, Sequence
@@ -155,6 +156,20 @@ def _session_id(response: Any) -> str:
     if not isinstance(media_id, str | int) or isinstance(media_id, bool):
         raise MediaUploadError("initializeMediaUpload returned no media id", media_id=None)
     return str(media_id)
+
+
+def _check_max_wait(seconds: float) -> float:
+    # NaN compares false with everything: the deadline would never pass, nor would infinity.
+    if (
+        isinstance(seconds, bool)
+        or not isinstance(seconds, int | float)
+        or not math.isfinite(seconds)
+        or seconds < 0
+    ):
+        raise ValueError(
+            f"max_processing_wait must be a finite number of seconds >= 0, not {seconds!r}"
+        )
+    return float(seconds)
 
 
 def _poll_delay(response: Any, media_id: str, elapsed: float, max_wait: float) -> float | None:

@@ -324,21 +324,24 @@ def _method_name(op: Operation) -> str:
 def encode_path(op: Operation, params: Mapping[str, Any]) -> str:
     """The operation's path with each value percent-encoded as one segment.
 
-    `/`, `?` and `#` are encoded; values that are empty or a dot segment (`.`, `..`, also
-    percent-encoded) are refused, since URL normalisation would send the call elsewhere.
+    `/`, `?` and `#` are encoded; values that are None, empty, or a dot segment (`.`, `..`)
+    or hold one once decoded as a server might are refused, since URL normalisation would
+    send the call elsewhere.
     """
     path = op.path
     for name, value in params.items():
+        if value is None:  # str(None) would call `.../None`
+            raise ValueError(f"{op.name}: path parameter {name!r} is required, not None")
         style = op.styles.get(f"path:{name}", "")
         text = _text(value) if not style else ""
         if not style and not text:
             raise ValueError(f"{op.name}: path parameter {name!r} must not be empty")
         segment = quote(text, safe="") if not style else _path_value(style, name, value)
         for shown in (text, segment):
-            if shown and _decoded(shown) in _DOT_SEGMENTS:
+            if shown and _holds_dot_segment(shown):
                 raise ValueError(
-                    f"{op.name}: path parameter {name!r} must not be {shown!r}: as a dot "
-                    "segment it would change which endpoint is called"
+                    f"{op.name}: path parameter {name!r} must not be {shown!r}: it is or holds "
+                    "a dot segment (`.`, `..`), which would change which endpoint is called"
                 )
         path = path.replace("{" + name + "}", segment)
     return path
@@ -415,7 +418,14 @@ def _json(value: Any) -> str:
     return json.dumps(dump(value), separators=(",", ":"), ensure_ascii=False)
 
 
-_DOT_SEGMENTS: Final = frozenset({"", ".", ".."})
+_DOT_SEGMENTS: Final = frozenset({".", ".."})
+
+
+def _holds_dot_segment(text: str) -> bool:
+    # A server or proxy may decode `%2f` and split on `\` too; Tomcat drops `;params` from
+    # a segment before resolving dots, so `..;x` climbs like `..`.
+    parts = _decoded(text).replace("\\", "/").split("/")
+    return any(part.split(";", 1)[0] in _DOT_SEGMENTS for part in parts)
 
 
 def _decoded(text: str) -> str:

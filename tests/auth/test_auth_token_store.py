@@ -26,6 +26,7 @@ from twitter_api.auth import (
     TokenStore,
     TokenStoreError,
 )
+from twitter_api.auth._token_store import MAX_TOKEN_BYTES
 
 WRITER = str(HERE / "auth_worker_store_writer.py")
 
@@ -92,6 +93,43 @@ def test_a_corrupt_store_is_reported_without_its_content(store_path: Path) -> No
     store_path.write_text("{not json")
     with pytest.raises(TokenStoreError, match="invalid JSON"):
         FileTokenStore(store_path).load()
+
+
+LOAD = """
+import sys
+from twitter_api.auth import FileTokenStore, TokenStoreError
+try:
+    FileTokenStore(sys.argv[1]).load()
+except TokenStoreError as exc:
+    print(exc)
+"""
+
+
+def test_a_fifo_at_the_store_path_is_refused_not_waited_on(store_path: Path) -> None:
+    store_path.parent.mkdir(parents=True)
+    os.mkfifo(store_path, 0o600)
+    # In a process of its own: a read that blocks on the FIFO is then killed, not the tests.
+    # The timeout only detects a hang; no writer ever opens the FIFO.
+    done = subprocess.run(
+        [PYTHON, "-c", LOAD, str(store_path)],
+        capture_output=True,
+        text=True,
+        env=subprocess_env(),
+        timeout=60,
+        check=True,
+    )
+    assert done.stdout == f"refusing the token store {store_path}: it is not a regular file\n"
+
+
+def test_an_oversized_store_is_refused_unread(store_path: Path) -> None:
+    store_path.parent.mkdir(parents=True)
+    store_path.write_bytes(b" " * (MAX_TOKEN_BYTES + 1))
+    store_path.chmod(0o600)
+    with pytest.raises(TokenStoreError) as caught:
+        FileTokenStore(store_path).load()
+    assert str(caught.value) == (
+        f"refusing the token store {store_path}: it is larger than {MAX_TOKEN_BYTES} bytes"
+    )
 
 
 def _start_writer(store_path: Path, mode: str) -> subprocess.Popen[str]:

@@ -143,3 +143,24 @@ def test_a_malformed_command_is_a_typed_problem(tmp_path: Path, source: str) -> 
     with pytest.raises(ConfigError) as exc:
         load_settings(bearer_config(tmp_path, source), environ={})
     assert '{ command = ["program", "arg", ...] }' in problems(exc)
+
+
+def test_a_command_in_the_working_directory_config_is_never_run_unless_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A Config.toml in a cloned repository is the user's file, mode 600, and still not chosen.
+    monkeypatch.chdir(tmp_path)
+    marker = tmp_path / "ran"
+    bearer_config(tmp_path, helper_command(tmp_path, "ok", str(marker)))
+    with pytest.raises(ConfigError) as exc:
+        load_settings(environ={})
+    assert problems(exc) == (
+        "Config.toml:3:1: `bearer_token` in profile `bot`: { command = ... } is refused: "
+        "./Config.toml is read only because it is in the working directory; name the file "
+        "with --config, TWITTER_API_CONFIG or Client.from_config(path) to run its command"
+    )
+    assert not marker.exists()
+    # Named, the same file is the user's choice.
+    settings = load_settings("Config.toml", environ={})
+    assert authorization(settings) == "Bearer helper-SECRET-4242"
+    assert marker.exists()

@@ -61,25 +61,41 @@ def evil() -> Iterator[Loopback]:
 # -- 1. path parameter values -------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("value", ["..", ".", "%2e%2E", "%2E", "%2e.", "%252e%252e"])
+DOT_SEGMENT_VALUES = [
+    *["..", ".", "%2e%2E", "%2E", "%2e.", "%252e%252e"],
+    # Holding one once a server decodes `%2f` or splits on `/` or `\\`:
+    *["../..", "..%2f..", "..%252f..", "a/../b", "a\\..\\b", "12%2F.%2F34", "x/.."],
+    *["..;x", ".;x", "a/..;jsessionid=1/b"],  # Tomcat drops `;params` before resolving dots
+]
+
+
+@pytest.mark.parametrize("value", DOT_SEGMENT_VALUES)
 def test_dot_segment_path_values_are_refused_before_sending(value: str) -> None:
     # Sent as is, `..` makes httpx call DELETE /2/lists/1234: the delete-list endpoint.
     rec = Recorder()
     with pytest.raises(ValueError) as caught:
         client_for(rec).remove_lists_member_by_user_id("1234", value)
     assert str(caught.value) == (
-        f"removeListsMemberByUserId: path parameter 'user_id' must not be {value!r}: as a dot "
-        "segment it would change which endpoint is called"
+        f"removeListsMemberByUserId: path parameter 'user_id' must not be {value!r}: it is or "
+        "holds a dot segment (`.`, `..`), which would change which endpoint is called"
     )
+    assert rec.requests == []
+
+
+def test_a_none_path_value_is_refused_before_sending() -> None:
+    rec = Recorder()
+    with pytest.raises(ValueError) as caught:
+        client_for(rec).get_users_by_id(None)  # type: ignore[arg-type]
+    assert str(caught.value) == "getUsersById: path parameter 'id' is required, not None"
     assert rec.requests == []
 
 
 def test_path_values_are_one_percent_encoded_segment() -> None:
     rec = Recorder()
     client = client_for(rec)
-    client.remove_lists_member_by_user_id("12/../34", "a?b#c d..")
+    client.remove_lists_member_by_user_id("12/34;a", "a?b#c d..")
     assert rec.requests[0].method == "DELETE"
-    assert rec.requests[0].url.raw_path == b"/2/lists/12%2F..%2F34/members/a%3Fb%23c%20d.."
+    assert rec.requests[0].url.raw_path == b"/2/lists/12%2F34%3Ba/members/a%3Fb%23c%20d.."
     assert rec.requests[0].url.host == "api.x.com"
 
 

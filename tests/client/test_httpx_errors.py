@@ -521,3 +521,43 @@ def test_a_connection_failure_says_why_and_to_which_host() -> None:
     assert str(untrusted).endswith(
         "ConnectError (TLS failed: CERTIFICATE_VERIFY_FAILED, api.x.com)"
     )
+
+
+def test_a_token_request_that_cannot_connect_is_named_not_the_api_call() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    token_url = f"http://127.0.0.1:{closed}/2/oauth2/token?tenant=q-SECRET"
+    with Loopback(lambda ex: ex.respond(200, {"data": POST})) as api:
+        auth = AppOnly("cid", "sec-SECRET", token_url=token_url)
+        with twitter_api.Client(auth=auth, base_url=api.url, max_retries=0) as client:
+            error = raised(
+                lambda: client.request("GET", "/2/tweets/search/recent"), APIConnectionError
+            )
+
+        async def main() -> None:
+            async with twitter_api.AsyncClient(auth=auth, base_url=api.url, max_retries=0) as ac:
+                await ac.request("GET", "/2/tweets/search/recent")
+
+        async_error = raised(run(main), APIConnectionError)
+    for e in (error, async_error):
+        assert str(e) == (
+            "connection failed: POST /2/oauth2/token (sent by the auth for GET "
+            f"/2/tweets/search/recent): ConnectError (Connection refused, 127.0.0.1:{closed})"
+        )
+    assert api.requests == []  # no API call without a bearer
+
+
+def test_a_token_request_that_times_out_is_named_with_its_host() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/oauth2/token":
+            raise httpx.ReadTimeout("details", request=request)
+        return httpx.Response(200, json={"data": POST})
+
+    auth = AppOnly("cid", "sec", token_url="https://auth.test:8443/oauth2/token")
+    http = httpx.Client(transport=httpx.MockTransport(handler))
+    with twitter_api.Client(auth=auth, http_client=http, max_retries=0) as client:
+        error = raised(lambda: client.get_posts_by_id("20"), twitter_api.APITimeoutError)
+    assert str(error) == (
+        "timed out: POST /oauth2/token (sent by the auth for GET /2/tweets/20) (auth.test:8443)"
+    )

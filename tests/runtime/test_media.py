@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import math
 import threading
 from pathlib import Path
 from typing import Any
@@ -291,6 +292,24 @@ def test_check_after_zero_still_pauses_between_polls(is_async: bool) -> None:
         assert [r.method for r in server.requests].count("GET") == 3
     assert clock.slept == [1.0, 1.0, 1.0]  # the floor, not zero
     assert result.data.processing_info.state == "succeeded"
+
+
+@ASYNC
+@pytest.mark.parametrize("wait", [math.nan, math.inf, -1.0, "600"], ids=repr)
+def test_a_processing_wait_that_never_ends_is_refused_before_sending(
+    is_async: bool, wait: Any
+) -> None:
+    # NaN never compares greater: against a server that is always in_progress, it polled on.
+    forever = {"state": "in_progress", "check_after_secs": 5}
+    media_server = MediaServer(forever, [forever] * 10)
+    clock = Clock()
+    with Loopback(clock.serving(media_server)) as server:
+        with pytest.raises(ValueError) as info:
+            _upload(server.url, clock, is_async, max_processing_wait=wait)
+        assert server.requests == []
+    assert str(info.value) == (
+        f"max_processing_wait must be a finite number of seconds >= 0, not {wait!r}"
+    )
 
 
 def test_http_error_during_append_stops_the_upload() -> None:

@@ -20,7 +20,7 @@ from .._files import MAX_SECRET_BYTES, FileRefused, owned_by_user, read_small_fi
 from .._secrets import Secret, group_or_others_can_read
 from ..auth._errors import TokenStoreError
 from ..auth._store import TokenStore, is_store_url, open_token_store
-from ._schema import MODULE, PROFILE_KEYS, Location, Problems, describe
+from ._schema import DEFAULT_FILE, ENV_CONFIG, MODULE, PROFILE_KEYS, Location, Problems, describe
 from ._sources import Environment, Merged, Value
 
 # A credential helper that takes longer than this is stuck (waiting for input it cannot get).
@@ -151,8 +151,18 @@ class Resolver:
         return str(found)
 
     def _from_command(self, key: str, value: Value, argv: list[str]) -> str | None:
-        # A command runs a program: it is taken only from a file the user owns and no one else
-        # can change (never from the environment, which holds only strings).
+        # A command runs a program: it is taken only from a file the user named (a Config.toml
+        # in a cloned repository must not run anything) and owns, that no one else can change
+        # (never from the environment, which holds only strings).
+        if value.layer is not None and value.layer.implicit:
+            self._fail(
+                value,
+                key,
+                f"{{ command = ... }} is refused: ./{DEFAULT_FILE} is read only because it is "
+                f"in the working directory; name the file with --config, {ENV_CONFIG} or "
+                "Client.from_config(path) to run its command",
+            )
+            return None
         opened = value.layer.opened if value.layer is not None else None
         if opened is not None and (not owned_by_user(opened.uid) or opened.writable_by_others):
             self._fail(

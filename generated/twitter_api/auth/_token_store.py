@@ -15,7 +15,9 @@ import os
 import sys
 import tempfile
 from pathlib import Path
+from typing import Final
 
+from .._files import FileRefused, read_small_bytes
 from .._secrets import check_private_file, make_private_dirs
 from ._errors import TokenStoreError
 from ._single_flight import RefreshLock
@@ -23,6 +25,9 @@ from ._store import decode_record, encode_record
 from ._token import Token
 
 __all__ = ["FileTokenStore"]
+
+# A token record is a few hundred bytes; anything far larger is not a store this module wrote.
+MAX_TOKEN_BYTES: Final = 1024 * 1024
 
 
 class FileTokenStore:
@@ -55,9 +60,11 @@ class FileTokenStore:
             check_private_file(
                 self.path, "OAuth tokens", allow_insecure=self.allow_insecure_permissions
             )
-            raw = self.path.read_bytes()
+            raw, _ = read_small_bytes(self.path, MAX_TOKEN_BYTES)
         except FileNotFoundError:
             return None
+        except FileRefused as exc:
+            raise TokenStoreError(f"refusing the token store {self.path}: {exc}") from None
         except OSError as exc:
             raise TokenStoreError(
                 f"cannot read the token store {self.path}: {exc.strerror}"

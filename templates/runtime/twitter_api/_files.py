@@ -1,4 +1,4 @@
-"""Reading the small files the configuration names (config files, secret files) safely.
+"""Reading small files safely: config files, the secret files they name, the token store.
 
 The file is opened first and everything is checked on the open descriptor, so a file swapped
 between the check and the read cannot slip through. Opening never blocks (a FIFO or a device
@@ -22,6 +22,7 @@ __all__ = [
     "FileRefused",
     "OpenedFile",
     "owned_by_user",
+    "read_small_bytes",
     "read_small_file",
 ]
 
@@ -63,11 +64,11 @@ class OpenedFile:
         return _secrets.POSIX_MODES and bool(self.mode & (stat.S_IWGRP | stat.S_IWOTH))
 
 
-def read_small_file(path: Path, limit: int) -> OpenedFile:
-    """The UTF-8 text of a regular file of at most `limit` bytes, with its mode and owner.
+def read_small_bytes(path: Path, limit: int) -> tuple[bytes, os.stat_result]:
+    """The bytes of a regular file of at most `limit` bytes, with the opened file's status.
 
     Raises OSError when it cannot be opened, FileRefused when it is not a regular file or
-    too large, UnicodeDecodeError when it is not UTF-8.
+    too large.
     """
     fd = os.open(path, _FLAGS)
     try:
@@ -84,7 +85,17 @@ def read_small_file(path: Path, limit: int) -> OpenedFile:
             raise FileRefused(f"it is larger than {limit} bytes")
     finally:
         os.close(fd)
-    return OpenedFile(bytes(data).decode("utf-8"), stat.S_IMODE(info.st_mode), info.st_uid)
+    return bytes(data), info
+
+
+def read_small_file(path: Path, limit: int) -> OpenedFile:
+    """The UTF-8 text of a regular file of at most `limit` bytes, with its mode and owner.
+
+    Raises OSError when it cannot be opened, FileRefused when it is not a regular file or
+    too large, UnicodeDecodeError when it is not UTF-8.
+    """
+    data, info = read_small_bytes(path, limit)
+    return OpenedFile(data.decode("utf-8"), stat.S_IMODE(info.st_mode), info.st_uid)
 
 
 def owned_by_user(uid: int) -> bool:

@@ -37,7 +37,8 @@ write, and from the implicit `./Config.toml` only when the profile's credentials
 in that same file (a file planted in the working directory must not redirect credentials from
 the environment, other files or the token store). They must be https, or http to a loopback
 host, unless `allow_insecure_http = true`. Config and secret files must be regular files of
-bounded size.
+bounded size. A `{ command = [...] }` secret runs only from a named file the user owns and
+others cannot write: never from the implicit `./Config.toml`.
 
 The loader, one concern per module:
 
