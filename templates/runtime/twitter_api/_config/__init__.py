@@ -63,7 +63,7 @@ from ._schema import MODULE_KEYS as MODULE_KEYS
 from ._schema import PROFILE_KEYS as PROFILE_KEYS
 from ._secrets import refuse_readable_literal_secrets
 from ._sources import Environment, PathArg, merge_sources
-from ._trust import check_endpoints
+from ._trust import check_endpoints, check_token_store
 from ._values import check_values
 
 __all__ = ["ConfigError", "ConfigProblem", "Settings", "load_settings"]
@@ -111,6 +111,7 @@ def _load(
         flow = flow_value.raw if flow_value and isinstance(flow_value.raw, str) else ""
         allow_http = allow_insecure_http(module, merged.profiles[chosen])
         check_endpoints(chosen, flow, merged, allow_http, problems)
+        check_token_store(chosen, merged, problems)
         auth = build_auth(chosen, merged, env, allow_insecure, allow_http, problems)
     if problems or auth is None or chosen is None:
         return None, list(problems)

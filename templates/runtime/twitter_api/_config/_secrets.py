@@ -18,7 +18,16 @@ from .._files import MAX_SECRET_BYTES, FileRefused, owned_by_user, read_small_fi
 from .._secrets import Secret, group_or_others_can_read
 from ..auth._errors import TokenStoreError
 from ..auth._store import TokenStore, is_store_url, open_token_store
-from ._schema import DEFAULT_FILE, ENV_CONFIG, MODULE, PROFILE_KEYS, Location, Problems, describe
+from ._schema import (
+    DEFAULT_FILE,
+    ENV_CONFIG,
+    ENV_CONFIG_DATA,
+    MODULE,
+    PROFILE_KEYS,
+    Location,
+    Problems,
+    describe,
+)
 from ._sources import Environment, Merged, Value
 
 # A credential helper that takes longer than this is stuck (waiting for input it cannot get).
@@ -162,7 +171,15 @@ class Resolver:
             )
             return None
         opened = value.layer.opened if value.layer is not None else None
-        if opened is not None and (not owned_by_user(opened.uid) or opened.writable_by_others):
+        if opened is None:
+            self._fail(
+                value,
+                key,
+                f"{{ command = ... }} is refused: it runs a program, so it is taken only from a "
+                f"Config.toml file you own, not from {ENV_CONFIG_DATA}",
+            )
+            return None
+        if not owned_by_user(opened.uid) or opened.writable_by_others:
             self._fail(
                 value,
                 key,

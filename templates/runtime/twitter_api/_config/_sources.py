@@ -15,9 +15,11 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from .._files import MAX_CONFIG_BYTES, FileRefused, OpenedFile, read_small_file
 from .._toml_positions import KeyPath, Position, key_positions, split_error_position
+from ..auth._store import is_store_url
 from ._schema import (
     DEFAULT_FILE,
     ENV_CONFIG,
@@ -196,7 +198,7 @@ def _merge_profile(
         where = _location(layer, (MODULE, "profiles", name, key))
         if key in PROFILE_KEYS:
             values[key] = Value(raw, where, layer.base_dir, layer.file, layer=layer)
-            if PROFILE_KEYS[key] == "secret" and isinstance(raw, str) and layer.file is not None:
+            if layer.file is not None and _holds_literal_secret(key, raw):
                 merged.literal_secrets.append((layer, key, where))
         else:
             hint = did_you_mean(key, PROFILE_KEYS)
@@ -233,3 +235,17 @@ def _merge_environment(env: Environment, merged: Merged, problems: Problems) -> 
                 value = Value(env[variable], where, cwd, from_env=True)
                 merged.profiles.setdefault(name, {})[key] = value
             break
+
+
+def _holds_literal_secret(key: str, raw: object) -> bool:
+    """A secret written as a plain string, or a store URL with a password in it."""
+    if not isinstance(raw, str):
+        return False
+    if PROFILE_KEYS[key] == "secret":
+        return True
+    if key == "token_store" and is_store_url(raw):
+        try:
+            return urlsplit(raw).password is not None
+        except ValueError:
+            return False  # reported as a bad URL when the store is opened
+    return False
