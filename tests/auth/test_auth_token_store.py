@@ -132,6 +132,14 @@ def test_an_oversized_store_is_refused_unread(store_path: Path) -> None:
     )
 
 
+def test_a_store_that_cannot_be_written_is_a_store_error(store_path: Path) -> None:
+    # Not a bare OSError: callers catch the package's errors (a full disk, a folder in the way).
+    (store_path / "in-the-way").mkdir(parents=True)
+    with pytest.raises(TokenStoreError, match=f"cannot write the token store {store_path}: "):
+        save_locked(FileTokenStore(store_path), sample())
+    assert sorted(p.name for p in store_path.parent.iterdir()) == ["bot.json", "bot.json.lock"]
+
+
 def _start_writer(store_path: Path, mode: str) -> subprocess.Popen[str]:
     process = subprocess.Popen(
         [PYTHON, WRITER, str(store_path), mode],

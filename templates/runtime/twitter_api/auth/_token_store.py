@@ -71,6 +71,14 @@ class FileTokenStore:
 
     def save(self, token: Token) -> None:
         """Atomically replace the stored token. The caller holds `lock()`."""
+        try:
+            self._replace(token)
+        except OSError as exc:  # a full disk, a folder that became a file, no permission
+            raise TokenStoreError(
+                f"cannot write the token store {self.path}: {exc.strerror or type(exc).__name__}"
+            ) from None
+
+    def _replace(self, token: Token) -> None:
         directory = self.path.parent
         make_private_dirs(directory)
         self._remove_stale_temporaries()
