@@ -464,7 +464,12 @@ def request_url(base_url: str, base_origin: Origin, path: str) -> str:
         parsed = httpx.URL(url)
     except httpx.InvalidURL:
         raise ValueError("request(): path does not form a valid URL") from None
-    if parsed.userinfo or origin_of(parsed) != base_origin:
+    if parsed.userinfo:
+        raise ValueError(
+            "request(): path must not carry a user name or password before the host "
+            "(`user:password@`): credentials are sent only to base_url's origin"
+        )
+    if origin_of(parsed) != base_origin:
         raise ValueError(
             f"request(): path points to {_show(origin_of(parsed))}, but credentials are sent "
             f"only to base_url's origin {_show(base_origin)}"

@@ -110,8 +110,9 @@ REFUSED_PATHS = {
     "/2/users/me\r\nHost: evil.example": "control characters",
     "https://evil.example/2/users/me": "points to https://evil.example:443",
     "https://api.x.com.evil.example/2/users/me": "points to https://api.x.com.evil.example:443",
-    "https://api.x.com@evil.example/2/users/me": "points to https://evil.example:443",
-    "https://x@api.x.com/2/users/me": "points to https://api.x.com:443",  # userinfo: refused
+    "https://api.x.com@evil.example/2/users/me": "must not carry a user name or password",
+    "https://x@api.x.com/2/users/me": "must not carry a user name or password",
+    "https://u:p@api.x.com/2/users/me": "must not carry a user name or password",
     "http://api.x.com/2/users/me": "points to http://api.x.com:80",
     "https://api.x.com:8443/2/users/me": "points to https://api.x.com:8443",
 }
