@@ -285,13 +285,16 @@ def test_async_client_refreshes_the_same_way(fake: FakeX, store_path: Path) -> N
 
 
 def test_without_offline_access_it_warns_and_expiry_needs_a_login(
-    fake: FakeX, store_path: Path
+    fake: FakeX, store_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     now = [time.time()]
-    with pytest.warns(UserWarning, match="offline.access"):
+    with pytest.warns(UserWarning, match="offline.access") as warned:
         auth = make_auth(
             fake, store_path, scopes=["tweet.read", "users.read"], clock=lambda: now[0]
         )
+    # Said once: a log record as well would print it twice where logging is not configured.
+    assert len(warned) == 1
+    assert not [r for r in caplog.records if "offline.access" in r.getMessage()]
     token = auth.complete(approve_in_place_of_a_browser(auth.authorization_url()))
     assert token.refresh_token is None
     now[0] += fake.access_lifetime + 1

@@ -129,7 +129,7 @@ class OAuth2PKCE(FlowAuth):
                 f"the scopes lack {OFFLINE_ACCESS!r}: the server will issue no refresh token, "
                 "so the user must log in again when the access token expires"
             )
-            logger.warning(message)
+            # A warning only: logged too, it showed twice where logging is not configured.
             warnings.warn(message, UserWarning, stacklevel=2)
 
     def __repr__(self) -> str:
