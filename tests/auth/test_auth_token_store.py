@@ -26,6 +26,7 @@ from twitter_api.auth import (
     TokenStore,
     TokenStoreError,
 )
+from twitter_api.auth._store import open_token_store
 from twitter_api.auth._token_store import MAX_TOKEN_BYTES
 
 WRITER = str(HERE / "auth_worker_store_writer.py")
@@ -138,6 +139,16 @@ def test_a_store_that_cannot_be_written_is_a_store_error(store_path: Path) -> No
     with pytest.raises(TokenStoreError, match=f"cannot write the token store {store_path}: "):
         save_locked(FileTokenStore(store_path), sample())
     assert sorted(p.name for p in store_path.parent.iterdir()) == ["bot.json", "bot.json.lock"]
+
+
+@pytest.mark.parametrize("url", ["unix:///run/redis.sock", "s3://bucket/token.json"])
+def test_a_store_url_of_another_scheme_is_refused_not_taken_for_a_file_name(
+    url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(TokenStoreError, match=r"URL scheme .* is not supported"):
+        open_token_store(url)
+    assert list(tmp_path.iterdir()) == []
 
 
 def _start_writer(store_path: Path, mode: str) -> subprocess.Popen[str]:

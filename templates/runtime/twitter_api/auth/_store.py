@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from typing import Protocol, runtime_checkable
 
 from ._errors import TokenStoreError
@@ -29,6 +30,7 @@ __all__ = [
 ]
 
 _URL_SCHEMES = ("redis://", "rediss://", "keyring:")
+_OTHER_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]+://")  # two letters at least: `C://x` is a path
 
 
 class StoreLock(Protocol):
@@ -92,6 +94,13 @@ def open_token_store(
         from ._redis_store import RedisTokenStore
 
         return RedisTokenStore(value, name=name)
+    if isinstance(value, str) and _OTHER_URL.match(value):
+        # `unix:///run/redis.sock` or `s3://...` is no file name: say so, not create one.
+        scheme = value.partition(":")[0]
+        raise TokenStoreError(
+            f"the token store URL scheme {scheme!r} is not supported: use a file path, "
+            "keyring:, redis:// or rediss://"
+        )
     from ._token_store import FileTokenStore
 
     return FileTokenStore(value, allow_insecure_permissions=allow_insecure_permissions)
