@@ -218,3 +218,21 @@ def test_a_redis_password_in_a_readable_config_is_a_literal_secret(tmp_path: Pat
     assert "pw-LEAK-9" not in problems(exc)
     config.chmod(0o600)
     assert load_settings(config, environ={}) is not None
+
+
+def test_a_token_store_url_of_another_scheme_is_a_located_config_error(tmp_path: Path) -> None:
+    config = tmp_path / "Config.toml"
+    config.write_text(
+        '[twitter_api.profiles.bot]\nflow = "pkce"\nclient_id = "cid"\n'
+        'redirect_uri = "http://127.0.0.1:8976/callback"\n'
+        'scopes = ["tweet.read", "offline.access"]\n'
+        'token_store = "unix:///run/redis.sock"\n',
+        encoding="utf-8",
+    )
+    config.chmod(0o600)
+    with pytest.raises(ConfigError) as exc:
+        load_settings(config, environ={})
+    assert problems(exc).endswith(
+        "Config.toml:6:1: the token store URL scheme 'unix' is not supported: use a file path, "
+        "keyring:, redis:// or rediss://"
+    )

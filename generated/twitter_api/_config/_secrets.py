@@ -19,7 +19,7 @@ from pathlib import Path
 from .._files import MAX_SECRET_BYTES, FileRefused, owned_by_user, read_small_file
 from .._secrets import Secret, group_or_others_can_read
 from ..auth._errors import TokenStoreError
-from ..auth._store import TokenStore, is_store_url, open_token_store
+from ..auth._store import TokenStore, names_a_url, open_token_store
 from ._schema import (
     DEFAULT_FILE,
     ENV_CONFIG,
@@ -242,7 +242,7 @@ class Resolver:
 
     def token_store(self) -> Path | TokenStore | None:
         value = self._values.get("token_store")
-        if value is not None and isinstance(value.raw, str) and is_store_url(value.raw):
+        if value is not None and isinstance(value.raw, str) and names_a_url(value.raw):
             # Key names in a shared store tell accounts apart by profile.
             try:
                 return open_token_store(value.raw, name=self._profile)

@@ -28,6 +28,7 @@ __all__ = [
     "decode_record",
     "encode_record",
     "is_store_url",
+    "names_a_url",
     "open_token_store",
 ]
 
@@ -79,6 +80,11 @@ class SharedRateLimits(Protocol):
 def is_store_url(value: str) -> bool:
     """True when `value` names a store by URL rather than a file path."""
     return value.lower().startswith(_URL_SCHEMES)
+
+
+def names_a_url(value: str) -> bool:
+    """True when `value` is written as a URL (a supported store's or not), not a file path."""
+    return is_store_url(value) or _OTHER_URL.match(value) is not None
 
 
 def open_token_store(
