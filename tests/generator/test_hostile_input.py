@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import subprocess
+import sys
 from contextlib import redirect_stderr
 from pathlib import Path
 from typing import Any
@@ -144,10 +145,25 @@ def test_lone_surrogates_and_controls_in_spec_text_are_escaped(tmp_path: Path) -
         }
     )
     spec["info"]["title"] = "T \udfff"
+    spec["components"]["schemas"]["A"]["properties"]["a"]["enum"] = ["\ud800"]
     result, out = _run(tmp_path, "odd.json", json.dumps(spec))
     assert result.returncode == 0, result.stderr
     text = (out / "twitter_api" / "models" / "a.py").read_text(encoding="utf-8")
-    assert "\\ud800" in text and "\\x00" in text and "\x1b" not in text
+    assert "bad \ufffd \\x00" in text and "\x1b" not in text
+    # The package imports: a surrogate left in a docstring fails at class creation. The enum
+    # value in code keeps the exact surrogate, written as an escape.
+    script = (
+        "import twitter_api, twitter_api.models as m; "
+        "print(ascii(m.A.__doc__), ascii(twitter_api.__doc__), ascii(m.A(a='\\ud800').a))"
+    )
+    ran = subprocess.run(
+        [sys.executable, "-c", script], cwd=out, capture_output=True, text=True, check=False
+    )
+    assert ran.returncode == 0, ran.stderr
+    assert "bad \\ufffd" in ran.stdout and "\\ud800" in ran.stdout, ran.stdout
+    for path in (out / "twitter_api").rglob("*"):
+        if path.is_file():
+            path.read_bytes().decode("utf-8")
 
 
 def test_a_template_that_prints_raw_text_is_refused(tmp_path: Path) -> None:
