@@ -98,6 +98,8 @@ def read_toml(path: Path) -> dict[str, Any]:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise GeneratorError(str(path), "", f"cannot read: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise GeneratorError(str(path), "", f"not UTF-8 text: {exc.reason}") from None
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -272,7 +274,7 @@ def parse_document(origin: str, raw: bytes, kind: str = "an OpenAPI document") -
     number sizes are bounded, a self-referencing alias is refused, and the result is a plain
     tree (str keys; str, int, finite float, bool, None, lists and dicts).
     """
-    text = raw.decode("utf-8", errors="replace")
+    text = _utf8_text(origin, raw)
     try:
         if text.lstrip().startswith(("{", "[")):
             data = _parse_json(origin, text)
@@ -283,6 +285,34 @@ def parse_document(origin: str, raw: bytes, kind: str = "an OpenAPI document") -
     if not isinstance(data, dict):
         raise GeneratorError(origin, "1:1", f"{kind} must be an object")
     return _plain_tree(origin, data)
+
+
+def _utf8_text(origin: str, raw: bytes) -> str:
+    """The file as UTF-8 text (what JSON and OpenAPI require); anything else is refused at the
+    first byte that does not fit, rather than read as replacement characters or passed on to
+    a parser that would report it without the file's name."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        hint = " (UTF-16? save it as UTF-8)" if raw.startswith((b"\xff\xfe", b"\xfe\xff")) else ""
+        raise GeneratorError(
+            origin,
+            _where_at(raw[: exc.start].decode("utf-8")),
+            f"not UTF-8 text: byte 0x{raw[exc.start]:02x}{hint}",
+        ) from None
+    nul = text.find("\0")
+    if nul >= 0:
+        # Never valid in JSON or YAML; a UTF-16 file without a byte order mark decodes as
+        # UTF-8 with a NUL after every ASCII character.
+        raise GeneratorError(
+            origin, _where_at(text[:nul]), "a NUL character: not a text file (UTF-16?)"
+        )
+    return text
+
+
+def _where_at(before: str) -> str:
+    """`line:column` of the character that follows `before`."""
+    return f"{before.count(chr(10)) + 1}:{len(before) - (before.rfind(chr(10)) + 1) + 1}"
 
 
 def _parse_json(origin: str, text: str) -> Any:
@@ -317,14 +347,21 @@ class _BadNumber(ValueError):
 
 def _where_in_text(text: str, needle: str) -> str:
     at = text.find(needle)
-    if at < 0:
-        return ""
-    line = text.count("\n", 0, at) + 1
-    return f"{line}:{at - (text.rfind(chr(10), 0, at) + 1) + 1}"
+    return _where_at(text[:at]) if at >= 0 else ""
 
 
 def _parse_yaml(origin: str, text: str) -> Any:
-    loader = _YamlLoader(text)
+    try:
+        # The reader checks the characters as the loader is made: inside the `try`.
+        loader = _YamlLoader(text)
+    except yaml.reader.ReaderError as exc:
+        char = exc.character
+        code = char if isinstance(char, int) else ord(char[:1] or "\0")
+        raise GeneratorError(
+            origin,
+            _where_at(text[: exc.position]),
+            f"invalid YAML: character U+{code:04X}: {exc.reason}",
+        ) from None
     try:
         node = loader.get_single_node()
         if node is None:
@@ -336,7 +373,7 @@ def _parse_yaml(origin: str, text: str) -> Any:
         where = f"{mark.line + 1}:{mark.column + 1}" if mark is not None else ""
         raise GeneratorError(origin, where, f"invalid YAML: {exc.problem}") from None
     except yaml.YAMLError as exc:
-        raise GeneratorError(origin, "", f"invalid YAML: {exc}") from None
+        raise GeneratorError(origin, "", f"invalid YAML: {' '.join(str(exc).split())}") from None
     except ValueError as exc:  # e.g. an integer too long to convert
         raise GeneratorError(origin, "", f"invalid YAML value: {exc}") from None
     finally:

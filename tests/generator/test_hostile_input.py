@@ -62,6 +62,29 @@ def test_hostile_documents_are_refused_in_one_line(
     _refused(result, out, *needles)
 
 
+YAML_HEAD = b"openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths: {}\n"
+
+
+@pytest.mark.parametrize(
+    ("name", "raw", "needles"),
+    [
+        ("u16.json", HEAD.encode("utf-16"), ["u16.json:1:1:", "UTF-8 text: byte 0xff", "UTF-16"]),
+        ("u16le.yaml", YAML_HEAD.decode().encode("utf-16-le"), ["u16le.yaml:1:2:", "NUL"]),
+        ("latin.yaml", YAML_HEAD + b"x: caf\xe9\n", ["latin.yaml:4:7:", "byte 0xe9"]),
+        ("bell.yaml", YAML_HEAD + b"x: a\x07\n", ["bell.yaml:4:5:", "character U+0007"]),
+        ("nul.json", HEAD.encode() + b'"\x00"}', ["nul.json:1:", "NUL"]),
+    ],
+)  # fmt: skip
+def test_a_file_that_is_not_utf8_text_is_refused_in_one_line(
+    tmp_path: Path, name: str, raw: bytes, needles: list[str]
+) -> None:
+    spec = tmp_path / name
+    spec.write_bytes(raw)
+    out = tmp_path / "out"
+    result = run_sdkgen("generate", "--spec", str(spec), "--output", str(out))
+    _refused(result, out, str(spec), *needles)
+
+
 def test_a_yaml_alias_bomb_is_refused_without_expanding_it(tmp_path: Path) -> None:
     levels = "".join(
         f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]\n" for i in range(1, 12)
