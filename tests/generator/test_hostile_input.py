@@ -219,3 +219,42 @@ def test_code_that_does_not_parse_names_the_generated_file_line_and_spec_place(
     assert f'{path}:#/paths/~1a"b/get: generated twitter_api/_api/default.py:' in message
     assert "does not parse" in message
     assert not (tmp_path / "o").exists()
+
+
+REF = "#/components/schemas/"
+
+
+@pytest.mark.parametrize(
+    ("schemas", "loop"),
+    [
+        ({"A": {"$ref": REF + "B"}, "B": {"$ref": REF + "A"}}, "A -> B -> A"),
+        ({"A": {"$ref": REF + "A"}}, "A -> A"),
+        # A null alternative beside the $ref does not make it a value.
+        ({"A": {"oneOf": [{"$ref": REF + "B"}, {"type": "null"}]}, "B": {"$ref": REF + "A"}},
+         "A -> B -> A"),
+    ],
+)  # fmt: skip
+def test_a_schema_that_is_only_a_ref_cycle_is_refused(
+    tmp_path: Path, schemas: dict[str, Any], loop: str
+) -> None:
+    spec = _spec(**schemas)
+    spec["openapi"] = "3.1.0"
+    result, out = _run(tmp_path, "loop.json", json.dumps(spec))
+    _refused(result, out, "loop.json:#/components/schemas/A:", f"$ref cycle with no value ({loop})")
+
+
+def test_a_ref_cycle_through_a_property_is_a_recursive_model(tmp_path: Path) -> None:
+    schemas = {
+        "A": {"$ref": REF + "B"},
+        "B": {"type": "object", "properties": {"next": {"$ref": REF + "A"}}},
+    }
+    result, out = _run(tmp_path, "rec.json", json.dumps(_spec(**schemas)))
+    assert result.returncode == 0, result.stderr
+    script = (
+        "import twitter_api.models as m; "
+        "print(type(m.B.from_dict({'next': {'next': {}}}).next.next).__name__)"
+    )
+    ran = subprocess.run(
+        [sys.executable, "-c", script], cwd=out, capture_output=True, text=True, check=False
+    )
+    assert (ran.returncode, ran.stdout) == (0, "B\n"), ran.stderr
