@@ -251,6 +251,32 @@ for _tag, _pattern, _first in (
     _YamlLoader.add_implicit_resolver(f"tag:yaml.org,2002:{_tag}", re.compile(_pattern), _first)
 
 
+def _unique_keys(
+    loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bool = False
+) -> dict[Any, Any]:
+    """A mapping whose own keys are all different: YAML would keep the last of two, so a
+    reviewer reading the first would not see what the generator uses. Keys a merge (`<<`)
+    brings in may be overridden, as merging means."""
+    first: dict[Any, yaml.Node] = {}
+    for key_node, _ in node.value:
+        if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
+            continue
+        key = loader.construct_object(key_node)
+        if key in first:
+            line = first[key].start_mark.line + 1
+            raise yaml.constructor.ConstructorError(
+                None,
+                None,
+                f"the key {str(key)!r:.60} appears twice in one mapping (first on line {line})",
+                key_node.start_mark,
+            )
+        first[key] = key_node
+    return yaml.SafeLoader.construct_mapping(loader, node, deep)
+
+
+_YamlLoader.construct_mapping = _unique_keys  # type: ignore[assignment, method-assign]
+
+
 def _core_int(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
     text = str(loader.construct_scalar(node))  # type: ignore[arg-type]
     if text.startswith(("0o", "0x")):
@@ -325,13 +351,38 @@ def _parse_json(origin: str, text: str) -> Any:
         raise _BadNumber(name)
 
     try:
-        return json.loads(text, parse_int=parse_int, parse_constant=parse_constant)
+        return json.loads(
+            text, parse_int=parse_int, parse_constant=parse_constant, object_pairs_hook=_object
+        )
     except json.JSONDecodeError as exc:
         raise GeneratorError(
             origin, f"{exc.lineno}:{exc.colno}", f"invalid JSON: {exc.msg}"
         ) from None
     except _BadNumber as exc:
         raise GeneratorError(origin, _where_in_text(text, exc.text), exc.message) from None
+
+
+class _Duplicated(dict[str, Any]):
+    """A JSON object in which `key` appears more than once (json keeps the last): refused by
+    `_plain_tree`, which knows where the object is."""
+
+    __slots__ = ("key",)
+
+    def __init__(self, pairs: list[tuple[str, Any]], key: str) -> None:
+        super().__init__(pairs)
+        self.key = key
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    found = dict(pairs)
+    if len(found) == len(pairs):
+        return found
+    seen: set[str] = set()
+    for key, _ in pairs:
+        if key in seen:
+            return _Duplicated(pairs, key)
+        seen.add(key)
+    raise AssertionError("unreachable: fewer keys than pairs means a repeat")
 
 
 class _BadNumber(ValueError):
@@ -437,11 +488,15 @@ def _plain_tree(origin: str, data: dict[str, Any]) -> dict[str, Any]:
             shown = pointer(*path[:8]) + "/..."
             raise GeneratorError(origin, shown, f"nested deeper than {MAX_DEPTH} levels")
         if isinstance(value, dict):
+            if isinstance(value, _Duplicated):
+                raise GeneratorError(origin, pointer(*path, value.key), _twice(value.key))
             copy: Any = {} if key is not None else root
             for k, v in value.items():
                 if not isinstance(k, str | int | float | bool) or k is None:
                     raise GeneratorError(origin, pointer(*path), f"unsupported key {k!r}")
                 name = str(k).lower() if isinstance(k, bool) else str(k)
+                if name in copy:  # e.g. YAML keys 1 and "1"
+                    raise GeneratorError(origin, pointer(*path, name), _twice(name))
                 copy[name] = None
                 stack.append((v, copy, name, (*path, name)))
         elif isinstance(value, list):
@@ -461,6 +516,10 @@ def _plain_tree(origin: str, data: dict[str, Any]) -> dict[str, Any]:
         if key is not None:
             parent[key] = copy
     return root
+
+
+def _twice(key: str) -> str:
+    return f"the key {key!r:.60} appears twice in one object (the first would be ignored)"
 
 
 def load_spec(source: str) -> LoadedSpec:

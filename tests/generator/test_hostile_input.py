@@ -258,3 +258,37 @@ def test_a_ref_cycle_through_a_property_is_a_recursive_model(tmp_path: Path) -> 
         [sys.executable, "-c", script], cwd=out, capture_output=True, text=True, check=False
     )
     assert (ran.returncode, ran.stdout) == (0, "B\n"), ran.stderr
+
+
+TWICE_JSON = (
+    '{"openapi": "3.0.3", "servers": [{"url": "https://a.test"}],\n'
+    ' "info": {"title": "t", "version": "1"}, "paths": {},\n'
+    ' "servers": [{"url": "https://b.test"}]}'
+)
+TWICE_YAML = (
+    "openapi: 3.0.3\nservers: [{url: 'https://a.test'}]\ninfo: {title: t, version: '1'}\n"
+    "paths: {}\nservers: [{url: 'https://b.test'}]\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "needles"),
+    [
+        ("dup.json", TWICE_JSON, ["dup.json:#/servers:", "'servers' appears twice"]),
+        ("deep.json", HEAD + '{"a": {"k": 1, "k": 2}}}', ["deep.json:#/x-data/a/k:", "'k'"]),
+        ("dup.yaml", TWICE_YAML, ["dup.yaml:5:1:", "'servers' appears twice", "first on line 2"]),
+        ("flow.yaml", YAML_HEAD.decode() + "x: {a: 1, b: 2, a: 3}\n", ["flow.yaml:4:17:", "'a'"]),
+        ("typed.yaml", YAML_HEAD.decode() + "x: {1: a, '1': b}\n", ["typed.yaml:#/x/1:", "'1'"]),
+    ],
+)  # fmt: skip
+def test_a_key_twice_in_one_object_is_refused(
+    tmp_path: Path, name: str, text: str, needles: list[str]
+) -> None:
+    result, out = _run(tmp_path, name, text)
+    _refused(result, out, *needles)
+
+
+def test_a_yaml_merge_may_override_the_keys_it_brings(tmp_path: Path) -> None:
+    text = YAML_HEAD.decode() + "x-base: &b {a: 1, b: 2}\nx-m: {<<: *b, a: 3}\n"
+    result, _ = _run(tmp_path, "merge.yaml", text)
+    assert result.returncode == 0, result.stderr
