@@ -17,6 +17,7 @@ from generator.model.naming import (
     Identifier,
     Namespace,
     class_name,
+    has_identifier,
     identifier,
 )
 from generator.model.schemas import BINARY_BODY_TYPE, SchemaRegistry
@@ -124,10 +125,15 @@ def parse_operations(
     # Explicit operationIds claim their names first, in spec order, then the derived names
     # of operations without one (see README): both stable whatever the selection, and a
     # derived name never takes the name an operationId gives.
+    # An operationId with nothing a name can keep counts as none here: the derived name says
+    # more than a placeholder would.
     methods = Namespace(METHOD_RESERVED)
     method_names: dict[str, Identifier] = {}
-    for f in sorted(found, key=lambda f: f.explicit_id is None):
-        base = f.explicit_id or derived_operation_id(f.method, f.path)
+    named = {
+        f.where: f.explicit_id for f in found if f.explicit_id and has_identifier(f.explicit_id)
+    }
+    for f in sorted(found, key=lambda f: f.where not in named):
+        base = named.get(f.where) or derived_operation_id(f.method, f.path)
         method_names[f.where] = methods.claim(identifier(base, METHOD_RESERVED, "call"))
     operations: list[OperationDef] = []
     for f in found:

@@ -481,3 +481,23 @@ def test_valid_servers_and_header_names_give_a_client_with_the_default_url(
     with imported(out, package) as modules:
         assert modules[f"{package}._spec_info"].DEFAULT_BASE_URL == "https://api.example.test/eu/v2"
         modules[package].Client().close()
+
+
+def test_an_operation_id_with_nothing_a_name_can_keep_gets_the_derived_name(
+    tmp_path: Path,
+) -> None:
+    spec = spec_for(Slots(operation_id="+++"))
+    op = spec["paths"][PATH]["get"]
+    spec["paths"]["/b"] = {"get": {**op, "operationId": "获取", "parameters": []}}
+    spec["paths"]["/c"] = {"get": {**op, "operationId": "get_b", "parameters": []}}
+    code, err, out, package = _generate(spec, tmp_path)
+    assert code == 0, err
+    source = methods_source(out / package)
+    methods = {n.name for n in ast.walk(ast.parse(source)) if isinstance(n, ast.FunctionDef)}
+    # An operationId that names a method claims it first; the derived names come after.
+    assert {"get_things_by_id", "get_b", "get_b_2"} <= methods, methods
+    assert not {"call", "call_2"} & methods
+    with imported(out, package) as modules:
+        by_method = modules[f"{package}._operations"].BY_METHOD
+        assert by_method["get_things_by_id"].name == "+++"
+        assert by_method["get_b_2"].name == "获取"
