@@ -310,7 +310,12 @@ def parse_document(origin: str, raw: bytes, kind: str = "an OpenAPI document") -
         raise GeneratorError(origin, "", "the document is nested too deeply") from None
     if not isinstance(data, dict):
         raise GeneratorError(origin, "1:1", f"{kind} must be an object")
-    return _plain_tree(origin, data)
+    try:
+        return _plain_tree(origin, data)
+    except _RepeatedKey as exc:
+        where = _json_key_place(text, exc.path, exc.key) if isinstance(data, _Json) else ""
+        message = f"the key {exc.key!r:.60} appears twice in one object (the first is ignored)"
+        raise GeneratorError(origin, where or pointer(*exc.path, exc.key), message) from None
 
 
 def _utf8_text(origin: str, raw: bytes) -> str:
@@ -362,7 +367,13 @@ def _parse_json(origin: str, text: str) -> Any:
         raise GeneratorError(origin, _where_in_text(text, exc.text), exc.message) from None
 
 
-class _Duplicated(dict[str, Any]):
+class _Json(dict[str, Any]):
+    """A JSON object as read (as opposed to a YAML mapping)."""
+
+    __slots__ = ()
+
+
+class _Duplicated(_Json):
     """A JSON object in which `key` appears more than once (json keeps the last): refused by
     `_plain_tree`, which knows where the object is."""
 
@@ -374,7 +385,7 @@ class _Duplicated(dict[str, Any]):
 
 
 def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    found = dict(pairs)
+    found = _Json(pairs)
     if len(found) == len(pairs):
         return found
     seen: set[str] = set()
@@ -489,14 +500,14 @@ def _plain_tree(origin: str, data: dict[str, Any]) -> dict[str, Any]:
             raise GeneratorError(origin, shown, f"nested deeper than {MAX_DEPTH} levels")
         if isinstance(value, dict):
             if isinstance(value, _Duplicated):
-                raise GeneratorError(origin, pointer(*path, value.key), _twice(value.key))
+                raise _RepeatedKey(path, value.key)
             copy: Any = {} if key is not None else root
             for k, v in value.items():
                 if not isinstance(k, str | int | float | bool) or k is None:
                     raise GeneratorError(origin, pointer(*path), f"unsupported key {k!r}")
                 name = str(k).lower() if isinstance(k, bool) else str(k)
                 if name in copy:  # e.g. YAML keys 1 and "1"
-                    raise GeneratorError(origin, pointer(*path, name), _twice(name))
+                    raise _RepeatedKey(path, name)
                 copy[name] = None
                 stack.append((v, copy, name, (*path, name)))
         elif isinstance(value, list):
@@ -518,8 +529,58 @@ def _plain_tree(origin: str, data: dict[str, Any]) -> dict[str, Any]:
     return root
 
 
-def _twice(key: str) -> str:
-    return f"the key {key!r:.60} appears twice in one object (the first would be ignored)"
+class _RepeatedKey(ValueError):
+    """`key` appears twice in the object at `path`."""
+
+    def __init__(self, path: tuple[str, ...], key: str) -> None:
+        super().__init__(key)
+        self.path = path
+        self.key = key
+
+
+_WHITESPACE = frozenset(" \t\n\r")
+
+
+def _skip(text: str, pos: int) -> int:
+    """The index of the first character at or after `pos` that is not JSON whitespace."""
+    while pos < len(text) and text[pos] in _WHITESPACE:
+        pos += 1
+    return pos
+
+
+def _json_key_place(text: str, path: tuple[str, ...], key: str) -> str:
+    """`line:column` of the second `key` in the object at `path` of valid JSON `text` ("" if
+    it cannot be found). Members before the one `path` goes into are skipped by decoding them;
+    only a refused document is read this way, so a second pass costs nothing otherwise."""
+    decoder = json.JSONDecoder()
+    pos = _skip(text, 0)
+    try:
+        for step in (*path, None):
+            opening, index, first_seen = text[pos], 0, False
+            pos = _skip(text, pos + 1)
+            while text[pos] not in "]}":
+                if opening == "{":
+                    at = pos
+                    name, pos = json.decoder.scanstring(text, pos + 1)  # type: ignore[attr-defined]
+                    if step is None and name == key:
+                        if first_seen:
+                            return _where_at(text[:at])
+                        first_seen = True
+                    pos = _skip(text, pos) + 1  # past the colon
+                    pos = _skip(text, pos)
+                    found = name == step
+                else:
+                    found, index = str(index) == step, index + 1
+                if found:
+                    break
+                pos = _skip(text, decoder.raw_decode(text, pos)[1])
+                if text[pos] == ",":
+                    pos = _skip(text, pos + 1)
+            else:
+                return ""
+    except (ValueError, IndexError, RecursionError):
+        pass
+    return ""
 
 
 def load_spec(source: str) -> LoadedSpec:

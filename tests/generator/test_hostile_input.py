@@ -274,8 +274,10 @@ TWICE_YAML = (
 @pytest.mark.parametrize(
     ("name", "text", "needles"),
     [
-        ("dup.json", TWICE_JSON, ["dup.json:#/servers:", "'servers' appears twice"]),
-        ("deep.json", HEAD + '{"a": {"k": 1, "k": 2}}}', ["deep.json:#/x-data/a/k:", "'k'"]),
+        ("dup.json", TWICE_JSON, ["dup.json:3:2:", "'servers' appears twice"]),
+        # Found inside the object the duplicate is in, past equal keys in other objects.
+        ("deep.json", HEAD + '{"a": [{"k": 0}, {"k": 1, "j": {"k": 3}, "k": 2}]}}',
+         ["deep.json:1:126:", "'k' appears twice"]),
         ("dup.yaml", TWICE_YAML, ["dup.yaml:5:1:", "'servers' appears twice", "first on line 2"]),
         ("flow.yaml", YAML_HEAD.decode() + "x: {a: 1, b: 2, a: 3}\n", ["flow.yaml:4:17:", "'a'"]),
         ("typed.yaml", YAML_HEAD.decode() + "x: {1: a, '1': b}\n", ["typed.yaml:#/x/1:", "'1'"]),
