@@ -60,12 +60,23 @@ def _escaped(char: str) -> str:
     return f"\\U{code:08x}"
 
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def _printable(text: str, keep: str = "") -> str:
-    """Every character that is not printable (line breaks, controls, surrogates, private use,
-    unassigned) written as its escape, so it shows instead of acting."""
+    """Every character that is not printable (line breaks, controls, private use, unassigned)
+    written as its escape, so it shows instead of acting.
+
+    A lone surrogate becomes U+FFFD instead, in every text encoder (docstring, comment,
+    Markdown, TOML): its escape inside a docstring would rebuild the surrogate when Python
+    reads the string, and such a docstring fails to import; a surrogate cannot be written as
+    UTF-8 anywhere else. Prose loses nothing a reader could use. Only `py_str` keeps the exact
+    value, as an ASCII escape, because there it is data the API may need as sent.
+    """
     rest = text.translate(dict.fromkeys(map(ord, keep))) if keep else text
     if rest.isprintable():
         return text  # the usual case, decided without a loop over each character
+    text = _LONE_SURROGATE.sub("\ufffd", text)
     return "".join(c if c.isprintable() or c in keep else _escaped(c) for c in text)
 
 

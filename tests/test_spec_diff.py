@@ -970,6 +970,18 @@ def test_oauth_urls_and_security_scheme_changes_are_breaking_and_security_releva
     assert scheme_changes({"O": oauth()}, {"O": oauth(refreshUrl="https://evil/refresh")}) == [
         ("authorizationCode refreshUrl changed from None to https://evil/refresh", True, True)
     ]
+    revoke = "https://x/revoke"
+    assert scheme_changes(
+        {"O": oauth(**{"x-revocationUrl": revoke})},
+        {"O": oauth(**{"x-revocationUrl": "https://evil/revoke"})},
+    ) == [
+        (
+            "authorizationCode x-revocationUrl changed from https://x/revoke to "
+            "https://evil/revoke",
+            True,
+            True,
+        )
+    ]
     key = {"type": "apiKey", "in": "header", "name": "X-Key"}
     assert scheme_changes({"K": key}, {"K": {**key, "in": "query"}}) == [
         ("in changed from header to query", True, True)

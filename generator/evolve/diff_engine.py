@@ -385,6 +385,11 @@ def _alternatives(requirements: _Requirements) -> Text:
     return result
 
 
+# Every URL of a flow the client sends credentials to: the revocation URL (an X extension)
+# receives the tokens as much as the token URL does.
+_FLOW_URLS = ("authorizationUrl", "tokenUrl", "refreshUrl", "x-revocationUrl")
+
+
 def _compare_scheme(old: Mapping[str, Any], new: Mapping[str, Any], sink: Sink) -> None:
     changed = ChangeKind.SECURITY_SCHEME_CHANGED
     for key in ("type", "scheme", "in", "name", "openIdConnectUrl"):
@@ -398,7 +403,7 @@ def _compare_scheme(old: Mapping[str, Any], new: Mapping[str, Any], sink: Sink) 
         sink.add(ChangeKind.SECURITY_SCHEME_ADDED, flow, text("OAuth flow {} added", flow), True)
     for flow in sorted(set(old_flows) & set(new_flows)):
         before, after = as_mapping(old_flows[flow]), as_mapping(new_flows[flow])
-        for key in ("authorizationUrl", "tokenUrl", "refreshUrl"):
+        for key in _FLOW_URLS:
             if before.get(key) != after.get(key):
                 message = text(
                     f"{{}} {key} changed from {{}} to {{}}", flow, before.get(key), after.get(key)

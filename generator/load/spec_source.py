@@ -98,6 +98,8 @@ def read_toml(path: Path) -> dict[str, Any]:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise GeneratorError(str(path), "", f"cannot read: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise GeneratorError(str(path), "", f"not UTF-8 text: {exc.reason}") from None
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -249,6 +251,32 @@ for _tag, _pattern, _first in (
     _YamlLoader.add_implicit_resolver(f"tag:yaml.org,2002:{_tag}", re.compile(_pattern), _first)
 
 
+def _unique_keys(
+    loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bool = False
+) -> dict[Any, Any]:
+    """A mapping whose own keys are all different: YAML would keep the last of two, so a
+    reviewer reading the first would not see what the generator uses. Keys a merge (`<<`)
+    brings in may be overridden, as merging means."""
+    first: dict[Any, yaml.Node] = {}
+    for key_node, _ in node.value:
+        if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
+            continue
+        key = loader.construct_object(key_node)
+        if key in first:
+            line = first[key].start_mark.line + 1
+            raise yaml.constructor.ConstructorError(
+                None,
+                None,
+                f"the key {str(key)!r:.60} appears twice in one mapping (first on line {line})",
+                key_node.start_mark,
+            )
+        first[key] = key_node
+    return yaml.SafeLoader.construct_mapping(loader, node, deep)
+
+
+_YamlLoader.construct_mapping = _unique_keys  # type: ignore[assignment, method-assign]
+
+
 def _core_int(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
     text = str(loader.construct_scalar(node))  # type: ignore[arg-type]
     if text.startswith(("0o", "0x")):
@@ -272,7 +300,7 @@ def parse_document(origin: str, raw: bytes, kind: str = "an OpenAPI document") -
     number sizes are bounded, a self-referencing alias is refused, and the result is a plain
     tree (str keys; str, int, finite float, bool, None, lists and dicts).
     """
-    text = raw.decode("utf-8", errors="replace")
+    text = _utf8_text(origin, raw)
     try:
         if text.lstrip().startswith(("{", "[")):
             data = _parse_json(origin, text)
@@ -282,7 +310,40 @@ def parse_document(origin: str, raw: bytes, kind: str = "an OpenAPI document") -
         raise GeneratorError(origin, "", "the document is nested too deeply") from None
     if not isinstance(data, dict):
         raise GeneratorError(origin, "1:1", f"{kind} must be an object")
-    return _plain_tree(origin, data)
+    try:
+        return _plain_tree(origin, data)
+    except _RepeatedKey as exc:
+        where = _json_key_place(text, exc.path, exc.key) if isinstance(data, _Json) else ""
+        message = f"the key {exc.key!r:.60} appears twice in one object (the first is ignored)"
+        raise GeneratorError(origin, where or pointer(*exc.path, exc.key), message) from None
+
+
+def _utf8_text(origin: str, raw: bytes) -> str:
+    """The file as UTF-8 text (what JSON and OpenAPI require); anything else is refused at the
+    first byte that does not fit, rather than read as replacement characters or passed on to
+    a parser that would report it without the file's name."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        hint = " (UTF-16? save it as UTF-8)" if raw.startswith((b"\xff\xfe", b"\xfe\xff")) else ""
+        raise GeneratorError(
+            origin,
+            _where_at(raw[: exc.start].decode("utf-8")),
+            f"not UTF-8 text: byte 0x{raw[exc.start]:02x}{hint}",
+        ) from None
+    nul = text.find("\0")
+    if nul >= 0:
+        # Never valid in JSON or YAML; a UTF-16 file without a byte order mark decodes as
+        # UTF-8 with a NUL after every ASCII character.
+        raise GeneratorError(
+            origin, _where_at(text[:nul]), "a NUL character: not a text file (UTF-16?)"
+        )
+    return text
+
+
+def _where_at(before: str) -> str:
+    """`line:column` of the character that follows `before`."""
+    return f"{before.count(chr(10)) + 1}:{len(before) - (before.rfind(chr(10)) + 1) + 1}"
 
 
 def _parse_json(origin: str, text: str) -> Any:
@@ -295,13 +356,44 @@ def _parse_json(origin: str, text: str) -> Any:
         raise _BadNumber(name)
 
     try:
-        return json.loads(text, parse_int=parse_int, parse_constant=parse_constant)
+        return json.loads(
+            text, parse_int=parse_int, parse_constant=parse_constant, object_pairs_hook=_object
+        )
     except json.JSONDecodeError as exc:
         raise GeneratorError(
             origin, f"{exc.lineno}:{exc.colno}", f"invalid JSON: {exc.msg}"
         ) from None
     except _BadNumber as exc:
         raise GeneratorError(origin, _where_in_text(text, exc.text), exc.message) from None
+
+
+class _Json(dict[str, Any]):
+    """A JSON object as read (as opposed to a YAML mapping)."""
+
+    __slots__ = ()
+
+
+class _Duplicated(_Json):
+    """A JSON object in which `key` appears more than once (json keeps the last): refused by
+    `_plain_tree`, which knows where the object is."""
+
+    __slots__ = ("key",)
+
+    def __init__(self, pairs: list[tuple[str, Any]], key: str) -> None:
+        super().__init__(pairs)
+        self.key = key
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    found = _Json(pairs)
+    if len(found) == len(pairs):
+        return found
+    seen: set[str] = set()
+    for key, _ in pairs:
+        if key in seen:
+            return _Duplicated(pairs, key)
+        seen.add(key)
+    raise AssertionError("unreachable: fewer keys than pairs means a repeat")
 
 
 class _BadNumber(ValueError):
@@ -317,14 +409,21 @@ class _BadNumber(ValueError):
 
 def _where_in_text(text: str, needle: str) -> str:
     at = text.find(needle)
-    if at < 0:
-        return ""
-    line = text.count("\n", 0, at) + 1
-    return f"{line}:{at - (text.rfind(chr(10), 0, at) + 1) + 1}"
+    return _where_at(text[:at]) if at >= 0 else ""
 
 
 def _parse_yaml(origin: str, text: str) -> Any:
-    loader = _YamlLoader(text)
+    try:
+        # The reader checks the characters as the loader is made: inside the `try`.
+        loader = _YamlLoader(text)
+    except yaml.reader.ReaderError as exc:
+        char = exc.character
+        code = char if isinstance(char, int) else ord(char[:1] or "\0")
+        raise GeneratorError(
+            origin,
+            _where_at(text[: exc.position]),
+            f"invalid YAML: character U+{code:04X}: {exc.reason}",
+        ) from None
     try:
         node = loader.get_single_node()
         if node is None:
@@ -336,7 +435,7 @@ def _parse_yaml(origin: str, text: str) -> Any:
         where = f"{mark.line + 1}:{mark.column + 1}" if mark is not None else ""
         raise GeneratorError(origin, where, f"invalid YAML: {exc.problem}") from None
     except yaml.YAMLError as exc:
-        raise GeneratorError(origin, "", f"invalid YAML: {exc}") from None
+        raise GeneratorError(origin, "", f"invalid YAML: {' '.join(str(exc).split())}") from None
     except ValueError as exc:  # e.g. an integer too long to convert
         raise GeneratorError(origin, "", f"invalid YAML value: {exc}") from None
     finally:
@@ -400,11 +499,15 @@ def _plain_tree(origin: str, data: dict[str, Any]) -> dict[str, Any]:
             shown = pointer(*path[:8]) + "/..."
             raise GeneratorError(origin, shown, f"nested deeper than {MAX_DEPTH} levels")
         if isinstance(value, dict):
+            if isinstance(value, _Duplicated):
+                raise _RepeatedKey(path, value.key)
             copy: Any = {} if key is not None else root
             for k, v in value.items():
                 if not isinstance(k, str | int | float | bool) or k is None:
                     raise GeneratorError(origin, pointer(*path), f"unsupported key {k!r}")
                 name = str(k).lower() if isinstance(k, bool) else str(k)
+                if name in copy:  # e.g. YAML keys 1 and "1"
+                    raise _RepeatedKey(path, name)
                 copy[name] = None
                 stack.append((v, copy, name, (*path, name)))
         elif isinstance(value, list):
@@ -424,6 +527,60 @@ def _plain_tree(origin: str, data: dict[str, Any]) -> dict[str, Any]:
         if key is not None:
             parent[key] = copy
     return root
+
+
+class _RepeatedKey(ValueError):
+    """`key` appears twice in the object at `path`."""
+
+    def __init__(self, path: tuple[str, ...], key: str) -> None:
+        super().__init__(key)
+        self.path = path
+        self.key = key
+
+
+_WHITESPACE = frozenset(" \t\n\r")
+
+
+def _skip(text: str, pos: int) -> int:
+    """The index of the first character at or after `pos` that is not JSON whitespace."""
+    while pos < len(text) and text[pos] in _WHITESPACE:
+        pos += 1
+    return pos
+
+
+def _json_key_place(text: str, path: tuple[str, ...], key: str) -> str:
+    """`line:column` of the second `key` in the object at `path` of valid JSON `text` ("" if
+    it cannot be found). Members before the one `path` goes into are skipped by decoding them;
+    only a refused document is read this way, so a second pass costs nothing otherwise."""
+    decoder = json.JSONDecoder()
+    pos = _skip(text, 0)
+    try:
+        for step in (*path, None):
+            opening, index, first_seen = text[pos], 0, False
+            pos = _skip(text, pos + 1)
+            while text[pos] not in "]}":
+                if opening == "{":
+                    at = pos
+                    name, pos = json.decoder.scanstring(text, pos + 1)  # type: ignore[attr-defined]
+                    if step is None and name == key:
+                        if first_seen:
+                            return _where_at(text[:at])
+                        first_seen = True
+                    pos = _skip(text, pos) + 1  # past the colon
+                    pos = _skip(text, pos)
+                    found = name == step
+                else:
+                    found, index = str(index) == step, index + 1
+                if found:
+                    break
+                pos = _skip(text, decoder.raw_decode(text, pos)[1])
+                if text[pos] == ",":
+                    pos = _skip(text, pos + 1)
+            else:
+                return ""
+    except (ValueError, IndexError, RecursionError):
+        pass
+    return ""
 
 
 def load_spec(source: str) -> LoadedSpec:

@@ -168,7 +168,13 @@ def _snake(name: str, fallback: str) -> str:
     # Every run of other characters is a word break (`repos/get` is `repos_get`, not `reposget`).
     words = _NOT_NAME.sub(" ", ascii_words(name))
     result = _sanitised(snake_case(words)).lower() or fallback
-    return f"n{result}" if result[0].isdigit() else result
+    return f"n{result}" if result[:1].isdigit() else result
+
+
+def has_identifier(name: str) -> bool:
+    """Whether `name` keeps any letter or digit once made a Python name (`+++` and letters
+    that do not fold to ASCII keep none)."""
+    return bool(_snake(name, ""))
 
 
 def identifier(

@@ -17,10 +17,11 @@ from generator.model.naming import (
     Identifier,
     Namespace,
     class_name,
+    has_identifier,
     identifier,
 )
 from generator.model.schemas import BINARY_BODY_TYPE, SchemaRegistry
-from generator.model.security import operation_server
+from generator.model.security import HTTP_TOKEN, is_header_name, operation_server
 from generator.model.security import requirements as security_requirements
 from generator.pointers import escape, pointer, unescape
 
@@ -124,10 +125,15 @@ def parse_operations(
     # Explicit operationIds claim their names first, in spec order, then the derived names
     # of operations without one (see README): both stable whatever the selection, and a
     # derived name never takes the name an operationId gives.
+    # An operationId with nothing a name can keep counts as none here: the derived name says
+    # more than a placeholder would.
     methods = Namespace(METHOD_RESERVED)
     method_names: dict[str, Identifier] = {}
-    for f in sorted(found, key=lambda f: f.explicit_id is None):
-        base = f.explicit_id or derived_operation_id(f.method, f.path)
+    named = {
+        f.where: f.explicit_id for f in found if f.explicit_id and has_identifier(f.explicit_id)
+    }
+    for f in sorted(found, key=lambda f: f.where not in named):
+        base = named.get(f.where) or derived_operation_id(f.method, f.path)
         method_names[f.where] = methods.claim(identifier(base, METHOD_RESERVED, "call"))
     operations: list[OperationDef] = []
     for f in found:
@@ -346,6 +352,19 @@ def _operation(
     names = Namespace(reserved | {"content_type", "accept"})
     backfill_schema: Any = None
     for (location, wire), (param, resolved, p_where) in by_key.items():
+        if location == "header" and not is_header_name(wire):
+            # A line break, control or colon would split or forge a header: hostile, refused.
+            # Other non-token names (a space) occur in real specs; such a header can never be
+            # sent, so the parameter is left out and the rest of the spec still generates.
+            if ":" in wire or any(not c.isprintable() for c in wire):
+                raise GeneratorError(
+                    origin, f"{p_where}/name", f"{wire!r:.60} is not a valid header name"
+                )
+            registry.warnings.append(
+                f"{origin}:{p_where}/name: {wire!r:.60} is not a valid header name; "
+                "the parameter is left out"
+            )
+            continue
         if location == "header" and wire.lower() in _IGNORED_HEADERS:
             continue
         raw_schema = _param_schema(resolved)
@@ -569,8 +588,7 @@ def _form_style(encoding: Mapping[str, Any], json_part: bool, origin: str, where
 
 
 # A media type of RFC 9110 (type/subtype, then parameters), in printable ASCII only.
-_TOKEN = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
-_MEDIA_TYPE = re.compile(rf"{_TOKEN}/{_TOKEN}(?:\s*;[\x20-\x7e]*)?")
+_MEDIA_TYPE = re.compile(rf"{HTTP_TOKEN}/{HTTP_TOKEN}(?:\s*;[\x20-\x7e]*)?")
 
 
 def _part_type(raw: Any, origin: str, where: str) -> str:
@@ -606,7 +624,7 @@ def _part_headers(
         value = _fixed_value(schema)
         if value is None:
             continue
-        if not re.fullmatch(_TOKEN, str(name)):
+        if not is_header_name(str(name)):
             raise GeneratorError(origin, h_where, f"{str(name)!r:.60} is not a header name")
         if value != value.strip(" \t") or not all(" " <= c <= "~" or c == "\t" for c in value):
             raise GeneratorError(

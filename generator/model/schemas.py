@@ -358,6 +358,7 @@ class SchemaRegistry:
         if found is not None:
             return found
         where = pointer("components", "schemas", name)
+        self._refuse_ref_cycle(name, where)
         schema, _ = normal(self.with_siblings(normal(self.components[name])[0], where))
         cls = self.class_of(name)
         module = self.module_of(name)
@@ -406,6 +407,22 @@ class SchemaRegistry:
             info = named
         self._component_types[name] = info
         return info
+
+    def _refuse_ref_cycle(self, name: str, where: str) -> None:
+        """Refuse a schema that is only a `$ref` whose chain of `$ref`s comes back to it: it
+        names no value at all (a cycle through properties or items is a recursive type, and
+        fine), and would become an alias of itself that type checkers reject."""
+        chain = [name]
+        schema = normal(self.components[name])[0]
+        while "$ref" in schema and not (self._ref_siblings and _SHAPING & set(schema)):
+            target, schema = self.resolve(str(schema["$ref"]), where)
+            schema = normal(schema)[0]
+            if target in chain:
+                loop = " -> ".join([*chain[chain.index(target) :], target])
+                raise GeneratorError(
+                    self.origin, where, f"the schema is a $ref cycle with no value ({loop:.200})"
+                )
+            chain.append(target)
 
     def _named_type(self, cls: Identifier, module: Identifier, shape: str) -> TypeInfo:
         converter = (

@@ -30,13 +30,27 @@ def check_schemes(origin: str, schemes: Mapping[str, Any]) -> None:
                 f"an apiKey scheme goes in header, query or cookie, not {location!r:.40}",
             )
         key_name = scheme.get("name")
-        if not isinstance(key_name, str) or not key_name or any(c in key_name for c in _BAD):
+        if not isinstance(key_name, str) or not key_name:
             raise GeneratorError(
                 origin, f"{where}/name", "an apiKey scheme needs the name of its key"
             )
+        valid = is_header_name(key_name) if location == "header" else _BAD.isdisjoint(key_name)
+        if not valid:
+            raise GeneratorError(
+                origin, f"{where}/name", f"{key_name!r:.60} is not a valid {location} name"
+            )
 
 
-_BAD = "\r\n\0;=, "
+# What would end or split a query or cookie pair.
+_BAD = frozenset("\r\n\0;=, ")
+# A token of RFC 9110 (a header name, a media type's parts).
+HTTP_TOKEN = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
+
+
+def is_header_name(name: str) -> bool:
+    """Whether `name` is an HTTP field name: anything else (a line break, a space, a colon)
+    would be refused by the HTTP library at the first request, or split the header."""
+    return re.fullmatch(HTTP_TOKEN, name) is not None
 
 
 def api_keys(schemes: Mapping[str, Any]) -> dict[str, tuple[str, str]]:
@@ -95,7 +109,15 @@ def server_url(origin: str, server: Any, where: str) -> str:
     if not isinstance(server, dict) or not isinstance(server.get("url"), str):
         raise GeneratorError(origin, where, "a server needs a url")
     url: str = server["url"]
+    _check_url_text(origin, url, f"{where}/url")
     variables = server.get("variables") or {}
+    for name, variable in variables.items() if isinstance(variables, dict) else ():
+        at = f"{where}/variables/{escape(str(name))}"
+        if isinstance(variable, dict):
+            _check_url_text(origin, str(variable.get("default", "")), f"{at}/default")
+            enum = variable.get("enum")
+            for i, value in enumerate(enum if isinstance(enum, list) else []):
+                _check_url_text(origin, str(value), f"{at}/enum/{i}")
     for name in _VARIABLE.findall(url):
         variable = variables.get(name) if isinstance(variables, dict) else None
         if not isinstance(variable, dict):
@@ -109,6 +131,16 @@ def server_url(origin: str, server: Any, where: str) -> str:
     if not urlsplit(url).scheme and urlsplit(origin).scheme in ("http", "https"):
         url = urljoin(origin, url)
     return url.rstrip("/")
+
+
+def _check_url_text(origin: str, text: str, where: str) -> None:
+    """Refuse a control character or whitespace in URL text: the HTTP library rejects the URL
+    when the client is made, long after generation said it was fine."""
+    bad = next((c for c in text if not c.isprintable() or c.isspace()), None)
+    if bad is not None:
+        raise GeneratorError(
+            origin, where, f"a server URL cannot hold U+{ord(bad):04X} (a control or space)"
+        )
 
 
 def operation_server(

@@ -197,6 +197,11 @@ def test_malformed_pyproject_setting_is_reported(tmp_path: Path) -> None:
     result = run_sdkgen("generate", "--spec", str(FEATURES_SPEC), cwd=project)
     assert result.returncode == 2
     assert "pyproject.toml:2:" in result.stderr
+    (project / "pyproject.toml").write_bytes("[tool.sdkgen]\n".encode("utf-16"))
+    result = run_sdkgen("generate", "--spec", str(FEATURES_SPEC), cwd=project)
+    assert result.returncode == 2
+    assert result.stderr.startswith("sdkgen: error: ") and result.stderr.count("\n") == 1
+    assert "pyproject.toml: not UTF-8 text" in result.stderr, result.stderr
     assert not (project / "gen").exists()
 
 

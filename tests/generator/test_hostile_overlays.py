@@ -129,3 +129,17 @@ def test_a_huge_overlay_file(tmp_path: Path) -> None:
     padding = b"# " + b"x" * MAX_OVERLAY_BYTES + b"\n"
     line = _refused(tmp_path, "o.yaml", padding + _target("$.info").encode())
     assert line == f" larger than {MAX_OVERLAY_BYTES} bytes"
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("u16.yaml", "overlay: 1.0.0\n".encode("utf-16"), "1:1: not UTF-8 text: byte 0xff"),
+        ("bell.yaml", b"overlay: 1.0.0\ninfo: {title: \x07}\n", "2:15: invalid YAML: character"),
+    ],
+)
+def test_an_overlay_that_is_not_utf8_yaml_is_named(
+    tmp_path: Path, name: str, content: bytes, message: str
+) -> None:
+    line = _refused(tmp_path, name, content)
+    assert line.startswith(message), line

@@ -22,6 +22,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from generator.model.operations import derived_operation_id
+from generator.model.security import is_header_name
 from tests.conftest import methods_source
 from tests.spec_package import generate, imported, webhook
 
@@ -271,6 +272,8 @@ def _check_package(slots: Slots, out: Path, package: str) -> None:
         placed = {f"header:{slots.header_param}", f"cookie:{slots.cookie_param}"}
         if slots.header_param.lower() in ("accept", "content-type", "authorization"):
             placed.discard(f"header:{slots.header_param}")
+        if not is_header_name(slots.header_param):  # left out: it can never be sent
+            placed.discard(f"header:{slots.header_param}")
         assert operation.outside_query == placed
         assert set(operation.content_types) == {slots.body_json_type, slots.body_other_type}
         operations = modules[f"{package}._operations"]
@@ -337,6 +340,10 @@ def test_every_slot_holding_a_break_out_at_once(tmp_path: Path, text: str) -> No
     # Braces in a server URL name variables, and an undeclared one is refused (see
     # test_openapi_security); here the URL keeps the text without them.
     slots.server_url = slots.server_url.replace("{", "(").replace("}", ")")
+    # Text that cannot be a URL or a header name is refused instead (see
+    # test_a_url_or_header_name_the_http_library_would_reject_is_refused).
+    slots.server_url = slots.server_variable_default = "https://api.example.test"
+    slots.header_param = "X-Thing"
     code, err, out, package = _generate(spec_for(slots), tmp_path)
     assert code == 0, err
     _check_package(slots, out, package)
@@ -378,3 +385,119 @@ def test_colliding_and_reserved_names_get_stable_distinct_identifiers(tmp_path: 
         assert fields["a_b"] == "a-b" and fields["a_b_2"] == "a_b"
         assert fields["to_dict_"] == "to_dict"
         assert callable(model.to_dict)
+
+
+PATH = "/things/{id}"
+OP_AT = "#/paths/~1things~1{id}/get"
+
+
+def _server(spec: dict[str, Any]) -> dict[str, Any]:
+    server: dict[str, Any] = spec["servers"][0]
+    return server
+
+
+@pytest.mark.parametrize("bad", ["\n", "\r", "\x00", "\x0c", "\x1c", "\x7f", " ", "\u2028"])
+@pytest.mark.parametrize(
+    ("place", "where"),
+    [
+        ("url", "#/servers/0/url"),
+        ("default", "#/servers/0/variables/region/default"),
+        ("enum", "#/servers/0/variables/region/enum/1"),
+        ("path", "#/paths/~1things~1{id}/servers/0/url"),
+        ("operation", f"{OP_AT}/servers/0/url"),
+    ],
+)
+def test_a_server_url_the_http_library_would_reject_is_refused(
+    tmp_path: Path, bad: str, place: str, where: str
+) -> None:
+    spec = spec_for(Slots())
+    url = f"https://api.example.test/v{bad}2"
+    if place == "url":
+        _server(spec)["url"] = url
+    elif place == "default":
+        _server(spec)["variables"]["region"]["default"] = f"e{bad}u"
+    elif place == "enum":
+        _server(spec)["variables"]["region"]["enum"] = ["eu", f"u{bad}s"]
+    elif place == "path":
+        spec["paths"][PATH]["servers"] = [{"url": url}]
+    else:
+        spec["paths"][PATH]["get"]["servers"] = [{"url": url}]
+    code, err, out, _ = _generate(spec, tmp_path)
+    assert code == 2, err
+    assert err.count("\n") == 1 and f".json:{where}: a server URL cannot hold U+" in err, err
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("name", ["X-H\nEvil: 1", "X:H", "X-\x00", "X\x7f", "X\r"])
+def test_a_header_parameter_name_that_would_split_a_header_is_refused(
+    tmp_path: Path, name: str
+) -> None:
+    spec = spec_for(Slots(header_param=name))
+    code, err, out, _ = _generate(spec, tmp_path)
+    assert code == 2, err
+    assert err.count("\n") == 1, err
+    assert f".json:{OP_AT}/parameters/1/name: " in err and "not a valid header name" in err, err
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("name", ["X H", "Ä", "(x)"])
+def test_a_header_parameter_that_can_never_be_sent_is_left_out_with_a_warning(
+    tmp_path: Path, name: str
+) -> None:
+    code, err, out, package = _generate(spec_for(Slots(header_param=name)), tmp_path)
+    assert code == 0, err
+    assert f".json:{OP_AT}/parameters/1/name: {name!r} is not a valid header name" in err, err
+    with imported(out, package) as modules:
+        (operation,) = modules[f"{package}._operations"].BY_METHOD.values()
+        assert operation.outside_query == {"cookie:sid"}
+
+
+@pytest.mark.parametrize(("location", "name"), [("header", "X Key"), ("header", "X\nKey"),
+                                                ("header", "a:b"), ("query", "a=b"),
+                                                ("cookie", "a;b")])  # fmt: skip
+def test_an_api_key_name_that_cannot_stand_in_its_place_is_refused(
+    tmp_path: Path, location: str, name: str
+) -> None:
+    spec = spec_for(Slots())
+    schemes = spec["components"]["securitySchemes"]
+    schemes["key"] = {"type": "apiKey", "in": location, "name": name}
+    code, err, out, _ = _generate(spec, tmp_path)
+    assert code == 2, err
+    assert err.count("\n") == 1, err
+    where = "#/components/securitySchemes/key/name"
+    assert f".json:{where}: {name!r} is not a valid {location} name" in err, err
+    assert not out.exists()
+
+
+def test_valid_servers_and_header_names_give_a_client_with_the_default_url(
+    tmp_path: Path,
+) -> None:
+    spec = spec_for(Slots(header_param="X-Thing_1.~!"))
+    _server(spec)["url"] = "https://api.example.test/{region}/v2"
+    _server(spec)["variables"]["region"]["enum"] = ["eu", "us"]
+    spec["components"]["securitySchemes"]["key"] = {"type": "apiKey", "in": "header", "name": "X-K"}
+    code, err, out, package = _generate(spec, tmp_path)
+    assert code == 0, err
+    with imported(out, package) as modules:
+        assert modules[f"{package}._spec_info"].DEFAULT_BASE_URL == "https://api.example.test/eu/v2"
+        modules[package].Client().close()
+
+
+def test_an_operation_id_with_nothing_a_name_can_keep_gets_the_derived_name(
+    tmp_path: Path,
+) -> None:
+    spec = spec_for(Slots(operation_id="+++"))
+    op = spec["paths"][PATH]["get"]
+    spec["paths"]["/b"] = {"get": {**op, "operationId": "获取", "parameters": []}}
+    spec["paths"]["/c"] = {"get": {**op, "operationId": "get_b", "parameters": []}}
+    code, err, out, package = _generate(spec, tmp_path)
+    assert code == 0, err
+    source = methods_source(out / package)
+    methods = {n.name for n in ast.walk(ast.parse(source)) if isinstance(n, ast.FunctionDef)}
+    # An operationId that names a method claims it first; the derived names come after.
+    assert {"get_things_by_id", "get_b", "get_b_2"} <= methods, methods
+    assert not {"call", "call_2"} & methods
+    with imported(out, package) as modules:
+        by_method = modules[f"{package}._operations"].BY_METHOD
+        assert by_method["get_things_by_id"].name == "+++"
+        assert by_method["get_b_2"].name == "获取"
