@@ -44,6 +44,19 @@ def bearer_config(tmp_path: Path, source: str, mode: int = 0o600) -> Path:
     return config
 
 
+def pkce_config(tmp_path: Path, token_store: str, mode: int = 0o600) -> Path:
+    config = tmp_path / "Config.toml"
+    config.write_text(
+        '[twitter_api.profiles.bot]\nflow = "pkce"\nclient_id = "cid"\n'
+        'redirect_uri = "http://127.0.0.1:8976/callback"\n'
+        'scopes = ["tweet.read", "offline.access"]\n'
+        f'token_store = "{token_store}"\n',
+        encoding="utf-8",
+    )
+    config.chmod(mode)
+    return config
+
+
 def authorization(settings: Settings) -> str:
     request = httpx.Request("GET", "https://api.x.com/2/users/me")
     return next(settings.auth.sync_auth_flow(request)).headers["Authorization"]
@@ -187,15 +200,7 @@ def test_a_redis_store_named_by_the_working_directory_config_is_refused(
 ) -> None:
     # A planted file must not send the tokens of whoever logs in to a Redis of its choice.
     monkeypatch.chdir(tmp_path)
-    config = tmp_path / "Config.toml"
-    config.write_text(
-        '[twitter_api.profiles.bot]\nflow = "pkce"\nclient_id = "cid"\n'
-        'redirect_uri = "http://127.0.0.1:8976/callback"\n'
-        'scopes = ["tweet.read", "offline.access"]\n'
-        'token_store = "redis://evil.example:6379/0"\n',
-        encoding="utf-8",
-    )
-    config.chmod(0o600)
+    pkce_config(tmp_path, "redis://evil.example:6379/0")
     with pytest.raises(ConfigError) as exc:
         load_settings(environ={})
     assert "`token_store` in profile `bot` is refused: ./Config.toml is read only" in problems(exc)
@@ -203,15 +208,7 @@ def test_a_redis_store_named_by_the_working_directory_config_is_refused(
 
 
 def test_a_redis_password_in_a_readable_config_is_a_literal_secret(tmp_path: Path) -> None:
-    config = tmp_path / "Config.toml"
-    config.write_text(
-        '[twitter_api.profiles.bot]\nflow = "pkce"\nclient_id = "cid"\n'
-        'redirect_uri = "http://127.0.0.1:8976/callback"\n'
-        'scopes = ["tweet.read", "offline.access"]\n'
-        'token_store = "redis://:pw-LEAK-9@127.0.0.1:6379/0"\n',
-        encoding="utf-8",
-    )
-    config.chmod(0o644)
+    config = pkce_config(tmp_path, "redis://:pw-LEAK-9@127.0.0.1:6379/0", 0o644)
     with pytest.raises(ConfigError) as exc:
         load_settings(config, environ={})
     assert "holds a literal secret (`token_store`) and group or others can read it" in problems(exc)
@@ -221,15 +218,7 @@ def test_a_redis_password_in_a_readable_config_is_a_literal_secret(tmp_path: Pat
 
 
 def test_a_token_store_url_of_another_scheme_is_a_located_config_error(tmp_path: Path) -> None:
-    config = tmp_path / "Config.toml"
-    config.write_text(
-        '[twitter_api.profiles.bot]\nflow = "pkce"\nclient_id = "cid"\n'
-        'redirect_uri = "http://127.0.0.1:8976/callback"\n'
-        'scopes = ["tweet.read", "offline.access"]\n'
-        'token_store = "unix:///run/redis.sock"\n',
-        encoding="utf-8",
-    )
-    config.chmod(0o600)
+    config = pkce_config(tmp_path, "unix:///run/redis.sock")
     with pytest.raises(ConfigError) as exc:
         load_settings(config, environ={})
     assert problems(exc).endswith(
