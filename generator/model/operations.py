@@ -21,7 +21,12 @@ from generator.model.naming import (
     identifier,
 )
 from generator.model.schemas import BINARY_BODY_TYPE, SchemaRegistry
-from generator.model.security import HTTP_TOKEN, is_header_name, operation_server
+from generator.model.security import (
+    HTTP_TOKEN,
+    PAIR_BREAKERS,
+    is_header_name,
+    operation_server,
+)
 from generator.model.security import requirements as security_requirements
 from generator.pointers import escape, pointer, unescape
 
@@ -300,6 +305,10 @@ def _style(
     return str(style) + ("*" if explode else "")
 
 
+def _forges_cookies(name: str) -> bool:
+    return any((c in PAIR_BREAKERS and c != " ") or not c.isprintable() for c in name)
+
+
 def _param_schema(resolved: Mapping[str, Any]) -> Any:
     if "schema" in resolved:
         return resolved["schema"]
@@ -365,6 +374,12 @@ def _operation(
                 "the parameter is left out"
             )
             continue
+        if location == "cookie" and _forges_cookies(wire):
+            # `;`, `=` or a control in a cookie's name would forge other cookies or headers
+            # (a space, as in real specs, splits nothing: sent as before).
+            raise GeneratorError(
+                origin, f"{p_where}/name", f"{wire!r:.60} is not a valid cookie name"
+            )
         if location == "header" and wire.lower() in _IGNORED_HEADERS:
             continue
         raw_schema = _param_schema(resolved)

@@ -34,7 +34,9 @@ def check_schemes(origin: str, schemes: Mapping[str, Any]) -> None:
             raise GeneratorError(
                 origin, f"{where}/name", "an apiKey scheme needs the name of its key"
             )
-        valid = is_header_name(key_name) if location == "header" else _BAD.isdisjoint(key_name)
+        valid = (
+            is_header_name(key_name) if location == "header" else PAIR_BREAKERS.isdisjoint(key_name)
+        )
         if not valid:
             raise GeneratorError(
                 origin, f"{where}/name", f"{key_name!r:.60} is not a valid {location} name"
@@ -42,7 +44,7 @@ def check_schemes(origin: str, schemes: Mapping[str, Any]) -> None:
 
 
 # What would end or split a query or cookie pair.
-_BAD = frozenset("\r\n\0;=, ")
+PAIR_BREAKERS = frozenset("\r\n\0;=, ")
 # A token of RFC 9110 (a header name, a media type's parts).
 HTTP_TOKEN = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
 

@@ -340,10 +340,11 @@ def test_every_slot_holding_a_break_out_at_once(tmp_path: Path, text: str) -> No
     # Braces in a server URL name variables, and an undeclared one is refused (see
     # test_openapi_security); here the URL keeps the text without them.
     slots.server_url = slots.server_url.replace("{", "(").replace("}", ")")
-    # Text that cannot be a URL or a header name is refused instead (see
-    # test_a_url_or_header_name_the_http_library_would_reject_is_refused).
+    # Text that cannot be a URL, a header name or a cookie name is refused instead (see
+    # test_a_url_or_header_name_the_http_library_would_reject_is_refused and the cookie test).
     slots.server_url = slots.server_variable_default = "https://api.example.test"
     slots.header_param = "X-Thing"
+    slots.cookie_param = "sid"
     code, err, out, package = _generate(spec_for(slots), tmp_path)
     assert code == 0, err
     _check_package(slots, out, package)
@@ -437,6 +438,17 @@ def test_a_header_parameter_name_that_would_split_a_header_is_refused(
     assert code == 2, err
     assert err.count("\n") == 1, err
     assert f".json:{OP_AT}/parameters/1/name: " in err and "not a valid header name" in err, err
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("name", ["a;b", "a=b", "a\nb", "a,b", "a\tb"])
+def test_a_cookie_parameter_name_that_would_forge_other_cookies_is_refused(
+    tmp_path: Path, name: str
+) -> None:
+    code, err, out, _ = _generate(spec_for(Slots(cookie_param=name)), tmp_path)
+    assert code == 2, err
+    assert err.count("\n") == 1, err
+    assert f".json:{OP_AT}/parameters/2/name: " in err and "not a valid cookie name" in err, err
     assert not out.exists()
 
 
