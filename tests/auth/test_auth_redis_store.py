@@ -301,6 +301,44 @@ def test_a_token_refreshed_while_redis_goes_down_is_stored_when_it_is_back(
     assert bearers_that_got_200(fake) == {f"Bearer {final.access_token.reveal()}"}
 
 
+def test_a_kept_token_that_a_newer_holder_outdated_is_dropped_not_raised(
+    redis_db: RedisServer,
+) -> None:
+    url = redis_db.url()
+    mine = RedisTokenStore(url)
+    lock = mine.lock()
+    lock.acquire()
+    try:
+        redis_db.stop()  # this holder's write cannot land: the token is kept for later
+        with pytest.raises(TokenStoreUnavailableError):
+            mine.save(token_from("at-mine", "rt-mine", 2e9))
+    finally:
+        redis_db.start()
+        lock.release()
+    save_locked(RedisTokenStore(url), token_from("at-newer", "rt-newer", 2e9))  # a newer lock
+    stored = mine.load()  # the kept token is older than what is stored: dropped quietly
+    assert stored is not None and stored.access_token.reveal() == "at-newer"
+    assert mine.load() == stored
+
+
+def test_a_failed_tls_handshake_is_a_configuration_error_not_an_outage() -> None:
+    import ssl
+
+    import redis
+
+    store = RedisTokenStore("rediss://:pw@127.0.0.1:6390/0")
+
+    def handshake_fails(_: Any) -> None:
+        try:
+            raise ssl.SSLError("certificate verify failed")
+        except ssl.SSLError:
+            raise redis.ConnectionError("Error connecting") from None
+
+    with pytest.raises(TokenStoreError, match="failed the TLS handshake") as info:
+        store._call(handshake_fails)
+    assert not isinstance(info.value, TokenStoreUnavailableError)
+
+
 def test_a_token_redis_refuses_to_store_is_kept_and_stored_once_it_takes_writes(
     fake: FakeX, redis_db: RedisServer
 ) -> None:

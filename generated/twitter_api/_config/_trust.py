@@ -18,6 +18,7 @@ from .. import _spec_info
 from .._endpoints import insecure_http_reason
 from .._files import owned_by_user
 from ..auth._app_only import DEFAULT_TOKEN_URL as APP_TOKEN_URL
+from ..auth._store import is_network_store
 from ._schema import (
     DEFAULT_FILE,
     ENDPOINT_KEYS,
@@ -80,7 +81,7 @@ def check_token_store(profile: str, merged: Merged, problems: Problems) -> None:
     value = merged.profiles[profile].get("token_store")
     if value is None or value.layer is None or not value.layer.implicit:
         return
-    if isinstance(value.raw, str) and value.raw.lower().startswith(("redis://", "rediss://")):
+    if isinstance(value.raw, str) and is_network_store(value.raw):
         problems.add(
             value.location,
             f"{describe('token_store', profile)} is refused: ./{DEFAULT_FILE} is read only "

@@ -27,12 +27,14 @@ __all__ = [
     "TokenStore",
     "decode_record",
     "encode_record",
+    "is_network_store",
     "is_store_url",
     "names_a_url",
     "open_token_store",
 ]
 
-_URL_SCHEMES = ("redis://", "rediss://", "keyring:")
+_NETWORK_SCHEMES = ("redis://", "rediss://")  # stores on another machine
+_URL_SCHEMES = (*_NETWORK_SCHEMES, "keyring:")
 _OTHER_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]+://")  # two letters at least: `C://x` is a path
 
 
@@ -80,6 +82,11 @@ class SharedRateLimits(Protocol):
 def is_store_url(value: str) -> bool:
     """True when `value` names a store by URL rather than a file path."""
     return value.lower().startswith(_URL_SCHEMES)
+
+
+def is_network_store(value: str) -> bool:
+    """True when `value` names a store on another machine (tokens leave this one)."""
+    return value.lower().startswith(_NETWORK_SCHEMES)
 
 
 def names_a_url(value: str) -> bool:
